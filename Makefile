@@ -1,0 +1,153 @@
+# libctr build. `make help` lists the targets.
+
+VERSION      := 1.0.0
+SOVERSION    := 1
+
+PREFIX       ?= /usr/local
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+LIBEXECDIR   ?= $(PREFIX)/libexec
+BINDIR       ?= $(PREFIX)/bin
+DESTDIR      ?=
+
+CC           ?= cc
+CLANG        ?= clang
+CFLAGS       ?= -O2 -g
+B            ?= build
+PKGS         := tdb json-c libseccomp libcap
+PKG_CFLAGS   := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ltdb -ljson-c -lseccomp -lcap)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+
+WARN         := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+BASE_CFLAGS  := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Ilibctr $(PKG_CFLAGS) \
+                -DCTR_LIBEXECDIR='"$(LIBEXECDIR)"'
+LIB_CFLAGS   := $(BASE_CFLAGS) -fPIC -fvisibility=hidden $(SAN_FLAGS)
+LIBS         := $(PKG_LIBS) -pthread
+
+LIB_SRCS     := $(wildcard libctr/*.c)
+LIB_OBJS     := $(LIB_SRCS:libctr/%.c=$(B)/obj/%.o)
+SONAME       := libctr.so.$(SOVERSION)
+REALNAME     := libctr.so.$(VERSION)
+SHLIB        := $(B)/$(REALNAME)
+STLIB        := $(B)/libctr.a
+
+UNIT_SRCS    := $(wildcard tests/unit/*.c)
+UNIT_BIN     := $(B)/tests/unit
+ITEST_SRCS   := $(wildcard tests/integration/*.c)
+ITEST_BIN    := $(B)/tests/integration
+EXAMPLES     := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
+BENCHES      := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+
+.PHONY: all lib tests deps install uninstall check check-unit check-asan check-abi check-header \
+        check-fuzz check-integration demo bench clean help
+
+all: lib tests $(EXAMPLES) $(BENCHES)
+
+tests: $(UNIT_BIN) $(ITEST_BIN)
+
+lib: $(SHLIB) $(B)/$(SONAME) $(B)/libctr.so $(STLIB)
+
+help:
+	@echo "make            build libctr.so.$(VERSION), libctr.a, tests and examples into $(B)/"
+	@echo "make deps       install missing Debian packages (root) or list them"
+	@echo "make check      every test suite: unit, integration (runc), ASan+UBSan, ABI, header, fuzz"
+	@echo "make demo       a container lifecycle with examples/ctr-run on a busybox rootfs"
+	@echo "make bench      performance against runc and podman"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR= LIBDIR= INCLUDEDIR= LIBEXECDIR="
+
+$(B)/obj/%.o: libctr/%.c $(wildcard libctr/*.h) include/ctr/ctr.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
+
+$(SHLIB): $(LIB_OBJS) libctr/libctr.map
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -shared -Wl,-soname,$(SONAME) \
+		-Wl,--version-script=libctr/libctr.map -Wl,--no-undefined -o $@ $(LIB_OBJS) $(LIBS)
+
+$(B)/$(SONAME) $(B)/libctr.so: $(SHLIB)
+	ln -sf $(REALNAME) $@
+
+$(STLIB): $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+# Tests link the static library so they can reach internal helpers too.
+$(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(STLIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $(UNIT_SRCS) $(STLIB) \
+		$(CHECK_LIBS) $(LIBS)
+
+$(ITEST_BIN): $(ITEST_SRCS) $(wildcard tests/integration/*.h) $(STLIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -Itests/integration -o $@ $(ITEST_SRCS) \
+		$(STLIB) $(CHECK_LIBS) $(LIBS)
+
+# Examples and benchmarks link the shared library, as users do.
+define link_with_shlib
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -o $@ $< -L$(B) -lctr -Wl,-rpath,'$$ORIGIN/..'
+endef
+
+$(B)/examples/%: examples/%.c $(B)/libctr.so
+	$(link_with_shlib)
+
+$(B)/bench/%: bench/%.c $(B)/libctr.so
+	$(link_with_shlib)
+
+deps:
+	@scripts/deps.sh $(DEPS_EXTRA)
+
+# ---- install ------------------------------------------------------------------------
+$(B)/libctr.pc: pkgconfig/libctr.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' $< > $(B)/libctr.pc
+
+install: lib $(B)/libctr.pc
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/ctr
+	install -m 0755 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(REALNAME)
+	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libctr.so
+	install -m 0644 $(STLIB) $(DESTDIR)$(LIBDIR)/libctr.a
+	install -m 0644 include/ctr/ctr.h $(DESTDIR)$(INCLUDEDIR)/ctr/ctr.h
+	install -m 0644 $(B)/libctr.pc $(DESTDIR)$(LIBDIR)/pkgconfig/libctr.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	      $(DESTDIR)$(LIBDIR)/libctr.so $(DESTDIR)$(LIBDIR)/libctr.a \
+	      $(DESTDIR)$(INCLUDEDIR)/ctr/ctr.h $(DESTDIR)$(LIBDIR)/pkgconfig/libctr.pc
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/ctr 2>/dev/null
+
+# ---- tests --------------------------------------------------------------------------
+check: deps
+	@scripts/check.sh
+
+check-unit: $(UNIT_BIN)
+	$(UNIT_BIN)
+
+check-integration: $(ITEST_BIN)
+	@tests/fixtures/mkrootfs.sh $(B)/rootfs
+	CTR_TEST_ROOTFS=$(CURDIR)/$(B)/rootfs $(ITEST_BIN)
+
+check-header:
+	@tests/header/run.sh $(CC)
+
+check-abi: lib
+	@tests/abi/symbols.sh $(SHLIB) libctr/libctr.map
+
+check-asan:
+	$(MAKE) B=build-asan CC=$(CLANG) SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		check-unit $(if $(ASAN_ITEST),check-integration)
+
+check-fuzz:
+	@tests/fuzz/run.sh $(CLANG) $(FUZZ_SECONDS)
+
+demo: deps all
+	@scripts/demo.sh
+
+bench: deps all
+	@bench/run.sh
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,381 @@
+/*
+ * libctr - own the lifecycle of Linux containers from C.
+ *
+ * This header is the manual. Conventions that hold for every function:
+ *
+ * - Functions that can fail return int: 0 (or a non-negative count) on success, a negative
+ *   CTR_E_* code on failure. On failure a message naming the container, the operation and
+ *   the cause is readable with ctr_last_error() from the same thread.
+ * - Output parameters come last; on failure they are left untouched.
+ * - Every string or handle the library hands out is released by the *_free function named
+ *   next to it (or ctr_free() where that is said). Every *_free(NULL) is a no-op.
+ * - Options structs start with `size_t sz`; initialise them with CTR_OPTS() so that a
+ *   newer library can tell how much of the struct the caller knows.
+ * - Unless a function says otherwise, it is safe to call from several threads at once.
+ */
+#ifndef CTR_CTR_H
+#define CTR_CTR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define CTR_API __attribute__((visibility("default")))
+#else
+#define CTR_API
+#endif
+
+/** Version of this header. Compare with ctr_version_number() at run time. */
+#define CTR_VERSION_MAJOR 1
+#define CTR_VERSION_MINOR 0
+#define CTR_VERSION_PATCH 0
+#define CTR_VERSION_NUMBER (CTR_VERSION_MAJOR * 1000000 + CTR_VERSION_MINOR * 1000 + CTR_VERSION_PATCH)
+
+/** Declare and initialise an options struct: CTR_OPTS(ctr_runtime_opts_t, o, .state_dir = d); */
+#define CTR_OPTS(TYPE, NAME, ...) TYPE NAME = { .sz = sizeof(TYPE), __VA_ARGS__ }
+
+/* ---------------------------------------------------------------------------------------
+ * Versions and features
+ */
+
+/** @return the library's version, "1.0.0". Static storage; never freed. */
+CTR_API const char *ctr_version(void);
+
+/** @return the library's version as MAJOR*1000000 + MINOR*1000 + PATCH. */
+CTR_API int ctr_version_number(void);
+
+/**
+ * Ask whether this build supports a feature.
+ *
+ * Known names: "seccomp" (seccomp profiles), "capabilities" (capability sets),
+ * "spec-override" (raw OCI spec merge), "config-json" (ctr_config_from_json/_to_json).
+ *
+ * @param name feature name
+ * @return 1 if supported, 0 if not (or unknown), CTR_E_INVAL if name is NULL.
+ */
+CTR_API int ctr_has_feature(const char *name);
+
+/* ---------------------------------------------------------------------------------------
+ * Errors
+ */
+
+/* Codes with an errno meaning are -errno (values of Linux). */
+#define CTR_E_INVAL (-22)    /**< invalid argument (-EINVAL) */
+#define CTR_E_NOENT (-2)     /**< no such container (-ENOENT) */
+#define CTR_E_EXISTS (-17)   /**< name already taken (-EEXIST) */
+#define CTR_E_TIMEOUT (-110) /**< timed out (-ETIMEDOUT) */
+#define CTR_E_NOTSUP (-95)   /**< not supported (-EOPNOTSUPP) */
+#define CTR_E_IO (-5)        /**< I/O error; the failing call and path are in the message (-EIO) */
+#define CTR_E_NOMEM (-12)    /**< out of memory (-ENOMEM) */
+#define CTR_E_BUSY (-16)     /**< resource busy (-EBUSY) */
+/* The library's own codes. */
+#define CTR_E_STATE (-4000)    /**< operation not allowed in the container's current state */
+#define CTR_E_STOPPED (-4001)  /**< container is already stopped */
+#define CTR_E_REMOVED (-4002)  /**< the handle refers to a container that was removed */
+#define CTR_E_RUNTIME (-4003)  /**< the OCI runtime failed; its error output is in the message */
+#define CTR_E_STORE (-4004)    /**< the state database is corrupt or unreadable */
+#define CTR_E_DEPEND (-4005)   /**< a dependency is not running, or the container has dependents */
+#define CTR_E_MONITOR (-4006)  /**< the container monitor could not be started or died */
+#define CTR_E_INTERNAL (-4007) /**< a bug in libctr */
+
+/**
+ * @param err a CTR_E_* code (or 0)
+ * @return a short static description of the code; "unknown error" for unknown codes.
+ */
+CTR_API const char *ctr_strerror(int err);
+
+/**
+ * @return the message of the last failure in the calling thread, e.g.
+ * "container web: cannot remove: container is running". Never NULL ("" before any
+ * failure). The string belongs to the thread and stays valid until its next libctr call.
+ */
+CTR_API const char *ctr_last_error(void);
+
+/** Release memory the library handed out where the header says "release with ctr_free()". */
+CTR_API void ctr_free(void *p);
+
+/* ---------------------------------------------------------------------------------------
+ * Runtime context
+ */
+
+typedef struct ctr_runtime ctr_runtime_t;
+typedef struct ctr_config ctr_config_t;
+typedef struct ctr_container ctr_container_t;
+
+/** Runtime flag: never fsync the database or state files (for tests and tmpfs). */
+#define CTR_RUNTIME_NOSYNC 0x1u
+
+/** Options of ctr_runtime_open(). Fields left NULL/0 take their defaults. */
+typedef struct ctr_runtime_opts {
+	size_t sz;               /**< sizeof(ctr_runtime_opts_t) */
+	const char *state_dir;   /**< database and persistent data; default /var/lib/libctr */
+	const char *run_dir;     /**< volatile state, locks, exit files; default /run/libctr */
+	const char *oci_runtime; /**< OCI runtime, path or name on PATH; default "runc" */
+	const char *monitor_path; /**< ctr-monitor; default the installed one, env CTR_MONITOR */
+	unsigned flags;           /**< CTR_RUNTIME_* flags */
+} ctr_runtime_opts_t;
+
+/**
+ * Open (creating if needed) a runtime context over a state and a run directory.
+ *
+ * Both directories are created with mode 0700. A directory that is a symbolic link or is
+ * owned by another user is refused. The machine's boot id is recorded; see
+ * ctr_runtime_rebooted(). Several contexts, in one process or many, may use the same
+ * directories at once.
+ *
+ * @param opts options, or NULL for all defaults
+ * @param[out] out the context; release with ctr_runtime_close()
+ * @return 0; CTR_E_INVAL for bad options (NULL out, sz too small, unknown flags or
+ *   non-zero bytes past the fields this library knows); CTR_E_IO when a directory cannot
+ *   be created or written (the path is in the message); CTR_E_STORE when the database is
+ *   not a valid TDB file (the file is left as it was); CTR_E_NOMEM.
+ */
+CTR_API int ctr_runtime_open(const ctr_runtime_opts_t *opts, ctr_runtime_t **out);
+
+/**
+ * Release a context. Container handles keep their own reference, so they may be freed
+ * later. Containers themselves are not touched.
+ */
+CTR_API void ctr_runtime_close(ctr_runtime_t *rt);
+
+/**
+ * @return 1 if, when rt was opened, the machine had been rebooted since the directories
+ * were last used (the boot id changed or the run directory was empty), 0 if not,
+ * CTR_E_INVAL if rt is NULL.
+ */
+CTR_API int ctr_runtime_rebooted(const ctr_runtime_t *rt);
+
+/* ---------------------------------------------------------------------------------------
+ * Container configuration
+ *
+ * A ctr_config_t is a builder: set what you need, pass it to ctr_create(), free it. Each
+ * setter validates its input and leaves the config unchanged on failure. A config is not
+ * safe to modify from several threads at once.
+ */
+
+/** Restart policies (applied by the supervision layer). */
+typedef enum ctr_restart {
+	CTR_RESTART_NO = 0,
+	CTR_RESTART_ALWAYS = 1,
+	CTR_RESTART_ON_FAILURE = 2,
+	CTR_RESTART_UNLESS_STOPPED = 3,
+	CTR_RESTART__FORCE_INT = 0x7fffffff
+} ctr_restart_t;
+
+/** Network modes. */
+typedef enum ctr_network {
+	CTR_NETWORK_NONE = 0, /**< a private network namespace with loopback only (default) */
+	CTR_NETWORK_HOST = 1, /**< share the host's network namespace */
+	CTR_NETWORK__FORCE_INT = 0x7fffffff
+} ctr_network_t;
+
+/** @param[out] out a new empty config; release with ctr_config_free(). */
+CTR_API int ctr_config_new(ctr_config_t **out);
+CTR_API void ctr_config_free(ctr_config_t *cfg);
+
+/**
+ * Name of the container, matching [a-zA-Z0-9][a-zA-Z0-9_.-]{0,252}. Without one,
+ * ctr_create() generates a name.
+ */
+CTR_API int ctr_config_set_name(ctr_config_t *cfg, const char *name);
+
+/** Absolute path of the root filesystem directory. Required; checked by ctr_create(). */
+CTR_API int ctr_config_set_rootfs(ctr_config_t *cfg, const char *path);
+
+/** Command and arguments, NULL-terminated, at least one non-empty element. Required. */
+CTR_API int ctr_config_set_args(ctr_config_t *cfg, const char *const *argv);
+
+/**
+ * Environment, NULL-terminated "KEY=value" strings; replaces any earlier list. Without
+ * one the container gets PATH (and TERM=xterm when it has a terminal).
+ */
+CTR_API int ctr_config_set_env(ctr_config_t *cfg, const char *const *envp);
+
+/** Give the container a pseudo-terminal (1) or pipes (0, the default). */
+CTR_API int ctr_config_set_terminal(ctr_config_t *cfg, int on);
+
+/** Signal sent by ctr_stop() first, 1..64. Default SIGTERM. */
+CTR_API int ctr_config_set_stop_signal(ctr_config_t *cfg, int sig);
+
+/** Seconds ctr_stop() waits before SIGKILL. Default 10. */
+CTR_API int ctr_config_set_stop_timeout(ctr_config_t *cfg, unsigned seconds);
+
+/**
+ * @param policy a CTR_RESTART_* value
+ * @param max_retries for CTR_RESTART_ON_FAILURE, the most restarts (0: unlimited); must
+ *   be 0 for the other policies
+ */
+CTR_API int ctr_config_set_restart_policy(ctr_config_t *cfg, ctr_restart_t policy,
+					  unsigned max_retries);
+
+/**
+ * Add a container this one depends on. ctr_create() resolves it (name, id or unique id
+ * prefix) and fails with CTR_E_NOENT when it does not exist.
+ */
+CTR_API int ctr_config_add_dependency(ctr_config_t *cfg, const char *name_or_id);
+
+/** Working directory of the process, absolute. Default "/". */
+CTR_API int ctr_config_set_cwd(ctr_config_t *cfg, const char *path);
+
+/** Numeric user and group the process runs as. Default 0:0. */
+CTR_API int ctr_config_set_user(ctr_config_t *cfg, unsigned uid, unsigned gid);
+
+/** Host name inside the container (1..63 chars of [a-zA-Z0-9.-]). Default: the id's first 12 chars. */
+CTR_API int ctr_config_set_hostname(ctr_config_t *cfg, const char *hostname);
+
+/**
+ * The container's capability set, NULL-terminated, names as "CAP_NET_ADMIN" or
+ * "net_admin" (any case). NULL restores the default set; an empty list drops all.
+ * @return CTR_E_INVAL naming the first unknown capability.
+ */
+CTR_API int ctr_config_set_capabilities(ctr_config_t *cfg, const char *const *caps);
+
+/**
+ * Seccomp filter: NULL or "default" for the built-in profile (denies kernel module,
+ * reboot, clock, keyring, bpf, ptrace-like and similar host-affecting system calls with
+ * EPERM), "unconfined" for none, or the path of a profile file in OCI JSON
+ * (linux.seccomp of the runtime spec). The file is read and checked now: every syscall
+ * name must be known to libseccomp.
+ * @return CTR_E_INVAL naming an unknown syscall or action, or the unreadable file.
+ */
+CTR_API int ctr_config_set_seccomp(ctr_config_t *cfg, const char *profile);
+
+/** Memory limit in bytes; 0 for none. */
+CTR_API int ctr_config_set_memory_limit(ctr_config_t *cfg, uint64_t bytes);
+
+/** Most processes the container may have; 0 for no limit. */
+CTR_API int ctr_config_set_pids_limit(ctr_config_t *cfg, int64_t max);
+
+/** Mount the root filesystem read-only (1) or read-write (0, the default). */
+CTR_API int ctr_config_set_readonly_rootfs(ctr_config_t *cfg, int on);
+
+/**
+ * Add a mount.
+ * @param source host path (absolute for bind mounts) or a device/fs name
+ * @param destination absolute path in the container, without ".." components
+ * @param type filesystem type; NULL means "bind"
+ * @param options comma-separated mount options ("rbind,ro"); NULL means "rbind" for bind
+ *   mounts and none otherwise
+ */
+CTR_API int ctr_config_add_mount(ctr_config_t *cfg, const char *source, const char *destination,
+				 const char *type, const char *options);
+
+/** Network mode, a CTR_NETWORK_* value. */
+CTR_API int ctr_config_set_network(ctr_config_t *cfg, ctr_network_t mode);
+
+/** Set a label (kept in the store, shown by ctr_inspect()); value NULL removes it. */
+CTR_API int ctr_config_set_label(ctr_config_t *cfg, const char *key, const char *value);
+
+/** Set an OCI annotation (written to the runtime spec); value NULL removes it. */
+CTR_API int ctr_config_set_annotation(ctr_config_t *cfg, const char *key, const char *value);
+
+/**
+ * A JSON object merged into the generated OCI spec as an RFC 7386 merge patch (objects
+ * merge recursively, null deletes, anything else replaces). NULL clears it.
+ * @return CTR_E_INVAL when json is not a JSON object.
+ */
+CTR_API int ctr_config_set_spec_override(ctr_config_t *cfg, const char *json);
+
+/**
+ * Build a config from its JSON form (the form ctr_config_to_json() writes). Every field
+ * is checked as its setter checks it; unknown fields are refused.
+ * @param[out] out the new config; release with ctr_config_free()
+ * @return 0; CTR_E_INVAL naming the bad field.
+ */
+CTR_API int ctr_config_from_json(const char *json, ctr_config_t **out);
+
+/** @param[out] out the config as JSON text; release with ctr_free(). */
+CTR_API int ctr_config_to_json(const ctr_config_t *cfg, char **out);
+
+/* ---------------------------------------------------------------------------------------
+ * Containers
+ */
+
+/** Container states. */
+typedef enum ctr_state {
+	CTR_STATE_UNKNOWN = 0,
+	CTR_STATE_CONFIGURED = 1, /**< created in the store, no runtime state */
+	CTR_STATE_CREATED = 2,    /**< the runtime created it; the process has not started */
+	CTR_STATE_RUNNING = 3,
+	CTR_STATE_STOPPED = 4, /**< the process is gone; runtime state still present */
+	CTR_STATE_PAUSED = 5,
+	CTR_STATE_EXITED = 6,   /**< runtime state released; exit code kept */
+	CTR_STATE_REMOVING = 7, /**< being removed */
+	CTR_STATE__FORCE_INT = 0x7fffffff
+} ctr_state_t;
+
+/**
+ * Create a container from a config: it is written to the store in state CONFIGURED with
+ * a new 64-hex-digit id, and its OCI bundle (config.json) is written under the state
+ * directory. Nothing runs yet.
+ *
+ * @param[out] out a handle; release with ctr_container_free()
+ * @return 0; CTR_E_INVAL (missing or bad rootfs, with the path; no args; a bad field);
+ *   CTR_E_EXISTS when the name is taken (the existing container is not touched);
+ *   CTR_E_NOENT for an unknown dependency; CTR_E_IO; CTR_E_STORE.
+ */
+CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container_t **out);
+
+/**
+ * Find a container by full id, name, or unique id prefix (in that order).
+ * @param[out] out a handle; release with ctr_container_free()
+ * @return 0; CTR_E_NOENT when nothing matches; CTR_E_INVAL when a prefix matches several.
+ */
+CTR_API int ctr_lookup(ctr_runtime_t *rt, const char *name_or_id, ctr_container_t **out);
+
+/**
+ * List all containers, sorted by name. A container whose records are damaged is still
+ * listed; operations on it fail with CTR_E_STORE.
+ * @param[out] out array of handles; release with ctr_list_free()
+ * @param[out] count number of handles
+ * @return the count (>= 0) or an error.
+ */
+CTR_API int ctr_list(ctr_runtime_t *rt, ctr_container_t ***out, size_t *count);
+
+/** Free an array from ctr_list() and the handles in it. */
+CTR_API void ctr_list_free(ctr_container_t **list, size_t count);
+
+/** Free a handle. The container itself is not touched. */
+CTR_API void ctr_container_free(ctr_container_t *c);
+
+/** @return the 64-hex-digit id; valid as long as the handle. */
+CTR_API const char *ctr_id(const ctr_container_t *c);
+
+/** @return the name; valid as long as the handle. */
+CTR_API const char *ctr_name(const ctr_container_t *c);
+
+/**
+ * Read the container's state, synced with reality first.
+ * @return 0; CTR_E_REMOVED if the container was removed; CTR_E_STORE if its record is
+ *   damaged.
+ */
+CTR_API int ctr_state(ctr_container_t *c, ctr_state_t *out);
+
+/** @return "configured", "running", ...; "unknown" for values out of range. Static. */
+CTR_API const char *ctr_state_name(ctr_state_t s);
+
+/**
+ * Describe the container as JSON: {"id","name","created","state":{...},"config":{...},
+ * "labels":{...},"paths":{"bundle","spec","run_dir","lock"}}.
+ * @param[out] json the text; release with ctr_free()
+ */
+CTR_API int ctr_inspect(ctr_container_t *c, char **json);
+
+/**
+ * Remove a container: its records, its name and its bundle. Allowed in states CONFIGURED
+ * and EXITED.
+ * @param flags must be 0
+ * @return 0; CTR_E_STATE in other states; CTR_E_REMOVED if already removed.
+ */
+CTR_API int ctr_remove(ctr_container_t *c, unsigned flags);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CTR_CTR_H */

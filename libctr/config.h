@@ -1,0 +1,25 @@
+/* The container configuration: the ctr_config_t builder, its JSON form, and what the
+ * rest of the library reads from it. */
+#ifndef LIBCTR_CONFIG_H
+#define LIBCTR_CONFIG_H
+
+#include <json-c/json.h>
+
+#include "ctr/ctr.h"
+
+/* Read access for other subsystems. Strings are borrowed from cfg. */
+const char *ctri_config_name(const ctr_config_t *cfg);   /* NULL when unset */
+const char *ctri_config_rootfs(const ctr_config_t *cfg); /* NULL when unset */
+const char *const *ctri_config_dependencies(const ctr_config_t *cfg); /* NULL-terminated */
+
+/* Check that a config is complete enough to create a container: rootfs set and an
+ * existing directory (CTR_E_INVAL with the path), args set. Message prefix is the op. */
+int ctri_config_check(const ctr_config_t *cfg);
+
+/* The config as a json-c object (the ctr_config_to_json() form); caller puts it. */
+int ctri_config_to_object(const ctr_config_t *cfg, json_object **out);
+
+/* Build a config from a json-c object, validating every field like the setters. */
+int ctri_config_from_object(json_object *obj, ctr_config_t **out);
+
+#endif

@@ -1,0 +1,35 @@
+/* Container handles and the store records behind them. */
+#ifndef LIBCTR_CONTAINER_H
+#define LIBCTR_CONTAINER_H
+
+#include <json-c/json.h>
+
+#include "ctr/ctr.h"
+#include "util.h"
+
+struct ctr_container {
+	ctr_runtime_t *rt; /* holds a reference */
+	char id[CTRI_ID_LEN + 1];
+	char *name;
+};
+
+/* Store keys of a container's records. */
+#define CTRI_KEY_CONFIG "config/" /* + id: {"id","name","created","config",...}; immutable */
+#define CTRI_KEY_STATE "state/"   /* + id: {"state",...}; mutable */
+#define CTRI_KEY_ID "id/"         /* + id: the name, raw */
+#define CTRI_KEY_NAME "name/"     /* + name: the id, raw */
+
+int ctri_container_new(ctr_runtime_t *rt, const char *id, const char *name,
+		       ctr_container_t **out);
+
+/* Resolve a full id, a name or a unique id prefix to an id and a name (malloc'd).
+ * CTR_E_NOENT (no message) when nothing matches; CTR_E_INVAL when ambiguous. */
+int ctri_resolve(ctr_runtime_t *rt, const char *ref, char id[CTRI_ID_LEN + 1], char **name);
+
+/* Read a container's state record. CTR_E_REMOVED when it is gone, CTR_E_STORE when
+ * damaged; messages name the container and op. */
+int ctri_state_read(ctr_container_t *c, const char *op, json_object **rec, ctr_state_t *out);
+
+ctr_state_t ctri_state_parse(const char *name);
+
+#endif

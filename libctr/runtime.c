@@ -1,0 +1,280 @@
+/* The runtime context: versions, features, directories, options, reboot detection. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "runtime.h"
+#include "util.h"
+
+#define DEFAULT_STATE_DIR "/var/lib/libctr"
+#define DEFAULT_RUN_DIR "/run/libctr"
+#define DEFAULT_OCI_RUNTIME "runc"
+#ifndef CTR_LIBEXECDIR
+#define CTR_LIBEXECDIR "/usr/local/libexec"
+#endif
+#define STORE_FORMAT 1
+
+CTR_API const char *ctr_version(void)
+{
+	return "1.0.0";
+}
+
+CTR_API int ctr_version_number(void)
+{
+	return CTR_VERSION_NUMBER;
+}
+
+CTR_API int ctr_has_feature(const char *name)
+{
+	static const char *const features[] = { "seccomp", "capabilities", "spec-override",
+						"config-json" };
+
+	CTRI_CHECK_ARG("ctr_has_feature", name);
+	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++)
+		if (!strcmp(name, features[i]))
+			return 1;
+	return 0;
+}
+
+int ctri_opts_valid(const void *opts, size_t known, const char *op)
+{
+	size_t sz = *(const size_t *)opts;
+
+	if (sz < sizeof(size_t))
+		return ctri_err(CTR_E_INVAL, "%s: opts->sz is %zu; initialise opts with CTR_OPTS()",
+				op, sz);
+	for (size_t i = known; i < sz; i++)
+		if (((const unsigned char *)opts)[i] != 0)
+			return ctri_err(CTR_E_INVAL,
+					"%s: opts has non-zero bytes at offset %zu, past the %zu this "
+					"library knows",
+					op, i, known);
+	return 0;
+}
+
+ctr_runtime_t *ctri_runtime_ref(ctr_runtime_t *rt)
+{
+	__atomic_add_fetch(&rt->refs, 1, __ATOMIC_RELAXED);
+	return rt;
+}
+
+void ctri_runtime_unref(ctr_runtime_t *rt)
+{
+	if (!rt || __atomic_sub_fetch(&rt->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	ctri_store_close(rt->store);
+	free(rt->state_dir);
+	free(rt->run_dir);
+	free(rt->oci_runtime);
+	free(rt->monitor_path);
+	free(rt->containers_dir);
+	free(rt->locks_dir);
+	free(rt);
+}
+
+/* Create path (mode 0700, parents 0755) and make sure it is a directory of ours that
+ * nobody else can use to redirect or read our state. */
+static int ensure_dir(const char *what, const char *path)
+{
+	struct stat st;
+
+	if (!*path)
+		return ctri_err(CTR_E_INVAL, "ctr_runtime_open: %s is empty", what);
+	if (path[0] != '/')
+		return ctri_err(CTR_E_INVAL, "ctr_runtime_open: %s %s is not an absolute path",
+				what, path);
+	char *parent = strdup(path);
+	if (!parent)
+		return ctri_err(CTR_E_NOMEM, "ctr_runtime_open: out of memory");
+	char *slash = strrchr(parent, '/');
+	int r = 0;
+	if (slash != parent) {
+		*slash = '\0';
+		r = ctri_mkdir_p(parent, 0755);
+	}
+	free(parent);
+	if (r < 0) {
+		errno = -r;
+		return ctri_err(CTR_E_IO, "ctr_runtime_open: %s %s: create parent: %m", what, path);
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return ctri_err(CTR_E_IO, "ctr_runtime_open: %s %s: mkdir: %m", what, path);
+	if (lstat(path, &st) < 0)
+		return ctri_err(CTR_E_IO, "ctr_runtime_open: %s %s: %m", what, path);
+	if (S_ISLNK(st.st_mode))
+		return ctri_err(CTR_E_INVAL, "ctr_runtime_open: %s %s is a symbolic link", what,
+				path);
+	if (!S_ISDIR(st.st_mode))
+		return ctri_err(CTR_E_INVAL, "ctr_runtime_open: %s %s is not a directory", what,
+				path);
+	if (st.st_uid != geteuid())
+		return ctri_err(CTR_E_INVAL, "ctr_runtime_open: %s %s is owned by uid %u, not %u",
+				what, path, (unsigned)st.st_uid, (unsigned)geteuid());
+	if ((st.st_mode & 07777) != 0700 && chmod(path, 0700) < 0)
+		return ctri_err(CTR_E_IO, "ctr_runtime_open: %s %s: chmod 0700: %m", what, path);
+	if (access(path, W_OK | X_OK) < 0)
+		return ctri_err(CTR_E_IO, "ctr_runtime_open: %s %s is not writable: %m", what,
+				path);
+	return 0;
+}
+
+static int ensure_subdir(const char *what, char **out, const char *parent, const char *name)
+{
+	*out = ctri_strdupf("%s/%s", parent, name);
+	if (!*out)
+		return ctri_err(CTR_E_NOMEM, "ctr_runtime_open: out of memory");
+	if (mkdir(*out, 0700) < 0 && errno != EEXIST)
+		return ctri_err(CTR_E_IO, "ctr_runtime_open: %s %s: mkdir: %m", what, *out);
+	return 0;
+}
+
+static void read_boot_id(char *buf, size_t len)
+{
+	char *s = NULL;
+
+	snprintf(buf, len, "unknown");
+	if (ctri_read_file("/proc/sys/kernel/random/boot_id", 256, &s, NULL) < 0)
+		return;
+	s[strcspn(s, "\n")] = '\0';
+	if (*s)
+		snprintf(buf, len, "%s", s);
+	free(s);
+}
+
+/* The first open after a reboot sees a new boot id in the store, or finds the run
+ * directory's alive file gone (the run directory is a tmpfs). A run-wide flock makes
+ * exactly one opener see it. */
+static int detect_reboot(ctr_runtime_t *rt)
+{
+	char *lock = ctri_strdupf("%s/.lock", rt->run_dir);
+	char *alive = ctri_strdupf("%s/alive", rt->run_dir);
+	json_object *meta = NULL;
+	int fd = -1, r;
+
+	if (!lock || !alive) {
+		r = ctri_err(CTR_E_NOMEM, "ctr_runtime_open: out of memory");
+		goto out;
+	}
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		r = ctri_err(CTR_E_IO, "ctr_runtime_open: lock %s: %m", lock);
+		goto out;
+	}
+	read_boot_id(rt->boot_id, sizeof(rt->boot_id));
+	int have_alive = access(alive, F_OK) == 0;
+	r = ctri_store_get(rt->store, "meta", &meta);
+	if (r < 0 && r != CTR_E_NOENT)
+		goto out;
+	const char *stored = NULL;
+	json_object *v;
+	if (meta && json_object_object_get_ex(meta, "boot_id", &v))
+		stored = json_object_get_string(v);
+	int same = stored && !strcmp(stored, rt->boot_id);
+	rt->rebooted = meta && (!same || !have_alive);
+	if (!same) {
+		json_object *m = json_object_new_object();
+		if (!m) {
+			r = ctri_err(CTR_E_NOMEM, "ctr_runtime_open: out of memory");
+			goto out;
+		}
+		json_object_object_add(m, "format", json_object_new_int(STORE_FORMAT));
+		json_object_object_add(m, "boot_id", json_object_new_string(rt->boot_id));
+		r = ctri_store_put(rt->store, "meta", m, 0);
+		json_object_put(m);
+		if (r < 0)
+			goto out;
+	}
+	r = 0;
+	if (!have_alive) {
+		int e = ctri_write_file(alive, rt->boot_id, strlen(rt->boot_id), 0600, 0);
+		if (e < 0) {
+			errno = -e;
+			r = ctri_err(CTR_E_IO, "ctr_runtime_open: write %s: %m", alive);
+		}
+	}
+out:
+	json_object_put(meta);
+	if (fd >= 0)
+		close(fd);
+	free(lock);
+	free(alive);
+	return r;
+}
+
+static int set_str(char **dst, const char *val, const char *def)
+{
+	*dst = strdup(val ? val : def);
+	return *dst ? 0 : ctri_err(CTR_E_NOMEM, "ctr_runtime_open: out of memory");
+}
+
+static int runtime_setup(ctr_runtime_t *rt, const ctr_runtime_opts_t *opts)
+{
+	const char *env_monitor = secure_getenv("CTR_MONITOR");
+	int r;
+
+	if ((r = set_str(&rt->state_dir, CTRI_OPTS_GET(opts, state_dir, NULL), DEFAULT_STATE_DIR)) ||
+	    (r = set_str(&rt->run_dir, CTRI_OPTS_GET(opts, run_dir, NULL), DEFAULT_RUN_DIR)) ||
+	    (r = set_str(&rt->oci_runtime, CTRI_OPTS_GET(opts, oci_runtime, NULL),
+			 DEFAULT_OCI_RUNTIME)) ||
+	    (r = set_str(&rt->monitor_path, CTRI_OPTS_GET(opts, monitor_path, env_monitor),
+			 CTR_LIBEXECDIR "/libctr/ctr-monitor")))
+		return r;
+	if (!*rt->oci_runtime || !*rt->monitor_path)
+		return ctri_err(CTR_E_INVAL, "ctr_runtime_open: %s is empty",
+				*rt->oci_runtime ? "monitor_path" : "oci_runtime");
+	if ((r = ensure_dir("state dir", rt->state_dir)) ||
+	    (r = ensure_dir("run dir", rt->run_dir)) ||
+	    (r = ensure_subdir("state dir", &rt->containers_dir, rt->state_dir, "containers")) ||
+	    (r = ensure_subdir("run dir", &rt->locks_dir, rt->run_dir, "locks")))
+		return r;
+	char *db = ctri_strdupf("%s/ctr.tdb", rt->state_dir);
+	if (!db)
+		return ctri_err(CTR_E_NOMEM, "ctr_runtime_open: out of memory");
+	r = ctri_store_open(db, !!(rt->flags & CTR_RUNTIME_NOSYNC), &rt->store);
+	free(db);
+	return r < 0 ? r : detect_reboot(rt);
+}
+
+CTR_API int ctr_runtime_open(const ctr_runtime_opts_t *opts, ctr_runtime_t **out)
+{
+	CTRI_CHECK_ARG("ctr_runtime_open", out);
+	if (opts) {
+		int r = ctri_opts_valid(opts, sizeof(*opts), "ctr_runtime_open");
+		if (r < 0)
+			return r;
+	}
+	unsigned flags = CTRI_OPTS_GET(opts, flags, 0u);
+	if (flags & ~CTR_RUNTIME_NOSYNC)
+		return ctri_err(CTR_E_INVAL, "ctr_runtime_open: unknown flags 0x%x",
+				flags & ~CTR_RUNTIME_NOSYNC);
+
+	ctr_runtime_t *rt = calloc(1, sizeof(*rt));
+	if (!rt)
+		return ctri_err(CTR_E_NOMEM, "ctr_runtime_open: out of memory");
+	rt->refs = 1;
+	rt->flags = flags;
+	int r = runtime_setup(rt, opts);
+	if (r < 0) {
+		ctri_runtime_unref(rt);
+		return r;
+	}
+	*out = rt;
+	return 0;
+}
+
+CTR_API void ctr_runtime_close(ctr_runtime_t *rt)
+{
+	ctri_runtime_unref(rt);
+}
+
+CTR_API int ctr_runtime_rebooted(const ctr_runtime_t *rt)
+{
+	CTRI_CHECK_ARG("ctr_runtime_rebooted", rt);
+	return rt->rebooted;
+}

@@ -1,0 +1,36 @@
+/* The runtime context: directories, options, the store, reboot detection. */
+#ifndef LIBCTR_RUNTIME_H
+#define LIBCTR_RUNTIME_H
+
+#include <stddef.h>
+
+#include "ctr/ctr.h"
+#include "store.h"
+
+struct ctr_runtime {
+	int refs; /* atomic */
+	unsigned flags;
+	int rebooted;
+	char *state_dir;
+	char *run_dir;
+	char *oci_runtime;
+	char *monitor_path;
+	char *containers_dir; /* STATE/containers: one bundle directory per container */
+	char *locks_dir;      /* RUN/locks */
+	char boot_id[40];
+	struct ctri_store *store;
+};
+
+/* Read an opts field only if the caller's struct is large enough to hold it. */
+#define CTRI_OPTS_HAS(opts, field)                                                   \
+	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) + sizeof((opts)->field))
+#define CTRI_OPTS_GET(opts, field, def) (CTRI_OPTS_HAS(opts, field) ? (opts)->field : (def))
+
+/* Check an opts struct of the caller's size against the library's type size: sz must
+ * cover at least the size field, and bytes past what the library knows must be zero. */
+int ctri_opts_valid(const void *opts, size_t known, const char *op);
+
+ctr_runtime_t *ctri_runtime_ref(ctr_runtime_t *rt);
+void ctri_runtime_unref(ctr_runtime_t *rt);
+
+#endif

@@ -1,0 +1,17 @@
+/* OCI runtime-spec generation: ctr_config_t -> config.json. */
+#ifndef LIBCTR_SPEC_H
+#define LIBCTR_SPEC_H
+
+#include <json-c/json.h>
+
+#include "ctr/ctr.h"
+
+/* Build the OCI runtime spec (config.json content) for container id from cfg.
+ * cfg must have passed ctri_config_check(). Returns 0 or CTR_E_*; caller puts *out. */
+int ctri_spec_build(const ctr_config_t *cfg, const char *id, json_object **out);
+
+/* Build the spec and write it to BUNDLE_DIR/config.json (atomically, not fsynced: it can
+ * always be rebuilt from the stored config). */
+int ctri_spec_write(const ctr_config_t *cfg, const char *id, const char *bundle_dir);
+
+#endif

@@ -1,0 +1,298 @@
+/* Small helpers shared by the subsystems. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+size_t ctri_strv_len(const char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+char **ctri_strv_dup(const char *const *v)
+{
+	size_t n = ctri_strv_len(v);
+	char **out = calloc(n + 1, sizeof(*out));
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		out[i] = strdup(v[i]);
+		if (!out[i]) {
+			ctri_strv_free(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+void ctri_strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+int ctri_mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	return 0;
+}
+
+static int rm_at(int parent, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(parent, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	int r = 0;
+	for (struct dirent *de; (de = readdir(d));) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		r = rm_at(dirfd(d), de->d_name);
+		if (r < 0)
+			break;
+	}
+	closedir(d);
+	if (r == 0 && unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		r = -errno;
+	return r;
+}
+
+int ctri_rm_rf(const char *path)
+{
+	return rm_at(AT_FDCWD, path);
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fsync_parent(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 1;
+
+	if (n >= sizeof(dir))
+		return -ENAMETOOLONG;
+	if (slash && n == 0)
+		n = 1;
+	memcpy(dir, slash ? path : ".", n);
+	dir[n] = '\0';
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = fsync(fd) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+int ctri_write_file(const char *path, const void *data, size_t len, mode_t mode, int do_sync)
+{
+	char tmp[4096];
+	int r;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, data, len);
+	if (r == 0 && do_sync && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	return do_sync ? fsync_parent(path) : 0;
+}
+
+int ctri_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = -EINVAL;
+		goto out;
+	}
+	size_t cap = (size_t)st.st_size + 1, n = 0;
+	if (cap > max + 1) {
+		r = -EFBIG;
+		goto out;
+	}
+	char *buf = malloc(cap);
+	if (!buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		ssize_t k = read(fd, buf + n, cap - 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			r = -errno;
+			free(buf);
+			goto out;
+		}
+		if (k == 0 || n + (size_t)k == cap - 1) {
+			n += (size_t)k;
+			break;
+		}
+		n += (size_t)k;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	if (len)
+		*len = n;
+out:
+	close(fd);
+	return r;
+}
+
+int ctri_random_hex(char *buf, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char raw[64];
+
+	if (n > sizeof(raw))
+		return -EINVAL;
+	for (size_t got = 0; got < n;) {
+		ssize_t k = getrandom(raw + got, n - got, 0);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		got += (size_t)k;
+	}
+	for (size_t i = 0; i < n; i++) {
+		buf[2 * i] = digits[raw[i] >> 4];
+		buf[2 * i + 1] = digits[raw[i] & 15];
+	}
+	buf[2 * n] = '\0';
+	return 0;
+}
+
+int ctri_is_id(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return i == CTRI_ID_LEN;
+}
+
+static int is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+int ctri_is_name(const char *s)
+{
+	size_t i;
+
+	if (!is_alnum(s[0]))
+		return 0;
+	for (i = 1; s[i]; i++)
+		if (!is_alnum(s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
+			return 0;
+	return i <= 253;
+}
+
+char *ctri_strdupf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return r < 0 ? NULL : s;
+}
+
+long long ctri_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+void ctri_format_time(long long ns, char *buf, size_t len)
+{
+	time_t sec = (time_t)(ns / 1000000000LL);
+	struct tm tm;
+	char base[32];
+
+	gmtime_r(&sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%09lldZ", base, ns % 1000000000LL);
+}

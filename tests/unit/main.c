@@ -1,0 +1,19 @@
+/* Runs every unit suite; exits non-zero on any failure. */
+#include <stdlib.h>
+
+#include "tests.h"
+
+int main(void)
+{
+	Suite *(*suites[])(void) = { suite_error,     suite_config,    suite_spec,
+				     suite_runtime,   suite_store,     suite_container,
+				     suite_concurrency };
+	SRunner *sr = srunner_create(NULL);
+
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		srunner_add_suite(sr, suites[i]());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

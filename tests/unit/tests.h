@@ -1,0 +1,15 @@
+/* The unit test suites; main.c runs them all. */
+#ifndef CTR_TESTS_H
+#define CTR_TESTS_H
+
+#include <check.h>
+
+Suite *suite_error(void);
+Suite *suite_config(void);
+Suite *suite_spec(void);
+Suite *suite_runtime(void);
+Suite *suite_store(void);
+Suite *suite_container(void);
+Suite *suite_concurrency(void);
+
+#endif
