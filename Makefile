@@ -39,10 +39,12 @@ ITEST_BIN    := $(B)/tests/integration
 EXAMPLES     := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 BENCHES      := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all lib tests deps install uninstall check check-unit check-asan check-abi check-header \
+include monitor/Makefile.inc
+
+.PHONY: check-monitor all lib tests deps install uninstall check check-unit check-asan check-abi check-header \
         check-fuzz check-integration demo bench clean help
 
-all: lib tests $(EXAMPLES) $(BENCHES)
+all: lib $(MONITOR) tests $(EXAMPLES) $(BENCHES)
 
 tests: $(UNIT_BIN) $(ITEST_BIN)
 
@@ -104,7 +106,7 @@ $(B)/libctr.pc: pkgconfig/libctr.pc.in Makefile
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	    -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' $< > $(B)/libctr.pc
 
-install: lib $(B)/libctr.pc
+install: lib $(MONITOR) $(B)/libctr.pc
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/ctr
 	install -m 0755 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(REALNAME)
 	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -112,12 +114,15 @@ install: lib $(B)/libctr.pc
 	install -m 0644 $(STLIB) $(DESTDIR)$(LIBDIR)/libctr.a
 	install -m 0644 include/ctr/ctr.h $(DESTDIR)$(INCLUDEDIR)/ctr/ctr.h
 	install -m 0644 $(B)/libctr.pc $(DESTDIR)$(LIBDIR)/pkgconfig/libctr.pc
+	install -d $(DESTDIR)$(LIBEXECDIR)/libctr
+	install -m 0755 $(MONITOR) $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-monitor
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	      $(DESTDIR)$(LIBDIR)/libctr.so $(DESTDIR)$(LIBDIR)/libctr.a \
-	      $(DESTDIR)$(INCLUDEDIR)/ctr/ctr.h $(DESTDIR)$(LIBDIR)/pkgconfig/libctr.pc
-	-rmdir $(DESTDIR)$(INCLUDEDIR)/ctr 2>/dev/null
+	      $(DESTDIR)$(INCLUDEDIR)/ctr/ctr.h $(DESTDIR)$(LIBDIR)/pkgconfig/libctr.pc \
+	      $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-monitor
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/ctr $(DESTDIR)$(LIBEXECDIR)/libctr 2>/dev/null
 
 # ---- tests --------------------------------------------------------------------------
 check: deps
@@ -125,6 +130,9 @@ check: deps
 
 check-unit: $(UNIT_BIN)
 	$(UNIT_BIN)
+
+check-monitor: $(MONITOR)
+	@tests/monitor/run.sh $(MONITOR)
 
 check-integration: $(ITEST_BIN)
 	@tests/fixtures/mkrootfs.sh $(B)/rootfs

@@ -374,7 +374,7 @@ CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container
 	CTRI_CHECK_ARG("ctr_create", out);
 	const char *given = ctri_config_name(cfg);
 	if ((r = ctri_config_check(cfg)) < 0)
-		return ctri_cwrap(given, "create", r);
+		return r; /* its message already says "container NAME: cannot create: " */
 	if ((r = ctri_config_to_object(cfg, &config)) < 0)
 		return ctri_cwrap(given, "create", r);
 	if ((r = resolve_dependencies(rt, cfg, given, &dep_ids)) < 0)
@@ -465,6 +465,7 @@ static json_object *inspect_paths(ctr_container_t *c)
 	char *lock = ctri_strdupf("%s/%s.lock", rt->locks_dir, c->id);
 	json_object_object_add(p, "bundle", json_object_new_string(bundle ? bundle : ""));
 	json_object_object_add(p, "spec", json_object_new_string(spec ? spec : ""));
+	json_object_object_add(p, "run_dir", json_object_new_string(rt->run_dir));
 	json_object_object_add(p, "lock", json_object_new_string(lock ? lock : ""));
 	json_object_object_add(p, "database", json_object_new_string(ctri_store_path(rt->store)));
 	free(bundle);
@@ -508,9 +509,11 @@ CTR_API int ctr_inspect(ctr_container_t *c, char **json)
 		json_object_object_add(out, "dependencies", json_object_get(v));
 	json_object_object_add(out, "paths", inspect_paths(c));
 	const char *text = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN);
-	*json = text ? strdup(text) : NULL;
-	if (!*json)
+	char *copy = text ? strdup(text) : NULL;
+	if (!copy)
 		r = ctri_cerr(c->name, "inspect", CTR_E_NOMEM, "out of memory");
+	else
+		*json = copy; /* outputs stay untouched on failure */
 out:
 	json_object_put(cfg);
 	json_object_put(state);
@@ -558,8 +561,11 @@ CTR_API int ctr_remove(ctr_container_t *c, unsigned flags)
 		return ctri_cerr(c->name, "remove", CTR_E_INVAL, "unknown flags 0x%x", flags);
 	if ((r = ctri_lock(c->rt->locks_dir, c->id, &fd)) < 0)
 		return ctri_cwrap(c->name, "remove", r);
-	if ((r = ctri_state_read(c, "remove", NULL, &s)) < 0)
+	if ((r = ctri_state_read(c, "remove", NULL, &s)) < 0) {
+		if (r == CTR_E_REMOVED) /* do not leave the lock file we just created */
+			ctri_lock_unlink(c->rt->locks_dir, c->id);
 		goto out;
+	}
 	if (s != CTR_STATE_CONFIGURED && s != CTR_STATE_EXITED) {
 		r = ctri_cerr(c->name, "remove", CTR_E_STATE, "container is %s", ctr_state_name(s));
 		goto out;

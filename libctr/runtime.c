@@ -79,7 +79,7 @@ void ctri_runtime_unref(ctr_runtime_t *rt)
 }
 
 /* Create path (mode 0700, parents 0755) and make sure it is a directory of ours that
- * nobody else can use to redirect or read our state. */
+ * nobody else can use to redirect or tamper with our state. */
 static int ensure_dir(const char *what, const char *path)
 {
 	struct stat st;
@@ -116,8 +116,12 @@ static int ensure_dir(const char *what, const char *path)
 	if (st.st_uid != geteuid())
 		return ctri_err(CTR_E_INVAL, "ctr_runtime_open: %s %s is owned by uid %u, not %u",
 				what, path, (unsigned)st.st_uid, (unsigned)geteuid());
-	if ((st.st_mode & 07777) != 0700 && chmod(path, 0700) < 0)
-		return ctri_err(CTR_E_IO, "ctr_runtime_open: %s %s: chmod 0700: %m", what, path);
+	/* Never chmod a directory we did not create (state_dir=/tmp would close /tmp), but
+	 * refuse one where others could plant or swap files. */
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return ctri_err(CTR_E_INVAL,
+				"ctr_runtime_open: %s %s is writable by group or others (mode %04o)",
+				what, path, (unsigned)(st.st_mode & 07777));
 	if (access(path, W_OK | X_OK) < 0)
 		return ctri_err(CTR_E_IO, "ctr_runtime_open: %s %s is not writable: %m", what,
 				path);
@@ -169,14 +173,17 @@ static int detect_reboot(ctr_runtime_t *rt)
 	read_boot_id(rt->boot_id, sizeof(rt->boot_id));
 	int have_alive = access(alive, F_OK) == 0;
 	r = ctri_store_get(rt->store, "meta", &meta);
-	if (r < 0 && r != CTR_E_NOENT)
+	/* A damaged meta record must not lock everyone out: it is rewritten below, and the
+	 * run directory alone tells whether the machine rebooted. */
+	int damaged = r == CTR_E_STORE;
+	if (r < 0 && r != CTR_E_NOENT && !damaged)
 		goto out;
 	const char *stored = NULL;
 	json_object *v;
 	if (meta && json_object_object_get_ex(meta, "boot_id", &v))
 		stored = json_object_get_string(v);
 	int same = stored && !strcmp(stored, rt->boot_id);
-	rt->rebooted = meta && (!same || !have_alive);
+	rt->rebooted = (meta && (!same || !have_alive)) || (damaged && !have_alive);
 	if (!same) {
 		json_object *m = json_object_new_object();
 		if (!m) {
@@ -215,15 +222,17 @@ static int set_str(char **dst, const char *val, const char *def)
 
 static int runtime_setup(ctr_runtime_t *rt, const ctr_runtime_opts_t *opts)
 {
-	const char *env_monitor = secure_getenv("CTR_MONITOR");
+	const char *monitor = CTRI_OPTS_GET(opts, monitor_path, NULL);
 	int r;
+
+	if (!monitor) /* CTR_MONITOR replaces the default, not a path the caller gave */
+		monitor = secure_getenv("CTR_MONITOR");
 
 	if ((r = set_str(&rt->state_dir, CTRI_OPTS_GET(opts, state_dir, NULL), DEFAULT_STATE_DIR)) ||
 	    (r = set_str(&rt->run_dir, CTRI_OPTS_GET(opts, run_dir, NULL), DEFAULT_RUN_DIR)) ||
 	    (r = set_str(&rt->oci_runtime, CTRI_OPTS_GET(opts, oci_runtime, NULL),
 			 DEFAULT_OCI_RUNTIME)) ||
-	    (r = set_str(&rt->monitor_path, CTRI_OPTS_GET(opts, monitor_path, env_monitor),
-			 CTR_LIBEXECDIR "/libctr/ctr-monitor")))
+	    (r = set_str(&rt->monitor_path, monitor, CTR_LIBEXECDIR "/libctr/ctr-monitor")))
 		return r;
 	if (!*rt->oci_runtime || !*rt->monitor_path)
 		return ctri_err(CTR_E_INVAL, "ctr_runtime_open: %s is empty",

@@ -95,11 +95,25 @@ int ctri_store_open(const char *path, int nosync, struct ctri_store **out)
 	pthread_mutex_lock(&registry_mu);
 	if (stat(path, &st) == 0) {
 		for (s = registry; s; s = s->next) {
-			if (s->dev == st.st_dev && s->ino == st.st_ino && s->pid == getpid()) {
-				s->refs++;
-				*out = s;
-				goto out;
+			if (s->dev != st.st_dev || s->ino != st.st_ino)
+				continue;
+			/* Inherited across fork: TDB refuses a second open of the file in this
+			 * process, and the handle's fcntl locks belong to the parent. Give the
+			 * handle its own descriptor and locks, as tdb_reopen() is meant for. */
+			if (s->pid != getpid()) {
+				tdb_msg[0] = '\0';
+				if (tdb_reopen(s->tdb) != 0) {
+					s->tdb = NULL; /* closed by tdb_reopen */
+					r = ctri_err(CTR_E_STORE,
+						     "open database %s: reopen after fork: %s",
+						     path, tdb_msg[0] ? tdb_msg : "failed");
+					goto out;
+				}
+				s->pid = getpid();
 			}
+			s->refs++;
+			*out = s;
+			goto out;
 		}
 	}
 	s = calloc(1, sizeof(*s));
@@ -154,8 +168,11 @@ void ctri_store_close(struct ctri_store *s)
 			break;
 		}
 	}
+	/* Close before another thread may open the file again: until tdb_close() returns,
+	 * TDB refuses a new open of it in this process. */
+	if (s->tdb)
+		tdb_close(s->tdb);
 	pthread_mutex_unlock(&registry_mu);
-	tdb_close(s->tdb);
 	pthread_mutex_destroy(&s->mu);
 	free(s->path);
 	free(s);
@@ -362,7 +379,12 @@ int ctri_store_each(struct ctri_store *s, const char *prefix, ctri_store_fn fn, 
 	struct each_ctx e = { .prefix = prefix, .plen = strlen(prefix), .fn = fn, .ud = ud };
 
 	pthread_mutex_lock(&s->mu);
+	/* One read lock on the whole file instead of a fcntl lock per hash chain: 2 system
+	 * calls instead of 2 per chain (10007 chains), which made listing 5x slower. */
+	int all = tdb_lockall_read(s->tdb) == 0;
 	int n = tdb_traverse_read(s->tdb, each_cb, &e);
+	if (all)
+		tdb_unlockall_read(s->tdb);
 	if (n < 0 && e.ret == 0)
 		e.ret = store_fail(s, "traverse", prefix);
 	pthread_mutex_unlock(&s->mu);
@@ -400,8 +422,13 @@ int ctri_lock(const char *dir, const char *id, int *fd_out)
 		/* The file may have been unlinked (container removed) while we waited: a lock
 		 * on a dead inode excludes nobody, so start again on the current file. */
 		struct stat a, b;
-		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
-		    a.st_dev == b.st_dev) {
+		int gone = stat(path, &b) < 0;
+		if ((gone && errno != ENOENT) || fstat(fd, &a) < 0) {
+			r = ctri_err(CTR_E_IO, "lock %s: stat %s: %m", id, path);
+			close(fd);
+			return r;
+		}
+		if (!gone && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
 			*fd_out = fd;
 			return 0;
 		}

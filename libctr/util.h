@@ -19,7 +19,7 @@ int ctri_mkdir_p(const char *path, mode_t mode);
 /* Remove a tree without following symlinks. A missing path is fine. Returns 0 or -errno. */
 int ctri_rm_rf(const char *path);
 
-/* Write a whole file atomically: PATH.tmp.PID, optional fsync, rename, then (with
+/* Write a whole file atomically: PATH.tmp.TID, optional fsync, rename, then (with
  * do_sync) fsync of the directory. Returns 0 or -errno. */
 int ctri_write_file(const char *path, const void *data, size_t len, mode_t mode, int do_sync);
 

@@ -18,11 +18,13 @@ step() {
 step build make -s all
 step header tests/header/run.sh "${CC:-cc}"
 step abi make -s check-abi
+step install tests/install.sh
 step unit make -s check-unit
 if [ "$(id -u)" = 0 ]; then
 	step integration make -s check-integration
+	step monitor make -s check-monitor
 else
-	echo "=== integration: SKIPPED: real runc containers need root (run make check as root)"
+	echo "=== integration, monitor: SKIPPED: real runc containers need root (run make check as root)"
 	failed="$failed integration(skipped)"
 fi
 step asan make -s check-asan ASAN_ITEST=$( [ "$(id -u)" = 0 ] && echo 1)

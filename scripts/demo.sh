@@ -11,7 +11,9 @@ run() {
 	echo "\$ ctr-run $*"
 	"$B/examples/ctr-run" --state-dir "$base/state" --run-dir "$base/run" "$@"
 }
-id=$(run create --name demo --label purpose=demo "$rootfs" /bin/sh -c 'echo hello from libctr; exit 7' | tail -n1)
+echo "\$ ctr-run create --name demo --label purpose=demo $rootfs /bin/sh -c '...'"
+id=$("$B/examples/ctr-run" --state-dir "$base/state" --run-dir "$base/run" create --name demo \
+	--label purpose=demo "$rootfs" /bin/sh -c 'echo hello from libctr; exit 7')
 echo "created $id"
 run ps
 run inspect demo

@@ -8,7 +8,7 @@ map=${2:?usage: symbols.sh LIB MAP}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRVWi]$/ {print $3}' | grep -v '^LIBCTR_' | sort > "$tmp/exported"
+nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRVWi]$/ {print $3}' | sed 's/@.*//' | grep -v '^LIBCTR_' | sort > "$tmp/exported"
 sed -n '/global:/,/local:/p' "$map" | grep -o '^[[:space:]]*ctr_[a-z0-9_]*;' | tr -d ' \t;' | sort > "$tmp/listed"
 objdump -T "$lib" | awk '/ ctr_/ && $(NF-1) != "LIBCTR_1.0" {print $NF}' > "$tmp/unversioned"
 

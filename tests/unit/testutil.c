@@ -1,10 +1,13 @@
 /* Helpers shared by the unit tests. */
 #include <check.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "testutil.h"
 #include "util.h"
@@ -75,4 +78,138 @@ ctr_config_t *tu_config(const char *name)
 	if (name)
 		ck_assert_int_eq(ctr_config_set_name(cfg, name), 0);
 	return cfg;
+}
+
+char *tu_path(const char *rel)
+{
+	if (!base)
+		base = tu_mkdtemp();
+	char *p = ctri_strdupf("%s/%s", base, rel);
+	ck_assert_ptr_nonnull(p);
+	return p;
+}
+
+/* The sandbox of the running TCase; runner process only. */
+static char *sandbox;
+static char *saved_tmpdir;
+
+/* Unmount everything below dir, deepest first (a failed test may leave a tmpfs there). */
+static void unmount_below(const char *dir)
+{
+	size_t len = strlen(dir);
+
+	for (int round = 0; round < 16; round++) {
+		FILE *f = fopen("/proc/self/mounts", "re");
+		char line[4096], target[4096] = "";
+		if (!f)
+			return;
+		while (fgets(line, sizeof(line), f)) {
+			char dev[4096], mnt[4096];
+			if (sscanf(line, "%4095s %4095s", dev, mnt) == 2 &&
+			    !strncmp(mnt, dir, len) && mnt[len] == '/' &&
+			    strlen(mnt) > strlen(target))
+				snprintf(target, sizeof(target), "%s", mnt);
+		}
+		fclose(f);
+		if (!*target || umount2(target, MNT_DETACH) < 0)
+			return;
+	}
+}
+
+static void sandbox_begin(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	free(saved_tmpdir);
+	saved_tmpdir = tmp ? strdup(tmp) : NULL;
+	sandbox = ctri_strdupf("%s/ctr-unit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!sandbox || !mkdtemp(sandbox)) {
+		free(sandbox);
+		sandbox = NULL;
+		return;
+	}
+	setenv("TMPDIR", sandbox, 1);
+}
+
+static void sandbox_end(void)
+{
+	if (saved_tmpdir)
+		setenv("TMPDIR", saved_tmpdir, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved_tmpdir);
+	saved_tmpdir = NULL;
+	if (sandbox) {
+		unmount_below(sandbox);
+		/* chattr-style and ownership tricks are undone by rm as root; a failure here
+		 * only leaves a directory behind. */
+		ctri_rm_rf(sandbox);
+		free(sandbox);
+		sandbox = NULL;
+	}
+}
+
+void tu_add_fixtures(TCase *tc, void (*extra_teardown)(void))
+{
+	tcase_add_unchecked_fixture(tc, sandbox_begin, sandbox_end);
+	/* Check runs teardowns in the reverse order of their addition. */
+	tcase_add_checked_fixture(tc, NULL, tu_cleanup);
+	if (extra_teardown)
+		tcase_add_checked_fixture(tc, NULL, extra_teardown);
+}
+
+struct within {
+	void *(*fn)(void *);
+	void *arg;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done;
+};
+
+static void *within_thread(void *p)
+{
+	struct within *w = p;
+
+	w->fn(w->arg);
+	pthread_mutex_lock(&w->mu);
+	w->done = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+int tu_run_within(void *(*fn)(void *), void *arg, int ms)
+{
+	/* Leaked on timeout on purpose: the thread may still use it. */
+	struct within *w = calloc(1, sizeof(*w));
+	pthread_t th;
+	struct timespec deadline;
+
+	ck_assert_ptr_nonnull(w);
+	w->fn = fn;
+	w->arg = arg;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += ms / 1000;
+	deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	ck_assert_int_eq(pthread_create(&th, NULL, within_thread, w), 0);
+	pthread_mutex_lock(&w->mu);
+	while (!w->done && pthread_cond_timedwait(&w->cv, &w->mu, &deadline) == 0)
+		;
+	int done = w->done;
+	pthread_mutex_unlock(&w->mu);
+	if (!done) {
+		pthread_detach(th);
+		return 0;
+	}
+	pthread_join(th, NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	free(w);
+	return 1;
 }

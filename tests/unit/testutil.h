@@ -2,6 +2,8 @@
 #ifndef CTR_TESTUTIL_H
 #define CTR_TESTUTIL_H
 
+#include <check.h>
+
 #include "ctr/ctr.h"
 
 /* A new empty directory under $TMPDIR (or /tmp); the path is malloc'd. Aborts the test on
@@ -21,5 +23,20 @@ void tu_cleanup(void);
 
 /* A config with the test rootfs and args {"/bin/true"}; name may be NULL. */
 ctr_config_t *tu_config(const char *name);
+
+/* "<base>/<rel>", malloc'd; creates the base directory (as tu_runtime() would) if needed. */
+char *tu_path(const char *rel);
+
+/* Add the fixtures every TCase of these suites uses: a checked teardown calling
+ * tu_cleanup() (and the optional extra teardown first), and an unchecked fixture, run by
+ * the runner process around the whole TCase, that points TMPDIR at a fresh directory and
+ * removes it afterwards, unmounting whatever a test left mounted there. Check's fork mode
+ * skips checked teardowns when a test fails or times out; the unchecked one still runs. */
+void tu_add_fixtures(TCase *tc, void (*extra_teardown)(void));
+
+/* Run fn(arg) in a thread and wait for it at most ms milliseconds. Returns 1 if it
+ * finished, 0 if it is still running (it is then left behind, detached: use only for
+ * calls expected to finish, to turn a hang into a failure). */
+int tu_run_within(void *(*fn)(void *), void *arg, int ms);
 
 #endif

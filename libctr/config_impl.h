@@ -1,0 +1,65 @@
+/* Inside the config subsystem only (config.c, config_json.c): the ctr_config_t layout and
+ * the helpers both halves share. Other subsystems use config.h. */
+#ifndef LIBCTR_CONFIG_IMPL_H
+#define LIBCTR_CONFIG_IMPL_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctr/ctr.h"
+
+enum ctri_seccomp_mode { CTRI_SECCOMP_DEFAULT, CTRI_SECCOMP_UNCONFINED, CTRI_SECCOMP_PROFILE };
+
+struct ctri_mount {
+	char *source;
+	char *destination;
+	char *type;
+	char **options; /* never NULL */
+};
+
+struct ctr_config {
+	char *name;
+	char *rootfs;
+	char *cwd;
+	char *hostname;
+	char **args; /* NULL: not set */
+	char **env;  /* NULL: the default environment */
+	char **caps; /* NULL: the default capability set */
+	char **deps; /* never NULL */
+	int terminal;
+	int readonly_rootfs;
+	int stop_signal;
+	unsigned stop_timeout;
+	ctr_restart_t restart;
+	unsigned max_retries;
+	unsigned uid;
+	unsigned gid;
+	uint64_t memory_limit;
+	int64_t pids_limit;
+	ctr_network_t network;
+	enum ctri_seccomp_mode seccomp_mode;
+	json_object *seccomp; /* the profile in CTRI_SECCOMP_PROFILE mode, else NULL */
+	struct ctri_mount *mounts;
+	size_t n_mounts;
+	json_object *labels;	    /* object of strings, never NULL */
+	json_object *annotations;   /* object of strings, never NULL */
+	json_object *spec_override; /* an object or NULL */
+};
+
+/* Add a mount after checking it like ctr_config_add_mount(); options (a vector, or NULL
+ * for the type's default) is taken over even on failure. op prefixes messages. */
+int ctri_config_mount_add(const char *op, ctr_config_t *cfg, const char *source,
+			  const char *destination, const char *type, char **options);
+
+/* Set the seccomp mode; profile (taken over) is the checked object for PROFILE. */
+void ctri_config_seccomp_replace(ctr_config_t *cfg, enum ctri_seccomp_mode mode,
+				 json_object *profile);
+
+/* Parse text (len bytes, text[len] == '\0') strictly as one JSON object with nothing
+ * after it, not even a NUL. Messages
+ * read "OP: WHAT is not valid JSON: ..." or "OP: WHAT is not a JSON object". */
+int ctri_json_parse_object(const char *op, const char *what, const char *text, size_t len,
+			   json_object **out);
+
+#endif

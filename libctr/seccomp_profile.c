@@ -1,0 +1,389 @@
+/* Seccomp profiles: checking OCI linux.seccomp objects and the built-in default. */
+#include <seccomp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+#include "seccomp_profile.h"
+
+static const char *const profile_keys[] = {
+    "defaultAction", "defaultErrnoRet",	 "architectures", "flags",
+    "listenerPath",  "listenerMetadata", "syscalls",	  NULL};
+static const char *const syscall_keys[] = {"names", "action", "errnoRet", "args", NULL};
+static const char *const arg_keys[] = {"index", "value", "valueTwo", "op", NULL};
+
+static const char *const actions[] = {
+    "SCMP_ACT_KILL",	    "SCMP_ACT_KILL_PROCESS",
+    "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+    "SCMP_ACT_ERRNO",	    "SCMP_ACT_TRACE",
+    "SCMP_ACT_ALLOW",	    "SCMP_ACT_LOG",
+    "SCMP_ACT_NOTIFY",	    NULL,
+};
+
+static const char *const operators[] = {"SCMP_CMP_NE",	      "SCMP_CMP_LT", "SCMP_CMP_LE",
+					"SCMP_CMP_EQ",	      "SCMP_CMP_GE", "SCMP_CMP_GT",
+					"SCMP_CMP_MASKED_EQ", NULL};
+
+static const char *const filter_flags[] = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+					   "SECCOMP_FILTER_FLAG_SPEC_ALLOW", NULL};
+
+/* System calls that affect the host rather than the container. The capability set already
+ * refuses most of them; the profile makes that independent of capabilities. */
+static const char *const denied_syscalls[] = {
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "create_module",
+    "get_kernel_syms",
+    "query_module",
+    "reboot",
+    "swapon",
+    "swapoff",
+    "acct",
+    "add_key",
+    "request_key",
+    "keyctl",
+    "bpf",
+    "perf_event_open",
+    "userfaultfd",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "open_by_handle_at",
+    "name_to_handle_at",
+    "kcmp",
+    "lookup_dcookie",
+    "quotactl",
+    "quotactl_fd",
+    "settimeofday",
+    "stime",
+    "clock_settime",
+    "clock_adjtime",
+    "adjtimex",
+    "syslog",
+    "iopl",
+    "ioperm",
+    "mount_setattr",
+    "fsopen",
+    "fsconfig",
+    "fsmount",
+    "fspick",
+    "open_tree",
+    "move_mount",
+    "vhangup",
+    "nfsservctl",
+    "uselib",
+    "_sysctl",
+    NULL,
+};
+
+struct ctx {
+	const char *op;
+	const char *origin;
+};
+
+static int in_list(const char *const *list, const char *s)
+{
+	for (size_t i = 0; list[i]; i++)
+		if (!strcmp(list[i], s))
+			return 1;
+	return 0;
+}
+
+static int bad(const struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int bad(const struct ctx *c, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return ctri_err(CTR_E_INVAL, "%s%s%s in seccomp profile %s", c->op ? c->op : "",
+			c->op ? ": " : "", what, c->origin);
+}
+
+static int check_keys(const struct ctx *c, json_object *obj, const char *const *known,
+		      const char *where)
+{
+	json_object_object_foreach(obj, key, val)
+	{
+		(void)val;
+		if (!in_list(known, key))
+			return bad(c, "unknown key \"%s\" %s", key, where);
+	}
+	return 0;
+}
+
+/* *out is the member, or NULL when it is absent and not required. */
+static int member(const struct ctx *c, json_object *obj, const char *key, json_type type,
+		  int required, json_object **out)
+{
+	json_object *v = NULL;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(obj, key, &v))
+		return required ? bad(c, "missing \"%s\"", key) : 0;
+	if (!json_object_is_type(v, type))
+		return bad(c, "\"%s\" must be of type %s", key, json_type_to_name(type));
+	*out = v;
+	return 0;
+}
+
+static int check_uint(const struct ctx *c, json_object *obj, const char *key, uint64_t max)
+{
+	json_object *v;
+	int r = member(c, obj, key, json_type_int, 0, &v);
+
+	if (r < 0 || !v)
+		return r;
+	if (json_object_get_int64(v) < 0 || json_object_get_uint64(v) > max)
+		return bad(c, "\"%s\" out of range 0..%llu", key, (unsigned long long)max);
+	return 0;
+}
+
+static int check_word(const struct ctx *c, json_object *obj, const char *key, int required,
+		      const char *const *allowed, const char *what)
+{
+	json_object *v;
+	int r = member(c, obj, key, json_type_string, required, &v);
+
+	if (r < 0 || !v)
+		return r;
+	if (!in_list(allowed, json_object_get_string(v)))
+		return bad(c, "unknown %s %s", what, json_object_get_string(v));
+	return 0;
+}
+
+/* "SCMP_ARCH_X86_64" -> libseccomp's "x86_64". */
+static int arch_known(const char *name)
+{
+	static const char prefix[] = "SCMP_ARCH_";
+	char lower[32];
+	size_t n;
+
+	if (strncmp(name, prefix, sizeof(prefix) - 1))
+		return 0;
+	name += sizeof(prefix) - 1;
+	n = strlen(name);
+	if (n == 0 || n >= sizeof(lower))
+		return 0;
+	for (size_t i = 0; i <= n; i++)
+		lower[i] =
+		    (name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] - 'A' + 'a') : name[i];
+	return seccomp_arch_resolve_name(lower) != 0;
+}
+
+/* Every element of obj[key] (absent is fine) is a string accepted by ok(). */
+static int check_strings(const struct ctx *c, json_object *obj, const char *key, int required,
+			 int (*ok)(const char *), const char *what)
+{
+	json_object *arr;
+	int r = member(c, obj, key, json_type_array, required, &arr);
+
+	if (r < 0 || !arr)
+		return r;
+	size_t n = json_object_array_length(arr);
+	if (required && n == 0)
+		return bad(c, "empty \"%s\"", key);
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+		if (!json_object_is_type(e, json_type_string))
+			return bad(c, "\"%s\" element %zu is not a string", key, i);
+		if (!ok(json_object_get_string(e)))
+			return bad(c, "unknown %s %s", what, json_object_get_string(e));
+	}
+	return 0;
+}
+
+static int syscall_known(const char *name)
+{
+	return *name && seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
+}
+
+static int flag_known(const char *name)
+{
+	return in_list(filter_flags, name);
+}
+
+static int check_arg(const struct ctx *c, json_object *arg)
+{
+	int r;
+
+	if (!json_object_is_type(arg, json_type_object))
+		return bad(c, "syscall argument is not an object");
+	r = check_keys(c, arg, arg_keys, "in a syscall argument");
+	if (r == 0)
+		r = check_uint(c, arg, "index", 5);
+	if (r == 0)
+		r = check_uint(c, arg, "value", UINT64_MAX);
+	if (r == 0)
+		r = check_uint(c, arg, "valueTwo", UINT64_MAX);
+	if (r == 0)
+		r = check_word(c, arg, "op", 1, operators, "operator");
+	return r;
+}
+
+static int check_syscall(const struct ctx *c, json_object *sc)
+{
+	json_object *args;
+	int r;
+
+	if (!json_object_is_type(sc, json_type_object))
+		return bad(c, "syscall rule is not an object");
+	r = check_keys(c, sc, syscall_keys, "in a syscall rule");
+	if (r == 0)
+		r = check_strings(c, sc, "names", 1, syscall_known, "syscall");
+	if (r == 0)
+		r = check_word(c, sc, "action", 1, actions, "action");
+	if (r == 0)
+		r = check_uint(c, sc, "errnoRet", UINT16_MAX);
+	if (r == 0)
+		r = member(c, sc, "args", json_type_array, 0, &args);
+	for (size_t i = 0; r == 0 && args && i < json_object_array_length(args); i++)
+		r = check_arg(c, json_object_array_get_idx(args, i));
+	return r;
+}
+
+int ctri_seccomp_check(json_object *profile, const char *op, const char *origin)
+{
+	const struct ctx c = {.op = op, .origin = origin};
+	json_object *v;
+	int r;
+
+	if (!json_object_is_type(profile, json_type_object))
+		return bad(&c, "top level is not an object");
+	r = check_keys(&c, profile, profile_keys, "at top level");
+	if (r == 0)
+		r = check_word(&c, profile, "defaultAction", 1, actions, "action");
+	if (r == 0)
+		r = check_uint(&c, profile, "defaultErrnoRet", UINT16_MAX);
+	if (r == 0)
+		r = check_strings(&c, profile, "architectures", 0, arch_known, "architecture");
+	if (r == 0)
+		r = check_strings(&c, profile, "flags", 0, flag_known, "flag");
+	if (r == 0)
+		r = member(&c, profile, "listenerPath", json_type_string, 0, &v);
+	if (r == 0)
+		r = member(&c, profile, "listenerMetadata", json_type_string, 0, &v);
+	if (r == 0)
+		r = member(&c, profile, "syscalls", json_type_array, 0, &v);
+	for (size_t i = 0; r == 0 && v && i < json_object_array_length(v); i++)
+		r = check_syscall(&c, json_object_array_get_idx(v, i));
+	return r;
+}
+
+/* ---- the default profile ------------------------------------------------------------- */
+
+static int add(json_object *obj, const char *key, json_object *val)
+{
+	if (!val)
+		return -1;
+	if (json_object_object_add(obj, key, val) < 0) {
+		json_object_put(val);
+		return -1;
+	}
+	return 0;
+}
+
+static int push_string(json_object *arr, const char *s)
+{
+	json_object *v = json_object_new_string(s);
+
+	if (!v)
+		return -1;
+	if (json_object_array_add(arr, v) < 0) {
+		json_object_put(v);
+		return -1;
+	}
+	return 0;
+}
+
+/* The native architecture and those whose binaries it also runs. */
+static json_object *native_architectures(void)
+{
+	static const struct {
+		uint32_t token;
+		const char *names[4];
+	} sets[] = {
+	    {SCMP_ARCH_X86_64, {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}},
+	    {SCMP_ARCH_AARCH64, {"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"}},
+	    {SCMP_ARCH_X86, {"SCMP_ARCH_X86"}},
+	    {SCMP_ARCH_ARM, {"SCMP_ARCH_ARM"}},
+	    {SCMP_ARCH_PPC64LE, {"SCMP_ARCH_PPC64LE"}},
+	    {SCMP_ARCH_S390X, {"SCMP_ARCH_S390X", "SCMP_ARCH_S390"}},
+	    {SCMP_ARCH_RISCV64, {"SCMP_ARCH_RISCV64"}},
+	};
+	uint32_t native = seccomp_arch_native();
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; arr && i < sizeof(sets) / sizeof(sets[0]); i++) {
+		if (sets[i].token != native)
+			continue;
+		for (size_t k = 0; sets[i].names[k]; k++) {
+			if (push_string(arr, sets[i].names[k]) < 0) {
+				json_object_put(arr);
+				return NULL;
+			}
+		}
+	}
+	return arr;
+}
+
+static json_object *denied_rule(void)
+{
+	json_object *rule = json_object_new_object(), *names = json_object_new_array();
+	int r = rule && names ? 0 : -1;
+
+	for (size_t i = 0; r == 0 && denied_syscalls[i]; i++)
+		if (seccomp_syscall_resolve_name(denied_syscalls[i]) >= 0)
+			r = push_string(names, denied_syscalls[i]);
+	if (r == 0) {
+		r = add(rule, "names", names);
+		names = NULL;
+	}
+	if (r == 0)
+		r = add(rule, "action", json_object_new_string("SCMP_ACT_ERRNO"));
+	if (r == 0)
+		r = add(rule, "errnoRet", json_object_new_int(1));
+	json_object_put(names);
+	if (r < 0) {
+		json_object_put(rule);
+		return NULL;
+	}
+	return rule;
+}
+
+int ctri_seccomp_default(json_object **out)
+{
+	json_object *profile = json_object_new_object(), *archs = native_architectures();
+	json_object *syscalls = json_object_new_array(), *rule = denied_rule();
+	int r = profile && archs && syscalls && rule ? 0 : -1;
+
+	if (r == 0 && (r = json_object_array_add(syscalls, rule)) == 0)
+		rule = NULL;
+	if (r == 0)
+		r = add(profile, "defaultAction", json_object_new_string("SCMP_ACT_ALLOW"));
+	if (r == 0 && json_object_array_length(archs) > 0) {
+		r = add(profile, "architectures", archs); /* unknown machine: runc's native */
+		archs = NULL;
+	}
+	if (r == 0) {
+		r = add(profile, "syscalls", syscalls);
+		syscalls = NULL;
+	}
+	json_object_put(archs);
+	json_object_put(syscalls);
+	json_object_put(rule);
+	if (r < 0) {
+		json_object_put(profile);
+		return ctri_err(CTR_E_NOMEM, "default seccomp profile: out of memory");
+	}
+	*out = profile;
+	return 0;
+}

@@ -1,0 +1,549 @@
+/* OCI runtime spec (config.json) generation. The spec is built from the JSON form of the
+ * config (ctri_config_to_object), the form the store keeps, so a spec can always be
+ * rebuilt from a stored config. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "error.h"
+#include "seccomp_profile.h"
+#include "spec.h"
+#include "util.h"
+
+#define OCI_VERSION	 "1.0.2"
+#define HOSTNAME_FROM_ID 12
+
+/* The default capability set of runc, podman and docker. */
+static const char *const default_caps[] = {
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FSETID",
+    "CAP_FOWNER",
+    "CAP_MKNOD",
+    "CAP_NET_RAW",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETFCAP",
+    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT",
+    "CAP_KILL",
+    "CAP_AUDIT_WRITE",
+    NULL,
+};
+
+static const char *const default_env[] = {
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+
+/* As `runc spec` writes them. */
+static const char *const masked_paths[] = {
+    "/proc/acpi",
+    "/proc/asound",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/sys/firmware",
+    "/proc/scsi",
+    NULL,
+};
+
+static const char *const readonly_paths[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL};
+
+struct mount_def {
+	const char *destination;
+	const char *type;
+	const char *source;
+	const char *options[8];
+};
+
+static const struct mount_def default_mounts[] = {
+    {"/proc", "proc", "proc", {NULL}},
+    {"/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}},
+    {"/dev/pts",
+     "devpts",
+     "devpts",
+     {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
+    {"/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
+    {"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}},
+    {"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}},
+    {"/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", "ro"}},
+};
+
+/* With the host's network a container shares its sysfs: bind it (not recursively, so the
+ * host's mounts below /sys do not come along) rather than mount it, which an unprivileged
+ * runtime could not do without a network namespace of its own. */
+static const struct mount_def host_sys = {
+    .destination = "/sys",
+    .type = "bind",
+    .source = "/sys",
+    .options = {"bind", "nosuid", "noexec", "nodev", "ro"},
+};
+
+/* ---- json-c helpers: NULL means out of memory, and adding NULL fails --------------------- */
+
+static int add(json_object *obj, const char *key, json_object *val)
+{
+	if (!val)
+		return -1;
+	if (json_object_object_add(obj, key, val) < 0) {
+		json_object_put(val);
+		return -1;
+	}
+	return 0;
+}
+
+static int push(json_object *arr, json_object *val)
+{
+	if (!val)
+		return -1;
+	if (json_object_array_add(arr, val) < 0) {
+		json_object_put(val);
+		return -1;
+	}
+	return 0;
+}
+
+static json_object *str(const char *s)
+{
+	return json_object_new_string(s);
+}
+
+static json_object *str_list(const char *const *v)
+{
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; arr && v[i]; i++) {
+		if (push(arr, str(v[i])) < 0) {
+			json_object_put(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+static json_object *copy(json_object *src)
+{
+	json_object *dst = NULL;
+
+	return json_object_deep_copy(src, &dst, NULL) < 0 ? NULL : dst;
+}
+
+/* Readers of the config's JSON form (already checked, so types are right). */
+static json_object *member(json_object *c, const char *key)
+{
+	json_object *v = NULL;
+
+	json_object_object_get_ex(c, key, &v);
+	return v;
+}
+
+static json_object *boolean(json_object *c, const char *key)
+{
+	return json_object_new_boolean(json_object_get_boolean(member(c, key)));
+}
+
+/* A new object filled by fill(o, c, arg) from the config c, or NULL if either fails. */
+static json_object *object(int (*fill)(json_object *o, json_object *c, const char *arg),
+			   json_object *c, const char *arg)
+{
+	json_object *o = json_object_new_object();
+
+	if (o && fill(o, c, arg) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static const char *string_or(json_object *c, const char *key, const char *def)
+{
+	json_object *v = member(c, key);
+
+	return v ? json_object_get_string(v) : def;
+}
+
+static int is_host_network(json_object *c)
+{
+	return !strcmp(string_or(c, "network", "none"), "host");
+}
+
+/* ---- process ------------------------------------------------------------------------------ */
+
+static int has_var(json_object *env, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < json_object_array_length(env); i++) {
+		const char *e = json_object_get_string(json_object_array_get_idx(env, i));
+		if (!strncmp(e, name, n) && e[n] == '=')
+			return 1;
+	}
+	return 0;
+}
+
+static json_object *build_env(json_object *c, const char *hostname)
+{
+	json_object *given = member(c, "env");
+	json_object *env = given ? copy(given) : str_list(default_env);
+	char var[128];
+	int r = env ? 0 : -1;
+
+	if (r == 0 && json_object_get_boolean(member(c, "terminal")) && !has_var(env, "TERM"))
+		r = push(env, str("TERM=xterm"));
+	if (r == 0 && !has_var(env, "HOSTNAME")) {
+		snprintf(var, sizeof(var), "HOSTNAME=%s", hostname);
+		r = push(env, str(var));
+	}
+	if (r < 0) {
+		json_object_put(env);
+		return NULL;
+	}
+	return env;
+}
+
+static int fill_user(json_object *o, json_object *c, const char *arg)
+{
+	json_object *user = member(c, "user"); /* absent: 0:0 */
+	int r = 0;
+
+	(void)arg;
+	r |= add(o, "uid", json_object_new_int64(json_object_get_int64(member(user, "uid"))));
+	r |= add(o, "gid", json_object_new_int64(json_object_get_int64(member(user, "gid"))));
+	return r;
+}
+
+static int fill_caps(json_object *o, json_object *c, const char *arg)
+{
+	static const char *const sets[] = {"bounding", "effective", "permitted"};
+	json_object *given = member(c, "capabilities");
+	int r = 0;
+
+	(void)arg;
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+		r |= add(o, sets[i], given ? copy(given) : str_list(default_caps));
+	return r;
+}
+
+static int fill_nofile(json_object *o, json_object *c, const char *arg)
+{
+	int r = 0;
+
+	(void)c;
+	(void)arg;
+	r |= add(o, "type", str("RLIMIT_NOFILE"));
+	r |= add(o, "hard", json_object_new_int(1024));
+	r |= add(o, "soft", json_object_new_int(1024));
+	return r;
+}
+
+static json_object *rlimits(json_object *c)
+{
+	json_object *arr = json_object_new_array();
+
+	if (arr && push(arr, object(fill_nofile, c, NULL)) < 0) {
+		json_object_put(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+static int fill_process(json_object *o, json_object *c, const char *hostname)
+{
+	int r = 0;
+
+	r |= add(o, "terminal", boolean(c, "terminal"));
+	r |= add(o, "user", object(fill_user, c, NULL));
+	r |= add(o, "args", copy(member(c, "args")));
+	r |= add(o, "env", build_env(c, hostname));
+	r |= add(o, "cwd", str(string_or(c, "cwd", "/")));
+	r |= add(o, "capabilities", object(fill_caps, c, NULL));
+	r |= add(o, "rlimits", rlimits(c));
+	r |= add(o, "noNewPrivileges", json_object_new_boolean(1));
+	return r;
+}
+
+static int fill_root(json_object *o, json_object *c, const char *arg)
+{
+	int r = 0;
+
+	(void)arg;
+	r |= add(o, "path", str(string_or(c, "rootfs", "")));
+	r |= add(o, "readonly", boolean(c, "readonly_rootfs"));
+	return r;
+}
+
+/* ---- mounts ------------------------------------------------------------------------------- */
+
+static json_object *mount_from_def(const struct mount_def *d)
+{
+	json_object *o = json_object_new_object();
+	int r;
+
+	if (!o)
+		return NULL;
+	r = add(o, "destination", str(d->destination));
+	r |= add(o, "type", str(d->type));
+	r |= add(o, "source", str(d->source));
+	r |= d->options[0] ? add(o, "options", str_list(d->options)) : 0;
+	if (r < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* 1 if one of the config's mounts replaces the default one at destination. */
+static int mount_replaced(json_object *mounts, const char *destination)
+{
+	for (size_t i = 0; mounts && i < json_object_array_length(mounts); i++) {
+		json_object *m = json_object_array_get_idx(mounts, i);
+		if (!strcmp(string_or(m, "destination", ""), destination))
+			return 1;
+	}
+	return 0;
+}
+
+static json_object *build_mounts(json_object *c)
+{
+	json_object *given = member(c, "mounts"), *arr = json_object_new_array();
+	int r = arr ? 0 : -1;
+
+	for (size_t i = 0; r == 0 && i < sizeof(default_mounts) / sizeof(default_mounts[0]); i++) {
+		const struct mount_def *d = &default_mounts[i];
+		if (is_host_network(c) && !strcmp(d->destination, "/sys"))
+			d = &host_sys;
+		if (!mount_replaced(given, d->destination))
+			r = push(arr, mount_from_def(d));
+	}
+	/* The config's mount objects already have the OCI member names. */
+	for (size_t i = 0; r == 0 && given && i < json_object_array_length(given); i++)
+		r = push(arr, copy(json_object_array_get_idx(given, i)));
+	if (r < 0) {
+		json_object_put(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+/* ---- linux ---------------------------------------------------------------------------------- */
+
+static json_object *namespaces(json_object *c)
+{
+	static const char *const types[] = {"pid", "ipc", "uts", "mount", "network", "cgroup"};
+	json_object *arr = json_object_new_array();
+	int r = arr ? 0 : -1;
+
+	for (size_t i = 0; r == 0 && i < sizeof(types) / sizeof(types[0]); i++) {
+		json_object *ns;
+		if (!strcmp(types[i], "network") && is_host_network(c))
+			continue;
+		ns = json_object_new_object();
+		if (!ns || add(ns, "type", str(types[i])) < 0) {
+			json_object_put(ns);
+			r = -1;
+		} else {
+			r = push(arr, ns);
+		}
+	}
+	if (r < 0) {
+		json_object_put(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+static int fill_deny_devices(json_object *o, json_object *c, const char *arg)
+{
+	int r = 0;
+
+	(void)c;
+	(void)arg;
+	r |= add(o, "allow", json_object_new_boolean(0));
+	r |= add(o, "access", str("rwm"));
+	return r;
+}
+
+/* {"limit": c[key]} */
+static int fill_limit(json_object *o, json_object *c, const char *key)
+{
+	return add(o, "limit", json_object_new_int64(json_object_get_int64(member(c, key))));
+}
+
+static int fill_resources(json_object *o, json_object *c, const char *arg)
+{
+	json_object *devices = json_object_new_array();
+	int r;
+
+	(void)arg;
+	if (devices && push(devices, object(fill_deny_devices, c, NULL)) < 0) {
+		json_object_put(devices);
+		devices = NULL;
+	}
+	r = add(o, "devices", devices);
+	if (r == 0 && member(c, "memory_limit"))
+		r = add(o, "memory", object(fill_limit, c, "memory_limit"));
+	if (r == 0 && member(c, "pids_limit"))
+		r = add(o, "pids", object(fill_limit, c, "pids_limit"));
+	return r;
+}
+
+static json_object *seccomp(json_object *c)
+{
+	json_object *v = member(c, "seccomp"), *profile = NULL;
+
+	if (json_object_is_type(v, json_type_object))
+		return copy(v);
+	if (ctri_seccomp_default(&profile) < 0)
+		return NULL;
+	return profile;
+}
+
+static int fill_linux(json_object *o, json_object *c, const char *id)
+{
+	char cgroup[sizeof("/libctr/") + 256]; /* ids are at most 253 chars */
+	int r;
+
+	snprintf(cgroup, sizeof(cgroup), "/libctr/%s", id);
+	r = add(o, "namespaces", namespaces(c));
+	r |= add(o, "cgroupsPath", str(cgroup));
+	r |= add(o, "resources", object(fill_resources, c, NULL));
+	r |= add(o, "maskedPaths", str_list(masked_paths));
+	r |= add(o, "readonlyPaths", str_list(readonly_paths));
+	if (r == 0 && strcmp(string_or(c, "seccomp", ""), "unconfined"))
+		r = add(o, "seccomp", seccomp(c));
+	return r;
+}
+
+/* ---- the override: RFC 7386 JSON merge patch ------------------------------------------------- */
+
+/* Apply patch to *target, which it may replace. A NULL (JSON null) patch member deletes. */
+static int merge_patch(json_object **target, json_object *patch)
+{
+	if (!json_object_is_type(patch, json_type_object)) {
+		json_object *value = copy(patch);
+		if (!value)
+			return -1;
+		json_object_put(*target);
+		*target = value;
+		return 0;
+	}
+	if (!json_object_is_type(*target, json_type_object)) {
+		json_object *empty = json_object_new_object();
+		if (!empty)
+			return -1;
+		json_object_put(*target);
+		*target = empty;
+	}
+	json_object_object_foreach(patch, key, val)
+	{
+		json_object *cur = NULL;
+		if (!val) {
+			json_object_object_del(*target, key);
+			continue;
+		}
+		/* Hold our own reference: replacing the member drops the table's. */
+		json_object_object_get_ex(*target, key, &cur);
+		json_object_get(cur);
+		if (merge_patch(&cur, val) < 0) {
+			json_object_put(cur);
+			return -1;
+		}
+		if (add(*target, key, cur) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- the spec ------------------------------------------------------------------------------- */
+
+static int fill_spec(json_object *spec, json_object *c, const char *id)
+{
+	json_object *annotations = member(c, "annotations");
+	json_object *override = member(c, "spec_override");
+	char hostname[HOSTNAME_FROM_ID + 1];
+	const char *name = string_or(c, "hostname", NULL);
+	int r;
+
+	if (!name) {
+		snprintf(hostname, sizeof(hostname), "%s", id);
+		name = hostname;
+	}
+	r = add(spec, "ociVersion", str(OCI_VERSION));
+	r |= add(spec, "process", object(fill_process, c, name));
+	r |= add(spec, "root", object(fill_root, c, NULL));
+	r |= add(spec, "hostname", str(name));
+	r |= add(spec, "mounts", build_mounts(c));
+	r |= add(spec, "linux", object(fill_linux, c, id));
+	if (r == 0 && annotations)
+		r = add(spec, "annotations", copy(annotations));
+	if (r == 0 && override)
+		r = merge_patch(&spec, override);
+	return r;
+}
+
+int ctri_spec_build(const ctr_config_t *cfg, const char *id, json_object **out)
+{
+	static const char op[] = "ctri_spec_build";
+	json_object *c = NULL, *spec = NULL;
+	int r;
+
+	CTRI_CHECK_ARG(op, cfg);
+	CTRI_CHECK_ARG(op, id);
+	CTRI_CHECK_ARG(op, out);
+	if (!ctri_is_name(id))
+		return ctri_err(CTR_E_INVAL, "%s: invalid container id \"%s\"", op, id);
+	r = ctri_config_to_object(cfg, &c);
+	if (r < 0)
+		return r;
+	if (!member(c, "rootfs") || !member(c, "args")) {
+		r = ctri_cerr(ctri_config_name(cfg), "build spec", CTR_E_INVAL, "%s",
+			      member(c, "rootfs") ? "args are not set" : "rootfs is not set");
+		goto out;
+	}
+	spec = json_object_new_object();
+	if (!spec || fill_spec(spec, c, id) < 0) {
+		r = ctri_cerr(ctri_config_name(cfg), "build spec", CTR_E_NOMEM, "out of memory");
+		goto out;
+	}
+	*out = spec;
+	spec = NULL;
+out:
+	json_object_put(spec);
+	json_object_put(c);
+	return r;
+}
+
+int ctri_spec_write(const ctr_config_t *cfg, const char *id, const char *bundle_dir)
+{
+	json_object *spec = NULL;
+	const char *text;
+	char *path = NULL;
+	int r;
+
+	CTRI_CHECK_ARG("ctri_spec_write", bundle_dir);
+	r = ctri_spec_build(cfg, id, &spec);
+	if (r < 0)
+		return r;
+	text =
+	    json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						     JSON_C_TO_STRING_NOSLASHESCAPE);
+	path = ctri_strdupf("%s/config.json", bundle_dir);
+	if (!text || !path) {
+		r = ctri_cerr(ctri_config_name(cfg), "write spec", CTR_E_NOMEM, "out of memory");
+		goto out;
+	}
+	r = ctri_write_file(path, text, strlen(text), 0600, 0);
+	if (r < 0)
+		r = ctri_cerr(ctri_config_name(cfg), "write spec",
+			      r == -ENOMEM ? CTR_E_NOMEM : CTR_E_IO, "%s: %s", path, strerror(-r));
+out:
+	free(path);
+	json_object_put(spec);
+	return r;
+}

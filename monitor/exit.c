@@ -1,0 +1,119 @@
+/* The exit file (exits/ID, written atomically) and the container's OOM flag. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "monitor.h"
+
+/* The "oom_kill N" counter of a memory.oom_control (v1) or memory.events (v2) file. */
+static int read_oom_kills(int fd, uint64_t *out)
+{
+	char buf[512];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	const char *p;
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (!strncmp(p, "oom_kill ", 9)) {
+			*out = strtoull(p + 9, NULL, 10);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Does the comma-separated controller list LIST (up to END) name "memory"? */
+static int has_memory(const char *list, const char *end)
+{
+	for (const char *p = list; p < end;) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *e = comma ? comma : end;
+		if (e - p == 6 && !memcmp(p, "memory", 6))
+			return 1;
+		p = e + 1;
+	}
+	return 0;
+}
+
+/* The file that counts OOM kills of PID's memory cgroup, from /proc/PID/cgroup: the v1 memory
+ * hierarchy if there is one, else the v2 one (only when /sys/fs/cgroup is cgroup2). */
+static int oom_path(pid_t pid, char *out, size_t len)
+{
+	char path[64], cg[4096];
+	int found = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (read_small(path, cg, sizeof(cg)) <= 0)
+		return -1;
+	for (char *line = strtok(cg, "\n"); line; line = strtok(NULL, "\n")) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		if (has_memory(c1 + 1, c2)) {
+			snprintf(out, len, "/sys/fs/cgroup/memory%s/memory.oom_control", c2 + 1);
+			return 0;
+		}
+		if (c2 == c1 + 1 && !strncmp(line, "0:", 2)) {
+			snprintf(out, len, "/sys/fs/cgroup%s/memory.events", c2 + 1);
+			found = 0;
+		}
+	}
+	return found;
+}
+
+void oom_watch(struct mon_oom *o, pid_t pid)
+{
+	char path[PATH_MAX];
+
+	o->fd = -1;
+	o->base = 0;
+	if (oom_path(pid, path, sizeof(path)) < 0)
+		return;
+	o->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (o->fd >= 0 && read_oom_kills(o->fd, &o->base) < 0) {
+		close(o->fd);
+		o->fd = -1;
+	}
+}
+
+int oom_happened(struct mon_oom *o)
+{
+	uint64_t now;
+
+	return o->fd >= 0 && read_oom_kills(o->fd, &now) == 0 && now > o->base;
+}
+
+int exit_write(int dirfd, const char *id, pid_t pid, int status, int oom, int64_t time_ns)
+{
+	int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	int code = sig ? 128 + sig : WEXITSTATUS(status);
+	char tmp[NAME_MAX + 1], line[192];
+	int fd, n, r = 0;
+
+	n = snprintf(line, sizeof(line),
+		     "{\"proto\":%d,\"pid\":%d,\"exit_code\":%d,\"signal\":%d,\"oom\":%s,"
+		     "\"time\":%lld}\n",
+		     MON_PROTO, (int)pid, code, sig, oom ? "true" : "false", (long long)time_ns);
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", id);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	if ((r = write_all(fd, line, (size_t)n)) == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && renameat(dirfd, tmp, dirfd, id) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	return fsync(dirfd) < 0 ? -errno : 0;
+}

@@ -1,0 +1,194 @@
+/* The k8s-file log writer: "<RFC3339Nano UTC> <stream> <F|P> <text>\n" per line. */
+#include <errno.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "monitor.h"
+
+#define BATCH_IOV 96 /* iovecs per writev: at least 32 lines per system call */
+
+struct batch {
+	int fd;
+	int n;
+	struct iovec iov[BATCH_IOV];
+};
+
+/* Header of one chunk: "2006-01-02T15:04:05.123456789Z stdout F ", the tag at hdr[len-2]. */
+struct header {
+	size_t len;
+	char f[48];
+	char p[48];
+};
+
+static const char newline = '\n';
+
+static size_t fmt_pad(char *out, uint64_t v, size_t width)
+{
+	for (size_t i = width; i > 0; i--) {
+		out[i - 1] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return width;
+}
+
+/* Civil date from days since 1970-01-01 (proleptic Gregorian, days >= 0). */
+static void civil_from_days(uint64_t days, uint64_t *y, unsigned *m, unsigned *d)
+{
+	uint64_t z = days + 719468; /* days since 0000-03-01 */
+	uint64_t era = z / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+/* RFC 3339 with nanoseconds in UTC, as Go's time.RFC3339Nano parses it. Needs 30 bytes;
+ * computed here rather than with gmtime_r, which loads the time zone database. */
+static size_t fmt_time(char *out)
+{
+	struct timespec ts;
+	uint64_t y, secs;
+	unsigned m, d;
+	char *p = out;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	secs = ts.tv_sec > 0 ? (uint64_t)ts.tv_sec : 0;
+	civil_from_days(secs / 86400, &y, &m, &d);
+	secs %= 86400;
+	p += fmt_pad(p, y, 4);
+	*p++ = '-';
+	p += fmt_pad(p, m, 2);
+	*p++ = '-';
+	p += fmt_pad(p, d, 2);
+	*p++ = 'T';
+	p += fmt_pad(p, secs / 3600, 2);
+	*p++ = ':';
+	p += fmt_pad(p, secs / 60 % 60, 2);
+	*p++ = ':';
+	p += fmt_pad(p, secs % 60, 2);
+	*p++ = '.';
+	p += fmt_pad(p, (uint64_t)ts.tv_nsec, 9);
+	*p++ = 'Z';
+	return (size_t)(p - out);
+}
+
+static void header_init(struct header *h, const char *stream)
+{
+	size_t n = fmt_time(h->f), sl = strlen(stream);
+
+	h->f[n++] = ' ';
+	memcpy(h->f + n, stream, sl);
+	n += sl;
+	memcpy(h->f + n, " F ", 3);
+	n += 3;
+	h->len = n;
+	memcpy(h->p, h->f, n);
+	h->p[n - 2] = 'P';
+}
+
+/* writev until everything is written; errors (a full disk) drop the rest of the batch. */
+static void batch_flush(struct batch *b)
+{
+	struct iovec *iov = b->iov;
+	int n = b->n;
+
+	while (n > 0) {
+		ssize_t w = writev(b->fd, iov, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	b->n = 0;
+}
+
+static void batch_add(struct batch *b, const void *p, size_t len)
+{
+	b->iov[b->n].iov_base = (void *)p;
+	b->iov[b->n].iov_len = len;
+	b->n++;
+}
+
+/* One record: a complete line (TEXT ends with its newline) or a partial one. */
+static void batch_record(struct batch *b, const struct header *h, const char *text, size_t len,
+			 int partial)
+{
+	if (b->n + 3 > BATCH_IOV)
+		batch_flush(b);
+	batch_add(b, partial ? h->p : h->f, h->len);
+	batch_add(b, text, len);
+	if (partial)
+		batch_add(b, &newline, 1);
+}
+
+/* Write the complete lines in s->buf; the rest too, as partial, on FLUSH or when it fills the
+ * whole buffer. */
+static void emit(struct log_stream *s, int log_fd, int flush)
+{
+	struct batch b = { .fd = log_fd };
+	struct header h;
+	char *start = s->buf, *end = s->buf + s->len, *nl;
+
+	if (!s->len)
+		return;
+	header_init(&h, s->name);
+	while ((nl = memchr(start, '\n', (size_t)(end - start)))) {
+		batch_record(&b, &h, start, (size_t)(nl - start) + 1, 0);
+		start = nl + 1;
+	}
+	if (start < end && (flush || (size_t)(end - start) == sizeof(s->buf))) {
+		batch_record(&b, &h, start, (size_t)(end - start), 1);
+		start = end;
+	}
+	batch_flush(&b);
+	s->len = (size_t)(end - start);
+	if (s->len && start != s->buf)
+		memmove(s->buf, start, s->len);
+}
+
+void log_open_stream(struct log_stream *s, int fd, const char *name)
+{
+	s->fd = fd;
+	s->name = name;
+	s->len = 0;
+}
+
+void log_pump(struct log_stream *s, int log_fd)
+{
+	ssize_t n;
+
+	do
+		n = read(s->fd, s->buf + s->len, sizeof(s->buf) - s->len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n <= 0) { /* EOF, or EIO from a pty master whose slave is closed */
+		log_close_stream(s, log_fd);
+		return;
+	}
+	s->len += (size_t)n;
+	emit(s, log_fd, 0);
+}
+
+void log_close_stream(struct log_stream *s, int log_fd)
+{
+	emit(s, log_fd, 1);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}

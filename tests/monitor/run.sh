@@ -1,0 +1,350 @@
+#!/usr/bin/env bash
+# ctr-monitor against real runc, without libctr: sync line, exit file, k8s log, errors, terminal,
+# detaching from the caller, memory. Prints ok/FAIL per check; exits 1 if any failed.
+# Usage (root): tests/monitor/run.sh [MONITOR]   (default: build/ctr-monitor); exits 77 when
+# not root. RUNC=path picks the runtime.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+MON=$(realpath "${1:-build/ctr-monitor}")
+RUNC=${RUNC:-/usr/sbin/runc}
+[ "$(id -u)" = 0 ] || { echo "SKIP: real containers need root"; exit 77; }
+[ -x "$MON" ] || { echo "FAIL: $MON is not built"; exit 1; }
+
+T=$(mktemp -d /tmp/ctr-monitor-test.XXXXXX)
+ROOT=$T/runtime EXITS=$T/exits
+failed=0
+MPIDS="" # every monitor started, killed at the end if a failed test left it running
+mkdir -p "$ROOT" "$EXITS"
+
+cleanup() {
+	local id pid
+	for id in $("$RUNC" --root "$ROOT" list -q 2>/dev/null); do
+		"$RUNC" --root "$ROOT" delete --force "$id" >/dev/null 2>&1
+	done
+	for id in "$T"/b-*; do
+		id=${id##*/b-}
+		kill_cgroup "$id"
+		rmdir /sys/fs/cgroup/*/libctr/"$id" 2>/dev/null
+	done
+	for pid in $MPIDS; do
+		grep -qs ctr-monitor /proc/"$pid"/cmdline && kill -9 "$pid"
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# kill_cgroup ID: SIGKILL what is left in the container's cgroup (cgroup v1 pids controller).
+kill_cgroup() { { xargs -r kill -9 </sys/fs/cgroup/pids/libctr/"$1"/cgroup.procs; } 2>/dev/null; }
+
+ok() { echo "ok   $1"; }
+fail() {
+	echo "FAIL $1${2:+: $2}"
+	failed=1
+}
+# like STRING PATTERN: STRING matches the glob PATTERN.
+# shellcheck disable=SC2053 # the pattern is a glob on purpose
+like() { [[ $1 == $2 ]]; }
+not() { ! "$@"; }
+# check NAME COMMAND...: ok if the command succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else
+		fail "$name"
+		return 1
+	fi
+}
+
+tests/fixtures/mkrootfs.sh "$T/rootfs" || { echo "FAIL: mkrootfs"; exit 1; }
+(cd "$T" && "$RUNC" spec && mv config.json spec.json) || { echo "FAIL: runc spec"; exit 1; }
+
+# bundle ID TERMINAL(true|false) [--hostpid] [--memory=BYTES] ARGS...: a bundle in $T/b-ID.
+bundle() {
+	local id=$1 term=$2
+	shift 2
+	mkdir -p "$T/b-$id"
+	python3 - "$T/spec.json" "$T/b-$id/config.json" "$T/rootfs" "$id" "$term" "$@" <<'EOF'
+import json, sys
+src, dst, rootfs, cid, term, args = sys.argv[1:6] + [sys.argv[6:]]
+c = json.load(open(src))
+while args[0].startswith("--"):
+    opt = args.pop(0)
+    if opt == "--hostpid":
+        c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "pid"]
+    elif opt.startswith("--memory="):
+        limit = int(opt.split("=")[1])
+        c["linux"]["resources"]["memory"] = {"limit": limit, "swap": limit}
+c["root"]["path"] = rootfs
+c["process"]["args"] = args
+c["process"]["terminal"] = term == "true"
+c["linux"]["cgroupsPath"] = "/libctr/" + cid
+json.dump(c, open(dst, "w"))
+EOF
+}
+
+# monitor ID [OPTIONS...]: start the monitor; SYNC gets its sync line, RC the exit status of
+# the process the caller started, MPID and CPID the monitor and container pids.
+monitor() {
+	local id=$1
+	shift
+	SYNC=$("$MON" --proto 1 --runtime "$RUNC" --runtime-root "$ROOT" --id "$id" \
+		--bundle "$T/b-$id" --exit-dir "$EXITS" --log "$T/$id.log" --sync-fd 3 "$@" \
+		3>&1 >/dev/null 2>&1)
+	RC=$?
+	read -r _ _ CPID MPID <<<"$SYNC"
+	MPIDS="$MPIDS ${MPID:-}"
+}
+
+# wait_gone PID [TENTHS]: wait until PID has exited (default 5 s). A zombie counts as exited:
+# the monitor's new parent (pid 1) may take its time to reap it.
+wait_gone() {
+	local i st
+	for ((i = 0; i < ${2:-50}; i++)); do
+		st=$(sed -E 's/^[0-9]+ \(.*\) //' /proc/"$1"/stat 2>/dev/null) || return 0
+		[ "${st:0:1}" = Z ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# exit_field ID KEY: a field of the exit file.
+exit_field() {
+	python3 -c 'import json,sys; print(str(json.load(open(sys.argv[1]))[sys.argv[2]]).lower())' \
+		"$EXITS/$1" "$2" 2>/dev/null
+}
+
+# has_log ID REGEX: the log has a line matching the (ERE) regex.
+has_log() { grep -Eq "$2" "$T/$1.log"; }
+
+TS='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z'
+runtime_empty() { [ -z "$("$RUNC" --root "$ROOT" list -q)" ]; }
+sync_ok() { [[ "$SYNC" =~ ^1\ ok\ [0-9]+\ [0-9]+$ ]] && [ "$RC" = 0 ]; }
+# started ID: the monitor reported "1 ok" (else the test cannot go on).
+started() {
+	sync_ok && return 0
+	fail "$1: monitor did not start the container (status $RC: $SYNC)"
+	return 1
+}
+
+test_exit_code_and_log_of_a_created_then_started_container() {
+	bundle exit42 false sh -c 'echo out; echo err >&2; exit 42'
+	monitor exit42
+	check "create: sync line '1 ok PID MONITOR_PID' ($SYNC)" sync_ok || return
+	"$RUNC" --root "$ROOT" start exit42 || fail "runc start exit42"
+	wait_gone "$MPID" || fail "monitor did not exit after the container"
+	check "exit file: exit_code 42" [ "$(exit_field exit42 exit_code)" = 42 ]
+	check "exit file: signal 0, oom false, pid, proto 1" [ "$(exit_field exit42 signal)" = 0 -a \
+		"$(exit_field exit42 oom)" = false -a "$(exit_field exit42 pid)" = "$CPID" -a \
+		"$(exit_field exit42 proto)" = 1 ]
+	check "exit file: time is now (CLOCK_REALTIME ns)" \
+		[ $(($(date +%s) - $(exit_field exit42 time) / 1000000000)) -le 5 ]
+	check "log: '<RFC3339Nano> stdout F out'" has_log exit42 "$TS stdout F out\$"
+	check "log: '<RFC3339Nano> stderr F err'" has_log exit42 "$TS stderr F err\$"
+	check "no temporary exit file left" not compgen -G "$EXITS/.*.tmp"
+	"$RUNC" --root "$ROOT" delete exit42
+}
+
+test_run_mode_creates_and_starts_in_one_call() {
+	bundle run3 false sh -c 'echo ran; exit 3'
+	monitor run3 --run
+	started run3 || return
+	wait_gone "$MPID"
+	check "--run: exit_code 3, output logged" [ "$(exit_field run3 exit_code)" = 3 ]
+	check "--run: output logged" has_log run3 "stdout F ran\$"
+	"$RUNC" --root "$ROOT" delete run3
+}
+
+test_killed_container_reports_128_plus_signal() {
+	bundle killed false sleep 1000
+	monitor killed --run
+	started killed || return
+	"$RUNC" --root "$ROOT" kill killed KILL
+	wait_gone "$MPID"
+	check "runc kill KILL: exit_code 137, signal 9" [ "$(exit_field killed exit_code)" = 137 -a \
+		"$(exit_field killed signal)" = 9 ]
+	"$RUNC" --root "$ROOT" delete killed
+}
+
+test_sigterm_to_the_monitor_leaves_the_container_alone() {
+	bundle term false sleep 1000
+	monitor term --run
+	started term || return
+	kill -TERM "$MPID"
+	sleep 0.2
+	check "SIGTERM: monitor and container still alive" kill -0 "$MPID" "$CPID"
+	"$RUNC" --root "$ROOT" kill term KILL
+	wait_gone "$MPID"
+	check "SIGTERM: the exit is still recorded (137)" [ "$(exit_field term exit_code)" = 137 ]
+	"$RUNC" --root "$ROOT" delete term
+}
+
+test_missing_command_reports_runc_message_and_leaves_nothing() {
+	bundle bad false /nonexistent
+	monitor bad
+	check "bad command: '1 error runtime' with runc's message ($SYNC)" \
+		like "$SYNC" "1 error runtime *\"/nonexistent\"*no such file or directory"
+	check "bad command: no runtime state left" runtime_empty
+	check "bad command: no monitor left" [ -z "$(pgrep -f -- "--id bad ")" ]
+	check "bad command: no console socket or exit file" [ ! -e "$EXITS/bad" ]
+}
+
+test_missing_runtime_binary_is_an_exec_error() {
+	bundle norunc false true
+	SYNC=$("$MON" --proto 1 --runtime "$T/no/runc" --runtime-root "$ROOT" --id norunc \
+		--bundle "$T/b-norunc" --exit-dir "$EXITS" --log "$T/norunc.log" --sync-fd 3 \
+		3>&1 >/dev/null 2>&1)
+	check "missing runtime: '1 error exec' naming it ($SYNC)" \
+		like "$SYNC" "1 error exec *$T/no/runc*"
+}
+
+test_unknown_protocol_is_refused() {
+	SYNC=$("$MON" --proto 2 --future-option x --sync-fd 3 3>&1 >/dev/null 2>&1)
+	RC=$?
+	check "proto 2: '1 error proto ...' and status 2 ($RC, $SYNC)" \
+		like "$RC $SYNC" "2 1 error proto *"
+	SYNC=$("$MON" --proto 1 --runtime "$RUNC" --sync-fd 3 3>&1 >/dev/null 2>&1)
+	check "missing arguments: '1 error usage ...' ($SYNC)" like "$SYNC" "1 error usage *"
+}
+
+test_hung_runtime_times_out_and_is_killed() {
+	printf '#!/bin/sh\necho $$ > %s/hung.pid\nexec sleep 1000\n' "$T" >"$T/hang-runtime"
+	chmod +x "$T/hang-runtime"
+	bundle hang false true
+	local t0 ms
+	t0=$(date +%s%N)
+	SYNC=$("$MON" --proto 1 --runtime "$T/hang-runtime" --runtime-root "$ROOT" --id hang \
+		--bundle "$T/b-hang" --exit-dir "$EXITS" --log "$T/hang.log" --sync-fd 3 \
+		--runtime-timeout-ms 300 3>&1 >/dev/null 2>&1)
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	check "hung runtime: '1 error timeout' after ${ms} ms ($SYNC)" \
+		like "$SYNC $((ms < 2000))" "1 error timeout * 1"
+	check "hung runtime: its process killed" wait_gone "$(cat "$T/hung.pid")" 10
+}
+
+test_caller_can_exit_while_the_container_runs() {
+	bundle detach false sleep 1000
+	# The caller is a subshell that starts the monitor and exits.
+	(
+		monitor detach
+		echo "$RC $BASHPID $SYNC" >"$T/detach.sync"
+	)
+	read -r RC caller SYNC <"$T/detach.sync"
+	read -r _ _ CPID MPID <<<"$SYNC"
+	MPIDS="$MPIDS ${MPID:-}"
+	started detach || return
+	local ppid sid
+	ppid=$(ps -o ppid= -p "$MPID" | tr -d ' ')
+	sid=$(ps -o sid= -p "$MPID" | tr -d ' ')
+	check "caller gone, monitor alive with another parent (ppid $ppid)" \
+		[ -n "$ppid" -a "$ppid" != "$caller" -a "$ppid" != $$ ]
+	check "monitor leads its own session" [ "$sid" = "$MPID" ]
+	check "container created (runc state)" \
+		grep -q '"status": "created"' <("$RUNC" --root "$ROOT" state detach)
+	check "monitor holds only its own descriptors (<= 10)" \
+		[ "$(find /proc/"$MPID"/fd -mindepth 1 | wc -l)" -le 10 ]
+	"$RUNC" --root "$ROOT" start detach
+	measure_memory "$MPID"
+	"$RUNC" --root "$ROOT" kill detach KILL
+	wait_gone "$MPID"
+	"$RUNC" --root "$ROOT" delete detach
+}
+
+measure_memory() {
+	local rss pss
+	rss=$(awk '/^VmRSS:/ {print $2}' /proc/"$1"/status)
+	pss=$(awk '/^Pss:/ {print $2}' /proc/"$1"/smaps_rollup)
+	echo "info monitor of a running 'sleep 1000': VmRSS ${rss} kB, PSS ${pss} kB"
+	check "monitor RSS below 1 MiB (${rss} kB)" [ "$rss" -lt 1024 ]
+}
+
+test_terminal_mode_logs_the_pty() {
+	bundle tty true sh -c 'tty; echo done'
+	monitor tty --terminal --run
+	started tty || return
+	wait_gone "$MPID"
+	check "terminal: 'tty' prints /dev/pts/N into the log" has_log tty "$TS stdout F /dev/pts/[0-9]+"
+	check "terminal: exit 0" [ "$(exit_field tty exit_code)" = 0 ]
+	check "terminal: console socket removed" [ ! -e "$T/b-tty/console.sock" ]
+	"$RUNC" --root "$ROOT" delete tty
+}
+
+test_terminal_with_a_socket_path_longer_than_sun_path() {
+	local dir
+	dir=$T/$(printf 'd%.0s' {1..60})/$(printf 'e%.0s' {1..60})
+	mkdir -p "$dir"
+	bundle ttylong true sh -c 'tty'
+	monitor ttylong --terminal --run --console-socket "$dir/console.sock" \
+		--pid-file "$dir/container.pid"
+	started ttylong || return
+	wait_gone "$MPID"
+	check "long socket path: pty logged" has_log ttylong "stdout F /dev/pts/[0-9]+"
+	check "long socket path: --pid-file honoured, socket removed" \
+		[ "$(cat "$dir/container.pid")" = "$CPID" -a ! -e "$dir/console.sock" ]
+	"$RUNC" --root "$ROOT" delete ttylong
+}
+
+test_partial_and_long_lines() {
+	bundle partial false sh -c 'printf abc; printf def >&2; head -c 10000 /dev/zero | tr "\0" x; echo'
+	monitor partial --run
+	started partial || return
+	wait_gone "$MPID"
+	check "no newline before EOF: 'stderr P def'" has_log partial "$TS stderr P def\$"
+	check "8 KiB without newline: P record of 8192 bytes, then F with the rest" \
+		has_log partial "$TS stdout P abcx{8189}\$"
+	check "... then F with the rest" has_log partial "$TS stdout F x{1811}\$"
+	"$RUNC" --root "$ROOT" delete partial
+}
+
+test_oom_killed_container_reports_oom() {
+	bundle oom false --memory=$((16 << 20)) tail /dev/zero
+	monitor oom --run
+	started oom || return
+	wait_gone "$MPID" 100
+	check "OOM kill: oom true, exit_code 137 ($(cat "$EXITS/oom" 2>/dev/null))" \
+		[ "$(exit_field oom oom)" = true -a "$(exit_field oom exit_code)" = 137 ]
+	"$RUNC" --root "$ROOT" delete oom
+}
+
+test_many_lines_are_logged_whole_and_in_order() {
+	bundle many false sh -c 'seq 1 50000; seq 1 50000 >&2'
+	monitor many --run
+	started many || return
+	wait_gone "$MPID"
+	local s
+	for s in stdout stderr; do
+		check "50000 lines on $s, each an F record, in order" \
+			cmp -s <(seq 1 50000) <(grep -E "$TS $s F " "$T/many.log" | sed 's/.* F //')
+	done
+	"$RUNC" --root "$ROOT" delete many
+}
+
+test_no_descriptor_leaks_into_the_container() {
+	bundle fds false ls /proc/self/fd
+	monitor fds --run
+	started fds || return
+	wait_gone "$MPID"
+	check "container sees only stdio (and ls's own fd 3)" \
+		[ "$(sed -E 's/.* stdout F //' "$T/fds.log" | tr '\n' ' ')" = "0 1 2 3 " ]
+	"$RUNC" --root "$ROOT" delete fds
+}
+
+test_output_held_open_after_exit_does_not_hang_the_monitor() {
+	# Without a pid namespace, a background child keeps stdout open after the init exits.
+	bundle held false --hostpid sh -c 'sleep 1000 & echo bye; exit 7'
+	monitor held --run
+	started held || return
+	check "held pipe: monitor exits within 1 s of the init" wait_gone "$MPID" 10
+	check "held pipe: exit file written (7)" [ "$(exit_field held exit_code)" = 7 ]
+	check "held pipe: output logged" has_log held "stdout F bye\$"
+	kill_cgroup held
+	"$RUNC" --root "$ROOT" delete --force held
+}
+
+for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do
+	$t
+done
+if [ "$failed" != 0 ]; then
+	echo "monitor tests: FAILED"
+	exit 1
+fi
+echo "monitor tests: all passed"
