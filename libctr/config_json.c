@@ -9,13 +9,14 @@
 #include "config.h"
 #include "config_impl.h"
 #include "error.h"
+#include "json.h"
 #include "seccomp_profile.h"
 #include "util.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-static const char *const restart_names[] = {"no", "always", "on-failure", "unless-stopped"};
-static const char *const network_names[] = {"none", "host"};
+static const char *const restart_names[] = { "no", "always", "on-failure", "unless-stopped" };
+static const char *const network_names[] = { "none", "host" };
 
 static int nomem(const char *op)
 {
@@ -24,60 +25,9 @@ static int nomem(const char *op)
 
 /* ---- JSON form: out ---------------------------------------------------------------------- */
 
-static int add(json_object *obj, const char *key, json_object *val)
-{
-	if (!val)
-		return -1;
-	if (json_object_object_add(obj, key, val) < 0) {
-		json_object_put(val);
-		return -1;
-	}
-	return 0;
-}
-
-static json_object *str(const char *s)
-{
-	return json_object_new_string(s);
-}
-
 static json_object *str_array(char *const *v)
 {
-	json_object *arr = json_object_new_array();
-
-	for (size_t i = 0; arr && v[i]; i++) {
-		json_object *s = json_object_new_string(v[i]);
-		if (!s || json_object_array_add(arr, s) < 0) {
-			json_object_put(s);
-			json_object_put(arr);
-			return NULL;
-		}
-	}
-	return arr;
-}
-
-static json_object *copy(json_object *src)
-{
-	json_object *dst = NULL;
-
-	return json_object_deep_copy(src, &dst, NULL) < 0 ? NULL : dst;
-}
-
-static json_object *mount_object(const struct ctri_mount *m)
-{
-	json_object *o = json_object_new_object();
-	int r;
-
-	if (!o)
-		return NULL;
-	r = add(o, "source", str(m->source));
-	r |= add(o, "destination", str(m->destination));
-	r |= add(o, "type", str(m->type));
-	r |= m->options[0] ? add(o, "options", str_array(m->options)) : 0;
-	if (r < 0) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
+	return ctri_json_strv((const char *const *)v);
 }
 
 static json_object *mounts_array(const ctr_config_t *cfg)
@@ -85,7 +35,9 @@ static json_object *mounts_array(const ctr_config_t *cfg)
 	json_object *arr = json_object_new_array();
 
 	for (size_t i = 0; arr && i < cfg->n_mounts; i++) {
-		json_object *m = mount_object(&cfg->mounts[i]);
+		const struct ctri_mount *d = &cfg->mounts[i];
+		json_object *m = ctri_json_mount(d->source, d->destination, d->type,
+						 (const char *const *)d->options);
 		if (!m || json_object_array_add(arr, m) < 0) {
 			json_object_put(m);
 			json_object_put(arr);
@@ -99,8 +51,8 @@ static json_object *user_object(const ctr_config_t *cfg)
 {
 	json_object *o = json_object_new_object();
 
-	if (o && (add(o, "uid", json_object_new_int64(cfg->uid)) < 0 ||
-		  add(o, "gid", json_object_new_int64(cfg->gid)) < 0)) {
+	if (o && (ctri_json_add(o, "uid", json_object_new_int64(cfg->uid)) < 0 ||
+		  ctri_json_add(o, "gid", json_object_new_int64(cfg->gid)) < 0)) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -110,8 +62,9 @@ static json_object *user_object(const ctr_config_t *cfg)
 static json_object *seccomp_value(const ctr_config_t *cfg)
 {
 	if (cfg->seccomp_mode == CTRI_SECCOMP_PROFILE)
-		return copy(cfg->seccomp);
-	return str(cfg->seccomp_mode == CTRI_SECCOMP_UNCONFINED ? "unconfined" : "default");
+		return ctri_json_copy(cfg->seccomp);
+	return json_object_new_string(cfg->seccomp_mode == CTRI_SECCOMP_UNCONFINED ? "unconfined"
+										   : "default");
 }
 
 static json_object *num(int64_t i)
@@ -124,31 +77,38 @@ static int fill(json_object *o, const ctr_config_t *cfg)
 {
 	int r = 0;
 
-	r |= cfg->name ? add(o, "name", str(cfg->name)) : 0;
-	r |= cfg->rootfs ? add(o, "rootfs", str(cfg->rootfs)) : 0;
-	r |= cfg->args ? add(o, "args", str_array(cfg->args)) : 0;
-	r |= cfg->env ? add(o, "env", str_array(cfg->env)) : 0;
-	r |= add(o, "terminal", json_object_new_boolean(cfg->terminal));
-	r |= add(o, "stop_signal", num(cfg->stop_signal));
-	r |= add(o, "stop_timeout", num(cfg->stop_timeout));
-	r |= add(o, "restart_policy", str(restart_names[cfg->restart]));
-	r |= cfg->max_retries ? add(o, "restart_max_retries", num(cfg->max_retries)) : 0;
-	r |= cfg->deps[0] ? add(o, "dependencies", str_array(cfg->deps)) : 0;
-	r |= cfg->cwd ? add(o, "cwd", str(cfg->cwd)) : 0;
-	r |= cfg->uid || cfg->gid ? add(o, "user", user_object(cfg)) : 0;
-	r |= cfg->hostname ? add(o, "hostname", str(cfg->hostname)) : 0;
-	r |= cfg->caps ? add(o, "capabilities", str_array(cfg->caps)) : 0;
-	r |= add(o, "seccomp", seccomp_value(cfg));
-	r |= cfg->memory_limit ? add(o, "memory_limit", num((int64_t)cfg->memory_limit)) : 0;
-	r |= cfg->pids_limit ? add(o, "pids_limit", num(cfg->pids_limit)) : 0;
-	r |= add(o, "readonly_rootfs", json_object_new_boolean(cfg->readonly_rootfs));
-	r |= cfg->n_mounts ? add(o, "mounts", mounts_array(cfg)) : 0;
-	r |= add(o, "network", str(network_names[cfg->network]));
-	r |= json_object_object_length(cfg->labels) ? add(o, "labels", copy(cfg->labels)) : 0;
-	r |= json_object_object_length(cfg->annotations)
-		 ? add(o, "annotations", copy(cfg->annotations))
+	r |= cfg->name ? ctri_json_add(o, "name", json_object_new_string(cfg->name)) : 0;
+	r |= cfg->rootfs ? ctri_json_add(o, "rootfs", json_object_new_string(cfg->rootfs)) : 0;
+	r |= cfg->args ? ctri_json_add(o, "args", str_array(cfg->args)) : 0;
+	r |= cfg->env ? ctri_json_add(o, "env", str_array(cfg->env)) : 0;
+	r |= ctri_json_add(o, "terminal", json_object_new_boolean(cfg->terminal));
+	r |= ctri_json_add(o, "stop_signal", num(cfg->stop_signal));
+	r |= ctri_json_add(o, "stop_timeout", num(cfg->stop_timeout));
+	r |=
+	    ctri_json_add(o, "restart_policy", json_object_new_string(restart_names[cfg->restart]));
+	r |= cfg->max_retries ? ctri_json_add(o, "restart_max_retries", num(cfg->max_retries)) : 0;
+	r |= cfg->deps[0] ? ctri_json_add(o, "dependencies", str_array(cfg->deps)) : 0;
+	r |= cfg->cwd ? ctri_json_add(o, "cwd", json_object_new_string(cfg->cwd)) : 0;
+	r |= cfg->uid || cfg->gid ? ctri_json_add(o, "user", user_object(cfg)) : 0;
+	r |=
+	    cfg->hostname ? ctri_json_add(o, "hostname", json_object_new_string(cfg->hostname)) : 0;
+	r |= cfg->caps ? ctri_json_add(o, "capabilities", str_array(cfg->caps)) : 0;
+	r |= ctri_json_add(o, "seccomp", seccomp_value(cfg));
+	r |= cfg->memory_limit ? ctri_json_add(o, "memory_limit", num((int64_t)cfg->memory_limit))
+			       : 0;
+	r |= cfg->pids_limit ? ctri_json_add(o, "pids_limit", num(cfg->pids_limit)) : 0;
+	r |= ctri_json_add(o, "readonly_rootfs", json_object_new_boolean(cfg->readonly_rootfs));
+	r |= cfg->n_mounts ? ctri_json_add(o, "mounts", mounts_array(cfg)) : 0;
+	r |= ctri_json_add(o, "network", json_object_new_string(network_names[cfg->network]));
+	r |= json_object_object_length(cfg->labels)
+		 ? ctri_json_add(o, "labels", ctri_json_copy(cfg->labels))
 		 : 0;
-	r |= cfg->spec_override ? add(o, "spec_override", copy(cfg->spec_override)) : 0;
+	r |= json_object_object_length(cfg->annotations)
+		 ? ctri_json_add(o, "annotations", ctri_json_copy(cfg->annotations))
+		 : 0;
+	r |= cfg->spec_override
+		 ? ctri_json_add(o, "spec_override", ctri_json_copy(cfg->spec_override))
+		 : 0;
 	return r;
 }
 
@@ -339,7 +299,7 @@ static int f_seccomp(ctr_config_t *cfg, json_object *v)
 		return ctr_config_set_seccomp(cfg, json_object_get_string(v));
 	if (!json_object_is_type(v, json_type_object))
 		return ctri_err(CTR_E_INVAL, "must be a string or an object");
-	if (!(profile = copy(v)))
+	if (!(profile = ctri_json_copy(v)))
 		return ctri_err(CTR_E_NOMEM, "out of memory");
 	r = ctri_seccomp_check(profile, NULL, "(inline)");
 	if (r < 0) {
@@ -460,7 +420,7 @@ static int f_annotations(ctr_config_t *cfg, json_object *v)
 
 static int f_spec_override(ctr_config_t *cfg, json_object *v)
 {
-	json_object *obj = copy(v);
+	json_object *obj = ctri_json_copy(v);
 
 	if (!obj)
 		return ctri_err(CTR_E_NOMEM, "out of memory");
@@ -475,29 +435,29 @@ static const struct field {
 	json_type type;
 	int (*read)(ctr_config_t *cfg, json_object *v);
 } fields[] = {
-    {"name", json_type_string, f_name},
-    {"rootfs", json_type_string, f_rootfs},
-    {"args", json_type_array, f_args},
-    {"env", json_type_array, f_env},
-    {"terminal", json_type_boolean, f_terminal},
-    {"stop_signal", json_type_int, f_stop_signal},
-    {"stop_timeout", json_type_int, f_stop_timeout},
-    {"restart_policy", json_type_string, f_restart_policy},
-    {"restart_max_retries", json_type_int, f_restart_max_retries},
-    {"dependencies", json_type_array, f_dependencies},
-    {"cwd", json_type_string, f_cwd},
-    {"user", json_type_object, f_user},
-    {"hostname", json_type_string, f_hostname},
-    {"capabilities", json_type_array, f_capabilities},
-    {"seccomp", json_type_null, f_seccomp},
-    {"memory_limit", json_type_int, f_memory_limit},
-    {"pids_limit", json_type_int, f_pids_limit},
-    {"readonly_rootfs", json_type_boolean, f_readonly_rootfs},
-    {"mounts", json_type_array, f_mounts},
-    {"network", json_type_string, f_network},
-    {"labels", json_type_object, f_labels},
-    {"annotations", json_type_object, f_annotations},
-    {"spec_override", json_type_object, f_spec_override},
+	{ "name", json_type_string, f_name },
+	{ "rootfs", json_type_string, f_rootfs },
+	{ "args", json_type_array, f_args },
+	{ "env", json_type_array, f_env },
+	{ "terminal", json_type_boolean, f_terminal },
+	{ "stop_signal", json_type_int, f_stop_signal },
+	{ "stop_timeout", json_type_int, f_stop_timeout },
+	{ "restart_policy", json_type_string, f_restart_policy },
+	{ "restart_max_retries", json_type_int, f_restart_max_retries },
+	{ "dependencies", json_type_array, f_dependencies },
+	{ "cwd", json_type_string, f_cwd },
+	{ "user", json_type_object, f_user },
+	{ "hostname", json_type_string, f_hostname },
+	{ "capabilities", json_type_array, f_capabilities },
+	{ "seccomp", json_type_null, f_seccomp },
+	{ "memory_limit", json_type_int, f_memory_limit },
+	{ "pids_limit", json_type_int, f_pids_limit },
+	{ "readonly_rootfs", json_type_boolean, f_readonly_rootfs },
+	{ "mounts", json_type_array, f_mounts },
+	{ "network", json_type_string, f_network },
+	{ "labels", json_type_object, f_labels },
+	{ "annotations", json_type_object, f_annotations },
+	{ "spec_override", json_type_object, f_spec_override },
 };
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))

@@ -6,79 +6,81 @@
 #include <string.h>
 
 #include "error.h"
+#include "json.h"
 #include "seccomp_profile.h"
 
-static const char *const profile_keys[] = {
-    "defaultAction", "defaultErrnoRet",	 "architectures", "flags",
-    "listenerPath",  "listenerMetadata", "syscalls",	  NULL};
-static const char *const syscall_keys[] = {"names", "action", "errnoRet", "args", NULL};
-static const char *const arg_keys[] = {"index", "value", "valueTwo", "op", NULL};
+static const char *const profile_keys[] = { "defaultAction", "defaultErrnoRet",
+					    "architectures", "flags",
+					    "listenerPath",  "listenerMetadata",
+					    "syscalls",	     NULL };
+static const char *const syscall_keys[] = { "names", "action", "errnoRet", "args", NULL };
+static const char *const arg_keys[] = { "index", "value", "valueTwo", "op", NULL };
 
 static const char *const actions[] = {
-    "SCMP_ACT_KILL",	    "SCMP_ACT_KILL_PROCESS",
-    "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
-    "SCMP_ACT_ERRNO",	    "SCMP_ACT_TRACE",
-    "SCMP_ACT_ALLOW",	    "SCMP_ACT_LOG",
-    "SCMP_ACT_NOTIFY",	    NULL,
+	"SCMP_ACT_KILL",	"SCMP_ACT_KILL_PROCESS",
+	"SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+	"SCMP_ACT_ERRNO",	"SCMP_ACT_TRACE",
+	"SCMP_ACT_ALLOW",	"SCMP_ACT_LOG",
+	"SCMP_ACT_NOTIFY",	NULL,
 };
 
-static const char *const operators[] = {"SCMP_CMP_NE",	      "SCMP_CMP_LT", "SCMP_CMP_LE",
-					"SCMP_CMP_EQ",	      "SCMP_CMP_GE", "SCMP_CMP_GT",
-					"SCMP_CMP_MASKED_EQ", NULL};
+static const char *const operators[] = { "SCMP_CMP_NE",	       "SCMP_CMP_LT", "SCMP_CMP_LE",
+					 "SCMP_CMP_EQ",	       "SCMP_CMP_GE", "SCMP_CMP_GT",
+					 "SCMP_CMP_MASKED_EQ", NULL };
 
-static const char *const filter_flags[] = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
-					   "SECCOMP_FILTER_FLAG_SPEC_ALLOW", NULL};
+static const char *const filter_flags[] = { "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+					    "SECCOMP_FILTER_FLAG_SPEC_ALLOW", NULL };
 
 /* System calls that affect the host rather than the container. The capability set already
  * refuses most of them; the profile makes that independent of capabilities. */
 static const char *const denied_syscalls[] = {
-    "kexec_load",
-    "kexec_file_load",
-    "init_module",
-    "finit_module",
-    "delete_module",
-    "create_module",
-    "get_kernel_syms",
-    "query_module",
-    "reboot",
-    "swapon",
-    "swapoff",
-    "acct",
-    "add_key",
-    "request_key",
-    "keyctl",
-    "bpf",
-    "perf_event_open",
-    "userfaultfd",
-    "ptrace",
-    "process_vm_readv",
-    "process_vm_writev",
-    "open_by_handle_at",
-    "name_to_handle_at",
-    "kcmp",
-    "lookup_dcookie",
-    "quotactl",
-    "quotactl_fd",
-    "settimeofday",
-    "stime",
-    "clock_settime",
-    "clock_adjtime",
-    "adjtimex",
-    "syslog",
-    "iopl",
-    "ioperm",
-    "mount_setattr",
-    "fsopen",
-    "fsconfig",
-    "fsmount",
-    "fspick",
-    "open_tree",
-    "move_mount",
-    "vhangup",
-    "nfsservctl",
-    "uselib",
-    "_sysctl",
-    NULL,
+	"kexec_load",
+	"kexec_file_load",
+	"init_module",
+	"finit_module",
+	"delete_module",
+	"create_module",
+	"get_kernel_syms",
+	"query_module",
+	"reboot",
+	"swapon",
+	"swapoff",
+	"acct",
+	"add_key",
+	"request_key",
+	"keyctl",
+	"bpf",
+	"perf_event_open",
+	"userfaultfd",
+	"ptrace",
+	"process_vm_readv",
+	"process_vm_writev",
+	"open_by_handle_at",
+	"name_to_handle_at",
+	"kcmp",
+	"lookup_dcookie",
+	"quotactl",
+	"quotactl_fd",
+	"settimeofday",
+	"stime",
+	"clock_settime",
+	"clock_adjtime",
+	"adjtimex",
+	"syslog",
+	"iopl",
+	"ioperm",
+	"mount_setattr",
+	"fsopen",
+	"fsconfig",
+	"fsmount",
+	"fspick",
+	"open_tree",
+	"move_mount",
+	"vhangup",
+	"nfsservctl",
+	"uselib",
+	"_sysctl",
+	NULL,
 };
 
 struct ctx {
@@ -252,7 +254,7 @@ static int check_syscall(const struct ctx *c, json_object *sc)
 
 int ctri_seccomp_check(json_object *profile, const char *op, const char *origin)
 {
-	const struct ctx c = {.op = op, .origin = origin};
+	const struct ctx c = { .op = op, .origin = origin };
 	json_object *v;
 	int r;
 
@@ -280,30 +282,6 @@ int ctri_seccomp_check(json_object *profile, const char *op, const char *origin)
 
 /* ---- the default profile ------------------------------------------------------------- */
 
-static int add(json_object *obj, const char *key, json_object *val)
-{
-	if (!val)
-		return -1;
-	if (json_object_object_add(obj, key, val) < 0) {
-		json_object_put(val);
-		return -1;
-	}
-	return 0;
-}
-
-static int push_string(json_object *arr, const char *s)
-{
-	json_object *v = json_object_new_string(s);
-
-	if (!v)
-		return -1;
-	if (json_object_array_add(arr, v) < 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
-
 /* The native architecture and those whose binaries it also runs. */
 static json_object *native_architectures(void)
 {
@@ -311,13 +289,13 @@ static json_object *native_architectures(void)
 		uint32_t token;
 		const char *names[4];
 	} sets[] = {
-	    {SCMP_ARCH_X86_64, {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}},
-	    {SCMP_ARCH_AARCH64, {"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"}},
-	    {SCMP_ARCH_X86, {"SCMP_ARCH_X86"}},
-	    {SCMP_ARCH_ARM, {"SCMP_ARCH_ARM"}},
-	    {SCMP_ARCH_PPC64LE, {"SCMP_ARCH_PPC64LE"}},
-	    {SCMP_ARCH_S390X, {"SCMP_ARCH_S390X", "SCMP_ARCH_S390"}},
-	    {SCMP_ARCH_RISCV64, {"SCMP_ARCH_RISCV64"}},
+		{ SCMP_ARCH_X86_64, { "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32" } },
+		{ SCMP_ARCH_AARCH64, { "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM" } },
+		{ SCMP_ARCH_X86, { "SCMP_ARCH_X86" } },
+		{ SCMP_ARCH_ARM, { "SCMP_ARCH_ARM" } },
+		{ SCMP_ARCH_PPC64LE, { "SCMP_ARCH_PPC64LE" } },
+		{ SCMP_ARCH_S390X, { "SCMP_ARCH_S390X", "SCMP_ARCH_S390" } },
+		{ SCMP_ARCH_RISCV64, { "SCMP_ARCH_RISCV64" } },
 	};
 	uint32_t native = seccomp_arch_native();
 	json_object *arr = json_object_new_array();
@@ -326,7 +304,7 @@ static json_object *native_architectures(void)
 		if (sets[i].token != native)
 			continue;
 		for (size_t k = 0; sets[i].names[k]; k++) {
-			if (push_string(arr, sets[i].names[k]) < 0) {
+			if (ctri_json_push(arr, json_object_new_string(sets[i].names[k])) < 0) {
 				json_object_put(arr);
 				return NULL;
 			}
@@ -342,15 +320,15 @@ static json_object *denied_rule(void)
 
 	for (size_t i = 0; r == 0 && denied_syscalls[i]; i++)
 		if (seccomp_syscall_resolve_name(denied_syscalls[i]) >= 0)
-			r = push_string(names, denied_syscalls[i]);
+			r = ctri_json_push(names, json_object_new_string(denied_syscalls[i]));
 	if (r == 0) {
-		r = add(rule, "names", names);
+		r = ctri_json_add(rule, "names", names);
 		names = NULL;
 	}
 	if (r == 0)
-		r = add(rule, "action", json_object_new_string("SCMP_ACT_ERRNO"));
+		r = ctri_json_add(rule, "action", json_object_new_string("SCMP_ACT_ERRNO"));
 	if (r == 0)
-		r = add(rule, "errnoRet", json_object_new_int(1));
+		r = ctri_json_add(rule, "errnoRet", json_object_new_int(1));
 	json_object_put(names);
 	if (r < 0) {
 		json_object_put(rule);
@@ -368,13 +346,15 @@ int ctri_seccomp_default(json_object **out)
 	if (r == 0 && (r = json_object_array_add(syscalls, rule)) == 0)
 		rule = NULL;
 	if (r == 0)
-		r = add(profile, "defaultAction", json_object_new_string("SCMP_ACT_ALLOW"));
+		r = ctri_json_add(profile, "defaultAction",
+				  json_object_new_string("SCMP_ACT_ALLOW"));
 	if (r == 0 && json_object_array_length(archs) > 0) {
-		r = add(profile, "architectures", archs); /* unknown machine: runc's native */
+		r = ctri_json_add(profile, "architectures",
+				  archs); /* unknown machine: runc's native */
 		archs = NULL;
 	}
 	if (r == 0) {
-		r = add(profile, "syscalls", syscalls);
+		r = ctri_json_add(profile, "syscalls", syscalls);
 		syscalls = NULL;
 	}
 	json_object_put(archs);

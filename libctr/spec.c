@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "json.h"
 #include "seccomp_profile.h"
 #include "spec.h"
 #include "util.h"
@@ -17,43 +18,45 @@
 
 /* The default capability set of runc, podman and docker. */
 static const char *const default_caps[] = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_FSETID",
-    "CAP_FOWNER",
-    "CAP_MKNOD",
-    "CAP_NET_RAW",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETFCAP",
-    "CAP_SETPCAP",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_SYS_CHROOT",
-    "CAP_KILL",
-    "CAP_AUDIT_WRITE",
-    NULL,
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_FSETID",
+	"CAP_FOWNER",
+	"CAP_MKNOD",
+	"CAP_NET_RAW",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETFCAP",
+	"CAP_SETPCAP",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_SYS_CHROOT",
+	"CAP_KILL",
+	"CAP_AUDIT_WRITE",
+	NULL,
 };
 
 static const char *const default_env[] = {
-    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL
+};
 
 /* As `runc spec` writes them. */
 static const char *const masked_paths[] = {
-    "/proc/acpi",
-    "/proc/asound",
-    "/proc/kcore",
-    "/proc/keys",
-    "/proc/latency_stats",
-    "/proc/timer_list",
-    "/proc/timer_stats",
-    "/proc/sched_debug",
-    "/sys/firmware",
-    "/proc/scsi",
-    NULL,
+	"/proc/acpi",
+	"/proc/asound",
+	"/proc/kcore",
+	"/proc/keys",
+	"/proc/latency_stats",
+	"/proc/timer_list",
+	"/proc/timer_stats",
+	"/proc/sched_debug",
+	"/sys/firmware",
+	"/proc/scsi",
+	NULL,
 };
 
-static const char *const readonly_paths[] = {
-    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL};
+static const char *const readonly_paths[] = { "/proc/bus",	     "/proc/fs",
+					      "/proc/irq",	     "/proc/sys",
+					      "/proc/sysrq-trigger", NULL };
 
 struct mount_def {
 	const char *destination;
@@ -63,76 +66,29 @@ struct mount_def {
 };
 
 static const struct mount_def default_mounts[] = {
-    {"/proc", "proc", "proc", {NULL}},
-    {"/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}},
-    {"/dev/pts",
-     "devpts",
-     "devpts",
-     {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
-    {"/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
-    {"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}},
-    {"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}},
-    {"/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", "ro"}},
+	{ "/proc", "proc", "proc", { NULL } },
+	{ "/dev", "tmpfs", "tmpfs", { "nosuid", "strictatime", "mode=755", "size=65536k" } },
+	{ "/dev/pts",
+	  "devpts",
+	  "devpts",
+	  { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5" } },
+	{ "/dev/shm", "tmpfs", "shm", { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" } },
+	{ "/dev/mqueue", "mqueue", "mqueue", { "nosuid", "noexec", "nodev" } },
+	{ "/sys", "sysfs", "sysfs", { "nosuid", "noexec", "nodev", "ro" } },
+	{ "/sys/fs/cgroup", "cgroup", "cgroup", { "nosuid", "noexec", "nodev", "relatime", "ro" } },
 };
 
 /* With the host's network a container shares its sysfs: bind it (not recursively, so the
  * host's mounts below /sys do not come along) rather than mount it, which an unprivileged
  * runtime could not do without a network namespace of its own. */
 static const struct mount_def host_sys = {
-    .destination = "/sys",
-    .type = "bind",
-    .source = "/sys",
-    .options = {"bind", "nosuid", "noexec", "nodev", "ro"},
+	.destination = "/sys",
+	.type = "bind",
+	.source = "/sys",
+	.options = { "bind", "nosuid", "noexec", "nodev", "ro" },
 };
 
 /* ---- json-c helpers: NULL means out of memory, and adding NULL fails --------------------- */
-
-static int add(json_object *obj, const char *key, json_object *val)
-{
-	if (!val)
-		return -1;
-	if (json_object_object_add(obj, key, val) < 0) {
-		json_object_put(val);
-		return -1;
-	}
-	return 0;
-}
-
-static int push(json_object *arr, json_object *val)
-{
-	if (!val)
-		return -1;
-	if (json_object_array_add(arr, val) < 0) {
-		json_object_put(val);
-		return -1;
-	}
-	return 0;
-}
-
-static json_object *str(const char *s)
-{
-	return json_object_new_string(s);
-}
-
-static json_object *str_list(const char *const *v)
-{
-	json_object *arr = json_object_new_array();
-
-	for (size_t i = 0; arr && v[i]; i++) {
-		if (push(arr, str(v[i])) < 0) {
-			json_object_put(arr);
-			return NULL;
-		}
-	}
-	return arr;
-}
-
-static json_object *copy(json_object *src)
-{
-	json_object *dst = NULL;
-
-	return json_object_deep_copy(src, &dst, NULL) < 0 ? NULL : dst;
-}
 
 /* Readers of the config's JSON form (already checked, so types are right). */
 static json_object *member(json_object *c, const char *key)
@@ -190,15 +146,15 @@ static int has_var(json_object *env, const char *name)
 static json_object *build_env(json_object *c, const char *hostname)
 {
 	json_object *given = member(c, "env");
-	json_object *env = given ? copy(given) : str_list(default_env);
+	json_object *env = given ? ctri_json_copy(given) : ctri_json_strv(default_env);
 	char var[128];
 	int r = env ? 0 : -1;
 
 	if (r == 0 && json_object_get_boolean(member(c, "terminal")) && !has_var(env, "TERM"))
-		r = push(env, str("TERM=xterm"));
+		r = ctri_json_push(env, json_object_new_string("TERM=xterm"));
 	if (r == 0 && !has_var(env, "HOSTNAME")) {
 		snprintf(var, sizeof(var), "HOSTNAME=%s", hostname);
-		r = push(env, str(var));
+		r = ctri_json_push(env, json_object_new_string(var));
 	}
 	if (r < 0) {
 		json_object_put(env);
@@ -213,20 +169,23 @@ static int fill_user(json_object *o, json_object *c, const char *arg)
 	int r = 0;
 
 	(void)arg;
-	r |= add(o, "uid", json_object_new_int64(json_object_get_int64(member(user, "uid"))));
-	r |= add(o, "gid", json_object_new_int64(json_object_get_int64(member(user, "gid"))));
+	r |= ctri_json_add(o, "uid",
+			   json_object_new_int64(json_object_get_int64(member(user, "uid"))));
+	r |= ctri_json_add(o, "gid",
+			   json_object_new_int64(json_object_get_int64(member(user, "gid"))));
 	return r;
 }
 
 static int fill_caps(json_object *o, json_object *c, const char *arg)
 {
-	static const char *const sets[] = {"bounding", "effective", "permitted"};
+	static const char *const sets[] = { "bounding", "effective", "permitted" };
 	json_object *given = member(c, "capabilities");
 	int r = 0;
 
 	(void)arg;
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
-		r |= add(o, sets[i], given ? copy(given) : str_list(default_caps));
+		r |= ctri_json_add(o, sets[i],
+				   given ? ctri_json_copy(given) : ctri_json_strv(default_caps));
 	return r;
 }
 
@@ -236,9 +195,9 @@ static int fill_nofile(json_object *o, json_object *c, const char *arg)
 
 	(void)c;
 	(void)arg;
-	r |= add(o, "type", str("RLIMIT_NOFILE"));
-	r |= add(o, "hard", json_object_new_int(1024));
-	r |= add(o, "soft", json_object_new_int(1024));
+	r |= ctri_json_add(o, "type", json_object_new_string("RLIMIT_NOFILE"));
+	r |= ctri_json_add(o, "hard", json_object_new_int(1024));
+	r |= ctri_json_add(o, "soft", json_object_new_int(1024));
 	return r;
 }
 
@@ -246,7 +205,7 @@ static json_object *rlimits(json_object *c)
 {
 	json_object *arr = json_object_new_array();
 
-	if (arr && push(arr, object(fill_nofile, c, NULL)) < 0) {
+	if (arr && ctri_json_push(arr, object(fill_nofile, c, NULL)) < 0) {
 		json_object_put(arr);
 		return NULL;
 	}
@@ -257,14 +216,14 @@ static int fill_process(json_object *o, json_object *c, const char *hostname)
 {
 	int r = 0;
 
-	r |= add(o, "terminal", boolean(c, "terminal"));
-	r |= add(o, "user", object(fill_user, c, NULL));
-	r |= add(o, "args", copy(member(c, "args")));
-	r |= add(o, "env", build_env(c, hostname));
-	r |= add(o, "cwd", str(string_or(c, "cwd", "/")));
-	r |= add(o, "capabilities", object(fill_caps, c, NULL));
-	r |= add(o, "rlimits", rlimits(c));
-	r |= add(o, "noNewPrivileges", json_object_new_boolean(1));
+	r |= ctri_json_add(o, "terminal", boolean(c, "terminal"));
+	r |= ctri_json_add(o, "user", object(fill_user, c, NULL));
+	r |= ctri_json_add(o, "args", ctri_json_copy(member(c, "args")));
+	r |= ctri_json_add(o, "env", build_env(c, hostname));
+	r |= ctri_json_add(o, "cwd", json_object_new_string(string_or(c, "cwd", "/")));
+	r |= ctri_json_add(o, "capabilities", object(fill_caps, c, NULL));
+	r |= ctri_json_add(o, "rlimits", rlimits(c));
+	r |= ctri_json_add(o, "noNewPrivileges", json_object_new_boolean(1));
 	return r;
 }
 
@@ -273,30 +232,12 @@ static int fill_root(json_object *o, json_object *c, const char *arg)
 	int r = 0;
 
 	(void)arg;
-	r |= add(o, "path", str(string_or(c, "rootfs", "")));
-	r |= add(o, "readonly", boolean(c, "readonly_rootfs"));
+	r |= ctri_json_add(o, "path", json_object_new_string(string_or(c, "rootfs", "")));
+	r |= ctri_json_add(o, "readonly", boolean(c, "readonly_rootfs"));
 	return r;
 }
 
 /* ---- mounts ------------------------------------------------------------------------------- */
-
-static json_object *mount_from_def(const struct mount_def *d)
-{
-	json_object *o = json_object_new_object();
-	int r;
-
-	if (!o)
-		return NULL;
-	r = add(o, "destination", str(d->destination));
-	r |= add(o, "type", str(d->type));
-	r |= add(o, "source", str(d->source));
-	r |= d->options[0] ? add(o, "options", str_list(d->options)) : 0;
-	if (r < 0) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
 
 /* 1 if one of the config's mounts replaces the default one at destination. */
 static int mount_replaced(json_object *mounts, const char *destination)
@@ -319,11 +260,12 @@ static json_object *build_mounts(json_object *c)
 		if (is_host_network(c) && !strcmp(d->destination, "/sys"))
 			d = &host_sys;
 		if (!mount_replaced(given, d->destination))
-			r = push(arr, mount_from_def(d));
+			r = ctri_json_push(
+			    arr, ctri_json_mount(d->source, d->destination, d->type, d->options));
 	}
 	/* The config's mount objects already have the OCI member names. */
 	for (size_t i = 0; r == 0 && given && i < json_object_array_length(given); i++)
-		r = push(arr, copy(json_object_array_get_idx(given, i)));
+		r = ctri_json_push(arr, ctri_json_copy(json_object_array_get_idx(given, i)));
 	if (r < 0) {
 		json_object_put(arr);
 		return NULL;
@@ -335,7 +277,7 @@ static json_object *build_mounts(json_object *c)
 
 static json_object *namespaces(json_object *c)
 {
-	static const char *const types[] = {"pid", "ipc", "uts", "mount", "network", "cgroup"};
+	static const char *const types[] = { "pid", "ipc", "uts", "mount", "network", "cgroup" };
 	json_object *arr = json_object_new_array();
 	int r = arr ? 0 : -1;
 
@@ -344,11 +286,11 @@ static json_object *namespaces(json_object *c)
 		if (!strcmp(types[i], "network") && is_host_network(c))
 			continue;
 		ns = json_object_new_object();
-		if (!ns || add(ns, "type", str(types[i])) < 0) {
+		if (!ns || ctri_json_add(ns, "type", json_object_new_string(types[i])) < 0) {
 			json_object_put(ns);
 			r = -1;
 		} else {
-			r = push(arr, ns);
+			r = ctri_json_push(arr, ns);
 		}
 	}
 	if (r < 0) {
@@ -364,15 +306,16 @@ static int fill_deny_devices(json_object *o, json_object *c, const char *arg)
 
 	(void)c;
 	(void)arg;
-	r |= add(o, "allow", json_object_new_boolean(0));
-	r |= add(o, "access", str("rwm"));
+	r |= ctri_json_add(o, "allow", json_object_new_boolean(0));
+	r |= ctri_json_add(o, "access", json_object_new_string("rwm"));
 	return r;
 }
 
 /* {"limit": c[key]} */
 static int fill_limit(json_object *o, json_object *c, const char *key)
 {
-	return add(o, "limit", json_object_new_int64(json_object_get_int64(member(c, key))));
+	return ctri_json_add(o, "limit",
+			     json_object_new_int64(json_object_get_int64(member(c, key))));
 }
 
 static int fill_resources(json_object *o, json_object *c, const char *arg)
@@ -381,15 +324,15 @@ static int fill_resources(json_object *o, json_object *c, const char *arg)
 	int r;
 
 	(void)arg;
-	if (devices && push(devices, object(fill_deny_devices, c, NULL)) < 0) {
+	if (devices && ctri_json_push(devices, object(fill_deny_devices, c, NULL)) < 0) {
 		json_object_put(devices);
 		devices = NULL;
 	}
-	r = add(o, "devices", devices);
+	r = ctri_json_add(o, "devices", devices);
 	if (r == 0 && member(c, "memory_limit"))
-		r = add(o, "memory", object(fill_limit, c, "memory_limit"));
+		r = ctri_json_add(o, "memory", object(fill_limit, c, "memory_limit"));
 	if (r == 0 && member(c, "pids_limit"))
-		r = add(o, "pids", object(fill_limit, c, "pids_limit"));
+		r = ctri_json_add(o, "pids", object(fill_limit, c, "pids_limit"));
 	return r;
 }
 
@@ -398,7 +341,7 @@ static json_object *seccomp(json_object *c)
 	json_object *v = member(c, "seccomp"), *profile = NULL;
 
 	if (json_object_is_type(v, json_type_object))
-		return copy(v);
+		return ctri_json_copy(v);
 	if (ctri_seccomp_default(&profile) < 0)
 		return NULL;
 	return profile;
@@ -410,13 +353,13 @@ static int fill_linux(json_object *o, json_object *c, const char *id)
 	int r;
 
 	snprintf(cgroup, sizeof(cgroup), "/libctr/%s", id);
-	r = add(o, "namespaces", namespaces(c));
-	r |= add(o, "cgroupsPath", str(cgroup));
-	r |= add(o, "resources", object(fill_resources, c, NULL));
-	r |= add(o, "maskedPaths", str_list(masked_paths));
-	r |= add(o, "readonlyPaths", str_list(readonly_paths));
+	r = ctri_json_add(o, "namespaces", namespaces(c));
+	r |= ctri_json_add(o, "cgroupsPath", json_object_new_string(cgroup));
+	r |= ctri_json_add(o, "resources", object(fill_resources, c, NULL));
+	r |= ctri_json_add(o, "maskedPaths", ctri_json_strv(masked_paths));
+	r |= ctri_json_add(o, "readonlyPaths", ctri_json_strv(readonly_paths));
 	if (r == 0 && strcmp(string_or(c, "seccomp", ""), "unconfined"))
-		r = add(o, "seccomp", seccomp(c));
+		r = ctri_json_add(o, "seccomp", seccomp(c));
 	return r;
 }
 
@@ -426,7 +369,7 @@ static int fill_linux(json_object *o, json_object *c, const char *id)
 static int merge_patch(json_object **target, json_object *patch)
 {
 	if (!json_object_is_type(patch, json_type_object)) {
-		json_object *value = copy(patch);
+		json_object *value = ctri_json_copy(patch);
 		if (!value)
 			return -1;
 		json_object_put(*target);
@@ -454,7 +397,7 @@ static int merge_patch(json_object **target, json_object *patch)
 			json_object_put(cur);
 			return -1;
 		}
-		if (add(*target, key, cur) < 0)
+		if (ctri_json_add(*target, key, cur) < 0)
 			return -1;
 	}
 	return 0;
@@ -474,14 +417,14 @@ static int fill_spec(json_object *spec, json_object *c, const char *id)
 		snprintf(hostname, sizeof(hostname), "%s", id);
 		name = hostname;
 	}
-	r = add(spec, "ociVersion", str(OCI_VERSION));
-	r |= add(spec, "process", object(fill_process, c, name));
-	r |= add(spec, "root", object(fill_root, c, NULL));
-	r |= add(spec, "hostname", str(name));
-	r |= add(spec, "mounts", build_mounts(c));
-	r |= add(spec, "linux", object(fill_linux, c, id));
+	r = ctri_json_add(spec, "ociVersion", json_object_new_string(OCI_VERSION));
+	r |= ctri_json_add(spec, "process", object(fill_process, c, name));
+	r |= ctri_json_add(spec, "root", object(fill_root, c, NULL));
+	r |= ctri_json_add(spec, "hostname", json_object_new_string(name));
+	r |= ctri_json_add(spec, "mounts", build_mounts(c));
+	r |= ctri_json_add(spec, "linux", object(fill_linux, c, id));
 	if (r == 0 && annotations)
-		r = add(spec, "annotations", copy(annotations));
+		r = ctri_json_add(spec, "annotations", ctri_json_copy(annotations));
 	if (r == 0 && override)
 		r = merge_patch(&spec, override);
 	return r;
