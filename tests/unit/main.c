@@ -6,7 +6,7 @@
 int main(void)
 {
 	Suite *(*suites[])(void) = { suite_error,     suite_config,    suite_spec,
-				     suite_runtime,   suite_store,     suite_container,
+				     suite_runtime,   suite_store, suite_lock,     suite_container, suite_container_remove,
 				     suite_concurrency };
 	SRunner *sr = srunner_create(NULL);
 

@@ -9,7 +9,9 @@ Suite *suite_config(void);
 Suite *suite_spec(void);
 Suite *suite_runtime(void);
 Suite *suite_store(void);
+Suite *suite_lock(void);
 Suite *suite_container(void);
+Suite *suite_container_remove(void);
 Suite *suite_concurrency(void);
 
 #endif
