@@ -1,15 +1,17 @@
-/* Containers in the store: create, lookup, list, state, inspect, remove. */
+/* Containers in the store: create, lookup, list, inspect, and their records. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "container.h"
 #include "error.h"
 #include "runtime.h"
 #include "spec.h"
+#include "sync.h"
 #include "store.h"
 
 #define KEY_MAX (16 + 256)
@@ -51,6 +53,8 @@ int ctri_container_new(ctr_runtime_t *rt, const char *id, const char *name,
 		return ctri_err(CTR_E_NOMEM, "container %s: out of memory", name);
 	}
 	memcpy(c->id, id, CTRI_ID_LEN);
+	pthread_mutex_init(&c->mu, NULL);
+	c->mon_fd = -1;
 	c->rt = ctri_runtime_ref(rt);
 	*out = c;
 	return 0;
@@ -61,6 +65,9 @@ CTR_API void ctr_container_free(ctr_container_t *c)
 	if (!c)
 		return;
 	ctri_runtime_unref(c->rt);
+	if (c->mon_fd >= 0)
+		close(c->mon_fd);
+	pthread_mutex_destroy(&c->mu);
 	free(c->name);
 	free(c);
 }
@@ -424,6 +431,23 @@ static int read_record(ctr_container_t *c, const char *prefix, const char *op, j
 	return r < 0 ? ctri_cwrap(c->name, op, r) : 0;
 }
 
+int ctri_container_config(ctr_container_t *c, const char *op, json_object **out)
+{
+	json_object *rec, *cfg;
+	int r = read_record(c, CTRI_KEY_CONFIG, op, &rec);
+
+	if (r < 0)
+		return r;
+	if (!json_object_object_get_ex(rec, "config", &cfg) ||
+	    !json_object_is_type(cfg, json_type_object)) {
+		json_object_put(rec);
+		return ctri_cerr(c->name, op, CTR_E_STORE, "its config record is damaged");
+	}
+	*out = json_object_get(cfg);
+	json_object_put(rec);
+	return 0;
+}
+
 int ctri_state_read(ctr_container_t *c, const char *op, json_object **rec, ctr_state_t *out)
 {
 	json_object *obj, *v;
@@ -446,13 +470,6 @@ int ctri_state_read(ctr_container_t *c, const char *op, json_object **rec, ctr_s
 	return 0;
 }
 
-CTR_API int ctr_state(ctr_container_t *c, ctr_state_t *out)
-{
-	CTRI_CHECK_ARG("ctr_state", c);
-	CTRI_CHECK_ARG("ctr_state", out);
-	return ctri_state_read(c, "read state", NULL, out);
-}
-
 static json_object *inspect_paths(ctr_container_t *c)
 {
 	ctr_runtime_t *rt = c->rt;
@@ -467,6 +484,13 @@ static json_object *inspect_paths(ctr_container_t *c)
 	json_object_object_add(p, "spec", json_object_new_string(spec ? spec : ""));
 	json_object_object_add(p, "run_dir", json_object_new_string(rt->run_dir));
 	json_object_object_add(p, "lock", json_object_new_string(lock ? lock : ""));
+	char *log = ctri_strdupf("%s/%s/ctr.log", rt->containers_dir, c->id);
+	char *exit_file = ctri_strdupf("%s/%s", rt->exits_dir, c->id);
+	json_object_object_add(p, "log", json_object_new_string(log ? log : ""));
+	json_object_object_add(p, "exit_file", json_object_new_string(exit_file ? exit_file : ""));
+	json_object_object_add(p, "runtime_root", json_object_new_string(rt->runtime_root));
+	free(log);
+	free(exit_file);
 	json_object_object_add(p, "database", json_object_new_string(ctri_store_path(rt->store)));
 	free(bundle);
 	free(spec);
@@ -483,7 +507,9 @@ CTR_API int ctr_inspect(ctr_container_t *c, char **json)
 	CTRI_CHECK_ARG("ctr_inspect", c);
 	CTRI_CHECK_ARG("ctr_inspect", json);
 	ctr_state_t s;
-	if ((r = ctri_state_read(c, "inspect", &state, &s)) < 0 ||
+	struct ctri_st st;
+	if ((r = ctri_refresh(c, "inspect", &st)) < 0 ||
+	    (r = ctri_state_read(c, "inspect", &state, &s)) < 0 ||
 	    (r = read_record(c, CTRI_KEY_CONFIG, "inspect", &cfg)) < 0)
 		goto out;
 	out = json_object_new_object();
@@ -551,34 +577,17 @@ static int delete_records(ctr_container_t *c)
 	return r < 0 ? ctri_cwrap(c->name, "remove", r) : 0;
 }
 
-CTR_API int ctr_remove(ctr_container_t *c, unsigned flags)
+int ctri_remove_records(ctr_container_t *c)
 {
-	ctr_state_t s;
-	int fd, r;
+	int r = delete_records(c);
 
-	CTRI_CHECK_ARG("ctr_remove", c);
-	if (flags)
-		return ctri_cerr(c->name, "remove", CTR_E_INVAL, "unknown flags 0x%x", flags);
-	if ((r = ctri_lock(c->rt->locks_dir, c->id, &fd)) < 0)
-		return ctri_cwrap(c->name, "remove", r);
-	if ((r = ctri_state_read(c, "remove", NULL, &s)) < 0) {
-		if (r == CTR_E_REMOVED) /* do not leave the lock file we just created */
-			ctri_lock_unlink(c->rt->locks_dir, c->id);
-		goto out;
-	}
-	if (s != CTR_STATE_CONFIGURED && s != CTR_STATE_EXITED) {
-		r = ctri_cerr(c->name, "remove", CTR_E_STATE, "container is %s", ctr_state_name(s));
-		goto out;
-	}
-	if ((r = delete_records(c)) < 0)
-		goto out;
+	if (r < 0)
+		return r;
 	/* The container is gone from the store; its bundle is only a cache of the config. */
 	char *bundle = ctri_strdupf("%s/%s", c->rt->containers_dir, c->id);
 	if (bundle)
 		ctri_rm_rf(bundle);
 	free(bundle);
 	ctri_lock_unlink(c->rt->locks_dir, c->id);
-out:
-	ctri_unlock(fd);
-	return r;
+	return 0;
 }

@@ -3,6 +3,7 @@
 #define LIBCTR_CONTAINER_H
 
 #include <json-c/json.h>
+#include <pthread.h>
 
 #include "ctr/ctr.h"
 #include "util.h"
@@ -11,6 +12,12 @@ struct ctr_container {
 	ctr_runtime_t *rt; /* holds a reference */
 	char id[CTRI_ID_LEN + 1];
 	char *name;
+	/* A pidfd on the monitor last seen, so that checking it is a poll(), not a read of
+	 * /proc. Guarded by mu. */
+	pthread_mutex_t mu;
+	int mon_fd;
+	pid_t mon_fd_pid;
+	unsigned long long mon_fd_start;
 };
 
 /* Store keys of a container's records. */
@@ -31,5 +38,12 @@ int ctri_resolve(ctr_runtime_t *rt, const char *ref, char id[CTRI_ID_LEN + 1], c
 int ctri_state_read(ctr_container_t *c, const char *op, json_object **rec, ctr_state_t *out);
 
 ctr_state_t ctri_state_parse(const char *name);
+
+/* The config c was created from, in its JSON form (ctr_config_to_json). */
+int ctri_container_config(ctr_container_t *c, const char *op, json_object **out);
+
+/* Delete c's records (one transaction), then its bundle and lock file. The caller holds
+ * the lock and has released the runtime's state. */
+int ctri_remove_records(ctr_container_t *c);
 
 #endif

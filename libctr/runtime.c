@@ -72,6 +72,8 @@ void ctri_runtime_unref(ctr_runtime_t *rt)
 	free(rt->state_dir);
 	free(rt->run_dir);
 	free(rt->oci_runtime);
+	free(rt->runtime_root);
+	free(rt->exits_dir);
 	free(rt->monitor_path);
 	free(rt->containers_dir);
 	free(rt->locks_dir);
@@ -220,6 +222,35 @@ static int set_str(char **dst, const char *val, const char *def)
 	return *dst ? 0 : ctri_err(CTR_E_NOMEM, "ctr_runtime_open: out of memory");
 }
 
+/* A bare runtime name is looked up in PATH, then in the sbin directories root's PATH has
+ * but a service's may lack. Not found: kept as given, so that using it names it. */
+static int resolve_runtime(ctr_runtime_t *rt)
+{
+	const char *path = getenv("PATH");
+	char *full = NULL;
+
+	if (strchr(rt->oci_runtime, '/'))
+		return 0;
+	char *dirs = ctri_strdupf("%s:/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin",
+				  path ? path : "");
+	if (!dirs)
+		return ctri_err(CTR_E_NOMEM, "ctr_runtime_open: out of memory");
+	for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d && !full;
+	     d = strtok_r(NULL, ":", &save)) {
+		char *p = *d == '/' ? ctri_strdupf("%s/%s", d, rt->oci_runtime) : NULL;
+		if (p && access(p, X_OK) == 0)
+			full = p;
+		else
+			free(p);
+	}
+	free(dirs);
+	if (full) {
+		free(rt->oci_runtime);
+		rt->oci_runtime = full;
+	}
+	return 0;
+}
+
 static int runtime_setup(ctr_runtime_t *rt, const ctr_runtime_opts_t *opts)
 {
 	const char *monitor = CTRI_OPTS_GET(opts, monitor_path, NULL);
@@ -240,8 +271,14 @@ static int runtime_setup(ctr_runtime_t *rt, const ctr_runtime_opts_t *opts)
 	if ((r = ensure_dir("state dir", rt->state_dir)) ||
 	    (r = ensure_dir("run dir", rt->run_dir)) ||
 	    (r = ensure_subdir("state dir", &rt->containers_dir, rt->state_dir, "containers")) ||
-	    (r = ensure_subdir("run dir", &rt->locks_dir, rt->run_dir, "locks")))
+	    (r = ensure_subdir("run dir", &rt->locks_dir, rt->run_dir, "locks")) ||
+	    (r = ensure_subdir("run dir", &rt->runtime_root, rt->run_dir, "runtime")) ||
+	    (r = ensure_subdir("run dir", &rt->exits_dir, rt->run_dir, "exits")) ||
+	    (r = resolve_runtime(rt)))
 		return r;
+	rt->timeout_ms = CTRI_OPTS_GET(opts, runtime_timeout_ms, 0u);
+	if (!rt->timeout_ms)
+		rt->timeout_ms = 30000;
 	char *db = ctri_strdupf("%s/ctr.tdb", rt->state_dir);
 	if (!db)
 		return ctri_err(CTR_E_NOMEM, "ctr_runtime_open: out of memory");

@@ -17,6 +17,9 @@ struct ctr_runtime {
 	char *monitor_path;
 	char *containers_dir; /* STATE/containers: one bundle directory per container */
 	char *locks_dir;      /* RUN/locks */
+	char *runtime_root;   /* RUN/runtime: the OCI runtime's --root */
+	char *exits_dir;      /* RUN/exits: the monitors' exit files */
+	unsigned timeout_ms;  /* limit of each OCI runtime call */
 	char boot_id[40];
 	struct ctri_store *store;
 };

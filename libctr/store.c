@@ -316,6 +316,22 @@ int ctri_store_put(struct ctri_store *s, const char *key, json_object *val, int 
 	return ctri_store_put_raw(s, key, text, len, insert_only);
 }
 
+int ctri_store_put_volatile(struct ctri_store *s, const char *key, json_object *val)
+{
+	/* TDB decides at commit whether to sync: set TDB_NOSYNC for this one write, under
+	 * the (recursive) mutex. Nested in a caller's transaction, the caller's commit
+	 * decides. */
+	pthread_mutex_lock(&s->mu);
+	int add = s->depth == 0 && !(tdb_get_flags(s->tdb) & TDB_NOSYNC);
+	if (add)
+		tdb_add_flags(s->tdb, TDB_NOSYNC);
+	int r = ctri_store_put(s, key, val, 0);
+	if (add)
+		tdb_remove_flags(s->tdb, TDB_NOSYNC);
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}
+
 int ctri_store_delete(struct ctri_store *s, const char *key)
 {
 	int r = ctri_store_begin(s);
@@ -438,8 +454,12 @@ int ctri_lock(const char *dir, const char *id, int *fd_out)
 
 void ctri_unlock(int fd)
 {
-	if (fd >= 0)
-		close(fd);
+	if (fd < 0)
+		return;
+	/* Unlock explicitly: a monitor may share this open file (--lock-fd) and must not keep
+	 * the lock once we give up on it. */
+	flock(fd, LOCK_UN);
+	close(fd);
 }
 
 void ctri_lock_unlink(const char *dir, const char *id)

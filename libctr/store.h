@@ -35,6 +35,9 @@ void ctri_store_cancel(struct ctri_store *s);
 int ctri_store_put_raw(struct ctri_store *s, const char *key, const char *val, size_t len,
 		       int insert_only);
 int ctri_store_put(struct ctri_store *s, const char *key, json_object *val, int insert_only);
+/* Write a record in its own transaction without fsync, whatever the store's durability:
+ * it survives the death of processes, not of the machine. */
+int ctri_store_put_volatile(struct ctri_store *s, const char *key, json_object *val);
 /* Delete a record; a missing key is fine. */
 int ctri_store_delete(struct ctri_store *s, const char *key);
 

@@ -40,6 +40,7 @@ static const struct opt opts[] = {
 	{ "--pid-file", K_STR, OFF(pid_file) },
 	{ "--console-socket", K_STR, OFF(console_socket) },
 	{ "--sync-fd", K_FD, OFF(sync_fd) },
+	{ "--lock-fd", K_FD, OFF(lock_fd) },
 	{ "--terminal", K_FLAG, OFF(terminal) },
 	{ "--run", K_FLAG, OFF(run) },
 	{ "--runtime-timeout-ms", K_UINT, OFF(timeout_ms) },
@@ -163,7 +164,7 @@ static int parse_args(int argc, char **argv, struct mon_args *a)
 	const char *bad;
 	int fl;
 
-	*a = (struct mon_args){ .sync_fd = -1, .timeout_ms = MON_TIMEOUT_MS_DEFAULT };
+	*a = (struct mon_args){ .sync_fd = -1, .lock_fd = -1, .timeout_ms = MON_TIMEOUT_MS_DEFAULT };
 	bad = parse_opts(argc, argv, a);
 	if (a->sync_fd < 0 || (fl = fcntl(a->sync_fd, F_GETFL)) < 0 ||
 	    (fl & O_ACCMODE) == O_RDONLY) {
@@ -179,6 +180,8 @@ static int parse_args(int argc, char **argv, struct mon_args *a)
 		return mon_fail(MON_E_USAGE, "invalid argument '%s'", bad);
 	if (a->timeout_ms == 0)
 		return mon_fail(MON_E_USAGE, "--runtime-timeout-ms must be positive");
+	if (a->lock_fd >= 0 && (a->lock_fd == a->sync_fd || fcntl(a->lock_fd, F_GETFD) < 0))
+		return mon_fail(MON_E_USAGE, "--lock-fd must name an open descriptor other than --sync-fd");
 	if (a->bundle && !a->pid_file) {
 		snprintf(pid_file, sizeof(pid_file), "%s/pidfile", a->bundle);
 		a->pid_file = pid_file;
@@ -190,21 +193,46 @@ static int parse_args(int argc, char **argv, struct mon_args *a)
 	return check_paths(a);
 }
 
-/* Close every descriptor from 3 up except KEEP. */
-static int close_fds(int keep)
+/* Close every descriptor from 3 up except KEEP_A and KEEP_B (-1: none). */
+static int close_fds(int keep_a, int keep_b)
 {
+	int keep[2] = { keep_a < keep_b ? keep_a : keep_b, keep_a < keep_b ? keep_b : keep_a };
+	unsigned from = 3;
 	struct rlimit rl;
 
-	if ((keep <= 3 || close_range(3, (unsigned)keep - 1, 0) == 0) &&
-	    close_range((unsigned)keep + 1, ~0U, 0) == 0)
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if (keep[i] > (int)from && close_range(from, (unsigned)keep[i] - 1, 0) < 0)
+			goto fallback;
+		from = (unsigned)keep[i] + 1;
+	}
+	if (close_range(from, ~0U, 0) == 0)
 		return 0;
+fallback:
 	if (errno != ENOSYS && errno != EINVAL)
 		return mon_fail(MON_E_INTERNAL, "close_range: %m");
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur > 65536)
 		rl.rlim_cur = 65536;
 	for (int fd = 3; fd < (int)rl.rlim_cur; fd++)
-		if (fd != keep)
+		if (fd != keep_a && fd != keep_b)
 			close(fd);
+	return 0;
+}
+
+/* Move FD above stdio (which becomes /dev/null) and make it close-on-exec. */
+static int keep_fd(int *fd, const char *what)
+{
+	if (*fd < 0)
+		return 0;
+	if (*fd <= 2) {
+		int nfd = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
+		if (nfd < 0)
+			return mon_fail(MON_E_INTERNAL, "dup %s: %m", what);
+		*fd = nfd;
+	}
+	if (fcntl(*fd, F_SETFD, FD_CLOEXEC) < 0)
+		return mon_fail(MON_E_INTERNAL, "fcntl %s: %m", what);
 	return 0;
 }
 
@@ -251,14 +279,8 @@ static int daemonize(struct mon_args *a)
 		return mon_fail(MON_E_INTERNAL, "fork: %m");
 	if (pid > 0)
 		_exit(0);
-	if (a->sync_fd <= 2) {
-		int fd = fcntl(a->sync_fd, F_DUPFD_CLOEXEC, 3);
-		if (fd < 0)
-			return mon_fail(MON_E_INTERNAL, "dup sync fd: %m");
-		a->sync_fd = fd;
-	}
-	if (fcntl(a->sync_fd, F_SETFD, FD_CLOEXEC) < 0)
-		return mon_fail(MON_E_INTERNAL, "fcntl sync fd: %m");
+	if (keep_fd(&a->sync_fd, "sync fd") < 0 || keep_fd(&a->lock_fd, "lock fd") < 0)
+		return -1;
 	if (setsid() < 0)
 		return mon_fail(MON_E_INTERNAL, "setsid: %m");
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
@@ -267,10 +289,12 @@ static int daemonize(struct mon_args *a)
 		return mon_fail(MON_E_INTERNAL, "chdir /: %m");
 	if (setup_signals() < 0 || null_stdio() < 0)
 		return -1;
-	return close_fds(a->sync_fd);
+	return close_fds(a->sync_fd, a->lock_fd);
 }
 
-static void report_ok(int *sync_fd, pid_t pid)
+/* The caller's lock is released with the answer: whoever takes it next finds the runtime's
+ * work done, even if the caller died meanwhile. */
+static void report_ok(int *sync_fd, int *lock_fd, pid_t pid)
 {
 	char line[64];
 	int n = snprintf(line, sizeof(line), "%d ok %d %d\n", MON_PROTO, (int)pid, (int)getpid());
@@ -279,6 +303,9 @@ static void report_ok(int *sync_fd, pid_t pid)
 	(void)write_all(*sync_fd, line, (size_t)n);
 	close(*sync_fd);
 	*sync_fd = -1;
+	if (*lock_fd >= 0)
+		close(*lock_fd);
+	*lock_fd = -1;
 }
 
 /* Reap every exited child; remember the init's status. */
@@ -428,7 +455,7 @@ static int run(struct mon *m, struct mon_args *a)
 		return -1;
 	}
 	oom_watch(&m->oom, m->init.pid);
-	report_ok(&a->sync_fd, m->init.pid);
+	report_ok(&a->sync_fd, &a->lock_fd, m->init.pid);
 	take_streams(m, a);
 	hold(m->sigfd, m->log_fd, m->streams, &m->init);
 	return exit_write(m->exit_dirfd, a->id, m->init.pid, m->init.status, oom_happened(&m->oom),

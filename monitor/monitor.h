@@ -27,6 +27,7 @@ struct mon_args {
 	const char *pid_file;	    /* default: BUNDLE/pidfile */
 	const char *console_socket; /* default: BUNDLE/console.sock */
 	int sync_fd;
+	int lock_fd; /* the caller's container lock, held until the sync line is written */
 	int terminal;
 	int run;
 	unsigned timeout_ms;

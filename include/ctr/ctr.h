@@ -118,6 +118,7 @@ typedef struct ctr_runtime_opts {
 	const char *oci_runtime; /**< OCI runtime, path or name on PATH; default "runc" */
 	const char *monitor_path; /**< ctr-monitor; default the installed one, env CTR_MONITOR */
 	unsigned flags;           /**< CTR_RUNTIME_* flags */
+	unsigned runtime_timeout_ms; /**< limit of each OCI runtime call; default 30000 */
 } ctr_runtime_opts_t;
 
 /**
@@ -367,12 +368,131 @@ CTR_API const char *ctr_state_name(ctr_state_t s);
 CTR_API int ctr_inspect(ctr_container_t *c, char **json);
 
 /**
- * Remove a container: its records, its name and its bundle. Allowed in states CONFIGURED
- * and EXITED.
- * @param flags must be 0
- * @return 0; CTR_E_STATE in other states; CTR_E_REMOVED if already removed.
+ * Remove a container: its records, its name, its bundle and its log. Allowed in states
+ * CONFIGURED, CREATED, STOPPED and EXITED (runtime state is deleted first). A RUNNING or
+ * PAUSED container is refused unless CTR_FORCE is given: then it is stopped first as by
+ * ctr_stop() with its configured stop timeout.
+ * @param flags 0 or CTR_FORCE
+ * @return 0; CTR_E_STATE (running without CTR_FORCE); CTR_E_REMOVED if already removed;
+ *   CTR_E_INVAL for unknown flags; CTR_E_RUNTIME if the runtime cannot delete it.
  */
 CTR_API int ctr_remove(ctr_container_t *c, unsigned flags);
+
+/* ---------------------------------------------------------------------------------------
+ * Lifecycle
+ *
+ * Every operation takes the container's lock (shared by all threads and processes using
+ * the same directories), first syncs the recorded state with reality (the monitor's exit
+ * file, whether the monitor is alive, the runtime's state), checks the state table and
+ * refuses with CTR_E_STATE naming the current state. No lock is held while waiting: a
+ * stop's timeout or a ctr_wait() never blocks other callers.
+ *
+ * A process killed in the middle of an operation leaves an owner record; the next caller
+ * finishes or rolls the operation back (see docs/design.md, "Interrupted operations").
+ * A monitor that dies leaves its container without a supervisor: the next sync kills the
+ * container and records it STOPPED with exit code 137 (or -1 when it had already exited
+ * and its code is lost), and ctr_inspect() shows "monitor_lost": true.
+ */
+
+#define CTR_RECURSIVE 0x1u /**< ctr_init/ctr_start: reserved for dependencies (issue 5) */
+#define CTR_FORCE 0x2u     /**< ctr_remove: stop a running container first */
+
+/**
+ * Create the container in the OCI runtime: CONFIGURED, STOPPED or EXITED -> CREATED. The
+ * monitor is started and holds the container; its process exists but has not run yet.
+ * @param flags 0 (CTR_RECURSIVE is reserved)
+ * @return 0; CTR_E_STATE; CTR_E_RUNTIME with the runtime's message (state unchanged,
+ *   nothing left behind); CTR_E_MONITOR with the monitor's path when it cannot be run;
+ *   CTR_E_TIMEOUT when the runtime hung (it is killed).
+ */
+CTR_API int ctr_init(ctr_container_t *c, unsigned flags);
+
+/**
+ * Start the container: -> RUNNING. A CONFIGURED, STOPPED or EXITED container is created
+ * first (one runtime call, `run --detach`). Refused for RUNNING and PAUSED.
+ * @return as ctr_init().
+ */
+CTR_API int ctr_start(ctr_container_t *c, unsigned flags);
+
+/**
+ * Stop the container: send its stop signal, wait up to the timeout, then SIGKILL. Returns
+ * when the process has exited (state STOPPED). A CREATED container is killed at once.
+ * @param timeout_s seconds before SIGKILL; 0: SIGKILL at once; < 0: the configured stop
+ *   timeout
+ * @return 0; CTR_E_STOPPED when already STOPPED or EXITED; CTR_E_STATE when CONFIGURED.
+ */
+CTR_API int ctr_stop(ctr_container_t *c, int timeout_s);
+
+/**
+ * Send a signal to the container's init process. Only in state RUNNING.
+ * @param signal 1..64
+ * @return 0; CTR_E_INVAL for an invalid signal; CTR_E_STATE.
+ */
+CTR_API int ctr_kill(ctr_container_t *c, int signal);
+
+/**
+ * Stop (if running) and start again.
+ * @param timeout_s as for ctr_stop()
+ */
+CTR_API int ctr_restart(ctr_container_t *c, int timeout_s);
+
+/**
+ * Wait until the container's process has exited (state STOPPED or EXITED) and read its
+ * exit code. A CONFIGURED container is waited for until it has been started and has
+ * exited. Waiting holds no lock.
+ * @param timeout_ms the longest wait; -1: forever; 0: just check
+ * @param[out] exit_code may be NULL: N for exit(N), 128+S when killed by signal S, -1 when
+ *   lost (the monitor died after the container exited)
+ * @return 0; CTR_E_TIMEOUT; CTR_E_REMOVED when the container is removed meanwhile.
+ */
+CTR_API int ctr_wait(ctr_container_t *c, int timeout_ms, int *exit_code);
+
+/**
+ * Wait until the container is in the given state. For CTR_STATE_STOPPED and
+ * CTR_STATE_EXITED this is ctr_wait() (either of the two satisfies it). Other states are
+ * noticed when an operation on the container completes (event-driven, no polling).
+ * @return 0; CTR_E_TIMEOUT; CTR_E_INVAL for CTR_STATE_UNKNOWN or out-of-range values;
+ *   CTR_E_REMOVED.
+ */
+CTR_API int ctr_wait_condition(ctr_container_t *c, ctr_state_t state, int timeout_ms);
+
+/**
+ * A descriptor for poll()/epoll that becomes readable when the container's current run
+ * has ended. It is a pidfd on the container's monitor (readable when the monitor has
+ * written the exit file and exited); for a STOPPED or EXITED container it is readable at
+ * once. Where pidfds are unavailable (or the env CTR_WAIT_INOTIFY=1 is set) it is an
+ * inotify descriptor on the exit directory, which may also wake for other containers:
+ * after a wake-up, call ctr_wait(c, 0, &code), which says CTR_E_TIMEOUT if not yet.
+ * @return the descriptor (close-on-exec; the caller closes it); CTR_E_STATE for a
+ *   CONFIGURED container (nothing runs yet); other errors as ctr_state().
+ */
+CTR_API int ctr_wait_fd(ctr_container_t *c);
+
+/**
+ * Release the runtime resources of a STOPPED container: STOPPED -> EXITED. The exit code
+ * is kept. CONFIGURED and EXITED are accepted and left as they are; CREATED, RUNNING and
+ * PAUSED are refused.
+ */
+CTR_API int ctr_cleanup(ctr_container_t *c);
+
+/**
+ * Sync the recorded state with reality now, asking the runtime for the container's state
+ * too (other operations only look at the exit file and the monitor).
+ */
+CTR_API int ctr_sync(ctr_container_t *c);
+
+/**
+ * The container's init pid (in the caller's pid namespace), 0 when no process exists
+ * (CONFIGURED, STOPPED, EXITED).
+ */
+CTR_API int ctr_pid(ctr_container_t *c, pid_t *out);
+
+/**
+ * The exit code of the container's last run: N for exit(N), 128+S for signal S, -1 when
+ * it was lost with its monitor. Kept across cleanup and restart until the next exit.
+ * @return 0; CTR_E_STATE when the container has never exited.
+ */
+CTR_API int ctr_exit_code(ctr_container_t *c, int *out);
 
 #ifdef __cplusplus
 }

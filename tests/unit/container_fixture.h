@@ -14,6 +14,7 @@
 
 #include "container.h"
 #include "runtime.h"
+#include "proc.h"
 #include "store.h"
 #include "tests.h"
 #include "testutil.h"
@@ -126,6 +127,20 @@ static inline void put_state(ctr_container_t *c, const char *raw)
 
 	snprintf(key, sizeof(key), "%s%s", CTRI_KEY_STATE, ctr_id(c));
 	ck_assert_int_eq(ctri_store_put_raw(rt->store, key, raw, strlen(raw), 0), 0);
+}
+
+/* A state record in STATE whose monitor is this very process: alive as far as the library
+ * can tell, so the record is kept as it is by syncs. */
+static inline void put_state_alive(ctr_container_t *c, const char *state)
+{
+	unsigned long long start = 0;
+	char rec[256];
+
+	ck_assert_int_eq(ctri_proc_stat(getpid(), &start, NULL), 0);
+	snprintf(rec, sizeof(rec),
+		 "{\"state\":\"%s\",\"pid\":%d,\"monitor_pid\":%d,\"monitor_start\":%llu}",
+		 state, (int)getpid(), (int)getpid(), start);
+	put_state(c, rec);
 }
 
 static inline int record_exists(const char *prefix, const char *what)

@@ -83,7 +83,7 @@ START_TEST(test_remove_of_running_container_is_refused)
 {
 	ctr_container_t *c = create("busy"), *found = NULL;
 
-	put_state(c, "{\"state\":\"running\",\"pid\":12345}");
+	put_state_alive(c, "running");
 	ck_assert_int_eq(ctr_remove(c, 0), CTR_E_STATE);
 	assert_msg_has("running");
 	assert_msg_has("busy");
@@ -95,29 +95,45 @@ START_TEST(test_remove_of_running_container_is_refused)
 }
 END_TEST
 
-START_TEST(test_remove_is_refused_in_every_state_but_configured_and_exited)
+START_TEST(test_remove_is_refused_while_a_monitor_holds_it_running_or_paused)
 {
 	static const struct {
 		const char *state;
 		int want;
 	} cases[] = {
-	    {"created", CTR_E_STATE}, {"running", CTR_E_STATE},	 {"stopped", CTR_E_STATE},
-	    {"paused", CTR_E_STATE},  {"removing", CTR_E_STATE}, {"exited", 0},
-	    {"configured", 0},
+	    {"running", CTR_E_STATE}, {"paused", CTR_E_STATE}, {"stopped", 0},
+	    {"exited", 0},	      {"configured", 0},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		ctr_container_t *c = create(cases[i].state);
-		char rec[128];
-		snprintf(rec, sizeof(rec), "{\"state\":\"%s\"}", cases[i].state);
-		put_state(c, rec);
+		put_state_alive(c, cases[i].state);
 		ck_assert_msg(ctr_remove(c, 0) == cases[i].want, "remove in state %s: %s",
 			      cases[i].state, ctr_last_error());
 		if (cases[i].want)
 			assert_msg_has(cases[i].state);
 		ctr_container_free(c);
 	}
-	ck_assert_uint_eq(count_list(), 5);
+	ck_assert_uint_eq(count_list(), 2);
+}
+END_TEST
+
+START_TEST(test_a_running_record_without_a_live_monitor_is_synced_to_stopped)
+{
+	const char *const states[] = { "created", "running", "paused" };
+
+	for (size_t i = 0; i < 3; i++) {
+		ctr_container_t *c = create(states[i]);
+		int code = 0;
+		put_state(c, "{\"state\":\"running\",\"pid\":12345,\"monitor_pid\":999999,"
+			     "\"monitor_start\":1}");
+		ck_assert_int_eq(state_of(c), CTR_STATE_STOPPED);
+		ck_assert_int_eq(ctr_exit_code(c, &code), 0);
+		ck_assert_int_eq(code, -1); /* the runtime has no state: the code is lost */
+		ck_assert_int_eq(ctr_remove(c, 0), 0);
+		ctr_container_free(c);
+	}
+	ck_assert_uint_eq(count_list(), 0);
 }
 END_TEST
 
@@ -331,7 +347,8 @@ Suite *suite_container_remove(void)
 	tcase_add_test(tc, test_handle_after_remove_reports_removed);
 	tcase_add_test(tc, test_remove_of_a_new_container_with_the_old_name_keeps_the_new_one);
 	tcase_add_test(tc, test_remove_of_running_container_is_refused);
-	tcase_add_test(tc, test_remove_is_refused_in_every_state_but_configured_and_exited);
+	tcase_add_test(tc, test_remove_is_refused_while_a_monitor_holds_it_running_or_paused);
+	tcase_add_test(tc, test_a_running_record_without_a_live_monitor_is_synced_to_stopped);
 	tcase_add_test(tc, test_remove_with_unknown_flags_is_inval_and_keeps_the_container);
 	suite_add_tcase(s, tc);
 

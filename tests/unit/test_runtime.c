@@ -157,12 +157,21 @@ START_TEST(test_open_keeps_an_existing_private_directory_as_it_is)
 }
 END_TEST
 
+/* The default runtime "runc", looked up in PATH (and sbin) when installed. */
+static void assert_is_runc(const char *path)
+{
+	size_t n = strlen(path);
+
+	ck_assert_msg(!strcmp(path, "runc") || (n > 5 && !strcmp(path + n - 5, "/runc")), "%s",
+		      path);
+}
+
 START_TEST(test_options_left_unset_take_their_defaults)
 {
 	unsetenv("CTR_MONITOR");
 	ctr_runtime_t *rt = open_ok();
 
-	ck_assert_str_eq(rt->oci_runtime, "runc");
+	assert_is_runc(rt->oci_runtime);
 	ck_assert_str_eq(rt->monitor_path, CTR_LIBEXECDIR "/libctr/ctr-monitor");
 	ck_assert_str_eq(rt->state_dir, state_dir);
 	ck_assert_str_eq(rt->run_dir, run_dir);
@@ -227,7 +236,7 @@ START_TEST(test_only_the_fields_covered_by_sz_are_read)
 		 .oci_runtime = "", .flags = 0x80000000u);
 	o.sz = offsetof(ctr_runtime_opts_t, oci_runtime); /* an older caller's struct */
 	ck_assert_int_eq(ctr_runtime_open(&o, &rt), 0);
-	ck_assert_str_eq(rt->oci_runtime, "runc");
+	assert_is_runc(rt->oci_runtime);
 	ck_assert_uint_eq(rt->flags, 0);
 	ctr_runtime_close(rt);
 }

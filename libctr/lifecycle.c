@@ -1,0 +1,349 @@
+/* The lifecycle: init, start, stop, kill, restart, cleanup, remove (DESIGN §3, §4). Each
+ * operation locks the container, syncs it, checks the state table, records itself as the
+ * owner while it has several steps to take, and never holds the lock while it waits. */
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "monitor_client.h"
+#include "oci.h"
+#include "proc.h"
+#include "runtime.h"
+#include "sync.h"
+
+#define SIG_MAX 64
+#define KILL_WAIT_MS 10000 /* after SIGKILL, how long a process may take to go */
+
+struct stop_cfg {
+	int terminal, signal, timeout_s;
+};
+
+static int read_cfg(ctr_container_t *c, const char *op, struct stop_cfg *out)
+{
+	json_object *cfg, *v;
+	int r = ctri_container_config(c, op, &cfg);
+
+	if (r < 0)
+		return r;
+	out->terminal = json_object_object_get_ex(cfg, "terminal", &v) &&
+			json_object_get_boolean(v);
+	out->signal = json_object_object_get_ex(cfg, "stop_signal", &v) ? json_object_get_int(v)
+									 : SIGTERM;
+	out->timeout_s = json_object_object_get_ex(cfg, "stop_timeout", &v)
+				 ? json_object_get_int(v)
+				 : 10;
+	if (out->signal < 1 || out->signal > SIG_MAX)
+		out->signal = SIGTERM;
+	json_object_put(cfg);
+	return 0;
+}
+
+static int refuse(ctr_container_t *c, const char *op, const struct ctri_st *st)
+{
+	return ctri_cerr(c->name, op, CTR_E_STATE, "container is %s", ctr_state_name(st->state));
+}
+
+/* Save st, then hand back r: the first error wins. */
+static int save_then(ctr_container_t *c, const char *op, struct ctri_st *st, int r)
+{
+	int s = ctri_st_save(c, op, st, 0);
+
+	return r < 0 ? r : s;
+}
+
+/* CONFIGURED, STOPPED or EXITED -> CREATED (run: RUNNING, one runtime call). */
+static int create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
+			     struct ctri_st *st, int run)
+{
+	struct stop_cfg cfg;
+	struct ctri_mon m;
+	int r;
+
+	if ((r = read_cfg(c, op, &cfg)) < 0)
+		return r;
+	ctri_st_own(c, st, op);
+	if ((r = ctri_st_save(c, op, st, 0)) < 0)
+		return r;
+	if (st->state == CTR_STATE_STOPPED) { /* the last run's runtime state goes first */
+		if ((r = ctri_oci_delete(c, op, 1)) < 0) {
+			st->has_owner = 0;
+			return save_then(c, op, st, r);
+		}
+		st->state = CTR_STATE_EXITED;
+	}
+	r = ctri_monitor_start(c, op, run, cfg.terminal, lock_fd, &m);
+	st->has_owner = 0;
+	if (r < 0)
+		return save_then(c, op, st, r);
+	st->state = run ? CTR_STATE_RUNNING : CTR_STATE_CREATED;
+	st->pid = m.pid;
+	st->mon_pid = m.mon_pid;
+	st->mon_start = m.mon_start;
+	st->monitor_lost = 0;
+	if (run)
+		st->started_at = ctri_now_ns();
+	return ctri_st_save(c, op, st, 0);
+}
+
+CTR_API int ctr_init(ctr_container_t *c, unsigned flags)
+{
+	struct ctri_st st;
+	int fd, r;
+
+	CTRI_CHECK_ARG("ctr_init", c);
+	if (flags & ~CTR_RECURSIVE)
+		return ctri_cerr(c->name, "init", CTR_E_INVAL, "unknown flags 0x%x", flags);
+	if ((r = ctri_begin(c, "init", &fd, &st, 0)) < 0)
+		return r;
+	if (st.state != CTR_STATE_CONFIGURED && st.state != CTR_STATE_STOPPED &&
+	    st.state != CTR_STATE_EXITED)
+		r = ctri_cerr(c->name, "init", CTR_E_STATE,
+			      "container is %s: already created in the runtime",
+			      ctr_state_name(st.state));
+	else
+		r = create_in_runtime(c, "init", fd, &st, 0);
+	ctri_end(fd);
+	return r;
+}
+
+/* CREATED -> RUNNING: `RUNTIME start`. */
+static int start_created(ctr_container_t *c, struct ctri_st *st)
+{
+	const char *args[] = { "start", c->id, NULL };
+	int r;
+
+	ctri_st_own(c, st, "start");
+	if ((r = ctri_st_save(c, "start", st, 0)) < 0)
+		return r;
+	r = ctri_oci_run(c, "start", args, NULL);
+	st->has_owner = 0;
+	if (r == 0) {
+		st->state = CTR_STATE_RUNNING;
+		st->started_at = ctri_now_ns();
+	}
+	return save_then(c, "start", st, r);
+}
+
+CTR_API int ctr_start(ctr_container_t *c, unsigned flags)
+{
+	struct ctri_st st;
+	int fd, r;
+
+	CTRI_CHECK_ARG("ctr_start", c);
+	if (flags & ~CTR_RECURSIVE)
+		return ctri_cerr(c->name, "start", CTR_E_INVAL, "unknown flags 0x%x", flags);
+	if ((r = ctri_begin(c, "start", &fd, &st, 0)) < 0)
+		return r;
+	if (st.state == CTR_STATE_RUNNING || st.state == CTR_STATE_PAUSED)
+		r = refuse(c, "start", &st);
+	else if (st.state == CTR_STATE_CREATED)
+		r = start_created(c, &st);
+	else
+		r = create_in_runtime(c, "start", fd, &st, 1);
+	ctri_end(fd);
+	return r;
+}
+
+/* Wait (without the lock) until fd, a pidfd on the monitor, is readable. */
+static int wait_monitor(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (fd < 0)
+		return 1;
+	long long deadline = ctri_mono_ms() + ms;
+	int n;
+	while ((n = poll(&p, 1, ctri_poll_ms(deadline))) < 0)
+		;
+	return n > 0;
+}
+
+/* Lock, sync, and if the container still runs send sig. Returns 1 if it still runs. */
+static int signal_if_running(ctr_container_t *c, int sig, int *err)
+{
+	struct ctri_st st;
+	int fd;
+
+	if ((*err = ctri_begin(c, "stop", &fd, &st, 0)) < 0)
+		return 0;
+	int running = ctri_st_active(st.state);
+	if (running && ctri_oci_kill(c, "stop", sig) < 0 && ctri_exit_exists(c) == 0 &&
+	    ctri_monitor_alive(c, &st))
+		*err = ctri_cwrap(c->name, "stop", CTR_E_RUNTIME);
+	ctri_end(fd);
+	return running;
+}
+
+/* The stop's last step: record the exit and drop our owner record. */
+static int stop_finish(ctr_container_t *c, int still_running)
+{
+	struct ctri_st st;
+	int fd, r;
+
+	if ((r = ctri_begin(c, "stop", &fd, &st, 0)) < 0)
+		return r;
+	if (st.has_owner && !strcmp(st.owner.op, "stop") && st.owner.pid == getpid()) {
+		st.has_owner = 0;
+		r = ctri_st_save(c, "stop", &st, 0);
+	}
+	if (r == 0 && ctri_st_active(st.state))
+		r = ctri_cerr(c->name, "stop", still_running ? CTR_E_TIMEOUT : CTR_E_INTERNAL,
+			      "the container did not exit after SIGKILL");
+	ctri_end(fd);
+	return r;
+}
+
+CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
+{
+	struct stop_cfg cfg;
+	struct ctri_st st;
+	int fd, r;
+
+	CTRI_CHECK_ARG("ctr_stop", c);
+	if ((r = ctri_begin(c, "stop", &fd, &st, 0)) < 0)
+		return r;
+	if (st.state == CTR_STATE_STOPPED || st.state == CTR_STATE_EXITED)
+		r = ctri_cerr(c->name, "stop", CTR_E_STOPPED, "container is already %s",
+			      ctr_state_name(st.state));
+	else if (st.state != CTR_STATE_RUNNING && st.state != CTR_STATE_CREATED)
+		r = refuse(c, "stop", &st);
+	else if ((r = read_cfg(c, "stop", &cfg)) == 0) {
+		if (timeout_s < 0)
+			timeout_s = cfg.timeout_s;
+		if (st.state == CTR_STATE_CREATED)
+			timeout_s = 0; /* nothing runs that could stop gracefully */
+		ctri_st_own(c, &st, "stop");
+		if ((r = ctri_st_save(c, "stop", &st, 0)) == 0 &&
+		    (r = ctri_oci_kill(c, "stop", timeout_s ? cfg.signal : SIGKILL)) < 0 &&
+		    (ctri_exit_exists(c) || !ctri_monitor_alive(c, &st)))
+			r = 0; /* it exited meanwhile */
+	}
+	int mon = r == 0 ? ctri_monitor_fd(c, &st) : -1;
+	ctri_end(fd);
+	if (r < 0)
+		return r;
+	int gone = wait_monitor(mon, timeout_s * 1000);
+	int running = 0;
+	if (!gone && (running = signal_if_running(c, SIGKILL, &r)) && r == 0)
+		gone = wait_monitor(mon, KILL_WAIT_MS);
+	if (mon >= 0)
+		close(mon);
+	return r < 0 ? r : stop_finish(c, !gone);
+}
+
+CTR_API int ctr_kill(ctr_container_t *c, int signal)
+{
+	struct ctri_st st;
+	int fd, r;
+
+	CTRI_CHECK_ARG("ctr_kill", c);
+	if (signal < 1 || signal > SIG_MAX)
+		return ctri_cerr(c->name, "kill", CTR_E_INVAL, "invalid signal %d", signal);
+	if ((r = ctri_begin(c, "kill", &fd, &st, 0)) < 0)
+		return r;
+	if (st.state != CTR_STATE_RUNNING)
+		r = ctri_cerr(c->name, "kill", CTR_E_STATE,
+			      "container is %s: only running containers can be killed",
+			      ctr_state_name(st.state));
+	else
+		r = ctri_oci_kill(c, "kill", signal);
+	ctri_end(fd);
+	return r;
+}
+
+CTR_API int ctr_restart(ctr_container_t *c, int timeout_s)
+{
+	CTRI_CHECK_ARG("ctr_restart", c);
+	int r = ctr_stop(c, timeout_s);
+
+	/* Stopped, exited or never started are all fine to start; others keep their error. */
+	if (r < 0 && r != CTR_E_STOPPED && r != CTR_E_STATE)
+		return r;
+	return ctr_start(c, 0);
+}
+
+/* STOPPED -> EXITED: the runtime's state goes; the exit code stays. */
+static int cleanup_stopped(ctr_container_t *c, const char *op, struct ctri_st *st)
+{
+	int r;
+
+	ctri_st_own(c, st, "cleanup");
+	if ((r = ctri_st_save(c, op, st, 0)) < 0)
+		return r;
+	r = ctri_oci_delete(c, op, 1);
+	st->has_owner = 0;
+	if (r == 0)
+		st->state = CTR_STATE_EXITED;
+	return save_then(c, op, st, r);
+}
+
+CTR_API int ctr_cleanup(ctr_container_t *c)
+{
+	struct ctri_st st;
+	int fd, r;
+
+	CTRI_CHECK_ARG("ctr_cleanup", c);
+	if ((r = ctri_begin(c, "cleanup", &fd, &st, 0)) < 0)
+		return r;
+	if (ctri_st_active(st.state))
+		r = ctri_cerr(c->name, "cleanup", CTR_E_STATE, "container is %s, refusing to clean up",
+			      ctr_state_name(st.state));
+	else if (st.state == CTR_STATE_STOPPED)
+		r = cleanup_stopped(c, "cleanup", &st);
+	ctri_end(fd);
+	return r;
+}
+
+/* With the lock: take a CREATED or STOPPED container out of the runtime and delete it.
+ * A CREATED container's init is killed; its monitor records that and exits, and we wait
+ * for that so that no exit file appears after the records are gone. */
+static int remove_locked(ctr_container_t *c, struct ctri_st *st)
+{
+	int mon = st->state == CTR_STATE_CREATED ? ctri_monitor_fd(c, st) : -1, r;
+
+	ctri_st_own(c, st, "remove");
+	st->state = CTR_STATE_REMOVING;
+	if ((r = ctri_st_save(c, "remove", st, 0)) == 0 &&
+	    (r = ctri_oci_delete(c, "remove", 1)) == 0) {
+		wait_monitor(mon, KILL_WAIT_MS);
+		if ((r = ctri_remove_records(c)) == 0)
+			ctri_exit_remove(c);
+	}
+	if (r < 0) { /* still here: say what it is */
+		st->state = st->owner.from;
+		st->has_owner = 0;
+		ctri_st_save(c, "remove", st, 0);
+	}
+	if (mon >= 0)
+		close(mon);
+	return r;
+}
+
+CTR_API int ctr_remove(ctr_container_t *c, unsigned flags)
+{
+	struct ctri_st st;
+	int fd, r;
+
+	CTRI_CHECK_ARG("ctr_remove", c);
+	if (flags & ~CTR_FORCE)
+		return ctri_cerr(c->name, "remove", CTR_E_INVAL, "unknown flags 0x%x", flags);
+	for (int attempt = 0;; attempt++) {
+		if ((r = ctri_begin(c, "remove", &fd, &st, 0)) < 0)
+			return r;
+		if (st.state != CTR_STATE_RUNNING && st.state != CTR_STATE_PAUSED)
+			break;
+		ctri_end(fd);
+		if (!(flags & CTR_FORCE) || attempt == 3)
+			return ctri_cerr(c->name, "remove", CTR_E_STATE,
+					 "container is %s (stop it first or use CTR_FORCE)",
+					 ctr_state_name(st.state));
+		if ((r = ctr_stop(c, -1)) < 0 && r != CTR_E_STOPPED)
+			return r;
+	}
+	r = remove_locked(c, &st);
+	ctri_end(fd);
+	return r;
+}

@@ -1,0 +1,242 @@
+/* Calls of the OCI runtime binary (runc, crun): each with a timeout, its error output as
+ * the error message. */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "oci.h"
+#include "proc.h"
+#include "runtime.h"
+
+#define OUT_MAX (1 << 20)
+#define ARGS_MAX 16
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+/* Read what fd has into b. Returns 1 while open, 0 at end of file. */
+static int drain(int fd, struct buf *b)
+{
+	char tmp[4096];
+	ssize_t n = read(fd, tmp, sizeof(tmp));
+
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 1 : 0;
+	if (n == 0)
+		return 0;
+	if (b->len + (size_t)n + 1 > b->cap && b->len + (size_t)n < OUT_MAX) {
+		size_t cap = b->cap ? 2 * b->cap : 4096;
+		while (cap < b->len + (size_t)n + 1)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (p) {
+			b->p = p;
+			b->cap = cap;
+		}
+	}
+	if (b->len + (size_t)n + 1 <= b->cap) {
+		memcpy(b->p + b->len, tmp, (size_t)n);
+		b->len += (size_t)n;
+		b->p[b->len] = 0;
+	}
+	return 1;
+}
+
+/* The runtime's message: "msg" of the last JSON log line at level error or fatal, else
+ * the last non-empty line of its error output. */
+static void runtime_message(struct buf *err, char *msg, size_t len)
+{
+	char *line, *save = NULL, *last = NULL;
+
+	*msg = 0;
+	for (line = err->p ? strtok_r(err->p, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		json_object *o = line[0] == '{' ? json_tokener_parse(line) : NULL, *lv, *m;
+		if (o && json_object_object_get_ex(o, "level", &lv) &&
+		    json_object_object_get_ex(o, "msg", &m) &&
+		    (!strcmp(json_object_get_string(lv), "error") ||
+		     !strcmp(json_object_get_string(lv), "fatal")))
+			snprintf(msg, len, "%s", json_object_get_string(m));
+		else if (!o && line[strspn(line, " \t\r")])
+			last = line;
+		json_object_put(o);
+	}
+	if (!*msg && last)
+		snprintf(msg, len, "%s", last);
+}
+
+/* Wait for the child, collecting its output, until it exits or the deadline passes (then
+ * its process group is killed). Returns 0 or CTR_E_TIMEOUT. */
+static int collect(pid_t pid, int out_fd, int err_fd, struct buf *out, struct buf *err,
+		   long long deadline)
+{
+	int pidfd = ctri_pidfd_open(pid), timed_out = 0;
+
+	for (;;) {
+		struct pollfd p[3] = { { .fd = out_fd, .events = POLLIN },
+				       { .fd = err_fd, .events = POLLIN },
+				       { .fd = pidfd, .events = POLLIN } };
+		if (out_fd < 0 && err_fd < 0 && (pidfd < 0 || timed_out))
+			break;
+		int n = poll(p, 3, ctri_poll_ms(deadline));
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n == 0 && !timed_out) { /* the deadline: kill it all, then drain what's left */
+			kill(-pid, SIGKILL);
+			timed_out = 1;
+			deadline = ctri_mono_ms() + 1000;
+			continue;
+		}
+		if (n == 0)
+			break;
+		if (p[0].revents && !drain(out_fd, out)) {
+			close(out_fd);
+			out_fd = -1;
+		}
+		if (p[1].revents && !drain(err_fd, err)) {
+			close(err_fd);
+			err_fd = -1;
+		}
+		if (p[2].revents) { /* exited; its descendants may hold the pipes: stop soon */
+			close(pidfd);
+			pidfd = -1;
+			if (!timed_out && deadline > ctri_mono_ms() + 200)
+				deadline = ctri_mono_ms() + 200;
+		}
+	}
+	if (out_fd >= 0)
+		close(out_fd);
+	if (err_fd >= 0)
+		close(err_fd);
+	if (pidfd >= 0)
+		close(pidfd);
+	return timed_out ? CTR_E_TIMEOUT : 0;
+}
+
+int ctri_oci_run(ctr_container_t *c, const char *op, const char *const *args, char **out)
+{
+	ctr_runtime_t *rt = c->rt;
+	const char *argv[ARGS_MAX + 6] = { rt->oci_runtime, "--root", rt->runtime_root,
+					   "--log-format", "json" };
+	int op_[2] = { -1, -1 }, ep[2] = { -1, -1 }, r, status = 0;
+	struct buf ob = { 0 }, eb = { 0 };
+	size_t n = 5;
+	pid_t pid;
+
+	for (size_t i = 0; args[i] && i < ARGS_MAX; i++)
+		argv[n++] = args[i];
+	if ((out && pipe2(op_, O_CLOEXEC) < 0) || pipe2(ep, O_CLOEXEC) < 0) {
+		r = ctri_cerr(c->name, op, CTR_E_IO, "pipe: %m");
+		goto out;
+	}
+	struct ctri_spawn sp = { .argv = argv, .fd_in = -1, .fd_out = op_[1], .fd_err = ep[1],
+				 .new_pgroup = 1 };
+	r = ctri_spawn(&sp, &pid);
+	close(ep[1]);
+	if (op_[1] >= 0)
+		close(op_[1]);
+	op_[1] = ep[1] = -1;
+	if (r < 0) {
+		errno = -r;
+		r = ctri_cerr(c->name, op, CTR_E_RUNTIME, "cannot execute %s: %m", rt->oci_runtime);
+		goto out;
+	}
+	r = collect(pid, op_[0], ep[0], &ob, &eb, ctri_mono_ms() + rt->timeout_ms);
+	op_[0] = ep[0] = -1; /* closed by collect */
+	if (ctri_reap(pid, &status) < 0)
+		status = 0; /* SIGCHLD ignored by the program: judge by the output */
+	if (r == CTR_E_TIMEOUT) {
+		r = ctri_cerr(c->name, op, CTR_E_TIMEOUT, "%s %s did not finish in %u ms (killed)",
+			      rt->oci_runtime, args[0], rt->timeout_ms);
+		goto out;
+	}
+	if (status != 0) {
+		char msg[1024];
+		runtime_message(&eb, msg, sizeof(msg));
+		r = ctri_cerr(c->name, op, CTR_E_RUNTIME, "%s %s: %s", rt->oci_runtime, args[0],
+			      *msg ? msg : status > 128 ? "killed by a signal" : "failed");
+		goto out;
+	}
+	if (out) {
+		*out = ob.p ? ob.p : strdup("");
+		ob.p = NULL;
+		if (!*out)
+			r = ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
+	}
+out:
+	for (int i = 0; i < 2; i++) {
+		if (op_[i] >= 0)
+			close(op_[i]);
+		if (ep[i] >= 0)
+			close(ep[i]);
+	}
+	free(ob.p);
+	free(eb.p);
+	return r;
+}
+
+int ctri_oci_exists(ctr_container_t *c)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", c->rt->runtime_root, c->id);
+	return stat(path, &st) == 0;
+}
+
+int ctri_oci_state(ctr_container_t *c, const char *op, char *status, size_t len, pid_t *pid)
+{
+	const char *args[] = { "state", c->id, NULL };
+	char *text = NULL;
+	json_object *o = NULL, *v;
+
+	if (!ctri_oci_exists(c))
+		return CTR_E_NOENT;
+	int r = ctri_oci_run(c, op, args, &text);
+	if (r < 0)
+		return ctri_oci_exists(c) ? r : CTR_E_NOENT;
+	o = json_tokener_parse(text);
+	free(text);
+	if (!o || !json_object_object_get_ex(o, "status", &v)) {
+		json_object_put(o);
+		return ctri_cerr(c->name, op, CTR_E_RUNTIME, "%s state: unreadable output",
+				 c->rt->oci_runtime);
+	}
+	snprintf(status, len, "%s", json_object_get_string(v));
+	*pid = json_object_object_get_ex(o, "pid", &v) ? (pid_t)json_object_get_int(v) : 0;
+	json_object_put(o);
+	return 0;
+}
+
+int ctri_oci_delete(ctr_container_t *c, const char *op, int force)
+{
+	const char *args[] = { "delete", c->id, NULL, NULL };
+
+	if (force) {
+		args[1] = "--force";
+		args[2] = c->id;
+	}
+	if (!ctri_oci_exists(c))
+		return 0;
+	int r = ctri_oci_run(c, op, args, NULL);
+	return r < 0 && ctri_oci_exists(c) ? r : 0;
+}
+
+int ctri_oci_kill(ctr_container_t *c, const char *op, int sig)
+{
+	char num[16];
+	const char *args[] = { "kill", c->id, num, NULL };
+
+	snprintf(num, sizeof(num), "%d", sig);
+	return ctri_oci_run(c, op, args, NULL);
+}

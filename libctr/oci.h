@@ -1,0 +1,29 @@
+/* The OCI runtime binary: `RUNTIME --root RUN/runtime --log-format json ...`. */
+#ifndef LIBCTR_OCI_H
+#define LIBCTR_OCI_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "container.h"
+
+/* Run the runtime with args (NULL-terminated, at most 16) for container c; op names the
+ * operation in messages. stdout goes to *out (malloc'd) when out is not NULL.
+ * Returns 0; CTR_E_RUNTIME "RUNTIME ARG0: <its message>" when it fails or cannot be
+ * executed; CTR_E_TIMEOUT when it ran longer than the runtime timeout (its process group
+ * was killed). */
+int ctri_oci_run(ctr_container_t *c, const char *op, const char *const *args, char **out);
+
+/* 1 if the runtime has state for c (its directory under --root exists). */
+int ctri_oci_exists(ctr_container_t *c);
+
+/* The runtime's status of c ("created", "running", "paused", "stopped") and init pid.
+ * CTR_E_NOENT (no message) when the runtime does not know it. */
+int ctri_oci_state(ctr_container_t *c, const char *op, char *status, size_t len, pid_t *pid);
+
+/* Delete the runtime's state of c (with force: killing it first). Absent state is fine. */
+int ctri_oci_delete(ctr_container_t *c, const char *op, int force);
+
+int ctri_oci_kill(ctr_container_t *c, const char *op, int sig);
+
+#endif

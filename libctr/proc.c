@@ -1,0 +1,153 @@
+/* Child processes of the library (posix_spawn only) and facts about other processes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+extern char **environ;
+
+int ctri_spawn(const struct ctri_spawn *sp, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, all;
+	int stdio[3] = { sp->fd_in, sp->fd_out, sp->fd_err }, r;
+
+	if ((r = posix_spawn_file_actions_init(&fa)) != 0)
+		return -r;
+	if ((r = posix_spawnattr_init(&at)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return -r;
+	}
+	for (int i = 0; i < 3 && r == 0; i++)
+		r = stdio[i] >= 0 ? posix_spawn_file_actions_adddup2(&fa, stdio[i], i)
+				  : posix_spawn_file_actions_addopen(&fa, i, "/dev/null", O_RDWR, 0);
+	/* Passed descriptors land at 3, 4, ...; the parent's copies sit above 9 (see proc.h). */
+	for (size_t i = 0; i < sp->n_pass && r == 0; i++)
+		r = posix_spawn_file_actions_adddup2(&fa, sp->pass[i], 3 + (int)i);
+	if (r == 0) /* whatever the embedding program left without O_CLOEXEC stays home */
+		r = posix_spawn_file_actions_addclosefrom_np(&fa, 3 + (int)sp->n_pass);
+	sigemptyset(&none);
+	sigfillset(&all);
+	short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+	if (sp->new_pgroup)
+		flags |= POSIX_SPAWN_SETPGROUP;
+	if (r == 0)
+		r = posix_spawnattr_setsigmask(&at, &none);
+	if (r == 0)
+		r = posix_spawnattr_setsigdefault(&at, &all);
+	if (r == 0)
+		r = posix_spawnattr_setflags(&at, flags);
+	if (r == 0)
+		r = posix_spawn(pid, sp->argv[0], &fa, &at, (char *const *)sp->argv, environ);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return -r;
+}
+
+int ctri_pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+int ctri_reap(pid_t pid, int *status)
+{
+	int st = 0;
+	pid_t p;
+
+	while ((p = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	if (p < 0)
+		return -errno; /* ECHILD: the caller set SIGCHLD to SIG_IGN; the status is lost */
+	if (status)
+		*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return 0;
+}
+
+long long ctri_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int ctri_poll_ms(long long deadline)
+{
+	if (deadline < 0)
+		return -1;
+	long long left = deadline - ctri_mono_ms();
+	return left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
+}
+
+/* /proc/PID/stat: "pid (comm) state ppid ... starttime(22nd field)". comm may hold spaces
+ * and parentheses, so fields are counted from the last ')'. */
+int ctri_proc_stat(pid_t pid, unsigned long long *start, pid_t *ppid)
+{
+	char path[32], buf[1024];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return -EINVAL;
+	char state = 0;
+	int pp = 0;
+	unsigned long long st = 0;
+	if (sscanf(p + 1, " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+			  "%*d %llu", &state, &pp, &st) != 3)
+		return -EINVAL;
+	if (state == 'Z' || state == 'X')
+		return -ESRCH;
+	if (start)
+		*start = st;
+	if (ppid)
+		*ppid = pp;
+	return 0;
+}
+
+int ctri_proc_alive(pid_t pid, unsigned long long start)
+{
+	unsigned long long now;
+
+	return pid > 0 && ctri_proc_stat(pid, &now, NULL) == 0 && now == start;
+}
+
+int ctri_pidfd_verified(pid_t pid, unsigned long long start)
+{
+	int fd = ctri_pidfd_open(pid);
+
+	if (fd < 0)
+		return -errno;
+	/* The pidfd names whatever has this pid now; it is the process we recorded only if
+	 * the start time still matches after the open. */
+	if (!ctri_proc_alive(pid, start)) {
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
+int ctri_fd_readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0;
+}

@@ -1,0 +1,40 @@
+/* Processes: spawning children without fork, reaping only our own, and reading facts about
+ * other processes from /proc. */
+#ifndef LIBCTR_PROC_H
+#define LIBCTR_PROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct ctri_spawn {
+	const char *const *argv; /* argv[0] is a path */
+	int fd_in, fd_out, fd_err; /* the child's stdio; -1: /dev/null */
+	const int *pass;	   /* descriptors the child gets as 3, 4, ...; each must be > 9 */
+	size_t n_pass;
+	int new_pgroup; /* the child leads a new process group (to kill it whole) */
+};
+
+/* posix_spawn with an empty signal mask, default dispositions, and no descriptor but stdio
+ * and pass[]. Returns 0 or -errno (ENOENT, EACCES... for the program). */
+int ctri_spawn(const struct ctri_spawn *sp, pid_t *pid);
+
+/* Wait for our child PID; *status is its exit status, or 128+signal. 0 or -errno. */
+int ctri_reap(pid_t pid, int *status);
+
+int ctri_pidfd_open(pid_t pid);
+/* A pidfd on PID if it is still the process that started at START, else -ESRCH. */
+int ctri_pidfd_verified(pid_t pid, unsigned long long start);
+
+/* Start time (clock ticks since boot) and parent of a live process; -ESRCH for a zombie or
+ * a missing one. */
+int ctri_proc_stat(pid_t pid, unsigned long long *start, pid_t *ppid);
+/* 1 if PID is alive and started at START. */
+int ctri_proc_alive(pid_t pid, unsigned long long start);
+
+/* Monotonic milliseconds, and the poll() timeout left until deadline (-1: none). */
+long long ctri_mono_ms(void);
+int ctri_poll_ms(long long deadline);
+/* 1 if fd is readable now. */
+int ctri_fd_readable(int fd);
+
+#endif

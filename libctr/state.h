@@ -1,0 +1,52 @@
+/* The mutable state record of a container (`state/<id>`) as a struct, and owner records
+ * of operations in progress. */
+#ifndef LIBCTR_STATE_H
+#define LIBCTR_STATE_H
+
+#include <sys/types.h>
+
+#include "container.h"
+
+/* Who runs an operation that spans several steps: a later caller that finds the owner
+ * dead finishes or rolls it back (docs/design.md, "Interrupted operations"). */
+struct ctri_owner {
+	char op[16];		 /* "init", "start", "stop", "cleanup", "remove" */
+	pid_t pid;		 /* the owner process */
+	unsigned long long start; /* its start time, against pid reuse */
+	char boot_id[40];	 /* the boot it ran in */
+	ctr_state_t from;	 /* the state before the operation */
+};
+
+struct ctri_st {
+	ctr_state_t state;
+	long long changed;    /* ns since the epoch */
+	pid_t pid;	      /* the container's init, 0: none */
+	pid_t mon_pid;	      /* its monitor, 0: none */
+	unsigned long long mon_start; /* the monitor's start time */
+	long long started_at; /* last start, ns */
+	long long finished_at; /* last exit, ns (the monitor's clock) */
+	int has_exit;	      /* exit_code, signal and oom hold the last exit */
+	int exit_code, signal, oom;
+	int monitor_lost; /* the last run's monitor died before the container */
+	int has_owner;
+	struct ctri_owner owner;
+};
+
+/* Read c's state record. CTR_E_REMOVED when it is gone, CTR_E_STORE when damaged. */
+int ctri_st_load(ctr_container_t *c, const char *op, struct ctri_st *st);
+
+/* Write it (changed = now). durable: fsync'ed (exit codes, anything a reboot must not lose);
+ * otherwise the write reaches the page cache only: it survives the death of any process,
+ * and a reboot resets running containers anyway. */
+int ctri_st_save(ctr_container_t *c, const char *op, struct ctri_st *st, int durable);
+
+/* Make the calling process the owner of op, remembering the state it starts from. */
+void ctri_st_own(ctr_container_t *c, struct ctri_st *st, const char *op);
+
+/* 1 if the owner process still runs (same pid, start time and boot). */
+int ctri_owner_alive(const ctr_container_t *c, const struct ctri_owner *o);
+
+/* Forget the process of the last run (pid, monitor). */
+void ctri_st_no_process(struct ctri_st *st);
+
+#endif

@@ -1,0 +1,255 @@
+/* Syncing a container's recorded state with reality: the monitor's exit file, whether the
+ * monitor lives, the runtime's state; and finishing operations whose caller died. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "monitor_client.h"
+#include "oci.h"
+#include "proc.h"
+#include "runtime.h"
+#include "state.h"
+#include "store.h"
+#include "sync.h"
+
+int ctri_st_active(ctr_state_t s)
+{
+	return s == CTR_STATE_CREATED || s == CTR_STATE_RUNNING || s == CTR_STATE_PAUSED;
+}
+
+/* ---- the monitor --------------------------------------------------------------------- */
+
+/* With c->mu held: make c->mon_fd a pidfd on st's monitor, or -1 if it is gone. */
+static void cache_monitor(ctr_container_t *c, const struct ctri_st *st)
+{
+	if (c->mon_fd >= 0 && (c->mon_fd_pid != st->mon_pid || c->mon_fd_start != st->mon_start)) {
+		close(c->mon_fd);
+		c->mon_fd = -1;
+	}
+	if (c->mon_fd < 0 && st->mon_pid > 0 && st->mon_start) {
+		int fd = ctri_pidfd_verified(st->mon_pid, st->mon_start);
+		if (fd >= 0) {
+			c->mon_fd = fd;
+			c->mon_fd_pid = st->mon_pid;
+			c->mon_fd_start = st->mon_start;
+		}
+	}
+}
+
+int ctri_monitor_alive(ctr_container_t *c, const struct ctri_st *st)
+{
+	pthread_mutex_lock(&c->mu);
+	cache_monitor(c, st);
+	int alive = c->mon_fd >= 0 && !ctri_fd_readable(c->mon_fd);
+	pthread_mutex_unlock(&c->mu);
+	return alive;
+}
+
+int ctri_monitor_fd(ctr_container_t *c, const struct ctri_st *st)
+{
+	pthread_mutex_lock(&c->mu);
+	cache_monitor(c, st);
+	int fd = c->mon_fd >= 0 ? fcntl(c->mon_fd, F_DUPFD_CLOEXEC, 3) : -1;
+	pthread_mutex_unlock(&c->mu);
+	return fd;
+}
+
+/* ---- applying what happened ---------------------------------------------------------- */
+
+static void record_exit(struct ctri_st *st, const struct ctri_exit *e)
+{
+	st->state = CTR_STATE_STOPPED;
+	st->has_exit = 1;
+	st->exit_code = e->exit_code;
+	st->signal = e->signal;
+	st->oom = e->oom;
+	st->finished_at = e->time;
+	st->monitor_lost = 0;
+	ctri_st_no_process(st);
+}
+
+/* The exit file, if there is one, becomes the state (durably: it is the exit code's only
+ * copy once the file is gone). Returns 1 if applied, 0 if none, or an error. */
+static int take_exit_file(ctr_container_t *c, const char *op, struct ctri_st *st)
+{
+	struct ctri_exit e;
+	int r = ctri_exit_read(c, op, &e);
+
+	if (r == CTR_E_NOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	record_exit(st, &e);
+	if ((r = ctri_st_save(c, op, st, 1)) < 0)
+		return r;
+	ctri_exit_remove(c);
+	return 1;
+}
+
+/* The monitor died without an exit file: nobody holds the container's output or can learn
+ * its exit status. We kill it (docs/design.md, "A monitor that dies") and say so. */
+static int monitor_lost(ctr_container_t *c, const char *op, struct ctri_st *st)
+{
+	char status[16] = "";
+	pid_t pid = 0;
+	int r = ctri_oci_state(c, op, status, sizeof(status), &pid);
+
+	if (r < 0 && r != CTR_E_NOENT)
+		return r;
+	int killed = r == 0 && strcmp(status, "stopped") != 0;
+	if (r == 0 && (r = ctri_oci_delete(c, op, 1)) < 0)
+		return r;
+	struct ctri_exit e = { .exit_code = killed ? 128 + SIGKILL : -1,
+			       .signal = killed ? SIGKILL : 0,
+			       .time = ctri_now_ns() };
+	record_exit(st, &e);
+	st->monitor_lost = 1;
+	return ctri_st_save(c, op, st, 1);
+}
+
+/* Ask the runtime (ctr_sync): running and paused can change behind our back. */
+static int sync_runtime(ctr_container_t *c, const char *op, struct ctri_st *st)
+{
+	char status[16];
+	pid_t pid;
+	int r = ctri_oci_state(c, op, status, sizeof(status), &pid);
+
+	if (r < 0)
+		return r == CTR_E_NOENT ? 0 : r; /* the monitor will write the exit file */
+	ctr_state_t now = !strcmp(status, "running") ? CTR_STATE_RUNNING
+			  : !strcmp(status, "paused") ? CTR_STATE_PAUSED
+						      : st->state;
+	if (now == st->state || st->state == CTR_STATE_CREATED)
+		return 0;
+	st->state = now;
+	return ctri_st_save(c, op, st, 0);
+}
+
+/* ---- interrupted operations ---------------------------------------------------------- */
+
+/* An init or start whose caller died. The monitor held the lock until it answered, so
+ * the runtime's part is settled: adopt what the runtime has, or roll back. */
+static int recover_start(ctr_container_t *c, const char *op, struct ctri_st *st)
+{
+	char status[16];
+	pid_t pid = 0, ppid = 0;
+	int r = ctri_oci_state(c, op, status, sizeof(status), &pid);
+
+	if (r < 0 && r != CTR_E_NOENT)
+		return r;
+	if (r == CTR_E_NOENT) { /* nothing was created: back to where it started */
+		ctr_state_t from = st->owner.from;
+		st->state = from == CTR_STATE_STOPPED ? CTR_STATE_EXITED : from;
+		ctri_st_no_process(st);
+		return 0;
+	}
+	if (st->pid != pid || !st->mon_pid) { /* the answer was not recorded: find the monitor */
+		st->pid = pid;
+		st->mon_pid = 0;
+		st->mon_start = 0;
+		if (pid > 0 && ctri_proc_stat(pid, NULL, &ppid) == 0 && ppid > 1 &&
+		    ctri_proc_stat(ppid, &st->mon_start, NULL) == 0)
+			st->mon_pid = ppid;
+	}
+	st->state = !strcmp(status, "created")	? CTR_STATE_CREATED
+		    : !strcmp(status, "paused") ? CTR_STATE_PAUSED
+						: CTR_STATE_RUNNING;
+	if (!st->started_at && st->state != CTR_STATE_CREATED)
+		st->started_at = ctri_now_ns();
+	return 0;
+}
+
+static int recover(ctr_container_t *c, const char *op, struct ctri_st *st)
+{
+	const char *what = st->owner.op;
+	int r = 0;
+
+	if (ctri_owner_alive(c, &st->owner))
+		return 0; /* a stop waiting without the lock, or ourselves */
+	if (!strcmp(what, "init") || !strcmp(what, "start")) {
+		r = recover_start(c, op, st);
+	} else if (!strcmp(what, "stop")) {
+		/* The stopper asked for the container to stop; finish it now. */
+		if (ctri_st_active(st->state) && ctri_exit_exists(c) == 0)
+			(void)ctri_oci_kill(c, op, SIGKILL);
+	} else if (!strcmp(what, "cleanup")) {
+		if ((r = ctri_oci_delete(c, op, 1)) == 0 && st->state == CTR_STATE_STOPPED)
+			st->state = CTR_STATE_EXITED;
+	} else if (!strcmp(what, "remove")) {
+		if ((r = ctri_oci_delete(c, op, 1)) < 0 || (r = ctri_remove_records(c)) < 0)
+			return r;
+		ctri_exit_remove(c);
+		return ctri_cerr(c->name, op, CTR_E_REMOVED, "the container was removed");
+	}
+	if (r < 0)
+		return r;
+	st->has_owner = 0;
+	return ctri_st_save(c, op, st, 1);
+}
+
+/* ---- sync ---------------------------------------------------------------------------- */
+
+int ctri_sync(ctr_container_t *c, const char *op, struct ctri_st *st, unsigned flags)
+{
+	int r = ctri_st_load(c, op, st);
+
+	if (r < 0)
+		return r;
+	if (st->has_owner && (r = recover(c, op, st)) < 0)
+		return r;
+	if (!ctri_st_active(st->state))
+		return 0;
+	if ((r = take_exit_file(c, op, st)) != 0)
+		return r < 0 ? r : 0;
+	if (!ctri_monitor_alive(c, st)) {
+		/* It may have written the file and exited since we looked. */
+		if ((r = take_exit_file(c, op, st)) != 0)
+			return r < 0 ? r : 0;
+		return monitor_lost(c, op, st);
+	}
+	return flags & CTRI_SYNC_RUNTIME ? sync_runtime(c, op, st) : 0;
+}
+
+/* Does st need a sync that writes? Decided without the lock. */
+static int stale(ctr_container_t *c, const struct ctri_st *st)
+{
+	if (st->has_owner)
+		return !ctri_owner_alive(c, &st->owner);
+	return ctri_st_active(st->state) && (ctri_exit_exists(c) || !ctri_monitor_alive(c, st));
+}
+
+int ctri_refresh(ctr_container_t *c, const char *op, struct ctri_st *st)
+{
+	int fd, r = ctri_st_load(c, op, st);
+
+	if (r < 0 || !stale(c, st))
+		return r;
+	if ((r = ctri_begin(c, op, &fd, st, 0)) < 0)
+		return r;
+	ctri_end(fd);
+	return 0;
+}
+
+int ctri_begin(ctr_container_t *c, const char *op, int *fd, struct ctri_st *st, unsigned flags)
+{
+	int r = ctri_lock(c->rt->locks_dir, c->id, fd);
+
+	if (r < 0)
+		return ctri_cwrap(c->name, op, r);
+	if ((r = ctri_sync(c, op, st, flags)) < 0) {
+		if (r == CTR_E_REMOVED) /* do not leave the lock file we just created */
+			ctri_lock_unlink(c->rt->locks_dir, c->id);
+		ctri_unlock(*fd);
+		*fd = -1;
+	}
+	return r;
+}
+
+void ctri_end(int fd)
+{
+	ctri_unlock(fd);
+}

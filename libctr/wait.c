@@ -1,0 +1,219 @@
+/* Reading and waiting: ctr_state, ctr_pid, ctr_exit_code, ctr_sync, ctr_wait,
+ * ctr_wait_condition, ctr_wait_fd. Waiting is event-driven and holds no lock: a pidfd on
+ * the monitor says the container ended; inotify on the container's lock file says an
+ * operation on it finished (whoever changes the state holds that lock, and closes it
+ * after the write). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "proc.h"
+#include "runtime.h"
+#include "store.h"
+#include "sync.h"
+
+CTR_API int ctr_state(ctr_container_t *c, ctr_state_t *out)
+{
+	struct ctri_st st;
+
+	CTRI_CHECK_ARG("ctr_state", c);
+	CTRI_CHECK_ARG("ctr_state", out);
+	int r = ctri_refresh(c, "read state", &st);
+	if (r == 0)
+		*out = st.state;
+	return r;
+}
+
+CTR_API int ctr_pid(ctr_container_t *c, pid_t *out)
+{
+	struct ctri_st st;
+
+	CTRI_CHECK_ARG("ctr_pid", c);
+	CTRI_CHECK_ARG("ctr_pid", out);
+	int r = ctri_refresh(c, "read pid", &st);
+	if (r == 0)
+		*out = ctri_st_active(st.state) ? st.pid : 0;
+	return r;
+}
+
+CTR_API int ctr_exit_code(ctr_container_t *c, int *out)
+{
+	struct ctri_st st;
+
+	CTRI_CHECK_ARG("ctr_exit_code", c);
+	CTRI_CHECK_ARG("ctr_exit_code", out);
+	int r = ctri_refresh(c, "read exit code", &st);
+	if (r < 0)
+		return r;
+	if (!st.has_exit)
+		return ctri_cerr(c->name, "read exit code", CTR_E_STATE,
+				 "container is %s and has never exited", ctr_state_name(st.state));
+	*out = st.exit_code;
+	return 0;
+}
+
+CTR_API int ctr_sync(ctr_container_t *c)
+{
+	struct ctri_st st;
+	int fd;
+
+	CTRI_CHECK_ARG("ctr_sync", c);
+	int r = ctri_begin(c, "sync", &fd, &st, CTRI_SYNC_RUNTIME);
+	if (r == 0)
+		ctri_end(fd);
+	return r;
+}
+
+static int inotify_mode(void)
+{
+	const char *v = secure_getenv("CTR_WAIT_INOTIFY");
+
+	return v && !strcmp(v, "1");
+}
+
+/* An inotify fd on c's lock file (IN_CLOSE: an operation finished) and, in inotify mode,
+ * on the exit directory. */
+static int watch_open(ctr_container_t *c, const char *op, int exits)
+{
+	char path[4096];
+	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+
+	if (fd < 0)
+		return ctri_cerr(c->name, op, ctri_errno_code(errno), "inotify_init1: %m");
+	snprintf(path, sizeof(path), "%s/%s.lock", c->rt->locks_dir, c->id);
+	int lf = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lf >= 0)
+		close(lf);
+	if (inotify_add_watch(fd, path, IN_CLOSE | IN_DELETE_SELF | IN_ATTRIB) < 0 ||
+	    (exits && inotify_add_watch(fd, c->rt->exits_dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0)) {
+		int r = ctri_cerr(c->name, op, ctri_errno_code(errno), "inotify_add_watch: %m");
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static void drain(int fd)
+{
+	char buf[4096];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+typedef int (*st_pred)(const struct ctri_st *st, int want);
+
+static int ended(const struct ctri_st *st, int want)
+{
+	(void)want;
+	return st->state == CTR_STATE_STOPPED || st->state == CTR_STATE_EXITED;
+}
+
+static int in_state(const struct ctri_st *st, int want)
+{
+	return (int)st->state == want;
+}
+
+/* Wait until pred(st, want) holds or the deadline passes. */
+static int wait_for(ctr_container_t *c, const char *op, st_pred pred, int want, int timeout_ms,
+		    struct ctri_st *st)
+{
+	long long deadline = timeout_ms < 0 ? -1 : ctri_mono_ms() + timeout_ms;
+	int exits = inotify_mode(), ino = -1, r;
+
+	for (;;) {
+		if ((r = ctri_refresh(c, op, st)) < 0 || pred(st, want))
+			break;
+		if (ino < 0) { /* watch first, then look again: no change slips between */
+			if ((r = ino = watch_open(c, op, exits)) < 0)
+				break;
+			continue;
+		}
+		int mon = !exits && ctri_st_active(st->state) ? ctri_monitor_fd(c, st) : -1;
+		struct pollfd p[2] = { { .fd = ino, .events = POLLIN },
+				       { .fd = mon, .events = POLLIN } };
+		int n = poll(p, 2, ctri_poll_ms(deadline));
+		if (mon >= 0)
+			close(mon);
+		if (n == 0) {
+			r = ctri_cerr(c->name, op, CTR_E_TIMEOUT, "container is still %s",
+				      ctr_state_name(st->state));
+			break;
+		}
+		drain(ino);
+	}
+	if (r == CTR_E_REMOVED) /* the watch created the lock file again: take it back */
+		ctri_lock_unlink(c->rt->locks_dir, c->id);
+	if (ino >= 0)
+		close(ino);
+	return r;
+}
+
+CTR_API int ctr_wait(ctr_container_t *c, int timeout_ms, int *exit_code)
+{
+	struct ctri_st st;
+
+	CTRI_CHECK_ARG("ctr_wait", c);
+	int r = wait_for(c, "wait", ended, 0, timeout_ms, &st);
+	if (r == 0 && exit_code)
+		*exit_code = st.has_exit ? st.exit_code : -1;
+	return r;
+}
+
+CTR_API int ctr_wait_condition(ctr_container_t *c, ctr_state_t state, int timeout_ms)
+{
+	struct ctri_st st;
+
+	CTRI_CHECK_ARG("ctr_wait_condition", c);
+	if (state <= CTR_STATE_UNKNOWN || state > CTR_STATE_REMOVING)
+		return ctri_cerr(c->name, "wait", CTR_E_INVAL, "invalid state %d", (int)state);
+	if (state == CTR_STATE_STOPPED || state == CTR_STATE_EXITED)
+		return ctr_wait(c, timeout_ms, NULL);
+	return wait_for(c, "wait", in_state, (int)state, timeout_ms, &st);
+}
+
+static int readable_now(ctr_container_t *c)
+{
+	int fd = eventfd(1, EFD_CLOEXEC);
+
+	return fd >= 0 ? fd : ctri_cerr(c->name, "wait", ctri_errno_code(errno), "eventfd: %m");
+}
+
+CTR_API int ctr_wait_fd(ctr_container_t *c)
+{
+	struct ctri_st st;
+	int ino = -1, r;
+
+	CTRI_CHECK_ARG("ctr_wait_fd", c);
+	if (inotify_mode() && (ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) >= 0 &&
+	    inotify_add_watch(ino, c->rt->exits_dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+		close(ino);
+		ino = -1;
+	}
+	/* The watch (if any) exists before we look, so an exit after the look wakes it. */
+	if ((r = ctri_refresh(c, "wait", &st)) < 0)
+		goto fail;
+	if (st.state == CTR_STATE_CONFIGURED) {
+		r = ctri_cerr(c->name, "wait", CTR_E_STATE, "container is configured: nothing runs");
+		goto fail;
+	}
+	if (!ctri_st_active(st.state)) {
+		r = readable_now(c);
+		goto fail;
+	}
+	if (ino >= 0)
+		return ino;
+	int fd = ctri_monitor_fd(c, &st);
+	return fd >= 0 ? fd : readable_now(c); /* the monitor is gone: so is the container */
+fail:
+	if (ino >= 0)
+		close(ino);
+	return r;
+}
