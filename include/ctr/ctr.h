@@ -53,7 +53,9 @@ CTR_API int ctr_version_number(void);
  * Ask whether this build supports a feature.
  *
  * Known names: "seccomp" (seccomp profiles), "capabilities" (capability sets),
- * "spec-override" (raw OCI spec merge), "config-json" (ctr_config_from_json/_to_json).
+ * "spec-override" (raw OCI spec merge), "config-json" (ctr_config_from_json/_to_json),
+ * "lifecycle" (init/start/stop/kill/wait/cleanup over the OCI runtime), "wait-fd"
+ * (ctr_wait_fd).
  *
  * @param name feature name
  * @return 1 if supported, 0 if not (or unknown), CTR_E_INVAL if name is NULL.
