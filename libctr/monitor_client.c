@@ -46,7 +46,8 @@ static int read_line(int fd, char *buf, size_t len, long long deadline)
 	return (int)(nl - buf);
 }
 
-static int parse_answer(ctr_container_t *c, const char *op, char *line, struct ctri_mon *out)
+static int parse_answer(ctr_container_t *c, const char *op, int run, char *line,
+			struct ctri_mon *out)
 {
 	const char *mon = c->rt->monitor_path;
 	char *end;
@@ -75,9 +76,12 @@ static int parse_answer(ctr_container_t *c, const char *op, char *line, struct c
 	char *code = rest + 6, *msg = strchr(code, ' ');
 	if (msg)
 		*msg++ = 0;
-	int r = !strcmp(code, "runtime") || !strcmp(code, "exec") ? CTR_E_RUNTIME
-		: !strcmp(code, "timeout")			  ? CTR_E_TIMEOUT
-								  : CTR_E_MONITOR;
+	if (!strcmp(code, "runtime")) /* the runtime's own words, said who said them */
+		return ctri_cerr(c->name, op, CTR_E_RUNTIME, "%s %s: %s", c->rt->oci_runtime,
+				 run ? "run" : "create", msg ? msg : "failed");
+	int r = !strcmp(code, "exec")	 ? CTR_E_RUNTIME
+		: !strcmp(code, "timeout") ? CTR_E_TIMEOUT
+					   : CTR_E_MONITOR;
 	return ctri_cerr(c->name, op, r, "%s", msg ? msg : code);
 }
 
@@ -133,7 +137,7 @@ int ctri_monitor_start(ctr_container_t *c, const char *op, int run, int terminal
 		r = ctri_cerr(c->name, op, CTR_E_MONITOR, "%s exited without answering (status %d)",
 			      rt->monitor_path, status);
 	else
-		r = parse_answer(c, op, line, out);
+		r = parse_answer(c, op, run, line, out);
 out:
 	for (int i = 0; i < 2; i++) {
 		if (sp[i] >= 0)
