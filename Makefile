@@ -93,7 +93,7 @@ endef
 $(B)/examples/%: examples/%.c $(B)/libctr.so
 	$(link_with_shlib)
 
-$(B)/bench/%: bench/%.c $(B)/libctr.so
+$(B)/bench/%: bench/%.c $(wildcard bench/*.h) $(B)/libctr.so
 	$(link_with_shlib)
 
 deps:
@@ -154,7 +154,9 @@ check-fuzz:
 demo: deps all
 	@scripts/demo.sh
 
+# The yardsticks, podman and conmon, are needed by nothing else.
 bench: deps all
+	@scripts/deps.sh podman conmon
 	@bench/run.sh
 
 clean:

@@ -1,11 +1,76 @@
 #!/bin/sh
-# `make bench`: libctr's costs, printed as a markdown table (min / median / p99).
+# `make bench`: libctr's costs against runc and podman, printed as one markdown table
+# (min / median / p99, then the ratios of DESIGN §7, all from this one run).
+#   N=30        lifecycles per row (bench_lifecycle, bench_baseline)
+#   STORE_N=1000  containers for the store rows (bench_store)
+# Runs as root; podman and conmon come from `make bench` (scripts/deps.sh podman conmon).
 set -eu
 cd "$(dirname "$0")/.."
 B=${B:-build}
+case $B in /*) ;; *) B=$(pwd)/$B ;; esac
+N=${N:-30}
+STORE_N=${STORE_N:-1000}
 tests/fixtures/mkrootfs.sh "$B/rootfs"
-rootfs=$(pwd)/$B/rootfs
+tmp=$(mktemp -d /var/tmp/ctr-bench-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+# The lifecycles get a rootfs of their own: podman --rootfs writes /etc/hosts and friends
+# into the directory it is given, and the tests use $B/rootfs.
+tests/fixtures/mkrootfs.sh "$tmp/rootfs"
+rootfs=$tmp/rootfs
+CTR_MONITOR=$B/ctr-monitor
+CTR_BENCH_KV=$tmp/kv
+export CTR_MONITOR CTR_BENCH_KV
+: >"$CTR_BENCH_KV"
+status=0
+
 echo "| metric | min | median | p99 | target |"
 echo "|---|---|---|---|---|"
-"$B/bench/bench_store" "$rootfs" 1000
-"$B/bench/bench_store" "$rootfs" 1000 sync | grep 'ctr_create'
+"$B/bench/bench_store" "$B/rootfs" "$STORE_N" | tee "$tmp/store" || status=1
+awk -F'|' '/ctr_list of/ { print "list_median", $4 + 0 }' "$tmp/store" >>"$CTR_BENCH_KV"
+"$B/bench/bench_store" "$B/rootfs" "$STORE_N" sync | grep 'ctr_create' || status=1
+"$B/bench/bench_lifecycle" "$rootfs" "$N" || status=1
+"$B/bench/bench_baseline" "$rootfs" "$N" || status=1
+
+# Ratio rows: "| what | - | value | - | target, met or missed |".
+awk -v cpus="$(nproc)" -v store_n="$STORE_N" '
+	{ v[$1] = $2 }
+	function ratio(what, num, den, op, limit, target,   r, ok) {
+		if (!(num in v) || !(den in v) || v[den] == 0) {
+			printf "| %s | - | n/a | - | %s (not measured) |\n", what, target
+			return
+		}
+		r = v[num] / v[den]
+		ok = op == "<=" ? r <= limit : r >= limit
+		printf "| %s | - | %.2f× | - | %s: %s |\n", what, r, target, ok ? "met" : "**missed**"
+	}
+	function below(what, key, limit, unit, target) {
+		if (!(key in v)) {
+			printf "| %s | - | n/a | - | %s (not measured) |\n", what, target
+			return
+		}
+		printf "| %s | - | %.2f %s | - | %s: %s |\n", what, v[key], unit, target,
+		       v[key] < limit ? "met" : "**missed**"
+	}
+	END {
+		ratio("libctr lifecycle / `runc run` (medians)", "libctr_median", "runc_median",
+		      "<=", 1.15, "≤ 1.15×")
+		ratio("`podman run` / libctr lifecycle (medians)", "podman_median", "libctr_median",
+		      ">=", 5, "≥ 5×")
+		ratio("libctr `run --detach` lifecycle / `runc run` (medians)", "libctr_run_median",
+		      "runc_median", "<=", 1.15, "≤ 1.15×")
+		ratio("16 in parallel p99 / serial median (" cpus " CPUs)", "parallel_p99",
+		      "libctr_median", "<=", 2, "≤ 2×")
+		ratio("`podman ps -a` of 10 / ctr_list of " store_n " (medians)", "podman_ps_median",
+		      "list_median", ">=", 20, "≥ 20×")
+		ratio("ctr-monitor / conmon VmRSS", "monitor_rss_kb", "conmon_rss_kb", "<=", 1,
+		      "≤ 1×")
+		ratio("ctr-monitor / conmon Pss, alone", "monitor_pss_kb", "conmon_pss_kb", "<=",
+		      0.5, "≤ 0.5×")
+		ratio("ctr-monitor / conmon Pss per container, 10 each", "monitor_pss_n_kb",
+		      "conmon_pss_n_kb", "<=", 0.5, "≤ 0.5×")
+		below("ctr-monitor VmRSS (aim)", "monitor_rss_kb", 1024, "kB", "< 1024 kB")
+		below("exit noticed by ctr_wait_fd after the exit file, p99", "waitfd_file_p99", 1,
+		      "ms", "< 1 ms")
+	}' "$CTR_BENCH_KV"
+[ "$status" = 0 ] || echo "bench: some measurements failed (see the messages above)" >&2
+exit "$status"

@@ -2,17 +2,23 @@
  *
  *   ctr-run [--state-dir DIR] [--run-dir DIR] [--runtime PATH] COMMAND [ARGS]
  *
- * Commands: create, ps, inspect, rm. */
+ * Each command is one function, cmd_<name>, so this file doubles as a tour of the API:
+ * create, init, start, stop, kill, wait, cleanup, logs, rm, run, ps and inspect. Every
+ * libctr call that fails leaves a message naming the container and the cause in
+ * ctr_last_error(); fail() prints it. Exit status: 0, or 125 when libctr refused (as
+ * podman does); `run` exits with the container's exit code. */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ctr/ctr.h>
 
 struct cli {
 	ctr_runtime_t *rt;
-	int json;
 };
 
 static int fail(const char *what)
@@ -28,28 +34,40 @@ static int usage(FILE *f)
 		"  create [--name N] [--env K=V]... [--user UID:GID] [--cwd DIR] [--hostname H]\n"
 		"         [--memory BYTES] [--pids N] [--read-only] [--network none|host]\n"
 		"         [--label K=V]... [--tty] ROOTFS CMD [ARG...]   print the new id\n"
-		"  ps [--json]                  list containers\n"
-		"  inspect NAME|ID              print the container as JSON\n"
-		"  rm NAME|ID...                remove containers\n");
+		"  run [create's options] ROOTFS CMD [ARG...]\n"
+		"                           create, start, wait, print the output and the exit\n"
+		"                           code, remove; exit with the container's code\n"
+		"  init NAME...             create in the OCI runtime (state created)\n"
+		"  start NAME...            start (creating first if needed)\n"
+		"  stop [-t SECONDS] NAME...  stop signal, then SIGKILL after SECONDS\n"
+		"  kill NAME [SIGNAL]       send SIGNAL (number or name; default KILL)\n"
+		"  wait NAME                wait for the exit and print the exit code\n"
+		"  cleanup NAME...          release the runtime state of a stopped container\n"
+		"  logs NAME                print the container's output\n"
+		"  rm [-f] NAME...          remove containers (-f: stop running ones first)\n"
+		"  ps [--json]              list containers\n"
+		"  inspect NAME             print the container as JSON\n"
+		"NAME is a name, an id or a unique id prefix.\n");
 	return f == stderr ? 125 : 0;
 }
 
-static int set_kv(ctr_config_t *cfg, const char *arg, int label)
+/* ---- creating: a ctr_config_t from command-line options ----------------------------- */
+
+static int set_label(ctr_config_t *cfg, const char *arg)
 {
 	char *kv = strdup(arg), *eq = kv ? strchr(kv, '=') : NULL;
 	int r = CTR_E_INVAL;
 
 	if (eq) {
 		*eq = '\0';
-		r = label ? ctr_config_set_label(cfg, kv, eq + 1)
-			  : ctr_config_set_annotation(cfg, kv, eq + 1);
+		r = ctr_config_set_label(cfg, kv, eq + 1);
 	}
 	free(kv);
 	return r;
 }
 
 /* Parse create's options into cfg; returns the index of ROOTFS in argv or -1. */
-static int parse_create(ctr_config_t *cfg, int argc, char **argv, const char ***env, size_t *nenv)
+static int parse_create(ctr_config_t *cfg, int argc, char **argv, const char **env, size_t *nenv)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, 0, 'n' },	 { "env", required_argument, 0, 'e' },
@@ -66,10 +84,11 @@ static int parse_create(ctr_config_t *cfg, int argc, char **argv, const char ***
 	while (r == 0 && (o = getopt_long(argc, argv, "+n:e:u:w:m:p:rN:l:t", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n': r = ctr_config_set_name(cfg, optarg); break;
-		case 'e': (*env)[(*nenv)++] = optarg; break;
+		case 'e': env[(*nenv)++] = optarg; break;
 		case 'u':
-			r = sscanf(optarg, "%u:%u", &uid, &gid) == 2 ? ctr_config_set_user(cfg, uid, gid)
-								      : CTR_E_INVAL;
+			r = sscanf(optarg, "%u:%u", &uid, &gid) == 2
+				    ? ctr_config_set_user(cfg, uid, gid)
+				    : CTR_E_INVAL;
 			break;
 		case 'w': r = ctr_config_set_cwd(cfg, optarg); break;
 		case 'h': r = ctr_config_set_hostname(cfg, optarg); break;
@@ -81,74 +100,387 @@ static int parse_create(ctr_config_t *cfg, int argc, char **argv, const char ***
 						   : !strcmp(optarg, "none") ? CTR_NETWORK_NONE
 									     : (ctr_network_t)-1);
 			break;
-		case 'l': r = set_kv(cfg, optarg, 1); break;
+		case 'l': r = set_label(cfg, optarg); break;
 		case 't': r = ctr_config_set_terminal(cfg, 1); break;
 		default: return -1;
 		}
 	}
 	if (r < 0) {
-		fprintf(stderr, "ctr-run create: bad option: %s\n", ctr_last_error());
+		fprintf(stderr, "ctr-run: bad option: %s\n", ctr_last_error());
 		return -1;
 	}
 	return argc - optind >= 2 ? optind : -1;
 }
 
-static int cmd_create(struct cli *cli, int argc, char **argv)
+/* Build a config from create's arguments and create the container: ctr_config_new(), the
+ * setters, ctr_create(), ctr_config_free(). Returns 0 or an exit status. */
+static int create_from_args(struct cli *cli, int argc, char **argv, ctr_container_t **out)
 {
 	const char **env = calloc((size_t)argc + 1, sizeof(*env));
 	ctr_config_t *cfg = NULL;
-	ctr_container_t *c = NULL;
 	size_t nenv = 0;
 	int rc = 125;
 
 	if (!env || ctr_config_new(&cfg) < 0)
 		goto out;
-	int i = parse_create(cfg, argc, argv, &env, &nenv);
-	if (i < 0) {
+	int i = parse_create(cfg, argc, argv, env, &nenv);
+	if (i < 0)
 		rc = usage(stderr);
-		goto out;
-	}
-	if (ctr_config_set_rootfs(cfg, argv[i]) < 0 ||
-	    ctr_config_set_args(cfg, (const char *const *)argv + i + 1) < 0 ||
-	    (nenv && ctr_config_set_env(cfg, env) < 0)) {
+	else if (ctr_config_set_rootfs(cfg, argv[i]) < 0 ||
+		 ctr_config_set_args(cfg, (const char *const *)argv + i + 1) < 0 ||
+		 (nenv && ctr_config_set_env(cfg, env) < 0) || ctr_create(cli->rt, cfg, out) < 0)
 		rc = fail("create");
-		goto out;
-	}
-	if (ctr_create(cli->rt, cfg, &c) < 0) {
-		rc = fail("create");
-		goto out;
-	}
-	printf("%s\n", ctr_id(c));
-	rc = 0;
+	else
+		rc = 0;
 out:
-	ctr_container_free(c);
 	ctr_config_free(cfg);
 	free(env);
 	return rc;
 }
 
+static int cmd_create(struct cli *cli, int argc, char **argv)
+{
+	ctr_container_t *c = NULL;
+	int rc = create_from_args(cli, argc, argv, &c);
+
+	if (rc == 0)
+		printf("%s\n", ctr_id(c));
+	ctr_container_free(c);
+	return rc;
+}
+
+/* ---- lifecycle verbs on existing containers ------------------------------------------ */
+
+/* Look NAME up and run op on it; report failures as "VERB NAME: message". */
+static int with_container(struct cli *cli, const char *name, const char *verb,
+			  int (*op)(ctr_container_t *c, void *arg), void *arg)
+{
+	ctr_container_t *c = NULL;
+	char what[300];
+	int rc = 0;
+
+	snprintf(what, sizeof(what), "%s %s", verb, name);
+	if (ctr_lookup(cli->rt, name, &c) < 0 || op(c, arg) < 0)
+		rc = fail(what);
+	ctr_container_free(c);
+	return rc;
+}
+
+/* The same for every NAME in argv[1..]: the status is the last failure's, else 0. */
+static int for_each(struct cli *cli, int argc, char **argv, int (*op)(ctr_container_t *, void *),
+		    void *arg)
+{
+	int rc = argc < 2 ? usage(stderr) : 0;
+
+	for (int i = 1; i < argc; i++) {
+		int r = with_container(cli, argv[i], argv[0], op, arg);
+		rc = r ? r : rc;
+	}
+	return rc;
+}
+
+static int op_init(ctr_container_t *c, void *arg)
+{
+	(void)arg;
+	return ctr_init(c, 0);
+}
+
+static int cmd_init(struct cli *cli, int argc, char **argv)
+{
+	return for_each(cli, argc, argv, op_init, NULL);
+}
+
+static int op_start(ctr_container_t *c, void *arg)
+{
+	(void)arg;
+	return ctr_start(c, 0);
+}
+
+static int cmd_start(struct cli *cli, int argc, char **argv)
+{
+	return for_each(cli, argc, argv, op_start, NULL);
+}
+
+static int op_stop(ctr_container_t *c, void *arg)
+{
+	return ctr_stop(c, *(int *)arg);
+}
+
+static int cmd_stop(struct cli *cli, int argc, char **argv)
+{
+	int timeout = -1; /* < 0: the container's configured stop timeout */
+
+	if (argc > 2 && !strcmp(argv[1], "-t")) {
+		timeout = atoi(argv[2]);
+		argv[2] = argv[0]; /* drop "-t SECONDS" */
+		argc -= 2;
+		argv += 2;
+	}
+	return for_each(cli, argc, argv, op_stop, &timeout);
+}
+
+/* "9", "KILL" or "SIGKILL" -> 9; 0 if unknown. */
+static int parse_signal(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*s && !*end)
+		return n >= 1 && n <= 64 ? (int)n : 0;
+	if (!strncasecmp(s, "SIG", 3))
+		s += 3;
+	for (int sig = 1; sig < SIGRTMIN; sig++) {
+		const char *abbrev = sigabbrev_np(sig);
+		if (abbrev && !strcasecmp(s, abbrev))
+			return sig;
+	}
+	return 0;
+}
+
+static int op_kill(ctr_container_t *c, void *arg)
+{
+	return ctr_kill(c, *(int *)arg);
+}
+
+static int cmd_kill(struct cli *cli, int argc, char **argv)
+{
+	int sig = argc > 2 ? parse_signal(argv[2]) : SIGKILL;
+
+	if (argc < 2 || argc > 3)
+		return usage(stderr);
+	if (sig == 0) {
+		fprintf(stderr, "ctr-run: kill: unknown signal %s\n", argv[2]);
+		return 125;
+	}
+	return with_container(cli, argv[1], "kill", op_kill, &sig);
+}
+
+static int op_wait(ctr_container_t *c, void *arg)
+{
+	return ctr_wait(c, -1, (int *)arg);
+}
+
+/* Print the exit code: N for exit(N), 128+S for signal S, -1 when it was lost. */
+static int cmd_wait(struct cli *cli, int argc, char **argv)
+{
+	int code, rc;
+
+	if (argc != 2)
+		return usage(stderr);
+	if ((rc = with_container(cli, argv[1], "wait", op_wait, &code)) == 0)
+		printf("%d\n", code);
+	return rc;
+}
+
+static int op_cleanup(ctr_container_t *c, void *arg)
+{
+	(void)arg;
+	return ctr_cleanup(c);
+}
+
+static int cmd_cleanup(struct cli *cli, int argc, char **argv)
+{
+	return for_each(cli, argc, argv, op_cleanup, NULL);
+}
+
+static int op_remove(ctr_container_t *c, void *arg)
+{
+	int r = ctr_remove(c, *(unsigned *)arg);
+
+	if (r == 0)
+		printf("%s\n", ctr_id(c));
+	return r;
+}
+
+static int cmd_rm(struct cli *cli, int argc, char **argv)
+{
+	unsigned flags = 0;
+
+	if (argc > 1 && !strcmp(argv[1], "-f")) {
+		flags = CTR_FORCE; /* stop a running container first */
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
+	return for_each(cli, argc, argv, op_remove, &flags);
+}
+
+/* ---- logs: reading the k8s-file log the monitor writes -------------------------------- */
+
+/* Copy the string value of "key" in the object "object" of a ctr_inspect() document into
+ * buf. A real program would use a JSON parser; this example keeps to libc, which works
+ * because inspect's "paths" holds only strings. Returns 0, or -1 if the key is absent. */
+static int inspect_string(const char *json, const char *object, const char *key, char *buf,
+			  size_t size)
+{
+	char pat[64];
+	size_t n = 0;
+
+	snprintf(pat, sizeof(pat), "\"%s\":{", object);
+	const char *p = strstr(json, pat);
+	if (!p)
+		return -1;
+	p += strlen(pat);
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	size_t plen = strlen(pat);
+	while (*p && *p != '}') { /* each member: "name":"value" */
+		int match = !strncmp(p, pat, plen);
+		p = strchr(p, ':');
+		if (!p || p[1] != '"')
+			return -1;
+		for (p += 2; *p && *p != '"'; p++) {
+			if (*p == '\\' && p[1]) /* \/ \" \\; inspect writes no other escapes */
+				p++;
+			if (match && n + 1 < size)
+				buf[n++] = *p;
+		}
+		if (match) {
+			buf[n] = '\0';
+			return 0;
+		}
+		if (*p)
+			p++;
+		if (*p == ',')
+			p++;
+	}
+	return -1;
+}
+
+/* The log's path: inspect's "paths"."log", or the default place in the bundle. Returns 0,
+ * a CTR_E_* code, or 1 after printing why. */
+static int log_path(ctr_container_t *c, char *buf, size_t size)
+{
+	static const char in_bundle[] = "/ctr.log";
+	char *json = NULL;
+	int r = ctr_inspect(c, &json);
+
+	if (r < 0)
+		return r;
+	if (inspect_string(json, "paths", "log", buf, size) < 0) {
+		if (inspect_string(json, "paths", "bundle", buf, size - sizeof(in_bundle)) == 0)
+			strcat(buf, in_bundle);
+		else
+			r = 1;
+	}
+	if (r > 0)
+		fprintf(stderr, "ctr-run: logs %s: no log path in inspect\n", ctr_name(c));
+	ctr_free(json);
+	return r;
+}
+
+/* Each line is "TIMESTAMP STREAM F|P TEXT": print TEXT to our stdout or stderr. A P
+ * (partial) record continues in the next record of its stream, so it gets no newline.
+ * *open_line tells whether stdout was left in the middle of a line. */
+static int print_log(ctr_container_t *c, int *open_line)
+{
+	char path[4096];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int r = log_path(c, path, sizeof(path));
+
+	if (r != 0)
+		return r;
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT) /* never started: no output yet */
+			return 0;
+		fprintf(stderr, "ctr-run: logs %s: %s: %s\n", ctr_name(c), path, strerror(errno));
+		return 1;
+	}
+	fflush(stdout);
+	while ((len = getline(&line, &cap, f)) > 0) {
+		char stream[8], tag;
+		int n = 0;
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (sscanf(line, "%*s %7s %c%n", stream, &tag, &n) < 2 || line[n] != ' ')
+			continue; /* not a record (a line being written, at most) */
+		FILE *out = !strcmp(stream, "stderr") ? stderr : stdout;
+		fputs(line + n + 1, out);
+		if (tag == 'F')
+			fputc('\n', out);
+		if (out == stdout)
+			*open_line = tag != 'F';
+		fflush(out); /* keep the order of stdout and stderr lines on a terminal */
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+static int cmd_logs(struct cli *cli, int argc, char **argv)
+{
+	ctr_container_t *c = NULL;
+	int rc = 0;
+
+	if (argc != 2)
+		return usage(stderr);
+	if (ctr_lookup(cli->rt, argv[1], &c) < 0)
+		return fail("logs");
+	int open_line = 0;
+	int r = print_log(c, &open_line);
+	if (r < 0)
+		rc = fail("logs");
+	else if (r > 0)
+		rc = 125;
+	ctr_container_free(c);
+	return rc;
+}
+
+/* ---- run: the whole life of a container ----------------------------------------------- */
+
+static int cmd_run(struct cli *cli, int argc, char **argv)
+{
+	ctr_container_t *c = NULL;
+	int code = 125, open_line = 0;
+	int rc = create_from_args(cli, argc, argv, &c);
+
+	if (rc != 0)
+		return rc;
+	/* start on a CONFIGURED container creates and starts in one runtime call. */
+	if (ctr_start(c, 0) < 0)
+		rc = fail("run: start");
+	else if (ctr_wait(c, -1, &code) < 0)
+		rc = fail("run: wait");
+	else if (print_log(c, &open_line) != 0)
+		rc = 125;
+	if (ctr_remove(c, CTR_FORCE) < 0 && rc == 0)
+		rc = fail("run: remove");
+	ctr_container_free(c);
+	if (rc != 0)
+		return rc;
+	printf("%s%d\n", open_line ? "\n" : "", code);
+	return code < 0 ? 125 : code;
+}
+
+/* ---- reading state -------------------------------------------------------------------- */
+
 static int cmd_ps(struct cli *cli, int argc, char **argv)
 {
 	ctr_container_t **list = NULL;
 	size_t n = 0;
+	int json = argc > 1 && !strcmp(argv[1], "--json");
 
-	cli->json = argc > 1 && !strcmp(argv[1], "--json");
 	if (ctr_list(cli->rt, &list, &n) < 0)
 		return fail("ps");
-	if (cli->json)
+	if (json)
 		printf("[");
 	else
-		printf("%-12s  %-24s  %s\n", "CONTAINER ID", "NAME", "STATE");
+		printf("%-12s  %-24s  %-10s  %s\n", "CONTAINER ID", "NAME", "STATE", "PID");
 	for (size_t i = 0; i < n; i++) {
 		ctr_state_t s;
+		pid_t pid = 0;
 		const char *state = ctr_state(list[i], &s) == 0 ? ctr_state_name(s) : "error";
-		if (cli->json)
-			printf("%s{\"id\":\"%s\",\"name\":\"%s\",\"state\":\"%s\"}", i ? "," : "",
-			       ctr_id(list[i]), ctr_name(list[i]), state);
+		ctr_pid(list[i], &pid);
+		if (json)
+			printf("%s{\"id\":\"%s\",\"name\":\"%s\",\"state\":\"%s\",\"pid\":%d}",
+			       i ? "," : "", ctr_id(list[i]), ctr_name(list[i]), state, (int)pid);
 		else
-			printf("%-12.12s  %-24s  %s\n", ctr_id(list[i]), ctr_name(list[i]), state);
+			printf("%-12.12s  %-24s  %-10s  %d\n", ctr_id(list[i]), ctr_name(list[i]),
+			       state, (int)pid);
 	}
-	if (cli->json)
+	if (json)
 		printf("]\n");
 	ctr_list_free(list, n);
 	return 0;
@@ -171,36 +503,23 @@ static int cmd_inspect(struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
-static int cmd_rm(struct cli *cli, int argc, char **argv)
-{
-	int rc = argc < 2 ? usage(stderr) : 0;
-
-	for (int i = 1; i < argc; i++) {
-		ctr_container_t *c = NULL;
-		if (ctr_lookup(cli->rt, argv[i], &c) < 0 || ctr_remove(c, 0) < 0)
-			rc = fail("rm");
-		else
-			printf("%s\n", ctr_id(c));
-		ctr_container_free(c);
-	}
-	return rc;
-}
-
 static const struct {
 	const char *name;
 	int (*fn)(struct cli *, int, char **);
 } commands[] = {
-	{ "create", cmd_create },
-	{ "ps", cmd_ps },
-	{ "inspect", cmd_inspect },
-	{ "rm", cmd_rm },
+	{ "create", cmd_create }, { "run", cmd_run },	  { "init", cmd_init },
+	{ "start", cmd_start },	  { "stop", cmd_stop },	  { "kill", cmd_kill },
+	{ "wait", cmd_wait },	  { "cleanup", cmd_cleanup }, { "logs", cmd_logs },
+	{ "rm", cmd_rm },	  { "ps", cmd_ps },	  { "inspect", cmd_inspect },
 };
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "state-dir", required_argument, 0, 's' }, { "run-dir", required_argument, 0, 'r' },
-		{ "runtime", required_argument, 0, 'R' },   { "help", no_argument, 0, 'H' },
+		{ "state-dir", required_argument, 0, 's' },
+		{ "run-dir", required_argument, 0, 'r' },
+		{ "runtime", required_argument, 0, 'R' },
+		{ "help", no_argument, 0, 'H' },
 		{ 0, 0, 0, 0 },
 	};
 	CTR_OPTS(ctr_runtime_opts_t, ro, .state_dir = getenv("CTR_STATE_DIR"),
@@ -222,6 +541,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[optind], commands[i].name) != 0)
 			continue;
+		/* The monitor is found by its installed path, or $CTR_MONITOR. */
 		if (ctr_runtime_open(&ro, &cli.rt) < 0)
 			return fail("open");
 		int rc = commands[i].fn(&cli, argc - optind, argv + optind);

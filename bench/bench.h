@@ -1,0 +1,200 @@
+/* Helpers shared by the benchmarks (each bench/NAME.c is its own program; everything here is
+ * static inline so a program may use any part of it). */
+#ifndef CTR_BENCH_H
+#define CTR_BENCH_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static inline double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static inline long long realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct stats {
+	double min, median, p99;
+};
+
+/* Sorts v. p99 is the sample below which 99% fall (the maximum for n < 100). */
+static inline struct stats stats_of(double *v, size_t n)
+{
+	struct stats s = { 0, 0, 0 };
+
+	if (n == 0)
+		return s;
+	qsort(v, n, sizeof(*v), bench_cmp_double);
+	s.min = v[0];
+	s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	s.p99 = v[(n * 99 + 99) / 100 - 1];
+	return s;
+}
+
+/* One markdown row: | metric | min | median | p99 | target |. */
+static inline void row(const char *metric, struct stats s, const char *unit, const char *target)
+{
+	printf("| %s | %.2f %s | %.2f %s | %.2f %s | %s |\n", metric, s.min, unit, s.median, unit,
+	       s.p99, unit, target);
+	fflush(stdout);
+}
+
+/* Results for bench/run.sh's ratios: "key value" lines appended to $CTR_BENCH_KV. */
+static inline void kv(const char *key, double value)
+{
+	const char *path = getenv("CTR_BENCH_KV");
+	FILE *f = path ? fopen(path, "ae") : NULL;
+
+	if (f) {
+		fprintf(f, "%s %.6f\n", key, value);
+		fclose(f);
+	}
+}
+
+static inline void kv_stats(const char *key, struct stats s)
+{
+	char k[128];
+
+	snprintf(k, sizeof(k), "%s_min", key);
+	kv(k, s.min);
+	snprintf(k, sizeof(k), "%s_median", key);
+	kv(k, s.median);
+	snprintf(k, sizeof(k), "%s_p99", key);
+	kv(k, s.p99);
+}
+
+/* Run argv with stdin and stdout on /dev/null; stdout into *out (up to size bytes) when
+ * out is not NULL. stderr is kept in a file and printed when the command fails. Returns
+ * the exit status, or -1. */
+static inline int run_cmd(char *const argv[], char *out, size_t size)
+{
+	char errpath[] = "/tmp/ctr-bench-err-XXXXXX";
+	int errfd = mkstemp(errpath), p[2] = { -1, -1 }, status = -1;
+
+	if (errfd < 0 || (out && pipe2(p, O_CLOEXEC) < 0))
+		return -1;
+	unlink(errpath);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(out ? p[1] : null, 1);
+		dup2(errfd, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (out) {
+		size_t n = 0;
+		ssize_t r;
+		close(p[1]);
+		while (pid > 0 && n + 1 < size && (r = read(p[0], out + n, size - n - 1)) != 0) {
+			if (r > 0)
+				n += (size_t)r;
+			else if (errno != EINTR)
+				break;
+		}
+		out[n] = '\0';
+		close(p[0]);
+	}
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (pid > 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+		char buf[4096];
+		ssize_t n = pread(errfd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		fprintf(stderr, "bench: %s failed (status %d): %s\n", argv[0], status, buf);
+	}
+	close(errfd);
+	return pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* VmRSS (/proc/PID/status) and Pss (/proc/PID/smaps_rollup) in kB. */
+static inline int read_mem(pid_t pid, long *rss_kb, long *pss_kb)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	*rss_kb = *pss_kb = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "VmRSS: %ld", rss_kb);
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "Pss: %ld", pss_kb);
+	fclose(f);
+	return *rss_kb >= 0 && *pss_kb >= 0 ? 0 : -1;
+}
+
+static inline void mem_row(const char *metric, long kb, const char *target)
+{
+	printf("| %s | - | %ld kB | - | %s |\n", metric, kb, target);
+	fflush(stdout);
+}
+
+/* Members of a JSON text found by name: a real program would use a JSON parser; the
+ * benchmarks look only at names that occur once (inspect's "monitor_pid", "exit_file"). */
+static inline long long json_int(const char *json, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(json, pat);
+	return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
+}
+
+/* A string member, unescaped (\/, \", \\), into buf; 0 or -1 when absent. */
+static inline int json_str(const char *json, const char *key, char *buf, size_t size)
+{
+	char pat[64];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	if (!(p = strstr(json, pat)) || size == 0)
+		return -1;
+	for (p += strlen(pat); *p && *p != '"' && n + 1 < size; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		buf[n++] = *p;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+static inline int rm_rf(const char *dir)
+{
+	char *const argv[] = { "rm", "-rf", (char *)dir, NULL };
+
+	return run_cmd(argv, NULL, 0);
+}
+
+#endif
