@@ -134,9 +134,10 @@ check-unit: $(UNIT_BIN)
 check-monitor: $(MONITOR)
 	@tests/monitor/run.sh $(MONITOR)
 
-check-integration: $(ITEST_BIN)
+check-integration: $(ITEST_BIN) $(MONITOR)
 	@tests/fixtures/mkrootfs.sh $(B)/rootfs
-	CTR_TEST_ROOTFS=$(CURDIR)/$(B)/rootfs $(ITEST_BIN)
+	CTR_TEST_ROOTFS=$(CURDIR)/$(B)/rootfs CTR_MONITOR=$(CURDIR)/$(MONITOR) \
+		CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime $(ITEST_BIN)
 
 check-header:
 	@tests/header/run.sh $(CC)

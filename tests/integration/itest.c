@@ -1,12 +1,17 @@
 /* Helpers for the integration tests. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <limits.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "itest.h"
@@ -14,22 +19,175 @@
 
 extern char **environ;
 static char *base;
+static pid_t run_tag; /* pid of main(): names this run's directories */
+ctr_runtime_t *it_rt;
+static char *saved_monitor;
 
-ctr_runtime_t *it_runtime(void)
+/* ---- the run -------------------------------------------------------------------------------- */
+
+/* Set variable to the absolute path of rel when it is unset and rel exists. */
+static void default_path(const char *variable, const char *rel)
+{
+	char abs[PATH_MAX];
+
+	if (!getenv(variable) && realpath(rel, abs))
+		setenv(variable, abs, 0);
+}
+
+int it_init(void)
+{
+	run_tag = getpid();
+	if (!getenv("CTR_TEST_ROOTFS")) {
+		fprintf(stderr, "integration: set CTR_TEST_ROOTFS to a busybox rootfs "
+				"(tests/fixtures/mkrootfs.sh)\n");
+		return -1;
+	}
+	default_path("CTR_MONITOR", "build/ctr-monitor");
+	default_path("CTR_FAKE_RUNTIME", "tests/fake-runtime/fake-runtime");
+	if (!getenv("CTR_MONITOR"))
+		fprintf(stderr, "integration: CTR_MONITOR is not set: lifecycle tests will fail\n");
+	if (!getenv("CTR_FAKE_RUNTIME"))
+		fprintf(stderr,
+			"integration: CTR_FAKE_RUNTIME is not set: fault tests will fail\n");
+	return 0;
+}
+
+static void prefix(char *buf, size_t len)
+{
+	snprintf(buf, len, "ctr-itest-%ld-", (long)(run_tag ? run_tag : getpid()));
+}
+
+/* Read /proc/pid/cmdline with the NULs as spaces; "" for zombies and kernel threads. */
+static void read_cmdline(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, len - 1);
+		close(fd);
+	}
+	if (n < 0)
+		n = 0;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+}
+
+int it_procs_with(const char *needle, pid_t *first)
+{
+	char cmd[16384];
+	struct dirent *e;
+	int count = 0;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 0 || pid == getpid())
+			continue;
+		read_cmdline((pid_t)pid, cmd, sizeof(cmd));
+		if (strstr(cmd, needle) && it_alive((pid_t)pid)) {
+			if (first && count == 0)
+				*first = (pid_t)pid;
+			count++;
+		}
+	}
+	closedir(d);
+	return count;
+}
+
+static void kill_procs_with(const char *needle)
+{
+	for (int round = 0; round < 20; round++) {
+		pid_t pid;
+		if (!it_procs_with(needle, &pid))
+			return;
+		kill(pid, SIGKILL);
+		it_wait_gone(pid, 200);
+	}
+}
+
+/* Kill and delete whatever is left of the containers of one test's directories. */
+static void sweep(const char *dir)
+{
+	char root[PATH_MAX];
+	struct dirent *e;
+
+	kill_procs_with(dir);
+	snprintf(root, sizeof(root), "%s/run/runtime", dir);
+	DIR *d = opendir(root);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		const char *argv[] = {
+			"runc", "--root", root, "delete", "--force", e->d_name, NULL
+		};
+		it_run(argv, NULL);
+	}
+	if (d)
+		closedir(d);
+	kill_procs_with(dir);
+	ctri_rm_rf(dir);
+}
+
+void it_sweep_all(void)
+{
+	char pre[64], path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir("/tmp");
+
+	prefix(pre, sizeof(pre));
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, pre, strlen(pre)) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/tmp/%s", e->d_name);
+		fprintf(stderr, "integration: removing what a failed test left in %s\n", path);
+		sweep(path);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* ---- runtime contexts ----------------------------------------------------------------------- */
+
+int it_open(const char *oci_runtime, unsigned timeout_ms, ctr_runtime_t **out)
 {
 	char state[PATH_MAX], run[PATH_MAX];
-	ctr_runtime_t *rt = NULL;
 
-	base = strdup("/tmp/ctr-itest-XXXXXX");
-	ck_assert_ptr_nonnull(base);
-	ck_assert_ptr_nonnull(mkdtemp(base));
 	snprintf(state, sizeof(state), "%s/state", base);
 	snprintf(run, sizeof(run), "%s/run", base);
 	CTR_OPTS(ctr_runtime_opts_t, o, .state_dir = state, .run_dir = run,
-		 .flags = CTR_RUNTIME_NOSYNC);
-	int r = ctr_runtime_open(&o, &rt);
-	ck_assert_msg(r == 0, "ctr_runtime_open: %s", ctr_last_error());
+		 .oci_runtime = oci_runtime, .flags = CTR_RUNTIME_NOSYNC,
+		 .runtime_timeout_ms = timeout_ms);
+	return ctr_runtime_open(&o, out);
+}
+
+ctr_runtime_t *it_reopen(const char *oci_runtime, unsigned timeout_ms)
+{
+	ctr_runtime_t *rt = NULL;
+	int r = it_open(oci_runtime, timeout_ms, &rt);
+
+	ck_assert_msg(r == 0, "ctr_runtime_open: %s", it_err(r));
 	return rt;
+}
+
+ctr_runtime_t *it_runtime(void)
+{
+	char pre[64], shared[PATH_MAX];
+
+	prefix(pre, sizeof(pre));
+	base = ctri_strdupf("/tmp/%sXXXXXX", pre);
+	ck_assert_ptr_nonnull(base);
+	ck_assert_ptr_nonnull(mkdtemp(base));
+	snprintf(shared, sizeof(shared), "%s/io", base);
+	ck_assert_int_eq(mkdir(shared, 0755), 0);
+	return it_reopen(NULL, 0);
 }
 
 const char *it_base(void)
@@ -40,14 +198,48 @@ const char *it_base(void)
 void it_cleanup(void)
 {
 	if (base)
-		ctri_rm_rf(base);
+		sweep(base);
 	free(base);
 	base = NULL;
+}
+
+void it_setup(void)
+{
+	const char *m = getenv("CTR_MONITOR");
+
+	saved_monitor = m ? strdup(m) : NULL;
+	it_rt = it_runtime();
+}
+
+void it_teardown(void)
+{
+	static const char *const vars[] = { "FAKE_RUNTIME_HANG", "FAKE_RUNTIME_CRASH",
+					    "FAKE_RUNTIME_FAIL", "FAKE_RUNTIME_LOG",
+					    "CTR_WAIT_INOTIFY" };
+
+	ctr_runtime_close(it_rt);
+	it_rt = NULL;
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		unsetenv(vars[i]);
+	if (saved_monitor)
+		setenv("CTR_MONITOR", saved_monitor, 1);
+	free(saved_monitor);
+	saved_monitor = NULL;
+	it_cleanup();
 }
 
 const char *it_rootfs(void)
 {
 	return getenv("CTR_TEST_ROOTFS");
+}
+
+const char *it_fake_runtime(void)
+{
+	const char *p = getenv("CTR_FAKE_RUNTIME");
+
+	ck_assert_msg(p && access(p, X_OK) == 0, "CTR_FAKE_RUNTIME (%s) is not executable",
+		      p ? p : "unset");
+	return p;
 }
 
 int it_run(const char *const *argv, char **output)
@@ -58,8 +250,10 @@ int it_run(const char *const *argv, char **output)
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap);
 
-	if (!buf || pipe2(pipefd, O_CLOEXEC) < 0)
+	if (!buf || pipe2(pipefd, O_CLOEXEC) < 0) {
+		free(buf);
 		return -1;
+	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
@@ -91,4 +285,373 @@ int it_run(const char *const *argv, char **output)
 	else
 		free(buf);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* ---- containers ----------------------------------------------------------------------------- */
+
+ctr_config_t *it_config(const char *script)
+{
+	const char *const args[] = { "/bin/sh", "-c", script, NULL };
+	char shared[PATH_MAX];
+	ctr_config_t *cfg = NULL;
+
+	snprintf(shared, sizeof(shared), "%s/io", base);
+	ck_assert_int_eq(ctr_config_new(&cfg), 0);
+	ck_assert_int_eq(ctr_config_set_rootfs(cfg, it_rootfs()), 0);
+	ck_assert_int_eq(ctr_config_set_args(cfg, args), 0);
+	ck_assert_int_eq(ctr_config_add_mount(cfg, shared, "/shared", NULL, NULL), 0);
+	ck_assert_int_eq(ctr_config_set_stop_timeout(cfg, 1), 0);
+	return cfg;
+}
+
+ctr_container_t *it_create(ctr_runtime_t *rt, ctr_config_t *cfg)
+{
+	ctr_container_t *c = NULL;
+	int r = ctr_create(rt, cfg, &c);
+
+	ck_assert_msg(r == 0, "ctr_create: %s", it_err(r));
+	ctr_config_free(cfg);
+	return c;
+}
+
+ctr_container_t *it_sh(ctr_runtime_t *rt, const char *script)
+{
+	return it_create(rt, it_config(script));
+}
+
+static void shared_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/io/%s", base, name);
+}
+
+void it_touch(const char *name)
+{
+	char path[PATH_MAX];
+
+	shared_path(path, sizeof(path), name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ck_assert_msg(fd >= 0, "create %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+void it_take_file(const char *name, int timeout_ms)
+{
+	char path[PATH_MAX];
+	double end = it_now() + timeout_ms / 1000.0;
+
+	shared_path(path, sizeof(path), name);
+	while (access(path, F_OK) != 0) {
+		ck_assert_msg(it_now() < end, "%s did not appear within %d ms", path, timeout_ms);
+		it_sleep_ms(5);
+	}
+	unlink(path);
+}
+
+const char *it_err(int r)
+{
+	static __thread char buf[2048];
+	char msg[1536];
+
+	snprintf(msg, sizeof(msg), "%s", ctr_last_error());
+	snprintf(buf, sizeof(buf), "%d (%s): %s", r, ctr_strerror(r), msg);
+	return buf;
+}
+
+ctr_state_t it_state(ctr_container_t *c)
+{
+	ctr_state_t s = CTR_STATE_UNKNOWN;
+	int r = ctr_state(c, &s);
+
+	ck_assert_msg(r == 0, "ctr_state(%s): %s", ctr_name(c), it_err(r));
+	return s;
+}
+
+pid_t it_pid(ctr_container_t *c)
+{
+	pid_t pid = -1;
+	int r = ctr_pid(c, &pid);
+
+	ck_assert_msg(r == 0, "ctr_pid(%s): %s", ctr_name(c), it_err(r));
+	return pid;
+}
+
+int it_wait(ctr_container_t *c, int timeout_ms)
+{
+	int code = -12345;
+	int r = ctr_wait(c, timeout_ms, &code);
+
+	ck_assert_msg(r == 0, "ctr_wait(%s, %d): %s", ctr_name(c), timeout_ms, it_err(r));
+	return code;
+}
+
+int it_exit_code(ctr_container_t *c)
+{
+	int code = -12345;
+	int r = ctr_exit_code(c, &code);
+
+	ck_assert_msg(r == 0, "ctr_exit_code(%s): %s", ctr_name(c), it_err(r));
+	return code;
+}
+
+/* The member key of the inspected state record: 1 and *val, or 0; *text gets the JSON. */
+static int state_member(ctr_container_t *c, const char *key, long long *val, char **text)
+{
+	char *json = NULL;
+	json_object *obj, *state, *v;
+	int r = ctr_inspect(c, &json), found = 0;
+
+	ck_assert_msg(r == 0, "ctr_inspect(%s): %s", ctr_name(c), it_err(r));
+	obj = json_tokener_parse(json);
+	ck_assert_msg(obj != NULL, "ctr_inspect gave bad JSON: %s", json);
+	if (json_object_object_get_ex(obj, "state", &state) &&
+	    json_object_object_get_ex(state, key, &v) &&
+	    (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_boolean))) {
+		*val = json_object_is_type(v, json_type_boolean) ? json_object_get_boolean(v)
+								 : json_object_get_int64(v);
+		found = 1;
+	}
+	json_object_put(obj);
+	if (text)
+		*text = strdup(json);
+	ctr_free(json);
+	return found;
+}
+
+long long it_state_int(ctr_container_t *c, const char *key)
+{
+	long long v = 0;
+	char *text = NULL;
+	int found = state_member(c, key, &v, &text);
+
+	ck_assert_msg(found, "no integer or boolean \"%s\" in the state record: %s", key, text);
+	free(text);
+	return v;
+}
+
+int it_state_has(ctr_container_t *c, const char *key)
+{
+	long long v;
+
+	return state_member(c, key, &v, NULL);
+}
+
+/* ---- processes and leaks -------------------------------------------------------------------- */
+
+double it_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void it_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int it_fd_count(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+
+	ck_assert_ptr_nonnull(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+void it_assert_no_children(void)
+{
+	char kids[4096] = "", path[300], buf[1024];
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/task");
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/children", e->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			strncat(kids, buf, sizeof(kids) - strlen(kids) - 1);
+		}
+	}
+	closedir(d);
+	ck_assert_msg(kids[0] == '\0', "child processes left: %s", kids);
+	int status;
+	pid_t r = waitpid(-1, &status, WNOHANG);
+	ck_assert_msg(r == 0 || (r < 0 && errno == ECHILD), "a zombie child was left: %ld",
+		      (long)r);
+}
+
+int it_alive(pid_t pid)
+{
+	char path[64], buf[512];
+	ssize_t n = -1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+}
+
+int it_wait_gone(pid_t pid, int timeout_ms)
+{
+	double end = it_now() + timeout_ms / 1000.0;
+
+	while (it_alive(pid)) {
+		if (it_now() >= end)
+			return 0;
+		it_sleep_ms(5);
+	}
+	return 1;
+}
+
+/* A cgroup directory of container id, or NULL; buf holds the path. */
+static const char *cgroup_left(const char *id, char *buf, size_t len)
+{
+	struct dirent *e;
+	struct stat st;
+	DIR *d = opendir("/sys/fs/cgroup");
+	const char *found = NULL;
+
+	snprintf(buf, len, "/sys/fs/cgroup/libctr/%s", id);
+	if (stat(buf, &st) == 0)
+		found = buf;
+	while (!found && d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(buf, len, "/sys/fs/cgroup/%s/libctr/%s", e->d_name, id);
+		if (stat(buf, &st) == 0)
+			found = buf;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static int mounts_mention(const char *id)
+{
+	char *text = NULL;
+	size_t len;
+
+	if (ctri_read_file("/proc/self/mountinfo", 1 << 22, &text, &len) < 0)
+		return 0;
+	int found = strstr(text, id) != NULL;
+	free(text);
+	return found;
+}
+
+void it_assert_no_traces(const char *id)
+{
+	char runtime_dir[PATH_MAX], cg[PATH_MAX], cmd[4096];
+	double end = it_now() + 3;
+	pid_t pid = 0;
+
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s/run/runtime/%s", base, id);
+	for (;;) {
+		int procs = it_procs_with(id, &pid);
+		int state = access(runtime_dir, F_OK) == 0;
+		const char *cgroup = cgroup_left(id, cg, sizeof(cg));
+		int mounted = mounts_mention(id);
+		if (!procs && !state && !cgroup && !mounted)
+			return;
+		if (it_now() > end) {
+			read_cmdline(pid, cmd, sizeof(cmd));
+			ck_assert_msg(!procs, "%d process(es) of container %s left, e.g. %ld: %s",
+				      procs, id, (long)pid, cmd);
+			ck_assert_msg(!state, "runtime state left: %s", runtime_dir);
+			ck_assert_msg(!cgroup, "cgroup left: %s", cgroup);
+			ck_assert_msg(!mounted, "a mount of container %s is left", id);
+		}
+		it_sleep_ms(20);
+	}
+}
+
+pid_t it_fork(int (*fn)(void *), void *arg)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+
+	ck_assert_msg(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0)
+		_exit(fn(arg) & 0xff);
+	return pid;
+}
+
+int it_join(pid_t pid, int timeout_ms)
+{
+	double end = it_now() + timeout_ms / 1000.0;
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			break;
+		ck_assert_msg(r == 0 || errno == EINTR, "waitpid %ld: %s", (long)pid,
+			      strerror(errno));
+		if (it_now() >= end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		it_sleep_ms(5);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* ---- the fake runtime ----------------------------------------------------------------------- */
+
+void it_fake_log(void)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/fake.log", base);
+	setenv("FAKE_RUNTIME_LOG", path, 1);
+}
+
+int it_fake_calls(const char *sub, pid_t *pids, int max)
+{
+	char path[PATH_MAX], name[64];
+	long pid;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/fake.log", base);
+	FILE *f = fopen(path, "re");
+	while (f && n < max && fscanf(f, "%ld %63s", &pid, name) == 2)
+		if (!strcmp(name, sub))
+			pids[n++] = (pid_t)pid;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+void it_assert_fake_calls_gone(const char *sub, int timeout_ms)
+{
+	pid_t pids[64];
+	int n = it_fake_calls(sub, pids, 64);
+	double end = it_now() + timeout_ms / 1000.0;
+
+	for (int i = 0; i < n; i++) {
+		int ms = (int)((end - it_now()) * 1000);
+		ck_assert_msg(it_wait_gone(pids[i], ms > 0 ? ms : 0),
+			      "the fake runtime's `%s` (pid %ld) is still running", sub,
+			      (long)pids[i]);
+	}
 }

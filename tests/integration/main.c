@@ -1,4 +1,5 @@
-/* Integration suites: real runc on a busybox root filesystem (CTR_TEST_ROOTFS). */
+/* Integration suites: real runc on a busybox root filesystem (CTR_TEST_ROOTFS), with the
+ * monitor from CTR_MONITOR and the fault-injecting runtime from CTR_FAKE_RUNTIME. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -6,18 +7,17 @@
 
 int main(void)
 {
-	Suite *(*suites[])(void) = { suite_spec_runc };
+	Suite *(*suites[])(void) = { suite_spec_runc, suite_lifecycle, suite_wait,
+				     suite_faults,    suite_stress,    suite_crun };
 	SRunner *sr = srunner_create(NULL);
 
-	if (!getenv("CTR_TEST_ROOTFS")) {
-		fprintf(stderr, "integration: set CTR_TEST_ROOTFS to a busybox rootfs "
-				"(tests/fixtures/mkrootfs.sh)\n");
+	if (it_init() < 0)
 		return EXIT_FAILURE;
-	}
 	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
 		srunner_add_suite(sr, suites[i]());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	it_sweep_all();
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -1,0 +1,393 @@
+/* Bad input and faults: a missing runtime, command or monitor; a runtime that hangs, crashes
+ * or fails (tests/fake-runtime); the monitor killed; the caller killed mid-start. Every failure
+ * must leave the state as it was and nothing behind. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "itest.h"
+
+#define MISSING_RUNTIME "/nonexistent/runc"
+#define MISSING_MONITOR "/nonexistent/ctr-monitor"
+
+/* The message of the last failure mentions text. */
+#define IT_SAYS(text)                                                                              \
+	ck_assert_msg(strstr(ctr_last_error(), text), "expected '%s' in the message: %s", text,    \
+		      ctr_last_error())
+
+/* After a failed operation: the container is still in state want, no descriptor was left
+ * open since the count fds, no child process and (for CONFIGURED) nothing of the container
+ * exists. */
+static void assert_unchanged(ctr_container_t *c, ctr_state_t want, int fds)
+{
+	IT_STATE(c, want);
+	if (want == CTR_STATE_CONFIGURED)
+		it_assert_no_traces(ctr_id(c));
+	it_assert_no_children();
+	ck_assert_int_eq(it_fd_count(), fds);
+}
+
+/* ---- bad input ------------------------------------------------------------------------------ */
+
+START_TEST(test_a_missing_runtime_binary_is_named)
+{
+	ctr_runtime_t *rt = it_reopen(MISSING_RUNTIME, 0);
+	ctr_container_t *c = it_sh(rt, "exit 0");
+
+	IT_REFUSED(ctr_init(c, 0), CTR_E_RUNTIME, c);
+	IT_SAYS(MISSING_RUNTIME);
+	int fds = it_fd_count();
+	IT_REFUSED(ctr_start(c, 0), CTR_E_RUNTIME, c);
+	IT_SAYS(MISSING_RUNTIME);
+	assert_unchanged(c, CTR_STATE_CONFIGURED, fds);
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
+START_TEST(test_a_missing_command_gives_the_runtime_error)
+{
+	const char *const args[] = { "/nonexistent", NULL };
+	ctr_config_t *cfg = it_config("unused");
+	ck_assert_int_eq(ctr_config_set_args(cfg, args), 0);
+	ctr_container_t *c = it_create(it_rt, cfg);
+
+	IT_REFUSED(ctr_init(c, 0), CTR_E_RUNTIME, c);
+	IT_SAYS("/nonexistent");
+	IT_SAYS("no such file or directory");
+	int fds = it_fd_count();
+	IT_REFUSED(ctr_start(c, 0), CTR_E_RUNTIME, c);
+	IT_SAYS("/nonexistent");
+	IT_SAYS("no such file or directory");
+	assert_unchanged(c, CTR_STATE_CONFIGURED, fds);
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_a_missing_monitor_is_named)
+{
+	setenv("CTR_MONITOR", MISSING_MONITOR, 1);
+	ctr_runtime_t *rt = it_reopen(NULL, 0);
+	ctr_container_t *c = it_sh(rt, "exit 0");
+
+	IT_REFUSED(ctr_init(c, 0), CTR_E_MONITOR, c);
+	IT_SAYS(MISSING_MONITOR);
+	int fds = it_fd_count();
+	IT_REFUSED(ctr_start(c, 0), CTR_E_MONITOR, c);
+	IT_SAYS(MISSING_MONITOR);
+	assert_unchanged(c, CTR_STATE_CONFIGURED, fds);
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
+/* ---- the fake runtime ----------------------------------------------------------------------- */
+
+/* A context using the fake runtime, with a runtime timeout of timeout_ms, logging its calls. */
+static ctr_runtime_t *fake_runtime(unsigned timeout_ms)
+{
+	it_fake_log();
+	return it_reopen(it_fake_runtime(), timeout_ms);
+}
+
+/* Run call, which must time out: CTR_E_TIMEOUT within 3 s of the 1 s runtime timeout, and
+ * the hung runtime call is gone. */
+#define IT_TIMES_OUT(call, sub, c)                                                                 \
+	do {                                                                                       \
+		double it_t0_ = it_now();                                                          \
+		IT_REFUSED(call, CTR_E_TIMEOUT, c);                                                \
+		double it_took_ = it_now() - it_t0_;                                               \
+		ck_assert_msg(it_took_ >= 0.9 && it_took_ < 4, "%s timed out after %.2f s", #call, \
+			      it_took_);                                                           \
+		ck_assert_msg(it_fake_calls(sub, (pid_t[1]){ 0 }, 1) == 1,                         \
+			      "the runtime's %s was not called", sub);                             \
+		it_assert_fake_calls_gone(sub, 500);                                               \
+	} while (0)
+
+START_TEST(test_a_hung_create_is_killed_after_the_runtime_timeout)
+{
+	ctr_runtime_t *rt = fake_runtime(1000);
+	ctr_container_t *c = it_sh(rt, "exit 0");
+
+	setenv("FAKE_RUNTIME_HANG", "create,run", 1);
+	IT_TIMES_OUT(ctr_init(c, 0), "create", c);
+	int fds = it_fd_count();
+	IT_TIMES_OUT(ctr_start(c, 0), "run", c);
+	assert_unchanged(c, CTR_STATE_CONFIGURED, fds);
+	unsetenv("FAKE_RUNTIME_HANG");
+	IT_OK(ctr_start(c, 0)); /* and the container is fine */
+	ck_assert_int_eq(it_wait(c, 5000), 0);
+	IT_OK(ctr_remove(c, 0));
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
+START_TEST(test_hung_start_state_kill_and_delete_time_out)
+{
+	ctr_runtime_t *rt = fake_runtime(1000);
+	ctr_container_t *c = it_sh(rt, IT_GRACEFUL(0));
+
+	IT_OK(ctr_init(c, 0));
+	setenv("FAKE_RUNTIME_HANG", "start", 1);
+	IT_TIMES_OUT(ctr_start(c, 0), "start", c);
+	IT_STATE(c, CTR_STATE_CREATED);
+
+	setenv("FAKE_RUNTIME_HANG", "state", 1);
+	IT_TIMES_OUT(ctr_sync(c), "state", c);
+	IT_STATE(c, CTR_STATE_CREATED);
+
+	unsetenv("FAKE_RUNTIME_HANG");
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	setenv("FAKE_RUNTIME_HANG", "kill", 1);
+	IT_TIMES_OUT(ctr_stop(c, 0), "kill", c);
+	IT_STATE(c, CTR_STATE_RUNNING);
+
+	unsetenv("FAKE_RUNTIME_HANG");
+	IT_OK(ctr_stop(c, 0));
+	IT_STATE(c, CTR_STATE_STOPPED);
+	setenv("FAKE_RUNTIME_HANG", "delete", 1);
+	IT_TIMES_OUT(ctr_cleanup(c), "delete", c);
+	IT_STATE(c, CTR_STATE_STOPPED);
+
+	unsetenv("FAKE_RUNTIME_HANG");
+	IT_OK(ctr_cleanup(c));
+	IT_STATE(c, CTR_STATE_EXITED);
+	ck_assert_int_eq(it_exit_code(c), 137);
+	IT_OK(ctr_remove(c, 0));
+	it_assert_no_traces(ctr_id(c));
+	it_assert_no_children();
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
+START_TEST(test_a_crashing_runtime_is_a_runtime_error)
+{
+	ctr_runtime_t *rt = fake_runtime(0);
+	ctr_container_t *c = it_sh(rt, "touch /shared/ready; " IT_LOOP);
+
+	setenv("FAKE_RUNTIME_CRASH", "create,run", 1);
+	IT_REFUSED(ctr_init(c, 0), CTR_E_RUNTIME, c);
+	int fds = it_fd_count();
+	IT_REFUSED(ctr_start(c, 0), CTR_E_RUNTIME, c);
+	assert_unchanged(c, CTR_STATE_CONFIGURED, fds);
+
+	setenv("FAKE_RUNTIME_CRASH", "start", 1);
+	IT_OK(ctr_init(c, 0));
+	IT_REFUSED(ctr_start(c, 0), CTR_E_RUNTIME, c);
+	IT_STATE(c, CTR_STATE_CREATED);
+	unsetenv("FAKE_RUNTIME_CRASH");
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	IT_OK(ctr_remove(c, CTR_FORCE));
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
+START_TEST(test_the_runtime_error_message_is_reported)
+{
+	ctr_runtime_t *rt = fake_runtime(0);
+	ctr_container_t *c = it_sh(rt, "exit 0");
+
+	setenv("FAKE_RUNTIME_FAIL", "create,run,start,delete", 1);
+	IT_REFUSED(ctr_init(c, 0), CTR_E_RUNTIME, c);
+	IT_SAYS("fake-runtime: injected failure of create");
+	int fds = it_fd_count();
+	IT_REFUSED(ctr_start(c, 0), CTR_E_RUNTIME, c);
+	IT_SAYS("fake-runtime: injected failure of run");
+	assert_unchanged(c, CTR_STATE_CONFIGURED, fds);
+
+	setenv("FAKE_RUNTIME_FAIL", "start,delete", 1);
+	IT_OK(ctr_init(c, 0));
+	IT_REFUSED(ctr_start(c, 0), CTR_E_RUNTIME, c);
+	IT_SAYS("fake-runtime: injected failure of start");
+	IT_STATE(c, CTR_STATE_CREATED);
+	IT_REFUSED(ctr_remove(c, 0), CTR_E_RUNTIME, c);
+	IT_SAYS("fake-runtime: injected failure of delete");
+	IT_STATE(c, CTR_STATE_CREATED);
+
+	unsetenv("FAKE_RUNTIME_FAIL");
+	IT_OK(ctr_remove(c, 0));
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
+/* ---- the monitor killed --------------------------------------------------------------------- */
+
+START_TEST(test_a_killed_monitor_stops_its_container)
+{
+	for (int use_sync = 0; use_sync < 2; use_sync++) {
+		ctr_container_t *c = it_sh(it_rt, "touch /shared/ready; " IT_LOOP);
+
+		IT_OK(ctr_start(c, 0));
+		it_take_file("ready", 5000);
+		pid_t pid = it_pid(c);
+		pid_t monitor = (pid_t)it_state_int(c, "monitor_pid");
+		ck_assert_msg(monitor > 0 && it_alive(monitor), "monitor_pid %ld", (long)monitor);
+		ck_assert_int_eq(kill(monitor, SIGKILL), 0);
+		ck_assert(it_wait_gone(monitor, 2000));
+
+		if (use_sync)
+			IT_OK(ctr_sync(c));
+		IT_STATE(c, CTR_STATE_STOPPED);
+		ck_assert_int_eq(it_exit_code(c), 137);
+		ck_assert_int_eq(it_state_int(c, "monitor_lost"), 1);
+		ck_assert_msg(it_wait_gone(pid, 3000), "the container's init %ld still runs",
+			      (long)pid);
+		ck_assert_int_eq(it_pid(c), 0);
+		ck_assert_int_eq(it_wait(c, 0), 137);
+
+		/* It runs again under a new monitor. */
+		IT_OK(ctr_start(c, 0));
+		it_take_file("ready", 5000);
+		IT_STATE(c, CTR_STATE_RUNNING);
+		IT_OK(ctr_stop(c, 0));
+		IT_OK(ctr_remove(c, 0));
+		it_assert_no_traces(ctr_id(c));
+		ctr_container_free(c);
+	}
+}
+END_TEST
+
+/* ---- the caller killed ---------------------------------------------------------------------- */
+
+/* In a child process: ctr_start(the container named arg) with a context on runtime. */
+static const char *child_runtime;
+
+static int start_main(void *arg)
+{
+	ctr_runtime_t *rt = NULL;
+	ctr_container_t *c = NULL;
+	int r;
+
+	if ((r = it_open(child_runtime, 0, &rt)) < 0 || (r = ctr_lookup(rt, arg, &c)) < 0 ||
+	    (r = ctr_start(c, 0)) < 0)
+		fprintf(stderr, "start in a child: %s\n", it_err(r));
+	return r < 0;
+}
+
+/* The state agrees with the processes; then the container can be run, stopped and removed,
+ * and leaves nothing behind. */
+static void assert_recovers(ctr_container_t *c)
+{
+	ctr_state_t s = it_state(c);
+	pid_t pid = it_pid(c);
+
+	switch (s) {
+	case CTR_STATE_CREATED:
+	case CTR_STATE_RUNNING:
+		ck_assert_msg(pid > 0 && it_alive(pid), "%s with pid %ld", ctr_state_name(s),
+			      (long)pid);
+		break;
+	case CTR_STATE_CONFIGURED:
+	case CTR_STATE_STOPPED:
+	case CTR_STATE_EXITED:
+		ck_assert_msg(pid == 0, "%s with pid %ld", ctr_state_name(s), (long)pid);
+		break;
+	default:
+		ck_abort_msg("the container was left %s", ctr_state_name(s));
+	}
+	if (s != CTR_STATE_RUNNING)
+		IT_OK(ctr_start(c, 0));
+	IT_STATE(c, CTR_STATE_RUNNING);
+	it_take_file("ready", 5000);
+	IT_OK(ctr_stop(c, 0));
+	IT_STATE(c, CTR_STATE_STOPPED);
+	IT_OK(ctr_remove(c, CTR_FORCE));
+	it_assert_no_traces(ctr_id(c));
+}
+
+START_TEST(test_a_caller_killed_while_start_hangs)
+{
+	child_runtime = it_fake_runtime();
+	ctr_runtime_t *rt = fake_runtime(0);
+	ctr_container_t *c = it_sh(rt, "touch /shared/ready; " IT_LOOP);
+	pid_t hung;
+
+	IT_OK(ctr_init(c, 0));
+	setenv("FAKE_RUNTIME_HANG", "start", 1);
+	pid_t child = it_fork(start_main, (void *)ctr_id(c));
+	double t0 = it_now();
+	while (it_fake_calls("start", &hung, 1) == 0) {
+		ck_assert_msg(it_now() - t0 < 5, "the child did not call the runtime's start");
+		it_sleep_ms(5);
+	}
+	it_sleep_ms(50);
+	kill(child, SIGKILL);
+	ck_assert_int_eq(it_join(child, 2000), 128 + SIGKILL);
+	unsetenv("FAKE_RUNTIME_HANG");
+	kill(hung, SIGKILL); /* the runtime call died with its caller */
+	ck_assert(it_wait_gone(hung, 2000));
+
+	assert_recovers(c);
+	it_assert_no_children();
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
+START_TEST(test_a_caller_killed_at_any_point_of_start)
+{
+	/* From before the child's first call to after its start returned. */
+	static const long delays_us[] = { 0,	100,  250,  500,  750,	 1000, 1500,
+					  2000, 3000, 5000, 8000, 15000, 40000 };
+
+	child_runtime = NULL;
+	for (size_t i = 0; i < sizeof(delays_us) / sizeof(delays_us[0]); i++) {
+		ctr_container_t *c = it_sh(it_rt, "touch /shared/ready; " IT_LOOP);
+		pid_t child = it_fork(start_main, (void *)ctr_id(c));
+		struct timespec ts = { 0, delays_us[i] * 1000 };
+
+		nanosleep(&ts, NULL);
+		kill(child, SIGKILL);
+		int st = it_join(child, 5000);
+		ck_assert_msg(st == 128 + SIGKILL || st == 0, "child: status %d", st);
+		assert_recovers(c);
+		ctr_container_free(c);
+	}
+	it_assert_no_children();
+}
+END_TEST
+
+Suite *suite_faults(void)
+{
+	Suite *s = suite_create("faults");
+	TCase *tc = tcase_create("input");
+
+	tcase_add_checked_fixture(tc, it_setup, it_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_a_missing_runtime_binary_is_named);
+	tcase_add_test(tc, test_a_missing_command_gives_the_runtime_error);
+	tcase_add_test(tc, test_a_missing_monitor_is_named);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("runtime");
+	tcase_add_checked_fixture(tc, it_setup, it_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_a_hung_create_is_killed_after_the_runtime_timeout);
+	tcase_add_test(tc, test_hung_start_state_kill_and_delete_time_out);
+	tcase_add_test(tc, test_a_crashing_runtime_is_a_runtime_error);
+	tcase_add_test(tc, test_the_runtime_error_message_is_reported);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("killed");
+	tcase_add_checked_fixture(tc, it_setup, it_teardown);
+	tcase_set_timeout(tc, 40);
+	tcase_add_test(tc, test_a_killed_monitor_stops_its_container);
+	tcase_add_test(tc, test_a_caller_killed_while_start_hangs);
+	tcase_add_test(tc, test_a_caller_killed_at_any_point_of_start);
+	suite_add_tcase(s, tc);
+	return s;
+}

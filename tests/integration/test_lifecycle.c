@@ -1,0 +1,424 @@
+/* The lifecycle with real runc: every state transition, the refusals of the state table,
+ * removed handles, exit codes and signals, stop and its escalation to SIGKILL. */
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "itest.h"
+
+/* ---- transitions ---------------------------------------------------------------------------- */
+
+START_TEST(test_init_start_stop_cleanup_walk_every_state)
+{
+	ctr_container_t *c = it_sh(it_rt, IT_GRACEFUL(0));
+
+	IT_STATE(c, CTR_STATE_CONFIGURED);
+	ck_assert_int_eq(it_pid(c), 0);
+	IT_OK(ctr_init(c, 0));
+	IT_STATE(c, CTR_STATE_CREATED);
+	pid_t created = it_pid(c);
+	ck_assert_msg(created > 0 && it_alive(created), "CREATED: pid %ld", (long)created);
+
+	IT_OK(ctr_start(c, 0));
+	IT_STATE(c, CTR_STATE_RUNNING);
+	ck_assert_int_eq(it_pid(c), created);
+	it_take_file("ready", 5000);
+
+	IT_OK(ctr_stop(c, 5));
+	IT_STATE(c, CTR_STATE_STOPPED);
+	ck_assert_int_eq(it_pid(c), 0);
+	ck_assert_int_eq(it_exit_code(c), 0);
+	ck_assert(it_wait_gone(created, 2000));
+
+	IT_OK(ctr_cleanup(c));
+	IT_STATE(c, CTR_STATE_EXITED);
+	ck_assert_int_eq(it_pid(c), 0);
+	ck_assert_int_eq(it_exit_code(c), 0);
+
+	/* init from EXITED; a CREATED container is stopped with SIGKILL at once */
+	IT_OK(ctr_init(c, 0));
+	IT_STATE(c, CTR_STATE_CREATED);
+	ck_assert_int_gt(it_pid(c), 0);
+	IT_OK(ctr_stop(c, 5));
+	IT_STATE(c, CTR_STATE_STOPPED);
+	ck_assert_int_eq(it_exit_code(c), 137);
+
+	/* init from STOPPED: the runtime state of the last run is replaced */
+	IT_OK(ctr_init(c, 0));
+	IT_STATE(c, CTR_STATE_CREATED);
+	IT_OK(ctr_start(c, 0));
+	IT_STATE(c, CTR_STATE_RUNNING);
+	it_take_file("ready", 5000);
+	IT_OK(ctr_kill(c, SIGKILL));
+	ck_assert_int_eq(it_wait(c, 5000), 137);
+	IT_STATE(c, CTR_STATE_STOPPED);
+
+	IT_OK(ctr_remove(c, 0));
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_start_runs_from_configured_stopped_and_exited)
+{
+	ctr_container_t *c = it_sh(it_rt, "exit 3");
+
+	IT_OK(ctr_start(c, 0)); /* CONFIGURED: created and started in one go */
+	ck_assert_int_eq(it_wait(c, 5000), 3);
+	IT_STATE(c, CTR_STATE_STOPPED);
+
+	IT_OK(ctr_start(c, 0)); /* STOPPED */
+	ck_assert_int_eq(it_wait(c, 5000), 3);
+	IT_OK(ctr_cleanup(c));
+	IT_STATE(c, CTR_STATE_EXITED);
+
+	IT_OK(ctr_start(c, 0)); /* EXITED */
+	ck_assert_int_eq(it_wait(c, 5000), 3);
+	IT_STATE(c, CTR_STATE_STOPPED);
+	IT_OK(ctr_remove(c, 0));
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_restart_runs_a_new_process)
+{
+	ctr_container_t *c = it_sh(it_rt, IT_GRACEFUL(5));
+
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	pid_t first = it_pid(c);
+
+	IT_OK(ctr_restart(c, 5));
+	IT_STATE(c, CTR_STATE_RUNNING);
+	pid_t second = it_pid(c);
+	ck_assert_msg(second > 0 && second != first, "pid %ld after restart, %ld before",
+		      (long)second, (long)first);
+	ck_assert(it_wait_gone(first, 2000));
+	ck_assert_int_eq(it_exit_code(c), 5); /* the first run's, kept across the restart */
+	it_take_file("ready", 5000);
+
+	IT_OK(ctr_stop(c, 5));
+	IT_STATE(c, CTR_STATE_STOPPED);
+	IT_OK(ctr_restart(c, 5)); /* from STOPPED: just starts */
+	IT_STATE(c, CTR_STATE_RUNNING);
+	it_take_file("ready", 5000);
+
+	IT_OK(ctr_remove(c, CTR_FORCE));
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+}
+END_TEST
+
+/* Bring a new container to state want (one of CONFIGURED, CREATED, STOPPED, EXITED). */
+static ctr_container_t *container_in(ctr_state_t want)
+{
+	ctr_container_t *c = it_sh(it_rt, "exit 0");
+
+	if (want == CTR_STATE_CREATED)
+		IT_OK(ctr_init(c, 0));
+	if (want == CTR_STATE_STOPPED || want == CTR_STATE_EXITED) {
+		IT_OK(ctr_start(c, 0));
+		ck_assert_int_eq(it_wait(c, 5000), 0);
+	}
+	if (want == CTR_STATE_EXITED)
+		IT_OK(ctr_cleanup(c));
+	IT_STATE(c, want);
+	return c;
+}
+
+START_TEST(test_remove_from_every_allowed_state)
+{
+	static const ctr_state_t states[] = { CTR_STATE_CONFIGURED, CTR_STATE_CREATED,
+					      CTR_STATE_STOPPED, CTR_STATE_EXITED };
+
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		ctr_container_t *c = container_in(states[i]), *again = NULL;
+		ctr_state_t s;
+
+		IT_OK(ctr_remove(c, 0));
+		IT_FAILS(ctr_state(c, &s), CTR_E_REMOVED);
+		IT_FAILS(ctr_lookup(it_rt, ctr_name(c), &again), CTR_E_NOENT);
+		it_assert_no_traces(ctr_id(c));
+		ctr_container_free(c);
+	}
+	it_assert_no_children();
+}
+END_TEST
+
+START_TEST(test_remove_of_a_running_container_needs_force)
+{
+	ctr_container_t *c = it_sh(it_rt, IT_GRACEFUL(0));
+
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	pid_t pid = it_pid(c);
+	IT_REFUSED(ctr_remove(c, 0), CTR_E_STATE, c);
+	ck_assert_msg(strstr(ctr_last_error(), "running"), "state not named: %s", ctr_last_error());
+	IT_FAILS(ctr_remove(c, 0x80), CTR_E_INVAL);
+	IT_STATE(c, CTR_STATE_RUNNING);
+
+	double t0 = it_now();
+	IT_OK(ctr_remove(c, CTR_FORCE));
+	ck_assert_msg(it_now() - t0 < 2.5, "graceful forced remove took %.2f s", it_now() - t0);
+	ck_assert(it_wait_gone(pid, 2000));
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+}
+END_TEST
+
+/* ---- refusals ------------------------------------------------------------------------------- */
+
+START_TEST(test_state_table_refusals)
+{
+	ctr_container_t *c = it_sh(it_rt, IT_GRACEFUL(0));
+	int code = -7;
+
+	/* CONFIGURED */
+	IT_REFUSED(ctr_kill(c, SIGTERM), CTR_E_STATE, c);
+	ck_assert_msg(strstr(ctr_last_error(), "configured"), "state not named: %s",
+		      ctr_last_error());
+	IT_REFUSED(ctr_stop(c, 1), CTR_E_STATE, c);
+	IT_REFUSED(ctr_exit_code(c, &code), CTR_E_STATE, c);
+	ck_assert_int_eq(code, -7);
+	IT_FAILS(ctr_wait_fd(c), CTR_E_STATE);
+	IT_OK(ctr_cleanup(c)); /* accepted, nothing to do */
+	IT_STATE(c, CTR_STATE_CONFIGURED);
+
+	/* CREATED */
+	IT_OK(ctr_init(c, 0));
+	IT_REFUSED(ctr_init(c, 0), CTR_E_STATE, c);
+	IT_REFUSED(ctr_kill(c, SIGTERM), CTR_E_STATE, c);
+	IT_REFUSED(ctr_cleanup(c), CTR_E_STATE, c);
+	IT_STATE(c, CTR_STATE_CREATED);
+
+	/* RUNNING */
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	IT_REFUSED(ctr_start(c, 0), CTR_E_STATE, c);
+	ck_assert_msg(strstr(ctr_last_error(), "running"), "state not named: %s", ctr_last_error());
+	IT_REFUSED(ctr_init(c, 0), CTR_E_STATE, c);
+	IT_REFUSED(ctr_cleanup(c), CTR_E_STATE, c);
+	IT_FAILS(ctr_kill(c, 0), CTR_E_INVAL);
+	IT_FAILS(ctr_kill(c, 65), CTR_E_INVAL);
+	IT_FAILS(ctr_kill(c, -1), CTR_E_INVAL);
+	IT_FAILS(ctr_wait_condition(c, CTR_STATE_UNKNOWN, 0), CTR_E_INVAL);
+	IT_FAILS(ctr_wait_condition(c, (ctr_state_t)99, 0), CTR_E_INVAL);
+	IT_STATE(c, CTR_STATE_RUNNING);
+	pid_t pid = it_pid(c);
+	ck_assert_msg(pid > 0 && it_alive(pid), "RUNNING: pid %ld", (long)pid);
+
+	/* STOPPED */
+	IT_OK(ctr_stop(c, 5));
+	IT_REFUSED(ctr_stop(c, 5), CTR_E_STOPPED, c);
+	IT_REFUSED(ctr_kill(c, SIGTERM), CTR_E_STATE, c);
+	ck_assert_msg(strstr(ctr_last_error(), "stopped"), "state not named: %s", ctr_last_error());
+	IT_STATE(c, CTR_STATE_STOPPED);
+
+	/* EXITED */
+	IT_OK(ctr_cleanup(c));
+	IT_REFUSED(ctr_stop(c, 5), CTR_E_STOPPED, c);
+	IT_REFUSED(ctr_kill(c, SIGKILL), CTR_E_STATE, c);
+	IT_OK(ctr_cleanup(c));
+	IT_STATE(c, CTR_STATE_EXITED);
+
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_removed_handles_say_removed)
+{
+	ctr_container_t *c = it_sh(it_rt, "exit 0"), *other = NULL;
+	ctr_state_t s;
+	pid_t pid;
+	int code;
+	char *json = NULL;
+
+	IT_OK(ctr_lookup(it_rt, ctr_name(c), &other));
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_t *handles[] = { c, other };
+	for (int i = 0; i < 2; i++) {
+		ctr_container_t *h = handles[i];
+		IT_REFUSED(ctr_state(h, &s), CTR_E_REMOVED, h);
+		IT_FAILS(ctr_init(h, 0), CTR_E_REMOVED);
+		IT_FAILS(ctr_start(h, 0), CTR_E_REMOVED);
+		IT_FAILS(ctr_stop(h, 1), CTR_E_REMOVED);
+		IT_FAILS(ctr_kill(h, SIGTERM), CTR_E_REMOVED);
+		IT_FAILS(ctr_restart(h, 1), CTR_E_REMOVED);
+		IT_FAILS(ctr_wait(h, 0, &code), CTR_E_REMOVED);
+		IT_FAILS(ctr_wait(h, 100, &code), CTR_E_REMOVED);
+		IT_FAILS(ctr_wait_condition(h, CTR_STATE_RUNNING, 100), CTR_E_REMOVED);
+		IT_FAILS(ctr_wait_fd(h), CTR_E_REMOVED);
+		IT_FAILS(ctr_cleanup(h), CTR_E_REMOVED);
+		IT_FAILS(ctr_sync(h), CTR_E_REMOVED);
+		IT_FAILS(ctr_pid(h, &pid), CTR_E_REMOVED);
+		IT_FAILS(ctr_exit_code(h, &code), CTR_E_REMOVED);
+		IT_FAILS(ctr_inspect(h, &json), CTR_E_REMOVED);
+		IT_FAILS(ctr_remove(h, 0), CTR_E_REMOVED);
+		IT_FAILS(ctr_remove(h, CTR_FORCE), CTR_E_REMOVED);
+	}
+	ck_assert_ptr_null(json);
+	ctr_container_free(other);
+	ctr_container_free(c);
+}
+END_TEST
+
+/* ---- exit codes and signals ----------------------------------------------------------------- */
+
+START_TEST(test_exit_code_is_kept_across_cleanup)
+{
+	ctr_container_t *c = it_sh(it_rt, "exit 42");
+	int code = -1;
+
+	IT_OK(ctr_start(c, 0));
+	ck_assert_int_eq(it_wait(c, 5000), 42);
+	ck_assert_int_eq(it_exit_code(c), 42);
+	IT_STATE(c, CTR_STATE_STOPPED);
+	ck_assert_int_eq(it_pid(c), 0);
+	if (it_state_has(c, "signal"))
+		ck_assert_int_eq(it_state_int(c, "signal"), 0);
+
+	IT_OK(ctr_cleanup(c));
+	IT_STATE(c, CTR_STATE_EXITED);
+	ck_assert_int_eq(it_exit_code(c), 42);
+	IT_OK(ctr_wait(c, 0, &code));
+	ck_assert_int_eq(code, 42);
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_sigkill_gives_137)
+{
+	ctr_container_t *c = it_sh(it_rt, IT_STUBBORN);
+
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	IT_OK(ctr_kill(c, SIGKILL));
+	ck_assert_int_eq(it_wait(c, 5000), 137);
+	ck_assert_int_eq(it_exit_code(c), 137);
+	ck_assert_int_eq(it_state_int(c, "signal"), SIGKILL);
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_an_uncaught_signal_gives_128_plus_n)
+{
+	/* The init of a pid namespace ignores signals it has no handler for, so the process
+	 * shares the host's pid namespace here (every namespace of the default but pid). */
+	ctr_config_t *cfg = it_config("touch /shared/ready; exec sleep 1000");
+	ck_assert_int_eq(
+	    ctr_config_set_spec_override(cfg, "{\"linux\":{\"namespaces\":[{\"type\":\"ipc\"},"
+					      "{\"type\":\"uts\"},{\"type\":\"mount\"},"
+					      "{\"type\":\"network\"},{\"type\":\"cgroup\"}]}}"),
+	    0);
+	ctr_container_t *c = it_create(it_rt, cfg);
+
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	IT_OK(ctr_kill(c, SIGUSR1));
+	ck_assert_int_eq(it_wait(c, 5000), 128 + SIGUSR1);
+	ck_assert_int_eq(it_state_int(c, "signal"), SIGUSR1);
+	IT_OK(ctr_remove(c, 0));
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+}
+END_TEST
+
+/* ---- stop ----------------------------------------------------------------------------------- */
+
+START_TEST(test_stop_escalates_to_sigkill_after_the_timeout)
+{
+	ctr_container_t *c = it_sh(it_rt, IT_STUBBORN); /* stop timeout 1 s */
+
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	double t0 = it_now();
+	IT_OK(ctr_stop(c, -1));
+	double took = it_now() - t0;
+	ck_assert_msg(took >= 0.9 && took <= 2.0, "stop with a 1 s timeout took %.2f s", took);
+	IT_STATE(c, CTR_STATE_STOPPED);
+	ck_assert_int_eq(it_exit_code(c), 137);
+	ck_assert_int_eq(it_state_int(c, "signal"), SIGKILL);
+
+	/* timeout 0: SIGKILL at once */
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	t0 = it_now();
+	IT_OK(ctr_stop(c, 0));
+	took = it_now() - t0;
+	ck_assert_msg(took < 0.9, "stop with timeout 0 took %.2f s", took);
+	ck_assert_int_eq(it_exit_code(c), 137);
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_graceful_stop_keeps_the_exit_code)
+{
+	ctr_config_t *cfg = it_config(IT_GRACEFUL(7));
+	ck_assert_int_eq(ctr_config_set_stop_timeout(cfg, 10), 0);
+	ctr_container_t *c = it_create(it_rt, cfg);
+
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	double t0 = it_now();
+	IT_OK(ctr_stop(c, -1));
+	ck_assert_msg(it_now() - t0 < 2.0, "graceful stop took %.2f s", it_now() - t0);
+	IT_STATE(c, CTR_STATE_STOPPED);
+	ck_assert_int_eq(it_exit_code(c), 7);
+	if (it_state_has(c, "signal"))
+		ck_assert_int_eq(it_state_int(c, "signal"), 0);
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_stop_sends_the_configured_stop_signal)
+{
+	ctr_config_t *cfg = it_config("trap 'exit 8' USR1; touch /shared/ready; " IT_LOOP);
+	ck_assert_int_eq(ctr_config_set_stop_signal(cfg, SIGUSR1), 0);
+	ck_assert_int_eq(ctr_config_set_stop_timeout(cfg, 10), 0);
+	ctr_container_t *c = it_create(it_rt, cfg);
+
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	double t0 = it_now();
+	IT_OK(ctr_stop(c, -1));
+	ck_assert_msg(it_now() - t0 < 2.0, "stop took %.2f s", it_now() - t0);
+	ck_assert_int_eq(it_exit_code(c), 8);
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+}
+END_TEST
+
+Suite *suite_lifecycle(void)
+{
+	Suite *s = suite_create("lifecycle");
+	TCase *tc = tcase_create("states");
+
+	tcase_add_checked_fixture(tc, it_setup, it_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_init_start_stop_cleanup_walk_every_state);
+	tcase_add_test(tc, test_start_runs_from_configured_stopped_and_exited);
+	tcase_add_test(tc, test_restart_runs_a_new_process);
+	tcase_add_test(tc, test_remove_from_every_allowed_state);
+	tcase_add_test(tc, test_remove_of_a_running_container_needs_force);
+	tcase_add_test(tc, test_state_table_refusals);
+	tcase_add_test(tc, test_removed_handles_say_removed);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("exit");
+	tcase_add_checked_fixture(tc, it_setup, it_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_exit_code_is_kept_across_cleanup);
+	tcase_add_test(tc, test_sigkill_gives_137);
+	tcase_add_test(tc, test_an_uncaught_signal_gives_128_plus_n);
+	tcase_add_test(tc, test_stop_escalates_to_sigkill_after_the_timeout);
+	tcase_add_test(tc, test_graceful_stop_keeps_the_exit_code);
+	tcase_add_test(tc, test_stop_sends_the_configured_stop_signal);
+	suite_add_tcase(s, tc);
+	return s;
+}
