@@ -161,15 +161,16 @@ static int wait_monitor(int fd, int ms)
 	return n > 0;
 }
 
-/* Lock, sync, and if the container still runs send sig. Returns 1 if it still runs. */
-static int signal_if_running(ctr_container_t *c, int sig, int *err)
+/* Lock, sync, and if the run whose monitor is mon_pid still goes on, send sig. Returns 1
+ * if it still runs. */
+static int signal_if_running(ctr_container_t *c, pid_t mon_pid, int sig, int *err)
 {
 	struct ctri_st st;
 	int fd;
 
 	if ((*err = ctri_begin(c, "stop", &fd, &st, 0)) < 0)
 		return 0;
-	int running = ctri_st_active(st.state);
+	int running = ctri_st_active(st.state) && st.mon_pid == mon_pid;
 	if (running && ctri_oci_kill(c, "stop", sig) < 0 && ctri_exit_exists(c) == 0 &&
 	    ctri_monitor_alive(c, &st))
 		*err = ctri_cwrap(c->name, "stop", CTR_E_RUNTIME);
@@ -177,8 +178,10 @@ static int signal_if_running(ctr_container_t *c, int sig, int *err)
 	return running;
 }
 
-/* The stop's last step: record the exit and drop our owner record. */
-static int stop_finish(ctr_container_t *c, int still_running)
+/* The stop's last step: record the exit and drop our owner record. gone: the monitor we
+ * waited for has exited, so the run we stopped is over (the container may already run
+ * again, started by someone else meanwhile). */
+static int stop_finish(ctr_container_t *c, int gone)
 {
 	struct ctri_st st;
 	int fd, r;
@@ -189,9 +192,10 @@ static int stop_finish(ctr_container_t *c, int still_running)
 		st.has_owner = 0;
 		r = ctri_st_save(c, "stop", &st, 0);
 	}
-	if (r == 0 && ctri_st_active(st.state))
-		r = ctri_cerr(c->name, "stop", still_running ? CTR_E_TIMEOUT : CTR_E_INTERNAL,
-			      "the container did not exit after SIGKILL");
+	if (r == 0 && !gone && ctri_st_active(st.state))
+		r = ctri_cerr(c->name, "stop", CTR_E_TIMEOUT,
+			      "the container did not exit within %d s of SIGKILL",
+			      KILL_WAIT_MS / 1000);
 	ctri_end(fd);
 	return r;
 }
@@ -222,16 +226,18 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 			r = 0; /* it exited meanwhile */
 	}
 	int mon = r == 0 ? ctri_monitor_fd(c, &st) : -1;
+	pid_t mon_pid = st.mon_pid;
 	ctri_end(fd);
 	if (r < 0)
 		return r;
 	int gone = wait_monitor(mon, timeout_s * 1000);
-	int running = 0;
-	if (!gone && (running = signal_if_running(c, SIGKILL, &r)) && r == 0)
+	if (!gone && !signal_if_running(c, mon_pid, SIGKILL, &r))
+		gone = 1; /* it ended while we took the lock */
+	else if (!gone && r == 0)
 		gone = wait_monitor(mon, KILL_WAIT_MS);
 	if (mon >= 0)
 		close(mon);
-	return r < 0 ? r : stop_finish(c, !gone);
+	return r < 0 ? r : stop_finish(c, gone);
 }
 
 CTR_API int ctr_kill(ctr_container_t *c, int signal)

@@ -46,8 +46,6 @@ START_TEST(test_crun_runs_a_container_or_skips_with_its_reason)
 }
 END_TEST
 
-Suite *suite_crun(void); /* registered in main.c */
-
 Suite *suite_crun(void)
 {
 	Suite *s = suite_create("crun");
