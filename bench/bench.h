@@ -190,6 +190,34 @@ static inline int json_str(const char *json, const char *key, char *buf, size_t 
 	return 0;
 }
 
+/* podman's global options for a store of its own (STORE/root, runroot, tmp) and, at the end,
+ * PODMAN_RUN_WORDS words that start a `run` like libctr's containers: runc (podman's
+ * default here is crun), no network (libctr's default; no netavark or slirp), the vfs
+ * storage driver (overlay bind-mounts its directory onto itself), cgroupfs, no event log.
+ * The limits: root here may lack CAP_SYS_RESOURCE, and podman asks for RLIMIT_NPROC and
+ * NOFILE above the hard limits it runs with, which runc then fails to set; these match
+ * libctr's spec. Returns the number of words put in argv. */
+#define PODMAN_RUN_WORDS 7
+static inline int podman_argv(char **argv, const char *store)
+{
+	static char root[160], runroot[160], tmpdir[160];
+	static char *const words[] = {
+		"podman", "--root", root, "--runroot", runroot, "--tmpdir", tmpdir,
+		"--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
+		"--events-backend", "none", "--runtime", "runc",
+		"run", "--network", "none", "--ulimit", "nofile=1024:1024",
+		"--ulimit", "nproc=4096:4096",
+	};
+	int n = 0;
+
+	snprintf(root, sizeof(root), "%s/root", store);
+	snprintf(runroot, sizeof(runroot), "%s/runroot", store);
+	snprintf(tmpdir, sizeof(tmpdir), "%s/tmp", store);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		argv[n++] = words[i];
+	return n;
+}
+
 static inline int rm_rf(const char *dir)
 {
 	char *const argv[] = { "rm", "-rf", (char *)dir, NULL };

@@ -1,18 +1,20 @@
-/* libctr's lifecycle costs, for `make bench` (DESIGN §7). Prints markdown rows; results go to
- * $CTR_BENCH_KV for bench/run.sh's ratios against runc and podman (bench_baseline).
+/* The lifecycle costs of `make bench` (DESIGN §7), libctr's and its yardsticks'. Prints
+ * markdown rows; results go to $CTR_BENCH_KV for bench/run.sh's ratios.
  *
- * Usage: bench_lifecycle ROOTFS [N]   (N serial lifecycles per row, default 30)
+ * Usage: bench_lifecycle ROOTFS [N]   (N lifecycles per row, default 30)
  *
- * - serial: N x (ctr_create + ctr_init + ctr_start + ctr_wait + ctr_remove) of /bin/true,
- *   with the default durability and with CTR_RUNTIME_NOSYNC; and N x (ctr_create +
- *   ctr_start + ctr_wait + ctr_remove), where start creates and starts in one runtime call.
+ * - serial, interleaved round by round: ctr_create + ctr_init + ctr_start + ctr_wait +
+ *   ctr_remove of /bin/true with the default durability and with CTR_RUNTIME_NOSYNC;
+ *   ctr_create + ctr_start + ctr_wait + ctr_remove (start creates and starts in one
+ *   runtime call); `runc run` of the same bundle; runc create + start + delete; and
+ *   `podman run --rm` on the same rootfs.
  * - parallel: 16 threads, each running PAR_ROUNDS lifecycles at once, one shared context.
  * - exit noticed by ctr_wait_fd: a container `sh -c 'exit 0'` is inited, its wait fd taken
  *   and an inotify watch put on the exit directory, then it is started. The latency is the
  *   time from the exit file's rename (inotify) to poll() on the wait fd returning, and from
  *   the reaping of the init (the exit file's "time", CLOCK_REALTIME) to the same moment.
  * - monitor memory: VmRSS and Pss of the ctr-monitor holding a `sleep 1000` container,
- *   alone and with MEM_N such containers. */
+ *   alone and with MEM_N such containers (bench_podman measures conmon the same way). */
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -49,6 +51,20 @@ static ctr_runtime_t *open_runtime(const char *name, unsigned flags)
 	if (ctr_runtime_open(&o, &rt) < 0)
 		die("open");
 	return rt;
+}
+
+/* The bundle directory of a created container, from inspect's "paths"."bundle". */
+static void bundle_of(ctr_container_t *c, char *buf, size_t size)
+{
+	char *json = NULL;
+
+	if (ctr_inspect(c, &json) < 0)
+		die("inspect");
+	if (json_str(json, "bundle", buf, size) < 0) {
+		fprintf(stderr, "bench_lifecycle: no paths.bundle in inspect: %s\n", json);
+		exit(1);
+	}
+	ctr_free(json);
 }
 
 static ctr_config_t *config(const char *rootfs, const char *const *args)
@@ -100,29 +116,136 @@ static double lifecycle(ctr_runtime_t *rt, const ctr_config_t *cfg, int with_ini
 	return t[N_STEPS] - t[S_CREATE];
 }
 
-/* n lifecycles: a row, and with breakdown a row per call (where the time goes). */
-static struct stats serial(ctr_runtime_t *rt, const ctr_config_t *cfg, int n, int with_init,
-			   const char *label, const char *key, const char *target, int breakdown)
+/* The yardsticks, one run each: `runc run` of the bundle ctr_create() wrote (the very
+ * config.json libctr's lifecycle uses, so both pay for the same namespaces, mounts, seccomp
+ * filter and capabilities); the same with three runc calls as a lifecycle over `runc create`
+ * pays them; and `podman run --rm` on the same rootfs (see podman_argv() in bench.h). */
+static double run_or_die(char *const *argv)
 {
-	double *t = calloc((size_t)n * (N_STEPS + 1), sizeof(double)), *step = t + n;
-	char name[128];
+	double t0 = now_ms();
 
-	lifecycle(rt, cfg, with_init, NULL); /* warm-up: page cache, runc's binary */
-	for (int i = 0; i < n; i++) {
-		double one[N_STEPS];
-		t[i] = lifecycle(rt, cfg, with_init, one);
-		for (int j = 0; j < N_STEPS; j++)
-			step[j * n + i] = one[j];
+	if (run_cmd(argv, NULL, 0) != 0) {
+		rm_rf(base);
+		exit(1);
 	}
-	struct stats s = stats_of(t, (size_t)n);
-	row(label, s, "ms", target);
-	kv_stats(key, s);
-	for (int j = 0; breakdown && j < N_STEPS; j++) {
-		snprintf(name, sizeof(name), "&nbsp;&nbsp;of which %s", step_names[j]);
-		row(name, stats_of(step + j * n, (size_t)n), "ms", "-");
+	return now_ms() - t0;
+}
+
+static double runc_run(const char *bundle, int i)
+{
+	char root[128], id[64];
+	char *argv[] = { "runc", "--root", root, "run", "--bundle", (char *)bundle, id, NULL };
+
+	snprintf(root, sizeof(root), "%s/runc", base);
+	snprintf(id, sizeof(id), "bench-runc-%d", i + 1);
+	return run_or_die(argv);
+}
+
+static double runc_3_calls(const char *bundle, int i)
+{
+	char root[128], id[64];
+	char *create[] = { "runc", "--root", root, "create", "--bundle", (char *)bundle, id, NULL };
+	char *start[] = { "runc", "--root", root, "start", id, NULL };
+	char *del[] = { "runc", "--root", root, "delete", "--force", id, NULL };
+
+	snprintf(root, sizeof(root), "%s/runc", base);
+	snprintf(id, sizeof(id), "bench-runc3-%d", i + 1);
+	return run_or_die(create) + run_or_die(start) + run_or_die(del);
+}
+
+static double podman_run(const char *rootfs)
+{
+	char store[128];
+	char *argv[40];
+
+	snprintf(store, sizeof(store), "%s/podman", base);
+	int a = podman_argv(argv, store);
+	argv[a++] = "--rm";
+	argv[a++] = "--rootfs";
+	argv[a++] = (char *)rootfs;
+	argv[a++] = "/bin/true";
+	argv[a] = NULL;
+	return run_or_die(argv);
+}
+
+enum { V_LIBCTR, V_NOSYNC, V_RUN, V_RUNC, V_RUNC3, V_PODMAN, N_VARIANTS };
+static const struct {
+	const char *label, *key, *target;
+	int breakdown;
+} variants[N_VARIANTS] = {
+	[V_LIBCTR] = { "libctr create+init+start+wait+remove of /bin/true", "libctr",
+		       "≤ 1.15× `runc run`; podman ≥ 5×", 1 },
+	[V_NOSYNC] = { "libctr create+init+start+wait+remove, CTR_RUNTIME_NOSYNC",
+		       "libctr_nosync", "-", 0 },
+	[V_RUN] = { "libctr create+start+wait+remove (start = `runc run --detach`)", "libctr_run",
+		    "-", 1 },
+	[V_RUNC] = { "`runc run` of /bin/true (same config.json)", "runc", "-", 0 },
+	[V_RUNC3] = { "`runc create` + `start` + `delete --force` (3 calls)", "runc3", "-", 0 },
+	[V_PODMAN] = { "`podman run --rm` of /bin/true (runc, --network none)", "podman", "-", 0 },
+};
+
+struct serial_ctx {
+	ctr_runtime_t *durable, *nosync;
+	const ctr_config_t *cfg;
+	const char *rootfs;
+	char bundle[PATH_MAX];
+	int podman; /* podman is installed */
+};
+
+static double run_variant(struct serial_ctx *x, int v, int i, double *step)
+{
+	switch (v) {
+	case V_LIBCTR: return lifecycle(x->durable, x->cfg, 1, step);
+	case V_NOSYNC: return lifecycle(x->nosync, x->cfg, 1, step);
+	case V_RUN: return lifecycle(x->durable, x->cfg, 0, step);
+	case V_RUNC: return runc_run(x->bundle, i);
+	case V_RUNC3: return runc_3_calls(x->bundle, i);
+	default: return podman_run(x->rootfs);
+	}
+}
+
+/* n rounds, each running every variant once in turn (after one warm-up round), so that
+ * all of them see the same machine: their ratios stay meaningful on a busy host. Prints a
+ * row per variant and, for the libctr ones, a row per call (where the time goes). Returns
+ * the median of the main libctr lifecycle. */
+static double serial(struct serial_ctx *x, int n)
+{
+	double *t = calloc((size_t)n * N_VARIANTS * (N_STEPS + 1), sizeof(double));
+	char name[128];
+	double median = 0;
+
+	for (int i = -1; i < n; i++) {
+		for (int v = 0; v < N_VARIANTS; v++) {
+			double one[N_STEPS] = { 0 };
+			if (v == V_PODMAN && !x->podman)
+				continue;
+			double d = run_variant(x, v, i, one);
+			if (i < 0)
+				continue;
+			double *vt = t + (size_t)v * n * (N_STEPS + 1);
+			vt[i] = d;
+			for (int j = 0; j < N_STEPS; j++)
+				vt[(size_t)(j + 1) * n + i] = one[j];
+		}
+	}
+	for (int v = 0; v < N_VARIANTS; v++) {
+		double *vt = t + (size_t)v * n * (N_STEPS + 1);
+		if (v == V_PODMAN && !x->podman)
+			continue;
+		struct stats s = stats_of(vt, (size_t)n);
+		row(variants[v].label, s, "ms", variants[v].target);
+		kv_stats(variants[v].key, s);
+		if (v == V_LIBCTR)
+			median = s.median;
+		for (int j = 0; variants[v].breakdown && j < N_STEPS; j++) {
+			if (j == S_INIT && v == V_RUN)
+				continue;
+			snprintf(name, sizeof(name), "&nbsp;&nbsp;of which %s", step_names[j]);
+			row(name, stats_of(vt + (size_t)(j + 1) * n, (size_t)n), "ms", "-");
+		}
 	}
 	free(t);
-	return s;
+	return median;
 }
 
 struct par {
@@ -388,15 +511,23 @@ int main(int argc, char **argv)
 	ctr_runtime_t *durable = open_runtime("durable", 0);
 	ctr_runtime_t *nosync = open_runtime("nosync", CTR_RUNTIME_NOSYNC);
 	ctr_config_t *cfg = config(rootfs, args);
+	struct serial_ctx x = {
+		.durable = durable, .nosync = nosync, .cfg = cfg, .rootfs = rootfs
+	};
+	char *const podman_version[] = { "podman", "--version", NULL };
+	ctr_container_t *bundle_owner;
 
-	struct stats s = serial(durable, cfg, n, 1,
-				"libctr create+init+start+wait+remove of /bin/true", "libctr",
-				"≤ 1.15× `runc run`; podman ≥ 5×", 1);
-	serial(nosync, cfg, n, 1, "libctr create+init+start+wait+remove, CTR_RUNTIME_NOSYNC",
-	       "libctr_nosync", "-", 0);
-	serial(durable, cfg, n, 0, "libctr create+start+wait+remove (start = `runc run --detach`)",
-	       "libctr_run", "-", 1);
-	parallel(durable, cfg, s.median);
+	if (ctr_create(durable, cfg, &bundle_owner) < 0)
+		die("create");
+	bundle_of(bundle_owner, x.bundle, sizeof(x.bundle));
+	x.podman = run_cmd(podman_version, NULL, 0) == 0;
+	if (!x.podman)
+		fprintf(stderr, "bench_lifecycle: no podman: its row is left out\n");
+	double median = serial(&x, n);
+	if (ctr_remove(bundle_owner, 0) < 0)
+		die("remove");
+	ctr_container_free(bundle_owner);
+	parallel(durable, cfg, median);
 	wait_fd_latency(durable, rootfs, n);
 	monitor_memory(durable, rootfs);
 

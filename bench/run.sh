@@ -29,7 +29,7 @@ echo "|---|---|---|---|---|"
 awk -F'|' '/ctr_list of/ { print "list_median", $4 + 0 }' "$tmp/store" >>"$CTR_BENCH_KV"
 "$B/bench/bench_store" "$B/rootfs" "$STORE_N" sync | grep 'ctr_create' || status=1
 "$B/bench/bench_lifecycle" "$rootfs" "$N" || status=1
-"$B/bench/bench_baseline" "$rootfs" "$N" || status=1
+"$B/bench/bench_podman" "$rootfs" "$N" || status=1
 
 # Ratio rows: "| what | - | value | - | target, met or missed |".
 awk -v cpus="$(nproc)" -v store_n="$STORE_N" '

@@ -1,0 +1,134 @@
+/* podman's side of the memory and listing comparisons, for `make bench`: conmon holding
+ * `sleep 1000` containers (one, then MEM_N, as bench_lifecycle's monitors) and `podman ps -a`
+ * with them. Prints markdown rows; results go to $CTR_BENCH_KV for bench/run.sh's ratios.
+ * (The timed lifecycles of runc and podman run in bench_lifecycle, interleaved with libctr's,
+ * so that all of them see the same machine.)
+ *
+ * Usage: bench_podman ROOTFS [N]   (N runs of `podman ps -a`, default 30) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+#define MEM_N 10 /* containers for the memory per container */
+
+static char base[] = "/var/tmp/ctr-bench-podman-XXXXXX";
+
+/* podman's global options, then extra (NULL-terminated): `podman inspect`, `rm`, `ps`. */
+static int podman_cmd(char *store, const char *const *extra, char *out, size_t size)
+{
+	char *argv[32];
+	int n = podman_argv(argv, store);
+
+	n -= PODMAN_RUN_WORDS;
+	while (*extra && n < 31)
+		argv[n++] = (char *)*extra++;
+	argv[n] = NULL;
+	return run_cmd(argv, out, size);
+}
+
+/* `podman ps -a` on a store holding MEM_N containers: a lower bound of its cost with 1000
+ * (DESIGN §7 compares it with ctr_list of 1000; creating 1000 podman containers would take
+ * minutes). */
+static int bench_podman_ps(char *store, int n)
+{
+	static const char *const ps[] = { "ps", "-a", "-q", NULL };
+	double *t = calloc((size_t)n, sizeof(double));
+	char out[4096];
+
+	for (int i = -1; i < n; i++) {
+		double t0 = now_ms();
+		if (podman_cmd(store, ps, out, sizeof(out)) != 0)
+			return -1;
+		if (i >= 0)
+			t[i] = now_ms() - t0;
+	}
+	struct stats s = stats_of(t, (size_t)n);
+	row("`podman ps -a` of 10 containers (a lower bound for 1000)", s, "ms", "-");
+	kv_stats("podman_ps", s);
+	free(t);
+	return 0;
+}
+
+/* Average VmRSS and Pss (kB) of the conmons of the first k containers. */
+static int conmons_mem(char *store, char ids[][80], int k, double *rss, double *pss)
+{
+	char pid[64];
+	long r, p;
+
+	*rss = *pss = 0;
+	for (int i = 0; i < k; i++) {
+		const char *const inspect[] = { "inspect", "--format", "{{.State.ConmonPid}}",
+						ids[i], NULL };
+		if (podman_cmd(store, inspect, pid, sizeof(pid)) != 0 ||
+		    read_mem((pid_t)atoi(pid), &r, &p) < 0) {
+			fprintf(stderr, "bench_baseline: cannot read conmon's memory (pid '%s')\n",
+				pid);
+			return -1;
+		}
+		*rss += (double)r / k;
+		*pss += (double)p / k;
+	}
+	return 0;
+}
+
+/* conmon holding one `sleep 1000` container, then MEM_N (as bench_lifecycle's monitors). */
+static int bench_conmon(const char *rootfs, int n)
+{
+	char store[128], ids[MEM_N][80], label[128];
+	char *argv[32];
+	double rss1, pss1, rss, pss;
+	int r = 0, started = 0;
+
+	snprintf(store, sizeof(store), "%s/podman", base);
+	int a = podman_argv(argv, store);
+	argv[a++] = "-d";
+	argv[a++] = "--rootfs";
+	argv[a++] = (char *)rootfs;
+	argv[a++] = "sleep";
+	argv[a++] = "1000";
+	argv[a] = NULL;
+	for (; r == 0 && started < MEM_N; started++) {
+		char out[256];
+		if ((r = run_cmd(argv, out, sizeof(out))) != 0)
+			break;
+		out[strcspn(out, "\n")] = '\0';
+		snprintf(ids[started], sizeof(ids[started]), "%.79s", out);
+		if (started == 0)
+			r = conmons_mem(store, ids, 1, &rss1, &pss1);
+	}
+	if (r == 0)
+		r = conmons_mem(store, ids, MEM_N, &rss, &pss);
+	if (r == 0) {
+		mem_row("conmon (podman) VmRSS, holding `sleep 1000`", (long)rss1, "-");
+		mem_row("conmon (podman) Pss, alone", (long)pss1, "-");
+		snprintf(label, sizeof(label), "conmon Pss per container, %d containers", MEM_N);
+		mem_row(label, (long)pss, "-");
+		kv("conmon_rss_kb", rss1);
+		kv("conmon_pss_kb", pss1);
+		kv("conmon_pss_n_kb", pss);
+	}
+	if (r == 0 && bench_podman_ps(store, n) < 0)
+		r = -1;
+	for (int i = 0; i < started; i++) {
+		const char *const rm[] = { "rm", "-f", "--time=0", ids[i], NULL };
+		podman_cmd(store, rm, NULL, 0);
+	}
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: bench_podman ROOTFS [N]\n");
+		return 2;
+	}
+	int n = argc > 2 ? atoi(argv[2]) : 30;
+
+	if (n < 1 || !mkdtemp(base))
+		return 2;
+	int rc = bench_conmon(argv[1], n) < 0;
+	rm_rf(base);
+	return rc;
+}
