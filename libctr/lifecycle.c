@@ -147,6 +147,23 @@ CTR_API int ctr_start(ctr_container_t *c, unsigned flags)
 	return r;
 }
 
+/* After a failed kill: 1 if the reason is that the process has exited (the runtime says
+ * stopped or knows it no more; its monitor may still be writing the exit file). */
+static int exited_meanwhile(ctr_container_t *c, const char *op)
+{
+	char status[16];
+	pid_t pid;
+	const char *msg = ctr_last_error();
+	char saved[1024];
+
+	snprintf(saved, sizeof(saved), "%s", msg);
+	int r = ctri_oci_state(c, op, status, sizeof(status), &pid);
+	int gone = r == CTR_E_NOENT || (r == 0 && !strcmp(status, "stopped"));
+	if (!gone) /* keep the kill's message, not the state query's */
+		ctri_err(CTR_E_RUNTIME, "%s", saved);
+	return gone;
+}
+
 /* Wait (without the lock) until fd, a pidfd on the monitor, is readable. */
 static int wait_monitor(int fd, int ms)
 {
@@ -171,9 +188,8 @@ static int signal_if_running(ctr_container_t *c, pid_t mon_pid, int sig, int *er
 	if ((*err = ctri_begin(c, "stop", &fd, &st, 0)) < 0)
 		return 0;
 	int running = ctri_st_active(st.state) && st.mon_pid == mon_pid;
-	if (running && ctri_oci_kill(c, "stop", sig) < 0 && ctri_exit_exists(c) == 0 &&
-	    ctri_monitor_alive(c, &st))
-		*err = ctri_cwrap(c->name, "stop", CTR_E_RUNTIME);
+	if (running && (*err = ctri_oci_kill(c, "stop", sig)) < 0 && exited_meanwhile(c, "stop"))
+		*err = 0;
 	ctri_end(fd);
 	return running;
 }
@@ -222,8 +238,8 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 		ctri_st_own(c, &st, "stop");
 		if ((r = ctri_st_save(c, "stop", &st, 0)) == 0 &&
 		    (r = ctri_oci_kill(c, "stop", timeout_s ? cfg.signal : SIGKILL)) < 0 &&
-		    (ctri_exit_exists(c) || !ctri_monitor_alive(c, &st)))
-			r = 0; /* it exited meanwhile */
+		    exited_meanwhile(c, "stop"))
+			r = 0;
 	}
 	int mon = r == 0 ? ctri_monitor_fd(c, &st) : -1;
 	pid_t mon_pid = st.mon_pid;
@@ -254,8 +270,8 @@ CTR_API int ctr_kill(ctr_container_t *c, int signal)
 		r = ctri_cerr(c->name, "kill", CTR_E_STATE,
 			      "container is %s: only running containers can be killed",
 			      ctr_state_name(st.state));
-	else
-		r = ctri_oci_kill(c, "kill", signal);
+	else if ((r = ctri_oci_kill(c, "kill", signal)) < 0 && exited_meanwhile(c, "kill"))
+		r = ctri_cerr(c->name, "kill", CTR_E_STATE, "container has exited");
 	ctri_end(fd);
 	return r;
 }
