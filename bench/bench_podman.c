@@ -63,7 +63,7 @@ static int conmons_mem(char *store, char ids[][80], int k, double *rss, double *
 						ids[i], NULL };
 		if (podman_cmd(store, inspect, pid, sizeof(pid)) != 0 ||
 		    read_mem((pid_t)atoi(pid), &r, &p) < 0) {
-			fprintf(stderr, "bench_baseline: cannot read conmon's memory (pid '%s')\n",
+			fprintf(stderr, "bench_podman: cannot read conmon's memory (pid '%s')\n",
 				pid);
 			return -1;
 		}

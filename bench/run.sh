@@ -1,7 +1,7 @@
 #!/bin/sh
 # `make bench`: libctr's costs against runc and podman, printed as one markdown table
 # (min / median / p99, then the ratios of DESIGN §7, all from this one run).
-#   N=30        lifecycles per row (bench_lifecycle, bench_baseline)
+#   N=30        lifecycles per row (bench_lifecycle), `podman ps` runs (bench_podman)
 #   STORE_N=1000  containers for the store rows (bench_store)
 # Runs as root; podman and conmon come from `make bench` (scripts/deps.sh podman conmon).
 set -eu

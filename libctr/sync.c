@@ -217,8 +217,9 @@ int ctri_sync(ctr_container_t *c, const char *op, struct ctri_st *st, unsigned f
 /* Does st need a sync that writes? Decided without the lock. */
 static int stale(ctr_container_t *c, const struct ctri_st *st)
 {
-	if (st->has_owner)
-		return !ctri_owner_alive(c, &st->owner);
+	if (st->has_owner && !ctri_owner_alive(c, &st->owner))
+		return 1;
+	/* A live owner (a stop waiting without the lock) does not hide an exit. */
 	return ctri_st_active(st->state) && (ctri_exit_exists(c) || !ctri_monitor_alive(c, st));
 }
 
