@@ -394,6 +394,53 @@ START_TEST(test_stop_sends_the_configured_stop_signal)
 }
 END_TEST
 
+/* In a child process: ctr_stop(container id, configured timeout). */
+static int stop_main(void *id)
+{
+	ctr_runtime_t *rt = NULL;
+	ctr_container_t *c = NULL;
+	int r;
+
+	if ((r = it_open(NULL, 0, &rt)) < 0 || (r = ctr_lookup(rt, id, &c)) < 0 ||
+	    (r = ctr_stop(c, -1)) < 0)
+		fprintf(stderr, "stop in a child: %s\n", it_err(r));
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+	return r < 0;
+}
+
+START_TEST(test_a_stop_timeout_blocks_no_other_caller)
+{
+	ctr_config_t *cfg = it_config("trap '' TERM; touch /shared/ready; "
+				      "while [ ! -e /shared/go ]; do sleep 0.02; done; exit 33");
+	ck_assert_int_eq(ctr_config_set_stop_timeout(cfg, 10), 0);
+	ctr_container_t *c = it_create(it_rt, cfg);
+
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	double t0 = it_now();
+	pid_t stopper = it_fork(stop_main, (void *)ctr_id(c));
+	it_sleep_ms(300);
+
+	/* While the other process waits out the timeout: read, signal, wait. */
+	double t1 = it_now();
+	IT_STATE(c, CTR_STATE_RUNNING);
+	IT_OK(ctr_kill(c, SIGUSR2));
+	IT_FAILS(ctr_wait(c, 100, NULL), CTR_E_TIMEOUT);
+	ck_assert_msg(it_now() - t1 < 1, "calls during another's stop took %.2f s", it_now() - t1);
+
+	it_touch("go"); /* the container exits by itself before the timeout */
+	ck_assert_int_eq(it_wait(c, 5000), 33);
+	IT_STATE(c, CTR_STATE_STOPPED);
+	ck_assert_int_eq(it_exit_code(c), 33);
+	ck_assert_int_eq(it_join(stopper, 15000), 0);
+	ck_assert_msg(it_now() - t0 < 3, "the stop returned after %.2f s", it_now() - t0);
+	IT_STATE(c, CTR_STATE_STOPPED);
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+}
+END_TEST
+
 Suite *suite_lifecycle(void)
 {
 	Suite *s = suite_create("lifecycle");
@@ -419,6 +466,7 @@ Suite *suite_lifecycle(void)
 	tcase_add_test(tc, test_stop_escalates_to_sigkill_after_the_timeout);
 	tcase_add_test(tc, test_graceful_stop_keeps_the_exit_code);
 	tcase_add_test(tc, test_stop_sends_the_configured_stop_signal);
+	tcase_add_test(tc, test_a_stop_timeout_blocks_no_other_caller);
 	suite_add_tcase(s, tc);
 	return s;
 }
