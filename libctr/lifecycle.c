@@ -68,7 +68,7 @@ static int create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 	if ((r = ctri_st_save(c, op, st, 0)) < 0)
 		return r;
 	if (st->state == CTR_STATE_STOPPED) { /* the last run's runtime state goes first */
-		if ((r = ctri_oci_delete(c, op, 1)) < 0) {
+		if ((r = ctri_oci_release(c, op, 1)) < 0) {
 			st->has_owner = 0;
 			return save_then(c, op, st, r);
 		}
@@ -295,7 +295,7 @@ static int cleanup_stopped(ctr_container_t *c, const char *op, struct ctri_st *s
 	ctri_st_own(c, st, "cleanup");
 	if ((r = ctri_st_save(c, op, st, 0)) < 0)
 		return r;
-	r = ctri_oci_delete(c, op, 1);
+	r = ctri_oci_release(c, op, 1);
 	st->has_owner = 0;
 	if (r == 0)
 		st->state = CTR_STATE_EXITED;
@@ -319,17 +319,20 @@ CTR_API int ctr_cleanup(ctr_container_t *c)
 	return r;
 }
 
-/* With the lock: take a CREATED or STOPPED container out of the runtime and delete it.
+/* With the lock: take a container that does not run out of the runtime and delete it.
  * A CREATED container's init is killed; its monitor records that and exits, and we wait
- * for that so that no exit file appears after the records are gone. */
+ * for that so that no exit file appears after the records are gone. The runtime's state
+ * of a stopped one may still be being deleted by its monitor: that goes on without us. */
 static int remove_locked(ctr_container_t *c, struct ctri_st *st)
 {
-	int mon = st->state == CTR_STATE_CREATED ? ctri_monitor_fd(c, st) : -1, r;
+	int created = st->state == CTR_STATE_CREATED;
+	int mon = created ? ctri_monitor_fd(c, st) : -1, r;
 
 	ctri_st_own(c, st, "remove");
 	st->state = CTR_STATE_REMOVING;
 	if ((r = ctri_st_save(c, "remove", st, 0)) == 0 &&
-	    (r = ctri_oci_delete(c, "remove", 1)) == 0) {
+	    (r = created ? ctri_oci_delete(c, "remove", 1) : ctri_oci_release(c, "remove", 0)) ==
+		    0) {
 		wait_monitor(mon, KILL_WAIT_MS);
 		if ((r = ctri_remove_records(c)) == 0)
 			ctri_exit_remove(c);

@@ -100,8 +100,8 @@ int ctri_monitor_start(ctr_container_t *c, const char *op, int run, int terminal
 				 "--runtime-root", rt->runtime_root, "--id", c->id, "--bundle",
 				 bundle, "--exit-dir", rt->exits_dir, "--log", log,
 				 "--runtime-timeout-ms", timeout, "--sync-fd", "3", "--lock-fd",
-				 "4" };
-	size_t n = 21;
+				 "4", "--delete" };
+	size_t n = 22;
 	if (terminal)
 		argv[n++] = "--terminal";
 	if (run)

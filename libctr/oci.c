@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -239,4 +241,38 @@ int ctri_oci_kill(ctr_container_t *c, const char *op, int sig)
 
 	snprintf(num, sizeof(num), "%d", sig);
 	return ctri_oci_run(c, op, args, NULL);
+}
+
+int ctri_oci_presence(ctr_container_t *c)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", c->rt->runtime_root, c->id);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? CTRI_RT_ABSENT : CTRI_RT_PRESENT;
+	/* The monitor's `delete` holds this lock while it runs (docs/monitor-protocol.md). */
+	int r = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK ? CTRI_RT_DELETING
+									 : CTRI_RT_PRESENT;
+	close(fd);
+	return r;
+}
+
+int ctri_oci_release(ctr_container_t *c, const char *op, int wait)
+{
+	long long deadline = ctri_mono_ms() + c->rt->timeout_ms;
+
+	for (;;) {
+		int p = ctri_oci_presence(c);
+		if (p == CTRI_RT_ABSENT || (p == CTRI_RT_DELETING && !wait))
+			return 0;
+		if (p == CTRI_RT_PRESENT)
+			return ctri_oci_delete(c, op, 1);
+		if (ctri_mono_ms() > deadline)
+			return ctri_cerr(c->name, op, CTR_E_TIMEOUT,
+					 "the monitor's %s delete did not finish in %u ms",
+					 c->rt->oci_runtime, c->rt->timeout_ms);
+		/* A runtime start-up, a few ms; only a restart right after an exit waits. */
+		nanosleep(&(struct timespec){ .tv_nsec = 2000000 }, NULL);
+	}
 }

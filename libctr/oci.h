@@ -24,6 +24,17 @@ int ctri_oci_state(ctr_container_t *c, const char *op, char *status, size_t len,
 /* Delete the runtime's state of c (with force: killing it first). Absent state is fine. */
 int ctri_oci_delete(ctr_container_t *c, const char *op, int force);
 
+/* Where the runtime's state of c stands. With --delete the monitor deletes it after the
+ * exit, holding a lock on it meanwhile. */
+#define CTRI_RT_ABSENT 0
+#define CTRI_RT_PRESENT 1
+#define CTRI_RT_DELETING 2
+int ctri_oci_presence(ctr_container_t *c);
+
+/* Make sure the runtime's state of a container that no longer runs goes: delete it when it
+ * is left over; when the monitor is deleting it, wait for that (wait) or leave it to it. */
+int ctri_oci_release(ctr_container_t *c, const char *op, int wait);
+
 int ctri_oci_kill(ctr_container_t *c, const char *op, int sig);
 
 #endif

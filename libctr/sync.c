@@ -177,7 +177,7 @@ static int recover(ctr_container_t *c, const char *op, struct ctri_st *st)
 		if (ctri_st_active(st->state) && ctri_exit_exists(c) == 0)
 			(void)ctri_oci_kill(c, op, SIGKILL);
 	} else if (!strcmp(what, "cleanup")) {
-		if ((r = ctri_oci_delete(c, op, 1)) == 0 && st->state == CTR_STATE_STOPPED)
+		if ((r = ctri_oci_release(c, op, 1)) == 0 && st->state == CTR_STATE_STOPPED)
 			st->state = CTR_STATE_EXITED;
 	} else if (!strcmp(what, "remove")) {
 		if ((r = ctri_oci_delete(c, op, 1)) < 0 || (r = ctri_remove_records(c)) < 0)

@@ -43,6 +43,7 @@ static const struct opt opts[] = {
 	{ "--lock-fd", K_FD, OFF(lock_fd) },
 	{ "--terminal", K_FLAG, OFF(terminal) },
 	{ "--run", K_FLAG, OFF(run) },
+	{ "--delete", K_FLAG, OFF(delete_after) },
 	{ "--runtime-timeout-ms", K_UINT, OFF(timeout_ms) },
 };
 
@@ -458,8 +459,13 @@ static int run(struct mon *m, struct mon_args *a)
 	report_ok(&a->sync_fd, &a->lock_fd, m->init.pid);
 	take_streams(m, a);
 	hold(m->sigfd, m->log_fd, m->streams, &m->init);
-	return exit_write(m->exit_dirfd, a->id, m->init.pid, m->init.status, oom_happened(&m->oom),
-			  m->init.time_ns);
+	/* Locked before the exit file exists: whoever sees the file sees the deletion too. */
+	int del = a->delete_after ? rt_delete_lock(a) : -1;
+	r = exit_write(m->exit_dirfd, a->id, m->init.pid, m->init.status, oom_happened(&m->oom),
+		       m->init.time_ns);
+	if (del >= 0)
+		rt_delete_detached(a, del);
+	return r;
 }
 
 int main(int argc, char **argv)

@@ -30,6 +30,7 @@ struct mon_args {
 	int lock_fd; /* the caller's container lock, held until the sync line is written */
 	int terminal;
 	int run;
+	int delete_after; /* --delete */
 	unsigned timeout_ms;
 };
 
@@ -93,6 +94,10 @@ int rt_read_pid(struct mon_rt *rt, pid_t *out);
 /* Best effort `delete --force ID` when the runtime left state behind. */
 void rt_cleanup(struct mon_rt *rt);
 void rt_close(struct mon_rt *rt);
+/* --delete: lock ROOT/ID (flock, LOCK_EX) before the exit file is written; then, after it,
+ * start `RUNTIME delete ID` holding that lock and do not wait for it. -1: no state. */
+int rt_delete_lock(const struct mon_args *a);
+void rt_delete_detached(const struct mon_args *a, int lock_fd);
 
 /* exit.c: the exit file and the OOM flag. */
 struct mon_oom {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -112,7 +113,9 @@ void rt_close(struct mon_rt *rt)
 
 /* Start ARGV in its own process group with default signal handling, stdin /dev/null (the
  * monitor's own), stdout and stderr on OUT_W and ERR_W when they are not -1. */
-static int spawn(char *const argv[], int out_w, int err_w, pid_t *pid)
+/* Spawn argv with out_w/err_w as stdout/stderr (-1: inherited /dev/null) and pass_fd as
+ * descriptor 3 (-1: none). */
+static int spawn(char *const argv[], int out_w, int err_w, int pass_fd, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -131,6 +134,7 @@ static int spawn(char *const argv[], int out_w, int err_w, pid_t *pid)
 	}
 	if ((out_w >= 0 && (r = posix_spawn_file_actions_adddup2(&fa, out_w, 1))) ||
 	    (err_w >= 0 && (r = posix_spawn_file_actions_adddup2(&fa, err_w, 2))) ||
+	    (pass_fd >= 0 && (r = posix_spawn_file_actions_adddup2(&fa, pass_fd, 3))) ||
 	    (r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
 						   POSIX_SPAWN_SETSIGDEF)) ||
 	    (r = posix_spawnattr_setpgroup(&at, 0)) ||
@@ -364,7 +368,7 @@ int rt_create(struct mon_rt *rt)
 	argv[n] = NULL;
 	if (unlink(a->pid_file) < 0 && errno != ENOENT)
 		return mon_fail(MON_E_INTERNAL, "unlink %s: %m", a->pid_file);
-	int r = spawn((char *const *)argv, rt->out_w, rt->err_w, &pid);
+	int r = spawn((char *const *)argv, rt->out_w, rt->err_w, -1, &pid);
 	close_fd(&rt->out_w);
 	close_fd(&rt->err_w);
 	if (r < 0 || wait_runtime(rt, pid, verb, a->terminal, &status) < 0)
@@ -410,6 +414,52 @@ void rt_cleanup(struct mon_rt *rt)
 	snprintf(state, sizeof(state), "%s/%s", a->runtime_root, a->id);
 	if (access(state, F_OK) < 0)
 		return;
-	if (spawn((char *const *)argv, -1, -1, &pid) == 0)
+	if (spawn((char *const *)argv, -1, -1, -1, &pid) == 0)
 		wait_runtime(rt, pid, "delete", 0, &status);
+}
+
+int rt_delete_lock(const struct mon_args *a)
+{
+	char state[PATH_MAX];
+
+	snprintf(state, sizeof(state), "%s/%s", a->runtime_root, a->id);
+	int fd = open(state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+void rt_delete_detached(const struct mon_args *a, int lock_fd)
+{
+	const char *argv[] = { a->runtime, "--root", a->runtime_root, "delete", a->id, NULL };
+	struct timespec limit = { .tv_sec = a->timeout_ms / 1000,
+				  .tv_nsec = (long)(a->timeout_ms % 1000) * 1000000 };
+	sigset_t chld;
+	pid_t pid;
+
+	/* A forked helper runs the delete and enforces the timeout, so that this monitor can
+	 * exit now: its exit is the library's wake-up. fork, not posix_spawn, which would
+	 * suspend us until the runtime is executed. */
+	if (fork() != 0) {
+		close(lock_fd);
+		return;
+	}
+	/* The runtime gets the locked descriptor as fd 3: the lock lasts as long as it runs
+	 * (or until its process group is killed at the timeout). */
+	if (spawn((char *const *)argv, -1, -1, lock_fd, &pid) < 0)
+		_exit(1);
+	close(lock_fd);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD); /* blocked since setup_signals() */
+	for (;;) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			_exit(0);
+		if (sigtimedwait(&chld, NULL, &limit) < 0 && errno == EAGAIN)
+			break;
+	}
+	kill(-pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	_exit(1);
 }
