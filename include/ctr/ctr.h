@@ -371,7 +371,9 @@ CTR_API int ctr_inspect(ctr_container_t *c, char **json);
 
 /**
  * Remove a container: its records, its name, its bundle and its log. Allowed in states
- * CONFIGURED, CREATED, STOPPED and EXITED (runtime state is deleted first). A RUNNING or
+ * CONFIGURED, CREATED, STOPPED and EXITED. The runtime's state goes too: a CREATED
+ * container is deleted from the runtime first; a stopped one's state is deleted by its
+ * monitor right after the exit (and by ctr_remove if it is left over). A RUNNING or
  * PAUSED container is refused unless CTR_FORCE is given: then it is stopped first as by
  * ctr_stop() with its configured stop timeout.
  * @param flags 0 or CTR_FORCE
