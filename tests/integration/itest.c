@@ -523,6 +523,20 @@ int it_wait_gone(pid_t pid, int timeout_ms)
 	return 1;
 }
 
+void it_assert_no_procs_with(const char *needle)
+{
+	char cmd[4096];
+	double end = it_now() + 3;
+	pid_t pid = 0;
+	int n;
+
+	while ((n = it_procs_with(needle, &pid)) > 0 && it_now() < end)
+		it_sleep_ms(20);
+	read_cmdline(pid, cmd, sizeof(cmd));
+	ck_assert_msg(n == 0, "%d process(es) mentioning %s left, e.g. %ld: %s", n, needle,
+		      (long)pid, cmd);
+}
+
 /* A cgroup directory of container id, or NULL; buf holds the path. */
 static const char *cgroup_left(const char *id, char *buf, size_t len)
 {

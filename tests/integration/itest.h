@@ -138,6 +138,8 @@ int it_alive(pid_t pid);
 int it_wait_gone(pid_t pid, int timeout_ms);
 /* Live processes other than this one whose command line contains needle; *first gets one. */
 int it_procs_with(const char *needle, pid_t *first);
+/* No live process mentions needle (waits up to 3 s for it, then asserts). */
+void it_assert_no_procs_with(const char *needle);
 /* Nothing of container id is left: no process mentioning it (monitor, runtime), no runtime
  * state, no cgroup, no mount. Waits up to 3 s for it, then asserts. */
 void it_assert_no_traces(const char *id);

@@ -80,7 +80,7 @@ static void assert_all_gone(void)
 	ck_assert_msg(count == 0, "%zu containers left, e.g. %s", count,
 		      count ? ctr_name(list[0]) : "");
 	ctr_list_free(list, count);
-	ck_assert_int_eq(it_procs_with(it_base(), NULL), 0);
+	it_assert_no_procs_with(it_base());
 	it_assert_no_children();
 }
 
