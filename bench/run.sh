@@ -71,6 +71,9 @@ awk -v cpus="$(nproc)" -v store_n="$STORE_N" '
 		below("ctr-monitor VmRSS (aim)", "monitor_rss_kb", 1024, "kB", "< 1024 kB")
 		below("exit noticed by ctr_wait_fd after the exit file, p99", "waitfd_file_p99", 1,
 		      "ms", "< 1 ms")
+		if (v["parallel_failed"] > 0)
+			printf "| lifecycles that failed in parallel | - | %d | - | 0: **missed** |\n",
+			       v["parallel_failed"]
 	}' "$CTR_BENCH_KV"
 [ "$status" = 0 ] || echo "bench: some measurements failed (see the messages above)" >&2
 exit "$status"
