@@ -466,7 +466,9 @@ CTR_API int ctr_wait_condition(ctr_container_t *c, ctr_state_t state, int timeou
  * written the exit file and exited); for a STOPPED or EXITED container it is readable at
  * once. Where pidfds are unavailable (or the env CTR_WAIT_INOTIFY=1 is set) it is an
  * inotify descriptor on the exit directory, which may also wake for other containers:
- * after a wake-up, call ctr_wait(c, 0, &code), which says CTR_E_TIMEOUT if not yet.
+ * after a wake-up, first read() the descriptor empty (it is non-blocking), then call
+ * ctr_wait(c, 0, &code), which says CTR_E_TIMEOUT if not yet; reading after the check
+ * could swallow the exit's event.
  * @return the descriptor (close-on-exec; the caller closes it); CTR_E_STATE for a
  *   CONFIGURED container (nothing runs yet); other errors as ctr_state().
  */
