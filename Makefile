@@ -39,6 +39,7 @@ ITEST_BIN    := $(B)/tests/integration
 EXAMPLES     := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 BENCHES      := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
+.DEFAULT_GOAL := all
 include monitor/Makefile.inc
 
 .PHONY: check-monitor all lib tests deps install uninstall check check-unit check-asan check-abi check-header \

@@ -118,7 +118,13 @@ static int start_created(ctr_container_t *c, struct ctri_st *st)
 	ctri_st_own(c, st, "start");
 	if ((r = ctri_st_save(c, "start", st, 0)) < 0)
 		return r;
+	/* A shared lock on the runtime's state keeps the monitor's delete (which locks it
+	 * exclusively before the exit file) from removing it while `start` still works in
+	 * it: a process that exits at once would otherwise fail its own start. */
+	int held = ctri_oci_hold(c);
 	r = ctri_oci_run(c, "start", args, NULL);
+	if (held >= 0)
+		close(held);
 	st->has_owner = 0;
 	if (r == 0) {
 		st->state = CTR_STATE_RUNNING;

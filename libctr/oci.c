@@ -258,6 +258,19 @@ int ctri_oci_presence(ctr_container_t *c)
 	return r;
 }
 
+int ctri_oci_hold(ctr_container_t *c)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", c->rt->runtime_root, c->id);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_SH) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 int ctri_oci_release(ctr_container_t *c, const char *op, int wait)
 {
 	long long deadline = ctri_mono_ms() + c->rt->timeout_ms;

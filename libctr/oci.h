@@ -31,6 +31,10 @@ int ctri_oci_delete(ctr_container_t *c, const char *op, int force);
 #define CTRI_RT_DELETING 2
 int ctri_oci_presence(ctr_container_t *c);
 
+/* A shared lock on the runtime's state of c, which the monitor's delete waits for; close
+ * the descriptor to release it. -1 when there is no state. */
+int ctri_oci_hold(ctr_container_t *c);
+
 /* Make sure the runtime's state of a container that no longer runs goes: delete it when it
  * is left over; when the monitor is deleting it, wait for that (wait) or leave it to it. */
 int ctri_oci_release(ctr_container_t *c, const char *op, int wait);

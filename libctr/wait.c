@@ -131,12 +131,18 @@ static int wait_for(ctr_container_t *c, const char *op, st_pred pred, int want, 
 	for (;;) {
 		if ((r = ctri_refresh(c, op, st)) < 0 || pred(st, want))
 			break;
-		if (ino < 0) { /* watch first, then look again: no change slips between */
+		int mon = !exits && ctri_st_active(st->state) ? ctri_monitor_fd(c, st) : -1;
+		/* Waiting for the end of a run its monitor holds needs only the monitor's pidfd.
+		 * Anything else needs the inotify watch (whose close() can cost an RCU grace
+		 * period, ~10 ms here, so it is not set up when the pidfd suffices). */
+		if (ino < 0 && !(mon >= 0 && pred == ended)) {
+			if (mon >= 0)
+				close(mon);
+			/* watch first, then look again: no change slips between */
 			if ((r = ino = watch_open(c, op, exits)) < 0)
 				break;
 			continue;
 		}
-		int mon = !exits && ctri_st_active(st->state) ? ctri_monitor_fd(c, st) : -1;
 		struct pollfd p[2] = { { .fd = ino, .events = POLLIN },
 				       { .fd = mon, .events = POLLIN } };
 		int n = poll(p, 2, ctri_poll_ms(deadline));
@@ -147,7 +153,8 @@ static int wait_for(ctr_container_t *c, const char *op, st_pred pred, int want, 
 				      ctr_state_name(st->state));
 			break;
 		}
-		drain(ino);
+		if (ino >= 0)
+			drain(ino);
 	}
 	if (r == CTR_E_REMOVED) /* the watch created the lock file again: take it back */
 		ctri_lock_unlink(c->rt->locks_dir, c->id);
