@@ -1,6 +1,6 @@
 /* Bad input and faults: a missing runtime, command or monitor; a runtime that hangs, crashes
- * or fails (tests/fake-runtime); the monitor killed; the caller killed mid-start. Every failure
- * must leave the state as it was and nothing behind. */
+ * or fails (tests/fake-runtime); the monitor killed; the caller killed mid-start, mid-stop or
+ * mid-remove. Every failure must leave the state as it was and nothing behind. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,6 +370,100 @@ START_TEST(test_a_caller_killed_at_any_point_of_start)
 }
 END_TEST
 
+/* In a child process: ctr_stop(the container named arg, 30 s) or ctr_remove(it), with a
+ * context on child_runtime. */
+static int stop_main(void *arg)
+{
+	ctr_runtime_t *rt = NULL;
+	ctr_container_t *c = NULL;
+	int r;
+
+	if ((r = it_open(child_runtime, 0, &rt)) == 0 && (r = ctr_lookup(rt, arg, &c)) == 0)
+		r = ctr_stop(c, 30);
+	return r < 0;
+}
+
+static int remove_main(void *arg)
+{
+	ctr_runtime_t *rt = NULL;
+	ctr_container_t *c = NULL;
+	int r;
+
+	if ((r = it_open(child_runtime, 0, &rt)) == 0 && (r = ctr_lookup(rt, arg, &c)) == 0)
+		r = ctr_remove(c, 0);
+	return r < 0;
+}
+
+/* The state record names an owner: an operation of several steps is under way. */
+static int has_owner(ctr_container_t *c)
+{
+	char *json = NULL;
+
+	IT_OK(ctr_inspect(c, &json));
+	int found = strstr(json, "\"owner\":{") != NULL;
+	ctr_free(json);
+	return found;
+}
+
+START_TEST(test_a_stop_whose_caller_was_killed_is_finished)
+{
+	ctr_container_t *c = it_sh(it_rt, IT_STUBBORN);
+
+	child_runtime = NULL;
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	pid_t child = it_fork(stop_main, (void *)ctr_id(c));
+	/* The child sent SIGTERM (ignored) and waits out its 30 s without the lock. */
+	double t0 = it_now();
+	while (!has_owner(c)) {
+		ck_assert_msg(it_now() - t0 < 5, "the child's stop did not begin");
+		it_sleep_ms(10);
+	}
+	IT_STATE(c, CTR_STATE_RUNNING);
+	kill(child, SIGKILL);
+	ck_assert_int_eq(it_join(child, 2000), 128 + SIGKILL);
+	/* The next caller finds the stopper dead and finishes its stop with SIGKILL. */
+	IT_OK(ctr_sync(c));
+	ck_assert_int_eq(it_wait(c, 5000), 128 + SIGKILL);
+	ck_assert_msg(it_now() - t0 < 10, "the stop was not finished at once");
+	ck_assert(!has_owner(c));
+	IT_OK(ctr_remove(c, 0));
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_a_remove_whose_caller_was_killed_is_finished)
+{
+	ctr_runtime_t *rt = fake_runtime(0);
+	ctr_container_t *c = it_sh(rt, IT_LOOP);
+	pid_t hung;
+
+	child_runtime = it_fake_runtime();
+	IT_OK(ctr_init(c, 0)); /* CREATED: the remove must delete it from the runtime */
+	setenv("FAKE_RUNTIME_HANG", "delete", 1);
+	pid_t child = it_fork(remove_main, (void *)ctr_id(c));
+	double t0 = it_now();
+	while (it_fake_calls("delete", &hung, 1) == 0) {
+		ck_assert_msg(it_now() - t0 < 5, "the child did not call the runtime's delete");
+		it_sleep_ms(5);
+	}
+	kill(child, SIGKILL);
+	ck_assert_int_eq(it_join(child, 2000), 128 + SIGKILL);
+	unsetenv("FAKE_RUNTIME_HANG");
+	kill(hung, SIGKILL);
+	ck_assert(it_wait_gone(hung, 2000));
+	/* The next caller, even a read, finds the remover dead and finishes the remove. */
+	ctr_state_t st;
+	ctr_container_t *again = NULL;
+	IT_REFUSED(ctr_state(c, &st), CTR_E_REMOVED, c);
+	IT_FAILS(ctr_lookup(rt, ctr_id(c), &again), CTR_E_NOENT);
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
 Suite *suite_faults(void)
 {
 	Suite *s = suite_create("faults");
@@ -397,6 +491,8 @@ Suite *suite_faults(void)
 	tcase_add_test(tc, test_a_killed_monitor_stops_its_container);
 	tcase_add_test(tc, test_a_caller_killed_while_start_hangs);
 	tcase_add_test(tc, test_a_caller_killed_at_any_point_of_start);
+	tcase_add_test(tc, test_a_stop_whose_caller_was_killed_is_finished);
+	tcase_add_test(tc, test_a_remove_whose_caller_was_killed_is_finished);
 	suite_add_tcase(s, tc);
 	return s;
 }
