@@ -31,19 +31,30 @@ static void assert_unchanged(ctr_container_t *c, ctr_state_t want, int fds)
 
 /* ---- bad input ------------------------------------------------------------------------------ */
 
-START_TEST(test_a_missing_runtime_binary_is_named)
+/* ctr_init and ctr_start of the CONFIGURED container c both fail with code, their messages
+ * saying what and (if not NULL) also; then c is unchanged and is removed. */
+static void assert_refused_to_run(ctr_container_t *c, int code, const char *what,
+				  const char *also)
 {
-	ctr_runtime_t *rt = it_reopen(MISSING_RUNTIME, 0);
-	ctr_container_t *c = it_sh(rt, "exit 0");
-
-	IT_REFUSED(ctr_init(c, 0), CTR_E_RUNTIME, c);
-	IT_SAYS(MISSING_RUNTIME);
+	IT_REFUSED(ctr_init(c, 0), code, c);
+	IT_SAYS(what);
+	if (also)
+		IT_SAYS(also);
 	int fds = it_fd_count();
-	IT_REFUSED(ctr_start(c, 0), CTR_E_RUNTIME, c);
-	IT_SAYS(MISSING_RUNTIME);
+	IT_REFUSED(ctr_start(c, 0), code, c);
+	IT_SAYS(what);
+	if (also)
+		IT_SAYS(also);
 	assert_unchanged(c, CTR_STATE_CONFIGURED, fds);
 	IT_OK(ctr_remove(c, 0));
 	ctr_container_free(c);
+}
+
+START_TEST(test_a_missing_runtime_binary_is_named)
+{
+	ctr_runtime_t *rt = it_reopen(MISSING_RUNTIME, 0);
+
+	assert_refused_to_run(it_sh(rt, "exit 0"), CTR_E_RUNTIME, MISSING_RUNTIME, NULL);
 	ctr_runtime_close(rt);
 }
 END_TEST
@@ -53,18 +64,9 @@ START_TEST(test_a_missing_command_gives_the_runtime_error)
 	const char *const args[] = { "/nonexistent", NULL };
 	ctr_config_t *cfg = it_config("unused");
 	ck_assert_int_eq(ctr_config_set_args(cfg, args), 0);
-	ctr_container_t *c = it_create(it_rt, cfg);
 
-	IT_REFUSED(ctr_init(c, 0), CTR_E_RUNTIME, c);
-	IT_SAYS("/nonexistent");
-	IT_SAYS("no such file or directory");
-	int fds = it_fd_count();
-	IT_REFUSED(ctr_start(c, 0), CTR_E_RUNTIME, c);
-	IT_SAYS("/nonexistent");
-	IT_SAYS("no such file or directory");
-	assert_unchanged(c, CTR_STATE_CONFIGURED, fds);
-	IT_OK(ctr_remove(c, 0));
-	ctr_container_free(c);
+	assert_refused_to_run(it_create(it_rt, cfg), CTR_E_RUNTIME, "/nonexistent",
+			      "no such file or directory");
 }
 END_TEST
 
@@ -72,16 +74,8 @@ START_TEST(test_a_missing_monitor_is_named)
 {
 	setenv("CTR_MONITOR", MISSING_MONITOR, 1);
 	ctr_runtime_t *rt = it_reopen(NULL, 0);
-	ctr_container_t *c = it_sh(rt, "exit 0");
 
-	IT_REFUSED(ctr_init(c, 0), CTR_E_MONITOR, c);
-	IT_SAYS(MISSING_MONITOR);
-	int fds = it_fd_count();
-	IT_REFUSED(ctr_start(c, 0), CTR_E_MONITOR, c);
-	IT_SAYS(MISSING_MONITOR);
-	assert_unchanged(c, CTR_STATE_CONFIGURED, fds);
-	IT_OK(ctr_remove(c, 0));
-	ctr_container_free(c);
+	assert_refused_to_run(it_sh(rt, "exit 0"), CTR_E_MONITOR, MISSING_MONITOR, NULL);
 	ctr_runtime_close(rt);
 }
 END_TEST
