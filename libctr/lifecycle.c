@@ -252,10 +252,11 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 	ctri_end(fd);
 	if (r < 0)
 		return r;
-	int gone = wait_monitor(mon, timeout_s * 1000);
-	if (!gone && !signal_if_running(c, mon_pid, SIGKILL, &r))
+	/* timeout 0: SIGKILL went first, so there is nothing to escalate to. */
+	int gone = wait_monitor(mon, timeout_s ? timeout_s * 1000 : KILL_WAIT_MS);
+	if (!gone && timeout_s && !signal_if_running(c, mon_pid, SIGKILL, &r))
 		gone = 1; /* it ended while we took the lock */
-	else if (!gone && r == 0)
+	else if (!gone && timeout_s && r == 0)
 		gone = wait_monitor(mon, KILL_WAIT_MS);
 	if (mon >= 0)
 		close(mon);

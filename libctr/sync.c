@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "error.h"
 #include "monitor_client.h"
 #include "oci.h"
@@ -237,9 +238,14 @@ int ctri_refresh(ctr_container_t *c, const char *op, struct ctri_st *st)
 
 int ctri_begin(ctr_container_t *c, const char *op, int *fd, struct ctri_st *st, unsigned flags)
 {
-	int r = ctri_lock(c->rt->locks_dir, c->id, fd);
+	int r;
 
-	if (r < 0)
+	/* Inside ctr_batch the lock is ours already: no second lock (it would wait for this
+	 * very thread), and no sync beyond what the monitor may have written meanwhile (an
+	 * exit file costs a stat to notice; the runtime is not asked unless ctr_sync asks). */
+	if ((*fd = ctri_batch_fd(c)) >= 0)
+		return ctri_sync(c, op, st, flags);
+	if ((r = ctri_lock(c->rt->locks_dir, c->id, fd)) < 0)
 		return ctri_cwrap(c->name, op, r);
 	if ((r = ctri_sync(c, op, st, flags)) < 0) {
 		if (r == CTR_E_REMOVED) /* do not leave the lock file we just created */
@@ -252,5 +258,6 @@ int ctri_begin(ctr_container_t *c, const char *op, int *fd, struct ctri_st *st, 
 
 void ctri_end(int fd)
 {
-	ctri_unlock(fd);
+	if (!ctri_batch_owns(fd)) /* a batch's lock is released by ctr_batch */
+		ctri_unlock(fd);
 }

@@ -487,6 +487,22 @@ CTR_API int ctr_cleanup(ctr_container_t *c);
  */
 CTR_API int ctr_sync(ctr_container_t *c);
 
+/** The function ctr_batch() runs; its return value is ctr_batch()'s. */
+typedef int (*ctr_batch_fn)(ctr_container_t *c, void *userdata);
+
+/**
+ * Run fn(c, userdata) holding c's lock, synced once. Operations on the same container
+ * inside fn (through c or any other handle of it, from the calling thread) neither take
+ * the lock again nor ask the runtime again; they still notice the monitor's exit file, so
+ * a ctr_stop() inside fn ends in STOPPED. Operations on other containers work as usual.
+ * Other threads and processes wait for c's lock until fn returns, so fn must not wait for
+ * them (a ctr_wait_condition() for another process's operation on c would time out).
+ * The lock is released whatever fn returns.
+ * @return fn's return value; CTR_E_BUSY when called inside a batch on the same container
+ *   (from fn); errors of the lock and the sync (fn is not called then).
+ */
+CTR_API int ctr_batch(ctr_container_t *c, ctr_batch_fn fn, void *userdata);
+
 /**
  * The container's init pid (in the caller's pid namespace), 0 when no process exists
  * (CONFIGURED, STOPPED, EXITED).

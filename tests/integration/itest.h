@@ -14,6 +14,7 @@ Suite *suite_wait(void);
 Suite *suite_faults(void);
 Suite *suite_stress(void);
 Suite *suite_crun(void);
+Suite *suite_batch(void);
 
 /* ---- the run ---------------------------------------------------------------------------------
  * it_init() once in main() before the suites: checks the environment and fills in defaults
