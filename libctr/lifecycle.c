@@ -83,6 +83,7 @@ static int create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 	st->mon_pid = m.mon_pid;
 	st->mon_start = m.mon_start;
 	st->monitor_lost = 0;
+	st->reset_from = CTR_STATE_UNKNOWN;
 	if (run)
 		st->started_at = ctri_now_ns();
 	return ctri_st_save(c, op, st, 0);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "reboot.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -186,6 +187,9 @@ static int detect_reboot(ctr_runtime_t *rt)
 		stored = json_object_get_string(v);
 	int same = stored && !strcmp(stored, rt->boot_id);
 	rt->rebooted = (meta && (!same || !have_alive)) || (damaged && !have_alive);
+	/* Before the reboot is marked handled (meta, alive): a reset cut short is redone. */
+	if (rt->rebooted && (r = ctri_reboot_reset(rt)) < 0)
+		goto out;
 	if (!same) {
 		json_object *m = json_object_new_object();
 		if (!m) {

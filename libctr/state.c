@@ -55,6 +55,9 @@ int ctri_st_load(ctr_container_t *c, const char *op, struct ctri_st *st)
 	st->oom = json_object_object_get_ex(o, "oom", &v) && json_object_get_boolean(v);
 	st->monitor_lost =
 		json_object_object_get_ex(o, "monitor_lost", &v) && json_object_get_boolean(v);
+	st->reset_from = json_object_object_get_ex(o, "reset_by_reboot", &v)
+				 ? ctri_state_parse(json_object_get_string(v))
+				 : CTR_STATE_UNKNOWN;
 	memset(&st->owner, 0, sizeof(st->owner));
 	st->has_owner = json_object_object_get_ex(o, "owner", &v) &&
 			json_object_is_type(v, json_type_object);
@@ -103,6 +106,8 @@ static json_object *st_json(const struct ctri_st *st)
 	}
 	if (st->monitor_lost)
 		ADD("monitor_lost", json_object_new_boolean(1));
+	if (st->reset_from != CTR_STATE_UNKNOWN)
+		ADD("reset_by_reboot", json_object_new_string(ctr_state_name(st->reset_from)));
 	if (st->has_owner)
 		ADD("owner", owner_json(&st->owner));
 #undef ADD

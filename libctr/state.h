@@ -28,6 +28,7 @@ struct ctri_st {
 	int has_exit;	      /* exit_code, signal and oom hold the last exit */
 	int exit_code, signal, oom;
 	int monitor_lost; /* the last run's monitor died before the container */
+	ctr_state_t reset_from; /* the state a reboot cut short (CTR_STATE_UNKNOWN: none) */
 	int has_owner;
 	struct ctri_owner owner;
 };

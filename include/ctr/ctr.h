@@ -150,6 +150,14 @@ CTR_API void ctr_runtime_close(ctr_runtime_t *rt);
  * @return 1 if, when rt was opened, the machine had been rebooted since the directories
  * were last used (the boot id changed or the run directory was empty), 0 if not,
  * CTR_E_INVAL if rt is NULL.
+ *
+ * The opener that sees the reboot (exactly one) first resets every container, since
+ * nothing of the last boot runs: CREATED, RUNNING and PAUSED become EXITED if they have
+ * an earlier exit code, else CONFIGURED, and their state in ctr_inspect() shows
+ * "reset_by_reboot" with the state they were in (until they start again); STOPPED becomes
+ * EXITED; a container whose removal the reboot cut short is removed. Containers are not
+ * started again: a program that wants its containers back after a reboot (restart
+ * policy always or unless-stopped) checks this flag and starts them.
  */
 CTR_API int ctr_runtime_rebooted(const ctr_runtime_t *rt);
 

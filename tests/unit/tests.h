@@ -13,5 +13,6 @@ Suite *suite_lock(void);
 Suite *suite_container(void);
 Suite *suite_container_remove(void);
 Suite *suite_concurrency(void);
+Suite *suite_reboot(void);
 
 #endif
