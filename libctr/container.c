@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "container.h"
+#include "depend.h"
 #include "error.h"
 #include "runtime.h"
 #include "spec.h"
@@ -359,6 +360,11 @@ static int store_new(ctr_runtime_t *rt, const char *id, const char *given_name, 
 	key_of(key, CTRI_KEY_STATE, id);
 	if ((r = ctri_store_put(rt->store, key, state, 1)) < 0)
 		goto fail;
+	const char *gone = NULL;
+	if ((r = ctri_dep_link(rt->store, id, dep_ids, &gone)) == CTR_E_NOENT)
+		r = ctri_cerr(name, "create", r, "dependency %s was removed meanwhile", gone);
+	if (r < 0)
+		goto fail;
 	json_object_put(rec);
 	json_object_put(state);
 	r = ctri_store_commit(rt->store);
@@ -446,6 +452,22 @@ int ctri_container_config(ctr_container_t *c, const char *op, json_object **out)
 	*out = json_object_get(cfg);
 	json_object_put(rec);
 	return 0;
+}
+
+int ctri_container_deps(ctr_container_t *c, const char *op, json_object **out)
+{
+	json_object *rec, *deps;
+	int r = read_record(c, CTRI_KEY_CONFIG, op, &rec);
+
+	if (r < 0)
+		return r;
+	if (json_object_object_get_ex(rec, "dependency_ids", &deps) &&
+	    json_object_is_type(deps, json_type_array))
+		*out = json_object_get(deps);
+	else
+		*out = json_object_new_array();
+	json_object_put(rec);
+	return *out ? 0 : ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
 }
 
 int ctri_state_read(ctr_container_t *c, const char *op, json_object **rec, ctr_state_t *out)
@@ -547,16 +569,61 @@ out:
 	return r;
 }
 
-/* Delete the records of c in one transaction. The name index entry goes only if it
- * still points at c. */
-static int delete_records(ctr_container_t *c)
+/* Refuse the remove of c while other containers depend on it (ids in deps_of_c's index
+ * whose containers still exist). Inside the remove transaction. */
+static int refuse_dependents(ctr_container_t *c)
 {
 	struct ctri_store *st = c->rt->store;
-	char key[KEY_MAX], *val = NULL;
-	int r = ctri_store_begin(st);
+	json_object *ids;
+	char key[KEY_MAX], names[512] = "";
+	int r = ctri_dep_dependents(st, c->id, &ids), n = 0;
+
+	for (size_t i = 0; r == 0 && i < json_object_array_length(ids); i++) {
+		char *name = NULL;
+		key_of(key, CTRI_KEY_ID, json_object_get_string(json_object_array_get_idx(ids, i)));
+		if (ctri_store_get_raw(st, key, &name, NULL) == 0 && n++ < 8)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 n > 1 ? ", " : "", name);
+		free(name);
+	}
+	json_object_put(ids);
+	if (r == 0 && n > 0)
+		r = ctri_cerr(c->name, "remove", CTR_E_DEPEND,
+			      "%d container%s depend%s on it: %s", n, n > 1 ? "s" : "",
+			      n > 1 ? "" : "s", names);
+	return r;
+}
+
+int ctri_remove_check(ctr_container_t *c)
+{
+	int r = ctri_store_begin(c->rt->store); /* one consistent view */
 
 	if (r < 0)
 		return ctri_cwrap(c->name, "remove", r);
+	r = refuse_dependents(c);
+	ctri_store_cancel(c->rt->store);
+	return r;
+}
+
+/* Delete the records of c in one transaction. The name index entry goes only if it
+ * still points at c. */
+static int delete_records(ctr_container_t *c, int force)
+{
+	struct ctri_store *st = c->rt->store;
+	char key[KEY_MAX], *val = NULL;
+	json_object *deps = NULL;
+	int r = ctri_container_deps(c, "remove", &deps);
+
+	if (r < 0 && r != CTR_E_STORE)
+		return r;
+	if ((r = ctri_store_begin(st)) < 0) {
+		json_object_put(deps);
+		return ctri_cwrap(c->name, "remove", r);
+	}
+	if (!force && (r = refuse_dependents(c)) < 0)
+		goto fail;
+	if ((r = ctri_dep_unlink(st, c->id, deps)) < 0)
+		goto fail;
 	key_of(key, CTRI_KEY_NAME, c->name);
 	r = ctri_store_get_raw(st, key, &val, NULL);
 	if (r == 0 && !strcmp(val, c->id))
@@ -569,17 +636,20 @@ static int delete_records(ctr_container_t *c)
 		key_of(key, prefixes[i], c->id);
 		r = ctri_store_delete(st, key);
 	}
-	if (r < 0) {
-		ctri_store_cancel(st);
-		return ctri_cwrap(c->name, "remove", r);
-	}
+	if (r < 0)
+		goto fail;
+	json_object_put(deps);
 	r = ctri_store_commit(st);
 	return r < 0 ? ctri_cwrap(c->name, "remove", r) : 0;
+fail:
+	json_object_put(deps);
+	ctri_store_cancel(st);
+	return r == CTR_E_DEPEND ? r : ctri_cwrap(c->name, "remove", r);
 }
 
-int ctri_remove_records(ctr_container_t *c)
+int ctri_remove_records(ctr_container_t *c, int force)
 {
-	int r = delete_records(c);
+	int r = delete_records(c, force);
 
 	if (r < 0)
 		return r;

@@ -42,8 +42,14 @@ ctr_state_t ctri_state_parse(const char *name);
 /* The config c was created from, in its JSON form (ctr_config_to_json). */
 int ctri_container_config(ctr_container_t *c, const char *op, json_object **out);
 
+/* The ids c depends on (a new JSON array). */
+int ctri_container_deps(ctr_container_t *c, const char *op, json_object **out);
+
 /* Delete c's records (one transaction), then its bundle and lock file. The caller holds
- * the lock and has released the runtime's state. */
-int ctri_remove_records(ctr_container_t *c);
+ * the lock and has released the runtime's state. Without force, containers depending on
+ * c make it CTR_E_DEPEND. */
+int ctri_remove_records(ctr_container_t *c, int force);
+/* CTR_E_DEPEND naming them when containers depend on c (checked before a remove starts). */
+int ctri_remove_check(ctr_container_t *c);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "depend.h"
 #include "error.h"
 #include "monitor_client.h"
 #include "oci.h"
@@ -97,6 +98,9 @@ CTR_API int ctr_init(ctr_container_t *c, unsigned flags)
 	CTRI_CHECK_ARG("ctr_init", c);
 	if (flags & ~CTR_RECURSIVE)
 		return ctri_cerr(c->name, "init", CTR_E_INVAL, "unknown flags 0x%x", flags);
+	/* Dependencies first, holding no lock of ours (their starts take their locks). */
+	if ((flags & CTR_RECURSIVE) && (r = ctri_dep_start(c, "init")) < 0)
+		return r;
 	if ((r = ctri_begin(c, "init", &fd, &st, 0)) < 0)
 		return r;
 	if (st.state != CTR_STATE_CONFIGURED && st.state != CTR_STATE_STOPPED &&
@@ -104,7 +108,7 @@ CTR_API int ctr_init(ctr_container_t *c, unsigned flags)
 		r = ctri_cerr(c->name, "init", CTR_E_STATE,
 			      "container is %s: already created in the runtime",
 			      ctr_state_name(st.state));
-	else
+	else if ((r = ctri_dep_check(c, "init")) == 0)
 		r = create_in_runtime(c, "init", fd, &st, 0);
 	ctri_end(fd);
 	return r;
@@ -142,10 +146,14 @@ CTR_API int ctr_start(ctr_container_t *c, unsigned flags)
 	CTRI_CHECK_ARG("ctr_start", c);
 	if (flags & ~CTR_RECURSIVE)
 		return ctri_cerr(c->name, "start", CTR_E_INVAL, "unknown flags 0x%x", flags);
+	if ((flags & CTR_RECURSIVE) && (r = ctri_dep_start(c, "start")) < 0)
+		return r;
 	if ((r = ctri_begin(c, "start", &fd, &st, 0)) < 0)
 		return r;
 	if (st.state == CTR_STATE_RUNNING || st.state == CTR_STATE_PAUSED)
 		r = refuse(c, "start", &st);
+	else if ((r = ctri_dep_check(c, "start")) < 0)
+		; /* a dependency does not run */
 	else if (st.state == CTR_STATE_CREATED)
 		r = start_created(c, &st);
 	else
@@ -331,7 +339,7 @@ CTR_API int ctr_cleanup(ctr_container_t *c)
  * A CREATED container's init is killed; its monitor records that and exits, and we wait
  * for that so that no exit file appears after the records are gone. The runtime's state
  * of a stopped one may still be being deleted by its monitor: that goes on without us. */
-static int remove_locked(ctr_container_t *c, struct ctri_st *st)
+static int remove_locked(ctr_container_t *c, struct ctri_st *st, int force)
 {
 	int created = st->state == CTR_STATE_CREATED;
 	int mon = created ? ctri_monitor_fd(c, st) : -1, r;
@@ -342,7 +350,7 @@ static int remove_locked(ctr_container_t *c, struct ctri_st *st)
 	    (r = created ? ctri_oci_delete(c, "remove", 1) : ctri_oci_release(c, "remove", 0)) ==
 		    0) {
 		wait_monitor(mon, KILL_WAIT_MS);
-		if ((r = ctri_remove_records(c)) == 0)
+		if ((r = ctri_remove_records(c, force)) == 0)
 			ctri_exit_remove(c);
 	}
 	if (r < 0) { /* still here: say what it is */
@@ -366,6 +374,11 @@ CTR_API int ctr_remove(ctr_container_t *c, unsigned flags)
 	for (int attempt = 0;; attempt++) {
 		if ((r = ctri_begin(c, "remove", &fd, &st, 0)) < 0)
 			return r;
+		/* Dependents refuse it before anything is stopped or deleted. */
+		if (!(flags & CTR_FORCE) && (r = ctri_remove_check(c)) < 0) {
+			ctri_end(fd);
+			return r;
+		}
 		if (st.state != CTR_STATE_RUNNING && st.state != CTR_STATE_PAUSED)
 			break;
 		ctri_end(fd);
@@ -376,7 +389,7 @@ CTR_API int ctr_remove(ctr_container_t *c, unsigned flags)
 		if ((r = ctr_stop(c, -1)) < 0 && r != CTR_E_STOPPED)
 			return r;
 	}
-	r = remove_locked(c, &st);
+	r = remove_locked(c, &st, !!(flags & CTR_FORCE));
 	ctri_end(fd);
 	return r;
 }

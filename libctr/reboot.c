@@ -1,9 +1,10 @@
 /* After a reboot nothing runs: no container, no monitor, no runtime state (the run
  * directory is a new tmpfs, or its contents are from the last boot). Every container's
  * record is reset to what is still true (DESIGN §5). */
+#include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "error.h"
 #include "reboot.h"
@@ -68,7 +69,7 @@ static int reset_one(ctr_runtime_t *rt, const char *id, const char *name)
 	if ((r = ctri_st_load(c, "reset after reboot", &st)) < 0) {
 		r = r == CTR_E_STORE || r == CTR_E_REMOVED ? 0 : r; /* its own problem, later */
 	} else if (st.state == CTR_STATE_REMOVING) {
-		r = ctri_remove_records(c); /* its remover died with the boot: finish it */
+		r = ctri_remove_records(c, 1); /* its remover died with the boot: finish it */
 	} else if (st.has_owner || st.pid || st.mon_pid ||
 		   (st.state != CTR_STATE_CONFIGURED && st.state != CTR_STATE_EXITED)) {
 		reset(&st);
@@ -78,14 +79,29 @@ static int reset_one(ctr_runtime_t *rt, const char *id, const char *name)
 	return r;
 }
 
-/* Empty a directory of the run dir that holds the last boot's files. */
-static int renew(const char *dir)
+/* Empty a directory of the run dir that holds the last boot's files. The directory stays:
+ * concurrent openers may be checking it. */
+static int empty_dir(const char *dir)
 {
-	int e = ctri_rm_rf(dir);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int r = 0;
 
-	if (e == 0)
-		e = mkdir(dir, 0700) < 0 ? -1 : 0;
-	return e == 0 ? 0 : ctri_err(CTR_E_IO, "reboot reset: renew %s: %m", dir);
+	if (!d)
+		return errno == ENOENT ? 0 : ctri_err(CTR_E_IO, "reboot reset: open %s: %m", dir);
+	while (r == 0 && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char *path = ctri_strdupf("%s/%s", dir, e->d_name);
+		int err = path ? ctri_rm_rf(path) : -ENOMEM;
+		if (err < 0) {
+			errno = -err;
+			r = ctri_err(CTR_E_IO, "reboot reset: remove %s: %m", path ? path : dir);
+		}
+		free(path);
+	}
+	closedir(d);
+	return r;
 }
 
 int ctri_reboot_reset(ctr_runtime_t *rt)
@@ -99,7 +115,7 @@ int ctri_reboot_reset(ctr_runtime_t *rt)
 		free(l.names[i]);
 	free(l.names);
 	free(l.v);
-	if (r == 0 && (r = renew(rt->exits_dir)) == 0)
-		r = renew(rt->runtime_root);
+	if (r == 0 && (r = empty_dir(rt->exits_dir)) == 0)
+		r = empty_dir(rt->runtime_root);
 	return r;
 }

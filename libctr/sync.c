@@ -181,7 +181,7 @@ static int recover(ctr_container_t *c, const char *op, struct ctri_st *st)
 		if ((r = ctri_oci_release(c, op, 1)) == 0 && st->state == CTR_STATE_STOPPED)
 			st->state = CTR_STATE_EXITED;
 	} else if (!strcmp(what, "remove")) {
-		if ((r = ctri_oci_delete(c, op, 1)) < 0 || (r = ctri_remove_records(c)) < 0)
+		if ((r = ctri_oci_delete(c, op, 1)) < 0 || (r = ctri_remove_records(c, 1)) < 0)
 			return r;
 		ctri_exit_remove(c);
 		return ctri_cerr(c->name, op, CTR_E_REMOVED, "the container was removed");

@@ -383,10 +383,13 @@ CTR_API int ctr_inspect(ctr_container_t *c, char **json);
  * container is deleted from the runtime first; a stopped one's state is deleted by its
  * monitor right after the exit (and by ctr_remove if it is left over). A RUNNING or
  * PAUSED container is refused unless CTR_FORCE is given: then it is stopped first as by
- * ctr_stop() with its configured stop timeout.
+ * ctr_stop() with its configured stop timeout. A container others depend on is refused
+ * (CTR_E_DEPEND naming them) unless CTR_FORCE is given; their later starts then fail with
+ * CTR_E_DEPEND ("dependency ... was removed").
  * @param flags 0 or CTR_FORCE
- * @return 0; CTR_E_STATE (running without CTR_FORCE); CTR_E_REMOVED if already removed;
- *   CTR_E_INVAL for unknown flags; CTR_E_RUNTIME if the runtime cannot delete it.
+ * @return 0; CTR_E_STATE (running without CTR_FORCE); CTR_E_DEPEND; CTR_E_REMOVED if
+ *   already removed; CTR_E_INVAL for unknown flags; CTR_E_RUNTIME if the runtime cannot
+ *   delete it.
  */
 CTR_API int ctr_remove(ctr_container_t *c, unsigned flags);
 
@@ -406,14 +409,17 @@ CTR_API int ctr_remove(ctr_container_t *c, unsigned flags);
  * and its code is lost), and ctr_inspect() shows "monitor_lost": true.
  */
 
-#define CTR_RECURSIVE 0x1u /**< ctr_init/ctr_start: reserved for dependencies (issue 5) */
+#define CTR_RECURSIVE 0x1u /**< ctr_init/ctr_start: start the dependencies first */
 #define CTR_FORCE 0x2u     /**< ctr_remove: stop a running container first */
 
 /**
  * Create the container in the OCI runtime: CONFIGURED, STOPPED or EXITED -> CREATED. The
  * monitor is started and holds the container; its process exists but has not run yet.
- * @param flags 0 (CTR_RECURSIVE is reserved)
- * @return 0; CTR_E_STATE; CTR_E_RUNTIME with the runtime's message (state unchanged,
+ * Every dependency must be RUNNING; with CTR_RECURSIVE those that are not are started
+ * first (theirs before them, one after the other).
+ * @param flags 0 or CTR_RECURSIVE
+ * @return 0; CTR_E_STATE; CTR_E_DEPEND naming a dependency that does not run (or could
+ *   not be started, with its error); CTR_E_RUNTIME with the runtime's message (state unchanged,
  *   nothing left behind); CTR_E_MONITOR with the monitor's path when it cannot be run;
  *   CTR_E_TIMEOUT when the runtime hung (it is killed).
  */

@@ -16,6 +16,7 @@ Suite *suite_stress(void);
 Suite *suite_crun(void);
 Suite *suite_batch(void);
 Suite *suite_reboot(void);
+Suite *suite_depend(void);
 
 /* ---- the run ---------------------------------------------------------------------------------
  * it_init() once in main() before the suites: checks the environment and fills in defaults

@@ -1,0 +1,139 @@
+/* Dependencies: a start needs its dependencies running (CTR_E_DEPEND naming one that is
+ * not), CTR_RECURSIVE starts them first in order, and a container others depend on is not
+ * removed unless forced. */
+#include <stdio.h>
+#include <string.h>
+
+#include "itest.h"
+
+/* A looping container named name that depends on the containers named in deps. */
+static ctr_container_t *dependent(const char *name, const char *const *deps)
+{
+	ctr_config_t *cfg = it_config(IT_LOOP);
+
+	ck_assert_int_eq(ctr_config_set_name(cfg, name), 0);
+	for (size_t i = 0; deps && deps[i]; i++)
+		ck_assert_int_eq(ctr_config_add_dependency(cfg, deps[i]), 0);
+	return it_create(it_rt, cfg);
+}
+
+#define IT_SAYS(text)                                                                      \
+	ck_assert_msg(strstr(ctr_last_error(), text), "expected '%s' in the message: %s", text, \
+		      ctr_last_error())
+
+START_TEST(test_start_needs_running_dependencies)
+{
+	ctr_container_t *db = dependent("db", NULL);
+	ctr_container_t *web = dependent("web", (const char *const[]){ "db", NULL });
+
+	IT_REFUSED(ctr_start(web, 0), CTR_E_DEPEND, web);
+	IT_SAYS("db");
+	IT_SAYS("configured");
+	IT_REFUSED(ctr_init(web, 0), CTR_E_DEPEND, web);
+	IT_STATE(web, CTR_STATE_CONFIGURED);
+	IT_STATE(db, CTR_STATE_CONFIGURED);
+
+	IT_OK(ctr_start(db, 0));
+	IT_OK(ctr_start(web, 0));
+	IT_STATE(web, CTR_STATE_RUNNING);
+
+	IT_OK(ctr_stop(web, 0));
+	IT_OK(ctr_stop(db, 0));
+	IT_REFUSED(ctr_start(web, 0), CTR_E_DEPEND, web); /* db stopped */
+	IT_SAYS("stopped");
+	IT_OK(ctr_remove(web, 0));
+	IT_OK(ctr_remove(db, 0));
+	ctr_container_free(web);
+	ctr_container_free(db);
+}
+END_TEST
+
+START_TEST(test_recursive_start_starts_the_graph_in_order)
+{
+	/* base <- mid <- top, and base <- top directly too. */
+	ctr_container_t *base = dependent("base", NULL);
+	ctr_container_t *mid = dependent("mid", (const char *const[]){ "base", NULL });
+	ctr_container_t *top = dependent("top", (const char *const[]){ "mid", "base", NULL });
+
+	IT_OK(ctr_start(top, CTR_RECURSIVE));
+	IT_STATE(base, CTR_STATE_RUNNING);
+	IT_STATE(mid, CTR_STATE_RUNNING);
+	IT_STATE(top, CTR_STATE_RUNNING);
+	long long tb = it_state_int(base, "started_at"), tm = it_state_int(mid, "started_at");
+	long long tt = it_state_int(top, "started_at");
+	ck_assert_msg(tb < tm && tm < tt, "start order: base %lld, mid %lld, top %lld", tb, tm,
+		      tt);
+
+	/* init with CTR_RECURSIVE: the dependencies run, the container is created. */
+	IT_OK(ctr_stop(top, 0));
+	IT_OK(ctr_stop(mid, 0));
+	IT_OK(ctr_init(top, CTR_RECURSIVE));
+	IT_STATE(mid, CTR_STATE_RUNNING);
+	IT_STATE(top, CTR_STATE_CREATED);
+
+	IT_OK(ctr_remove(top, 0));
+	IT_OK(ctr_remove(mid, CTR_FORCE));
+	IT_OK(ctr_remove(base, CTR_FORCE));
+	it_assert_no_traces(ctr_id(base));
+	ctr_container_free(top);
+	ctr_container_free(mid);
+	ctr_container_free(base);
+}
+END_TEST
+
+START_TEST(test_a_dependency_is_not_removed_unless_forced)
+{
+	ctr_container_t *db = dependent("db", NULL);
+	ctr_container_t *web = dependent("web", (const char *const[]){ "db", NULL });
+	ctr_container_t *api = dependent("api", (const char *const[]){ "db", NULL });
+
+	IT_OK(ctr_start(db, 0));
+	IT_REFUSED(ctr_remove(db, 0), CTR_E_DEPEND, db);
+	IT_SAYS("api");
+	IT_SAYS("web");
+	IT_STATE(db, CTR_STATE_RUNNING); /* refused before anything was stopped */
+	IT_OK(ctr_stop(db, 0));
+	IT_FAILS(ctr_remove(db, 0), CTR_E_DEPEND);
+
+	IT_OK(ctr_remove(api, 0));
+	IT_REFUSED(ctr_remove(db, 0), CTR_E_DEPEND, db); /* web still */
+	ck_assert_ptr_null(strstr(ctr_last_error(), "api"));
+
+	IT_OK(ctr_remove(db, CTR_FORCE));
+	IT_REFUSED(ctr_start(web, 0), CTR_E_DEPEND, web);
+	IT_SAYS("removed");
+	IT_REFUSED(ctr_start(web, CTR_RECURSIVE), CTR_E_DEPEND, web);
+	IT_OK(ctr_remove(web, 0));
+	ctr_container_free(api);
+	ctr_container_free(web);
+	ctr_container_free(db);
+}
+END_TEST
+
+START_TEST(test_an_unknown_dependency_fails_create)
+{
+	ctr_config_t *cfg = it_config(IT_LOOP);
+	ctr_container_t *c = NULL;
+
+	ck_assert_int_eq(ctr_config_add_dependency(cfg, "nosuch"), 0);
+	IT_FAILS(ctr_create(it_rt, cfg, &c), CTR_E_NOENT);
+	IT_SAYS("nosuch");
+	ck_assert_ptr_null(c);
+	ctr_config_free(cfg);
+}
+END_TEST
+
+Suite *suite_depend(void)
+{
+	Suite *s = suite_create("depend");
+	TCase *tc = tcase_create("depend");
+
+	tcase_add_checked_fixture(tc, it_setup, it_teardown);
+	tcase_set_timeout(tc, 40);
+	tcase_add_test(tc, test_start_needs_running_dependencies);
+	tcase_add_test(tc, test_recursive_start_starts_the_graph_in_order);
+	tcase_add_test(tc, test_a_dependency_is_not_removed_unless_forced);
+	tcase_add_test(tc, test_an_unknown_dependency_fails_create);
+	suite_add_tcase(s, tc);
+	return s;
+}
