@@ -10,6 +10,7 @@
 #include "container.h"
 #include "depend.h"
 #include "error.h"
+#include "events.h"
 #include "runtime.h"
 #include "spec.h"
 #include "sync.h"
@@ -412,7 +413,8 @@ CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container
 	r = store_new(rt, id, given, name, sizeof(name), config, dep_ids);
 	if (r < 0)
 		goto undo;
-	r = ctri_container_new(rt, id, name, out);
+	if ((r = ctri_container_new(rt, id, name, out)) == 0)
+		ctri_event(*out, "create", NULL);
 	goto out;
 undo:
 	ctri_rm_rf(bundle);

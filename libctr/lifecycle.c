@@ -9,6 +9,7 @@
 
 #include "depend.h"
 #include "error.h"
+#include "events.h"
 #include "monitor_client.h"
 #include "oci.h"
 #include "proc.h"
@@ -108,8 +109,9 @@ CTR_API int ctr_init(ctr_container_t *c, unsigned flags)
 		r = ctri_cerr(c->name, "init", CTR_E_STATE,
 			      "container is %s: already created in the runtime",
 			      ctr_state_name(st.state));
-	else if ((r = ctri_dep_check(c, "init")) == 0)
-		r = create_in_runtime(c, "init", fd, &st, 0);
+	else if ((r = ctri_dep_check(c, "init")) == 0 &&
+		 (r = create_in_runtime(c, "init", fd, &st, 0)) == 0)
+		ctri_event(c, "init", NULL);
 	ctri_end(fd);
 	return r;
 }
@@ -158,6 +160,8 @@ CTR_API int ctr_start(ctr_container_t *c, unsigned flags)
 		r = start_created(c, &st);
 	else
 		r = create_in_runtime(c, "start", fd, &st, 1);
+	if (r == 0)
+		ctri_event(c, "start", NULL);
 	ctri_end(fd);
 	return r;
 }
@@ -269,7 +273,9 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 		gone = wait_monitor(mon, KILL_WAIT_MS);
 	if (mon >= 0)
 		close(mon);
-	return r < 0 ? r : stop_finish(c, gone);
+	if (r == 0 && (r = stop_finish(c, gone)) == 0)
+		ctri_event(c, "stop", NULL);
+	return r;
 }
 
 CTR_API int ctr_kill(ctr_container_t *c, int signal)
@@ -288,6 +294,12 @@ CTR_API int ctr_kill(ctr_container_t *c, int signal)
 			      ctr_state_name(st.state));
 	else if ((r = ctri_oci_kill(c, "kill", signal)) < 0 && exited_meanwhile(c, "kill"))
 		r = ctri_cerr(c->name, "kill", CTR_E_STATE, "container has exited");
+	else if (r == 0) {
+		json_object *a = json_object_new_object();
+		if (a)
+			json_object_object_add(a, "signal", json_object_new_int(signal));
+		ctri_event(c, "kill", a);
+	}
 	ctri_end(fd);
 	return r;
 }
@@ -300,7 +312,9 @@ CTR_API int ctr_restart(ctr_container_t *c, int timeout_s)
 	/* Stopped, exited or never started are all fine to start; others keep their error. */
 	if (r < 0 && r != CTR_E_STOPPED && r != CTR_E_STATE)
 		return r;
-	return ctr_start(c, 0);
+	if ((r = ctr_start(c, 0)) == 0)
+		ctri_event(c, "restart", NULL);
+	return r;
 }
 
 /* STOPPED -> EXITED: the runtime's state goes; the exit code stays. */
@@ -329,8 +343,8 @@ CTR_API int ctr_cleanup(ctr_container_t *c)
 	if (ctri_st_active(st.state))
 		r = ctri_cerr(c->name, "cleanup", CTR_E_STATE, "container is %s, refusing to clean up",
 			      ctr_state_name(st.state));
-	else if (st.state == CTR_STATE_STOPPED)
-		r = cleanup_stopped(c, "cleanup", &st);
+	else if (st.state == CTR_STATE_STOPPED && (r = cleanup_stopped(c, "cleanup", &st)) == 0)
+		ctri_event(c, "cleanup", NULL);
 	ctri_end(fd);
 	return r;
 }
@@ -389,7 +403,8 @@ CTR_API int ctr_remove(ctr_container_t *c, unsigned flags)
 		if ((r = ctr_stop(c, -1)) < 0 && r != CTR_E_STOPPED)
 			return r;
 	}
-	r = remove_locked(c, &st, !!(flags & CTR_FORCE));
+	if ((r = remove_locked(c, &st, !!(flags & CTR_FORCE))) == 0)
+		ctri_event(c, "remove", NULL);
 	ctri_end(fd);
 	return r;
 }

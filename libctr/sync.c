@@ -9,6 +9,7 @@
 
 #include "batch.h"
 #include "error.h"
+#include "events.h"
 #include "monitor_client.h"
 #include "oci.h"
 #include "proc.h"
@@ -61,6 +62,21 @@ int ctri_monitor_fd(ctr_container_t *c, const struct ctri_st *st)
 
 /* ---- applying what happened ---------------------------------------------------------- */
 
+/* The "died" event of the exit just recorded in st. */
+static void died(ctr_container_t *c, const struct ctri_st *st)
+{
+	json_object *a = json_object_new_object();
+
+	if (a) {
+		json_object_object_add(a, "exit_code", json_object_new_int(st->exit_code));
+		json_object_object_add(a, "signal", json_object_new_int(st->signal));
+		json_object_object_add(a, "oom", json_object_new_boolean(st->oom));
+		if (st->monitor_lost)
+			json_object_object_add(a, "monitor_lost", json_object_new_boolean(1));
+	}
+	ctri_event(c, "died", a);
+}
+
 static void record_exit(struct ctri_st *st, const struct ctri_exit *e)
 {
 	st->state = CTR_STATE_STOPPED;
@@ -88,6 +104,7 @@ static int take_exit_file(ctr_container_t *c, const char *op, struct ctri_st *st
 	if ((r = ctri_st_save(c, op, st, 1)) < 0)
 		return r;
 	ctri_exit_remove(c);
+	died(c, st);
 	return 1;
 }
 
@@ -109,7 +126,9 @@ static int monitor_lost(ctr_container_t *c, const char *op, struct ctri_st *st)
 			       .time = ctri_now_ns() };
 	record_exit(st, &e);
 	st->monitor_lost = 1;
-	return ctri_st_save(c, op, st, 1);
+	if ((r = ctri_st_save(c, op, st, 1)) == 0)
+		died(c, st);
+	return r;
 }
 
 /* Ask the runtime (ctr_sync): running and paused can change behind our back. */
@@ -184,6 +203,7 @@ static int recover(ctr_container_t *c, const char *op, struct ctri_st *st)
 		if ((r = ctri_oci_delete(c, op, 1)) < 0 || (r = ctri_remove_records(c, 1)) < 0)
 			return r;
 		ctri_exit_remove(c);
+		ctri_event(c, "remove", NULL);
 		return ctri_cerr(c->name, op, CTR_E_REMOVED, "the container was removed");
 	}
 	if (r < 0)

@@ -530,6 +530,56 @@ CTR_API int ctr_pid(ctr_container_t *c, pid_t *out);
  */
 CTR_API int ctr_exit_code(ctr_container_t *c, int *out);
 
+/* ---------------------------------------------------------------------------------------
+ * Events
+ *
+ * Every successful operation appends an event to the log in the state directory
+ * (`events.log`, one JSON object per line, rotated to `events.log.1` at 4 MiB). Failed
+ * operations append nothing. Types: "create", "init", "start", "stop", "kill", "died"
+ * (the container's process ended: attributes exit_code, signal, oom, and monitor_lost when
+ * the monitor died first), "cleanup", "restart", "remove".
+ */
+
+/** One event; the strings are valid during the callback only. */
+typedef struct ctr_event {
+	size_t sz;		/**< sizeof(ctr_event_t) of the library */
+	long long time_ns;	/**< CLOCK_REALTIME, ns since the epoch */
+	const char *type;	/**< "start", "died", ... */
+	const char *id;		/**< the container's id */
+	const char *name;	/**< the container's name */
+	const char *attributes; /**< a JSON object, e.g. {"exit_code":3,"signal":0,"oom":false} */
+} ctr_event_t;
+
+/** Called for each event; a non-zero return stops ctr_events(), which returns it. */
+typedef int (*ctr_event_fn)(const ctr_event_t *ev, void *userdata);
+
+/** Filters of ctr_events(); NULL/0 fields do not filter. */
+typedef struct ctr_events_opts {
+	size_t sz;		/**< sizeof(ctr_events_opts_t) */
+	const char *container;	/**< a name or a full id */
+	const char *type;	/**< an event type */
+	long long since_ns;	/**< events at or after this time */
+	long long until_ns;	/**< events at or before this time */
+	int follow;		/**< after the existing events, wait for new ones (no polling) */
+} ctr_events_opts_t;
+
+/**
+ * Read the event log, oldest first, calling fn for each event that passes the filters.
+ * With follow, it then waits for new events and goes on until fn returns non-zero; a log
+ * that is rotated, removed or truncated meanwhile is reopened.
+ * @param opts NULL for all events, no follow
+ * @return 0 at the end of the log (without follow); fn's non-zero value; CTR_E_INVAL.
+ */
+CTR_API int ctr_events(ctr_runtime_t *rt, const ctr_events_opts_t *opts, ctr_event_fn fn,
+		       void *userdata);
+
+/**
+ * A descriptor for poll()/epoll that becomes readable when the event log changes (an
+ * inotify descriptor on the state directory: read it empty after each wake-up, then read
+ * the new events with ctr_events() and since_ns). The caller closes it.
+ */
+CTR_API int ctr_events_fd(ctr_runtime_t *rt);
+
 #ifdef __cplusplus
 }
 #endif

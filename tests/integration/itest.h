@@ -17,6 +17,7 @@ Suite *suite_crun(void);
 Suite *suite_batch(void);
 Suite *suite_reboot(void);
 Suite *suite_depend(void);
+Suite *suite_events(void);
 
 /* ---- the run ---------------------------------------------------------------------------------
  * it_init() once in main() before the suites: checks the environment and fills in defaults
