@@ -45,7 +45,9 @@ include monitor/Makefile.inc
 .PHONY: check-monitor all lib tests deps install uninstall check check-unit check-asan check-abi check-header \
         check-fuzz check-integration demo bench clean help
 
-all: lib $(MONITOR) tests $(EXAMPLES) $(BENCHES)
+CLEANUP      := $(B)/ctr-cleanup
+
+all: lib $(MONITOR) $(CLEANUP) tests $(EXAMPLES) $(BENCHES)
 
 tests: $(UNIT_BIN) $(ITEST_BIN)
 
@@ -85,6 +87,12 @@ $(ITEST_BIN): $(ITEST_SRCS) $(wildcard tests/integration/*.h) $(STLIB)
 	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -Itests/integration -o $@ $(ITEST_SRCS) \
 		$(STLIB) $(CHECK_LIBS) $(LIBS)
 
+# ctr-cleanup, run by monitors for restart policies: libctr linked in, so it does not
+# depend on where the shared library is installed.
+$(CLEANUP): helpers/ctr-cleanup.c $(STLIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -o $@ $< $(STLIB) $(LIBS)
+
 # Examples and benchmarks link the shared library, as users do.
 define link_with_shlib
 	@mkdir -p $(@D)
@@ -107,7 +115,7 @@ $(B)/libctr.pc: pkgconfig/libctr.pc.in Makefile
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	    -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' $< > $(B)/libctr.pc
 
-install: lib $(MONITOR) $(B)/libctr.pc
+install: lib $(MONITOR) $(CLEANUP) $(B)/libctr.pc
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/ctr
 	install -m 0755 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(REALNAME)
 	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -117,12 +125,13 @@ install: lib $(MONITOR) $(B)/libctr.pc
 	install -m 0644 $(B)/libctr.pc $(DESTDIR)$(LIBDIR)/pkgconfig/libctr.pc
 	install -d $(DESTDIR)$(LIBEXECDIR)/libctr
 	install -m 0755 $(MONITOR) $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-monitor
+	install -m 0755 $(CLEANUP) $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-cleanup
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	      $(DESTDIR)$(LIBDIR)/libctr.so $(DESTDIR)$(LIBDIR)/libctr.a \
 	      $(DESTDIR)$(INCLUDEDIR)/ctr/ctr.h $(DESTDIR)$(LIBDIR)/pkgconfig/libctr.pc \
-	      $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-monitor
+	      $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-monitor $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-cleanup
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/ctr $(DESTDIR)$(LIBEXECDIR)/libctr 2>/dev/null
 
 # ---- tests --------------------------------------------------------------------------
@@ -135,9 +144,10 @@ check-unit: $(UNIT_BIN)
 check-monitor: $(MONITOR)
 	@tests/monitor/run.sh $(MONITOR)
 
-check-integration: $(ITEST_BIN) $(MONITOR)
+check-integration: $(ITEST_BIN) $(MONITOR) $(CLEANUP)
 	@tests/fixtures/mkrootfs.sh $(B)/rootfs
 	CTR_TEST_ROOTFS=$(CURDIR)/$(B)/rootfs CTR_MONITOR=$(CURDIR)/$(MONITOR) \
+		CTR_CLEANUP=$(CURDIR)/$(CLEANUP) \
 		CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime $(ITEST_BIN)
 
 check-header:

@@ -13,6 +13,7 @@
 #include "monitor_client.h"
 #include "oci.h"
 #include "proc.h"
+#include "restart.h"
 #include "runtime.h"
 #include "sync.h"
 
@@ -21,6 +22,7 @@
 
 struct stop_cfg {
 	int terminal, signal, timeout_s;
+	int restarts; /* a restart policy other than "no" */
 };
 
 static int read_cfg(ctr_container_t *c, const char *op, struct stop_cfg *out)
@@ -37,6 +39,8 @@ static int read_cfg(ctr_container_t *c, const char *op, struct stop_cfg *out)
 	out->timeout_s = json_object_object_get_ex(cfg, "stop_timeout", &v)
 				 ? json_object_get_int(v)
 				 : 10;
+	out->restarts = json_object_object_get_ex(cfg, "restart_policy", &v) &&
+			strcmp(json_object_get_string(v), "no") != 0;
 	if (out->signal < 1 || out->signal > SIG_MAX)
 		out->signal = SIGTERM;
 	json_object_put(cfg);
@@ -58,7 +62,7 @@ static int save_then(ctr_container_t *c, const char *op, struct ctri_st *st, int
 
 /* CONFIGURED, STOPPED or EXITED -> CREATED (run: RUNNING, one runtime call). */
 static int create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
-			     struct ctri_st *st, int run)
+			     struct ctri_st *st, int run, int user)
 {
 	struct stop_cfg cfg;
 	struct ctri_mon m;
@@ -76,7 +80,7 @@ static int create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 		}
 		st->state = CTR_STATE_EXITED;
 	}
-	r = ctri_monitor_start(c, op, run, cfg.terminal, lock_fd, &m);
+	r = ctri_monitor_start(c, op, run, cfg.terminal, lock_fd, cfg.restarts, &m);
 	st->has_owner = 0;
 	if (r < 0)
 		return save_then(c, op, st, r);
@@ -86,6 +90,10 @@ static int create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 	st->mon_start = m.mon_start;
 	st->monitor_lost = 0;
 	st->reset_from = CTR_STATE_UNKNOWN;
+	if (user) { /* a start by the user begins a new count and lifts a user stop */
+		st->stopped_by_user = 0;
+		st->restart_count = 0;
+	}
 	if (run)
 		st->started_at = ctri_now_ns();
 	return ctri_st_save(c, op, st, 0);
@@ -110,7 +118,7 @@ CTR_API int ctr_init(ctr_container_t *c, unsigned flags)
 			      "container is %s: already created in the runtime",
 			      ctr_state_name(st.state));
 	else if ((r = ctri_dep_check(c, "init")) == 0 &&
-		 (r = create_in_runtime(c, "init", fd, &st, 0)) == 0)
+		 (r = create_in_runtime(c, "init", fd, &st, 0, 1)) == 0)
 		ctri_event(c, "init", NULL);
 	ctri_end(fd);
 	return r;
@@ -136,6 +144,8 @@ static int start_created(ctr_container_t *c, struct ctri_st *st)
 	if (r == 0) {
 		st->state = CTR_STATE_RUNNING;
 		st->started_at = ctri_now_ns();
+		st->stopped_by_user = 0;
+		st->restart_count = 0;
 	}
 	return save_then(c, "start", st, r);
 }
@@ -159,7 +169,7 @@ CTR_API int ctr_start(ctr_container_t *c, unsigned flags)
 	else if (st.state == CTR_STATE_CREATED)
 		r = start_created(c, &st);
 	else
-		r = create_in_runtime(c, "start", fd, &st, 1);
+		r = create_in_runtime(c, "start", fd, &st, 1, 1);
 	if (r == 0)
 		ctri_event(c, "start", NULL);
 	ctri_end(fd);
@@ -244,9 +254,15 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 	CTRI_CHECK_ARG("ctr_stop", c);
 	if ((r = ctri_begin(c, "stop", &fd, &st, 0)) < 0)
 		return r;
-	if (st.state == CTR_STATE_STOPPED || st.state == CTR_STATE_EXITED)
+	if (st.state == CTR_STATE_STOPPED || st.state == CTR_STATE_EXITED) {
+		/* Still a user's stop: a restart the policy has pending is called off. */
+		if (!st.stopped_by_user) {
+			st.stopped_by_user = 1;
+			ctri_st_save(c, "stop", &st, 0);
+		}
 		r = ctri_cerr(c->name, "stop", CTR_E_STOPPED, "container is already %s",
 			      ctr_state_name(st.state));
+	}
 	else if (st.state != CTR_STATE_RUNNING && st.state != CTR_STATE_CREATED)
 		r = refuse(c, "stop", &st);
 	else if ((r = read_cfg(c, "stop", &cfg)) == 0) {
@@ -255,6 +271,7 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 		if (st.state == CTR_STATE_CREATED)
 			timeout_s = 0; /* nothing runs that could stop gracefully */
 		ctri_st_own(c, &st, "stop");
+		st.stopped_by_user = 1;
 		if ((r = ctri_st_save(c, "stop", &st, 0)) == 0 &&
 		    (r = ctri_oci_kill(c, "stop", timeout_s ? cfg.signal : SIGKILL)) < 0 &&
 		    exited_meanwhile(c, "stop"))
@@ -299,6 +316,8 @@ CTR_API int ctr_kill(ctr_container_t *c, int signal)
 		if (a)
 			json_object_object_add(a, "signal", json_object_new_int(signal));
 		ctri_event(c, "kill", a);
+		st.stopped_by_user = 1; /* what the kill ends, the policy does not restart */
+		r = ctri_st_save(c, "kill", &st, 0);
 	}
 	ctri_end(fd);
 	return r;
@@ -332,19 +351,54 @@ static int cleanup_stopped(ctr_container_t *c, const char *op, struct ctri_st *s
 	return save_then(c, op, st, r);
 }
 
+/* The restart policy's restart of a STOPPED container: a new run, counted. */
+static int policy_restart(ctr_container_t *c, int fd, struct ctri_st *st, long long delay_ms)
+{
+	st->restart_count++;
+	int r = create_in_runtime(c, "restart", fd, st, 1, 0);
+	if (r == 0) {
+		json_object *a = json_object_new_object();
+		if (a) {
+			json_object_object_add(a, "restart_count", json_object_new_int(st->restart_count));
+			json_object_object_add(a, "delay_ms", json_object_new_int64(delay_ms));
+			json_object_object_add(a, "policy", json_object_new_boolean(1));
+		}
+		ctri_event(c, "restart", a);
+	}
+	return r;
+}
+
 CTR_API int ctr_cleanup(ctr_container_t *c)
 {
 	struct ctri_st st;
+	long long delay = 0, waited = 0;
 	int fd, r;
 
 	CTRI_CHECK_ARG("ctr_cleanup", c);
-	if ((r = ctri_begin(c, "cleanup", &fd, &st, 0)) < 0)
-		return r;
-	if (ctri_st_active(st.state))
-		r = ctri_cerr(c->name, "cleanup", CTR_E_STATE, "container is %s, refusing to clean up",
-			      ctr_state_name(st.state));
-	else if (st.state == CTR_STATE_STOPPED && (r = cleanup_stopped(c, "cleanup", &st)) == 0)
-		ctri_event(c, "cleanup", NULL);
+	for (;;) {
+		if ((r = ctri_begin(c, "cleanup", &fd, &st, 0)) < 0)
+			return r;
+		if (ctri_st_active(st.state))
+			r = ctri_cerr(c->name, "cleanup", CTR_E_STATE,
+				      "container is %s, refusing to clean up",
+				      ctr_state_name(st.state));
+		if (r < 0 || st.state != CTR_STATE_STOPPED)
+			break;
+		int due = ctri_restart_due(c, "cleanup", &st, &delay);
+		if (due < 0 || !due) {
+			if ((r = due) == 0 && (r = cleanup_stopped(c, "cleanup", &st)) == 0)
+				ctri_event(c, "cleanup", NULL);
+			break;
+		}
+		if (delay == 0) {
+			r = policy_restart(c, fd, &st, waited);
+			break;
+		}
+		/* The backoff, without the lock: a user's stop, start or remove meanwhile wins. */
+		ctri_end(fd);
+		ctri_sleep_ms(delay);
+		waited += delay;
+	}
 	ctri_end(fd);
 	return r;
 }

@@ -85,8 +85,52 @@ static int parse_answer(ctr_container_t *c, const char *op, int run, char *line,
 	return ctri_cerr(c->name, op, r, "%s", msg ? msg : code);
 }
 
+extern char **environ;
+
+/* The caller's environment plus what ctr-cleanup needs to open this context. */
+static char **cleanup_env(ctr_runtime_t *rt)
+{
+	size_t n = 0;
+
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 5, sizeof(*env));
+	if (!env)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "CTR_CLEANUP_", 12))
+			env[k++] = environ[i];
+	char *add[4] = { ctri_strdupf("CTR_CLEANUP_STATE_DIR=%s", rt->state_dir),
+			 ctri_strdupf("CTR_CLEANUP_RUN_DIR=%s", rt->run_dir),
+			 ctri_strdupf("CTR_CLEANUP_RUNTIME=%s", rt->oci_runtime),
+			 ctri_strdupf("CTR_CLEANUP_FLAGS=%u", rt->flags) };
+	for (int i = 0; i < 4; i++) {
+		if (!add[i]) {
+			for (int j = 0; j < 4; j++)
+				free(add[j]);
+			free(env);
+			return NULL;
+		}
+		env[k++] = add[i];
+	}
+	return env;
+}
+
+static void env_free(char **env)
+{
+	if (!env)
+		return;
+	size_t n = 0;
+	while (env[n])
+		n++;
+	for (size_t i = n >= 4 ? n - 4 : 0; i < n; i++) /* only the four we made */
+		free(env[i]);
+	free(env);
+}
+
 int ctri_monitor_start(ctr_container_t *c, const char *op, int run, int terminal, int lock_fd,
-		       struct ctri_mon *out)
+		       int exit_command, struct ctri_mon *out)
 {
 	ctr_runtime_t *rt = c->rt;
 	char bundle[4096], log[4200], timeout[16], line[LINE_MAX_];
@@ -96,7 +140,7 @@ int ctri_monitor_start(ctr_container_t *c, const char *op, int run, int terminal
 	snprintf(bundle, sizeof(bundle), "%s/%s", rt->containers_dir, c->id);
 	snprintf(log, sizeof(log), "%s/ctr.log", bundle);
 	snprintf(timeout, sizeof(timeout), "%u", rt->timeout_ms);
-	const char *argv[24] = { rt->monitor_path, "--proto", "1", "--runtime", rt->oci_runtime,
+	const char *argv[32] = { rt->monitor_path, "--proto", "1", "--runtime", rt->oci_runtime,
 				 "--runtime-root", rt->runtime_root, "--id", c->id, "--bundle",
 				 bundle, "--exit-dir", rt->exits_dir, "--log", log,
 				 "--runtime-timeout-ms", timeout, "--sync-fd", "3", "--lock-fd",
@@ -106,6 +150,13 @@ int ctri_monitor_start(ctr_container_t *c, const char *op, int run, int terminal
 		argv[n++] = "--terminal";
 	if (run)
 		argv[n++] = "--run";
+	char **env = NULL;
+	if (exit_command) {
+		if (!(env = cleanup_env(rt)))
+			return ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
+		argv[n++] = "--exit-command";
+		argv[n++] = rt->cleanup_path;
+	}
 	ctri_exit_remove(c); /* a leftover of an earlier run would read as this one's end */
 	if (pipe2(sp, O_CLOEXEC) < 0 || (pass[0] = fcntl(sp[1], F_DUPFD_CLOEXEC, 10)) < 0 ||
 	    (pass[1] = fcntl(lock_fd, F_DUPFD_CLOEXEC, 10)) < 0) {
@@ -115,7 +166,7 @@ int ctri_monitor_start(ctr_container_t *c, const char *op, int run, int terminal
 	close(sp[1]);
 	sp[1] = -1;
 	struct ctri_spawn s = { .argv = argv, .fd_in = -1, .fd_out = -1, .fd_err = -1,
-				.pass = pass, .n_pass = 2 };
+				.pass = pass, .n_pass = 2, .envp = env };
 	r = ctri_spawn(&s, &pid);
 	/* Our copies of the write end and the lock go now: end of file must mean the
 	 * monitor is gone, and the lock must be the monitor's alone once we drop ours. */
@@ -145,6 +196,7 @@ out:
 		if (pass[i] >= 0)
 			close(pass[i]);
 	}
+	env_free(env);
 	return r;
 }
 

@@ -13,11 +13,13 @@ struct ctri_mon {
 };
 
 /* Start a monitor for c that runs `RUNTIME create` (run: `run --detach`) and wait for its
- * answer. lock_fd is the container lock, which the monitor holds until it answers.
+ * answer. lock_fd is the container lock, which the monitor holds until it answers. With
+ * exit_command, the monitor runs ctr-cleanup after the exit (restart policy), in an
+ * environment that names this context's directories and runtime.
  * Returns 0; CTR_E_MONITOR (cannot run it, or it died); CTR_E_RUNTIME with the runtime's
  * message; CTR_E_TIMEOUT. On failure nothing is left running. */
 int ctri_monitor_start(ctr_container_t *c, const char *op, int run, int terminal, int lock_fd,
-		       struct ctri_mon *out);
+		       int exit_command, struct ctri_mon *out);
 
 /* An exit file, parsed. */
 struct ctri_exit {

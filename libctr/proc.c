@@ -49,7 +49,8 @@ int ctri_spawn(const struct ctri_spawn *sp, pid_t *pid)
 	if (r == 0)
 		r = posix_spawnattr_setflags(&at, flags);
 	if (r == 0)
-		r = posix_spawn(pid, sp->argv[0], &fa, &at, (char *const *)sp->argv, environ);
+		r = posix_spawn(pid, sp->argv[0], &fa, &at, (char *const *)sp->argv,
+				sp->envp ? sp->envp : environ);
 	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	return -r;

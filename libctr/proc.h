@@ -12,6 +12,7 @@ struct ctri_spawn {
 	const int *pass;	   /* descriptors the child gets as 3, 4, ...; each must be > 9 */
 	size_t n_pass;
 	int new_pgroup; /* the child leads a new process group (to kill it whole) */
+	char *const *envp; /* NULL: the caller's environment */
 };
 
 /* posix_spawn with an empty signal mask, default dispositions, and no descriptor but stdio

@@ -76,6 +76,7 @@ void ctri_runtime_unref(ctr_runtime_t *rt)
 	free(rt->runtime_root);
 	free(rt->exits_dir);
 	free(rt->monitor_path);
+	free(rt->cleanup_path);
 	free(rt->containers_dir);
 	free(rt->locks_dir);
 	free(rt);
@@ -267,7 +268,9 @@ static int runtime_setup(ctr_runtime_t *rt, const ctr_runtime_opts_t *opts)
 	    (r = set_str(&rt->run_dir, CTRI_OPTS_GET(opts, run_dir, NULL), DEFAULT_RUN_DIR)) ||
 	    (r = set_str(&rt->oci_runtime, CTRI_OPTS_GET(opts, oci_runtime, NULL),
 			 DEFAULT_OCI_RUNTIME)) ||
-	    (r = set_str(&rt->monitor_path, monitor, CTR_LIBEXECDIR "/libctr/ctr-monitor")))
+	    (r = set_str(&rt->monitor_path, monitor, CTR_LIBEXECDIR "/libctr/ctr-monitor")) ||
+	    (r = set_str(&rt->cleanup_path, secure_getenv("CTR_CLEANUP"),
+			 CTR_LIBEXECDIR "/libctr/ctr-cleanup")))
 		return r;
 	if (!*rt->oci_runtime || !*rt->monitor_path)
 		return ctri_err(CTR_E_INVAL, "ctr_runtime_open: %s is empty",

@@ -15,6 +15,7 @@ struct ctr_runtime {
 	char *run_dir;
 	char *oci_runtime;
 	char *monitor_path;
+	char *cleanup_path;   /* ctr-cleanup, run by monitors of containers with a restart policy */
 	char *containers_dir; /* STATE/containers: one bundle directory per container */
 	char *locks_dir;      /* RUN/locks */
 	char *runtime_root;   /* RUN/runtime: the OCI runtime's --root */

@@ -29,6 +29,8 @@ struct ctri_st {
 	int exit_code, signal, oom;
 	int monitor_lost; /* the last run's monitor died before the container */
 	ctr_state_t reset_from; /* the state a reboot cut short (CTR_STATE_UNKNOWN: none) */
+	int stopped_by_user; /* ctr_stop/ctr_kill since the last user start: no policy restart */
+	int restart_count;   /* restarts by the restart policy since the last user start */
 	int has_owner;
 	struct ctri_owner owner;
 };

@@ -44,6 +44,7 @@ static const struct opt opts[] = {
 	{ "--terminal", K_FLAG, OFF(terminal) },
 	{ "--run", K_FLAG, OFF(run) },
 	{ "--delete", K_FLAG, OFF(delete_after) },
+	{ "--exit-command", K_STR, OFF(exit_command) },
 	{ "--runtime-timeout-ms", K_UINT, OFF(timeout_ms) },
 };
 
@@ -465,6 +466,8 @@ static int run(struct mon *m, struct mon_args *a)
 		       m->init.time_ns);
 	if (del >= 0)
 		rt_delete_detached(a, del);
+	if (r == 0 && a->exit_command)
+		rt_exit_command(a);
 	return r;
 }
 

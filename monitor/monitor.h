@@ -31,6 +31,7 @@ struct mon_args {
 	int terminal;
 	int run;
 	int delete_after; /* --delete */
+	const char *exit_command; /* --exit-command: run with the id after the exit file */
 	unsigned timeout_ms;
 };
 
@@ -98,6 +99,8 @@ void rt_close(struct mon_rt *rt);
  * start `RUNTIME delete ID` holding that lock and do not wait for it. -1: no state. */
 int rt_delete_lock(const struct mon_args *a);
 void rt_delete_detached(const struct mon_args *a, int lock_fd);
+/* --exit-command: start `PATH ID` and do not wait for it. */
+void rt_exit_command(const struct mon_args *a);
 
 /* exit.c: the exit file and the OOM flag. */
 struct mon_oom {

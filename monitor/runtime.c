@@ -463,3 +463,13 @@ void rt_delete_detached(const struct mon_args *a, int lock_fd)
 	waitpid(pid, NULL, 0);
 	_exit(1);
 }
+
+void rt_exit_command(const struct mon_args *a)
+{
+	const char *argv[] = { a->exit_command, a->id, NULL };
+	pid_t pid;
+
+	/* Like the runtime, in its own process group with default signals; it outlives this
+	 * monitor (it may wait out a restart backoff), and nobody waits for it. */
+	spawn((char *const *)argv, -1, -1, -1, &pid);
+}

@@ -18,6 +18,7 @@ Suite *suite_batch(void);
 Suite *suite_reboot(void);
 Suite *suite_depend(void);
 Suite *suite_events(void);
+Suite *suite_restart(void);
 
 /* ---- the run ---------------------------------------------------------------------------------
  * it_init() once in main() before the suites: checks the environment and fills in defaults

@@ -10,7 +10,8 @@ int main(void)
 	Suite *(*suites[])(void) = { suite_spec_runc, suite_lifecycle, suite_wait,
 				     suite_faults,    suite_stress,    suite_crun,
 				     suite_batch, suite_reboot,
-				     suite_depend,    suite_events };
+				     suite_depend,    suite_events,
+				     suite_restart };
 	SRunner *sr = srunner_create(NULL);
 
 	if (it_init() < 0)

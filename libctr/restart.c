@@ -1,0 +1,51 @@
+/* The restart policy (the seeds' handleRestartPolicy, with a backoff). no: never.
+ * on-failure: a non-zero exit, up to max_retries restarts (0: unlimited). always and
+ * unless-stopped: any exit. A user's ctr_stop or ctr_kill is never undone (both policies
+ * differ only across a reboot, where neither is restarted by the library: see
+ * ctr_runtime_rebooted). Each restart waits 100 ms x 2^(restarts so far), at most 10 s,
+ * counted from the exit, so a container that dies at once costs a restart a few seconds,
+ * not a CPU. */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "error.h"
+#include "restart.h"
+#include "util.h"
+
+int ctri_restart_due(ctr_container_t *c, const char *op, const struct ctri_st *st,
+		     long long *delay_ms)
+{
+	json_object *cfg, *v;
+	int r = ctri_container_config(c, op, &cfg);
+
+	if (r < 0)
+		return r;
+	const char *policy = json_object_object_get_ex(cfg, "restart_policy", &v)
+				     ? json_object_get_string(v)
+				     : "no";
+	long long max = json_object_object_get_ex(cfg, "restart_max_retries", &v)
+				? json_object_get_int64(v)
+				: 0;
+	int due = st->has_exit && !st->stopped_by_user && strcmp(policy, "no") != 0;
+	if (due && !strcmp(policy, "on-failure"))
+		due = st->exit_code != 0 && (max == 0 || st->restart_count < max);
+	json_object_put(cfg);
+	if (!due)
+		return 0;
+	int shift = st->restart_count < 10 ? st->restart_count : 10;
+	long long backoff = (long long)CTRI_BACKOFF_FIRST_MS << shift;
+	if (backoff > CTRI_BACKOFF_MAX_MS)
+		backoff = CTRI_BACKOFF_MAX_MS;
+	long long since = (ctri_now_ns() - st->finished_at) / 1000000;
+	*delay_ms = since >= backoff ? 0 : backoff - (since > 0 ? since : 0);
+	return 1;
+}
+
+void ctri_sleep_ms(long long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}

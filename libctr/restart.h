@@ -1,0 +1,19 @@
+/* The restart policy, applied by ctr_cleanup() to a STOPPED container. */
+#ifndef LIBCTR_RESTART_H
+#define LIBCTR_RESTART_H
+
+#include "state.h"
+
+/* First and longest wait before a policy restart: 100 ms, doubling with each restart since
+ * the user's last start, at most 10 s. */
+#define CTRI_BACKOFF_FIRST_MS 100
+#define CTRI_BACKOFF_MAX_MS 10000
+
+/* 1 if the policy restarts c's last run (st: STOPPED), with *delay_ms still to wait (the
+ * backoff counts from the exit); 0 if it does not; or an error. */
+int ctri_restart_due(ctr_container_t *c, const char *op, const struct ctri_st *st,
+		     long long *delay_ms);
+
+void ctri_sleep_ms(long long ms);
+
+#endif
