@@ -17,6 +17,7 @@ B            ?= build
 PKGS         := tdb json-c libseccomp libcap
 PKG_CFLAGS   := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ltdb -ljson-c -lseccomp -lcap)
+JSONC_LIBS   := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 WARN         := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
@@ -96,7 +97,8 @@ $(CLEANUP): helpers/ctr-cleanup.c $(STLIB)
 # Examples and benchmarks link the shared library, as users do.
 define link_with_shlib
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -o $@ $< -L$(B) -lctr -Wl,-rpath,'$$ORIGIN/..'
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -o $@ $< -L$(B) -lctr -Wl,-rpath,'$$ORIGIN/..' \
+		$(JSONC_LIBS)
 endef
 
 $(B)/examples/%: examples/%.c $(B)/libctr.so
@@ -144,10 +146,10 @@ check-unit: $(UNIT_BIN)
 check-monitor: $(MONITOR)
 	@tests/monitor/run.sh $(MONITOR)
 
-check-integration: $(ITEST_BIN) $(MONITOR) $(CLEANUP)
+check-integration: $(ITEST_BIN) $(MONITOR) $(CLEANUP) $(B)/examples/mini-init
 	@tests/fixtures/mkrootfs.sh $(B)/rootfs
 	CTR_TEST_ROOTFS=$(CURDIR)/$(B)/rootfs CTR_MONITOR=$(CURDIR)/$(MONITOR) \
-		CTR_CLEANUP=$(CURDIR)/$(CLEANUP) \
+		CTR_CLEANUP=$(CURDIR)/$(CLEANUP) CTR_MINI_INIT=$(CURDIR)/$(B)/examples/mini-init \
 		CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime $(ITEST_BIN)
 
 check-header:

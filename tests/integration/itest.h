@@ -19,6 +19,7 @@ Suite *suite_reboot(void);
 Suite *suite_depend(void);
 Suite *suite_events(void);
 Suite *suite_restart(void);
+Suite *suite_mini_init(void);
 
 /* ---- the run ---------------------------------------------------------------------------------
  * it_init() once in main() before the suites: checks the environment and fills in defaults

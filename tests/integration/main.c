@@ -11,7 +11,7 @@ int main(void)
 				     suite_faults,    suite_stress,    suite_crun,
 				     suite_batch, suite_reboot,
 				     suite_depend,    suite_events,
-				     suite_restart };
+				     suite_restart,   suite_mini_init };
 	SRunner *sr = srunner_create(NULL);
 
 	if (it_init() < 0)
