@@ -18,8 +18,9 @@ trap 'rm -rf "$tmp"' EXIT
 tests/fixtures/mkrootfs.sh "$tmp/rootfs"
 rootfs=$tmp/rootfs
 CTR_MONITOR=$B/ctr-monitor
+CTR_CLEANUP=$B/ctr-cleanup
 CTR_BENCH_KV=$tmp/kv
-export CTR_MONITOR CTR_BENCH_KV
+export CTR_MONITOR CTR_CLEANUP CTR_BENCH_KV
 : >"$CTR_BENCH_KV"
 status=0
 
@@ -30,6 +31,7 @@ awk -F'|' '/ctr_list of/ { print "list_median", $4 + 0 }' "$tmp/store" >>"$CTR_B
 "$B/bench/bench_store" "$B/rootfs" "$STORE_N" sync | grep 'ctr_create' || status=1
 "$B/bench/bench_lifecycle" "$rootfs" "$N" || status=1
 "$B/bench/bench_podman" "$rootfs" "$N" || status=1
+"$B/bench/bench_supervise" "$rootfs" "$N" || status=1
 
 # Ratio rows: "| what | - | value | - | target, met or missed |".
 awk -v cpus="$(nproc)" -v store_n="$STORE_N" '
@@ -52,6 +54,8 @@ awk -v cpus="$(nproc)" -v store_n="$STORE_N" '
 		       v[key] < limit ? "met" : "**missed**"
 	}
 	END {
+		ratio("5 operations unbatched / in one ctr_batch (medians)", "batch_plain_median",
+		      "batch_median", ">=", 1, "batch faster")
 		ratio("libctr lifecycle / `runc run` (medians)", "libctr_median", "runc_median",
 		      "<=", 1.15, "≤ 1.15×")
 		ratio("`podman run` / libctr lifecycle (medians)", "podman_median", "libctr_median",
