@@ -669,3 +669,18 @@ void it_assert_fake_calls_gone(const char *sub, int timeout_ms)
 			      (long)pids[i]);
 	}
 }
+
+int it_child_op(const char *oci_runtime, const char *id, const char *what,
+		int (*op)(ctr_container_t *c))
+{
+	ctr_runtime_t *rt = NULL;
+	ctr_container_t *c = NULL;
+	int r;
+
+	if ((r = it_open(oci_runtime, 0, &rt)) < 0 || (r = ctr_lookup(rt, id, &c)) < 0 ||
+	    (r = op(c)) < 0)
+		fprintf(stderr, "%s in a child: %s\n", what, it_err(r));
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+	return r < 0;
+}

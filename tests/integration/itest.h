@@ -153,6 +153,12 @@ void it_assert_no_traces(const char *id);
 /* Run fn(arg) in a child process, which exits with its return value (0..255). The child must
  * open its own context (it_open) and must not use ck_assert. */
 pid_t it_fork(int (*fn)(void *), void *arg);
+/* For a child of it_fork(): open a context over it_base()'s directories (oci_runtime NULL:
+ * runc), look up the container id and run op on it; on failure print the error naming what
+ * ("start in a child: ..."). Returns the child's exit status: 0 if all went well. */
+int it_child_op(const char *oci_runtime, const char *id, const char *what,
+		int (*op)(ctr_container_t *c));
+
 /* Wait for a child of it_fork(): its exit status (0..255, 128+signal), or -1 when it did not
  * end within timeout_ms (it is then killed). */
 int it_join(pid_t pid, int timeout_ms);

@@ -120,15 +120,14 @@ START_TEST(test_a_failing_batch_releases_the_lock)
 END_TEST
 
 /* Another process's operation waits for the batch to end. */
+static int op_init(ctr_container_t *c)
+{
+	return ctr_init(c, 0);
+}
+
 static int init_main(void *arg)
 {
-	ctr_runtime_t *rt = NULL;
-	ctr_container_t *c = NULL;
-	int r;
-
-	if ((r = it_open(NULL, 0, &rt)) == 0 && (r = ctr_lookup(rt, arg, &c)) == 0)
-		r = ctr_init(c, 0);
-	return r < 0;
+	return it_child_op(NULL, arg, "init", op_init);
 }
 
 struct blocked {

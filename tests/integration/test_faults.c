@@ -269,16 +269,14 @@ END_TEST
 /* In a child process: ctr_start(the container named arg) with a context on runtime. */
 static const char *child_runtime;
 
+static int op_start(ctr_container_t *c)
+{
+	return ctr_start(c, 0);
+}
+
 static int start_main(void *arg)
 {
-	ctr_runtime_t *rt = NULL;
-	ctr_container_t *c = NULL;
-	int r;
-
-	if ((r = it_open(child_runtime, 0, &rt)) < 0 || (r = ctr_lookup(rt, arg, &c)) < 0 ||
-	    (r = ctr_start(c, 0)) < 0)
-		fprintf(stderr, "start in a child: %s\n", it_err(r));
-	return r < 0;
+	return it_child_op(child_runtime, arg, "start", op_start);
 }
 
 /* The state agrees with the processes; then the container can be run, stopped and removed,
@@ -366,26 +364,24 @@ END_TEST
 
 /* In a child process: ctr_stop(the container named arg, 30 s) or ctr_remove(it), with a
  * context on child_runtime. */
+static int op_stop_30(ctr_container_t *c)
+{
+	return ctr_stop(c, 30);
+}
+
+static int op_remove(ctr_container_t *c)
+{
+	return ctr_remove(c, 0);
+}
+
 static int stop_main(void *arg)
 {
-	ctr_runtime_t *rt = NULL;
-	ctr_container_t *c = NULL;
-	int r;
-
-	if ((r = it_open(child_runtime, 0, &rt)) == 0 && (r = ctr_lookup(rt, arg, &c)) == 0)
-		r = ctr_stop(c, 30);
-	return r < 0;
+	return it_child_op(child_runtime, arg, "stop", op_stop_30);
 }
 
 static int remove_main(void *arg)
 {
-	ctr_runtime_t *rt = NULL;
-	ctr_container_t *c = NULL;
-	int r;
-
-	if ((r = it_open(child_runtime, 0, &rt)) == 0 && (r = ctr_lookup(rt, arg, &c)) == 0)
-		r = ctr_remove(c, 0);
-	return r < 0;
+	return it_child_op(child_runtime, arg, "remove", op_remove);
 }
 
 /* The state record names an owner: an operation of several steps is under way. */

@@ -395,18 +395,14 @@ START_TEST(test_stop_sends_the_configured_stop_signal)
 END_TEST
 
 /* In a child process: ctr_stop(container id, configured timeout). */
+static int op_stop(ctr_container_t *c)
+{
+	return ctr_stop(c, -1);
+}
+
 static int stop_main(void *id)
 {
-	ctr_runtime_t *rt = NULL;
-	ctr_container_t *c = NULL;
-	int r;
-
-	if ((r = it_open(NULL, 0, &rt)) < 0 || (r = ctr_lookup(rt, id, &c)) < 0 ||
-	    (r = ctr_stop(c, -1)) < 0)
-		fprintf(stderr, "stop in a child: %s\n", it_err(r));
-	ctr_container_free(c);
-	ctr_runtime_close(rt);
-	return r < 0;
+	return it_child_op(NULL, id, "stop", op_stop);
 }
 
 START_TEST(test_a_stop_timeout_blocks_no_other_caller)

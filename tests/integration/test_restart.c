@@ -53,15 +53,14 @@ static struct count restarts_of(ctr_container_t *c)
 }
 
 /* In a child that exits right after: start the container. */
+static int op_start(ctr_container_t *c)
+{
+	return ctr_start(c, 0);
+}
+
 static int start_main(void *arg)
 {
-	ctr_runtime_t *rt = NULL;
-	ctr_container_t *c = NULL;
-	int r;
-
-	if ((r = it_open(NULL, 0, &rt)) == 0 && (r = ctr_lookup(rt, arg, &c)) == 0)
-		r = ctr_start(c, 0);
-	return r < 0;
+	return it_child_op(NULL, arg, "start", op_start);
 }
 
 START_TEST(test_on_failure_restarts_up_to_max_retries_without_its_starter)
