@@ -3,7 +3,9 @@
  * reading every config. Both sides change inside the create and remove transactions, so a
  * dependency cannot vanish between the check and the link. Configs are immutable and a
  * new container can only depend on existing ones, so the graph has no cycles. */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "depend.h"
@@ -101,23 +103,60 @@ int ctri_dep_dependents(struct ctri_store *s, const char *id, json_object **out)
 	return read_ids(s, id, out);
 }
 
-/* Call fn for each dependency of c, as a handle. */
+/* Call fn for each dependency of c, as a handle; with parallel, each in a thread of its
+ * own (independent dependencies start at the same time), the first error reported. */
 typedef int (*dep_fn)(ctr_container_t *c, ctr_container_t *dep, const char *op, int depth);
 
-static int each_dep(ctr_container_t *c, const char *op, int depth, dep_fn fn)
+struct job {
+	ctr_container_t *c, *d;
+	const char *op;
+	int depth;
+	dep_fn fn;
+	int r;
+	char msg[1024]; /* the worker thread's ctr_last_error(), carried to the caller's */
+	pthread_t th;
+	int threaded;
+};
+
+static void *job_run(void *p)
+{
+	struct job *j = p;
+
+	if ((j->r = j->fn(j->c, j->d, j->op, j->depth)) < 0)
+		snprintf(j->msg, sizeof(j->msg), "%s", ctr_last_error());
+	return NULL;
+}
+
+static int each_dep(ctr_container_t *c, const char *op, int depth, dep_fn fn, int parallel)
 {
 	json_object *deps;
 	int r = ctri_container_deps(c, op, &deps);
+	size_t n = r == 0 ? json_object_array_length(deps) : 0;
+	struct job *jobs = n ? calloc(n, sizeof(*jobs)) : NULL;
 
-	for (size_t i = 0; r == 0 && i < json_object_array_length(deps); i++) {
+	if (n && !jobs)
+		r = ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
+	for (size_t i = 0; r == 0 && i < n; i++) {
 		const char *id = json_object_get_string(json_object_array_get_idx(deps, i));
-		ctr_container_t *d = NULL;
-		if ((r = ctr_lookup(c->rt, id, &d)) == CTR_E_NOENT)
+		struct job *j = &jobs[i];
+		*j = (struct job){ .c = c, .op = op, .depth = depth, .fn = fn };
+		if ((r = ctr_lookup(c->rt, id, &j->d)) == CTR_E_NOENT)
 			r = ctri_cerr(c->name, op, CTR_E_DEPEND, "dependency %s was removed", id);
-		else if (r == 0)
-			r = fn(c, d, op, depth);
-		ctr_container_free(d);
 	}
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct job *j = &jobs[i];
+		j->threaded = parallel && n > 1 && pthread_create(&j->th, NULL, job_run, j) == 0;
+		if (!j->threaded)
+			job_run(j);
+	}
+	for (size_t i = 0; jobs && i < n; i++) {
+		if (jobs[i].threaded)
+			pthread_join(jobs[i].th, NULL);
+		if (r == 0 && jobs[i].r < 0)
+			r = ctri_err(jobs[i].r, "%s", jobs[i].msg);
+		ctr_container_free(jobs[i].d);
+	}
+	free(jobs);
 	json_object_put(deps);
 	return r;
 }
@@ -140,7 +179,7 @@ static int check_one(ctr_container_t *c, ctr_container_t *d, const char *op, int
 
 int ctri_dep_check(ctr_container_t *c, const char *op)
 {
-	return each_dep(c, op, 0, check_one);
+	return each_dep(c, op, 0, check_one, 0);
 }
 
 static int start_one(ctr_container_t *c, ctr_container_t *d, const char *op, int depth)
@@ -153,7 +192,7 @@ static int start_one(ctr_container_t *c, ctr_container_t *d, const char *op, int
 				 DEPTH_MAX);
 	if ((r = ctr_state(d, &s)) < 0 || s == CTR_STATE_RUNNING)
 		return r;
-	if ((r = each_dep(d, op, depth + 1, start_one)) < 0)
+	if ((r = each_dep(d, op, depth + 1, start_one, 1)) < 0)
 		return r;
 	r = ctr_start(d, 0);
 	if (r == CTR_E_STATE && ctr_state(d, &s) == 0 && s == CTR_STATE_RUNNING)
@@ -168,5 +207,5 @@ static int start_one(ctr_container_t *c, ctr_container_t *d, const char *op, int
 
 int ctri_dep_start(ctr_container_t *c, const char *op)
 {
-	return each_dep(c, op, 0, start_one);
+	return each_dep(c, op, 0, start_one, 1);
 }

@@ -416,7 +416,7 @@ CTR_API int ctr_remove(ctr_container_t *c, unsigned flags);
  * Create the container in the OCI runtime: CONFIGURED, STOPPED or EXITED -> CREATED. The
  * monitor is started and holds the container; its process exists but has not run yet.
  * Every dependency must be RUNNING; with CTR_RECURSIVE those that are not are started
- * first (theirs before them, one after the other).
+ * first (theirs before them; independent ones in parallel threads).
  * @param flags 0 or CTR_RECURSIVE
  * @return 0; CTR_E_STATE; CTR_E_DEPEND naming a dependency that does not run (or could
  *   not be started, with its error); CTR_E_RUNTIME with the runtime's message (state unchanged,

@@ -2,6 +2,7 @@
  * not), CTR_RECURSIVE starts them first in order, and a container others depend on is not
  * removed unless forced. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "itest.h"
@@ -81,6 +82,41 @@ START_TEST(test_recursive_start_starts_the_graph_in_order)
 }
 END_TEST
 
+/* Independent dependencies start at the same time: with a runtime whose `run` hangs until
+ * the 1 s timeout, two of them fail together after ~1 s, not one after the other. */
+START_TEST(test_independent_dependencies_start_in_parallel)
+{
+	it_fake_log();
+	ctr_runtime_t *rt = it_reopen(it_fake_runtime(), 1000);
+	ctr_container_t *a = dependent("pa", NULL), *b = dependent("pb", NULL);
+	ctr_container_t *top = dependent("ptop", (const char *const[]){ "pa", "pb", NULL }), *t2;
+
+	IT_OK(ctr_lookup(rt, "ptop", &t2));
+	setenv("FAKE_RUNTIME_HANG", "run", 1);
+	double t0 = it_now();
+	IT_REFUSED(ctr_start(t2, CTR_RECURSIVE), CTR_E_DEPEND, t2);
+	double took = it_now() - t0;
+	unsetenv("FAKE_RUNTIME_HANG");
+	IT_SAYS("did not finish");
+	ck_assert_msg(took < 1.8, "two hung starts took %.2f s: not in parallel", took);
+	ck_assert_int_eq(it_fake_calls("run", (pid_t[4]){ 0 }, 4), 2);
+	IT_STATE(a, CTR_STATE_CONFIGURED);
+	IT_STATE(b, CTR_STATE_CONFIGURED);
+	IT_STATE(top, CTR_STATE_CONFIGURED);
+	IT_OK(ctr_start(t2, CTR_RECURSIVE)); /* and with a runtime that works, all run */
+	IT_STATE(a, CTR_STATE_RUNNING);
+	IT_STATE(b, CTR_STATE_RUNNING);
+	IT_OK(ctr_remove(t2, CTR_FORCE));
+	IT_OK(ctr_remove(a, CTR_FORCE));
+	IT_OK(ctr_remove(b, CTR_FORCE));
+	ctr_container_free(t2);
+	ctr_container_free(top);
+	ctr_container_free(a);
+	ctr_container_free(b);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
 START_TEST(test_a_dependency_is_not_removed_unless_forced)
 {
 	ctr_container_t *db = dependent("db", NULL);
@@ -132,6 +168,7 @@ Suite *suite_depend(void)
 	tcase_set_timeout(tc, 40);
 	tcase_add_test(tc, test_start_needs_running_dependencies);
 	tcase_add_test(tc, test_recursive_start_starts_the_graph_in_order);
+	tcase_add_test(tc, test_independent_dependencies_start_in_parallel);
 	tcase_add_test(tc, test_a_dependency_is_not_removed_unless_forced);
 	tcase_add_test(tc, test_an_unknown_dependency_fails_create);
 	suite_add_tcase(s, tc);
