@@ -2,9 +2,9 @@
  * on-failure: a non-zero exit, up to max_retries restarts (0: unlimited). always and
  * unless-stopped: any exit. A user's ctr_stop or ctr_kill is never undone (both policies
  * differ only across a reboot, where neither is restarted by the library: see
- * ctr_runtime_rebooted). Each restart waits 100 ms x 2^(restarts so far), at most 10 s,
- * counted from the exit, so a container that dies at once costs a restart a few seconds,
- * not a CPU. */
+ * ctr_runtime_rebooted). The first restart comes at once; the n-th after it waits
+ * 100 ms x 2^(n-2), at most 10 s, counted from the exit, so a container that dies at once
+ * costs a restart every few seconds, not a CPU. */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -33,8 +33,9 @@ int ctri_restart_due(ctr_container_t *c, const char *op, const struct ctri_st *s
 	json_object_put(cfg);
 	if (!due)
 		return 0;
-	int shift = st->restart_count < 10 ? st->restart_count : 10;
-	long long backoff = (long long)CTRI_BACKOFF_FIRST_MS << shift;
+	/* The first restart at once (a crash once is an accident), then 100 ms doubling. */
+	int shift = st->restart_count - 1 < 10 ? st->restart_count - 1 : 10;
+	long long backoff = st->restart_count == 0 ? 0 : (long long)CTRI_BACKOFF_FIRST_MS << shift;
 	if (backoff > CTRI_BACKOFF_MAX_MS)
 		backoff = CTRI_BACKOFF_MAX_MS;
 	long long since = (ctri_now_ns() - st->finished_at) / 1000000;

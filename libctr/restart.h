@@ -4,8 +4,8 @@
 
 #include "state.h"
 
-/* First and longest wait before a policy restart: 100 ms, doubling with each restart since
- * the user's last start, at most 10 s. */
+/* Waits before policy restarts: none before the first since the user's last start, then
+ * 100 ms, doubling with each restart, at most 10 s. */
 #define CTRI_BACKOFF_FIRST_MS 100
 #define CTRI_BACKOFF_MAX_MS 10000
 

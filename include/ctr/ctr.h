@@ -495,8 +495,9 @@ CTR_API int ctr_wait_fd(ctr_container_t *c);
  *
  * The restart policy is applied here: when it restarts the container (on-failure with a
  * non-zero exit and retries left, always, unless-stopped; never after a ctr_stop() or
- * ctr_kill() by the user), ctr_cleanup() waits out the backoff (100 ms doubling per
- * restart, at most 10 s, from the exit; no lock held) and starts it again instead. For
+ * ctr_kill() by the user), ctr_cleanup() waits out the backoff (none for the first
+ * restart, then 100 ms doubling per restart, at most 10 s, from the exit; no lock held)
+ * and starts it again instead. For
  * containers with a policy the monitor runs ctr-cleanup at each exit, so this happens
  * even when no program using libctr runs.
  */
