@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench.h"
 
@@ -118,6 +119,95 @@ static int bench_conmon(const char *rootfs, int n)
 	return r;
 }
 
+/* "2026-11-23T17:09:27.034877212Z" -> ns since the epoch (UTC). */
+static long long parse_time(const char *t)
+{
+	struct tm tm = { 0 };
+	const char *rest = strptime(t, "%Y-%m-%dT%H:%M:%S", &tm);
+	long long ns = 0;
+	int digits = 0;
+
+	if (!rest)
+		return 0;
+	if (*rest == '.')
+		for (rest++; *rest >= '0' && *rest <= '9'; rest++, digits++)
+			if (digits < 9)
+				ns = ns * 10 + (*rest - '0');
+	for (; digits < 9; digits++)
+		ns *= 10;
+	return (long long)timegm(&tm) * 1000000000LL + ns;
+}
+
+/* From podman's file event log: the time of the first "died" of id and of the first
+ * "start" after it. Returns 1 when both are there. */
+static int restart_times(const char *log, const char *id, long long *died, long long *start)
+{
+	FILE *f = fopen(log, "r");
+	char line[2048], *t;
+
+	*died = *start = 0;
+	while (f && fgets(line, sizeof(line), f) && !*start) {
+		if (!strstr(line, id) || !(t = strstr(line, "\"Time\":\"")))
+			continue;
+		if (!*died && strstr(line, "\"Status\":\"died\""))
+			*died = parse_time(t + 8);
+		else if (*died && strstr(line, "\"Status\":\"start\""))
+			*start = parse_time(t + 8);
+	}
+	if (f)
+		fclose(f);
+	return *died && *start;
+}
+
+/* podman's restart policy: `--restart on-failure:1` of `exit 1`, exit -> started again,
+ * from its own event log (the file backend for this one). */
+static int bench_podman_restart(const char *rootfs, int n)
+{
+	char store[128], log[256];
+	char *argv[40];
+	double *t = calloc((size_t)n, sizeof(double));
+	int k = 0;
+
+	snprintf(store, sizeof(store), "%s/pr", base); /* runroot: at most 50 chars */
+	snprintf(log, sizeof(log), "%s/tmp/events/events.log", store);
+	int a = podman_argv(argv, store);
+	for (int i = 0; i < a; i++)
+		if (!strcmp(argv[i], "--events-backend"))
+			argv[i + 1] = "file";
+	argv[a++] = "-d";
+	argv[a++] = "--restart";
+	argv[a++] = "on-failure:1";
+	argv[a++] = "--rootfs";
+	argv[a++] = (char *)rootfs;
+	argv[a++] = "/bin/sh";
+	argv[a++] = "-c";
+	argv[a++] = "exit 1";
+	argv[a] = NULL;
+	for (int i = 0; i < n; i++) {
+		char out[256];
+		long long died, start;
+		if (run_cmd(argv, out, sizeof(out)) != 0)
+			break;
+		out[strcspn(out, "\n")] = '\0';
+		double t0 = now_ms();
+		while (!restart_times(log, out, &died, &start) && now_ms() - t0 < 10000) {
+			struct timespec ts = { 0, 20000000 };
+			nanosleep(&ts, NULL);
+		}
+		if (died && start)
+			t[k++] = (double)(start - died) / 1e6;
+		const char *const rm[] = { "rm", "-f", "--time=0", out, NULL };
+		podman_cmd(store, rm, NULL, 0);
+	}
+	if (k > 0) {
+		struct stats st = stats_of(t, (size_t)k);
+		row("podman restart policy: exit -> started again (on-failure)", st, "ms", "-");
+		kv("podman_restart_median", st.median);
+	}
+	free(t);
+	return k > 0 ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -129,6 +219,8 @@ int main(int argc, char **argv)
 	if (n < 1 || !mkdtemp(base))
 		return 2;
 	int rc = bench_conmon(argv[1], n) < 0;
+	if (bench_podman_restart(argv[1], n < 10 ? n : 10) < 0)
+		rc = 1;
 	rm_rf(base);
 	return rc;
 }

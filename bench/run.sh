@@ -54,6 +54,8 @@ awk -v cpus="$(nproc)" -v store_n="$STORE_N" '
 		       v[key] < limit ? "met" : "**missed**"
 	}
 	END {
+		ratio("podman restart / libctr restart latency (medians)", "podman_restart_median",
+		      "restart_median", ">=", 1, "≥ 1×")
 		ratio("5 operations unbatched / in one ctr_batch (medians)", "batch_plain_median",
 		      "batch_median", ">=", 1, "batch faster")
 		ratio("libctr lifecycle / `runc run` (medians)", "libctr_median", "runc_median",
