@@ -156,6 +156,14 @@ START_TEST(test_an_unknown_dependency_fails_create)
 	IT_SAYS("nosuch");
 	ck_assert_ptr_null(c);
 	ctr_config_free(cfg);
+
+	/* No cycle can be made: a container can only name ones that exist, never itself. */
+	cfg = it_config(IT_LOOP);
+	ck_assert_int_eq(ctr_config_set_name(cfg, "self"), 0);
+	ck_assert_int_eq(ctr_config_add_dependency(cfg, "self"), 0);
+	IT_FAILS(ctr_create(it_rt, cfg, &c), CTR_E_NOENT);
+	IT_SAYS("self");
+	ctr_config_free(cfg);
 }
 END_TEST
 
