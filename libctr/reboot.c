@@ -12,35 +12,6 @@
 #include "state.h"
 #include "store.h"
 
-struct ids {
-	char (*v)[CTRI_ID_LEN + 1];
-	char **names;
-	size_t n, cap;
-};
-
-static int collect(const char *name, const char *id, size_t len, void *ud)
-{
-	struct ids *l = ud;
-
-	if (len != CTRI_ID_LEN || !ctri_is_id(id))
-		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		void *v = realloc(l->v, cap * sizeof(*l->v));
-		void *names = v ? realloc(l->names, cap * sizeof(*l->names)) : NULL;
-		if (v)
-			l->v = v;
-		if (!names)
-			return ctri_err(CTR_E_NOMEM, "reboot reset: out of memory");
-		l->names = names;
-		l->cap = cap;
-	}
-	if (!(l->names[l->n] = strdup(name)))
-		return ctri_err(CTR_E_NOMEM, "reboot reset: out of memory");
-	memcpy(l->v[l->n++], id, CTRI_ID_LEN + 1);
-	return 0;
-}
-
 /* What a state means once its processes are gone with the boot. */
 static void reset(struct ctri_st *st)
 {
@@ -58,24 +29,20 @@ static void reset(struct ctri_st *st)
 	st->has_owner = 0;
 }
 
-static int reset_one(ctr_runtime_t *rt, const char *id, const char *name)
+static int reset_one(ctr_container_t *c)
 {
-	ctr_container_t *c;
 	struct ctri_st st;
-	int r = ctri_container_new(rt, id, name, &c);
+	int r = ctri_st_load(c, "reset after reboot", &st);
 
 	if (r < 0)
-		return r;
-	if ((r = ctri_st_load(c, "reset after reboot", &st)) < 0) {
-		r = r == CTR_E_STORE || r == CTR_E_REMOVED ? 0 : r; /* its own problem, later */
-	} else if (st.state == CTR_STATE_REMOVING) {
-		r = ctri_remove_records(c, 1); /* its remover died with the boot: finish it */
-	} else if (st.has_owner || st.pid || st.mon_pid ||
-		   (st.state != CTR_STATE_CONFIGURED && st.state != CTR_STATE_EXITED)) {
+		return r == CTR_E_STORE || r == CTR_E_REMOVED ? 0 : r; /* its own problem, later */
+	if (st.state == CTR_STATE_REMOVING)
+		return ctri_remove_records(c, 1); /* its remover died with the boot: finish it */
+	if (st.has_owner || st.pid || st.mon_pid ||
+	    (st.state != CTR_STATE_CONFIGURED && st.state != CTR_STATE_EXITED)) {
 		reset(&st);
 		r = ctri_st_save(c, "reset after reboot", &st, 1);
 	}
-	ctr_container_free(c);
 	return r;
 }
 
@@ -106,15 +73,14 @@ static int empty_dir(const char *dir)
 
 int ctri_reboot_reset(ctr_runtime_t *rt)
 {
-	struct ids l = { 0 };
-	int r = ctri_store_each(rt->store, CTRI_KEY_NAME, collect, &l);
+	ctr_container_t **list = NULL;
+	size_t n = 0;
+	int r = ctr_list(rt, &list, &n);
 
-	for (size_t i = 0; r == 0 && i < l.n; i++)
-		r = reset_one(rt, l.v[i], l.names[i]);
-	for (size_t i = 0; i < l.n; i++)
-		free(l.names[i]);
-	free(l.names);
-	free(l.v);
+	r = r < 0 ? r : 0;
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = reset_one(list[i]);
+	ctr_list_free(list, n);
 	if (r == 0 && (r = empty_dir(rt->exits_dir)) == 0)
 		r = empty_dir(rt->runtime_root);
 	return r;
