@@ -503,11 +503,13 @@ static json_object *inspect_paths(ctr_container_t *c)
 		return NULL;
 	char *bundle = ctri_strdupf("%s/%s", rt->containers_dir, c->id);
 	char *spec = ctri_strdupf("%s/%s/config.json", rt->containers_dir, c->id);
-	char *lock = ctri_strdupf("%s/%s.lock", rt->locks_dir, c->id);
+	char lock[4096];
+	if (ctri_lock_path(lock, sizeof(lock), rt->locks_dir, c->id) < 0)
+		lock[0] = '\0';
 	json_object_object_add(p, "bundle", json_object_new_string(bundle ? bundle : ""));
 	json_object_object_add(p, "spec", json_object_new_string(spec ? spec : ""));
 	json_object_object_add(p, "run_dir", json_object_new_string(rt->run_dir));
-	json_object_object_add(p, "lock", json_object_new_string(lock ? lock : ""));
+	json_object_object_add(p, "lock", json_object_new_string(lock));
 	char *log = ctri_strdupf("%s/%s/ctr.log", rt->containers_dir, c->id);
 	char *exit_file = ctri_strdupf("%s/%s", rt->exits_dir, c->id);
 	json_object_object_add(p, "log", json_object_new_string(log ? log : ""));
@@ -518,7 +520,6 @@ static json_object *inspect_paths(ctr_container_t *c)
 	json_object_object_add(p, "database", json_object_new_string(ctri_store_path(rt->store)));
 	free(bundle);
 	free(spec);
-	free(lock);
 	return p;
 }
 

@@ -187,12 +187,18 @@ out:
 	return r;
 }
 
+/* The runtime's state directory of c: runc and crun keep a container's state in ROOT/ID. */
+static void state_dir(const ctr_container_t *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", c->rt->runtime_root, c->id);
+}
+
 int ctri_oci_exists(ctr_container_t *c)
 {
 	char path[4096];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s", c->rt->runtime_root, c->id);
+	state_dir(c, path, sizeof(path));
 	return stat(path, &st) == 0;
 }
 
@@ -247,7 +253,7 @@ int ctri_oci_presence(ctr_container_t *c)
 {
 	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/%s", c->rt->runtime_root, c->id);
+	state_dir(c, path, sizeof(path));
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? CTRI_RT_ABSENT : CTRI_RT_PRESENT;
@@ -262,7 +268,7 @@ int ctri_oci_hold(ctr_container_t *c)
 {
 	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/%s", c->rt->runtime_root, c->id);
+	state_dir(c, path, sizeof(path));
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0 && flock(fd, LOCK_SH) < 0) {
 		close(fd);

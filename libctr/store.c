@@ -410,7 +410,7 @@ int ctri_store_each(struct ctri_store *s, const char *prefix, ctri_store_fn fn, 
 
 /* ---- per-container locks ------------------------------------------------------------ */
 
-static int lock_path(char *buf, size_t len, const char *dir, const char *id)
+int ctri_lock_path(char *buf, size_t len, const char *dir, const char *id)
 {
 	if ((size_t)snprintf(buf, len, "%s/%s.lock", dir, id) >= len)
 		return ctri_err(CTR_E_INVAL, "lock %s: path too long", id);
@@ -420,7 +420,7 @@ static int lock_path(char *buf, size_t len, const char *dir, const char *id)
 int ctri_lock(const char *dir, const char *id, int *fd_out)
 {
 	char path[4096];
-	int r = lock_path(path, sizeof(path), dir, id);
+	int r = ctri_lock_path(path, sizeof(path), dir, id);
 
 	if (r < 0)
 		return r;
@@ -466,6 +466,6 @@ void ctri_lock_unlink(const char *dir, const char *id)
 {
 	char path[4096];
 
-	if (lock_path(path, sizeof(path), dir, id) == 0)
+	if (ctri_lock_path(path, sizeof(path), dir, id) == 0)
 		unlink(path);
 }

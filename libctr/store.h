@@ -51,6 +51,8 @@ int ctri_store_each(struct ctri_store *s, const char *prefix, ctri_store_fn fn, 
  * threads (each open is its own lock owner), is dropped by the kernel when its holder
  * dies, and is independent of TDB's locks, so it never blocks a transaction. */
 int ctri_lock(const char *dir, const char *id, int *fd_out);
+/* The lock file's path, DIR/ID.lock; CTR_E_INVAL when it does not fit in len. */
+int ctri_lock_path(char *buf, size_t len, const char *dir, const char *id);
 void ctri_unlock(int fd);
 /* Remove the lock file while holding the lock (container removal). */
 void ctri_lock_unlink(const char *dir, const char *id);

@@ -87,7 +87,10 @@ static int watch_open(ctr_container_t *c, const char *op, int exits)
 
 	if (fd < 0)
 		return ctri_cerr(c->name, op, ctri_errno_code(errno), "inotify_init1: %m");
-	snprintf(path, sizeof(path), "%s/%s.lock", c->rt->locks_dir, c->id);
+	if (ctri_lock_path(path, sizeof(path), c->rt->locks_dir, c->id) < 0) {
+		close(fd);
+		return ctri_cwrap(c->name, op, CTR_E_INVAL);
+	}
 	int lf = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lf >= 0)
 		close(lf);
