@@ -62,7 +62,7 @@ help:
 	@echo "make bench      performance against runc and podman"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR= LIBDIR= INCLUDEDIR= LIBEXECDIR="
 
-$(B)/obj/%.o: libctr/%.c $(wildcard libctr/*.h) include/ctr/ctr.h
+$(B)/obj/%.o: libctr/%.c $(wildcard libctr/*.h) $(wildcard include/ctr/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
 
@@ -123,7 +123,7 @@ install: lib $(MONITOR) $(CLEANUP) $(B)/libctr.pc
 	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libctr.so
 	install -m 0644 $(STLIB) $(DESTDIR)$(LIBDIR)/libctr.a
-	install -m 0644 include/ctr/ctr.h $(DESTDIR)$(INCLUDEDIR)/ctr/ctr.h
+	install -m 0644 include/ctr/ctr.h include/ctr/io.h $(DESTDIR)$(INCLUDEDIR)/ctr/
 	install -m 0644 $(B)/libctr.pc $(DESTDIR)$(LIBDIR)/pkgconfig/libctr.pc
 	install -d $(DESTDIR)$(LIBEXECDIR)/libctr
 	install -m 0755 $(MONITOR) $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-monitor
@@ -132,7 +132,8 @@ install: lib $(MONITOR) $(CLEANUP) $(B)/libctr.pc
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	      $(DESTDIR)$(LIBDIR)/libctr.so $(DESTDIR)$(LIBDIR)/libctr.a \
-	      $(DESTDIR)$(INCLUDEDIR)/ctr/ctr.h $(DESTDIR)$(LIBDIR)/pkgconfig/libctr.pc \
+	      $(DESTDIR)$(INCLUDEDIR)/ctr/ctr.h $(DESTDIR)$(INCLUDEDIR)/ctr/io.h \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/libctr.pc \
 	      $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-monitor $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-cleanup
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/ctr $(DESTDIR)$(LIBEXECDIR)/libctr 2>/dev/null
 

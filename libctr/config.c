@@ -195,6 +195,25 @@ CTR_API int ctr_config_set_terminal(ctr_config_t *cfg, int on)
 	return 0;
 }
 
+CTR_API int ctr_config_set_stdin(ctr_config_t *cfg, int on)
+{
+	CTRI_CHECK_ARG("ctr_config_set_stdin", cfg);
+	cfg->open_stdin = !!on;
+	return 0;
+}
+
+CTR_API int ctr_config_set_log_size_max(ctr_config_t *cfg, uint64_t bytes)
+{
+	CTRI_CHECK_ARG("ctr_config_set_log_size_max", cfg);
+	if (bytes && (bytes < 4096 || bytes > INT64_MAX))
+		return ctri_err(CTR_E_INVAL,
+				"ctr_config_set_log_size_max: %llu bytes: the limit is 0 (none) or "
+				"at least 4096",
+				(unsigned long long)bytes);
+	cfg->log_size_max = bytes;
+	return 0;
+}
+
 CTR_API int ctr_config_set_stop_signal(ctr_config_t *cfg, int sig)
 {
 	CTRI_CHECK_ARG("ctr_config_set_stop_signal", cfg);

@@ -28,6 +28,8 @@ struct ctr_config {
 	char **caps; /* NULL: the default capability set */
 	char **deps; /* never NULL */
 	int terminal;
+	int open_stdin;
+	uint64_t log_size_max; /* 0: no limit */
 	int readonly_rootfs;
 	int stop_signal;
 	unsigned stop_timeout;

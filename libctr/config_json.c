@@ -82,6 +82,9 @@ static int fill(json_object *o, const ctr_config_t *cfg)
 	r |= cfg->args ? ctri_json_add(o, "args", str_array(cfg->args)) : 0;
 	r |= cfg->env ? ctri_json_add(o, "env", str_array(cfg->env)) : 0;
 	r |= ctri_json_add(o, "terminal", json_object_new_boolean(cfg->terminal));
+	r |= cfg->open_stdin ? ctri_json_add(o, "stdin", json_object_new_boolean(1)) : 0;
+	r |= cfg->log_size_max ? ctri_json_add(o, "log_size_max", num((int64_t)cfg->log_size_max))
+			       : 0;
 	r |= ctri_json_add(o, "stop_signal", num(cfg->stop_signal));
 	r |= ctri_json_add(o, "stop_timeout", num(cfg->stop_timeout));
 	r |=
@@ -234,6 +237,19 @@ static int f_dependencies(ctr_config_t *cfg, json_object *v)
 static int f_terminal(ctr_config_t *cfg, json_object *v)
 {
 	return ctr_config_set_terminal(cfg, json_object_get_boolean(v));
+}
+
+static int f_stdin(ctr_config_t *cfg, json_object *v)
+{
+	return ctr_config_set_stdin(cfg, json_object_get_boolean(v));
+}
+
+static int f_log_size_max(ctr_config_t *cfg, json_object *v)
+{
+	int64_t i = 0;
+	int r = integer(v, 0, INT64_MAX, &i);
+
+	return r < 0 ? r : ctr_config_set_log_size_max(cfg, (uint64_t)i);
 }
 
 static int f_readonly_rootfs(ctr_config_t *cfg, json_object *v)
@@ -440,6 +456,8 @@ static const struct field {
 	{ "args", json_type_array, f_args },
 	{ "env", json_type_array, f_env },
 	{ "terminal", json_type_boolean, f_terminal },
+	{ "stdin", json_type_boolean, f_stdin },
+	{ "log_size_max", json_type_int, f_log_size_max },
 	{ "stop_signal", json_type_int, f_stop_signal },
 	{ "stop_timeout", json_type_int, f_stop_timeout },
 	{ "restart_policy", json_type_string, f_restart_policy },

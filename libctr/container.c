@@ -45,6 +45,16 @@ static void key_of(char *buf, const char *prefix, const char *what)
 	snprintf(buf, KEY_MAX, "%s%s", prefix, what);
 }
 
+void ctri_bundle_path(const ctr_container_t *c, const char *leaf, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s/%s", c->rt->containers_dir, c->id, leaf);
+}
+
+void ctri_attach_path(const ctr_container_t *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", c->rt->attach_dir, c->id);
+}
+
 int ctri_container_new(ctr_runtime_t *rt, const char *id, const char *name,
 		       ctr_container_t **out)
 {

@@ -26,6 +26,10 @@ struct ctr_container {
 #define CTRI_KEY_ID "id/"         /* + id: the name, raw */
 #define CTRI_KEY_NAME "name/"     /* + name: the id, raw */
 
+/* Paths of c's files: its bundle directory's LEAF (e.g. "ctr.log"), its attach socket. */
+void ctri_bundle_path(const ctr_container_t *c, const char *leaf, char *buf, size_t len);
+void ctri_attach_path(const ctr_container_t *c, char *buf, size_t len);
+
 int ctri_container_new(ctr_runtime_t *rt, const char *id, const char *name,
 		       ctr_container_t **out);
 

@@ -81,7 +81,8 @@ int ctri_reboot_reset(ctr_runtime_t *rt)
 	for (size_t i = 0; r == 0 && i < n; i++)
 		r = reset_one(list[i]);
 	ctr_list_free(list, n);
-	if (r == 0 && (r = empty_dir(rt->exits_dir)) == 0)
+	if (r == 0 && (r = empty_dir(rt->exits_dir)) == 0 && (r = empty_dir(rt->exec_dir)) == 0 &&
+	    (r = empty_dir(rt->attach_dir)) == 0)
 		r = empty_dir(rt->runtime_root);
 	return r;
 }

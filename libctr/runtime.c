@@ -75,6 +75,8 @@ void ctri_runtime_unref(ctr_runtime_t *rt)
 	free(rt->oci_runtime);
 	free(rt->runtime_root);
 	free(rt->exits_dir);
+	free(rt->attach_dir);
+	free(rt->exec_dir);
 	free(rt->monitor_path);
 	free(rt->cleanup_path);
 	free(rt->containers_dir);
@@ -281,6 +283,8 @@ static int runtime_setup(ctr_runtime_t *rt, const ctr_runtime_opts_t *opts)
 	    (r = ensure_subdir("run dir", &rt->locks_dir, rt->run_dir, "locks")) ||
 	    (r = ensure_subdir("run dir", &rt->runtime_root, rt->run_dir, "runtime")) ||
 	    (r = ensure_subdir("run dir", &rt->exits_dir, rt->run_dir, "exits")) ||
+	    (r = ensure_subdir("run dir", &rt->attach_dir, rt->run_dir, "attach")) ||
+	    (r = ensure_subdir("run dir", &rt->exec_dir, rt->run_dir, "exec")) ||
 	    (r = resolve_runtime(rt)))
 		return r;
 	rt->timeout_ms = CTRI_OPTS_GET(opts, runtime_timeout_ms, 0u);

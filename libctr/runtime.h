@@ -20,6 +20,8 @@ struct ctr_runtime {
 	char *locks_dir;      /* RUN/locks */
 	char *runtime_root;   /* RUN/runtime: the OCI runtime's --root */
 	char *exits_dir;      /* RUN/exits: the monitors' exit files */
+	char *attach_dir;     /* RUN/attach: the monitors' attach sockets, one per container id */
+	char *exec_dir;       /* RUN/exec: per container id, exec sessions' files and exit files */
 	unsigned timeout_ms;  /* limit of each OCI runtime call */
 	char boot_id[40];
 	struct ctri_store *store;

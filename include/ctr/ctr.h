@@ -55,7 +55,8 @@ CTR_API int ctr_version_number(void);
  * Known names: "seccomp" (seccomp profiles), "capabilities" (capability sets),
  * "spec-override" (raw OCI spec merge), "config-json" (ctr_config_from_json/_to_json),
  * "lifecycle" (init/start/stop/kill/wait/cleanup over the OCI runtime), "wait-fd"
- * (ctr_wait_fd).
+ * (ctr_wait_fd), "pause", "exec" (exec sessions), "attach" (attach, resize, multiplexed
+ * stream), "logs" (ctr_logs, log rotation).
  *
  * @param name feature name
  * @return 1 if supported, 0 if not (or unknown), CTR_E_INVAL if name is NULL.
@@ -209,6 +210,19 @@ CTR_API int ctr_config_set_env(ctr_config_t *cfg, const char *const *envp);
 
 /** Give the container a pseudo-terminal (1) or pipes (0, the default). */
 CTR_API int ctr_config_set_terminal(ctr_config_t *cfg, int on);
+
+/**
+ * Keep the container's stdin open (1) for ctr_attach() clients to write to, or give it
+ * /dev/null (0, the default). A terminal container always has its pty as stdin.
+ */
+CTR_API int ctr_config_set_stdin(ctr_config_t *cfg, int on);
+
+/**
+ * Limit of the container's log in bytes (at least 4096; 0, the default: no limit). When
+ * the log would grow past it, it is renamed to a previous file (replacing the older one)
+ * and a new log starts, so at most about twice the limit is kept. ctr_logs() reads both.
+ */
+CTR_API int ctr_config_set_log_size_max(ctr_config_t *cfg, uint64_t bytes);
 
 /** Signal sent by ctr_stop() first, 1..64. Default SIGTERM. */
 CTR_API int ctr_config_set_stop_signal(ctr_config_t *cfg, int sig);
@@ -449,6 +463,16 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s);
 CTR_API int ctr_kill(ctr_container_t *c, int signal);
 
 /**
+ * Freeze every process of the container (`runc pause`): RUNNING -> PAUSED. A paused
+ * container can be stopped, killed or removed with CTR_FORCE (it is thawed for that).
+ * @return 0; CTR_E_STATE when not RUNNING; CTR_E_RUNTIME (e.g. no freezer cgroup).
+ */
+CTR_API int ctr_pause(ctr_container_t *c);
+
+/** Thaw a paused container: PAUSED -> RUNNING. @return 0; CTR_E_STATE when not PAUSED. */
+CTR_API int ctr_unpause(ctr_container_t *c);
+
+/**
  * Stop (if running) and start again.
  * @param timeout_s as for ctr_stop()
  */
@@ -591,5 +615,7 @@ CTR_API int ctr_events_fd(ctr_runtime_t *rt);
 #ifdef __cplusplus
 }
 #endif
+
+#include "io.h" /* exec sessions, attach, logs */
 
 #endif /* CTR_CTR_H */

@@ -1,0 +1,231 @@
+/*
+ * libctr - the interactive half: exec sessions, attach, logs.
+ *
+ * Included by <ctr/ctr.h>; do not include it on its own. The conventions of ctr.h hold.
+ *
+ * Descriptors in options structs: -1 means "none" (the process gets /dev/null, or the
+ * stream is not attached); 0 is a valid descriptor (your stdin). So set every fd field
+ * you do not use to -1.
+ */
+#ifndef CTR_IO_H
+#define CTR_IO_H
+
+#ifndef CTR_CTR_H
+#error "include <ctr/ctr.h>, not <ctr/io.h>"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------
+ * Exec sessions
+ *
+ * An exec session runs one more process in a RUNNING container (`runc exec`), under a
+ * monitor of its own, so it outlives the caller. Its exit code is recorded like the
+ * container's: durable once read, readable until the session is removed. Sessions are
+ * identified by a string id (16 hex digits) unique within their container, and are listed
+ * in ctr_inspect() under "exec_sessions". When the container stops, its sessions' processes
+ * end with it; ctr_cleanup(), ctr_init() (a new run) and ctr_remove() remove the sessions.
+ */
+
+/** What to run. */
+typedef struct ctr_exec_opts {
+	size_t sz;		  /**< sizeof(ctr_exec_opts_t) */
+	const char *const *argv;  /**< NULL-terminated; argv[0] is looked up in the container's PATH */
+	const char *const *env;	  /**< "K=V" added to (and overriding) the container's env; may be NULL */
+	const char *cwd;	  /**< absolute; NULL: the container's working directory */
+	const char *user;	  /**< "UID" or "UID:GID" (numeric); NULL: the container's user */
+	int terminal;		  /**< run on a new pty; stdin_fd/stdout_fd are copied to/from it */
+	int privileged;		  /**< with every capability, no seccomp filter and no NoNewPrivileges */
+	int stdin_fd;		  /**< -1: /dev/null */
+	int stdout_fd;		  /**< -1: /dev/null */
+	int stderr_fd;		  /**< -1: /dev/null; ignored with terminal (the pty merges it) */
+	const int *preserve_fds;  /**< passed to the process as fds 3, 4, ... (at most 64) */
+	size_t n_preserve_fds;
+} ctr_exec_opts_t;
+
+/**
+ * Run a process in the container and wait for it: ctr_exec_create(), ctr_exec_start(),
+ * ctr_exec_wait() and ctr_exec_remove() in one call.
+ * @param[out] exit_code may be NULL: N for exit(N), 128+S when killed by signal S
+ * @return 0; CTR_E_INVAL (argv NULL or empty, bad user, cwd or fds); CTR_E_STATE when the
+ *   container is not RUNNING; CTR_E_RUNTIME with the runtime's message (e.g. no such
+ *   executable).
+ */
+CTR_API int ctr_exec(ctr_container_t *c, const ctr_exec_opts_t *opts, int *exit_code);
+
+/**
+ * Record a new exec session. The options are checked and stored; the descriptors are
+ * duplicated into the handle c (close-on-exec) and handed to the process by
+ * ctr_exec_start() through the same handle. A session started through another handle or
+ * process gets /dev/null (and no preserved fds).
+ * @param[out] exec_id the session's id; release with ctr_free()
+ * @return 0; CTR_E_INVAL; CTR_E_STATE when the container is not RUNNING.
+ */
+CTR_API int ctr_exec_create(ctr_container_t *c, const ctr_exec_opts_t *opts, char **exec_id);
+
+/**
+ * Start a created session. Returns once the process runs (its monitor reported its pid).
+ * @return 0; CTR_E_NOENT for an unknown session; CTR_E_STATE when the session was already
+ *   started or the container is not RUNNING; CTR_E_RUNTIME.
+ */
+CTR_API int ctr_exec_start(ctr_container_t *c, const char *exec_id);
+
+/**
+ * Wait for a started session's process to exit. Holds no lock.
+ * @param timeout_ms -1: forever; 0: just check
+ * @return 0; CTR_E_TIMEOUT; CTR_E_NOENT; CTR_E_STATE for a session never started.
+ */
+CTR_API int ctr_exec_wait(ctr_container_t *c, const char *exec_id, int timeout_ms,
+			  int *exit_code);
+
+/**
+ * A descriptor readable once the session's process has exited (a pidfd on its monitor);
+ * readable at once for an exited session. Close it when done.
+ * @return the descriptor; CTR_E_NOENT; CTR_E_STATE for a session never started.
+ */
+CTR_API int ctr_exec_wait_fd(ctr_container_t *c, const char *exec_id);
+
+/** Send a signal (1..64) to a running session's process. @return 0; CTR_E_STATE; CTR_E_NOENT. */
+CTR_API int ctr_exec_kill(ctr_container_t *c, const char *exec_id, int signal);
+
+/** Resize a terminal session's pty. @return 0; CTR_E_INVAL for 0 rows or columns or a
+ *  session without terminal; CTR_E_STATE when it does not run. */
+CTR_API int ctr_exec_resize(ctr_container_t *c, const char *exec_id, unsigned rows,
+			    unsigned cols);
+
+/**
+ * Remove a session's record (and its exit code). A running session is refused
+ * (CTR_E_STATE) unless CTR_FORCE is given: then it is killed with SIGKILL first.
+ */
+CTR_API int ctr_exec_remove(ctr_container_t *c, const char *exec_id, unsigned flags);
+
+/**
+ * The ids of the container's sessions, oldest first.
+ * @param[out] ids a NULL-terminated array; release with ctr_strv_free()
+ * @return the count (>= 0) or an error.
+ */
+CTR_API int ctr_exec_list(ctr_container_t *c, char ***ids, size_t *count);
+
+/** Free a NULL-terminated string array the library handed out. */
+CTR_API void ctr_strv_free(char **v);
+
+/* ---------------------------------------------------------------------------------------
+ * Attach
+ *
+ * ctr_attach() connects descriptors to a CREATED or RUNNING container's stdio through its
+ * monitor's socket (mode 0600 in the run directory). Several clients may be attached at
+ * once; each gets all the output from the moment it attached. A client that does not read
+ * never slows the container: the monitor buffers up to 1 MiB for it, then drops output
+ * for that client only.
+ */
+
+#define CTR_ATTACH_STDIN 0x1u	/**< mux_fd mode: read the container's stdin from mux_fd */
+#define CTR_ATTACH_LOGS 0x2u	/**< first send what the log holds, then live output, no byte twice */
+#define CTR_ATTACH_START 0x4u	/**< start the container once attached (the first bytes are not lost) */
+#define CTR_ATTACH_NO_STDIN_CLOSE 0x8u /**< EOF on the input does not close the container's stdin */
+
+/** ctr_attach() returned because the detach keys were typed. */
+#define CTR_ATTACH_DETACHED 1
+
+/** Stream ids of the multiplexed format (and of ctr_log_line_t). */
+#define CTR_STREAM_STDIN 0
+#define CTR_STREAM_STDOUT 1
+#define CTR_STREAM_STDERR 2
+
+typedef struct ctr_attach_opts {
+	size_t sz;	/**< sizeof(ctr_attach_opts_t) */
+	unsigned flags; /**< CTR_ATTACH_* */
+	int stdin_fd;	/**< copied to the container's stdin; -1: none */
+	int stdout_fd;	/**< gets the container's stdout (with a terminal: all output); -1: none */
+	int stderr_fd;	/**< gets its stderr; -1: none */
+	/**
+	 * >= 0: multiplexed mode; stdin_fd, stdout_fd and stderr_fd are ignored. Output is
+	 * written to mux_fd in frames of an 8-byte header (stream id 1 or 2, three zero bytes,
+	 * payload length as a big-endian 32-bit number) and the payload, as Docker's and
+	 * podman's HTTP attach do; with CTR_ATTACH_STDIN the container's stdin is read raw
+	 * from mux_fd. A server can hand its client's socket straight to the library.
+	 */
+	int mux_fd;
+	/**
+	 * Input sequence that detaches: comma-separated keys, each a single character or
+	 * "ctrl-X" (X in a-z, @, [, \, ], ^, _). NULL: "ctrl-p,ctrl-q"; "": never detach.
+	 * The keys are not passed to the container (a partial match is passed on when the
+	 * next byte breaks it).
+	 */
+	const char *detach_keys;
+} ctr_attach_opts_t;
+
+/**
+ * Attach and copy until the container's output ends (it exited: returns 0), the detach
+ * keys are typed (returns CTR_ATTACH_DETACHED), or an output descriptor fails. EOF on the
+ * input closes the container's stdin (unless CTR_ATTACH_NO_STDIN_CLOSE) and attach goes on
+ * until the output ends. With CTR_ATTACH_START the container is initialised if needed,
+ * the connection made, then the container started, so no output is missed.
+ * @return 0; CTR_ATTACH_DETACHED; CTR_E_INVAL (bad detach keys, no descriptor at all);
+ *   CTR_E_STATE when the container does not run (or, with a stdin requested, its stdin
+ *   is not open: see ctr_config_set_stdin()); CTR_E_IO when a descriptor fails.
+ */
+CTR_API int ctr_attach(ctr_container_t *c, const ctr_attach_opts_t *opts);
+
+/**
+ * Set the window size of a terminal container (ctr_config_set_terminal()).
+ * @return 0; CTR_E_INVAL for 0 rows or columns, or a container without terminal;
+ *   CTR_E_STATE when it does not run.
+ */
+CTR_API int ctr_attach_resize(ctr_container_t *c, unsigned rows, unsigned cols);
+
+/**
+ * Check a detach key specification (as in ctr_attach_opts_t).
+ * @return 0; CTR_E_INVAL naming the bad key.
+ */
+CTR_API int ctr_detach_keys_valid(const char *spec);
+
+/* ---------------------------------------------------------------------------------------
+ * Logs
+ *
+ * The monitor writes the container's output to a log in the k8s-file format (one record
+ * per line: time, stream, full or partial flag, text). With ctr_config_set_log_size_max()
+ * the log is rotated: the older half is kept as one previous file.
+ */
+
+#define CTR_LOGS_FOLLOW 0x1u	 /**< after the end, wait for more until the container's run ends */
+#define CTR_LOGS_TIMESTAMPS 0x2u /**< prefix each line's data with its RFC 3339 time and a space */
+
+/** One line of the log; valid during the callback only. */
+typedef struct ctr_log_line {
+	size_t sz;	   /**< sizeof(ctr_log_line_t) of the library */
+	int stream;	   /**< CTR_STREAM_STDOUT or CTR_STREAM_STDERR */
+	int partial;	   /**< 1: the line never ended (the output stopped without a newline) */
+	long long time_ns; /**< when the monitor read it, CLOCK_REALTIME ns */
+	const char *data;  /**< the line without its newline; NUL-terminated (may contain NULs) */
+	size_t len;
+} ctr_log_line_t;
+
+/** Called for each line; non-zero stops ctr_logs(), which returns it. */
+typedef int (*ctr_log_fn)(const ctr_log_line_t *line, void *userdata);
+
+typedef struct ctr_logs_opts {
+	size_t sz;	    /**< sizeof(ctr_logs_opts_t) */
+	unsigned flags;	    /**< CTR_LOGS_* */
+	long long since_ns; /**< lines at or after this time; 0: from the start */
+	long long until_ns; /**< lines at or before this time; 0: no limit */
+	long long tail;	    /**< 0: every line; N > 0: only the last N; < 0: none (with follow: only new ones) */
+} ctr_logs_opts_t;
+
+/**
+ * Read the container's log, oldest first. Lines cut into partial records are joined.
+ * With CTR_LOGS_FOLLOW, it then waits (no polling) for new lines until the container's
+ * current run has ended and its log is complete, or fn returns non-zero.
+ * @param opts NULL: every line, no follow
+ * @return 0; fn's non-zero value; CTR_E_INVAL; CTR_E_IO.
+ */
+CTR_API int ctr_logs(ctr_container_t *c, const ctr_logs_opts_t *opts, ctr_log_fn fn,
+		     void *userdata);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CTR_IO_H */
