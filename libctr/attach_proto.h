@@ -1,0 +1,89 @@
+/* The attach wire formats: the client side of a monitor's attach socket (protocol 2, a unix
+ * SOCK_SEQPACKET socket of records: one type byte, then at most CTRI_ATT_PAYLOAD_MAX bytes)
+ * and the multiplexed stream framing of ctr_attach_opts_t.mux_fd. Used by attach.c (the
+ * container's socket), exec.c (a session's socket, RESIZE only) and logs.c (mux frames). */
+#ifndef LIBCTR_ATTACH_PROTO_H
+#define LIBCTR_ATTACH_PROTO_H
+
+#include <stddef.h>
+
+#define CTRI_ATT_PROTO 2
+#define CTRI_ATT_PAYLOAD_MAX 32768
+#define CTRI_ATT_HELLO_MS 10000 /* how long a monitor may take to greet a client */
+
+/* Record types. Monitor -> client: */
+#define CTRI_ATT_HELLO 0  /* "PROTO LOGOFFSET ROTATIONS STDIN TERMINAL" */
+#define CTRI_ATT_STDOUT 1 /* output data (with a terminal, all output) */
+#define CTRI_ATT_STDERR 2
+#define CTRI_ATT_END 3 /* empty: the output is complete, the container exited */
+/* Client -> monitor: */
+#define CTRI_ATT_STDIN 16	/* input data */
+#define CTRI_ATT_STDIN_CLOSE 17 /* empty: close the container's stdin (for every client) */
+#define CTRI_ATT_RESIZE 18	/* "ROWS COLS", each 1..65535 */
+/* Not a record: ctri_att_recv() saw the monitor close the connection. */
+#define CTRI_ATT_EOF (-1)
+
+/* What the monitor said at accept. */
+struct ctri_att_hello {
+	int proto;
+	long long log_offset; /* the log's size at accept: its bytes up to here precede the live
+			       * records, and none of them is also sent live */
+	long long rotations;  /* how often the log had been rotated at accept */
+	int stdin_open;	      /* the container has a writable stdin */
+	int terminal;	      /* a pty container (only STDOUT records) */
+};
+
+/* Parse a HELLO payload (len bytes, not NUL-terminated). 0 or CTR_E_MONITOR. */
+int ctri_att_hello_parse(const char *payload, size_t len, struct ctri_att_hello *out);
+
+/* Connect to the socket at path, of any length (through /proc/self/fd/DIRFD/NAME when it
+ * does not fit sun_path); the descriptor is close-on-exec and blocking.
+ * Returns the descriptor; CTR_E_STATE (no socket, nobody listening: the monitor is gone);
+ * CTR_E_IO. Messages: "container NAME: cannot OP: ..." (name may be NULL). */
+int ctri_att_connect(const char *path, const char *name, const char *op);
+
+/* Read the HELLO (waiting at most CTRI_ATT_HELLO_MS) and check the protocol version.
+ * 0; CTR_E_STATE when the monitor closed the connection first (it is exiting);
+ * CTR_E_MONITOR (another version, a bad record, no answer); CTR_E_IO. */
+int ctri_att_read_hello(int fd, const char *name, const char *op, struct ctri_att_hello *out);
+
+/* ctri_att_connect() then ctri_att_read_hello(): the descriptor or an error (nothing open). */
+int ctri_att_open(const char *path, const char *name, const char *op,
+		  struct ctri_att_hello *out);
+
+/* Send one record (len <= CTRI_ATT_PAYLOAD_MAX). dontwait: never block.
+ * 0; 1 when it would block (dontwait only: nothing was sent); CTR_E_IO (also when the
+ * monitor has closed the connection: errno EPIPE or ECONNRESET); CTR_E_INVAL (too long). */
+int ctri_att_send(int fd, int type, const void *data, size_t len, int dontwait);
+
+/* Receive one record into buf (at least 1 + CTRI_ATT_PAYLOAD_MAX bytes): its type goes to
+ * *type (CTRI_ATT_EOF when the monitor closed the connection), the payload to buf + 1.
+ * Returns the payload length (>= 0); CTR_E_MONITOR for an empty or oversized record
+ * (MSG_TRUNC); CTR_E_IO. */
+#define CTRI_ATT_BUF (1 + CTRI_ATT_PAYLOAD_MAX)
+int ctri_att_recv(int fd, unsigned char *buf, int *type);
+
+/* Connect, read the HELLO, send RESIZE, close: the resize of a container's or exec
+ * session's terminal (rows, cols 1..65535, else CTR_E_INVAL). A monitor without a terminal
+ * ignores it. 0 or the errors of ctri_att_open() and ctri_att_send(); messages name
+ * name_for_errors and op. */
+int ctri_attach_resize_path(const char *sock_path, const char *name_for_errors,
+			    const char *op, unsigned rows, unsigned cols);
+
+/* ---- output descriptors -------------------------------------------------------------- */
+
+/* Write all of the iovecs to fd: a non-blocking fd is waited for (POLLOUT) when full; a
+ * broken pipe raises no SIGPIPE. 0 or -errno (nothing is reported to the thread's message). */
+struct iovec;
+int ctri_write_iov(int fd, struct iovec *iov, int n);
+
+/* The 8-byte multiplexed frame header: stream id (CTR_STREAM_*), three zero bytes, the
+ * payload length as a big-endian 32-bit number. */
+#define CTRI_MUX_HDR 8
+void ctri_mux_header(unsigned char hdr[CTRI_MUX_HDR], int stream, size_t len);
+
+/* Write one frame (header and payload; len < 4 GiB) to fd with ctri_write_iov(); a
+ * payload of 0 bytes writes nothing. 0 or -errno. */
+int ctri_mux_write(int fd, int stream, const void *data, size_t len);
+
+#endif
