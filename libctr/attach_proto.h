@@ -72,9 +72,11 @@ int ctri_attach_resize_path(const char *sock_path, const char *name_for_errors,
 
 /* ---- output descriptors -------------------------------------------------------------- */
 
-/* Write all of the iovecs to fd: a non-blocking fd is waited for (POLLOUT) when full; a
- * broken pipe raises no SIGPIPE. 0 or -errno (nothing is reported to the thread's message). */
 struct iovec;
+
+/* Write all of the n iovecs (which it advances) to fd: a non-blocking fd is waited for
+ * (POLLOUT) when full; a broken pipe raises no SIGPIPE. 0 or -errno (nothing goes to the
+ * thread's message). */
 int ctri_write_iov(int fd, struct iovec *iov, int n);
 
 /* The 8-byte multiplexed frame header: stream id (CTR_STREAM_*), three zero bytes, the
@@ -85,5 +87,7 @@ void ctri_mux_header(unsigned char hdr[CTRI_MUX_HDR], int stream, size_t len);
 /* Write one frame (header and payload; len < 4 GiB) to fd with ctri_write_iov(); a
  * payload of 0 bytes writes nothing. 0 or -errno. */
 int ctri_mux_write(int fd, int stream, const void *data, size_t len);
+/* The same for a payload in n (<= 8) pieces, e.g. a log line and its newline. */
+int ctri_mux_writev(int fd, int stream, const struct iovec *iov, int n);
 
 #endif
