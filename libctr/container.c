@@ -10,6 +10,7 @@
 #include "container.h"
 #include "depend.h"
 #include "error.h"
+#include "exec.h"
 #include "events.h"
 #include "runtime.h"
 #include "spec.h"
@@ -79,6 +80,7 @@ CTR_API void ctr_container_free(ctr_container_t *c)
 	ctri_runtime_unref(c->rt);
 	if (c->mon_fd >= 0)
 		close(c->mon_fd);
+	ctri_exec_io_free_all(c);
 	pthread_mutex_destroy(&c->mu);
 	free(c->name);
 	free(c);
@@ -569,6 +571,10 @@ CTR_API int ctr_inspect(ctr_container_t *c, char **json)
 	if (json_object_object_get_ex(cfg, "dependency_ids", &v))
 		json_object_object_add(out, "dependencies", json_object_get(v));
 	json_object_object_add(out, "paths", inspect_paths(c));
+	json_object *sessions = NULL;
+	if ((r = ctri_exec_inspect(c, "inspect", &sessions)) < 0)
+		goto out;
+	json_object_object_add(out, "exec_sessions", sessions);
 	const char *text = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN);
 	char *copy = text ? strdup(text) : NULL;
 	if (!copy)

@@ -18,6 +18,9 @@ struct ctr_container {
 	int mon_fd;
 	pid_t mon_fd_pid;
 	unsigned long long mon_fd_start;
+	/* Descriptors of exec sessions created through this handle, until they start
+	 * (exec.c). Guarded by mu. */
+	struct ctri_exec_io *exec_io;
 };
 
 /* Store keys of a container's records. */

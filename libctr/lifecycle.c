@@ -10,6 +10,7 @@
 #include "depend.h"
 #include "error.h"
 #include "events.h"
+#include "exec.h"
 #include "monitor_client.h"
 #include "oci.h"
 #include "proc.h"
@@ -21,8 +22,9 @@
 #define KILL_WAIT_MS 10000 /* after SIGKILL, how long a process may take to go */
 
 struct stop_cfg {
-	int terminal, signal, timeout_s;
+	int terminal, open_stdin, signal, timeout_s;
 	int restarts; /* a restart policy other than "no" */
+	unsigned long long log_size_max;
 };
 
 static int read_cfg(ctr_container_t *c, const char *op, struct stop_cfg *out)
@@ -34,6 +36,11 @@ static int read_cfg(ctr_container_t *c, const char *op, struct stop_cfg *out)
 		return r;
 	out->terminal = json_object_object_get_ex(cfg, "terminal", &v) &&
 			json_object_get_boolean(v);
+	out->open_stdin = json_object_object_get_ex(cfg, "stdin", &v) &&
+			  json_object_get_boolean(v);
+	out->log_size_max = json_object_object_get_ex(cfg, "log_size_max", &v)
+				    ? (unsigned long long)json_object_get_int64(v)
+				    : 0;
 	out->signal = json_object_object_get_ex(cfg, "stop_signal", &v) ? json_object_get_int(v)
 									 : SIGTERM;
 	out->timeout_s = json_object_object_get_ex(cfg, "stop_timeout", &v)
@@ -73,6 +80,10 @@ static int create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 	ctri_st_own(c, st, op);
 	if ((r = ctri_st_save(c, op, st, 0)) < 0)
 		return r;
+	if ((r = ctri_exec_purge(c, op)) < 0) { /* the last run's sessions */
+		st->has_owner = 0;
+		return save_then(c, op, st, r);
+	}
 	if (st->state == CTR_STATE_STOPPED) { /* the last run's runtime state goes first */
 		if ((r = ctri_oci_release(c, op, 1)) < 0) {
 			st->has_owner = 0;
@@ -80,7 +91,10 @@ static int create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 		}
 		st->state = CTR_STATE_EXITED;
 	}
-	r = ctri_monitor_start(c, op, run, cfg.terminal, lock_fd, cfg.restarts, &m);
+	struct ctri_mon_opts mo = { .run = run, .terminal = cfg.terminal,
+				    .open_stdin = cfg.open_stdin, .exit_command = cfg.restarts,
+				    .log_size_max = cfg.log_size_max };
+	r = ctri_monitor_start(c, op, &mo, lock_fd, &m);
 	st->has_owner = 0;
 	if (r < 0)
 		return save_then(c, op, st, r);
@@ -193,6 +207,57 @@ static int exited_meanwhile(ctr_container_t *c, const char *op)
 	return gone;
 }
 
+/* `runc pause` or `runc resume` of a RUNNING or PAUSED container, with the lock held. */
+static int freeze(ctr_container_t *c, const char *op, struct ctri_st *st, int on)
+{
+	const char *args[] = { on ? "pause" : "resume", c->id, NULL };
+	int r = ctri_oci_run(c, op, args, NULL);
+
+	if (r < 0 && exited_meanwhile(c, op))
+		return ctri_cerr(c->name, op, CTR_E_STATE, "container has exited");
+	if (r < 0)
+		return r;
+	st->state = on ? CTR_STATE_PAUSED : CTR_STATE_RUNNING;
+	return ctri_st_save(c, op, st, 0);
+}
+
+/* Resume a PAUSED container so that a signal it was sent takes effect. One that exited
+ * meanwhile is fine: the signal did its work. */
+static int thaw(ctr_container_t *c, const char *op, struct ctri_st *st)
+{
+	int r = freeze(c, op, st, 0);
+
+	return r == CTR_E_STATE ? 0 : r;
+}
+
+static int pause_op(ctr_container_t *c, const char *op, ctr_state_t from, int on)
+{
+	struct ctri_st st;
+	int fd, r;
+
+	if ((r = ctri_begin(c, op, &fd, &st, 0)) < 0)
+		return r;
+	if (st.state != from)
+		r = ctri_cerr(c->name, op, CTR_E_STATE, "container is %s, not %s",
+			      ctr_state_name(st.state), ctr_state_name(from));
+	else if ((r = freeze(c, op, &st, on)) == 0)
+		ctri_event(c, op, NULL);
+	ctri_end(fd);
+	return r;
+}
+
+CTR_API int ctr_pause(ctr_container_t *c)
+{
+	CTRI_CHECK_ARG("ctr_pause", c);
+	return pause_op(c, "pause", CTR_STATE_RUNNING, 1);
+}
+
+CTR_API int ctr_unpause(ctr_container_t *c)
+{
+	CTRI_CHECK_ARG("ctr_unpause", c);
+	return pause_op(c, "unpause", CTR_STATE_PAUSED, 0);
+}
+
 /* Wait (without the lock) until fd, a pidfd on the monitor, is readable. */
 static int wait_monitor(int fd, int ms)
 {
@@ -263,7 +328,8 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 		r = ctri_cerr(c->name, "stop", CTR_E_STOPPED, "container is already %s",
 			      ctr_state_name(st.state));
 	}
-	else if (st.state != CTR_STATE_RUNNING && st.state != CTR_STATE_CREATED)
+	else if (st.state != CTR_STATE_RUNNING && st.state != CTR_STATE_CREATED &&
+		 st.state != CTR_STATE_PAUSED)
 		r = refuse(c, "stop", &st);
 	else if ((r = read_cfg(c, "stop", &cfg)) == 0) {
 		if (timeout_s < 0)
@@ -276,6 +342,8 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 		    (r = ctri_oci_kill(c, "stop", timeout_s ? cfg.signal : SIGKILL)) < 0 &&
 		    exited_meanwhile(c, "stop"))
 			r = 0;
+		if (r == 0 && st.state == CTR_STATE_PAUSED) /* frozen, it could not act on it */
+			r = thaw(c, "stop", &st);
 	}
 	int mon = r == 0 ? ctri_monitor_fd(c, &st) : -1;
 	pid_t mon_pid = st.mon_pid;
@@ -305,13 +373,15 @@ CTR_API int ctr_kill(ctr_container_t *c, int signal)
 		return ctri_cerr(c->name, "kill", CTR_E_INVAL, "invalid signal %d", signal);
 	if ((r = ctri_begin(c, "kill", &fd, &st, 0)) < 0)
 		return r;
-	if (st.state != CTR_STATE_RUNNING)
+	if (st.state != CTR_STATE_RUNNING && st.state != CTR_STATE_PAUSED)
 		r = ctri_cerr(c->name, "kill", CTR_E_STATE,
-			      "container is %s: only running containers can be killed",
+			      "container is %s: only running or paused containers can be killed",
 			      ctr_state_name(st.state));
 	else if ((r = ctri_oci_kill(c, "kill", signal)) < 0 && exited_meanwhile(c, "kill"))
 		r = ctri_cerr(c->name, "kill", CTR_E_STATE, "container has exited");
-	else if (r == 0) {
+	else if (r == 0 && st.state == CTR_STATE_PAUSED && signal == SIGKILL)
+		r = thaw(c, "kill", &st); /* a frozen process dies only once thawed */
+	if (r == 0) {
 		json_object *a = json_object_new_object();
 		if (a)
 			json_object_object_add(a, "signal", json_object_new_int(signal));
@@ -344,7 +414,8 @@ static int cleanup_stopped(ctr_container_t *c, const char *op, struct ctri_st *s
 	ctri_st_own(c, st, "cleanup");
 	if ((r = ctri_st_save(c, op, st, 0)) < 0)
 		return r;
-	r = ctri_oci_release(c, op, 1);
+	if ((r = ctri_oci_release(c, op, 1)) == 0)
+		r = ctri_exec_purge(c, op);
 	st->has_owner = 0;
 	if (r == 0)
 		st->state = CTR_STATE_EXITED;
@@ -418,7 +489,8 @@ static int remove_locked(ctr_container_t *c, struct ctri_st *st, int force)
 	    (r = created ? ctri_oci_delete(c, "remove", 1) : ctri_oci_release(c, "remove", 0)) ==
 		    0) {
 		wait_monitor(mon, KILL_WAIT_MS);
-		if ((r = ctri_remove_records(c, force)) == 0)
+		if ((r = ctri_exec_purge(c, "remove")) == 0 &&
+		    (r = ctri_remove_records(c, force)) == 0)
 			ctri_exit_remove(c);
 	}
 	if (r < 0) { /* still here: say what it is */

@@ -129,50 +129,41 @@ static void env_free(char **env)
 	free(env);
 }
 
-int ctri_monitor_start(ctr_container_t *c, const char *op, int run, int terminal, int lock_fd,
-		       int exit_command, struct ctri_mon *out)
+/* Spawn the monitor with argv (stdio fds in/out/err, -1: /dev/null; the sync pipe becomes
+ * its fd 3, lock_fd its 4, extra[] its 5, 6, ...) and read its answer. */
+static int spawn_monitor(ctr_container_t *c, const char *op, int run, const char **argv,
+			 char **env, const int stdio[3], int lock_fd, const int *extra,
+			 size_t n_extra, struct ctri_mon *out)
 {
 	ctr_runtime_t *rt = c->rt;
-	char bundle[4096], log[4200], timeout[16], line[LINE_MAX_];
-	int sp[2] = { -1, -1 }, pass[2] = { -1, -1 }, r, status;
+	char line[LINE_MAX_];
+	int sp[2] = { -1, -1 }, pass[2 + CTRI_MON_EXTRA_MAX], n_pass = 0, r, status;
 	pid_t pid;
 
-	snprintf(bundle, sizeof(bundle), "%s/%s", rt->containers_dir, c->id);
-	snprintf(log, sizeof(log), "%s/ctr.log", bundle);
-	snprintf(timeout, sizeof(timeout), "%u", rt->timeout_ms);
-	const char *argv[32] = { rt->monitor_path, "--proto", "1", "--runtime", rt->oci_runtime,
-				 "--runtime-root", rt->runtime_root, "--id", c->id, "--bundle",
-				 bundle, "--exit-dir", rt->exits_dir, "--log", log,
-				 "--runtime-timeout-ms", timeout, "--sync-fd", "3", "--lock-fd",
-				 "4", "--delete" };
-	size_t n = 22;
-	if (terminal)
-		argv[n++] = "--terminal";
-	if (run)
-		argv[n++] = "--run";
-	char **env = NULL;
-	if (exit_command) {
-		if (!(env = cleanup_env(rt)))
-			return ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
-		argv[n++] = "--exit-command";
-		argv[n++] = rt->cleanup_path;
-	}
-	ctri_exit_remove(c); /* a leftover of an earlier run would read as this one's end */
-	if (pipe2(sp, O_CLOEXEC) < 0 || (pass[0] = fcntl(sp[1], F_DUPFD_CLOEXEC, 10)) < 0 ||
-	    (pass[1] = fcntl(lock_fd, F_DUPFD_CLOEXEC, 10)) < 0) {
-		r = ctri_cerr(c->name, op, CTR_E_IO, "pipe: %m");
+	if (n_extra > CTRI_MON_EXTRA_MAX)
+		return ctri_cerr(c->name, op, CTR_E_INVAL, "at most %d descriptors can be passed",
+				 CTRI_MON_EXTRA_MAX);
+	if (pipe2(sp, O_CLOEXEC) < 0)
+		return ctri_cerr(c->name, op, CTR_E_IO, "pipe: %m");
+	/* Above 9, as ctri_spawn wants them, in the order the monitor gets them. */
+	r = (pass[n_pass++] = fcntl(sp[1], F_DUPFD_CLOEXEC, 10)) < 0 ||
+	    (pass[n_pass++] = fcntl(lock_fd, F_DUPFD_CLOEXEC, 10)) < 0;
+	for (size_t i = 0; !r && i < n_extra; i++)
+		r = (pass[n_pass++] = fcntl(extra[i], F_DUPFD_CLOEXEC, 10)) < 0;
+	close(sp[1]);
+	if (r) {
+		r = ctri_cerr(c->name, op, CTR_E_IO, "dup: %m");
 		goto out;
 	}
-	close(sp[1]);
-	sp[1] = -1;
-	struct ctri_spawn s = { .argv = argv, .fd_in = -1, .fd_out = -1, .fd_err = -1,
-				.pass = pass, .n_pass = 2, .envp = env };
+	struct ctri_spawn s = { .argv = argv, .fd_in = stdio[0], .fd_out = stdio[1],
+				.fd_err = stdio[2], .pass = pass, .n_pass = (size_t)n_pass,
+				.envp = env };
 	r = ctri_spawn(&s, &pid);
 	/* Our copies of the write end and the lock go now: end of file must mean the
 	 * monitor is gone, and the lock must be the monitor's alone once we drop ours. */
-	close(pass[0]);
-	close(pass[1]);
-	pass[0] = pass[1] = -1;
+	for (int i = 0; i < n_pass; i++)
+		close(pass[i]);
+	n_pass = 0;
 	if (r < 0) {
 		errno = -r;
 		r = ctri_cerr(c->name, op, CTR_E_MONITOR, "cannot execute %s: %m", rt->monitor_path);
@@ -190,19 +181,105 @@ int ctri_monitor_start(ctr_container_t *c, const char *op, int run, int terminal
 	else
 		r = parse_answer(c, op, run, line, out);
 out:
-	for (int i = 0; i < 2; i++) {
-		if (sp[i] >= 0)
-			close(sp[i]);
+	for (int i = 0; i < n_pass; i++)
 		if (pass[i] >= 0)
 			close(pass[i]);
+	close(sp[0]);
+	return r;
+}
+
+/* The arguments every monitor gets; returns how many were set. */
+static size_t common_args(ctr_container_t *c, const char **argv, char timeout[16])
+{
+	ctr_runtime_t *rt = c->rt;
+
+	snprintf(timeout, 16, "%u", rt->timeout_ms);
+	const char *common[] = { rt->monitor_path, "--proto", CTRI_MON_PROTO_STR, "--runtime",
+				 rt->oci_runtime, "--runtime-root", rt->runtime_root, "--id", c->id,
+				 "--runtime-timeout-ms", timeout, "--sync-fd", "3", "--lock-fd",
+				 "4" };
+	size_t n = sizeof(common) / sizeof(common[0]);
+	memcpy(argv, common, sizeof(common));
+	return n;
+}
+
+int ctri_monitor_start(ctr_container_t *c, const char *op, const struct ctri_mon_opts *o,
+		       int lock_fd, struct ctri_mon *out)
+{
+	ctr_runtime_t *rt = c->rt;
+	char bundle[4096], log[4200], sock[4096], timeout[16], size_max[24];
+	const char *argv[40];
+	const int stdio[3] = { -1, -1, -1 };
+
+	snprintf(bundle, sizeof(bundle), "%s/%s", rt->containers_dir, c->id);
+	ctri_bundle_path(c, "ctr.log", log, sizeof(log));
+	ctri_attach_path(c, sock, sizeof(sock));
+	size_t n = common_args(c, argv, timeout);
+	const char *more[] = { "--bundle", bundle, "--exit-dir", rt->exits_dir, "--log", log,
+			       "--attach-socket", sock, "--delete" };
+	memcpy(argv + n, more, sizeof(more));
+	n += sizeof(more) / sizeof(more[0]);
+	if (o->terminal)
+		argv[n++] = "--terminal";
+	if (o->open_stdin && !o->terminal)
+		argv[n++] = "--stdin";
+	if (o->run)
+		argv[n++] = "--run";
+	if (o->log_size_max) {
+		snprintf(size_max, sizeof(size_max), "%llu", o->log_size_max);
+		argv[n++] = "--log-size-max";
+		argv[n++] = size_max;
 	}
+	char **env = NULL;
+	if (o->exit_command) {
+		if (!(env = cleanup_env(rt)))
+			return ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
+		argv[n++] = "--exit-command";
+		argv[n++] = rt->cleanup_path;
+	}
+	argv[n] = NULL;
+	ctri_exit_remove(c); /* a leftover of an earlier run would read as this one's end */
+	int r = spawn_monitor(c, op, o->run, argv, env, stdio, lock_fd, NULL, 0, out);
 	env_free(env);
 	return r;
+}
+
+int ctri_monitor_exec(ctr_container_t *c, const char *op, const struct ctri_mon_exec *e,
+		      int lock_fd, struct ctri_mon *out)
+{
+	char timeout[16], nfds[24];
+	const char *argv[40];
+	size_t n = common_args(c, argv, timeout);
+	const char *more[] = { "--exec", e->name, "--process", e->process, "--pid-file",
+			       e->pid_file, "--exit-dir", e->exit_dir, "--attach-socket",
+			       e->socket };
+
+	memcpy(argv + n, more, sizeof(more));
+	n += sizeof(more) / sizeof(more[0]);
+	if (e->terminal) {
+		argv[n++] = "--terminal";
+		argv[n++] = "--console-socket";
+		argv[n++] = e->console_socket;
+	}
+	if (e->n_preserve) {
+		snprintf(nfds, sizeof(nfds), "%zu", e->n_preserve);
+		argv[n++] = "--preserve-fds";
+		argv[n++] = nfds;
+	}
+	argv[n] = NULL;
+	return spawn_monitor(c, op, 0, argv, NULL, e->stdio, lock_fd, e->preserve, e->n_preserve,
+			     out);
 }
 
 static void exit_path(ctr_container_t *c, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s", c->rt->exits_dir, c->id);
+}
+
+/* Exit files outlive monitors: every version this library ever wrote is read. */
+static int known_exit_proto(int proto)
+{
+	return proto >= 1 && proto <= CTRI_MON_PROTO;
 }
 
 int ctri_exit_exists(ctr_container_t *c)
@@ -223,10 +300,18 @@ void ctri_exit_remove(ctr_container_t *c)
 
 int ctri_exit_read(ctr_container_t *c, const char *op, struct ctri_exit *out)
 {
-	char path[4096], *text = NULL;
-	json_object *o, *v;
+	char path[4096];
 
 	exit_path(c, path, sizeof(path));
+	return ctri_exit_read_path(c, op, path, out);
+}
+
+int ctri_exit_read_path(ctr_container_t *c, const char *op, const char *path,
+			struct ctri_exit *out)
+{
+	char *text = NULL;
+	json_object *o, *v;
+
 	int r = ctri_read_file(path, 4096, &text, NULL);
 	if (r == -ENOENT)
 		return CTR_E_NOENT;
@@ -237,11 +322,11 @@ int ctri_exit_read(ctr_container_t *c, const char *op, struct ctri_exit *out)
 	o = json_tokener_parse(text);
 	free(text);
 	if (!o || !json_object_object_get_ex(o, "proto", &v) ||
-	    json_object_get_int(v) != CTRI_MON_PROTO ||
+	    !known_exit_proto(json_object_get_int(v)) ||
 	    !json_object_object_get_ex(o, "exit_code", &v)) {
 		json_object_put(o);
-		return ctri_cerr(c->name, op, CTR_E_MONITOR, "exit file %s is not protocol %d",
-				 path, CTRI_MON_PROTO);
+		return ctri_cerr(c->name, op, CTR_E_MONITOR,
+				 "exit file %s is not of protocol 1 to %d", path, CTRI_MON_PROTO);
 	}
 	out->exit_code = json_object_get_int(v);
 	out->pid = json_object_object_get_ex(o, "pid", &v) ? json_object_get_int(v) : 0;

@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "error.h"
 #include "proc.h"
 
 extern char **environ;
@@ -151,4 +153,11 @@ int ctri_fd_readable(int fd)
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	return poll(&p, 1, 0) > 0;
+}
+
+int ctri_eventfd_ready(const char *name, const char *op)
+{
+	int fd = eventfd(1, EFD_CLOEXEC);
+
+	return fd >= 0 ? fd : ctri_cerr(name, op, ctri_errno_code(errno), "eventfd: %m");
 }

@@ -38,4 +38,8 @@ int ctri_poll_ms(long long deadline);
 /* 1 if fd is readable now. */
 int ctri_fd_readable(int fd);
 
+/* A descriptor that is readable already (an eventfd), for waits that are over before they
+ * begin. Errors name container name and op. */
+int ctri_eventfd_ready(const char *name, const char *op);
+
 #endif

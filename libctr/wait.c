@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -189,13 +188,6 @@ CTR_API int ctr_wait_condition(ctr_container_t *c, ctr_state_t state, int timeou
 	return wait_for(c, "wait", in_state, (int)state, timeout_ms, &st);
 }
 
-static int readable_now(ctr_container_t *c)
-{
-	int fd = eventfd(1, EFD_CLOEXEC);
-
-	return fd >= 0 ? fd : ctri_cerr(c->name, "wait", ctri_errno_code(errno), "eventfd: %m");
-}
-
 CTR_API int ctr_wait_fd(ctr_container_t *c)
 {
 	struct ctri_st st;
@@ -215,13 +207,13 @@ CTR_API int ctr_wait_fd(ctr_container_t *c)
 		goto fail;
 	}
 	if (!ctri_st_active(st.state)) {
-		r = readable_now(c);
+		r = ctri_eventfd_ready(c->name, "wait");
 		goto fail;
 	}
 	if (ino >= 0)
 		return ino;
 	int fd = ctri_monitor_fd(c, &st);
-	return fd >= 0 ? fd : readable_now(c); /* the monitor is gone: so is the container */
+	return fd >= 0 ? fd : ctri_eventfd_ready(c->name, "wait"); /* the monitor is gone: so is the container */
 fail:
 	if (ino >= 0)
 		close(ino);

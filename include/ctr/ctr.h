@@ -569,7 +569,8 @@ CTR_API int ctr_exit_code(ctr_container_t *c, int *out);
  * (`events.log`, one JSON object per line, rotated to `events.log.1` at 4 MiB). Failed
  * operations append nothing. Types: "create", "init", "start", "stop", "kill", "died"
  * (the container's process ended: attributes exit_code, signal, oom, and monitor_lost when
- * the monitor died first), "cleanup", "restart", "remove".
+ * the monitor died first), "cleanup", "restart", "remove", "pause", "unpause", "exec" (an
+ * exec session started: attribute exec_id) and "exec_died" (exec_id, exit_code).
  */
 
 /** One event; the strings are valid during the callback only. */

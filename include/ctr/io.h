@@ -37,7 +37,7 @@ typedef struct ctr_exec_opts {
 	const char *cwd;	  /**< absolute; NULL: the container's working directory */
 	const char *user;	  /**< "UID" or "UID:GID" (numeric); NULL: the container's user */
 	int terminal;		  /**< run on a new pty; stdin_fd/stdout_fd are copied to/from it */
-	int privileged;		  /**< with every capability, no seccomp filter and no NoNewPrivileges */
+	int privileged;		  /**< with every capability and without NoNewPrivileges (the container's seccomp filter stays) */
 	int stdin_fd;		  /**< -1: /dev/null */
 	int stdout_fd;		  /**< -1: /dev/null */
 	int stderr_fd;		  /**< -1: /dev/null; ignored with terminal (the pty merges it) */

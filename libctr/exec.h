@@ -1,0 +1,29 @@
+/* Exec sessions (ctr_exec_*): records `exec/<container id>/<session id>` in the store, files
+ * in RUN/exec/<container id>/, one monitor per started session. */
+#ifndef LIBCTR_EXEC_H
+#define LIBCTR_EXEC_H
+
+#include <json-c/json.h>
+
+#include "container.h"
+
+/* exec_spec.c */
+/* Check opts (CTR_E_INVAL with the reason). */
+int ctri_exec_check(ctr_container_t *c, const char *op, const ctr_exec_opts_t *o);
+/* A new session record in state "created" (NULL when out of memory). */
+json_object *ctri_exec_record_new(const char *id, const ctr_exec_opts_t *o);
+/* Write the process.json of the session rec to path: the container's process (from its
+ * bundle) with the session's argv, env, cwd, user, terminal and privileges. */
+int ctri_exec_write_process(ctr_container_t *c, const char *op, json_object *rec,
+			    const char *path);
+
+/* exec.c */
+/* With c's lock held: remove every session of c, records and files (a new run, cleanup,
+ * remove). Their processes ended with the container. */
+int ctri_exec_purge(ctr_container_t *c, const char *op);
+/* The sessions of c for ctr_inspect(): a new array of {id, state, argv, pid, exit_code...}. */
+int ctri_exec_inspect(ctr_container_t *c, const char *op, json_object **out);
+/* Close the descriptors sessions created through handle c still hold (ctr_container_free). */
+void ctri_exec_io_free_all(ctr_container_t *c);
+
+#endif
