@@ -20,6 +20,8 @@ Suite *suite_depend(void);
 Suite *suite_events(void);
 Suite *suite_restart(void);
 Suite *suite_mini_init(void);
+Suite *suite_pause(void);
+Suite *suite_exec(void);
 
 /* ---- the run ---------------------------------------------------------------------------------
  * it_init() once in main() before the suites: checks the environment and fills in defaults

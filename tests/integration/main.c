@@ -7,11 +7,22 @@
 
 int main(void)
 {
-	Suite *(*suites[])(void) = { suite_spec_runc, suite_lifecycle, suite_wait,
-				     suite_faults,    suite_stress,    suite_crun,
-				     suite_batch, suite_reboot,
-				     suite_depend,    suite_events,
-				     suite_restart,   suite_mini_init };
+	Suite *(*suites[])(void) = {
+		suite_spec_runc,
+		suite_lifecycle,
+		suite_wait,
+		suite_faults,
+		suite_stress,
+		suite_crun,
+		suite_batch,
+		suite_reboot,
+		suite_depend,
+		suite_events,
+		suite_restart,
+		suite_mini_init,
+		suite_pause,
+		suite_exec,
+	};
 	SRunner *sr = srunner_create(NULL);
 
 	if (it_init() < 0)

@@ -1,0 +1,436 @@
+/* Exec sessions with real runc: exit codes, env, cwd, user, terminal, resize, preserved
+ * descriptors, privileges, the session API, sessions outliving their caller, many execs
+ * in a row and in parallel, and bad input. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "itest.h"
+
+static ctr_container_t *running(void)
+{
+	ctr_container_t *c = it_sh(it_rt, IT_GRACEFUL(0));
+
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	return c;
+}
+
+static ctr_exec_opts_t opts_for(const char *const *argv)
+{
+	ctr_exec_opts_t o = { .sz = sizeof(o), .argv = argv, .stdin_fd = -1, .stdout_fd = -1,
+			      .stderr_fd = -1 };
+	return o;
+}
+
+/* Read fd to its end (at most 5 s); the text, malloc'd. */
+static char *read_all(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	double until = it_now() + 5;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 100) == 0) {
+			if (it_now() > until)
+				break;
+			continue;
+		}
+		if (len + 1024 > cap)
+			buf = realloc(buf, cap *= 2);
+		ssize_t n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = 0;
+	return buf;
+}
+
+/* Run argv in c with stdout (and stderr) on a pipe; the output and the exit code. */
+static char *exec_output(ctr_container_t *c, ctr_exec_opts_t *o, int *code)
+{
+	int p[2];
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	o->stdout_fd = p[1];
+	if (!o->terminal)
+		o->stderr_fd = p[1];
+	IT_OK(ctr_exec(c, o, code));
+	close(p[1]);
+	char *out = read_all(p[0]);
+	close(p[0]);
+	return out;
+}
+
+START_TEST(test_exec_exit_codes)
+{
+	ctr_container_t *c = running();
+	const char *const argv[] = { "sh", "-c", "exit 7", NULL };
+	const char *const truth[] = { "true", NULL };
+	ctr_exec_opts_t o = opts_for(argv);
+	int code = -1;
+
+	IT_OK(ctr_exec(c, &o, &code));
+	ck_assert_int_eq(code, 7);
+	o = opts_for(truth);
+	IT_OK(ctr_exec(c, &o, &code));
+	ck_assert_int_eq(code, 0);
+	char **ids = NULL;
+	ck_assert_int_eq(ctr_exec_list(c, &ids, NULL), 0); /* ctr_exec removes its session */
+	ctr_strv_free(ids);
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_exec_env_cwd_user)
+{
+	ctr_container_t *c = running();
+	const char *const argv[] = { "sh", "-c", "echo $FOO $HOME; pwd; id -u; id -g", NULL };
+	const char *const env[] = { "FOO=bar", "HOME=/nowhere", NULL };
+	ctr_exec_opts_t o = opts_for(argv);
+	int code = -1;
+
+	o.env = env;
+	o.cwd = "/tmp";
+	o.user = "1000:1001";
+	char *out = exec_output(c, &o, &code);
+	ck_assert_int_eq(code, 0);
+	ck_assert_str_eq(out, "bar /nowhere\n/tmp\n1000\n1001\n");
+	free(out);
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_exec_tty_and_resize)
+{
+	ctr_container_t *c = running();
+	const char *const tty[] = { "tty", NULL };
+	ctr_exec_opts_t o = opts_for(tty);
+	int code = -1;
+
+	o.terminal = 1;
+	char *out = exec_output(c, &o, &code);
+	ck_assert_int_eq(code, 0);
+	ck_assert_msg(!strncmp(out, "/dev/pts/", 9), "tty printed '%s'", out);
+	free(out);
+
+	/* A running terminal session is resized; stty inside sees it. */
+	const char *const size[] = { "sh", "-c", "sleep 0.5; stty size", NULL };
+	o = opts_for(size);
+	o.terminal = 1;
+	int p[2];
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	o.stdout_fd = p[1];
+	char *eid = NULL;
+	IT_OK(ctr_exec_create(c, &o, &eid));
+	close(p[1]); /* the handle holds its own copy until the start */
+	IT_OK(ctr_exec_start(c, eid));
+	IT_OK(ctr_exec_resize(c, eid, 40, 100));
+	IT_OK(ctr_exec_wait(c, eid, 5000, &code));
+	out = read_all(p[0]);
+	close(p[0]);
+	ck_assert_msg(strstr(out, "40 100"), "stty size printed '%s'", out);
+	IT_FAILS(ctr_exec_resize(c, eid, 0, 100), CTR_E_INVAL);
+	IT_FAILS(ctr_exec_resize(c, eid, 40, 100), CTR_E_STATE); /* exited */
+	IT_OK(ctr_exec_remove(c, eid, 0));
+	free(eid);
+	free(out);
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_exec_preserve_fds_and_stdin)
+{
+	ctr_container_t *c = running();
+	const char *const argv[] = { "sh", "-c", "read x; echo \"got $x\" >&3", NULL };
+	ctr_exec_opts_t o = opts_for(argv);
+	int in[2], extra[2], code = -1;
+
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(extra, O_CLOEXEC), 0);
+	ck_assert_int_eq(write(in[1], "hello\n", 6), 6);
+	close(in[1]);
+	o.stdin_fd = in[0];
+	o.preserve_fds = &extra[1];
+	o.n_preserve_fds = 1;
+	IT_OK(ctr_exec(c, &o, &code));
+	close(in[0]);
+	close(extra[1]);
+	char *out = read_all(extra[0]);
+	close(extra[0]);
+	ck_assert_int_eq(code, 0);
+	ck_assert_str_eq(out, "got hello\n");
+	free(out);
+	ctr_container_free(c);
+}
+END_TEST
+
+/* Effective capabilities, in hex, from /proc/self/status. */
+static unsigned long long cap_eff(ctr_container_t *c, int privileged)
+{
+	const char *const argv[] = { "sh", "-c", "grep CapEff /proc/self/status", NULL };
+	ctr_exec_opts_t o = opts_for(argv);
+	int code = -1;
+
+	o.privileged = privileged;
+	char *out = exec_output(c, &o, &code);
+	unsigned long long caps = 0;
+	ck_assert_msg(sscanf(out, "CapEff: %llx", &caps) == 1, "output '%s'", out);
+	free(out);
+	return caps;
+}
+
+START_TEST(test_exec_privileged)
+{
+	ctr_container_t *c = running();
+	unsigned long long plain = cap_eff(c, 0), all = cap_eff(c, 1);
+
+	ck_assert_msg((plain & (1ULL << 21)) == 0, "CAP_SYS_ADMIN without privileged: %llx", plain);
+	ck_assert_msg((all & (1ULL << 21)) && (all & plain) == plain && all != plain,
+		      "privileged %llx vs plain %llx", all, plain);
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_exec_sessions)
+{
+	ctr_container_t *c = running();
+	const char *const argv[] = { "sleep", "30", NULL };
+	ctr_exec_opts_t o = opts_for(argv);
+	char *a = NULL, *b = NULL, **ids = NULL, *json = NULL;
+	size_t n = 0;
+	int code = -1;
+
+	IT_OK(ctr_exec_create(c, &o, &a));
+	IT_OK(ctr_exec_create(c, &o, &b));
+	ck_assert_int_eq(ctr_exec_list(c, &ids, &n), 2);
+	ck_assert_str_eq(ids[0], a);
+	ck_assert_str_eq(ids[1], b);
+	ck_assert_ptr_null(ids[2]);
+	ctr_strv_free(ids);
+	IT_FAILS(ctr_exec_wait(c, a, 0, &code), CTR_E_STATE); /* not started */
+	IT_FAILS(ctr_exec_kill(c, a, SIGKILL), CTR_E_STATE);
+	IT_OK(ctr_exec_start(c, a));
+	IT_FAILS(ctr_exec_start(c, a), CTR_E_STATE);
+	IT_FAILS(ctr_exec_wait(c, a, 100, &code), CTR_E_TIMEOUT);
+	IT_FAILS(ctr_exec_remove(c, a, 0), CTR_E_STATE);
+	IT_OK(ctr_inspect(c, &json));
+	ck_assert_msg(strstr(json, "\"exec_sessions\"") && strstr(json, a) && strstr(json, b),
+		      "inspect: %s", json);
+	ctr_free(json);
+
+	/* wait_fd becomes readable when the kill ends it. */
+	int fd = ctr_exec_wait_fd(c, a);
+	ck_assert_int_ge(fd, 0);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ck_assert_int_eq(poll(&p, 1, 200), 0);
+	IT_OK(ctr_exec_kill(c, a, SIGKILL));
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	close(fd);
+	IT_OK(ctr_exec_wait(c, a, 5000, &code));
+	ck_assert_int_eq(code, 137);
+
+	/* The exit code is durable: another context reads it. */
+	ctr_runtime_t *rt2 = it_reopen(NULL, 0);
+	ctr_container_t *c2;
+	IT_OK(ctr_lookup(rt2, ctr_id(c), &c2));
+	code = -1;
+	IT_OK(ctr_exec_wait(c2, a, 0, &code));
+	ck_assert_int_eq(code, 137);
+	ctr_container_free(c2);
+	ctr_runtime_close(rt2);
+
+	IT_FAILS(ctr_exec_kill(c, "0123456789abcdef", SIGKILL), CTR_E_NOENT);
+	IT_FAILS(ctr_exec_wait(c, "../../etc", 0, &code), CTR_E_NOENT);
+	IT_OK(ctr_exec_remove(c, a, 0));
+	IT_FAILS(ctr_exec_wait(c, a, 0, &code), CTR_E_NOENT);
+
+	/* b never started; the stop of the container, then cleanup, removes it. */
+	IT_OK(ctr_exec_start(c, b));
+	IT_OK(ctr_stop(c, 5));
+	IT_OK(ctr_exec_wait(c, b, 5000, &code)); /* ended with its container */
+	IT_OK(ctr_cleanup(c));
+	ck_assert_int_eq(ctr_exec_list(c, &ids, NULL), 0);
+	ctr_strv_free(ids);
+	free(a);
+	free(b);
+	ctr_container_free(c);
+}
+END_TEST
+
+/* A session started by a process that exits goes on; its exit code is there later. */
+static char child_eid[17];
+
+static int start_and_leave(ctr_container_t *c)
+{
+	const char *const argv[] = { "sh", "-c", "sleep 0.5; exit 9", NULL };
+	ctr_exec_opts_t o = opts_for(argv);
+	char *eid = NULL;
+	int r = ctr_exec_create(c, &o, &eid);
+
+	if (r == 0 && (r = ctr_exec_start(c, eid)) == 0) {
+		char path[4096]; /* the id goes to a file the parent reads */
+		snprintf(path, sizeof(path), "%s/io/eid", it_base());
+		FILE *f = fopen(path, "w");
+		if (f) {
+			fputs(eid, f);
+			fclose(f);
+		}
+	}
+	free(eid);
+	return r;
+}
+
+static int child_main(void *arg)
+{
+	return it_child_op(NULL, arg, "exec start in a child", start_and_leave);
+}
+
+START_TEST(test_exec_outlives_caller)
+{
+	ctr_container_t *c = running();
+	char id[65], path[4096];
+
+	snprintf(id, sizeof(id), "%s", ctr_id(c));
+	ck_assert_int_eq(it_join(it_fork(child_main, id), 10000), 0);
+	snprintf(path, sizeof(path), "%s/io/eid", it_base());
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%16s", child_eid), 1);
+	fclose(f);
+	int code = -1;
+	IT_OK(ctr_exec_wait(c, child_eid, 5000, &code));
+	ck_assert_int_eq(code, 9);
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_exec_bad_input)
+{
+	ctr_container_t *c = it_sh(it_rt, IT_GRACEFUL(0));
+	const char *const argv[] = { "true", NULL };
+	const char *const empty[] = { NULL };
+	const char *const blank[] = { "", NULL };
+	ctr_exec_opts_t o = opts_for(argv);
+	int code;
+
+	IT_REFUSED(ctr_exec(c, &o, &code), CTR_E_STATE, c); /* configured */
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	o.argv = NULL;
+	IT_REFUSED(ctr_exec(c, &o, &code), CTR_E_INVAL, c);
+	o.argv = empty;
+	IT_REFUSED(ctr_exec(c, &o, &code), CTR_E_INVAL, c);
+	o.argv = blank;
+	IT_REFUSED(ctr_exec(c, &o, &code), CTR_E_INVAL, c);
+	o = opts_for(argv);
+	o.user = "root";
+	IT_FAILS(ctr_exec(c, &o, &code), CTR_E_INVAL);
+	o = opts_for(argv);
+	o.cwd = "relative";
+	IT_FAILS(ctr_exec(c, &o, &code), CTR_E_INVAL);
+	o = opts_for(argv);
+	o.stdout_fd = 9999;
+	IT_FAILS(ctr_exec(c, &o, &code), CTR_E_INVAL);
+	IT_FAILS(ctr_exec(c, NULL, &code), CTR_E_INVAL);
+
+	/* No such executable: the runtime says so; nothing is left. */
+	const char *const missing[] = { "/no/such/program", NULL };
+	o = opts_for(missing);
+	IT_FAILS(ctr_exec(c, &o, &code), CTR_E_RUNTIME);
+	ck_assert_msg(strstr(ctr_last_error(), "/no/such/program"), "%s", ctr_last_error());
+	char **ids = NULL;
+	ck_assert_int_eq(ctr_exec_list(c, &ids, NULL), 0);
+	ctr_strv_free(ids);
+
+	IT_OK(ctr_stop(c, 5));
+	o = opts_for(argv);
+	IT_REFUSED(ctr_exec(c, &o, &code), CTR_E_STATE, c); /* stopped */
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_exec_many_in_a_row)
+{
+	ctr_container_t *c = running();
+	int fds = it_fd_count();
+
+	for (int i = 0; i < 100; i++) {
+		char script[32];
+		snprintf(script, sizeof(script), "exit %d", i);
+		const char *const argv[] = { "sh", "-c", script, NULL };
+		ctr_exec_opts_t o = opts_for(argv);
+		int code = -1;
+		IT_OK(ctr_exec(c, &o, &code));
+		ck_assert_int_eq(code, i);
+	}
+	ck_assert_int_eq(it_fd_count(), fds);
+	ctr_container_free(c);
+}
+END_TEST
+
+struct par {
+	ctr_container_t *c;
+	int n, code, result;
+	pthread_t t;
+};
+
+static void *par_main(void *arg)
+{
+	struct par *p = arg;
+	char script[32];
+
+	snprintf(script, sizeof(script), "sleep 0.2; exit %d", p->n);
+	const char *const argv[] = { "sh", "-c", script, NULL };
+	ctr_exec_opts_t o = opts_for(argv);
+	p->result = ctr_exec(p->c, &o, &p->code);
+	return NULL;
+}
+
+START_TEST(test_exec_parallel)
+{
+	ctr_container_t *c = running();
+	struct par ps[10];
+
+	for (int i = 0; i < 10; i++) {
+		ps[i] = (struct par){ .c = c, .n = 20 + i, .code = -1 };
+		ck_assert_int_eq(pthread_create(&ps[i].t, NULL, par_main, &ps[i]), 0);
+	}
+	for (int i = 0; i < 10; i++) {
+		pthread_join(ps[i].t, NULL);
+		ck_assert_msg(ps[i].result == 0, "exec %d: %d", i, ps[i].result);
+		ck_assert_int_eq(ps[i].code, 20 + i);
+	}
+	ctr_container_free(c);
+}
+END_TEST
+
+Suite *suite_exec(void)
+{
+	Suite *s = suite_create("exec");
+	TCase *tc = tcase_create("exec");
+
+	tcase_add_checked_fixture(tc, it_setup, it_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_exec_exit_codes);
+	tcase_add_test(tc, test_exec_env_cwd_user);
+	tcase_add_test(tc, test_exec_tty_and_resize);
+	tcase_add_test(tc, test_exec_preserve_fds_and_stdin);
+	tcase_add_test(tc, test_exec_privileged);
+	tcase_add_test(tc, test_exec_sessions);
+	tcase_add_test(tc, test_exec_outlives_caller);
+	tcase_add_test(tc, test_exec_bad_input);
+	tcase_add_test(tc, test_exec_many_in_a_row);
+	tcase_add_test(tc, test_exec_parallel);
+	suite_add_tcase(s, tc);
+	return s;
+}
