@@ -36,7 +36,7 @@ trap cleanup EXIT
 step "create a container (nothing runs yet)"
 echo "\$ ctr-run create --name demo --label purpose=demo $rootfs /bin/sh -c '...'"
 id=$(ctr create --name demo --label purpose=demo "$rootfs" \
-	/bin/sh -c 'echo hello from libctr; echo to stderr >&2; sleep 1; exit 7')
+	/bin/sh -c 'echo hello from libctr; echo to stderr >&2; while [ ! -e /tmp/done ]; do sleep 0.1; done; exit 7')
 echo "$id"
 run ps
 
@@ -50,6 +50,23 @@ echo "$out" | grep -q ' demo .* running ' || fail "demo is not running after sta
 step "its output, from the log the monitor writes"
 sleep 0.2 # the shell echoes right after start; give it a moment
 run logs demo
+
+step "exec: one more process in the running container, under its own monitor"
+set +e
+run exec demo sh -c 'echo "in the container, pid 1 is $(cat /proc/1/comm)"; exit 3'
+code=$?
+set -e
+[ "$code" = 3 ] || fail "exec exited with $code, expected 3"
+echo "(exec exited with 3, as its shell said)"
+
+step "pause: the container is frozen; unpause thaws it"
+run pause demo
+ctr ps | grep -q ' demo .* paused ' || fail "demo is not paused"
+run ps
+run unpause demo
+
+step "let it finish: an exec creates the file its loop waits for"
+run exec demo touch /tmp/done
 
 step "wait for it to exit"
 echo "\$ ctr-run wait demo"
