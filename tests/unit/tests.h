@@ -14,5 +14,6 @@ Suite *suite_container(void);
 Suite *suite_container_remove(void);
 Suite *suite_concurrency(void);
 Suite *suite_reboot(void);
+Suite *suite_attach(void);
 
 #endif
