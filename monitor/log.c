@@ -1,6 +1,11 @@
-/* The k8s-file log writer: "<RFC3339Nano UTC> <stream> <F|P> <text>\n" per line. */
+/* The k8s-file log writer: "<RFC3339Nano UTC> <stream> <F|P> <text>\n" per line; rotation
+ * to LOGFILE.1 at --log-size-max. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -10,7 +15,8 @@
 #define BATCH_IOV 96 /* iovecs per writev: at least 32 lines per system call */
 
 struct batch {
-	int fd;
+	struct mon_log *log;
+	size_t bytes; /* in iov */
 	int n;
 	struct iovec iov[BATCH_IOV];
 };
@@ -99,11 +105,12 @@ static void batch_flush(struct batch *b)
 	int n = b->n;
 
 	while (n > 0) {
-		ssize_t w = writev(b->fd, iov, n);
+		ssize_t w = writev(b->log->fd, iov, n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			break;
+		b->log->size += (uint64_t)w;
 		while (n > 0 && (size_t)w >= iov->iov_len) {
 			w -= (ssize_t)iov->iov_len;
 			iov++;
@@ -115,6 +122,7 @@ static void batch_flush(struct batch *b)
 		}
 	}
 	b->n = 0;
+	b->bytes = 0;
 }
 
 static void batch_add(struct batch *b, const void *p, size_t len)
@@ -122,14 +130,46 @@ static void batch_add(struct batch *b, const void *p, size_t len)
 	b->iov[b->n].iov_base = (void *)p;
 	b->iov[b->n].iov_len = len;
 	b->n++;
+	b->bytes += len;
 }
 
-/* One record: a complete line (TEXT ends with its newline) or a partial one. */
+/* LOGFILE becomes LOGFILE.1 (replacing an older one) and a new LOGFILE is opened. When that
+ * fails the current file stays, and the next try is one limit later. */
+static void rotate(struct mon_log *l)
+{
+	char old[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	snprintf(old, sizeof(old), "%s.1", l->path);
+	l->retry_at = l->size + l->max;
+	if (rename(l->path, old) < 0)
+		return;
+	fd = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0)
+		return;
+	close(l->fd);
+	l->fd = fd;
+	l->size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	l->retry_at = 0;
+	l->rotations++;
+}
+
+/* One record: a complete line (TEXT ends with its newline) or a partial one. A record that
+ * would take the file past the limit goes to a new file: records are never split. */
 static void batch_record(struct batch *b, const struct header *h, const char *text, size_t len,
 			 int partial)
 {
+	struct mon_log *l = b->log;
+	uint64_t size = l->size + b->bytes;
+
 	if (b->n + 3 > BATCH_IOV)
 		batch_flush(b);
+	if (l->max && size > 0 && size + h->len + len + (size_t)partial > l->max &&
+	    size >= l->retry_at) {
+		batch_flush(b);
+		rotate(l);
+	}
 	batch_add(b, partial ? h->p : h->f, h->len);
 	batch_add(b, text, len);
 	if (partial)
@@ -138,9 +178,9 @@ static void batch_record(struct batch *b, const struct header *h, const char *te
 
 /* Write the complete lines in s->buf; the rest too, as partial, on FLUSH or when it fills the
  * whole buffer. */
-static void emit(struct log_stream *s, int log_fd, int flush)
+static void emit(struct log_stream *s, struct mon_log *l, int flush)
 {
-	struct batch b = { .fd = log_fd };
+	struct batch b = { .log = l };
 	struct header h;
 	char *start = s->buf, *end = s->buf + s->len, *nl;
 
@@ -161,14 +201,29 @@ static void emit(struct log_stream *s, int log_fd, int flush)
 		memmove(s->buf, start, s->len);
 }
 
-void log_open_stream(struct log_stream *s, int fd, const char *name)
+int log_open(struct mon_log *l, const char *path, uint64_t max)
+{
+	struct stat st;
+
+	*l = (struct mon_log){ .path = path, .max = max };
+	l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+	if (l->fd < 0)
+		return mon_fail(MON_E_INTERNAL, "open %s: %m", path);
+	if (fstat(l->fd, &st) < 0)
+		return mon_fail(MON_E_INTERNAL, "fstat %s: %m", path);
+	l->size = (uint64_t)st.st_size;
+	return 0;
+}
+
+void log_open_stream(struct log_stream *s, int fd, const char *name, int type)
 {
 	s->fd = fd;
 	s->name = name;
+	s->type = type;
 	s->len = 0;
 }
 
-void log_pump(struct log_stream *s, int log_fd)
+size_t log_read(struct log_stream *s, struct mon_log *l)
 {
 	ssize_t n;
 
@@ -176,19 +231,22 @@ void log_pump(struct log_stream *s, int log_fd)
 		n = read(s->fd, s->buf + s->len, sizeof(s->buf) - s->len);
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && errno == EAGAIN)
-		return;
+		return 0;
 	if (n <= 0) { /* EOF, or EIO from a pty master whose slave is closed */
-		log_close_stream(s, log_fd);
-		return;
+		log_close_stream(s, l);
+		return 0;
 	}
 	s->len += (size_t)n;
-	emit(s, log_fd, 0);
+	return (size_t)n;
 }
 
-void log_close_stream(struct log_stream *s, int log_fd)
+void log_lines(struct log_stream *s, struct mon_log *l)
 {
-	emit(s, log_fd, 1);
-	if (s->fd >= 0)
-		close(s->fd);
-	s->fd = -1;
+	emit(s, l, 0);
+}
+
+void log_close_stream(struct log_stream *s, struct mon_log *l)
+{
+	emit(s, l, 1);
+	close_fd(&s->fd);
 }

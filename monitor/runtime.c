@@ -1,4 +1,5 @@
-/* Running the OCI runtime: `create` (or `run --detach`), the console socket, its errors. */
+/* Running the OCI runtime: `create`, `run --detach` or `exec --detach`, the console socket,
+ * its errors. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,106 +22,72 @@
 
 extern char **environ;
 
-static void close_fd(int *fd)
+int rt_init(struct mon_rt *rt, const struct mon_args *a, int sigfd, int saved[3])
 {
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-/* A path for the console socket that fits sun_path: PATH itself, or, when it is too long,
- * /proc/<monitor pid>/fd/<directory fd>/<name>, which the runtime can open as well. */
-static int socket_path(struct mon_rt *rt, const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char dir[PATH_MAX];
-	int n;
-
-	if (strlen(path) < sizeof(rt->sock_path)) {
-		strcpy(rt->sock_path, path);
-		return 0;
-	}
-	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	rt->sock_dirfd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rt->sock_dirfd < 0)
-		return mon_fail(MON_E_INTERNAL, "open %s: %m", dir);
-	n = snprintf(rt->sock_path, sizeof(rt->sock_path), "/proc/%d/fd/%d/%s", (int)getpid(),
-		     rt->sock_dirfd, slash + 1);
-	if (n < 0 || (size_t)n >= sizeof(rt->sock_path))
-		return mon_fail(MON_E_USAGE, "console socket name too long: %s", path);
-	return 0;
-}
-
-static int console_listen(struct mon_rt *rt)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-	if (socket_path(rt, rt->a->console_socket) < 0)
-		return -1;
-	strcpy(sa.sun_path, rt->sock_path);
-	if (unlink(rt->sock_path) < 0 && errno != ENOENT)
-		return mon_fail(MON_E_INTERNAL, "unlink %s: %m", rt->a->console_socket);
-	rt->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (rt->listen_fd < 0)
-		return mon_fail(MON_E_INTERNAL, "socket: %m");
-	if (bind(rt->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return mon_fail(MON_E_INTERNAL, "bind %s: %m", rt->a->console_socket);
-	rt->sock_bound = 1;
-	if (listen(rt->listen_fd, 1) < 0)
-		return mon_fail(MON_E_INTERNAL, "listen %s: %m", rt->a->console_socket);
-	return 0;
-}
-
-int rt_init(struct mon_rt *rt, const struct mon_args *a, int sigfd)
-{
-	int p[2][2];
+	int p[2];
 
 	*rt = (struct mon_rt){ .a = a, .sigfd = sigfd };
-	rt->listen_fd = rt->conn_fd = rt->console_fd = rt->sock_dirfd = -1;
-	rt->out_r = rt->out_w = rt->err_r = rt->err_w = -1;
+	sock_init(&rt->console);
+	rt->conn_fd = rt->console_fd = rt->in_w = rt->out_r = rt->err_r = -1;
+	rt->stdio[0] = rt->stdio[1] = rt->stdio[2] = -1;
 	rt->rtlog_fd = memfd_create("runtime-log", MFD_CLOEXEC);
 	if (rt->rtlog_fd < 0)
 		return mon_fail(MON_E_INTERNAL, "memfd_create: %m");
 	/* The runtime opens its log by name; this one names the memfd from any process. */
 	snprintf(rt->rtlog_path, sizeof(rt->rtlog_path), "/proc/%d/fd/%d", (int)getpid(),
 		 rt->rtlog_fd);
-	if (pipe2(p[0], O_CLOEXEC) < 0)
-		return mon_fail(MON_E_INTERNAL, "pipe: %m");
-	rt->out_r = p[0][0];
-	rt->out_w = p[0][1];
-	if (pipe2(p[1], O_CLOEXEC) < 0)
-		return mon_fail(MON_E_INTERNAL, "pipe: %m");
-	rt->err_r = p[1][0];
-	rt->err_w = p[1][1];
-	return a->terminal ? console_listen(rt) : 0;
+	if (a->exec_name && !a->terminal) {
+		/* The exec'd process inherits the runtime's stdio: the caller's. */
+		for (int i = 0; i < 3; i++) {
+			rt->stdio[i] = saved[i];
+			saved[i] = -1;
+		}
+	} else {
+		/* Pipes: the container's output (and the runtime's messages). */
+		for (int i = 1; i < 3; i++) {
+			if (pipe2(p, O_CLOEXEC) < 0)
+				return mon_fail(MON_E_INTERNAL, "pipe: %m");
+			*(i == 1 ? &rt->out_r : &rt->err_r) = p[0];
+			rt->stdio[i] = p[1];
+		}
+	}
+	if (a->stdin_pipe && !a->terminal && !a->exec_name) {
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return mon_fail(MON_E_INTERNAL, "pipe: %m");
+		rt->stdio[0] = p[0];
+		rt->in_w = p[1];
+	}
+	if (a->terminal)
+		return sock_listen(&rt->console, a->console_socket, SOCK_STREAM, 1);
+	return 0;
 }
 
 void rt_close(struct mon_rt *rt)
 {
-	if (rt->sock_bound)
-		unlink(rt->sock_path);
-	rt->sock_bound = 0;
-	close_fd(&rt->listen_fd);
+	sock_close(&rt->console);
 	close_fd(&rt->conn_fd);
 	close_fd(&rt->console_fd);
-	close_fd(&rt->sock_dirfd);
 	close_fd(&rt->rtlog_fd);
+	for (int i = 0; i < 3; i++)
+		close_fd(&rt->stdio[i]);
+	close_fd(&rt->in_w);
 	close_fd(&rt->out_r);
-	close_fd(&rt->out_w);
 	close_fd(&rt->err_r);
-	close_fd(&rt->err_w);
 }
 
-/* Start ARGV in its own process group with default signal handling, stdin /dev/null (the
- * monitor's own), stdout and stderr on OUT_W and ERR_W when they are not -1. */
-/* Spawn argv with out_w/err_w as stdout/stderr (-1: inherited /dev/null) and pass_fd as
- * descriptor 3 (-1: none). */
-static int spawn(char *const argv[], int out_w, int err_w, int pass_fd, pid_t *pid)
+/* A descriptor the child gets: SRC (the monitor's, close-on-exec) becomes its DST. */
+struct fd_map {
+	int src, dst;
+};
+
+/* Start ARGV in its own process group with an empty signal mask and default signal handling;
+ * its descriptors are the monitor's 0-2 (/dev/null) and those of MAP, applied in order. */
+static int spawn(char *const argv[], const struct fd_map *map, int nmap, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none, all;
-	int r;
+	int r = 0;
 
 	sigemptyset(&none);
 	sigfillset(&all);
@@ -132,11 +99,11 @@ static int spawn(char *const argv[], int out_w, int err_w, int pass_fd, pid_t *p
 		posix_spawn_file_actions_destroy(&fa);
 		return mon_fail(MON_E_INTERNAL, "posix_spawnattr_init: %s", strerror(r));
 	}
-	if ((out_w >= 0 && (r = posix_spawn_file_actions_adddup2(&fa, out_w, 1))) ||
-	    (err_w >= 0 && (r = posix_spawn_file_actions_adddup2(&fa, err_w, 2))) ||
-	    (pass_fd >= 0 && (r = posix_spawn_file_actions_adddup2(&fa, pass_fd, 3))) ||
-	    (r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-						   POSIX_SPAWN_SETSIGDEF)) ||
+	for (int i = 0; i < nmap && !r; i++)
+		if (map[i].src >= 0)
+			r = posix_spawn_file_actions_adddup2(&fa, map[i].src, map[i].dst);
+	if (r || (r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+							POSIX_SPAWN_SETSIGDEF)) ||
 	    (r = posix_spawnattr_setpgroup(&at, 0)) ||
 	    (r = posix_spawnattr_setsigmask(&at, &none)) ||
 	    (r = posix_spawnattr_setsigdefault(&at, &all)))
@@ -197,8 +164,8 @@ static void console_serve(struct mon_rt *rt)
 {
 	if (rt->console_fd >= 0)
 		return;
-	if (rt->conn_fd < 0 && rt->listen_fd >= 0)
-		rt->conn_fd = accept4(rt->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (rt->conn_fd < 0 && rt->console.fd >= 0)
+		rt->conn_fd = accept4(rt->console.fd, NULL, NULL, SOCK_CLOEXEC);
 	if (rt->conn_fd >= 0)
 		console_recv(rt);
 }
@@ -209,7 +176,7 @@ static int poll_once(struct mon_rt *rt, int serve_console, int64_t left_ns)
 	int r;
 
 	if (serve_console && rt->console_fd < 0)
-		p[1].fd = rt->conn_fd >= 0 ? rt->conn_fd : rt->listen_fd;
+		p[1].fd = rt->conn_fd >= 0 ? rt->conn_fd : rt->console.fd;
 	p[1].events = POLLIN;
 	r = poll(p, 2, (int)((left_ns + 999999) / 1000000));
 	if (r < 0 && errno != EINTR)
@@ -309,7 +276,8 @@ static int message_from_stderr(struct mon_rt *rt, char *out, size_t len)
 	char buf[4096], *last = NULL;
 	ssize_t n;
 
-	if (fcntl(rt->err_r, F_SETFL, O_NONBLOCK) < 0)
+	/* Exec mode without --terminal: the runtime's stderr was the caller's. */
+	if (rt->err_r < 0 || fcntl(rt->err_r, F_SETFL, O_NONBLOCK) < 0)
 		return -1;
 	n = read(rt->err_r, buf, sizeof(buf) - 1);
 	if (n <= 0)
@@ -338,13 +306,12 @@ static int runtime_failed(struct mon_rt *rt, const char *verb, int status)
 			WEXITSTATUS(status));
 }
 
-int rt_create(struct mon_rt *rt)
+/* The runtime's command line: create, run --detach or exec --detach. Returns the verb. */
+static const char *runtime_argv(struct mon_rt *rt, const char **argv, char nfds[16])
 {
 	const struct mon_args *a = rt->a;
-	const char *verb = a->run ? "run" : "create";
-	const char *argv[24];
-	int n = 0, status;
-	pid_t pid;
+	const char *verb = a->exec_name ? "exec" : a->run ? "run" : "create";
+	int n = 0;
 
 	argv[n++] = a->runtime;
 	argv[n++] = "--root";
@@ -354,23 +321,55 @@ int rt_create(struct mon_rt *rt)
 	argv[n++] = "--log-format";
 	argv[n++] = "json";
 	argv[n++] = verb;
-	if (a->run)
+	if (a->run || a->exec_name)
 		argv[n++] = "--detach";
-	argv[n++] = "--bundle";
-	argv[n++] = a->bundle;
+	if (a->exec_name) {
+		/* runc takes "terminal" from process.json: no --tty. */
+		argv[n++] = "--process";
+		argv[n++] = a->process;
+	} else {
+		argv[n++] = "--bundle";
+		argv[n++] = a->bundle;
+	}
 	argv[n++] = "--pid-file";
 	argv[n++] = a->pid_file;
 	if (a->terminal) {
 		argv[n++] = "--console-socket";
-		argv[n++] = rt->sock_path;
+		argv[n++] = rt->console.path;
+	}
+	if (a->preserve_fds) {
+		snprintf(nfds, 16, "%u", a->preserve_fds);
+		argv[n++] = "--preserve-fds";
+		argv[n++] = nfds;
 	}
 	argv[n++] = a->id;
 	argv[n] = NULL;
+	return verb;
+}
+
+int rt_create(struct mon_rt *rt)
+{
+	const struct mon_args *a = rt->a;
+	const char *argv[32];
+	char nfds[16];
+	const char *verb = runtime_argv(rt, argv, nfds);
+	struct fd_map map[3 + MON_PRESERVE_MAX];
+	int nmap = 0, status;
+	pid_t pid;
+
+	for (int i = 0; i < 3; i++)
+		map[nmap++] = (struct fd_map){ rt->stdio[i], i };
+	/* Ascending, so that no source is overwritten before it is used (source > target). */
+	for (unsigned i = 0; i < a->preserve_fds; i++)
+		map[nmap++] = (struct fd_map){ MON_PRESERVE_FIRST + (int)i, 3 + (int)i };
 	if (unlink(a->pid_file) < 0 && errno != ENOENT)
 		return mon_fail(MON_E_INTERNAL, "unlink %s: %m", a->pid_file);
-	int r = spawn((char *const *)argv, rt->out_w, rt->err_w, -1, &pid);
-	close_fd(&rt->out_w);
-	close_fd(&rt->err_w);
+	int r = spawn((char *const *)argv, map, nmap, &pid);
+	/* The runtime has its copies: the caller sees end of file when the process closes its. */
+	for (int i = 0; i < 3; i++)
+		close_fd(&rt->stdio[i]);
+	for (unsigned i = 0; i < a->preserve_fds; i++)
+		close(MON_PRESERVE_FIRST + (int)i);
 	if (r < 0 || wait_runtime(rt, pid, verb, a->terminal, &status) < 0)
 		return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
@@ -414,7 +413,7 @@ void rt_cleanup(struct mon_rt *rt)
 	snprintf(state, sizeof(state), "%s/%s", a->runtime_root, a->id);
 	if (access(state, F_OK) < 0)
 		return;
-	if (spawn((char *const *)argv, -1, -1, -1, &pid) == 0)
+	if (spawn((char *const *)argv, NULL, 0, &pid) == 0)
 		wait_runtime(rt, pid, "delete", 0, &status);
 }
 
@@ -436,6 +435,9 @@ void rt_delete_detached(const struct mon_args *a, int lock_fd)
 	const char *argv[] = { a->runtime, "--root", a->runtime_root, "delete", a->id, NULL };
 	struct timespec limit = { .tv_sec = a->timeout_ms / 1000,
 				  .tv_nsec = (long)(a->timeout_ms % 1000) * 1000000 };
+	/* The runtime gets the locked descriptor as fd 3: the lock lasts as long as it runs
+	 * (or until its process group is killed at the timeout). */
+	const struct fd_map map[] = { { lock_fd, 3 } };
 	sigset_t chld;
 	pid_t pid;
 
@@ -446,9 +448,11 @@ void rt_delete_detached(const struct mon_args *a, int lock_fd)
 		close(lock_fd);
 		return;
 	}
-	/* The runtime gets the locked descriptor as fd 3: the lock lasts as long as it runs
-	 * (or until its process group is killed at the timeout). */
-	if (spawn((char *const *)argv, -1, -1, lock_fd, &pid) < 0)
+	/* The helper keeps nothing else: attach clients must see the monitor's end, not ours. */
+	if (lock_fd > 3)
+		close_range(3, (unsigned)lock_fd - 1, 0);
+	close_range((unsigned)lock_fd + 1, ~0U, 0);
+	if (spawn((char *const *)argv, map, 1, &pid) < 0)
 		_exit(1);
 	close(lock_fd);
 	sigemptyset(&chld);
@@ -471,5 +475,5 @@ void rt_exit_command(const struct mon_args *a)
 
 	/* Like the runtime, in its own process group with default signals; it outlives this
 	 * monitor (it may wait out a restart backoff), and nobody waits for it. */
-	spawn((char *const *)argv, -1, -1, -1, &pid);
+	spawn((char *const *)argv, NULL, 0, &pid);
 }

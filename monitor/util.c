@@ -1,6 +1,7 @@
-/* Small helpers: the recorded error, writes, numbers, clocks. */
+/* Small helpers: the recorded error, writes, clocks, descriptors. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,26 +64,28 @@ int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-size_t fmt_u64(char *out, uint64_t v)
-{
-	char tmp[20];
-	size_t n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	return n;
-}
-
 int64_t now_ns(int clock)
 {
 	struct timespec ts;
 
 	clock_gettime(clock, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int ms_left(int64_t deadline)
+{
+	int64_t left = deadline - now_ns(CLOCK_MONOTONIC);
+
+	if (left <= 0)
+		return 0;
+	return left > (int64_t)INT_MAX * 1000000 ? INT_MAX : (int)((left + 999999) / 1000000);
+}
+
+void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
 }
 
 ssize_t read_small(const char *path, char *buf, size_t len)

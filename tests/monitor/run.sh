@@ -87,7 +87,7 @@ EOF
 monitor() {
 	local id=$1
 	shift
-	SYNC=$("$MON" --proto 1 --runtime "$RUNC" --runtime-root "$ROOT" --id "$id" \
+	SYNC=$("$MON" --proto 2 --runtime "$RUNC" --runtime-root "$ROOT" --id "$id" \
 		--bundle "$T/b-$id" --exit-dir "$EXITS" --log "$T/$id.log" --sync-fd 3 "$@" \
 		3>&1 >/dev/null 2>&1)
 	RC=$?
@@ -118,8 +118,8 @@ has_log() { grep -Eq "$2" "$T/$1.log"; }
 
 TS='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z'
 runtime_empty() { [ -z "$("$RUNC" --root "$ROOT" list -q)" ]; }
-sync_ok() { [[ "$SYNC" =~ ^1\ ok\ [0-9]+\ [0-9]+$ ]] && [ "$RC" = 0 ]; }
-# started ID: the monitor reported "1 ok" (else the test cannot go on).
+sync_ok() { [[ "$SYNC" =~ ^2\ ok\ [0-9]+\ [0-9]+$ ]] && [ "$RC" = 0 ]; }
+# started ID: the monitor reported "2 ok" (else the test cannot go on).
 started() {
 	sync_ok && return 0
 	fail "$1: monitor did not start the container (status $RC: $SYNC)"
@@ -129,13 +129,13 @@ started() {
 test_exit_code_and_log_of_a_created_then_started_container() {
 	bundle exit42 false sh -c 'echo out; echo err >&2; exit 42'
 	monitor exit42
-	check "create: sync line '1 ok PID MONITOR_PID' ($SYNC)" sync_ok || return
+	check "create: sync line '2 ok PID MONITOR_PID' ($SYNC)" sync_ok || return
 	"$RUNC" --root "$ROOT" start exit42 || fail "runc start exit42"
 	wait_gone "$MPID" || fail "monitor did not exit after the container"
 	check "exit file: exit_code 42" [ "$(exit_field exit42 exit_code)" = 42 ]
-	check "exit file: signal 0, oom false, pid, proto 1" [ "$(exit_field exit42 signal)" = 0 -a \
+	check "exit file: signal 0, oom false, pid, proto 2" [ "$(exit_field exit42 signal)" = 0 -a \
 		"$(exit_field exit42 oom)" = false -a "$(exit_field exit42 pid)" = "$CPID" -a \
-		"$(exit_field exit42 proto)" = 1 ]
+		"$(exit_field exit42 proto)" = 2 ]
 	check "exit file: time is now (CLOCK_REALTIME ns)" \
 		[ $(($(date +%s) - $(exit_field exit42 time) / 1000000000)) -le 5 ]
 	check "log: '<RFC3339Nano> stdout F out'" has_log exit42 "$TS stdout F out\$"
@@ -181,8 +181,8 @@ test_sigterm_to_the_monitor_leaves_the_container_alone() {
 test_missing_command_reports_runc_message_and_leaves_nothing() {
 	bundle bad false /nonexistent
 	monitor bad
-	check "bad command: '1 error runtime' with runc's message ($SYNC)" \
-		like "$SYNC" "1 error runtime *\"/nonexistent\"*no such file or directory"
+	check "bad command: '2 error runtime' with runc's message ($SYNC)" \
+		like "$SYNC" "2 error runtime *\"/nonexistent\"*no such file or directory"
 	check "bad command: no runtime state left" runtime_empty
 	check "bad command: no monitor left" [ -z "$(pgrep -f -- "--id bad ")" ]
 	check "bad command: no console socket or exit file" [ ! -e "$EXITS/bad" ]
@@ -190,20 +190,23 @@ test_missing_command_reports_runc_message_and_leaves_nothing() {
 
 test_missing_runtime_binary_is_an_exec_error() {
 	bundle norunc false true
-	SYNC=$("$MON" --proto 1 --runtime "$T/no/runc" --runtime-root "$ROOT" --id norunc \
+	SYNC=$("$MON" --proto 2 --runtime "$T/no/runc" --runtime-root "$ROOT" --id norunc \
 		--bundle "$T/b-norunc" --exit-dir "$EXITS" --log "$T/norunc.log" --sync-fd 3 \
 		3>&1 >/dev/null 2>&1)
-	check "missing runtime: '1 error exec' naming it ($SYNC)" \
-		like "$SYNC" "1 error exec *$T/no/runc*"
+	check "missing runtime: '2 error exec' naming it ($SYNC)" \
+		like "$SYNC" "2 error exec *$T/no/runc*"
 }
 
 test_unknown_protocol_is_refused() {
-	SYNC=$("$MON" --proto 2 --future-option x --sync-fd 3 3>&1 >/dev/null 2>&1)
-	RC=$?
-	check "proto 2: '1 error proto ...' and status 2 ($RC, $SYNC)" \
-		like "$RC $SYNC" "2 1 error proto *"
-	SYNC=$("$MON" --proto 1 --runtime "$RUNC" --sync-fd 3 3>&1 >/dev/null 2>&1)
-	check "missing arguments: '1 error usage ...' ($SYNC)" like "$SYNC" "1 error usage *"
+	local v
+	for v in 1 3; do
+		SYNC=$("$MON" --proto $v --future-option x --sync-fd 3 3>&1 >/dev/null 2>&1)
+		RC=$?
+		check "proto $v: '2 error proto ...' and status 2 ($RC, $SYNC)" \
+			like "$RC $SYNC" "2 2 error proto *"
+	done
+	SYNC=$("$MON" --proto 2 --runtime "$RUNC" --sync-fd 3 3>&1 >/dev/null 2>&1)
+	check "missing arguments: '2 error usage ...' ($SYNC)" like "$SYNC" "2 error usage *"
 }
 
 test_hung_runtime_times_out_and_is_killed() {
@@ -212,12 +215,12 @@ test_hung_runtime_times_out_and_is_killed() {
 	bundle hang false true
 	local t0 ms
 	t0=$(date +%s%N)
-	SYNC=$("$MON" --proto 1 --runtime "$T/hang-runtime" --runtime-root "$ROOT" --id hang \
+	SYNC=$("$MON" --proto 2 --runtime "$T/hang-runtime" --runtime-root "$ROOT" --id hang \
 		--bundle "$T/b-hang" --exit-dir "$EXITS" --log "$T/hang.log" --sync-fd 3 \
 		--runtime-timeout-ms 300 3>&1 >/dev/null 2>&1)
 	ms=$((($(date +%s%N) - t0) / 1000000))
-	check "hung runtime: '1 error timeout' after ${ms} ms ($SYNC)" \
-		like "$SYNC $((ms < 2000))" "1 error timeout * 1"
+	check "hung runtime: '2 error timeout' after ${ms} ms ($SYNC)" \
+		like "$SYNC $((ms < 2000))" "2 error timeout * 1"
 	check "hung runtime: its process killed" wait_gone "$(cat "$T/hung.pid")" 10
 }
 
