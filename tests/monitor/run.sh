@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # ctr-monitor against real runc, without libctr: sync line, exit file, k8s log, errors, terminal,
-# detaching from the caller, memory. Prints ok/FAIL per check; exits 1 if any failed.
+# detaching from the caller, memory, the attach socket and stdin, log rotation, exec sessions.
+# Prints ok/FAIL per check; exits 1 if any failed. The attach client is tests/monitor/attach.py,
+# run by Debian's /usr/bin/python3 (it needs only the standard library).
 # Usage (root): tests/monitor/run.sh [MONITOR]   (default: build/ctr-monitor); exits 77 when
-# not root. RUNC=path picks the runtime.
+# not root. RUNC=path picks the runtime; ONLY=REGEX runs the tests whose names match.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 MON=$(realpath "${1:-build/ctr-monitor}")
@@ -93,6 +95,21 @@ monitor() {
 	RC=$?
 	read -r _ _ CPID MPID <<<"$SYNC"
 	MPIDS="$MPIDS ${MPID:-}"
+}
+
+PY=/usr/bin/python3
+# att SOCKET [--out F] [--err F] STEP...: the scripted attach client (see attach.py).
+att() { "$PY" tests/monitor/attach.py "$@"; }
+
+# wait_for [TENTHS] COMMAND...: wait until the command succeeds (default 5 s).
+wait_for() {
+	local i n=50
+	[[ $1 =~ ^[0-9]+$ ]] && { n=$1; shift; }
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # wait_gone PID [TENTHS]: wait until PID has exited (default 5 s). A zombie counts as exited:
@@ -343,7 +360,201 @@ test_output_held_open_after_exit_does_not_hang_the_monitor() {
 	"$RUNC" --root "$ROOT" delete --force held
 }
 
+# log_size ID: the log's size in bytes.
+log_size() { stat -c %s "$T/$1.log"; }
+
+test_attach_round_trip_through_cat_with_stdin() {
+	local sock=$T/cat.sock out
+	bundle cat false cat
+	monitor cat --run --stdin --attach-socket "$sock"
+	started cat || return
+	check "attach socket: mode 0600 while the container runs" \
+		[ "$(stat -c %a "$sock" 2>/dev/null)" = 600 ]
+	out=$(att "$sock" --out "$T/cat.out" hello 'stdin:hello\n' expect:hello close read)
+	check "attach: HELLO '2 <offset> 0 1 0' (stdin, no terminal)" \
+		like "$out" "HELLO 2 [0-9]* 0 1 0*"
+	check "attach: STDIN 'hello\\n' comes back from cat as STDOUT" \
+		[ "$(cat "$T/cat.out")" = hello ]
+	check "attach: STDIN_CLOSE ends cat, then END ($(echo $out))" like "$out" "*EXPECT ok*END*"
+	wait_gone "$MPID"
+	check "attach: cat exited 0 after its stdin closed" [ "$(exit_field cat exit_code)" = 0 ]
+	check "attach: the log has cat's line" has_log cat "$TS stdout F hello\$"
+	check "attach: socket removed at the end" [ ! -e "$sock" ]
+	"$RUNC" --root "$ROOT" delete cat
+}
+
+test_hello_offset_and_unfinished_line_give_every_byte_once() {
+	local sock=$T/off.sock out size
+	bundle off false sh -c 'echo one; echo two; printf abc; exec cat'
+	monitor off --run --stdin --attach-socket "$sock"
+	started off || return
+	wait_for has_log off "stdout F two\$"
+	sleep 0.1
+	size=$(log_size off)
+	out=$(att "$sock" --out "$T/off.out" hello 'stdin:def\n' expect:def close read)
+	check "HELLO's LOGOFFSET is the log's size at connect ($size: $(echo $out))" \
+		like "$out" "HELLO 2 $size 0 1 0*END*"
+	wait_gone "$MPID"
+	# The log up to LOGOFFSET, then the live records: each byte once.
+	check "log up to LOGOFFSET + live output = all output, once" \
+		[ "$(head -c "$size" "$T/off.log" | sed -E 's/^[^ ]+ stdout F //'; cat "$T/off.out")" = \
+		"$(printf 'one\ntwo\nabcdef')" ]
+	check "the unfinished line is logged whole once ended" has_log off "stdout F abcdef\$"
+	"$RUNC" --root "$ROOT" delete off
+}
+
+test_two_clients_both_get_the_output() {
+	local sock=$T/two.sock
+	bundle two false sh -c 'read x; seq 1 20000; seq 1 100 >&2'
+	monitor two --run --stdin --attach-socket "$sock"
+	started two || return
+	att "$sock" --out "$T/two.b" --err "$T/two.be" hello read >"$T/two.bres" &
+	wait_for grep -qs HELLO "$T/two.bres"
+	att "$sock" --out "$T/two.a" --err "$T/two.ae" hello 'stdin:go\n' read >"$T/two.ares"
+	wait
+	check "two clients: both got all of stdout" \
+		[ "$(seq 1 20000)" = "$(cat "$T/two.a")" -a "$(seq 1 20000)" = "$(cat "$T/two.b")" ]
+	check "two clients: both got stderr as STDERR records" \
+		[ "$(seq 1 100)" = "$(cat "$T/two.ae")" -a "$(seq 1 100)" = "$(cat "$T/two.be")" ]
+	check "two clients: both got END" grep -q END "$T/two.ares" "$T/two.bres"
+	wait_gone "$MPID"
+	"$RUNC" --root "$ROOT" delete two
+}
+
+test_a_client_that_never_reads_does_not_stop_the_container() {
+	local sock=$T/slow.sock line total t0 ms hwm
+	line=$(printf '%0100d' 0)
+	total=$((101 * 200000))
+	bundle slow false sh -c "read x; yes $line | head -n 200000; sleep 1; exit 5"
+	monitor slow --run --stdin --attach-socket "$sock"
+	started slow || return
+	att "$sock" hello sleep:30 >"$T/slow.stuck" & # connects, then never reads
+	local stuck=$!
+	wait_for grep -qs HELLO "$T/slow.stuck"
+	att "$sock" --out "$T/slow.out" hello 'stdin:go\n' read >"$T/slow.res" &
+	local reader=$!
+	t0=$(date +%s%N)
+	wait_for 200 [ -e "$EXITS/slow" ]
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	hwm=$(awk '/^VmHWM:/ {print $2}' /proc/"$MPID"/status 2>/dev/null)
+	check "stuck client: container finished and exit file written (${ms} ms)" \
+		[ "$(exit_field slow exit_code)" = 5 ]
+	wait "$reader"
+	check "stuck client: the log has all 200000 lines, in order" \
+		[ "$(grep -Ec "$TS stdout F $line\$" "$T/slow.log")" = 200000 ]
+	check "stuck client: the reading client got all $total bytes and END ($(echo $(cat "$T/slow.res")))" \
+		[ "$(cat "$T/slow.res" | tr '\n' ' ')" = "HELLO 2 0 0 1 0 END OUT $total ERR 0 " ]
+	check "stuck client: ... byte for byte" cmp -s <(yes "$line" | head -n 200000) "$T/slow.out"
+	#DBG
+	check "stuck client: the monitor's peak RSS stayed bounded (${hwm:-?} kB < 4096)" \
+		[ -n "$hwm" -a "${hwm:-0}" -lt 4096 ]
+	check "stuck client: the monitor exits at most ~1 s after the exit file" wait_gone "$MPID" 20
+	kill "$stuck" 2>/dev/null
+	wait "$stuck" 2>/dev/null
+	"$RUNC" --root "$ROOT" delete slow
+}
+
+test_garbage_from_a_client_closes_only_its_connection() {
+	local sock=$T/junk.sock g out
+	bundle junk false cat
+	monitor junk --run --stdin --attach-socket "$sock"
+	started junk || return
+	for g in raw:99:1 raw:16:40000 'rawp:18:0 80' 'rawp:18:24 x' 'rawp:18:24  80' \
+		'rawp:18:65536 80' rawp:17:x raw:1:3 raw:0:0; do
+		out=$(att "$sock" hello "$g" closed 2>&1)
+		check "garbage '$g': that connection is closed" like "$out" "HELLO *CLOSED"
+	done
+	out=$(att "$sock" hello full:31)
+	check "a 33rd client is closed at once, without HELLO" like "$out" "*FULL closed"
+	out=$(att "$sock" --out "$T/junk.out" hello 'stdin:still here\n' expect:here close read)
+	check "after the garbage: monitor and container carry on" like "$out" "*EXPECT ok*END*"
+	wait_gone "$MPID"
+	check "after the garbage: exit 0" [ "$(exit_field junk exit_code)" = 0 ]
+	"$RUNC" --root "$ROOT" delete junk
+}
+
+test_stdin_without_a_stdin_is_a_protocol_error() {
+	local sock=$T/nostdin.sock out
+	bundle nostdin false sh -c 'read x; echo "read [$x]"; exec sleep 1000'
+	monitor nostdin --run --attach-socket "$sock"
+	started nostdin || return
+	out=$(att "$sock" hello 'stdin:x\n' closed)
+	check "no --stdin: HELLO says STDIN 0, STDIN closes the connection ($(echo $out))" \
+		like "$out" "HELLO 2 * 0 0 0*CLOSED"
+	check "no --stdin: the container's stdin is /dev/null" \
+		wait_for has_log nostdin "stdout F read \\[\\]\$"
+	"$RUNC" --root "$ROOT" kill nostdin KILL
+	wait_gone "$MPID"
+	"$RUNC" --root "$ROOT" delete nostdin
+}
+
+test_resize_with_a_terminal_is_seen_by_stty() {
+	local sock=$T/rsz.sock out
+	bundle rsz true sh -c 'read x; stty size'
+	monitor rsz --run --terminal --attach-socket "$sock"
+	started rsz || return
+	out=$(att "$sock" --out "$T/rsz.out" hello 'resize:33 111' 'stdin:go\n' read)
+	check "terminal: HELLO '2 <offset> 0 1 1' ($(echo $out))" like "$out" "HELLO 2 * 0 1 1*END*"
+	check "terminal: RESIZE 33 111 seen by 'stty size' (live output)" grep -q '^33 111' "$T/rsz.out"
+	wait_gone "$MPID"
+	check "terminal: ... and in the log" has_log rsz "stdout F 33 111"
+	"$RUNC" --root "$ROOT" delete rsz
+}
+
+test_attach_socket_path_longer_than_sun_path() {
+	local dir sock out
+	dir=$T/$(printf 'f%.0s' {1..60})/$(printf 'g%.0s' {1..60})
+	sock=$dir/attach.sock
+	mkdir -p "$dir"
+	bundle attlong false sh -c 'read x; echo "got $x"'
+	monitor attlong --run --stdin --attach-socket "$sock"
+	started attlong || return
+	check "long attach path (${#sock} bytes): socket bound, mode 0600" \
+		[ "$(stat -c %a "$sock" 2>/dev/null)" = 600 ]
+	out=$(att "$sock" hello 'stdin:abc\n' expect:'got abc' read)
+	check "long attach path: round trip" like "$out" "*EXPECT ok*END*"
+	wait_gone "$MPID"
+	check "long attach path: socket removed" [ ! -e "$sock" ]
+	"$RUNC" --root "$ROOT" delete attlong
+}
+
+test_log_rotation_at_log_size_max() {
+	local sock=$T/rot.sock out l=$T/rot.log
+	bundle rot false sh -c 'i=1; while [ $i -le 100 ]; do echo "line $i of the rotation test"; i=$((i+1)); done; exec cat'
+	monitor rot --run --stdin --attach-socket "$sock" --log-size-max 4096
+	started rot || return
+	wait_for has_log rot "stdout F line 100 of"
+	check "rotation: log and log.1 exist" [ -f "$l" -a -f "$l.1" ]
+	check "rotation: each file at most 4096 bytes ($(stat -c %s "$l" "$l.1" | tr '\n' ' '))" \
+		[ "$(stat -c %s "$l")" -le 4096 -a "$(stat -c %s "$l.1")" -le 4096 ]
+	check "rotation: no record split (every line of both files a whole record)" \
+		not grep -Evq "$TS stdout F line [0-9]+ of the rotation test\$" "$l.1" "$l"
+	check "rotation: all 100 lines across log.1 and log, in order" \
+		[ "$(cat "$l.1" "$l" | sed -E 's/.* F line ([0-9]+) .*/\1/')" = "$(seq 1 100)" ]
+	out=$(att "$sock" hello close read)
+	check "rotation: HELLO counts 1 rotation, LOGOFFSET is the new file's size ($(echo $out))" \
+		like "$out" "HELLO 2 $(stat -c %s "$l") 1 1 0*"
+	wait_gone "$MPID"
+	"$RUNC" --root "$ROOT" delete rot
+}
+
+test_v2_arguments_are_checked() {
+	local a=(--proto 2 --runtime "$RUNC" --runtime-root "$ROOT" --id x --exit-dir "$EXITS" --sync-fd 3)
+	local c=("${a[@]}" --bundle "$T/b-x" --log "$T/x.log") e=("${a[@]}" --exec e1 --process /p.json --pid-file /p)
+	usage() { like "$("$MON" "$@" 3>&1 >/dev/null 2>&1)" "2 error usage *"; }
+	check "--log-size-max below 4096 is refused" usage "${c[@]}" --log-size-max 100
+	check "--process without --exec is refused" usage "${c[@]}" --process /p.json
+	check "--exec with --log is refused" usage "${e[@]}" --log "$T/x.log"
+	check "--exec with --stdin is refused" usage "${e[@]}" --stdin
+	check "--exec with --delete is refused" usage "${e[@]}" --delete
+	check "--exec with --terminal needs --console-socket" usage "${e[@]}" --terminal
+	check "--exec with a bad name is refused" usage "${a[@]}" --exec ../x --process /p --pid-file /p
+	check "--preserve-fds above 64 is refused" usage "${e[@]}" --preserve-fds 65
+	check "--preserve-fds naming closed descriptors is refused" usage "${e[@]}" --preserve-fds 2
+}
+
 for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do
+	[[ $t =~ ${ONLY:-.} ]] || continue
 	$t
 done
 if [ "$failed" != 0 ]; then
