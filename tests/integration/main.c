@@ -22,6 +22,7 @@ int main(void)
 		suite_mini_init,
 		suite_pause,
 		suite_exec,
+		suite_attach,
 	};
 	SRunner *sr = srunner_create(NULL);
 
