@@ -156,11 +156,8 @@ static int log_line(const ctr_log_line_t *l, void *userdata)
 }
 
 /* CTR_ATTACH_LOGS: the log up to the offset the monitor greeted with. */
-#pragma weak ctri_logs_read /* TEMPORARY: until logs.c is in the tree */
 static int replay_logs(struct att *a)
 {
-	if (!ctri_logs_read)
-		return ctri_cerr(a->c->name, OP, CTR_E_NOTSUP, "no logs.c yet");
 	int r = ctri_logs_read(a->c, NULL, a->hello.log_offset, log_line, a);
 
 	if (r > 0)
