@@ -161,24 +161,40 @@ typedef struct ctr_attach_opts {
  * Attach and copy until the container's output ends (it exited: returns 0), the detach
  * keys are typed (returns CTR_ATTACH_DETACHED), or an output descriptor fails. EOF on the
  * input closes the container's stdin (unless CTR_ATTACH_NO_STDIN_CLOSE) and attach goes on
- * until the output ends. With CTR_ATTACH_START the container is initialised if needed,
- * the connection made, then the container started, so no output is missed.
- * @return 0; CTR_ATTACH_DETACHED; CTR_E_INVAL (bad detach keys, no descriptor at all);
- *   CTR_E_STATE when the container does not run (or, with a stdin requested, its stdin
- *   is not open: see ctr_config_set_stdin()); CTR_E_IO when a descriptor fails.
+ * until the output ends. With CTR_ATTACH_START the container is initialised if needed
+ * (CONFIGURED, STOPPED, EXITED), the connection made, then the container started, so no
+ * output is missed; a RUNNING container is attached to as it is. With CTR_ATTACH_LOGS the
+ * log's lines come first (each with its newline, a partial one without), then the live
+ * output.
+ *
+ * A stdin is requested by stdin_fd >= 0, or in mux_fd mode by CTR_ATTACH_STDIN (which is
+ * ignored otherwise). Output descriptors may be non-blocking (attach waits for them) and
+ * a broken pipe raises no SIGPIPE. Bytes typed after the detach keys in the same read are
+ * dropped. Holds no lock while copying: other operations (ctr_stop(), another attach in
+ * another thread) go on meanwhile. The caller's descriptors are left open.
+ * @param opts NULL is CTR_E_INVAL (no descriptor)
+ * @return 0; CTR_ATTACH_DETACHED; CTR_E_INVAL (bad detach keys, unknown flags, a descriptor
+ *   < -1 or not open, no descriptor at all); CTR_E_STATE when the container is not CREATED
+ *   or RUNNING (PAUSED included) or its monitor is gone, or, with a stdin requested, its
+ *   stdin is not open (see ctr_config_set_stdin()); CTR_E_IO when a descriptor fails;
+ *   CTR_E_MONITOR when the monitor does not answer or speaks another protocol; with
+ *   CTR_ATTACH_START, the errors of ctr_init() and ctr_start().
  */
 CTR_API int ctr_attach(ctr_container_t *c, const ctr_attach_opts_t *opts);
 
 /**
- * Set the window size of a terminal container (ctr_config_set_terminal()).
- * @return 0; CTR_E_INVAL for 0 rows or columns, or a container without terminal;
- *   CTR_E_STATE when it does not run.
+ * Set the window size of a terminal container's pty (ctr_config_set_terminal()); the
+ * monitor applies it (the container gets SIGWINCH) soon after this returns.
+ * @param rows, cols 1..65535
+ * @return 0; CTR_E_INVAL for 0 or more than 65535 rows or columns, or a container without
+ *   terminal; CTR_E_STATE when it is not CREATED or RUNNING; CTR_E_MONITOR.
  */
 CTR_API int ctr_attach_resize(ctr_container_t *c, unsigned rows, unsigned cols);
 
 /**
- * Check a detach key specification (as in ctr_attach_opts_t).
- * @return 0; CTR_E_INVAL naming the bad key.
+ * Check a detach key specification (as in ctr_attach_opts_t); NULL and "" are valid.
+ * @return 0; CTR_E_INVAL naming the bad key (an empty item, "ctrl-" without a valid
+ *   letter, more than one character, more than 32 keys).
  */
 CTR_API int ctr_detach_keys_valid(const char *spec);
 
