@@ -627,6 +627,51 @@ START_TEST(test_mux_mode_frames_output_and_reads_stdin_from_the_same_descriptor)
 }
 END_TEST
 
+static void serve_live_line(struct fake *f, int conn)
+{
+	(void)f;
+	rec_send(conn, CTRI_ATT_STDOUT, "f\n", 2);
+	rec_send(conn, CTRI_ATT_END, "", 0);
+}
+
+START_TEST(test_attach_logs_sends_the_log_up_to_the_hello_offset_then_live_output)
+{
+	static const char *const before[] = {
+		"2026-11-23T15:00:00.000000001Z stdout F one\n",
+		"2026-11-23T15:00:00.000000002Z stderr F two\n",
+		"2026-11-23T15:00:00.000000003Z stdout P hal\n",
+	};
+	const char *after = "2026-11-23T15:00:00.000000004Z stdout F later\n"; /* sent live */
+	ctr_container_t *c = create("att");
+	struct fake f = { 0 };
+	char path[PATH_MAX], hello[64];
+	size_t offset = 0;
+	int out[2], err[2];
+
+	ctri_bundle_path(c, "ctr.log", path, sizeof(path));
+	FILE *log = fopen(path, "we");
+	ck_assert_ptr_nonnull(log);
+	for (size_t i = 0; i < 3; i++)
+		offset += (size_t)fprintf(log, "%s", before[i]);
+	fprintf(log, "%s", after);
+	fclose(log);
+	snprintf(hello, sizeof(hello), "2 %zu 0 0 0", offset);
+	ck_assert_int_eq(pipe(out), 0);
+	ck_assert_int_eq(pipe(err), 0);
+	fake_start(&f, c, hello, serve_live_line);
+	int r = attach_fds(c, -1, out[1], err[1], CTR_ATTACH_LOGS, NULL);
+	ck_assert_msg(r == 0, "ctr_attach: %d %s", r, ctr_last_error());
+	fake_join(&f);
+	close(out[1]);
+	close(err[1]);
+	ck_assert_str_eq(slurp(out[0]), "one\nhalf\n"); /* the partial line has no newline */
+	ck_assert_str_eq(slurp(err[0]), "two\n");
+	close(out[0]);
+	close(err[0]);
+	ctr_container_free(c);
+}
+END_TEST
+
 START_TEST(test_a_broken_output_descriptor_is_io_error)
 {
 	ctr_container_t *c = create("att");
@@ -791,6 +836,7 @@ Suite *suite_attach(void)
 	tcase_add_test(tc, test_detach_keys_end_attach_with_detached_and_are_not_sent);
 	tcase_add_test(tc, test_stdin_requested_without_an_open_stdin_is_state_error);
 	tcase_add_test(tc, test_mux_mode_frames_output_and_reads_stdin_from_the_same_descriptor);
+	tcase_add_test(tc, test_attach_logs_sends_the_log_up_to_the_hello_offset_then_live_output);
 	tcase_add_test(tc, test_a_broken_output_descriptor_is_io_error);
 	tcase_add_test(tc, test_attach_checks_its_options_first);
 	tcase_add_test(tc, test_attach_needs_a_created_or_running_container);
