@@ -17,19 +17,19 @@
 #include "runtime.h"
 #include "sync.h"
 
-#define OP "attach"
+#define OP		"attach"
 #define DETACH_FLUSH_MS 1000 /* how long the input typed before the detach keys may take to go */
-#define IN_CHUNK (CTRI_ATT_PAYLOAD_MAX - CTRI_DETACH_MAX) /* + held keys: one record */
+#define IN_CHUNK	(CTRI_ATT_PAYLOAD_MAX - CTRI_DETACH_MAX) /* + held keys: one record */
 
-#define KNOWN_FLAGS \
+#define KNOWN_FLAGS                                                                                \
 	(CTR_ATTACH_STDIN | CTR_ATTACH_LOGS | CTR_ATTACH_START | CTR_ATTACH_NO_STDIN_CLOSE)
 
 struct att {
 	ctr_container_t *c;
 	unsigned flags;
-	int in_fd;		  /* -1: no input (or it ended) */
-	int out_fd[3];		  /* by stream id; -1: discarded */
-	int mux_fd;		  /* >= 0: frames on it instead of out_fd */
+	int in_fd;     /* -1: no input (or it ended) */
+	int out_fd[3]; /* by stream id; -1: discarded */
+	int mux_fd;    /* >= 0: frames on it instead of out_fd */
 	int sock;
 	struct ctri_att_hello hello;
 	struct ctri_detach det;
@@ -178,7 +178,8 @@ static void send_pending(struct att *a)
 		if (r == 0)
 			a->pend_len = 0;
 	}
-	if (r == 0 && a->close_pend && (r = ctri_att_send(a->sock, CTRI_ATT_STDIN_CLOSE, NULL, 0, 1)) == 0)
+	if (r == 0 && a->close_pend &&
+	    (r = ctri_att_send(a->sock, CTRI_ATT_STDIN_CLOSE, NULL, 0, 1)) == 0)
 		a->close_pend = 0;
 	if (r < 0) {
 		a->pend_len = 0;
@@ -338,8 +339,8 @@ CTR_API int ctr_attach_resize(ctr_container_t *c, unsigned rows, unsigned cols)
 
 	CTRI_CHECK_ARG("ctr_attach_resize", c);
 	if (rows == 0 || cols == 0)
-		return ctri_cerr(c->name, op, CTR_E_INVAL, "window size %ux%u: rows and columns "
-				 "must not be 0", rows, cols);
+		return ctri_cerr(c->name, op, CTR_E_INVAL, "window size %ux%u: no rows or columns",
+				 rows, cols);
 	if ((r = has_terminal(c, op)) < 0)
 		return r;
 	if (!r)

@@ -50,9 +50,11 @@ int ctri_att_hello_parse(const char *payload, size_t len, struct ctri_att_hello 
 			return CTR_E_MONITOR;
 	if (f[0] > INT_MAX || f[3] > 1 || f[4] > 1)
 		return CTR_E_MONITOR;
-	*out = (struct ctri_att_hello){ .proto = (int)f[0], .log_offset = f[1],
-					 .rotations = f[2], .stdin_open = (int)f[3],
-					 .terminal = (int)f[4] };
+	*out = (struct ctri_att_hello){ .proto = (int)f[0],
+					.log_offset = f[1],
+					.rotations = f[2],
+					.stdin_open = (int)f[3],
+					.terminal = (int)f[4] };
 	return 0;
 }
 
@@ -76,10 +78,10 @@ static int sock_addr(const char *path, struct sockaddr_un *sa, int *dirfd, const
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 	*dirfd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (*dirfd < 0)
-		return ctri_cerr(name, op, errno == ENOENT ? CTR_E_STATE : CTR_E_IO,
-				 "open %s: %m", dir);
-	int n = snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", *dirfd,
-			 slash + 1);
+		return ctri_cerr(name, op, errno == ENOENT ? CTR_E_STATE : CTR_E_IO, "open %s: %m",
+				 dir);
+	int n =
+	    snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", *dirfd, slash + 1);
 	if (n < 0 || (size_t)n >= sizeof(sa->sun_path))
 		return ctri_cerr(name, op, CTR_E_IO, "socket name too long: %s", path);
 	return 0;
@@ -133,8 +135,8 @@ int ctri_att_read_hello(int fd, const char *name, const char *op, struct ctri_at
 				 "the monitor closed the connection (the container is exiting)");
 	if (type != CTRI_ATT_HELLO || ctri_att_hello_parse((char *)buf + 1, (size_t)n, out) < 0)
 		return ctri_cerr(name, op, CTR_E_MONITOR,
-				 "the monitor's greeting is not a protocol HELLO (record type %d, "
-				 "%d bytes)", type, n);
+				 "the monitor's greeting is not a HELLO (record type %d, %d bytes)",
+				 type, n);
 	if (out->proto != CTRI_ATT_PROTO)
 		return ctri_cerr(name, op, CTR_E_MONITOR,
 				 "the monitor speaks attach protocol %d, this library %d",
@@ -142,8 +144,7 @@ int ctri_att_read_hello(int fd, const char *name, const char *op, struct ctri_at
 	return 0;
 }
 
-int ctri_att_open(const char *path, const char *name, const char *op,
-		  struct ctri_att_hello *out)
+int ctri_att_open(const char *path, const char *name, const char *op, struct ctri_att_hello *out)
 {
 	int fd = ctri_att_connect(path, name, op);
 
@@ -195,13 +196,14 @@ int ctri_att_recv(int fd, unsigned char *buf, int *type)
 	}
 	*type = buf[0];
 	if (n > CTRI_ATT_BUF)
-		return ctri_err(CTR_E_MONITOR, "the monitor sent a record of %zd bytes (at most %d)",
-				n, CTRI_ATT_BUF);
+		return ctri_err(CTR_E_MONITOR,
+				"the monitor sent a record of %zd bytes (at most %d)", n,
+				CTRI_ATT_BUF);
 	return (int)n - 1;
 }
 
-int ctri_attach_resize_path(const char *sock_path, const char *name_for_errors,
-			    const char *op, unsigned rows, unsigned cols)
+int ctri_attach_resize_path(const char *sock_path, const char *name_for_errors, const char *op,
+			    unsigned rows, unsigned cols)
 {
 	struct ctri_att_hello h;
 	char msg[32];
@@ -209,7 +211,8 @@ int ctri_attach_resize_path(const char *sock_path, const char *name_for_errors,
 
 	if (rows < 1 || rows > 65535 || cols < 1 || cols > 65535)
 		return ctri_cerr(name_for_errors, op, CTR_E_INVAL,
-				 "window size %ux%u: rows and columns must be 1..65535", rows, cols);
+				 "window size %ux%u: rows and columns must be 1..65535", rows,
+				 cols);
 	if ((fd = ctri_att_open(sock_path, name_for_errors, op, &h)) < 0)
 		return fd;
 	int n = snprintf(msg, sizeof(msg), "%u %u", rows, cols);

@@ -7,19 +7,19 @@
 
 #include <stddef.h>
 
-#define CTRI_ATT_PROTO 2
+#define CTRI_ATT_PROTO	     2
 #define CTRI_ATT_PAYLOAD_MAX 32768
-#define CTRI_ATT_HELLO_MS 10000 /* how long a monitor may take to greet a client */
+#define CTRI_ATT_HELLO_MS    10000 /* how long a monitor may take to greet a client */
 
 /* Record types. Monitor -> client: */
-#define CTRI_ATT_HELLO 0  /* "PROTO LOGOFFSET ROTATIONS STDIN TERMINAL" */
+#define CTRI_ATT_HELLO	0 /* "PROTO LOGOFFSET ROTATIONS STDIN TERMINAL" */
 #define CTRI_ATT_STDOUT 1 /* output data (with a terminal, all output) */
 #define CTRI_ATT_STDERR 2
-#define CTRI_ATT_END 3 /* empty: the output is complete, the container exited */
+#define CTRI_ATT_END	3 /* empty: the output is complete, the container exited */
 /* Client -> monitor: */
-#define CTRI_ATT_STDIN 16	/* input data */
+#define CTRI_ATT_STDIN	     16 /* input data */
 #define CTRI_ATT_STDIN_CLOSE 17 /* empty: close the container's stdin (for every client) */
-#define CTRI_ATT_RESIZE 18	/* "ROWS COLS", each 1..65535 */
+#define CTRI_ATT_RESIZE	     18 /* "ROWS COLS", each 1..65535 */
 /* Not a record: ctri_att_recv() saw the monitor close the connection. */
 #define CTRI_ATT_EOF (-1)
 
@@ -48,8 +48,7 @@ int ctri_att_connect(const char *path, const char *name, const char *op);
 int ctri_att_read_hello(int fd, const char *name, const char *op, struct ctri_att_hello *out);
 
 /* ctri_att_connect() then ctri_att_read_hello(): the descriptor or an error (nothing open). */
-int ctri_att_open(const char *path, const char *name, const char *op,
-		  struct ctri_att_hello *out);
+int ctri_att_open(const char *path, const char *name, const char *op, struct ctri_att_hello *out);
 
 /* Send one record (len <= CTRI_ATT_PAYLOAD_MAX). dontwait: never block.
  * 0; 1 when it would block (dontwait only: nothing was sent); CTR_E_IO (also when the
@@ -67,8 +66,8 @@ int ctri_att_recv(int fd, unsigned char *buf, int *type);
  * session's terminal (rows, cols 1..65535, else CTR_E_INVAL). A monitor without a terminal
  * ignores it. 0 or the errors of ctri_att_open() and ctri_att_send(); messages name
  * name_for_errors and op. */
-int ctri_attach_resize_path(const char *sock_path, const char *name_for_errors,
-			    const char *op, unsigned rows, unsigned cols);
+int ctri_attach_resize_path(const char *sock_path, const char *name_for_errors, const char *op,
+			    unsigned rows, unsigned cols);
 
 /* ---- output descriptors -------------------------------------------------------------- */
 

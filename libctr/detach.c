@@ -62,8 +62,8 @@ static size_t fallback(const struct ctri_detach *d, unsigned char b)
 	return 0;
 }
 
-int ctri_detach_feed(struct ctri_detach *d, const unsigned char *in, size_t n,
-		     unsigned char *out, size_t *out_len)
+int ctri_detach_feed(struct ctri_detach *d, const unsigned char *in, size_t n, unsigned char *out,
+		     size_t *out_len)
 {
 	size_t o = 0;
 

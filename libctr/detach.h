@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #define CTRI_DETACH_DEFAULT "ctrl-p,ctrl-q"
-#define CTRI_DETACH_MAX 32 /* keys in a sequence */
+#define CTRI_DETACH_MAX	    32 /* keys in a sequence */
 
 struct ctri_detach {
 	unsigned char keys[CTRI_DETACH_MAX];
@@ -22,8 +22,8 @@ int ctri_detach_parse(const char *spec, struct ctri_detach *d);
  * their count to *out_len: a partial match is held back until a later byte completes or
  * breaks it. Returns 1 when the whole sequence has been typed (out holds what came before
  * it; the bytes after it are dropped), else 0. */
-int ctri_detach_feed(struct ctri_detach *d, const unsigned char *in, size_t n,
-		     unsigned char *out, size_t *out_len);
+int ctri_detach_feed(struct ctri_detach *d, const unsigned char *in, size_t n, unsigned char *out,
+		     size_t *out_len);
 
 /* At the end of the input: hand back the bytes held as a partial match (to out, room for
  * CTRI_DETACH_MAX) and return their count. */

@@ -37,8 +37,12 @@ static void attacher_start(struct attacher *a, ctr_container_t *c, int in, int o
 			   unsigned flags, const char *keys)
 {
 	*a = (struct attacher){ .c = c, .result = -12345 };
-	a->o = (ctr_attach_opts_t){ .sz = sizeof(a->o), .flags = flags, .stdin_fd = in,
-				    .stdout_fd = out, .stderr_fd = err, .mux_fd = -1,
+	a->o = (ctr_attach_opts_t){ .sz = sizeof(a->o),
+				    .flags = flags,
+				    .stdin_fd = in,
+				    .stdout_fd = out,
+				    .stderr_fd = err,
+				    .mux_fd = -1,
 				    .detach_keys = keys };
 	ck_assert_int_eq(pthread_create(&a->thread, NULL, attacher_main, a), 0);
 }
@@ -60,11 +64,11 @@ static int attacher_join(struct attacher *a, int timeout_ms)
 	return a->result;
 }
 
-#define ATTACH_RESULT(a, ms, want)                                                        \
-	do {                                                                              \
-		int r_ = attacher_join(a, ms);                                            \
-		ck_assert_msg(r_ == (want), "ctr_attach: %d, expected %s: %s", r_, #want, \
-			      (a)->err);                                                  \
+#define ATTACH_RESULT(a, ms, want)                                                                 \
+	do {                                                                                       \
+		int r_ = attacher_join(a, ms);                                                     \
+		ck_assert_msg(r_ == (want), "ctr_attach: %d, expected %s: %s", r_, #want,          \
+			      (a)->err);                                                           \
 	} while (0)
 
 /* Read fd into buf (NUL-terminated, size bytes) until it holds needle; asserts it does
@@ -323,8 +327,9 @@ END_TEST
 
 START_TEST(test_attach_logs_then_live_lines_come_in_order)
 {
-	ctr_container_t *c = it_sh(it_rt, "echo before; touch /shared/ready; "
-					  "while [ ! -e /shared/go ]; do sleep 0.02; done; echo after");
+	ctr_container_t *c =
+	    it_sh(it_rt, "echo before; touch /shared/ready; "
+			 "while [ ! -e /shared/go ]; do sleep 0.02; done; echo after");
 	struct attacher a;
 	int out[2];
 	char buf[256];

@@ -15,6 +15,7 @@ Suite *suite_container_remove(void);
 Suite *suite_concurrency(void);
 Suite *suite_reboot(void);
 Suite *suite_attach(void);
+Suite *suite_attach_wire(void);
 Suite *suite_logs(void);
 
 #endif
