@@ -23,6 +23,7 @@ Suite *suite_mini_init(void);
 Suite *suite_pause(void);
 Suite *suite_exec(void);
 Suite *suite_attach(void);
+Suite *suite_logs(void);
 
 /* ---- the run ---------------------------------------------------------------------------------
  * it_init() once in main() before the suites: checks the environment and fills in defaults

@@ -23,6 +23,7 @@ int main(void)
 		suite_pause,
 		suite_exec,
 		suite_attach,
+		suite_logs,
 	};
 	SRunner *sr = srunner_create(NULL);
 
