@@ -12,8 +12,8 @@
 #include "error.h"
 #include "follow.h"
 
-#define WATCH_MASK                                                                      \
-	(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF | \
+#define WATCH_MASK                                                                                 \
+	(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF |        \
 	 IN_MOVE_SELF)
 
 /* Open path for reading: the fd, -1 when it does not exist, or an error. */

@@ -19,19 +19,19 @@
 #include "state.h"
 #include "sync.h"
 
-#define OP "read logs"
-#define LOG_NAME "ctr.log"
-#define BUF_SIZE (256u << 10) /* read buffer; a longer "record" is not the monitor's: skipped */
-#define LINE_CAP (1u << 20)   /* a joined line longer than this is delivered in pieces */
-#define TS_MAX 48	      /* room for the timestamp prefix */
+#define OP	    "read logs"
+#define LOG_NAME    "ctr.log"
+#define BUF_SIZE    (256u << 10) /* read buffer; a longer "record" is not the monitor's: skipped */
+#define LINE_CAP    (1u << 20)	 /* a joined line longer than this is delivered in pieces */
+#define TS_MAX	    48		 /* room for the timestamp prefix */
 #define KNOWN_FLAGS (CTR_LOGS_FOLLOW | CTR_LOGS_TIMESTAMPS)
 
 /* A record's place in the log: file (0: ctr.log.1, 1: ctr.log, 2...: later ones) and
  * offset. Lines are identified by the place of their first record. */
 typedef unsigned long long pos_t;
 #define POS(file, off) (((pos_t)((file) < 0xffff ? (file) : 0xffff) << 48) | (pos_t)(off))
-#define POS_FILE(p) ((int)((p) >> 48))
-#define POS_OFF(p) ((off_t)((p) & ((1ULL << 48) - 1)))
+#define POS_FILE(p)    ((int)((p) >> 48))
+#define POS_OFF(p)     ((off_t)((p) & ((1ULL << 48) - 1)))
 
 struct rec {
 	long long time_ns;
@@ -78,9 +78,9 @@ struct reader {
 	size_t ring_n, ring_cap, ring_head;
 	long long ring_max;
 	struct line ln[2];
-	int file;    /* index of the file being read */
-	off_t base;  /* its offset of buf[0] */
-	char *buf;   /* bytes read and not parsed yet: the start of a record without its LF */
+	int file;   /* index of the file being read */
+	off_t base; /* its offset of buf[0] */
+	char *buf;  /* bytes read and not parsed yet: the start of a record without its LF */
 	size_t len;
 	int skipping; /* inside an overlong line: drop up to its LF */
 	char path[4096];
@@ -232,8 +232,12 @@ static int line_out(struct reader *rd, int s, pos_t start, long long t, const ch
 		text[ts_len] = ' ';
 		len += ts_len + 1;
 	}
-	ctr_log_line_t l = { .sz = sizeof(l), .stream = s ? CTR_STREAM_STDERR : CTR_STREAM_STDOUT,
-			     .partial = partial, .time_ns = t, .data = text, .len = len };
+	ctr_log_line_t l = { .sz = sizeof(l),
+			     .stream = s ? CTR_STREAM_STDERR : CTR_STREAM_STDOUT,
+			     .partial = partial,
+			     .time_ns = t,
+			     .data = text,
+			     .len = len };
 	return rd->fn(&l, rd->ud);
 }
 
@@ -268,8 +272,12 @@ static int on_record(struct reader *rd, const struct rec *rec, pos_t at)
 		return line_out(rd, rec->stream, at, rec->time_ns, rec->ts, rec->ts_len, rec->text,
 				rec->len, 0);
 	if (!l->open) {
-		*l = (struct line){ .open = 1, .start = at, .time_ns = rec->time_ns,
-				    .ts_len = rec->ts_len, .buf = l->buf, .cap = l->cap };
+		*l = (struct line){ .open = 1,
+				    .start = at,
+				    .time_ns = rec->time_ns,
+				    .ts_len = rec->ts_len,
+				    .buf = l->buf,
+				    .cap = l->cap };
 		memcpy(l->ts, rec->ts, rec->ts_len);
 	}
 	if (TS_MAX + l->len + rec->len + 1 > l->cap) {
@@ -433,7 +441,9 @@ static int follow(struct reader *rd, struct ctri_follow *f, int wfd)
 			return finish(rd);
 		if (f->gone) {
 			r = finish(rd);
-			return r ? r : ctri_cerr(rd->c->name, OP, CTR_E_REMOVED, "container was removed");
+			return r ? r
+				 : ctri_cerr(rd->c->name, OP, CTR_E_REMOVED,
+					     "container was removed");
 		}
 		if ((r = ctri_follow_wait(f, wfd, until_ms(rd))) < 0)
 			return ctri_cwrap(rd->c->name, OP, r);
@@ -471,14 +481,15 @@ static int logs(ctr_container_t *c, const ctr_logs_opts_t *opts, long long limit
 	if (follow_ && (r = ctri_st_load(c, OP, &rd->st0)) < 0)
 		goto out;
 	if ((r = ctri_follow_open(&f, dir, LOG_NAME, follow_)) < 0) {
-		r = r == CTR_E_NOENT ? ctri_cerr(c->name, OP, CTR_E_REMOVED, "container was removed")
-				     : ctri_cwrap(c->name, OP, r);
+		r = r == CTR_E_NOENT
+			? ctri_cerr(c->name, OP, CTR_E_REMOVED, "container was removed")
+			: ctri_cwrap(c->name, OP, r);
 		goto out;
 	}
 	if (follow_ && (wfd = ctr_wait_fd(c)) < 0 && wfd != CTR_E_STATE) {
 		r = wfd == CTR_E_REMOVED
-			    ? ctri_cerr(c->name, OP, CTR_E_REMOVED, "container was removed")
-			    : wfd;
+			? ctri_cerr(c->name, OP, CTR_E_REMOVED, "container was removed")
+			: wfd;
 		goto out;
 	}
 	/* A CONFIGURED container (CTR_E_STATE) has no run to follow: its log is complete. */
@@ -506,18 +517,19 @@ static int check_opts(ctr_container_t *c, const ctr_logs_opts_t *opts, const cha
 	if (r < 0)
 		return r;
 	unsigned flags = CTRI_OPTS_GET(opts, flags, 0u);
-	long long since = CTRI_OPTS_GET(opts, since_ns, 0LL), until = CTRI_OPTS_GET(opts, until_ns, 0LL);
+	long long since = CTRI_OPTS_GET(opts, since_ns, 0LL),
+		  until = CTRI_OPTS_GET(opts, until_ns, 0LL);
 	if (flags & ~KNOWN_FLAGS)
 		return ctri_cerr(c->name, OP, CTR_E_INVAL, "argument opts: unknown flags 0x%x",
 				 flags & ~KNOWN_FLAGS);
 	if (until && until < since)
 		return ctri_cerr(c->name, OP, CTR_E_INVAL,
-				 "argument opts: until_ns %lld is before since_ns %lld", until, since);
+				 "argument opts: until_ns %lld is before since_ns %lld", until,
+				 since);
 	return 0;
 }
 
-CTR_API int ctr_logs(ctr_container_t *c, const ctr_logs_opts_t *opts, ctr_log_fn fn,
-		     void *userdata)
+CTR_API int ctr_logs(ctr_container_t *c, const ctr_logs_opts_t *opts, ctr_log_fn fn, void *userdata)
 {
 	CTRI_CHECK_ARG("ctr_logs", c);
 	CTRI_CHECK_ARG("ctr_logs", fn);
@@ -525,8 +537,8 @@ CTR_API int ctr_logs(ctr_container_t *c, const ctr_logs_opts_t *opts, ctr_log_fn
 	return r < 0 ? r : logs(c, opts, -1, fn, userdata);
 }
 
-int ctri_logs_read(ctr_container_t *c, const ctr_logs_opts_t *opts, long long limit,
-		   ctr_log_fn fn, void *userdata)
+int ctri_logs_read(ctr_container_t *c, const ctr_logs_opts_t *opts, long long limit, ctr_log_fn fn,
+		   void *userdata)
 {
 	CTRI_CHECK_ARG("ctri_logs_read", c);
 	CTRI_CHECK_ARG("ctri_logs_read", fn);

@@ -11,7 +11,7 @@
  * copies what the monitor sends from that point on sees no line twice; a line left open
  * (P records) at the limit is delivered with partial = 1. No log: 0, no lines.
  * Returns 0, fn's non-zero value, CTR_E_INVAL, CTR_E_IO or CTR_E_NOMEM. */
-int ctri_logs_read(ctr_container_t *c, const ctr_logs_opts_t *opts, long long limit,
-		   ctr_log_fn fn, void *userdata);
+int ctri_logs_read(ctr_container_t *c, const ctr_logs_opts_t *opts, long long limit, ctr_log_fn fn,
+		   void *userdata);
 
 #endif

@@ -212,11 +212,13 @@ CTR_API int ctr_detach_keys_valid(const char *spec);
 /** One line of the log; valid during the callback only. */
 typedef struct ctr_log_line {
 	size_t sz;	   /**< sizeof(ctr_log_line_t) of the library */
-	int stream;	   /**< CTR_STREAM_STDOUT or CTR_STREAM_STDERR */
-	int partial;	   /**< 1: the line never ended (the output stopped without a newline) */
-	long long time_ns; /**< when the monitor read it, CLOCK_REALTIME ns */
-	const char *data;  /**< the line without its newline; NUL-terminated (may contain NULs) */
-	size_t len;
+	int stream;	   /**< CTR_STREAM_STDOUT or CTR_STREAM_STDERR (a terminal: always stdout) */
+	int partial;	   /**< 1: the line did not end: the output stopped without a newline, or
+			    *   the line passed 1 MiB (the rest comes as the next line) */
+	long long time_ns; /**< when the monitor read its first byte, CLOCK_REALTIME ns */
+	const char *data;  /**< the line without its newline (with a terminal, the CR before it
+			    *   stays); NUL-terminated (may contain NULs) */
+	size_t len;	   /**< bytes in data, without the terminating NUL */
 } ctr_log_line_t;
 
 /** Called for each line; non-zero stops ctr_logs(), which returns it. */
@@ -226,16 +228,29 @@ typedef struct ctr_logs_opts {
 	size_t sz;	    /**< sizeof(ctr_logs_opts_t) */
 	unsigned flags;	    /**< CTR_LOGS_* */
 	long long since_ns; /**< lines at or after this time; 0: from the start */
-	long long until_ns; /**< lines at or before this time; 0: no limit */
-	long long tail;	    /**< 0: every line; N > 0: only the last N; < 0: none (with follow: only new ones) */
+	long long until_ns; /**< lines at or before this time (a follow ends then); 0: no limit */
+	/** 0: every line; N > 0: only the last N; < 0: none (with follow: only the new ones) */
+	long long tail;
 } ctr_logs_opts_t;
 
 /**
- * Read the container's log, oldest first. Lines cut into partial records are joined.
- * With CTR_LOGS_FOLLOW, it then waits (no polling) for new lines until the container's
- * current run has ended and its log is complete, or fn returns non-zero.
+ * Read the container's log, oldest first: the previous file a rotation kept, then the
+ * current one. Lines cut into partial records are joined (a line's time is its first
+ * part's); malformed records, and a last one still being written, are skipped. No log
+ * yet: no lines.
+ *
+ * With CTR_LOGS_FOLLOW it then waits (inotify and ctr_wait_fd(), no polling) for new lines
+ * until the container's current run has ended and its log is complete, until_ns has
+ * passed, or fn returns non-zero; unless fn stopped it, a line still open then comes as
+ * partial. A container that does not run (CONFIGURED, STOPPED, EXITED) ends at the end of
+ * its log. tail applies to the lines already there; every new line follows.
+ *
+ * Holds no lock: fn may call the library, on c too. Memory stays bounded: no line is kept
+ * but the one being joined (tail N keeps 16 bytes per line, up to N).
  * @param opts NULL: every line, no follow
- * @return 0; fn's non-zero value; CTR_E_INVAL; CTR_E_IO.
+ * @return 0; fn's non-zero value; CTR_E_INVAL (NULL c or fn, bad opts, unknown flags,
+ *   until_ns before since_ns); CTR_E_REMOVED when the container was removed (before the
+ *   call, or while following: after the lines read until then); CTR_E_IO; CTR_E_NOMEM.
  */
 CTR_API int ctr_logs(ctr_container_t *c, const ctr_logs_opts_t *opts, ctr_log_fn fn,
 		     void *userdata);

@@ -197,7 +197,7 @@ static int assert_consecutive(const struct lines *s, int last)
 	for (int i = 0; i < s->n; i++) {
 		int n = -1, end = 0;
 		ck_assert_msg(sscanf(s->data[i], "line %d %*[.]%n", &n, &end) == 1 &&
-				      (size_t)end == s->len[i] && s->len[i] > 60,
+				  (size_t)end == s->len[i] && s->len[i] > 60,
 			      "line %d is torn or foreign: \"%s\"", i, s->data[i]);
 		if (i == 0)
 			first = n;

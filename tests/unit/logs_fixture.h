@@ -77,7 +77,7 @@ static inline long long ns(int sec)
 
 /* One record "TS STREAM TAG TEXT\n" with text of len bytes. */
 static inline void rec_n(const char *leaf, int sec, const char *stream, char tag, const char *text,
-		  size_t len)
+			 size_t len)
 {
 	char head[96];
 	int n = snprintf(head, sizeof(head), "%s %s %c ", ts(sec), stream, tag);
@@ -133,9 +133,10 @@ static inline int collect(const ctr_log_line_t *line, void *ud)
 	pthread_mutex_unlock(&g->mu);
 	if (g->hook)
 		g->hook(g);
-	return g->stop_on && line->len == strlen(g->stop_on) && !memcmp(line->data, g->stop_on, line->len)
-		       ? g->stop_value
-		       : 0;
+	return g->stop_on && line->len == strlen(g->stop_on) &&
+		       !memcmp(line->data, g->stop_on, line->len)
+		   ? g->stop_value
+		   : 0;
 }
 
 static inline void got_init(struct got *g)

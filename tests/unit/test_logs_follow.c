@@ -26,7 +26,8 @@ static void *follow_main(void *arg)
 static void start_follower(struct follower *f, pthread_t *th, long long tail,
 			   void (*hook)(struct got *g))
 {
-	*f = (struct follower){ .o = { .sz = sizeof(f->o), .flags = CTR_LOGS_FOLLOW, .tail = tail } };
+	*f = (struct follower){ .o = {
+				    .sz = sizeof(f->o), .flags = CTR_LOGS_FOLLOW, .tail = tail } };
 	got_init(&f->g);
 	f->g.stop_on = "END";
 	f->g.hook = hook;
@@ -261,7 +262,8 @@ void logs_add_follow_tests(Suite *s)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_follow_gets_appended_and_rotated_lines_once_each_in_order);
 	tcase_add_test(tc, test_follow_behind_two_rotations_reads_the_file_in_between);
-	tcase_add_test(tc, test_follow_waits_for_the_log_to_appear_and_tail_applies_to_what_was_there);
+	tcase_add_test(tc,
+		       test_follow_waits_for_the_log_to_appear_and_tail_applies_to_what_was_there);
 	tcase_add_test(tc, test_follow_returns_once_the_run_ended_with_the_rest_of_the_log);
 	tcase_add_test(tc, test_follow_of_a_container_that_never_ran_ends_at_the_end_of_its_log);
 	suite_add_tcase(s, tc);
