@@ -273,7 +273,8 @@ static int copy_loop(struct att *a)
 			if (r != 0)
 				return r < 0 ? r : 0;
 		}
-		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+		/* (a failed send may have ended the input meanwhile) */
+		if (a->in_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			int r = read_input(a);
 			if (r != 0)
 				return r;
