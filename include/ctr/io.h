@@ -160,7 +160,8 @@ typedef struct ctr_attach_opts {
 /**
  * Attach and copy until the container's output ends (it exited: returns 0), the detach
  * keys are typed (returns CTR_ATTACH_DETACHED), or an output descriptor fails. EOF on the
- * input closes the container's stdin (unless CTR_ATTACH_NO_STDIN_CLOSE) and attach goes on
+ * input closes the container's stdin (unless CTR_ATTACH_NO_STDIN_CLOSE; a terminal
+ * container's pty is never closed: send its EOF character, ^D, instead) and attach goes on
  * until the output ends. With CTR_ATTACH_START the container is initialised if needed
  * (CONFIGURED, STOPPED, EXITED), the connection made, then the container started, so no
  * output is missed; a RUNNING container is attached to as it is. With CTR_ATTACH_LOGS the

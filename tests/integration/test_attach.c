@@ -203,23 +203,30 @@ END_TEST
 
 START_TEST(test_resize_sets_the_terminal_size_the_container_sees)
 {
-	ctr_config_t *cfg = it_config("while :; do stty size; sleep 0.1; done");
+	/* A terminal container's stdin is its pty, without ctr_config_set_stdin(). */
+	ctr_config_t *cfg =
+	    it_config("while read -r line; do [ \"$line\" = q ] && exit 0; stty size; done");
 	struct attacher a;
-	int out[2];
+	int in[2], out[2];
 	char buf[8192];
 
 	ck_assert_int_eq(ctr_config_set_terminal(cfg, 1), 0);
 	ctr_container_t *c = it_create(it_rt, cfg);
+	pipe_pair(in);
 	pipe_pair(out);
 	IT_OK(ctr_start(c, 0));
 	IT_OK(ctr_attach_resize(c, 40, 100));
-	attacher_start(&a, c, -1, out[1], -1, 0, NULL);
+	attacher_start(&a, c, in[0], out[1], -1, 0, NULL);
+	ck_assert_int_eq(write(in[1], "a\n", 2), 2);
 	read_until(out[0], buf, sizeof(buf), "40 100", 5000);
 	IT_OK(ctr_attach_resize(c, 50, 132));
+	ck_assert_int_eq(write(in[1], "b\n", 2), 2);
 	read_until(out[0], buf, sizeof(buf), "50 132", 5000);
-	IT_OK(ctr_stop(c, 0));
+	ck_assert_int_eq(write(in[1], "q\n", 2), 2); /* a pty has no end of file to pass on */
 	ATTACH_RESULT(&a, 10000, 0);
+	ck_assert_int_eq(it_wait(c, 5000), 0);
 	IT_FAILS(ctr_attach_resize(c, 40, 100), CTR_E_STATE);
+	close_pair(in);
 	close_pair(out);
 	IT_OK(ctr_remove(c, 0));
 	ctr_container_free(c);
