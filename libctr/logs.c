@@ -477,7 +477,8 @@ static int logs(ctr_container_t *c, const ctr_logs_opts_t *opts, long long limit
 	rd->ring_max = tail;
 	ctri_bundle_path(c, LOG_NAME, rd->path, sizeof(rd->path));
 	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(rd->path, '/') - rd->path), rd->path);
-	/* The run first, then the watch, then the files: no change falls between. */
+	/* The run, the watch, then the files: no change falls between. The wait fd can come
+	 * last: once the run has ended it stays readable. */
 	if (follow_ && (r = ctri_st_load(c, OP, &rd->st0)) < 0)
 		goto out;
 	if ((r = ctri_follow_open(&f, dir, LOG_NAME, follow_)) < 0) {
