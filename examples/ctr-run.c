@@ -3,7 +3,8 @@
  *   ctr-run [--state-dir DIR] [--run-dir DIR] [--runtime PATH] COMMAND [ARGS]
  *
  * Each command is one function, cmd_<name>, so this file doubles as a tour of the API:
- * create, init, start, stop, kill, wait, cleanup, logs, rm, run, ps and inspect. Every
+ * create, init, start, stop, kill, wait, cleanup, logs, rm, run, ps, inspect, pause,
+ * unpause, exec and attach. Every
  * libctr call that fails leaves a message naming the container and the cause in
  * ctr_last_error(); fail() prints it. Exit status: 0, or 125 when libctr refused (as
  * podman does); `run` exits with the container's exit code. */
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <ctr/ctr.h>
 
@@ -33,7 +35,8 @@ static int usage(FILE *f)
 		"usage: ctr-run [--state-dir DIR] [--run-dir DIR] [--runtime PATH] COMMAND [ARGS]\n"
 		"  create [--name N] [--env K=V]... [--user UID:GID] [--cwd DIR] [--hostname H]\n"
 		"         [--memory BYTES] [--pids N] [--read-only] [--network none|host]\n"
-		"         [--label K=V]... [--tty] ROOTFS CMD [ARG...]   print the new id\n"
+		"         [--label K=V]... [--tty] [-i] [--log-size-max BYTES]\n"
+		"         ROOTFS CMD [ARG...]   print the new id (-i: keep stdin open)\n"
 		"  run [create's options] ROOTFS CMD [ARG...]\n"
 		"                           create, start, wait, print the output and the exit\n"
 		"                           code, remove; exit with the container's code\n"
@@ -43,7 +46,13 @@ static int usage(FILE *f)
 		"  kill NAME [SIGNAL]       send SIGNAL (number or name; default KILL)\n"
 		"  wait NAME                wait for the exit and print the exit code\n"
 		"  cleanup NAME...          release the runtime state of a stopped container\n"
-		"  logs NAME                print the container's output\n"
+		"  logs [-f] [-t] [-n N] [-s SECS] NAME  print the container's output (follow,\n"
+		"                           timestamps, last N lines, since SECS ago)\n"
+		"  pause NAME... / unpause NAME...  freeze / thaw\n"
+		"  exec [-t] [-i] [-e K=V]... [-u UID[:GID]] [-w DIR] [--privileged] NAME CMD...\n"
+		"                           run CMD in the container; exit with its code\n"
+		"  attach [--no-stdin] [--detach-keys KEYS] NAME  connect to its stdio\n"
+		"                           (detach with ctrl-p ctrl-q)\n"
 		"  rm [-f] NAME...          remove containers (-f: stop running ones first)\n"
 		"  ps [--json]              list containers\n"
 		"  inspect NAME             print the container as JSON\n"
@@ -75,13 +84,14 @@ static int parse_create(ctr_config_t *cfg, int argc, char **argv, const char **e
 		{ "hostname", required_argument, 0, 'h' }, { "memory", required_argument, 0, 'm' },
 		{ "pids", required_argument, 0, 'p' },	 { "read-only", no_argument, 0, 'r' },
 		{ "network", required_argument, 0, 'N' }, { "label", required_argument, 0, 'l' },
-		{ "tty", no_argument, 0, 't' },		 { 0, 0, 0, 0 },
+		{ "tty", no_argument, 0, 't' },		 { "interactive", no_argument, 0, 'i' },
+		{ "log-size-max", required_argument, 0, 'L' }, { 0, 0, 0, 0 },
 	};
 	unsigned uid, gid;
 	int o, r = 0;
 
 	optind = 1;
-	while (r == 0 && (o = getopt_long(argc, argv, "+n:e:u:w:m:p:rN:l:t", opts, NULL)) != -1) {
+	while (r == 0 && (o = getopt_long(argc, argv, "+n:e:u:w:m:p:rN:l:ti", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n': r = ctr_config_set_name(cfg, optarg); break;
 		case 'e': env[(*nenv)++] = optarg; break;
@@ -102,6 +112,8 @@ static int parse_create(ctr_config_t *cfg, int argc, char **argv, const char **e
 			break;
 		case 'l': r = set_label(cfg, optarg); break;
 		case 't': r = ctr_config_set_terminal(cfg, 1); break;
+		case 'i': r = ctr_config_set_stdin(cfg, 1); break;
+		case 'L': r = ctr_config_set_log_size_max(cfg, strtoull(optarg, NULL, 0)); break;
 		default: return -1;
 		}
 	}
@@ -305,127 +317,135 @@ static int cmd_rm(struct cli *cli, int argc, char **argv)
 	return for_each(cli, argc, argv, op_remove, &flags);
 }
 
-/* ---- logs: reading the k8s-file log the monitor writes -------------------------------- */
+/* ---- logs: ctr_logs() reads the log the monitor writes -------------------------------- */
 
-/* Copy the string value of "key" in the object "object" of a ctr_inspect() document into
- * buf. A real program would use a JSON parser; this example keeps to libc, which works
- * because inspect's "paths" holds only strings. Returns 0, or -1 if the key is absent. */
-static int inspect_string(const char *json, const char *object, const char *key, char *buf,
-			  size_t size)
+struct log_out {
+	int open_line; /* stdout was left in the middle of a line */
+};
+
+/* One line: stdout lines to our stdout, stderr lines to our stderr. */
+static int print_line(const ctr_log_line_t *l, void *ud)
 {
-	char pat[64];
-	size_t n = 0;
+	struct log_out *o = ud;
+	FILE *out = l->stream == CTR_STREAM_STDERR ? stderr : stdout;
 
-	snprintf(pat, sizeof(pat), "\"%s\":{", object);
-	const char *p = strstr(json, pat);
-	if (!p)
-		return -1;
-	p += strlen(pat);
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	size_t plen = strlen(pat);
-	while (*p && *p != '}') { /* each member: "name":"value" */
-		int match = !strncmp(p, pat, plen);
-		p = strchr(p, ':');
-		if (!p || p[1] != '"')
-			return -1;
-		for (p += 2; *p && *p != '"'; p++) {
-			if (*p == '\\' && p[1]) /* \/ \" \\; inspect writes no other escapes */
-				p++;
-			if (match && n + 1 < size)
-				buf[n++] = *p;
-		}
-		if (match) {
-			buf[n] = '\0';
-			return 0;
-		}
-		if (*p)
-			p++;
-		if (*p == ',')
-			p++;
-	}
-	return -1;
-}
-
-/* The log's path: inspect's "paths"."log", or the default place in the bundle. Returns 0,
- * a CTR_E_* code, or 1 after printing why. */
-static int log_path(ctr_container_t *c, char *buf, size_t size)
-{
-	static const char in_bundle[] = "/ctr.log";
-	char *json = NULL;
-	int r = ctr_inspect(c, &json);
-
-	if (r < 0)
-		return r;
-	if (inspect_string(json, "paths", "log", buf, size) < 0) {
-		if (inspect_string(json, "paths", "bundle", buf, size - sizeof(in_bundle)) == 0)
-			strcat(buf, in_bundle);
-		else
-			r = 1;
-	}
-	if (r > 0)
-		fprintf(stderr, "ctr-run: logs %s: no log path in inspect\n", ctr_name(c));
-	ctr_free(json);
-	return r;
-}
-
-/* Each line is "TIMESTAMP STREAM F|P TEXT": print TEXT to our stdout or stderr. A P
- * (partial) record continues in the next record of its stream, so it gets no newline.
- * *open_line tells whether stdout was left in the middle of a line. */
-static int print_log(ctr_container_t *c, int *open_line)
-{
-	char path[4096];
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int r = log_path(c, path, sizeof(path));
-
-	if (r != 0)
-		return r;
-	FILE *f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT) /* never started: no output yet */
-			return 0;
-		fprintf(stderr, "ctr-run: logs %s: %s: %s\n", ctr_name(c), path, strerror(errno));
-		return 1;
-	}
-	fflush(stdout);
-	while ((len = getline(&line, &cap, f)) > 0) {
-		char stream[8], tag;
-		int n = 0;
-		if (line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (sscanf(line, "%*s %7s %c%n", stream, &tag, &n) < 2 || line[n] != ' ')
-			continue; /* not a record (a line being written, at most) */
-		FILE *out = !strcmp(stream, "stderr") ? stderr : stdout;
-		fputs(line + n + 1, out);
-		if (tag == 'F')
-			fputc('\n', out);
-		if (out == stdout)
-			*open_line = tag != 'F';
-		fflush(out); /* keep the order of stdout and stderr lines on a terminal */
-	}
-	free(line);
-	fclose(f);
+	fwrite(l->data, 1, l->len, out);
+	if (!l->partial)
+		fputc('\n', out);
+	if (out == stdout)
+		o->open_line = l->partial;
+	fflush(out); /* keep the order of stdout and stderr lines on a terminal */
 	return 0;
 }
 
 static int cmd_logs(struct cli *cli, int argc, char **argv)
 {
+	CTR_OPTS(ctr_logs_opts_t, lo, .flags = 0);
+	struct log_out o = { 0 };
 	ctr_container_t *c = NULL;
-	int rc = 0;
+	int opt, rc = 0;
 
-	if (argc != 2)
+	optind = 1;
+	while ((opt = getopt(argc, argv, "+ftn:s:")) != -1) {
+		switch (opt) {
+		case 'f': lo.flags |= CTR_LOGS_FOLLOW; break;
+		case 't': lo.flags |= CTR_LOGS_TIMESTAMPS; break;
+		case 'n': lo.tail = strtoll(optarg, NULL, 10); break;
+		case 's': /* seconds ago */
+			lo.since_ns = (long long)time(NULL) * 1000000000LL -
+				      (long long)(strtod(optarg, NULL) * 1e9);
+			break;
+		default: return usage(stderr);
+		}
+	}
+	if (argc - optind != 1)
 		return usage(stderr);
-	if (ctr_lookup(cli->rt, argv[1], &c) < 0)
-		return fail("logs");
-	int open_line = 0;
-	int r = print_log(c, &open_line);
-	if (r < 0)
+	if (ctr_lookup(cli->rt, argv[optind], &c) < 0 || ctr_logs(c, &lo, print_line, &o) < 0)
 		rc = fail("logs");
-	else if (r > 0)
-		rc = 125;
 	ctr_container_free(c);
 	return rc;
+}
+
+/* ---- interacting: pause, exec, attach ----------------------------------------------------- */
+
+static int op_pause(ctr_container_t *c, void *arg)
+{
+	return *(int *)arg ? ctr_pause(c) : ctr_unpause(c);
+}
+
+static int cmd_pause(struct cli *cli, int argc, char **argv)
+{
+	int on = !strcmp(argv[0], "pause");
+
+	return for_each(cli, argc, argv, op_pause, &on);
+}
+
+/* exec [-t] [-i] [-e K=V]... [-u UID[:GID]] [-w DIR] [--privileged] NAME CMD [ARG...]:
+ * our stdio is the process's (with -t, copied through a pty by its monitor). */
+static int cmd_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = { { "privileged", no_argument, 0, 'P' },
+					      { 0, 0, 0, 0 } };
+	const char **env = calloc((size_t)argc + 1, sizeof(*env));
+	ctr_exec_opts_t eo = { .sz = sizeof(eo), .stdin_fd = -1, .stdout_fd = 1, .stderr_fd = 2 };
+	ctr_container_t *c = NULL;
+	size_t nenv = 0;
+	int opt, code = 125, rc = 0;
+
+	optind = 1;
+	while (env && (opt = getopt_long(argc, argv, "+tie:u:w:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 't': eo.terminal = 1; break;
+		case 'i': eo.stdin_fd = 0; break;
+		case 'e': env[nenv++] = optarg; break;
+		case 'u': eo.user = optarg; break;
+		case 'w': eo.cwd = optarg; break;
+		case 'P': eo.privileged = 1; break;
+		default: free(env); return usage(stderr);
+		}
+	}
+	if (!env || argc - optind < 2) {
+		free(env);
+		return usage(stderr);
+	}
+	eo.env = nenv ? env : NULL;
+	eo.argv = (const char *const *)argv + optind + 1;
+	if (ctr_lookup(cli->rt, argv[optind], &c) < 0 || ctr_exec(c, &eo, &code) < 0)
+		rc = fail("exec");
+	ctr_container_free(c);
+	free(env);
+	return rc ? rc : code;
+}
+
+/* attach [--no-stdin] [--detach-keys KEYS] NAME: our stdin, stdout and stderr. */
+static int cmd_attach(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = { { "no-stdin", no_argument, 0, 'n' },
+					      { "detach-keys", required_argument, 0, 'k' },
+					      { 0, 0, 0, 0 } };
+	CTR_OPTS(ctr_attach_opts_t, ao, .stdin_fd = 0, .stdout_fd = 1, .stderr_fd = 2,
+		 .mux_fd = -1);
+	ctr_container_t *c = NULL;
+	int opt, r = 0;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'n': ao.stdin_fd = -1; break;
+		case 'k': ao.detach_keys = optarg; break;
+		default: return usage(stderr);
+		}
+	}
+	if (argc - optind != 1)
+		return usage(stderr);
+	if (ctr_lookup(cli->rt, argv[optind], &c) < 0 || (r = ctr_attach(c, &ao)) < 0) {
+		ctr_container_free(c);
+		return fail("attach");
+	}
+	if (r == CTR_ATTACH_DETACHED)
+		fprintf(stderr, "\nctr-run: detached from %s\n", ctr_name(c));
+	ctr_container_free(c);
+	return 0;
 }
 
 /* ---- run: the whole life of a container ----------------------------------------------- */
@@ -433,7 +453,8 @@ static int cmd_logs(struct cli *cli, int argc, char **argv)
 static int cmd_run(struct cli *cli, int argc, char **argv)
 {
 	ctr_container_t *c = NULL;
-	int code = 125, open_line = 0;
+	struct log_out o = { 0 };
+	int code = 125;
 	int rc = create_from_args(cli, argc, argv, &c);
 
 	if (rc != 0)
@@ -443,14 +464,14 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 		rc = fail("run: start");
 	else if (ctr_wait(c, -1, &code) < 0)
 		rc = fail("run: wait");
-	else if (print_log(c, &open_line) != 0)
-		rc = 125;
+	else if (ctr_logs(c, NULL, print_line, &o) < 0)
+		rc = fail("run: logs");
 	if (ctr_remove(c, CTR_FORCE) < 0 && rc == 0)
 		rc = fail("run: remove");
 	ctr_container_free(c);
 	if (rc != 0)
 		return rc;
-	printf("%s%d\n", open_line ? "\n" : "", code);
+	printf("%s%d\n", o.open_line ? "\n" : "", code);
 	return code < 0 ? 125 : code;
 }
 
@@ -511,6 +532,8 @@ static const struct {
 	{ "start", cmd_start },	  { "stop", cmd_stop },	  { "kill", cmd_kill },
 	{ "wait", cmd_wait },	  { "cleanup", cmd_cleanup }, { "logs", cmd_logs },
 	{ "rm", cmd_rm },	  { "ps", cmd_ps },	  { "inspect", cmd_inspect },
+	{ "pause", cmd_pause },	  { "unpause", cmd_pause }, { "exec", cmd_exec },
+	{ "attach", cmd_attach },
 };
 
 int main(int argc, char **argv)

@@ -15,6 +15,7 @@
 
 #include "error.h"
 #include "events.h"
+#include "follow.h"
 #include "runtime.h"
 
 #define LOG_NAME "events.log"
@@ -169,14 +170,6 @@ static int drain(struct reader *rd, int fd)
 	}
 }
 
-static int open_log(const ctr_runtime_t *rt, const char *name)
-{
-	char path[4096];
-
-	log_path(rt, name, path, sizeof(path));
-	return open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-}
-
 int ctri_events_watch(const ctr_runtime_t *rt)
 {
 	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
@@ -192,42 +185,27 @@ int ctri_events_watch(const ctr_runtime_t *rt)
 	return fd;
 }
 
-/* Follow the log: wait for the state directory to change, then read on. The open log is
- * read to its end before a renamed (rotated), removed or truncated one is replaced by the
- * file now at its name, read from its start: nothing is read twice. */
-static int follow(struct reader *rd, const ctr_runtime_t *rt, int fd)
+/* Read the log (follow.h): events.log.1, events.log, and with follow whatever comes next,
+ * waiting for the state directory to change. Nothing is read twice. */
+static int read_log(struct reader *rd, const ctr_runtime_t *rt, int following)
 {
-	int ino = ctri_events_watch(rt), r = 0;
+	struct ctri_follow f;
+	int r = ctri_follow_open(&f, rt->state_dir, LOG_NAME, following);
 
-	if (ino < 0)
-		return ino;
-	while (r == 0) {
-		if ((r = drain(rd, fd)) != 0)
+	if (r < 0)
+		return r;
+	if (f.prev_fd >= 0)
+		r = drain(rd, f.prev_fd);
+	for (;;) {
+		rd->len = 0;
+		if (r != 0 || (f.fd >= 0 && (r = drain(rd, f.fd)) != 0))
 			break;
-		struct stat a, b;
-		char path[4096];
-		log_path(rt, LOG_NAME, path, sizeof(path));
-		int moved = fd < 0 || fstat(fd, &a) < 0 || stat(path, &b) < 0 ||
-			    a.st_ino != b.st_ino || lseek(fd, 0, SEEK_CUR) > b.st_size;
-		if (moved) {
-			if (fd >= 0)
-				close(fd);
-			rd->len = 0;
-			if ((fd = open_log(rt, LOG_NAME)) >= 0)
-				continue; /* read the new file before sleeping */
-		}
-		struct pollfd p = { .fd = ino, .events = POLLIN };
-		if (poll(&p, 1, -1) < 0 && errno != EINTR) {
-			r = ctri_err(CTR_E_IO, "events: poll: %m");
+		if (ctri_follow_next(&f) == 1)
+			continue;
+		if (!following || (r = ctri_follow_wait(&f, -1, -1)) < 0)
 			break;
-		}
-		char ev[4096];
-		while (read(ino, ev, sizeof(ev)) > 0)
-			;
 	}
-	if (fd >= 0)
-		close(fd);
-	close(ino);
+	ctri_follow_close(&f);
 	return r;
 }
 
@@ -245,20 +223,7 @@ CTR_API int ctr_events(ctr_runtime_t *rt, const ctr_events_opts_t *opts, ctr_eve
 	if (!rd)
 		return ctri_err(CTR_E_NOMEM, "ctr_events: out of memory");
 	*rd = (struct reader){ .o = opts, .fn = fn, .ud = userdata };
-	int r = 0, fd = open_log(rt, OLD_NAME);
-	if (fd >= 0) {
-		r = drain(rd, fd);
-		close(fd);
-		rd->len = 0;
-	}
-	fd = r ? -1 : open_log(rt, LOG_NAME);
-	if (r == 0 && CTRI_OPTS_GET(opts, follow, 0))
-		r = follow(rd, rt, fd); /* takes fd */
-	else if (fd >= 0) {
-		if (r == 0)
-			r = drain(rd, fd);
-		close(fd);
-	}
+	int r = read_log(rd, rt, CTRI_OPTS_GET(opts, follow, 0));
 	free(rd);
 	return r;
 }

@@ -124,12 +124,15 @@ static int merge_env(json_object *proc, json_object *add)
 	return 0;
 }
 
-/* Every capability the running kernel knows, as "CAP_X" strings. */
+/* Every capability the kernel knows and our bounding set still holds (the runtime could
+ * not grant others), as "CAP_X" strings. */
 static json_object *all_caps(void)
 {
 	json_object *a = json_object_new_array();
 
 	for (cap_value_t v = 0; a && v < (cap_value_t)cap_max_bits(); v++) {
+		if (cap_get_bound(v) != 1)
+			continue;
 		char *name = cap_to_name(v), up[64];
 		size_t k = 0;
 		if (!name)

@@ -33,8 +33,10 @@ CTR_API int ctr_version_number(void)
 
 CTR_API int ctr_has_feature(const char *name)
 {
-	static const char *const features[] = { "seccomp",     "capabilities", "spec-override",
-						"config-json", "lifecycle",    "wait-fd" };
+	static const char *const features[] = { "seccomp",   "capabilities", "spec-override",
+						"config-json", "lifecycle", "wait-fd",
+						"pause",     "exec",	     "attach",
+						"logs" };
 
 	CTRI_CHECK_ARG("ctr_has_feature", name);
 	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++)

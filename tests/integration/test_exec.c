@@ -362,6 +362,9 @@ END_TEST
 START_TEST(test_exec_many_in_a_row)
 {
 	ctr_container_t *c = running();
+	const char *const truth[] = { "true", NULL };
+	ctr_exec_opts_t t = opts_for(truth);
+	IT_OK(ctr_exec(c, &t, NULL)); /* the handle caches a pidfd on the container's monitor */
 	int fds = it_fd_count();
 
 	for (int i = 0; i < 100; i++) {

@@ -229,6 +229,10 @@ START_TEST(test_has_feature_knows_the_documented_features)
 	ck_assert_int_eq(ctr_has_feature("capabilities"), 1);
 	ck_assert_int_eq(ctr_has_feature("spec-override"), 1);
 	ck_assert_int_eq(ctr_has_feature("config-json"), 1);
+	ck_assert_int_eq(ctr_has_feature("pause"), 1);
+	ck_assert_int_eq(ctr_has_feature("exec"), 1);
+	ck_assert_int_eq(ctr_has_feature("attach"), 1);
+	ck_assert_int_eq(ctr_has_feature("logs"), 1);
 }
 END_TEST
 
