@@ -131,6 +131,14 @@ static inline int run_cmd(char *const argv[], char *out, size_t size)
 	return pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* run_cmd(argv) timed: its duration in ms, or -1 when it failed (its stderr printed). */
+static inline double timed_cmd(char *const argv[])
+{
+	double t0 = now_ms();
+
+	return run_cmd(argv, NULL, 0) == 0 ? now_ms() - t0 : -1;
+}
+
 /* VmRSS (/proc/PID/status) and Pss (/proc/PID/smaps_rollup) in kB. */
 static inline int read_mem(pid_t pid, long *rss_kb, long *pss_kb)
 {
@@ -216,6 +224,29 @@ static inline int podman_argv(char **argv, const char *store)
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		argv[n++] = words[i];
 	return n;
+}
+
+/* argv (room for 40): podman's global options for STORE, with the run words of podman_argv()
+ * when run, then extra (NULL-terminated). */
+static inline char **podman_words(char **argv, const char *store, int run, const char *const *extra)
+{
+	int n = podman_argv(argv, store);
+
+	if (!run)
+		n -= PODMAN_RUN_WORDS;
+	while (*extra && n < 39)
+		argv[n++] = (char *)*extra++;
+	argv[n] = NULL;
+	return argv;
+}
+
+/* podman's global options for STORE, then extra: `podman exec`, `inspect`, `rm`, `ps`. Runs
+ * as run_cmd(). */
+static inline int podman_cmd(const char *store, const char *const *extra, char *out, size_t size)
+{
+	char *argv[40];
+
+	return run_cmd(podman_words(argv, store, 0, extra), out, size);
 }
 
 static inline int rm_rf(const char *dir)

@@ -149,13 +149,13 @@ static double lifecycle(ctr_runtime_t *rt, const ctr_config_t *cfg, int with_ini
  * pays them; and `podman run --rm` on the same rootfs (see podman_argv() in bench.h). */
 static double run_or_die(char *const *argv)
 {
-	double t0 = now_ms();
+	double t = timed_cmd(argv);
 
-	if (run_cmd(argv, NULL, 0) != 0) {
+	if (t < 0) {
 		rm_both();
 		exit(1);
 	}
-	return now_ms() - t0;
+	return t;
 }
 
 static double runc_run(const char *bundle, int i)

@@ -16,19 +16,6 @@
 
 static char base[] = "/var/tmp/ctr-bench-podman-XXXXXX";
 
-/* podman's global options, then extra (NULL-terminated): `podman inspect`, `rm`, `ps`. */
-static int podman_cmd(char *store, const char *const *extra, char *out, size_t size)
-{
-	char *argv[32];
-	int n = podman_argv(argv, store);
-
-	n -= PODMAN_RUN_WORDS;
-	while (*extra && n < 31)
-		argv[n++] = (char *)*extra++;
-	argv[n] = NULL;
-	return run_cmd(argv, out, size);
-}
-
 /* `podman ps -a` on a store holding MEM_N containers: a lower bound of its cost with 1000
  * (DESIGN §7 compares it with ctr_list of 1000; creating 1000 podman containers would take
  * minutes). */

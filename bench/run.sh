@@ -1,7 +1,8 @@
 #!/bin/sh
 # `make bench`: libctr's costs against runc and podman, printed as one markdown table
 # (min / median / p99, then the ratios of DESIGN §7, all from this one run).
-#   N=30        lifecycles per row (bench_lifecycle), `podman ps` runs (bench_podman)
+#   N=30        lifecycles per row (bench_lifecycle), `podman ps` runs (bench_podman), execs
+#               and log runs per row (bench_interact)
 #   STORE_N=1000  containers for the store rows (bench_store)
 # Runs as root; podman and conmon come from `make bench` (scripts/deps.sh podman conmon).
 set -eu
@@ -32,6 +33,7 @@ awk -F'|' '/ctr_list of/ { print "list_median", $4 + 0 }' "$tmp/store" >>"$CTR_B
 "$B/bench/bench_lifecycle" "$rootfs" "$N" || status=1
 "$B/bench/bench_podman" "$rootfs" "$N" || status=1
 "$B/bench/bench_supervise" "$rootfs" "$N" || status=1
+"$B/bench/bench_interact" "$rootfs" "$N" || status=1
 
 # Ratio rows: "| what | - | value | - | target, met or missed |".
 awk -v cpus="$(nproc)" -v store_n="$STORE_N" '
@@ -44,6 +46,12 @@ awk -v cpus="$(nproc)" -v store_n="$STORE_N" '
 		r = v[num] / v[den]
 		ok = op == "<=" ? r <= limit : r >= limit
 		printf "| %s | - | %.2f× | - | %s: %s |\n", what, r, target, ok ? "met" : "**missed**"
+	}
+	function show(what, num, den) { # a ratio DESIGN §7 sets no target for
+		if (!(num in v) || !(den in v) || v[den] == 0)
+			printf "| %s | - | n/a | - | - (not measured) |\n", what
+		else
+			printf "| %s | - | %.2f× | - | - |\n", what, v[num] / v[den]
 	}
 	function below(what, key, limit, unit, target) {
 		if (!(key in v)) {
@@ -74,6 +82,14 @@ awk -v cpus="$(nproc)" -v store_n="$STORE_N" '
 		      0.5, "≤ 0.5×")
 		ratio("ctr-monitor / conmon Pss per container, 10 each", "monitor_pss_n_kb",
 		      "conmon_pss_n_kb", "<=", 0.5, "≤ 0.5×")
+		show("ctr_exec / `runc exec` of /bin/true (medians)", "exec_libctr_median",
+		     "exec_runc_median")
+		show("`podman exec` / ctr_exec of /bin/true (medians)", "exec_podman_median",
+		     "exec_libctr_median")
+		show("ctr_attach through `cat` / host pipes, MiB/s (medians)", "attach_mibs_median",
+		     "pipe_mibs_median")
+		show("ctr_attach output only / a host pipe, MiB/s (medians)", "attach_out_mibs_median",
+		     "pipe_out_mibs_median")
 		below("ctr-monitor VmRSS (aim)", "monitor_rss_kb", 1024, "kB", "< 1024 kB")
 		below("exit noticed by ctr_wait_fd after the exit file, p99", "waitfd_file_p99", 1,
 		      "ms", "< 1 ms")
