@@ -234,12 +234,22 @@ static int read_input(struct att *a)
 /* ---- the copy loop ------------------------------------------------------------------- */
 
 /* A record from the monitor. Returns 1 when the output has ended, 0 to go on, or an error. */
-static int handle_record(struct att *a, unsigned char *buf)
+/* Output records waiting on the socket, at most this many per wake-up: input is read
+ * between, but output drains faster than input arrives (an output record may be smaller
+ * than an input one), so a client that sends without pause is not the one that falls
+ * behind and has output dropped by the monitor. */
+#define DRAIN_MAX 64
+
+/* One record (the first waits; the next ones are taken only if already there). Returns 0
+ * to go on, 1 at the end of the output, 2 when nothing was waiting, or an error. */
+static int handle_record(struct att *a, unsigned char *buf, int wait)
 {
-	int type, n = ctri_att_recv(a->sock, buf, &type);
+	int type, n = wait ? ctri_att_recv(a->sock, buf, &type) : ctri_att_recv_nb(a->sock, buf, &type);
 
 	if (n < 0)
 		return ctri_cwrap(a->c->name, OP, n);
+	if (type == CTRI_ATT_NONE)
+		return 2;
 	if (type == CTRI_ATT_EOF || type == CTRI_ATT_END)
 		return 1;
 	if (type != CTRI_ATT_STDOUT && type != CTRI_ATT_STDERR)
@@ -268,8 +278,10 @@ static int copy_loop(struct att *a)
 					 a->mux_fd >= 0 ? "mux_fd" : "stdin_fd");
 		if (p[0].revents & POLLOUT)
 			send_pending(a);
-		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			int r = handle_record(a, buf);
+		for (int i = 0; i < DRAIN_MAX && (p[0].revents & (POLLIN | POLLHUP | POLLERR)); i++) {
+			int r = handle_record(a, buf, i == 0);
+			if (r == 2)
+				break;
 			if (r != 0)
 				return r < 0 ? r : 0;
 		}

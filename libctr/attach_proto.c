@@ -180,12 +180,16 @@ int ctri_att_send(int fd, int type, const void *data, size_t len, int dontwait)
 	return 0;
 }
 
-int ctri_att_recv(int fd, unsigned char *buf, int *type)
+static int recv_record(int fd, unsigned char *buf, int *type, int flags)
 {
 	ssize_t n;
 
-	while ((n = recv(fd, buf, CTRI_ATT_BUF, MSG_TRUNC)) < 0 && errno == EINTR)
+	while ((n = recv(fd, buf, CTRI_ATT_BUF, MSG_TRUNC | flags)) < 0 && errno == EINTR)
 		;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && (flags & MSG_DONTWAIT)) {
+		*type = CTRI_ATT_NONE;
+		return 0;
+	}
 	if (n < 0 && errno == ECONNRESET)
 		n = 0; /* the monitor went away: the same as a close */
 	if (n < 0)
@@ -200,6 +204,16 @@ int ctri_att_recv(int fd, unsigned char *buf, int *type)
 				"the monitor sent a record of %zd bytes (at most %d)", n,
 				CTRI_ATT_BUF);
 	return (int)n - 1;
+}
+
+int ctri_att_recv(int fd, unsigned char *buf, int *type)
+{
+	return recv_record(fd, buf, type, 0);
+}
+
+int ctri_att_recv_nb(int fd, unsigned char *buf, int *type)
+{
+	return recv_record(fd, buf, type, MSG_DONTWAIT);
 }
 
 int ctri_attach_resize_path(const char *sock_path, const char *name_for_errors, const char *op,

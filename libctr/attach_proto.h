@@ -22,6 +22,8 @@
 #define CTRI_ATT_RESIZE	     18 /* "ROWS COLS", each 1..65535 */
 /* Not a record: ctri_att_recv() saw the monitor close the connection. */
 #define CTRI_ATT_EOF (-1)
+/* Not a record: ctri_att_recv_nb() found none waiting. */
+#define CTRI_ATT_NONE (-2)
 
 /* What the monitor said at accept. */
 struct ctri_att_hello {
@@ -61,6 +63,8 @@ int ctri_att_send(int fd, int type, const void *data, size_t len, int dontwait);
  * (MSG_TRUNC); CTR_E_IO. */
 #define CTRI_ATT_BUF (1 + CTRI_ATT_PAYLOAD_MAX)
 int ctri_att_recv(int fd, unsigned char *buf, int *type);
+/* The same without waiting: *type is CTRI_ATT_NONE when no record is there. */
+int ctri_att_recv_nb(int fd, unsigned char *buf, int *type);
 
 /* Connect, read the HELLO, send RESIZE, close: the resize of a container's or exec
  * session's terminal (rows, cols 1..65535, else CTR_E_INVAL). A monitor without a terminal
