@@ -47,8 +47,9 @@ static const struct opt opts[] = {
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
 /* Options that belong to one mode only. */
-static const char *const container_only[] = { "--bundle", "--log", "--run", "--stdin",
-					      "--delete", "--exit-command", "--log-size-max" };
+static const char *const container_only[] = {
+	"--bundle", "--log", "--run", "--stdin", "--delete", "--exit-command", "--log-size-max",
+};
 static const char *const exec_only[] = { "--process", "--preserve-fds" };
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -168,9 +169,8 @@ static int check_mode(const struct mon_args *a)
 
 static int check_values(const struct mon_args *a)
 {
-	const char *paths[] = { a->runtime_root, a->bundle,	    a->exit_dir,
-				a->log,		 a->pid_file,	    a->console_socket,
-				a->process,	 a->attach_socket };
+	const char *paths[] = { a->runtime_root, a->bundle,	    a->exit_dir, a->log,
+				a->pid_file,	 a->console_socket, a->process,	 a->attach_socket };
 	const int first = MON_PRESERVE_FIRST, last = first + (int)a->preserve_fds - 1;
 
 	if (strchr(a->runtime, '/') && a->runtime[0] != '/')
@@ -188,7 +188,8 @@ static int check_values(const struct mon_args *a)
 	if (a->preserve_fds > MON_PRESERVE_MAX)
 		return mon_fail(MON_E_USAGE, "--preserve-fds must be at most %d", MON_PRESERVE_MAX);
 	if (a->lock_fd >= 0 && (a->lock_fd == a->sync_fd || fcntl(a->lock_fd, F_GETFD) < 0))
-		return mon_fail(MON_E_USAGE, "--lock-fd must name an open descriptor other than --sync-fd");
+		return mon_fail(MON_E_USAGE,
+				"--lock-fd must name an open descriptor other than --sync-fd");
 	for (int fd = first; fd <= last; fd++)
 		if (fd == a->sync_fd || fd == a->lock_fd || fcntl(fd, F_GETFD) < 0)
 			return mon_fail(MON_E_USAGE,
@@ -205,7 +206,8 @@ int args_parse(int argc, char **argv, struct mon_args *a)
 	uint64_t proto = 0;
 	int fl;
 
-	*a = (struct mon_args){ .sync_fd = -1, .lock_fd = -1, .timeout_ms = MON_TIMEOUT_MS_DEFAULT };
+	*a =
+	    (struct mon_args){ .sync_fd = -1, .lock_fd = -1, .timeout_ms = MON_TIMEOUT_MS_DEFAULT };
 	bad = parse_opts(argc, argv, a);
 	if (a->sync_fd < 0 || (fl = fcntl(a->sync_fd, F_GETFL)) < 0 ||
 	    (fl & O_ACCMODE) == O_RDONLY) {

@@ -58,11 +58,11 @@ struct mon_args {
 	int delete_after;	  /* --delete */
 	const char *exit_command; /* --exit-command: run with the id after the exit file */
 	unsigned timeout_ms;
-	uint64_t log_size_max;	/* 0: no limit */
-	const char *exec_name;	/* --exec: exec mode, the session's name */
-	const char *process;	/* --process: the exec's process.json */
-	unsigned preserve_fds;	/* --preserve-fds */
-	uint32_t seen;		/* bit i: option i of the table was given */
+	uint64_t log_size_max; /* 0: no limit */
+	const char *exec_name; /* --exec: exec mode, the session's name */
+	const char *process;   /* --process: the exec's process.json */
+	unsigned preserve_fds; /* --preserve-fds */
+	uint32_t seen;	       /* bit i: option i of the table was given */
 };
 
 /* Error codes of the sync line ("2 error CODE MESSAGE"). */
@@ -110,7 +110,7 @@ void sock_close(struct mon_sock *s);
 
 /* log.c: the k8s-file log writer, with rotation. */
 struct mon_log {
-	int fd;		   /* -1: no log (exec mode) */
+	int fd; /* -1: no log (exec mode) */
 	const char *path;
 	uint64_t size;	   /* bytes in the current file (its size at open plus what we wrote) */
 	uint64_t max;	   /* --log-size-max, 0: none */
@@ -145,9 +145,9 @@ struct mon_rt {
 	int conn_fd;		 /* the runtime's connection to it */
 	int console_fd;		 /* pty master received from the runtime */
 	int rtlog_fd;		 /* memfd the runtime logs to (--log-format json) */
-	int stdio[3];		 /* the runtime's stdin/out/err (-1: /dev/null), closed once spawned */
-	int in_w;		 /* --stdin: write end of the container's stdin pipe */
-	int out_r, err_r;	 /* read ends of the runtime's stdout/stderr pipes, or -1 */
+	int stdio[3];	  /* the runtime's stdin/out/err (-1: /dev/null), closed once spawned */
+	int in_w;	  /* --stdin: write end of the container's stdin pipe */
+	int out_r, err_r; /* read ends of the runtime's stdout/stderr pipes, or -1 */
 	char rtlog_path[64];
 };
 
@@ -181,11 +181,11 @@ int exit_write(int dirfd, const char *name, pid_t pid, int status, int oom, int6
 struct mon_rec; /* a queued record */
 
 struct mon_client {
-	int fd;		/* -1: free slot */
-	int eof;	/* the client will send nothing more */
-	int hup;	/* the client is gone: nothing is sent, its last input is still read */
-	int pidx;	/* its entry in the poll array, -1 */
-	size_t queued;	/* what the output queue costs, in bytes */
+	int fd;	       /* -1: free slot */
+	int eof;       /* the client will send nothing more */
+	int hup;       /* the client is gone: nothing is sent, its last input is still read */
+	int pidx;      /* its entry in the poll array, -1 */
+	size_t queued; /* what the output queue costs, in bytes */
 	struct mon_rec *head, *tail;
 	struct mon_rec *pending; /* STDIN the container's stdin has not taken yet */
 	uint64_t pending_seq;
@@ -194,13 +194,13 @@ struct mon_client {
 struct mon_attach {
 	struct mon_sock sock;
 	int has_stdin, terminal;
-	int sink;	/* where STDIN goes: the stdin pipe (owned) or the pty master; -1 */
+	int sink; /* where STDIN goes: the stdin pipe (owned) or the pty master; -1 */
 	int sink_owned;
-	int pty;	/* pty master for RESIZE (borrowed); -1 */
-	int npending;	/* clients with a pending STDIN record */
+	int pty;      /* pty master for RESIZE (borrowed); -1 */
+	int npending; /* clients with a pending STDIN record */
 	uint64_t seq;
-	int lidx, sidx; /* poll entries of the listener and the sink, -1 */
-	const struct mon_log *log;	    /* for HELLO; NULL: no log */
+	int lidx, sidx;			  /* poll entries of the listener and the sink, -1 */
+	const struct mon_log *log;	  /* for HELLO; NULL: no log */
 	const struct log_stream *streams; /* unfinished lines, sent at accept */
 	int nstreams;
 	struct mon_client c[MON_CLIENTS_MAX];
@@ -225,15 +225,15 @@ void attach_finish(struct mon_attach *at);
 
 /* exec.c: exec mode's stdio. */
 struct mon_copy {
-	int from, to;	      /* -1 once done */
+	int from, to;		/* -1 once done */
 	int from_sock, to_sock; /* sockets: recv/send with MSG_DONTWAIT */
-	int pin, pout;	      /* poll entries, -1 */
-	size_t len, off;      /* bytes read and not yet written */
+	int pin, pout;		/* poll entries, -1 */
+	size_t len, off;	/* bytes read and not yet written */
 	char buf[MON_LINE_MAX];
 };
 
 struct mon_exec_io {
-	int in, out; /* the caller's stdin and stdout (owned) */
+	int in, out;		/* the caller's stdin and stdout (owned) */
 	struct mon_copy input;	/* in -> pty master */
 	struct mon_copy output; /* pty master -> out */
 };

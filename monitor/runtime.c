@@ -102,8 +102,9 @@ static int spawn(char *const argv[], const struct fd_map *map, int nmap, pid_t *
 	for (int i = 0; i < nmap && !r; i++)
 		if (map[i].src >= 0)
 			r = posix_spawn_file_actions_adddup2(&fa, map[i].src, map[i].dst);
-	if (r || (r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-							POSIX_SPAWN_SETSIGDEF)) ||
+	if (r ||
+	    (r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+						   POSIX_SPAWN_SETSIGDEF)) ||
 	    (r = posix_spawnattr_setpgroup(&at, 0)) ||
 	    (r = posix_spawnattr_setsigmask(&at, &none)) ||
 	    (r = posix_spawnattr_setsigdefault(&at, &all)))
