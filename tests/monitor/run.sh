@@ -440,6 +440,8 @@ test_a_client_that_never_reads_does_not_stop_the_container() {
 	wait_for 200 [ -e "$EXITS/slow" ]
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	hwm=$(awk '/^VmHWM:/ {print $2}' /proc/"$MPID"/status 2>/dev/null)
+	check "stuck client: the socket is gone once the exit file exists (monitor still flushing)" \
+		[ ! -e "$sock" -a -e /proc/"$MPID" ]
 	check "stuck client: container finished promptly, exit file written (${ms} ms < 10000)" \
 		[ "$(exit_field slow exit_code)" = 5 -a "$ms" -lt 10000 ]
 	wait "$reader"
