@@ -5,6 +5,9 @@
 # run by Debian's /usr/bin/python3 (it needs only the standard library).
 # Usage (root): tests/monitor/run.sh [MONITOR]   (default: build/ctr-monitor); exits 77 when
 # not root. RUNC=path picks the runtime; ONLY=REGEX runs the tests whose names match.
+#
+# The containers' shell commands are in single quotes on purpose: they expand inside.
+# shellcheck disable=SC2016
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 MON=$(realpath "${1:-build/ctr-monitor}")
@@ -375,7 +378,7 @@ test_attach_round_trip_through_cat_with_stdin() {
 		like "$out" "HELLO 2 [0-9]* 0 1 0*"
 	check "attach: STDIN 'hello\\n' comes back from cat as STDOUT" \
 		[ "$(cat "$T/cat.out")" = hello ]
-	check "attach: STDIN_CLOSE ends cat, then END ($(echo $out))" like "$out" "*EXPECT ok*END*"
+	check "attach: STDIN_CLOSE ends cat, then END (${out//$'\n'/ })" like "$out" "*EXPECT ok*END*"
 	wait_gone "$MPID"
 	check "attach: cat exited 0 after its stdin closed" [ "$(exit_field cat exit_code)" = 0 ]
 	check "attach: the log has cat's line" has_log cat "$TS stdout F hello\$"
@@ -392,7 +395,7 @@ test_hello_offset_and_unfinished_line_give_every_byte_once() {
 	sleep 0.1
 	size=$(log_size off)
 	out=$(att "$sock" --out "$T/off.out" hello 'stdin:def\n' expect:def close read)
-	check "HELLO's LOGOFFSET is the log's size at connect ($size: $(echo $out))" \
+	check "HELLO's LOGOFFSET is the log's size at connect ($size: ${out//$'\n'/ })" \
 		like "$out" "HELLO 2 $size 0 1 0*END*"
 	wait_gone "$MPID"
 	# The log up to LOGOFFSET, then the live records: each byte once.
@@ -447,8 +450,8 @@ test_a_client_that_never_reads_does_not_stop_the_container() {
 	wait "$reader"
 	check "stuck client: the log has all 200000 lines, in order" \
 		[ "$(grep -Ec "$TS stdout F $line\$" "$T/slow.log")" = 200000 ]
-	check "stuck client: the reading client got all $total bytes and END ($(echo $(cat "$T/slow.res")))" \
-		[ "$(cat "$T/slow.res" | tr '\n' ' ')" = "HELLO 2 0 0 1 0 END OUT $total ERR 0 " ]
+	check "stuck client: the reading client got all bytes, END ($(tr '\n' ' ' <"$T/slow.res"))" \
+		[ "$(tr '\n' ' ' <"$T/slow.res")" = "HELLO 2 0 0 1 0 END OUT $total ERR 0 " ]
 	check "stuck client: ... byte for byte" cmp -s <(yes "$line" | head -n 200000) "$T/slow.out"
 	#DBG
 	check "stuck client: the monitor's peak RSS stayed bounded (${hwm:-?} kB < 4096)" \
@@ -484,7 +487,7 @@ test_stdin_without_a_stdin_is_a_protocol_error() {
 	monitor nostdin --run --attach-socket "$sock"
 	started nostdin || return
 	out=$(att "$sock" hello 'stdin:x\n' closed)
-	check "no --stdin: HELLO says STDIN 0, STDIN closes the connection ($(echo $out))" \
+	check "no --stdin: HELLO says STDIN 0, STDIN closes the connection (${out//$'\n'/ })" \
 		like "$out" "HELLO 2 * 0 0 0*CLOSED"
 	check "no --stdin: the container's stdin is /dev/null" \
 		wait_for has_log nostdin "stdout F read \\[\\]\$"
@@ -499,7 +502,7 @@ test_resize_with_a_terminal_is_seen_by_stty() {
 	monitor rsz --run --terminal --attach-socket "$sock"
 	started rsz || return
 	out=$(att "$sock" --out "$T/rsz.out" hello 'resize:33 111' 'stdin:go\n' read)
-	check "terminal: HELLO '2 <offset> 0 1 1' ($(echo $out))" like "$out" "HELLO 2 * 0 1 1*END*"
+	check "terminal: HELLO '2 <offset> 0 1 1' (${out//$'\n'/ })" like "$out" "HELLO 2 * 0 1 1*END*"
 	check "terminal: RESIZE 33 111 seen by 'stty size' (live output)" grep -q '^33 111' "$T/rsz.out"
 	wait_gone "$MPID"
 	check "terminal: ... and in the log" has_log rsz "stdout F 33 111"
@@ -525,7 +528,8 @@ test_attach_socket_path_longer_than_sun_path() {
 
 test_log_rotation_at_log_size_max() {
 	local sock=$T/rot.sock out l=$T/rot.log
-	bundle rot false sh -c 'i=1; while [ $i -le 100 ]; do echo "line $i of the rotation test"; i=$((i+1)); done; exec cat'
+	bundle rot false sh -c 'i=1; while [ $i -le 100 ]; do
+		echo "line $i of the rotation test"; i=$((i + 1)); done; exec cat'
 	monitor rot --run --stdin --attach-socket "$sock" --log-size-max 4096
 	started rot || return
 	wait_for has_log rot "stdout F line 100 of"
@@ -537,25 +541,28 @@ test_log_rotation_at_log_size_max() {
 	check "rotation: all 100 lines across log.1 and log, in order" \
 		[ "$(cat "$l.1" "$l" | sed -E 's/.* F line ([0-9]+) .*/\1/')" = "$(seq 1 100)" ]
 	out=$(att "$sock" hello close read)
-	check "rotation: HELLO counts 1 rotation, LOGOFFSET is the new file's size ($(echo $out))" \
+	check "rotation: HELLO counts 1 rotation, LOGOFFSET is the new file's size (${out//$'\n'/ })" \
 		like "$out" "HELLO 2 $(stat -c %s "$l") 1 1 0*"
 	wait_gone "$MPID"
 	"$RUNC" --root "$ROOT" delete rot
 }
 
+# refused ARGS...: the monitor answers "2 error usage ...".
+refused() { like "$("$MON" "$@" 3>&1 >/dev/null 2>&1)" "2 error usage *"; }
+
 test_v2_arguments_are_checked() {
 	local a=(--proto 2 --runtime "$RUNC" --runtime-root "$ROOT" --id x --exit-dir "$EXITS" --sync-fd 3)
-	local c=("${a[@]}" --bundle "$T/b-x" --log "$T/x.log") e=("${a[@]}" --exec e1 --process /p.json --pid-file /p)
-	usage() { like "$("$MON" "$@" 3>&1 >/dev/null 2>&1)" "2 error usage *"; }
-	check "--log-size-max below 4096 is refused" usage "${c[@]}" --log-size-max 100
-	check "--process without --exec is refused" usage "${c[@]}" --process /p.json
-	check "--exec with --log is refused" usage "${e[@]}" --log "$T/x.log"
-	check "--exec with --stdin is refused" usage "${e[@]}" --stdin
-	check "--exec with --delete is refused" usage "${e[@]}" --delete
-	check "--exec with --terminal needs --console-socket" usage "${e[@]}" --terminal
-	check "--exec with a bad name is refused" usage "${a[@]}" --exec ../x --process /p --pid-file /p
-	check "--preserve-fds above 64 is refused" usage "${e[@]}" --preserve-fds 65
-	check "--preserve-fds naming closed descriptors is refused" usage "${e[@]}" --preserve-fds 2
+	local c=("${a[@]}" --bundle "$T/b-x" --log "$T/x.log")
+	local e=("${a[@]}" --exec e1 --process /p.json --pid-file /p)
+	check "--log-size-max below 4096 is refused" refused "${c[@]}" --log-size-max 100
+	check "--process without --exec is refused" refused "${c[@]}" --process /p.json
+	check "--exec with --log is refused" refused "${e[@]}" --log "$T/x.log"
+	check "--exec with --stdin is refused" refused "${e[@]}" --stdin
+	check "--exec with --delete is refused" refused "${e[@]}" --delete
+	check "--exec with --terminal needs --console-socket" refused "${e[@]}" --terminal
+	check "--exec with a bad name is refused" refused "${a[@]}" --exec ../x --process /p --pid-file /p
+	check "--preserve-fds above 64 is refused" refused "${e[@]}" --preserve-fds 65
+	check "--preserve-fds naming closed descriptors is refused" refused "${e[@]}" --preserve-fds 2
 }
 
 # process_json NAME TERMINAL(true|false) ARGS...: an exec's process.json in $T/p-NAME.json.
@@ -683,8 +690,8 @@ test_exec_sessions_with_a_terminal() {
 	wait
 	check "exec --terminal: the caller's stdin reaches the process, RESIZE seen by stty" \
 		[ "$(tr -d '\r' <"$T/rsx.out" | grep -v '^go$' | tr '\n' ' ')" = "25 91 read go " ]
-	check "exec: a client gets no output, then END ($(echo $(cat "$T/rsx.res")))" \
-		[ "$(cat "$T/rsx.res" | tr '\n' ' ')" = "HELLO 2 0 0 0 1 END OUT 0 ERR 0 " ]
+	check "exec: a client gets no output, then END ($(tr '\n' ' ' <"$T/rsx.res"))" \
+		[ "$(tr '\n' ' ' <"$T/rsx.res")" = "HELLO 2 0 0 0 1 END OUT 0 ERR 0 " ]
 	check "exec: attach socket removed, exit file written" \
 		[ ! -e "$T/rsx.att" -a "$(exit_field rsx exit_code)" = 0 ]
 	host_down xt
