@@ -434,7 +434,8 @@ test_a_client_that_never_reads_does_not_stop_the_container() {
 		sleep 0.05; i=\$((i + 1)); done; sleep 1; exit 5"
 	monitor slow --run --stdin --attach-socket "$sock"
 	started slow || return
-	att "$sock" hello sleep:30 >"$T/slow.stuck" & # connects, then never reads
+	# Connects, then never reads (started directly, so that $! is the client itself).
+	"$PY" tests/monitor/attach.py "$sock" hello sleep:30 >"$T/slow.stuck" &
 	local stuck=$!
 	wait_for grep -qs HELLO "$T/slow.stuck"
 	att "$sock" --out "$T/slow.out" hello 'stdin:go\n' read >"$T/slow.res" &
