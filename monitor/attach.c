@@ -200,6 +200,10 @@ static void accept_clients(struct mon_attach *at)
 			close(fd); /* full: the client sees the connection closed without HELLO */
 			continue;
 		}
+		/* Room in the kernel for a burst, before records queue in our memory; charged to
+		 * the socket, not to the monitor's RSS. Best effort. */
+		int sndbuf = MON_CLIENT_SNDBUF;
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 		*c = (struct mon_client){ .fd = fd, .pidx = -1 };
 		hello(at, c);
 	}

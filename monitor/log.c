@@ -176,8 +176,8 @@ static void batch_record(struct batch *b, const struct header *h, const char *te
 		batch_add(b, &newline, 1);
 }
 
-/* Write the complete lines in s->buf; the rest too, as partial, on FLUSH or when it fills the
- * whole buffer. */
+/* Write the complete lines in s->buf, each full MON_LINE_MAX piece of a longer line as a
+ * partial record, and on FLUSH the rest too, as partial. */
 static void emit(struct log_stream *s, struct mon_log *l, int flush)
 {
 	struct batch b = { .log = l };
@@ -187,11 +187,18 @@ static void emit(struct log_stream *s, struct mon_log *l, int flush)
 	if (!s->len)
 		return;
 	header_init(&h, s->name);
-	while ((nl = memchr(start, '\n', (size_t)(end - start)))) {
-		batch_record(&b, &h, start, (size_t)(nl - start) + 1, 0);
-		start = nl + 1;
+	for (;;) {
+		size_t avail = (size_t)(end - start);
+		if ((nl = memchr(start, '\n', avail < MON_LINE_MAX ? avail : MON_LINE_MAX))) {
+			batch_record(&b, &h, start, (size_t)(nl - start) + 1, 0);
+			start = nl + 1;
+		} else if (avail >= MON_LINE_MAX) {
+			batch_record(&b, &h, start, MON_LINE_MAX, 1);
+			start += MON_LINE_MAX;
+		} else
+			break;
 	}
-	if (start < end && (flush || (size_t)(end - start) == sizeof(s->buf))) {
+	if (start < end && flush) {
 		batch_record(&b, &h, start, (size_t)(end - start), 1);
 		start = end;
 	}

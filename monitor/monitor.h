@@ -12,6 +12,9 @@
 #define MON_PROTO 2
 /* Longest log line written as one "F" record; longer lines are cut into "P" records. */
 #define MON_LINE_MAX 8192
+/* Most bytes read from a container's output at once: what one attach record carries. Larger
+ * than a line, so that a fast writer costs a quarter of the reads and records. */
+#define MON_READ_MAX 32768
 /* How long the monitor keeps draining output after the container's init exited. */
 #define MON_DRAIN_MS	       100
 #define MON_TIMEOUT_MS_DEFAULT 30000
@@ -24,6 +27,8 @@
 /* The attach socket: SOCK_SEQPACKET records of one type byte and at most MON_ATTACH_MAX bytes
  * of payload. */
 #define MON_ATTACH_MAX	     32768
+/* SO_SNDBUF of a client's connection (the kernel caps it at net.core.wmem_max). */
+#define MON_CLIENT_SNDBUF (1 << 20)
 #define MON_CLIENTS_MAX	     32
 #define MON_CLIENT_QUEUE_MAX (1 << 20) /* bytes queued for one slow client */
 #define MON_END_FLUSH_MS     1000      /* how long the queues are flushed at the end */
@@ -122,8 +127,8 @@ struct log_stream {
 	int fd;		  /* what the container writes to; -1 once closed */
 	const char *name; /* "stdout" or "stderr" */
 	int type;	  /* ATT_STDOUT or ATT_STDERR */
-	size_t len;	  /* bytes of an unfinished line in buf, not logged yet */
-	char buf[MON_LINE_MAX];
+	size_t len;	  /* bytes not logged yet (less than a line) at the start of buf */
+	char buf[MON_READ_MAX];
 };
 
 int log_open(struct mon_log *l, const char *path, uint64_t max);
