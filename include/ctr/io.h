@@ -166,7 +166,9 @@ typedef struct ctr_attach_opts {
  * (CONFIGURED, STOPPED, EXITED), the connection made, then the container started, so no
  * output is missed; a RUNNING container is attached to as it is. With CTR_ATTACH_LOGS the
  * log's lines come first (each with its newline, a partial one without), then the live
- * output.
+ * output, no byte twice and none missed — unless the log is rotated
+ * (ctr_config_set_log_size_max()) in the moment between the connection and the reading of
+ * the log, when some lines may come twice.
  *
  * A stdin is requested by stdin_fd >= 0, or in mux_fd mode by CTR_ATTACH_STDIN (which is
  * ignored otherwise). Output descriptors may be non-blocking (attach waits for them) and
