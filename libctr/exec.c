@@ -56,6 +56,92 @@ static void key_of(ctr_container_t *c, const char *eid, char *buf, size_t len)
 	snprintf(buf, len, "exec/%s/%s", c->id, eid ? eid : "");
 }
 
+/* The index `execs/<container id>`: the ids of the container's sessions, oldest first, kept
+ * in the same transactions as the session records, so that listing and purging read two
+ * records instead of traversing the store. */
+static void index_key(ctr_container_t *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "execs/%s", c->id);
+}
+
+/* The index's array of ids, a new reference (empty when there is none). The record is
+ * {"ids":[...]}: the store keeps JSON objects. */
+static int index_load(ctr_container_t *c, const char *op, json_object **out)
+{
+	json_object *rec = NULL, *ids;
+	char key[128];
+
+	index_key(c, key, sizeof(key));
+	int r = ctri_store_get(c->rt->store, key, &rec);
+	if (r < 0 && r != CTR_E_NOENT)
+		return ctri_cwrap(c->name, op, r);
+	if (r == 0 && (!json_object_object_get_ex(rec, "ids", &ids) ||
+		       !json_object_is_type(ids, json_type_array))) {
+		json_object_put(rec);
+		return ctri_cerr(c->name, op, CTR_E_STORE, "record %s has no \"ids\" array", key);
+	}
+	*out = r == 0 ? json_object_get(ids) : json_object_new_array();
+	json_object_put(rec);
+	return *out ? 0 : ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
+}
+
+/* Inside a transaction: add eid to the index, or (add 0) take it out. */
+static int index_update(ctr_container_t *c, const char *op, const char *eid, int add)
+{
+	char key[128];
+	json_object *idx, *keep = json_object_new_array(), *rec = json_object_new_object();
+	int r = keep && rec ? index_load(c, op, &idx)
+			    : ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
+
+	if (r < 0) {
+		json_object_put(keep);
+		json_object_put(rec);
+		return r;
+	}
+	for (size_t i = 0; r == 0 && i < json_object_array_length(idx); i++) {
+		json_object *v = json_object_array_get_idx(idx, i);
+		if (strcmp(json_object_get_string(v), eid))
+			r = ctri_json_push(keep, json_object_get(v));
+	}
+	if (r == 0 && add)
+		r = ctri_json_push(keep, json_object_new_string(eid));
+	json_object_put(idx);
+	size_t n = json_object_array_length(keep);
+	if (r < 0)
+		json_object_put(keep);
+	else /* takes keep, even when it fails */
+		r = ctri_json_add(rec, "ids", keep);
+	if (r == 0) {
+		index_key(c, key, sizeof(key));
+		r = n ? ctri_store_put(c->rt->store, key, rec, 0) : ctri_store_delete(c->rt->store, key);
+		json_object_put(rec);
+		return r < 0 ? ctri_cwrap(c->name, op, r) : 0;
+	}
+	json_object_put(rec);
+	return ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
+}
+
+/* Write (rec != NULL: insert) or delete session eid and its index entry, in one transaction. */
+static int rec_change(ctr_container_t *c, const char *op, const char *eid, json_object *rec)
+{
+	struct ctri_store *st = c->rt->store;
+	char key[128];
+	int r = ctri_store_begin(st);
+
+	if (r < 0)
+		return ctri_cwrap(c->name, op, r);
+	key_of(c, eid, key, sizeof(key));
+	r = rec ? ctri_store_put(st, key, rec, 1) : ctri_store_delete(st, key);
+	if (r < 0)
+		r = ctri_cwrap(c->name, op, r);
+	if (r == 0 && (r = index_update(c, op, eid, rec != NULL)) == 0 &&
+	    (r = ctri_store_commit(st)) < 0)
+		return ctri_cwrap(c->name, op, r);
+	if (r < 0)
+		ctri_store_cancel(st);
+	return r;
+}
+
 /* RUN/exec/<id>/<eid><suffix>; eid "" gives the directory. */
 static void file_of(ctr_container_t *c, const char *eid, const char *suffix, char *buf,
 		    size_t len)
@@ -269,7 +355,7 @@ void ctri_exec_io_free_all(ctr_container_t *c)
 CTR_API int ctr_exec_create(ctr_container_t *c, const ctr_exec_opts_t *opts, char **exec_id)
 {
 	struct ctri_st st;
-	char eid[EID_LEN + 1], key[128];
+	char eid[EID_LEN + 1];
 	int fd, r;
 
 	CTRI_CHECK_ARG("ctr_exec_create", c);
@@ -288,12 +374,9 @@ CTR_API int ctr_exec_create(ctr_container_t *c, const ctr_exec_opts_t *opts, cha
 	}
 	if ((r = ctri_begin(c, "exec", &fd, &st, 0)) < 0)
 		goto out;
-	key_of(c, eid, key, sizeof(key));
-	if ((r = need_running(c, "exec", &st)) == 0 &&
-	    (r = ctri_store_put(c->rt->store, key, rec, 1)) < 0)
-		r = ctri_cwrap(c->name, "exec", r);
-	if (r == 0 && (r = io_keep(c, "exec", eid, opts)) < 0)
-		ctri_store_delete(c->rt->store, key);
+	if ((r = need_running(c, "exec", &st)) == 0 && (r = rec_change(c, "exec", eid, rec)) == 0 &&
+	    (r = io_keep(c, "exec", eid, opts)) < 0)
+		rec_change(c, "exec", eid, NULL);
 	ctri_end(fd);
 out:
 	json_object_put(rec);
@@ -512,13 +595,12 @@ CTR_API int ctr_exec_resize(ctr_container_t *c, const char *exec_id, unsigned ro
 static int remove_locked(ctr_container_t *c, const char *op, const char *eid)
 {
 	static const char *const suffixes[] = { "", ".json", ".pid", ".sock", ".console" };
-	char key[128], path[4200];
+	char path[4200];
 	struct ctri_exec_io *io;
+	int r = rec_change(c, op, eid, NULL);
 
-	key_of(c, eid, key, sizeof(key));
-	int r = ctri_store_delete(c->rt->store, key);
 	if (r < 0)
-		return ctri_cwrap(c->name, op, r);
+		return r;
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
 		file_of(c, eid, suffixes[i], path, sizeof(path));
 		unlink(path);
@@ -588,48 +670,27 @@ CTR_API int ctr_exec(ctr_container_t *c, const ctr_exec_opts_t *opts, int *exit_
 
 /* ---- listing -------------------------------------------------------------------------- */
 
-struct sess_list {
-	json_object *arr; /* of records, sorted by "created" afterwards */
-};
-
-static int collect(const char *key, const char *val, size_t len, void *ud)
-{
-	struct sess_list *l = ud;
-	json_object *rec = json_tokener_parse(val);
-
-	(void)key;
-	(void)len;
-	if (rec && json_object_is_type(rec, json_type_object))
-		return ctri_json_push(l->arr, rec) ? -1 : 0;
-	json_object_put(rec); /* a damaged record is left out */
-	return 0;
-}
-
-static int by_created(const void *a, const void *b)
-{
-	long long x = rec_int(*(json_object *const *)a, "created");
-	long long y = rec_int(*(json_object *const *)b, "created");
-
-	return x < y ? -1 : x > y;
-}
-
-/* The records of c's sessions, oldest first. */
+/* The records of c's sessions, oldest first (a damaged or missing one is left out). */
 static int sessions(ctr_container_t *c, const char *op, json_object **out)
 {
-	char prefix[128];
-	struct sess_list l = { json_object_new_array() };
+	json_object *idx = NULL, *arr = json_object_new_array(), *rec;
+	int r = arr ? index_load(c, op, &idx) : ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
 
-	if (!l.arr)
-		return ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
-	key_of(c, NULL, prefix, sizeof(prefix));
-	int r = ctri_store_each(c->rt->store, prefix, collect, &l);
-	if (r < 0) {
-		json_object_put(l.arr);
-		return r == -1 ? ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory")
-			       : ctri_cwrap(c->name, op, r);
+	for (size_t i = 0; idx && i < json_object_array_length(idx) && r == 0; i++) {
+		char key[128];
+		key_of(c, json_object_get_string(json_object_array_get_idx(idx, i)), key,
+		       sizeof(key));
+		if (ctri_store_get(c->rt->store, key, &rec) < 0)
+			continue;
+		if (ctri_json_push(arr, rec))
+			r = ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
 	}
-	json_object_array_sort(l.arr, by_created);
-	*out = l.arr;
+	json_object_put(idx);
+	if (r < 0) {
+		json_object_put(arr);
+		return r;
+	}
+	*out = arr;
 	return 0;
 }
 
@@ -670,15 +731,15 @@ int ctri_exec_inspect(ctr_container_t *c, const char *op, json_object **out)
 
 int ctri_exec_purge(ctr_container_t *c, const char *op)
 {
-	json_object *arr;
+	json_object *idx;
 	char dir[4096];
-	int r = sessions(c, op, &arr);
+	int r = index_load(c, op, &idx);
 
 	if (r < 0)
 		return r;
-	for (size_t i = 0; r == 0 && i < json_object_array_length(arr); i++)
-		r = remove_locked(c, op, rec_str(json_object_array_get_idx(arr, i), "id"));
-	json_object_put(arr);
+	for (size_t i = 0; r == 0 && i < json_object_array_length(idx); i++)
+		r = remove_locked(c, op, json_object_get_string(json_object_array_get_idx(idx, i)));
+	json_object_put(idx);
 	if (r == 0) {
 		file_of(c, "", "", dir, sizeof(dir));
 		ctri_rm_rf(dir);
