@@ -168,7 +168,7 @@ typedef struct ctr_attach_opts {
  * log's lines come first (each with its newline, a partial one without), then the live
  * output, no byte twice and none missed — unless the log is rotated
  * (ctr_config_set_log_size_max()) in the moment between the connection and the reading of
- * the log, when some lines may come twice.
+ * the log, when some lines may come twice (and the oldest rotated ones be left out).
  *
  * A stdin is requested by stdin_fd >= 0, or in mux_fd mode by CTR_ATTACH_STDIN (which is
  * ignored otherwise). Output descriptors may be non-blocking (attach waits for them) and
