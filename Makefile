@@ -14,9 +14,9 @@ CC           ?= cc
 CLANG        ?= clang
 CFLAGS       ?= -O2 -g
 B            ?= build
-PKGS         := tdb json-c libseccomp libcap
+PKGS         := tdb json-c libseccomp libcap libarchive
 PKG_CFLAGS   := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ltdb -ljson-c -lseccomp -lcap)
+PKG_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ltdb -ljson-c -lseccomp -lcap -larchive)
 JSONC_LIBS   := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
@@ -123,7 +123,7 @@ install: lib $(MONITOR) $(CLEANUP) $(B)/libctr.pc
 	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libctr.so
 	install -m 0644 $(STLIB) $(DESTDIR)$(LIBDIR)/libctr.a
-	install -m 0644 include/ctr/ctr.h include/ctr/io.h $(DESTDIR)$(INCLUDEDIR)/ctr/
+	install -m 0644 include/ctr/ctr.h include/ctr/io.h include/ctr/fs.h $(DESTDIR)$(INCLUDEDIR)/ctr/
 	install -m 0644 $(B)/libctr.pc $(DESTDIR)$(LIBDIR)/pkgconfig/libctr.pc
 	install -d $(DESTDIR)$(LIBEXECDIR)/libctr
 	install -m 0755 $(MONITOR) $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-monitor
@@ -133,6 +133,7 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	      $(DESTDIR)$(LIBDIR)/libctr.so $(DESTDIR)$(LIBDIR)/libctr.a \
 	      $(DESTDIR)$(INCLUDEDIR)/ctr/ctr.h $(DESTDIR)$(INCLUDEDIR)/ctr/io.h \
+	      $(DESTDIR)$(INCLUDEDIR)/ctr/fs.h \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/libctr.pc \
 	      $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-monitor $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-cleanup
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/ctr $(DESTDIR)$(LIBEXECDIR)/libctr 2>/dev/null

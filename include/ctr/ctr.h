@@ -56,7 +56,9 @@ CTR_API int ctr_version_number(void);
  * "spec-override" (raw OCI spec merge), "config-json" (ctr_config_from_json/_to_json),
  * "lifecycle" (init/start/stop/kill/wait/cleanup over the OCI runtime), "wait-fd"
  * (ctr_wait_fd), "pause", "exec" (exec sessions), "attach" (attach, resize, multiplexed
- * stream), "logs" (ctr_logs, log rotation).
+ * stream), "logs" (ctr_logs, log rotation), "layers" (overlay mounts), "export",
+ * "artifacts", "checkpoint" (checkpoint, restore, import; CRIU must also work on the
+ * machine: ctr_checkpoint() says CTR_E_NOTSUP when it does not).
  *
  * @param name feature name
  * @return 1 if supported, 0 if not (or unknown), CTR_E_INVAL if name is NULL.
@@ -618,5 +620,6 @@ CTR_API int ctr_events_fd(ctr_runtime_t *rt);
 #endif
 
 #include "io.h" /* exec sessions, attach, logs */
+#include "fs.h" /* layers, mounts, export, artifacts, checkpoint and restore */
 
 #endif /* CTR_CTR_H */
