@@ -11,6 +11,7 @@
 #include "config.h"
 #include "config_impl.h"
 #include "error.h"
+#include "mount.h"
 #include "seccomp_profile.h"
 #include "util.h"
 
@@ -91,9 +92,10 @@ CTR_API int ctr_config_new(ctr_config_t **out)
 	cfg->stop_signal = 15; /* SIGTERM */
 	cfg->stop_timeout = 10;
 	cfg->deps = ctri_strv_dup(NULL);
+	cfg->layers = ctri_strv_dup(NULL);
 	cfg->labels = json_object_new_object();
 	cfg->annotations = json_object_new_object();
-	if (!cfg->deps || !cfg->labels || !cfg->annotations) {
+	if (!cfg->deps || !cfg->layers || !cfg->labels || !cfg->annotations) {
 		ctr_config_free(cfg);
 		return nomem("ctr_config_new");
 	}
@@ -121,6 +123,7 @@ CTR_API void ctr_config_free(ctr_config_t *cfg)
 	ctri_strv_free(cfg->env);
 	ctri_strv_free(cfg->caps);
 	ctri_strv_free(cfg->deps);
+	ctri_strv_free(cfg->layers);
 	json_object_put(cfg->seccomp);
 	for (size_t i = 0; i < cfg->n_mounts; i++)
 		mount_clear(&cfg->mounts[i]);
@@ -156,6 +159,22 @@ CTR_API int ctr_config_set_rootfs(ctr_config_t *cfg, const char *path)
 	if (is_abs_path(op, "rootfs", path) < 0)
 		return CTR_E_INVAL;
 	return replace_str(op, &cfg->rootfs, path);
+}
+
+CTR_API int ctr_config_add_layer(ctr_config_t *cfg, const char *dir)
+{
+	static const char op[] = "ctr_config_add_layer";
+	int r;
+
+	CTRI_CHECK_ARG(op, cfg);
+	CTRI_CHECK_ARG(op, dir);
+	if ((r = ctri_layer_check(op, dir)) < 0)
+		return r;
+	if (strv_contains(cfg->layers, dir))
+		return ctri_err(CTR_E_INVAL, "%s: layer %s is already added", op, dir);
+	if (ctri_strv_len((const char *const *)cfg->layers) >= CTRI_LAYERS_MAX)
+		return ctri_err(CTR_E_INVAL, "%s: more than %d layers", op, CTRI_LAYERS_MAX);
+	return strv_push(&cfg->layers, dir) < 0 ? nomem(op) : 0;
 }
 
 CTR_API int ctr_config_set_args(ctr_config_t *cfg, const char *const *argv)
@@ -661,19 +680,34 @@ const char *const *ctri_config_dependencies(const ctr_config_t *cfg)
 	return (const char *const *)cfg->deps;
 }
 
-int ctri_config_check(const ctr_config_t *cfg)
+static int check_dir(const char *name, const char *what, const char *path)
 {
 	struct stat st;
 
+	if (stat(path, &st) < 0)
+		return ctri_cerr(name, "create", CTR_E_INVAL, "%s %s: %m", what, path);
+	if (!S_ISDIR(st.st_mode))
+		return ctri_cerr(name, "create", CTR_E_INVAL, "%s %s: %s", what, path,
+				 strerror(ENOTDIR));
+	return 0;
+}
+
+int ctri_config_check(const ctr_config_t *cfg)
+{
+	int r;
+
 	if (!cfg)
 		return ctri_cerr(NULL, "create", CTR_E_INVAL, "argument cfg is NULL");
-	if (!cfg->rootfs)
-		return ctri_cerr(cfg->name, "create", CTR_E_INVAL, "rootfs is not set");
-	if (stat(cfg->rootfs, &st) < 0)
-		return ctri_cerr(cfg->name, "create", CTR_E_INVAL, "rootfs %s: %m", cfg->rootfs);
-	if (!S_ISDIR(st.st_mode))
-		return ctri_cerr(cfg->name, "create", CTR_E_INVAL, "rootfs %s: %s", cfg->rootfs,
-				 strerror(ENOTDIR));
+	if (cfg->rootfs && cfg->layers[0])
+		return ctri_cerr(cfg->name, "create", CTR_E_INVAL,
+				 "both a rootfs and layers are set: a container has one or the other");
+	if (!cfg->rootfs && !cfg->layers[0])
+		return ctri_cerr(cfg->name, "create", CTR_E_INVAL, "rootfs is not set (nor layers)");
+	if (cfg->rootfs && (r = check_dir(cfg->name, "rootfs", cfg->rootfs)) < 0)
+		return r;
+	for (size_t i = 0; cfg->layers[i]; i++)
+		if ((r = check_dir(cfg->name, "layer", cfg->layers[i])) < 0)
+			return r;
 	if (!cfg->args)
 		return ctri_cerr(cfg->name, "create", CTR_E_INVAL, "args are not set");
 	return 0;

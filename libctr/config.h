@@ -12,8 +12,9 @@ const char *ctri_config_name(const ctr_config_t *cfg);   /* NULL when unset */
 const char *ctri_config_rootfs(const ctr_config_t *cfg); /* NULL when unset */
 const char *const *ctri_config_dependencies(const ctr_config_t *cfg); /* NULL-terminated */
 
-/* Check that a config is complete enough to create a container: rootfs set and an
- * existing directory (CTR_E_INVAL with the path), args set. Message prefix is the op. */
+/* Check that a config is complete enough to create a container: either a rootfs or
+ * layers (not both), each an existing directory (CTR_E_INVAL with the path), args set.
+ * Messages read "container NAME: cannot create: ...". */
 int ctri_config_check(const ctr_config_t *cfg);
 
 /* The config as a json-c object (the ctr_config_to_json() form); caller puts it. */

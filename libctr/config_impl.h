@@ -27,6 +27,7 @@ struct ctr_config {
 	char **env;  /* NULL: the default environment */
 	char **caps; /* NULL: the default capability set */
 	char **deps; /* never NULL */
+	char **layers; /* never NULL; the lowest first */
 	int terminal;
 	int open_stdin;
 	uint64_t log_size_max; /* 0: no limit */

@@ -79,6 +79,7 @@ static int fill(json_object *o, const ctr_config_t *cfg)
 
 	r |= cfg->name ? ctri_json_add(o, "name", json_object_new_string(cfg->name)) : 0;
 	r |= cfg->rootfs ? ctri_json_add(o, "rootfs", json_object_new_string(cfg->rootfs)) : 0;
+	r |= cfg->layers[0] ? ctri_json_add(o, "layers", str_array(cfg->layers)) : 0;
 	r |= cfg->args ? ctri_json_add(o, "args", str_array(cfg->args)) : 0;
 	r |= cfg->env ? ctri_json_add(o, "env", str_array(cfg->env)) : 0;
 	r |= ctri_json_add(o, "terminal", json_object_new_boolean(cfg->terminal));
@@ -230,6 +231,17 @@ static int f_dependencies(ctr_config_t *cfg, json_object *v)
 
 	for (size_t i = 0; r == 0 && list[i]; i++)
 		r = ctr_config_add_dependency(cfg, list[i]);
+	free(list);
+	return r;
+}
+
+static int f_layers(ctr_config_t *cfg, json_object *v)
+{
+	const char **list = NULL;
+	int r = strings(v, &list);
+
+	for (size_t i = 0; r == 0 && list[i]; i++)
+		r = ctr_config_add_layer(cfg, list[i]);
 	free(list);
 	return r;
 }
@@ -453,6 +465,7 @@ static const struct field {
 } fields[] = {
 	{ "name", json_type_string, f_name },
 	{ "rootfs", json_type_string, f_rootfs },
+	{ "layers", json_type_array, f_layers },
 	{ "args", json_type_array, f_args },
 	{ "env", json_type_array, f_env },
 	{ "terminal", json_type_boolean, f_terminal },

@@ -12,6 +12,7 @@
 #include "error.h"
 #include "exec.h"
 #include "events.h"
+#include "mount.h"
 #include "runtime.h"
 #include "spec.h"
 #include "sync.h"
@@ -392,7 +393,7 @@ fail:
 CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container_t **out)
 {
 	char id[CTRI_ID_LEN + 1], name[256], *bundle = NULL;
-	json_object *config = NULL, *dep_ids = NULL;
+	json_object *config = NULL, *dep_ids = NULL, *layers = NULL;
 	int r;
 
 	CTRI_CHECK_ARG("ctr_create", rt);
@@ -418,6 +419,11 @@ CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container
 		r = ctri_cerr(given, "create", CTR_E_IO, "mkdir %s: %m", bundle);
 		goto out;
 	}
+	if (json_object_object_get_ex(config, "layers", &layers) &&
+	    (r = ctri_layer_dirs(given, bundle,
+				 json_object_get_string(json_object_array_get_idx(
+				     layers, json_object_array_length(layers) - 1)))) < 0)
+		goto undo;
 	if ((r = ctri_spec_write(cfg, id, bundle)) < 0) {
 		r = ctri_cwrap(given, "create", r);
 		goto undo;
@@ -650,8 +656,9 @@ static int delete_records(ctr_container_t *c, int force)
 	else if (r == CTR_E_NOENT || r == 0)
 		r = 0;
 	free(val);
-	const char *const prefixes[] = { CTRI_KEY_ID, CTRI_KEY_CONFIG, CTRI_KEY_STATE };
-	for (size_t i = 0; r == 0 && i < 3; i++) {
+	const char *const prefixes[] = { CTRI_KEY_ID, CTRI_KEY_CONFIG, CTRI_KEY_STATE,
+					 CTRI_KEY_MOUNT };
+	for (size_t i = 0; r == 0 && i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		key_of(key, prefixes[i], c->id);
 		r = ctri_store_delete(st, key);
 	}
@@ -668,11 +675,14 @@ fail:
 
 int ctri_remove_records(ctr_container_t *c, int force)
 {
-	int r = delete_records(c, force);
+	/* A layered container's overlay goes first: while it is there, the bundle (its
+	 * upper, work and merged directories) cannot go. */
+	int r = ctri_rootfs_release(c, "remove", 1);
 
-	if (r < 0)
+	if (r < 0 || (r = delete_records(c, force)) < 0)
 		return r;
-	/* The container is gone from the store; its bundle is only a cache of the config. */
+	/* The container is gone from the store; its bundle is only a cache of the config,
+	 * with the root filesystem's changes and the artifacts. */
 	char *bundle = ctri_strdupf("%s/%s", c->rt->containers_dir, c->id);
 	if (bundle)
 		ctri_rm_rf(bundle);

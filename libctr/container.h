@@ -52,7 +52,8 @@ int ctri_container_config(ctr_container_t *c, const char *op, json_object **out)
 /* The ids c depends on (a new JSON array). */
 int ctri_container_deps(ctr_container_t *c, const char *op, json_object **out);
 
-/* Delete c's records (one transaction), then its bundle and lock file. The caller holds
+/* Unmount a layered container's overlay (ctri_rootfs_release with force), delete c's
+ * records (one transaction), then its bundle and lock file. The caller holds
  * the lock and has released the runtime's state. Without force, containers depending on
  * c make it CTR_E_DEPEND. */
 int ctri_remove_records(ctr_container_t *c, int force);

@@ -50,8 +50,10 @@ int ctri_rootfs_layered(ctr_container_t *c, const char *op);
 
 /* For the config and ctr_create(): check a layer path as ctr_config_add_layer() does
  * (absolute, no ':' or ','): CTR_E_INVAL "OP: ..."; and make a new layered container's
- * directories in its bundle directory (CTR_E_IO "container NAME: cannot create: ..."). */
+ * directories in its bundle directory (CTR_E_IO "container NAME: cannot create: ...").
+ * The upper directory is the overlay's root directory, so it takes the mode and owner of
+ * top_layer's (the bundle directory, 0700, keeps it from other users). */
 int ctri_layer_check(const char *op, const char *dir);
-int ctri_layer_dirs(const char *name, const char *bundle);
+int ctri_layer_dirs(const char *name, const char *bundle, const char *top_layer);
 
 #endif

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "error.h"
 #include "json.h"
+#include "mount.h"
 #include "seccomp_profile.h"
 #include "spec.h"
 #include "util.h"
@@ -227,12 +228,12 @@ static int fill_process(json_object *o, json_object *c, const char *hostname)
 	return r;
 }
 
-static int fill_root(json_object *o, json_object *c, const char *arg)
+/* path: the root filesystem, worked out by root_path(). */
+static int fill_root(json_object *o, json_object *c, const char *path)
 {
 	int r = 0;
 
-	(void)arg;
-	r |= ctri_json_add(o, "path", json_object_new_string(string_or(c, "rootfs", "")));
+	r |= ctri_json_add(o, "path", json_object_new_string(path));
 	r |= ctri_json_add(o, "readonly", boolean(c, "readonly_rootfs"));
 	return r;
 }
@@ -405,7 +406,19 @@ static int merge_patch(json_object **target, json_object *patch)
 
 /* ---- the spec ------------------------------------------------------------------------------- */
 
-static int fill_spec(json_object *spec, json_object *c, const char *id)
+/* The rootfs, or for layers the overlay's merged directory in the bundle directory: an
+ * absolute path when the bundle directory is known, else relative (runtimes resolve a
+ * relative root.path against the bundle). NULL: out of memory. */
+static char *root_path(json_object *c, const char *bundle_dir)
+{
+	if (!member(c, "layers"))
+		return strdup(string_or(c, "rootfs", ""));
+	if (!bundle_dir)
+		return strdup(CTRI_LAYER_MERGED);
+	return ctri_strdupf("%s/%s", bundle_dir, CTRI_LAYER_MERGED);
+}
+
+static int fill_spec(json_object *spec, json_object *c, const char *id, const char *root)
 {
 	json_object *annotations = member(c, "annotations");
 	json_object *override = member(c, "spec_override");
@@ -419,7 +432,7 @@ static int fill_spec(json_object *spec, json_object *c, const char *id)
 	}
 	r = ctri_json_add(spec, "ociVersion", json_object_new_string(OCI_VERSION));
 	r |= ctri_json_add(spec, "process", object(fill_process, c, name));
-	r |= ctri_json_add(spec, "root", object(fill_root, c, NULL));
+	r |= ctri_json_add(spec, "root", object(fill_root, c, root));
 	r |= ctri_json_add(spec, "hostname", json_object_new_string(name));
 	r |= ctri_json_add(spec, "mounts", build_mounts(c));
 	r |= ctri_json_add(spec, "linux", object(fill_linux, c, id));
@@ -430,10 +443,12 @@ static int fill_spec(json_object *spec, json_object *c, const char *id)
 	return r;
 }
 
-int ctri_spec_build(const ctr_config_t *cfg, const char *id, json_object **out)
+static int spec_build(const ctr_config_t *cfg, const char *id, const char *bundle_dir,
+		      json_object **out)
 {
 	static const char op[] = "ctri_spec_build";
 	json_object *c = NULL, *spec = NULL;
+	char *root = NULL;
 	int r;
 
 	CTRI_CHECK_ARG(op, cfg);
@@ -444,22 +459,30 @@ int ctri_spec_build(const ctr_config_t *cfg, const char *id, json_object **out)
 	r = ctri_config_to_object(cfg, &c);
 	if (r < 0)
 		return r;
-	if (!member(c, "rootfs") || !member(c, "args")) {
+	int has_root = member(c, "rootfs") || member(c, "layers");
+	if (!has_root || !member(c, "args")) {
 		r = ctri_cerr(ctri_config_name(cfg), "build spec", CTR_E_INVAL, "%s",
-			      member(c, "rootfs") ? "args are not set" : "rootfs is not set");
+			      has_root ? "args are not set" : "rootfs is not set");
 		goto out;
 	}
 	spec = json_object_new_object();
-	if (!spec || fill_spec(spec, c, id) < 0) {
+	root = root_path(c, bundle_dir);
+	if (!spec || !root || fill_spec(spec, c, id, root) < 0) {
 		r = ctri_cerr(ctri_config_name(cfg), "build spec", CTR_E_NOMEM, "out of memory");
 		goto out;
 	}
 	*out = spec;
 	spec = NULL;
 out:
+	free(root);
 	json_object_put(spec);
 	json_object_put(c);
 	return r;
+}
+
+int ctri_spec_build(const ctr_config_t *cfg, const char *id, json_object **out)
+{
+	return spec_build(cfg, id, NULL, out);
 }
 
 int ctri_spec_write(const ctr_config_t *cfg, const char *id, const char *bundle_dir)
@@ -470,7 +493,7 @@ int ctri_spec_write(const ctr_config_t *cfg, const char *id, const char *bundle_
 	int r;
 
 	CTRI_CHECK_ARG("ctri_spec_write", bundle_dir);
-	r = ctri_spec_build(cfg, id, &spec);
+	r = spec_build(cfg, id, bundle_dir, &spec);
 	if (r < 0)
 		return r;
 	text =

@@ -7,7 +7,9 @@
 #include "ctr/ctr.h"
 
 /* Build the OCI runtime spec (config.json content) for container id from cfg.
- * cfg must have passed ctri_config_check(). Returns 0 or CTR_E_*; caller puts *out. */
+ * cfg must have passed ctri_config_check(). Returns 0 or CTR_E_*; caller puts *out.
+ * A layered config's root.path is its overlay's merged directory: relative to the bundle
+ * ("merged") here, absolute in the file ctri_spec_write() writes. */
 int ctri_spec_build(const ctr_config_t *cfg, const char *id, json_object **out);
 
 /* Build the spec and write it to BUNDLE_DIR/config.json (atomically, not fsynced: it can
