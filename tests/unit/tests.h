@@ -17,5 +17,6 @@ Suite *suite_reboot(void);
 Suite *suite_attach(void);
 Suite *suite_attach_wire(void);
 Suite *suite_logs(void);
+Suite *suite_mount(void);
 
 #endif
