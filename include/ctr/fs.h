@@ -30,26 +30,37 @@ extern "C" {
 
 /**
  * Add a read-only image layer: an absolute path to a directory. The first layer added is
- * the lowest; each later one lies on top. A config has either a rootfs or layers (at most
- * 64); setting both is refused by ctr_create().
- * @return 0; CTR_E_INVAL (not absolute, too many, contains ':' or ',').
+ * the lowest; each later one lies on top (its files hide those of the same name below).
+ * A config has either a rootfs or layers (at most 64); setting both is refused by
+ * ctr_create(), which also checks that each layer is an existing directory. In the JSON
+ * form: "layers": [dirs], lowest first. The container's root directory takes the mode and
+ * owner of the top layer's.
+ * @return 0; CTR_E_INVAL (NULL, not absolute, contains ':' or ',' (overlay option syntax),
+ *   added already, a 65th layer).
  */
 CTR_API int ctr_config_add_layer(ctr_config_t *cfg, const char *dir);
 
 /**
  * Mount the container's root filesystem (if it is not mounted yet) and count one more
- * holder. For a plain rootfs directory nothing is mounted and its path is returned.
- * @param[out] path the mounted root filesystem; release with ctr_free()
+ * holder, in any state. For a plain rootfs directory nothing is mounted or counted and
+ * its path is returned. Takes the container's lock: safe from any thread or process.
+ * @param[out] path the mounted root filesystem (the overlay's merged directory in the
+ *   state directory); release with ctr_free()
  * @return 0; CTR_E_IO (the mount failed; the message has the reason); CTR_E_REMOVED.
  */
 CTR_API int ctr_mount(ctr_container_t *c, char **path);
 
 /**
  * Let go of one ctr_mount(); the overlay is unmounted when no holder is left. While the
- * container is CREATED, RUNNING or PAUSED its run holds the mount: then without force
- * this is CTR_E_BUSY; with force every holder is dropped and the overlay is detached
- * (lazily: the running container keeps its view until it exits).
- * @return 0; CTR_E_BUSY; CTR_E_STATE when it is not mounted.
+ * container is CREATED, RUNNING or PAUSED its run holds the mount too: letting go of the
+ * last ctr_mount() then leaves it mounted, and with no ctr_mount() left to let go of this
+ * is CTR_E_BUSY. A run that is over (STOPPED, EXITED) lets go of its hold here if
+ * ctr_cleanup() has not. With force every holder is dropped and the overlay is detached
+ * (lazily: the running container keeps its view until it exits). An overlay unmounted
+ * behind the library's back counts as not mounted. For a plain rootfs this is 0: nothing
+ * was mounted. Takes the container's lock.
+ * @return 0; CTR_E_BUSY; CTR_E_STATE when it is not mounted; CTR_E_IO (the unmount
+ *   failed); CTR_E_REMOVED.
  */
 CTR_API int ctr_unmount(ctr_container_t *c, int force);
 
@@ -67,12 +78,21 @@ CTR_API int ctr_unmount(ctr_container_t *c, int force);
 CTR_API int ctr_export(ctr_container_t *c, const char *path);
 
 /* ---------------------------------------------------------------------------------------
- * Artifacts: named blobs kept with a container until it is removed.
+ * Artifacts: named blobs kept with a container (in its state directory) until it is
+ * removed, in any state.
  *
- * Names are 1 to 255 bytes of any character but '/' and NUL, and not "." or "..".
+ * Names are 1 to 255 bytes of any character but '/' (and NUL), and not "." or "..".
+ * Adding and removing take the container's lock; reading takes none and sees an artifact
+ * either whole before or whole after a concurrent add. All are thread-safe. Each may
+ * also fail with CTR_E_REMOVED (the container was removed) or CTR_E_IO (the file is in
+ * the message).
  */
 
-/** Store (or replace) an artifact; written durably. @return 0; CTR_E_INVAL (bad name). */
+/**
+ * Store (or replace) an artifact; written durably (unless CTR_RUNTIME_NOSYNC).
+ * data may be NULL when len is 0.
+ * @return 0; CTR_E_INVAL (bad name, NULL data with len > 0).
+ */
 CTR_API int ctr_artifact_add(ctr_container_t *c, const char *name, const void *data,
 			     size_t len);
 
@@ -80,16 +100,18 @@ CTR_API int ctr_artifact_add(ctr_container_t *c, const char *name, const void *d
  * Read an artifact.
  * @param[out] data its bytes (and a NUL after them); release with ctr_free()
  * @param[out] len its length
- * @return 0; CTR_E_NOENT; CTR_E_INVAL.
+ * @return 0; CTR_E_NOENT (no such artifact); CTR_E_INVAL (bad name).
  */
 CTR_API int ctr_artifact_get(ctr_container_t *c, const char *name, void **data, size_t *len);
 
-/** Delete an artifact. @return 0; CTR_E_NOENT; CTR_E_INVAL. */
+/** Delete an artifact. @return 0; CTR_E_NOENT (no such artifact); CTR_E_INVAL (bad name). */
 CTR_API int ctr_artifact_remove(ctr_container_t *c, const char *name);
 
 /**
- * The names of the container's artifacts, sorted.
- * @param[out] names a NULL-terminated array; release with ctr_strv_free()
+ * The names of the container's artifacts, sorted bytewise (strcmp).
+ * @param[out] names a NULL-terminated array (empty, not NULL, when there are none);
+ *   release with ctr_strv_free()
+ * @param[out] count its length
  * @return the count (>= 0) or an error.
  */
 CTR_API int ctr_artifact_list(ctr_container_t *c, char ***names, size_t *count);
