@@ -24,6 +24,7 @@ Suite *suite_pause(void);
 Suite *suite_exec(void);
 Suite *suite_attach(void);
 Suite *suite_logs(void);
+Suite *suite_layers(void);
 
 /* ---- the run ---------------------------------------------------------------------------------
  * it_init() once in main() before the suites: checks the environment and fills in defaults

@@ -24,6 +24,7 @@ int main(void)
 		suite_exec,
 		suite_attach,
 		suite_logs,
+		suite_layers,
 	};
 	SRunner *sr = srunner_create(NULL);
 
