@@ -30,11 +30,10 @@ static int check_name(ctr_container_t *c, const char *op, const char *name)
 				 "an artifact name is 1 to %d bytes, not %s", NAME_MAX,
 				 n ? "more" : "0");
 	if (strchr(name, '/'))
-		return ctri_cerr(c->name, op, CTR_E_INVAL,
-				 "artifact name \"%s\" contains a '/'", name);
-	if (!strcmp(name, ".") || !strcmp(name, ".."))
-		return ctri_cerr(c->name, op, CTR_E_INVAL, "\"%s\" is not an artifact name",
+		return ctri_cerr(c->name, op, CTR_E_INVAL, "artifact name \"%s\" contains a '/'",
 				 name);
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return ctri_cerr(c->name, op, CTR_E_INVAL, "\"%s\" is not an artifact name", name);
 	return 0;
 }
 
@@ -229,8 +228,9 @@ CTR_API int ctr_artifact_remove(ctr_container_t *c, const char *name)
 	artifact_path(c, NULL, dir, sizeof(dir));
 	artifact_path(c, name, path, sizeof(path));
 	if (unlink(path) < 0)
-		r = errno == ENOENT ? ctri_cerr(c->name, op, CTR_E_NOENT, "no artifact \"%s\"", name)
-				    : ctri_cerr(c->name, op, CTR_E_IO, "unlink %s: %m", path);
+		r = errno == ENOENT
+			? ctri_cerr(c->name, op, CTR_E_NOENT, "no artifact \"%s\"", name)
+			: ctri_cerr(c->name, op, CTR_E_IO, "unlink %s: %m", path);
 	else if (durable(c) && fsync_dir(dir) < 0)
 		r = ctri_cerr(c->name, op, CTR_E_IO, "fsync %s: %m", dir);
 	ctri_end(fd);

@@ -699,10 +699,12 @@ int ctri_config_check(const ctr_config_t *cfg)
 	if (!cfg)
 		return ctri_cerr(NULL, "create", CTR_E_INVAL, "argument cfg is NULL");
 	if (cfg->rootfs && cfg->layers[0])
-		return ctri_cerr(cfg->name, "create", CTR_E_INVAL,
-				 "both a rootfs and layers are set: a container has one or the other");
+		return ctri_cerr(
+		    cfg->name, "create", CTR_E_INVAL,
+		    "both a rootfs and layers are set: a container has one or the other");
 	if (!cfg->rootfs && !cfg->layers[0])
-		return ctri_cerr(cfg->name, "create", CTR_E_INVAL, "rootfs is not set (nor layers)");
+		return ctri_cerr(cfg->name, "create", CTR_E_INVAL,
+				 "rootfs is not set (nor layers)");
 	if (cfg->rootfs && (r = check_dir(cfg->name, "rootfs", cfg->rootfs)) < 0)
 		return r;
 	for (size_t i = 0; cfg->layers[i]; i++)

@@ -35,22 +35,22 @@ int ctri_layer_check(const char *op, const char *dir)
 	if (dir[0] != '/')
 		return ctri_err(CTR_E_INVAL, "%s: layer \"%s\" is not an absolute path", op, dir);
 	if (strpbrk(dir, ":,"))
-		return ctri_err(CTR_E_INVAL,
-				"%s: layer \"%s\" contains ':' or ',', which overlay options cannot "
-				"hold",
-				op, dir);
+		return ctri_err(
+		    CTR_E_INVAL,
+		    "%s: layer \"%s\" contains ':' or ',', which overlay options cannot "
+		    "hold",
+		    op, dir);
 	if (strlen(dir) >= PATH_MAX)
 		return ctri_err(CTR_E_INVAL, "%s: layer path is longer than %d bytes", op,
 				PATH_MAX - 1);
 	return 0;
 }
 
-static int make_dir(const char *name, const char *bundle, const char *leaf, mode_t mode,
-		    char *path, size_t len)
+static int make_dir(const char *name, const char *bundle, const char *leaf, mode_t mode, char *path,
+		    size_t len)
 {
 	if ((size_t)snprintf(path, len, "%s/%s", bundle, leaf) >= len)
-		return ctri_cerr(name, "create", CTR_E_INVAL, "%s/%s: path too long", bundle,
-				 leaf);
+		return ctri_cerr(name, "create", CTR_E_INVAL, "%s/%s: path too long", bundle, leaf);
 	/* chmod too: the umask must not take the bits away */
 	if (mkdir(path, mode) < 0 || chmod(path, mode) < 0)
 		return ctri_cerr(name, "create", CTR_E_IO, "mkdir %s: %m", path);
@@ -212,8 +212,8 @@ static int overlay_mount(ctr_container_t *c, const char *op, json_object *layers
 	long page = sysconf(_SC_PAGESIZE);
 	if (strlen(data) < (size_t)(page > 0 ? page : 4096)) {
 		if (mount("overlay", merged, "overlay", 0, data) < 0)
-			r = ctri_cerr(c->name, op, CTR_E_IO, "mount overlay on %s: %m (%s)",
-				      merged, data);
+			r = ctri_cerr(c->name, op, CTR_E_IO, "mount overlay on %s: %m (%s)", merged,
+				      data);
 	} else {
 		escape(esc_upper, upper);
 		escape(esc_work, work);
@@ -262,9 +262,8 @@ static int holds_load(ctr_container_t *c, const char *op, const char *merged, st
 		return 0;
 	if (r < 0)
 		return ctri_cwrap(c->name, op, r);
-	const char *boot = json_object_object_get_ex(rec, "boot_id", &v)
-				   ? json_object_get_string(v)
-				   : "";
+	const char *boot =
+	    json_object_object_get_ex(rec, "boot_id", &v) ? json_object_get_string(v) : "";
 	if (boot && !strcmp(boot, c->rt->boot_id) && overlay_mounted(merged)) {
 		if (json_object_object_get_ex(rec, "count", &v))
 			h->count = json_object_get_int(v);

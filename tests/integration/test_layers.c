@@ -69,7 +69,8 @@ static int mounts_at(const char *path, int below)
 	ck_assert_ptr_nonnull(f);
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 &&
-		    (!strcmp(point, path) || (below && !strncmp(point, path, n) && point[n] == '/')))
+		    (!strcmp(point, path) ||
+		     (below && !strncmp(point, path, n) && point[n] == '/')))
 			count++;
 	fclose(f);
 	return count;
@@ -128,8 +129,9 @@ static void layers_teardown(void)
 
 START_TEST(test_layered_container_reads_both_layers_and_writes_to_its_upper_dir_only)
 {
-	ctr_container_t *c = layered("cat /layer2.txt > /shared/out; ls /bin/busybox >> /shared/out; "
-				     "echo new > /written.txt");
+	ctr_container_t *c =
+	    layered("cat /layer2.txt > /shared/out; ls /bin/busybox >> /shared/out; "
+		    "echo new > /written.txt");
 	char out[PATH_MAX], upper[PATH_MAX], path[PATH_MAX + 16];
 
 	IT_OK(ctr_start(c, 0));
@@ -271,11 +273,13 @@ Suite *suite_layers(void)
 
 	tcase_add_checked_fixture(tc, it_setup, layers_teardown);
 	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_layered_container_reads_both_layers_and_writes_to_its_upper_dir_only);
+	tcase_add_test(tc,
+		       test_layered_container_reads_both_layers_and_writes_to_its_upper_dir_only);
 	tcase_add_test(tc, test_changes_persist_across_runs_on_one_mount);
 	tcase_add_test(tc, test_unmount_of_a_running_container_is_busy_and_force_detaches_it);
 	tcase_add_test(tc, test_a_ctr_mount_outlives_the_run);
-	tcase_add_test(tc, test_remove_of_a_running_layered_container_leaves_no_mount_and_no_upper_dir);
+	tcase_add_test(tc,
+		       test_remove_of_a_running_layered_container_leaves_no_mount_and_no_upper_dir);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -42,7 +42,8 @@ static ctr_container_t *two_layers(const char *name)
 {
 	char *lower = layer_dir("lower", "lower.txt", "L");
 	char *top = layer_dir("top", "upper.txt", "U");
-	char *both_l = ctri_strdupf("%s/both.txt", lower), *both_u = ctri_strdupf("%s/both.txt", top);
+	char *both_l = ctri_strdupf("%s/both.txt", lower),
+	     *both_u = ctri_strdupf("%s/both.txt", top);
 	const char *layers[] = { lower, top, NULL };
 	ctr_container_t *c = NULL;
 
@@ -682,11 +683,13 @@ Suite *suite_mount(void)
 	tc = tcase_create("config");
 	tu_add_fixtures(tc, container_teardown);
 	tcase_add_checked_fixture(tc, container_setup, NULL);
-	tcase_add_test(tc, test_add_layer_refuses_relative_paths_option_syntax_duplicates_and_a_65th);
+	tcase_add_test(tc,
+		       test_add_layer_refuses_relative_paths_option_syntax_duplicates_and_a_65th);
 	tcase_add_test(tc, test_layers_round_trip_through_json_lowest_first);
 	tcase_add_test(tc, test_create_refuses_both_rootfs_and_layers_and_neither);
 	tcase_add_test(tc, test_create_refuses_a_missing_layer_or_a_file_as_layer);
-	tcase_add_test(tc, test_create_makes_upper_work_and_merged_and_upper_takes_the_top_layers_mode);
+	tcase_add_test(tc,
+		       test_create_makes_upper_work_and_merged_and_upper_takes_the_top_layers_mode);
 	tcase_add_test(tc, test_spec_root_path_is_the_merged_directory_for_layers);
 	suite_add_tcase(s, tc);
 
