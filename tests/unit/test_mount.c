@@ -412,6 +412,7 @@ START_TEST(test_an_overlay_unmounted_by_hand_counts_as_not_mounted)
 	char *merged = bundle_of(c, "merged"), *p = NULL;
 
 	ck_assert_int_eq(ctr_mount(c, &p), 0);
+	free(p);
 	ck_assert_int_eq(ctr_mount(c, &p), 0);
 	free(p);
 	ck_assert_int_eq(umount2(merged, 0), 0);
@@ -507,6 +508,7 @@ START_TEST(test_remove_detaches_the_overlay_and_deletes_upper)
 
 	snprintf(id, sizeof(id), "%s", ctr_id(c));
 	ck_assert_int_eq(ctr_mount(c, &p), 0);
+	free(p);
 	ck_assert_int_eq(ctr_mount(c, &p), 0);
 	free(p);
 	ck_assert_int_eq(ctr_remove(c, 0), 0);
