@@ -11,6 +11,8 @@
 #include "error.h"
 #include "events.h"
 #include "exec.h"
+#include "lifecycle.h"
+#include "mount.h"
 #include "monitor_client.h"
 #include "oci.h"
 #include "proc.h"
@@ -67,9 +69,8 @@ static int save_then(ctr_container_t *c, const char *op, struct ctri_st *st, int
 	return r < 0 ? r : s;
 }
 
-/* CONFIGURED, STOPPED or EXITED -> CREATED (run: RUNNING, one runtime call). */
-static int create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
-			     struct ctri_st *st, int run, int user)
+int ctri_create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
+			   struct ctri_st *st, int run, int user, const struct ctri_restore_src *rs)
 {
 	struct stop_cfg cfg;
 	struct ctri_mon m;
@@ -94,11 +95,20 @@ static int create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 	struct ctri_mon_opts mo = { .run = run, .terminal = cfg.terminal,
 				    .open_stdin = cfg.open_stdin, .exit_command = cfg.restarts,
 				    .log_size_max = cfg.log_size_max };
-	r = ctri_monitor_start(c, op, &mo, lock_fd, &m);
+	if (rs) {
+		mo.restore = rs->images;
+		mo.restore_work = rs->work;
+		mo.tcp_established = rs->tcp_established;
+		run = 1; /* restored processes run at once */
+	}
+	if ((r = ctri_rootfs_acquire(c, op)) == 0 &&
+	    (r = ctri_monitor_start(c, op, &mo, lock_fd, &m)) < 0)
+		ctri_rootfs_release(c, op, 0);
 	st->has_owner = 0;
 	if (r < 0)
 		return save_then(c, op, st, r);
 	st->state = run ? CTR_STATE_RUNNING : CTR_STATE_CREATED;
+	st->checkpointed = 0;
 	st->pid = m.pid;
 	st->mon_pid = m.mon_pid;
 	st->mon_start = m.mon_start;
@@ -132,7 +142,7 @@ CTR_API int ctr_init(ctr_container_t *c, unsigned flags)
 			      "container is %s: already created in the runtime",
 			      ctr_state_name(st.state));
 	else if ((r = ctri_dep_check(c, "init")) == 0 &&
-		 (r = create_in_runtime(c, "init", fd, &st, 0, 1)) == 0)
+		 (r = ctri_create_in_runtime(c, "init", fd, &st, 0, 1, NULL)) == 0)
 		ctri_event(c, "init", NULL);
 	ctri_end(fd);
 	return r;
@@ -183,7 +193,7 @@ CTR_API int ctr_start(ctr_container_t *c, unsigned flags)
 	else if (st.state == CTR_STATE_CREATED)
 		r = start_created(c, &st);
 	else
-		r = create_in_runtime(c, "start", fd, &st, 1, 1);
+		r = ctri_create_in_runtime(c, "start", fd, &st, 1, 1, NULL);
 	if (r == 0)
 		ctri_event(c, "start", NULL);
 	ctri_end(fd);
@@ -414,8 +424,8 @@ static int cleanup_stopped(ctr_container_t *c, const char *op, struct ctri_st *s
 	ctri_st_own(c, st, "cleanup");
 	if ((r = ctri_st_save(c, op, st, 0)) < 0)
 		return r;
-	if ((r = ctri_oci_release(c, op, 1)) == 0)
-		r = ctri_exec_purge(c, op);
+	if ((r = ctri_oci_release(c, op, 1)) == 0 && (r = ctri_exec_purge(c, op)) == 0)
+		r = ctri_rootfs_release(c, op, 0); /* the run's hold */
 	st->has_owner = 0;
 	if (r == 0)
 		st->state = CTR_STATE_EXITED;
@@ -426,7 +436,7 @@ static int cleanup_stopped(ctr_container_t *c, const char *op, struct ctri_st *s
 static int policy_restart(ctr_container_t *c, int fd, struct ctri_st *st, long long delay_ms)
 {
 	st->restart_count++;
-	int r = create_in_runtime(c, "restart", fd, st, 1, 0);
+	int r = ctri_create_in_runtime(c, "restart", fd, st, 1, 0, NULL);
 	if (r == 0) {
 		json_object *a = json_object_new_object();
 		if (a) {

@@ -46,6 +46,7 @@ static int read_line(int fd, char *buf, size_t len, long long deadline)
 	return (int)(nl - buf);
 }
 
+/* run: 0 create, 1 run, 2 restore: the runtime verb messages name. */
 static int parse_answer(ctr_container_t *c, const char *op, int run, char *line,
 			struct ctri_mon *out)
 {
@@ -78,7 +79,7 @@ static int parse_answer(ctr_container_t *c, const char *op, int run, char *line,
 		*msg++ = 0;
 	if (!strcmp(code, "runtime")) /* the runtime's own words, said who said them */
 		return ctri_cerr(c->name, op, CTR_E_RUNTIME, "%s %s: %s", c->rt->oci_runtime,
-				 run ? "run" : "create", msg ? msg : "failed");
+				 run == 2 ? "restore" : run ? "run" : "create", msg ? msg : "failed");
 	int r = !strcmp(code, "exec")	 ? CTR_E_RUNTIME
 		: !strcmp(code, "timeout") ? CTR_E_TIMEOUT
 					   : CTR_E_MONITOR;
@@ -225,6 +226,14 @@ int ctri_monitor_start(ctr_container_t *c, const char *op, const struct ctri_mon
 		argv[n++] = "--stdin";
 	if (o->run)
 		argv[n++] = "--run";
+	if (o->restore) {
+		argv[n++] = "--restore";
+		argv[n++] = o->restore;
+		argv[n++] = "--restore-work";
+		argv[n++] = o->restore_work;
+		if (o->tcp_established)
+			argv[n++] = "--tcp-established";
+	}
 	if (o->log_size_max) {
 		snprintf(size_max, sizeof(size_max), "%llu", o->log_size_max);
 		argv[n++] = "--log-size-max";
@@ -239,7 +248,8 @@ int ctri_monitor_start(ctr_container_t *c, const char *op, const struct ctri_mon
 	}
 	argv[n] = NULL;
 	ctri_exit_remove(c); /* a leftover of an earlier run would read as this one's end */
-	int r = spawn_monitor(c, op, o->run, argv, env, stdio, lock_fd, NULL, 0, out);
+	int r = spawn_monitor(c, op, o->run ? 1 : o->restore ? 2 : 0, argv, env, stdio, lock_fd,
+			      NULL, 0, out);
 	env_free(env);
 	return r;
 }

@@ -21,6 +21,9 @@ struct ctri_mon_opts {
 	int open_stdin;	  /* a stdin pipe for attach clients */
 	int exit_command; /* run ctr-cleanup after the exit (restart policy) */
 	unsigned long long log_size_max; /* 0: no rotation */
+	const char *restore;		 /* `restore` from these CRIU images instead of `create` */
+	const char *restore_work;	 /* CRIU's work directory for the restore */
+	int tcp_established;		 /* restore established TCP connections */
 };
 
 /* Start a monitor for c that runs `RUNTIME create` (run: `run --detach`) and wait for its

@@ -14,6 +14,11 @@
  * was killed). */
 int ctri_oci_run(ctr_container_t *c, const char *op, const char *const *args, char **out);
 
+/* Run another program (argv[0] a path or a name on PATH) with the runtime timeout, its
+ * stdout and stderr together in *output (malloc'd). Returns its exit status (>= 0, 128+S
+ * for signal S); CTR_E_NOTSUP when it cannot be executed; CTR_E_TIMEOUT. */
+int ctri_cmd_output(ctr_container_t *c, const char *op, const char *const *argv, char **output);
+
 /* 1 if the runtime has state for c (its directory under --root exists). */
 int ctri_oci_exists(ctr_container_t *c);
 

@@ -36,7 +36,8 @@ CTR_API int ctr_has_feature(const char *name)
 	static const char *const features[] = { "seccomp",   "capabilities", "spec-override",
 						"config-json", "lifecycle", "wait-fd",
 						"pause",     "exec",	     "attach",
-						"logs" };
+						"logs",      "layers",	     "export",
+						"artifacts", "checkpoint" };
 
 	CTRI_CHECK_ARG("ctr_has_feature", name);
 	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++)

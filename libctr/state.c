@@ -61,6 +61,11 @@ int ctri_st_load(ctr_container_t *c, const char *op, struct ctri_st *st)
 	st->stopped_by_user =
 		json_object_object_get_ex(o, "stopped_by_user", &v) && json_object_get_boolean(v);
 	st->restart_count = (int)get_i64(o, "restart_count");
+	st->checkpointed =
+		json_object_object_get_ex(o, "checkpointed", &v) && json_object_get_boolean(v);
+	st->checkpoint[0] = 0;
+	if (json_object_object_get_ex(o, "checkpoint", &v))
+		snprintf(st->checkpoint, sizeof(st->checkpoint), "%s", json_object_get_string(v));
 	memset(&st->owner, 0, sizeof(st->owner));
 	st->has_owner = json_object_object_get_ex(o, "owner", &v) &&
 			json_object_is_type(v, json_type_object);
@@ -112,6 +117,10 @@ static json_object *st_json(const struct ctri_st *st)
 	if (st->stopped_by_user)
 		ADD("stopped_by_user", json_object_new_boolean(1));
 	ADD("restart_count", json_object_new_int(st->restart_count));
+	if (st->checkpointed)
+		ADD("checkpointed", json_object_new_boolean(1));
+	if (st->checkpoint[0])
+		ADD("checkpoint", json_object_new_string(st->checkpoint));
 	if (st->reset_from != CTR_STATE_UNKNOWN)
 		ADD("reset_by_reboot", json_object_new_string(ctr_state_name(st->reset_from)));
 	if (st->has_owner)

@@ -31,6 +31,8 @@ struct ctri_st {
 	ctr_state_t reset_from; /* the state a reboot cut short (CTR_STATE_UNKNOWN: none) */
 	int stopped_by_user; /* ctr_stop/ctr_kill since the last user start: no policy restart */
 	int restart_count;   /* restarts by the restart policy since the last user start */
+	int checkpointed;    /* the last run ended in a checkpoint (ready for ctr_restore) */
+	char checkpoint[72]; /* the name of the last checkpoint taken, "" if none */
 	int has_owner;
 	struct ctri_owner owner;
 };

@@ -42,6 +42,9 @@ static const struct opt opts[] = {
 	{ "--exec", K_STR, OFF(exec_name) },
 	{ "--process", K_STR, OFF(process) },
 	{ "--preserve-fds", K_UINT, OFF(preserve_fds) },
+	{ "--restore", K_STR, OFF(restore) },
+	{ "--restore-work", K_STR, OFF(restore_work) },
+	{ "--tcp-established", K_FLAG, OFF(tcp_established) },
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -49,6 +52,7 @@ static const struct opt opts[] = {
 /* Options that belong to one mode only. */
 static const char *const container_only[] = {
 	"--bundle", "--log", "--run", "--stdin", "--delete", "--exit-command", "--log-size-max",
+	"--restore", "--restore-work", "--tcp-established",
 };
 static const char *const exec_only[] = { "--process", "--preserve-fds" };
 
@@ -164,13 +168,18 @@ static int check_mode(const struct mon_args *a)
 		return mon_fail(MON_E_USAGE, "invalid --id '%s'", a->id);
 	if (exec && !valid_name(a->exec_name))
 		return mon_fail(MON_E_USAGE, "invalid --exec '%s'", a->exec_name);
+	if (a->restore && a->run)
+		return mon_fail(MON_E_USAGE, "--restore and --run exclude each other");
+	if ((a->restore_work || a->tcp_established) && !a->restore)
+		return mon_fail(MON_E_USAGE, "--restore-work and --tcp-established need --restore");
 	return 0;
 }
 
 static int check_values(const struct mon_args *a)
 {
 	const char *paths[] = { a->runtime_root, a->bundle,	    a->exit_dir, a->log,
-				a->pid_file,	 a->console_socket, a->process,	 a->attach_socket };
+				a->pid_file,	 a->console_socket, a->process,	 a->attach_socket,
+				a->restore,	 a->restore_work };
 	const int first = MON_PRESERVE_FIRST, last = first + (int)a->preserve_fds - 1;
 
 	if (strchr(a->runtime, '/') && a->runtime[0] != '/')

@@ -67,6 +67,9 @@ struct mon_args {
 	const char *exec_name; /* --exec: exec mode, the session's name */
 	const char *process;   /* --process: the exec's process.json */
 	unsigned preserve_fds; /* --preserve-fds */
+	const char *restore;	   /* --restore: `restore` from these CRIU images */
+	const char *restore_work;  /* --restore-work: CRIU's work directory */
+	int tcp_established;	   /* --tcp-established (with --restore) */
 	uint32_t seen;	       /* bit i: option i of the table was given */
 };
 

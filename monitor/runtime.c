@@ -307,11 +307,12 @@ static int runtime_failed(struct mon_rt *rt, const char *verb, int status)
 			WEXITSTATUS(status));
 }
 
-/* The runtime's command line: create, run --detach or exec --detach. Returns the verb. */
+/* The runtime's command line: create, run --detach, restore --detach or exec --detach.
+ * Returns the verb. */
 static const char *runtime_argv(struct mon_rt *rt, const char **argv, char nfds[16])
 {
 	const struct mon_args *a = rt->a;
-	const char *verb = a->exec_name ? "exec" : a->run ? "run" : "create";
+	const char *verb = a->exec_name ? "exec" : a->run ? "run" : a->restore ? "restore" : "create";
 	int n = 0;
 
 	argv[n++] = a->runtime;
@@ -322,8 +323,18 @@ static const char *runtime_argv(struct mon_rt *rt, const char **argv, char nfds[
 	argv[n++] = "--log-format";
 	argv[n++] = "json";
 	argv[n++] = verb;
-	if (a->run || a->exec_name)
+	if (a->run || a->exec_name || a->restore)
 		argv[n++] = "--detach";
+	if (a->restore) {
+		argv[n++] = "--image-path";
+		argv[n++] = a->restore;
+		if (a->restore_work) {
+			argv[n++] = "--work-path";
+			argv[n++] = a->restore_work;
+		}
+		if (a->tcp_established)
+			argv[n++] = "--tcp-established";
+	}
 	if (a->exec_name) {
 		/* runc takes "terminal" from process.json: no --tty. */
 		argv[n++] = "--process";

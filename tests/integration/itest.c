@@ -215,7 +215,8 @@ void it_teardown(void)
 {
 	static const char *const vars[] = { "FAKE_RUNTIME_HANG", "FAKE_RUNTIME_CRASH",
 					    "FAKE_RUNTIME_FAIL", "FAKE_RUNTIME_LOG",
-					    "CTR_WAIT_INOTIFY" };
+					    "FAKE_RUNTIME_ARGS", "FAKE_RUNTIME_CRIU",
+					    "CTR_WAIT_INOTIFY", "CTR_CRIU" };
 
 	ctr_runtime_close(it_rt);
 	it_rt = NULL;

@@ -22,6 +22,7 @@ Suite *suite_restart(void);
 Suite *suite_mini_init(void);
 Suite *suite_pause(void);
 Suite *suite_exec(void);
+Suite *suite_checkpoint(void);
 Suite *suite_attach(void);
 Suite *suite_logs(void);
 Suite *suite_layers(void);

@@ -22,6 +22,7 @@ int main(void)
 		suite_mini_init,
 		suite_pause,
 		suite_exec,
+		suite_checkpoint,
 		suite_attach,
 		suite_logs,
 		suite_layers,

@@ -563,6 +563,9 @@ test_v2_arguments_are_checked() {
 	check "--exec with --terminal needs --console-socket" refused "${e[@]}" --terminal
 	check "--exec with a bad name is refused" refused "${a[@]}" --exec ../x --process /p --pid-file /p
 	check "--preserve-fds above 64 is refused" refused "${e[@]}" --preserve-fds 65
+	check "--restore with --run is refused" refused "${c[@]}" --restore /img --run
+	check "--restore-work without --restore is refused" refused "${c[@]}" --restore-work /w
+	check "--restore with --exec is refused" refused "${e[@]}" --restore /img
 	check "--preserve-fds naming closed descriptors is refused" refused "${e[@]}" --preserve-fds 2
 }
 

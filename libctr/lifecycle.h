@@ -1,0 +1,21 @@
+/* The lifecycle's shared step (lifecycle.c), for checkpoint/restore. */
+#ifndef LIBCTR_LIFECYCLE_H
+#define LIBCTR_LIFECYCLE_H
+
+#include "state.h"
+
+/* Where a restore takes the container's processes from. */
+struct ctri_restore_src {
+	const char *images; /* CRIU images */
+	const char *work;   /* CRIU's work directory */
+	int tcp_established;
+};
+
+/* With c's lock (lock_fd) held: CONFIGURED, STOPPED or EXITED -> CREATED, or RUNNING with
+ * run (`run --detach`) or rs (`restore --detach` from a checkpoint; run must be 0). The last run's exec
+ * sessions and runtime state go first; the root filesystem is mounted for the run. user: a
+ * start by the user (begins a new restart count). On failure st is saved as it was. */
+int ctri_create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
+			   struct ctri_st *st, int run, int user, const struct ctri_restore_src *rs);
+
+#endif
