@@ -12,24 +12,39 @@
 struct ctri_tar_src {
 	const char *prefix; /* name in the archive: "" (top) or relative, no ".." */
 	const char *dir;    /* a directory on disk, or NULL */
-	const void *data;   /* file contents, when dir is NULL */
+	const void *data;   /* file contents, when dir is NULL (may be NULL when len is 0) */
 	size_t len;
 };
 
-/* Write the sources, in order, to path as a POSIX (pax) tar, atomically (path.tmp, fsync,
- * rename; mode 0600). Directory trees keep modes, owners, times, symbolic links, hard
- * links (within the tree), device nodes and extended attributes; sockets are skipped.
- * Messages are "container NAME: cannot OP: ..." naming the failing file.
- * Returns 0; CTR_E_IO; CTR_E_NOMEM. */
+/* Write the sources, in order, to path as a POSIX (pax) tar, atomically (path.tmp.XXXXXX
+ * in path's directory, fsync, rename, fsync of the directory; mode 0600): a failure leaves
+ * path as it was. Directory trees keep modes (setuid too), numeric owners (no user or group
+ * names), times, symbolic links (never followed, except the tree's top itself), hard
+ * links, device nodes, FIFOs, extended attributes and ACLs; sockets are skipped, and so is
+ * the archive itself if it lies inside a tree. A tree's top is an entry of its own:
+ * "prefix/", or "./" for prefix "". A file removed while the tree is read is left out.
+ * Memory files are mode 0600, owned by 0:0, modified now. Names are stored as bytes
+ * (hdrcharset=BINARY). Messages are "container NAME: cannot OP: ..." naming the failing
+ * file (name may be NULL). Safe to call from several threads at once: the walk runs in a
+ * thread of its own, the caller's working directory never moves.
+ * Returns 0; CTR_E_IO (a source missing or unreadable, the archive not writable);
+ * CTR_E_NOMEM; CTR_E_INVAL (a prefix absolute or with "..", a memory file without one). */
 int ctri_tar_write(const char *path, const struct ctri_tar_src *srcs, size_t n,
 		   const char *name, const char *op);
 
-/* Extract the archive at path into dir (created 0700 if absent), restoring modes, owners,
- * times, links and extended attributes. Entries whose names are absolute or contain "..",
- * symbolic links or hard links that point outside dir, and device nodes are refused with
- * CTR_E_INVAL naming the entry; a truncated or corrupt archive is CTR_E_INVAL. On failure
- * what was written stays inside dir (the caller removes dir). Returns 0; CTR_E_INVAL;
- * CTR_E_IO. */
+/* Extract the tar archive at path (uncompressed, or gzip, bzip2, xz, zstd, lz4; no other
+ * format) into dir (created 0700 with its parents if absent), restoring modes, numeric
+ * owners, times, links, extended attributes and ACLs. Refused with CTR_E_INVAL naming the
+ * entry: names that are absolute or have a ".." component; hard links to such names;
+ * symbolic links whose target, read from the link's own directory, climbs above dir
+ * (absolute targets are kept: they are the container's paths, resolved inside its root);
+ * device nodes, except a character device 0:0 (an overlay whiteout); writing through a
+ * symbolic link, even one an earlier entry made. FIFOs are extracted. A truncated or
+ * corrupt archive (an uncompressed one must end with its end-of-archive block) and an
+ * empty file are CTR_E_INVAL; a tar of no entries extracts nothing and returns 0. On
+ * failure what was written stays inside dir (the caller removes dir). Works from dir in a
+ * thread of its own: the caller's working directory never moves.
+ * Returns 0; CTR_E_INVAL; CTR_E_IO (path unreadable, a file not writable); CTR_E_NOMEM. */
 int ctri_tar_extract(const char *path, const char *dir, const char *name, const char *op);
 
 #endif

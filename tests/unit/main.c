@@ -8,6 +8,7 @@ int main(void)
 	Suite *(*suites[])(void) = { suite_error,     suite_config,    suite_spec,
 				     suite_runtime,   suite_store, suite_lock,     suite_container, suite_container_remove,
 				     suite_concurrency, suite_reboot,
+				     suite_archive,
 				     suite_attach, suite_attach_wire, suite_logs, suite_mount };
 	SRunner *sr = srunner_create(NULL);
 

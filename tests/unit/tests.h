@@ -18,5 +18,6 @@ Suite *suite_attach(void);
 Suite *suite_attach_wire(void);
 Suite *suite_logs(void);
 Suite *suite_mount(void);
+Suite *suite_archive(void);
 
 #endif
