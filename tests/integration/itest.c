@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -114,6 +115,21 @@ static void kill_procs_with(const char *needle)
 }
 
 /* Kill and delete whatever is left of the containers of one test's directories. */
+/* Detach every mount below dir (a layered container's overlay left mounted). */
+static void unmount_below(const char *dir)
+{
+	char line[4096], point[PATH_MAX];
+	size_t n = strlen(dir);
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 &&
+		    !strncmp(point, dir, n) && point[n] == '/')
+			umount2(point, MNT_DETACH);
+	if (f)
+		fclose(f);
+}
+
 static void sweep(const char *dir)
 {
 	char root[PATH_MAX];
@@ -133,6 +149,7 @@ static void sweep(const char *dir)
 	if (d)
 		closedir(d);
 	kill_procs_with(dir);
+	unmount_below(dir);
 	ctri_rm_rf(dir);
 }
 
@@ -290,19 +307,41 @@ int it_run(const char *const *argv, char **output)
 
 /* ---- containers ----------------------------------------------------------------------------- */
 
-ctr_config_t *it_config(const char *script)
+/* it_config() on the busybox rootfs (layers 0) or on it and it_base()/layer2 (layers 1). */
+static ctr_config_t *config_on(const char *script, int layers)
 {
 	const char *const args[] = { "/bin/sh", "-c", script, NULL };
-	char shared[PATH_MAX];
+	char shared[PATH_MAX], layer2[PATH_MAX], file[PATH_MAX + 16];
 	ctr_config_t *cfg = NULL;
 
 	snprintf(shared, sizeof(shared), "%s/io", base);
 	ck_assert_int_eq(ctr_config_new(&cfg), 0);
-	ck_assert_int_eq(ctr_config_set_rootfs(cfg, it_rootfs()), 0);
+	if (layers) {
+		snprintf(layer2, sizeof(layer2), "%s/layer2", base);
+		snprintf(file, sizeof(file), "%s/layer2.txt", layer2);
+		ck_assert_int_eq(mkdir(layer2, 0755) == 0 || errno == EEXIST, 1);
+		FILE *f = fopen(file, "w");
+		ck_assert_ptr_nonnull(f);
+		fputs(IT_LAYER2_TEXT "\n", f);
+		fclose(f);
+		ck_assert_int_eq(ctr_config_add_layer(cfg, it_rootfs()), 0);
+		ck_assert_int_eq(ctr_config_add_layer(cfg, layer2), 0);
+	} else
+		ck_assert_int_eq(ctr_config_set_rootfs(cfg, it_rootfs()), 0);
 	ck_assert_int_eq(ctr_config_set_args(cfg, args), 0);
 	ck_assert_int_eq(ctr_config_add_mount(cfg, shared, "/shared", NULL, NULL), 0);
 	ck_assert_int_eq(ctr_config_set_stop_timeout(cfg, 1), 0);
 	return cfg;
+}
+
+ctr_config_t *it_config(const char *script)
+{
+	return config_on(script, 0);
+}
+
+ctr_config_t *it_config_layered(const char *script)
+{
+	return config_on(script, 1);
 }
 
 ctr_container_t *it_create(ctr_runtime_t *rt, ctr_config_t *cfg)

@@ -77,6 +77,10 @@ int it_run(const char *const *argv, char **output);
 /* A config running `/bin/sh -c script` in the busybox rootfs, with it_base()/io bound
  * at /shared (read-write) and a stop timeout of 1 s. */
 ctr_config_t *it_config(const char *script);
+/* The same on image layers instead of a rootfs: the busybox rootfs, and on top
+ * it_base()/layer2 holding /layer2.txt (IT_LAYER2_TEXT and a newline). */
+#define IT_LAYER2_TEXT "from layer two"
+ctr_config_t *it_config_layered(const char *script);
 /* Create a container from cfg (freed), asserting success. */
 ctr_container_t *it_create(ctr_runtime_t *rt, ctr_config_t *cfg);
 /* it_create(rt, it_config(script)). */

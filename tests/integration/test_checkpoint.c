@@ -240,6 +240,55 @@ START_TEST(test_archive_and_import)
 }
 END_TEST
 
+/* A layered container's archive carries its upper directory (whiteouts too); import puts
+ * it in place; CTR_CKPT_IGNORE_ROOTFS leaves it out. */
+START_TEST(test_layered_archive)
+{
+	ctr_runtime_t *rt = fake_rt();
+	ctr_container_t *c = it_create(rt, it_config_layered("echo changed > /changed.txt; "
+							     "rm -f /layer2.txt; " SCRIPT)),
+			*d = NULL;
+	char archive[4096], *out = NULL;
+	struct stat sb;
+
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	snprintf(archive, sizeof(archive), "%s/layered.tar", it_base());
+	CTR_OPTS(ctr_checkpoint_opts_t, o, .target_file = archive);
+	IT_OK(ctr_checkpoint(c, &o));
+	const char *const tar[] = { "tar", "-tvf", archive, NULL };
+	ck_assert_int_eq(it_run(tar, &out), 0);
+	ck_assert_msg(strstr(out, "rootfs-diff/changed.txt") && strstr(out, "rootfs-diff/layer2.txt"),
+		      "archive: %s", out);
+	free(out);
+
+	IT_OK(ctr_import(rt, archive, "layered-copy", NULL, &d));
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/upper/changed.txt", bundle(d));
+	ck_assert_msg(access(path, F_OK) == 0, "no %s", path);
+	snprintf(path, sizeof(path), "%s/upper/layer2.txt", bundle(d));
+	ck_assert_msg(lstat(path, &sb) == 0 && S_ISCHR(sb.st_mode) && sb.st_rdev == 0,
+		      "%s is not a whiteout", path);
+	it_take_file("ready", 5000);
+	IT_OK(ctr_stop(d, 5));
+
+	/* Without the root filesystem's changes. */
+	IT_OK(ctr_restore(c, NULL));
+	it_take_file("ready", 5000);
+	unlink(archive);
+	o.flags = CTR_CKPT_IGNORE_ROOTFS;
+	IT_OK(ctr_checkpoint(c, &o));
+	ck_assert_int_eq(it_run(tar, &out), 0);
+	ck_assert_msg(!strstr(out, "rootfs-diff"), "archive: %s", out);
+	free(out);
+	IT_OK(ctr_remove(d, CTR_FORCE));
+	IT_OK(ctr_remove(c, CTR_FORCE));
+	ctr_container_free(c);
+	ctr_container_free(d);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
 /* Real CRIU, where it works: a counter goes on from where it was checkpointed. */
 START_TEST(test_real_criu)
 {
@@ -289,6 +338,7 @@ Suite *suite_checkpoint(void)
 	tcase_add_test(tc, test_checkpoint_options);
 	tcase_add_test(tc, test_checkpoint_refusals);
 	tcase_add_test(tc, test_archive_and_import);
+	tcase_add_test(tc, test_layered_archive);
 	tcase_add_test(tc, test_real_criu);
 	suite_add_tcase(s, tc);
 	return s;

@@ -13,7 +13,6 @@
 #include "itest.h"
 #include "util.h"
 
-#define LAYER2_TEXT "from layer two"
 
 /* it_base()/leaf */
 static void base_path(char *buf, size_t len, const char *leaf)
@@ -21,35 +20,9 @@ static void base_path(char *buf, size_t len, const char *leaf)
 	snprintf(buf, len, "%s/%s", it_base(), leaf);
 }
 
-/* A second layer, it_base()/layer2, with /layer2.txt. */
-static void make_layer2(char *dir, size_t len)
-{
-	char file[PATH_MAX + 16];
-
-	base_path(dir, len, "layer2");
-	ck_assert_int_eq(ctri_mkdir_p(dir, 0755), 0);
-	snprintf(file, sizeof(file), "%s/layer2.txt", dir);
-	ck_assert_int_eq(ctri_write_file(file, LAYER2_TEXT "\n", strlen(LAYER2_TEXT) + 1, 0644, 0),
-			 0);
-}
-
-/* `/bin/sh -c script` on the busybox rootfs with layer2 on top, /shared bound, stop
- * timeout 1 s. */
 static ctr_container_t *layered(const char *script)
 {
-	const char *const args[] = { "/bin/sh", "-c", script, NULL };
-	char layer2[PATH_MAX], shared[PATH_MAX];
-	ctr_config_t *cfg = NULL;
-
-	make_layer2(layer2, sizeof(layer2));
-	base_path(shared, sizeof(shared), "io");
-	ck_assert_int_eq(ctr_config_new(&cfg), 0);
-	IT_OK(ctr_config_add_layer(cfg, it_rootfs()));
-	IT_OK(ctr_config_add_layer(cfg, layer2));
-	IT_OK(ctr_config_set_args(cfg, args));
-	IT_OK(ctr_config_add_mount(cfg, shared, "/shared", NULL, NULL));
-	IT_OK(ctr_config_set_stop_timeout(cfg, 1));
-	return it_create(it_rt, cfg);
+	return it_create(it_rt, it_config_layered(script));
 }
 
 /* A file of the container's bundle directory. */
@@ -137,7 +110,7 @@ START_TEST(test_layered_container_reads_both_layers_and_writes_to_its_upper_dir_
 	IT_OK(ctr_start(c, 0));
 	ck_assert_int_eq(it_wait(c, 10000), 0);
 	base_path(out, sizeof(out), "io/out");
-	assert_file(out, LAYER2_TEXT "\n/bin/busybox\n");
+	assert_file(out, IT_LAYER2_TEXT "\n/bin/busybox\n");
 
 	bundle_file(c, "upper", upper, sizeof(upper));
 	snprintf(path, sizeof(path), "%s/written.txt", upper);
@@ -193,7 +166,7 @@ START_TEST(test_unmount_of_a_running_container_is_busy_and_force_detaches_it)
 	bundle_file(c, "merged", file, sizeof(file));
 	ck_assert_str_eq(path, file);
 	snprintf(file, sizeof(file), "%s/layer2.txt", path);
-	assert_file(file, LAYER2_TEXT "\n");
+	assert_file(file, IT_LAYER2_TEXT "\n");
 	snprintf(file, sizeof(file), "%s/bin/busybox", path);
 	ck_assert_int_eq(access(file, X_OK), 0);
 	ck_assert_int_eq(merged_mounts(c), 1);
@@ -211,7 +184,7 @@ START_TEST(test_unmount_of_a_running_container_is_busy_and_force_detaches_it)
 	it_touch("go");
 	ck_assert_int_eq(it_wait(c, 10000), 33);
 	base_path(after, sizeof(after), "io/after");
-	assert_file(after, LAYER2_TEXT "\n");
+	assert_file(after, IT_LAYER2_TEXT "\n");
 	IT_OK(ctr_cleanup(c));
 	IT_OK(ctr_remove(c, 0));
 	ctr_free(path);
@@ -226,7 +199,7 @@ START_TEST(test_a_ctr_mount_outlives_the_run)
 
 	IT_OK(ctr_mount(c, &path)); /* before any run: no lifecycle needed */
 	snprintf(file, sizeof(file), "%s/layer2.txt", path);
-	assert_file(file, LAYER2_TEXT "\n");
+	assert_file(file, IT_LAYER2_TEXT "\n");
 	IT_OK(ctr_start(c, 0));
 	ck_assert_int_eq(it_wait(c, 10000), 0);
 	IT_OK(ctr_cleanup(c));
@@ -260,7 +233,7 @@ START_TEST(test_remove_of_a_running_layered_container_leaves_no_mount_and_no_upp
 	/* the layers are as they were */
 	char layer2[PATH_MAX];
 	base_path(layer2, sizeof(layer2), "layer2/layer2.txt");
-	assert_file(layer2, LAYER2_TEXT "\n");
+	assert_file(layer2, IT_LAYER2_TEXT "\n");
 	ctr_free(path);
 	ctr_container_free(c);
 }
