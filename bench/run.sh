@@ -4,6 +4,7 @@
 #   N=30        lifecycles per row (bench_lifecycle), `podman ps` runs (bench_podman), execs
 #               and log runs per row (bench_interact)
 #   STORE_N=1000  containers for the store rows (bench_store)
+#   N_CKPT=10   checkpoint rounds (bench_checkpoint, with the fake runtime's 64 MiB images)
 # Runs as root; podman and conmon come from `make bench` (scripts/deps.sh podman conmon).
 set -eu
 cd "$(dirname "$0")/.."
@@ -34,6 +35,8 @@ awk -F'|' '/ctr_list of/ { print "list_median", $4 + 0 }' "$tmp/store" >>"$CTR_B
 "$B/bench/bench_podman" "$rootfs" "$N" || status=1
 "$B/bench/bench_supervise" "$rootfs" "$N" || status=1
 "$B/bench/bench_interact" "$rootfs" "$N" || status=1
+"$B/bench/bench_checkpoint" "$rootfs" "$(pwd)/tests/fake-runtime/fake-runtime" "${N_CKPT:-10}" ||
+	status=1
 
 # Ratio rows: "| what | - | value | - | target, met or missed |".
 awk -v cpus="$(nproc)" -v store_n="$STORE_N" '
@@ -90,6 +93,8 @@ awk -v cpus="$(nproc)" -v store_n="$STORE_N" '
 		     "pipe_mibs_median")
 		show("ctr_attach output only / a host pipe, MiB/s (medians)", "attach_out_mibs_median",
 		     "pipe_out_mibs_median")
+		show("checkpoint archive: what writing it adds / GNU tar of the images (medians)",
+		     "ckpt_archive_extra_median", "ckpt_gnutar_median")
 		below("ctr-monitor VmRSS (aim)", "monitor_rss_kb", 1024, "kB", "< 1024 kB")
 		below("exit noticed by ctr_wait_fd after the exit file, p99", "waitfd_file_p99", 1,
 		      "ms", "< 1 ms")
