@@ -233,6 +233,10 @@ START_TEST(test_has_feature_knows_the_documented_features)
 	ck_assert_int_eq(ctr_has_feature("exec"), 1);
 	ck_assert_int_eq(ctr_has_feature("attach"), 1);
 	ck_assert_int_eq(ctr_has_feature("logs"), 1);
+	ck_assert_int_eq(ctr_has_feature("layers"), 1);
+	ck_assert_int_eq(ctr_has_feature("export"), 1);
+	ck_assert_int_eq(ctr_has_feature("artifacts"), 1);
+	ck_assert_int_eq(ctr_has_feature("checkpoint"), 1);
 }
 END_TEST
 
