@@ -4,7 +4,7 @@
  *
  * Each command is one function, cmd_<name>, so this file doubles as a tour of the API:
  * create, init, start, stop, kill, wait, cleanup, logs, rm, run, ps, inspect, pause,
- * unpause, exec and attach. Every
+ * unpause, exec, attach, checkpoint, restore and export. Every
  * libctr call that fails leaves a message naming the container and the cause in
  * ctr_last_error(); fail() prints it. Exit status: 0, or 125 when libctr refused (as
  * podman does); `run` exits with the container's exit code. */
@@ -53,6 +53,10 @@ static int usage(FILE *f)
 		"                           run CMD in the container; exit with its code\n"
 		"  attach [--no-stdin] [--detach-keys KEYS] NAME  connect to its stdio\n"
 		"                           (detach with ctrl-p ctrl-q)\n"
+		"  checkpoint [--leave-running] [--tcp-established] [--name N] [--export FILE] NAME\n"
+		"  restore [--name N] NAME   from its checkpoint; or\n"
+		"  restore --import FILE [--as NEWNAME]  a new container from an archive\n"
+		"  export NAME FILE          its root filesystem as a tar archive\n"
 		"  rm [-f] NAME...          remove containers (-f: stop running ones first)\n"
 		"  ps [--json]              list containers\n"
 		"  inspect NAME             print the container as JSON\n"
@@ -448,6 +452,88 @@ static int cmd_attach(struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
+/* ---- saving: checkpoint, restore, export ------------------------------------------------ */
+
+/* checkpoint [--leave-running] [--tcp-established] [--name N] [--export FILE] NAME */
+static int cmd_checkpoint(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = { { "leave-running", no_argument, 0, 'l' },
+					      { "tcp-established", no_argument, 0, 't' },
+					      { "name", required_argument, 0, 'n' },
+					      { "export", required_argument, 0, 'e' },
+					      { 0, 0, 0, 0 } };
+	CTR_OPTS(ctr_checkpoint_opts_t, co, .flags = 0);
+	ctr_container_t *c = NULL;
+	int opt, rc = 0;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'l': co.flags |= CTR_CKPT_LEAVE_RUNNING; break;
+		case 't': co.flags |= CTR_CKPT_TCP_ESTABLISHED; break;
+		case 'n': co.name = optarg; break;
+		case 'e': co.target_file = optarg; break;
+		default: return usage(stderr);
+		}
+	}
+	if (argc - optind != 1)
+		return usage(stderr);
+	if (ctr_lookup(cli->rt, argv[optind], &c) < 0 || ctr_checkpoint(c, &co) < 0)
+		rc = fail("checkpoint");
+	ctr_container_free(c);
+	return rc;
+}
+
+/* restore [--name N] [--import FILE [--as NEWNAME]] [NAME]: from the container's own
+ * checkpoint, or a new container from an archive (ctr_import) when NAME is not given. */
+static int cmd_restore(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = { { "name", required_argument, 0, 'n' },
+					      { "import", required_argument, 0, 'i' },
+					      { "as", required_argument, 0, 'a' },
+					      { 0, 0, 0, 0 } };
+	CTR_OPTS(ctr_restore_opts_t, ro, .flags = 0);
+	const char *as = NULL;
+	ctr_container_t *c = NULL;
+	int opt, rc = 0;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'n': ro.name = optarg; break;
+		case 'i': ro.import_file = optarg; break;
+		case 'a': as = optarg; break;
+		default: return usage(stderr);
+		}
+	}
+	if (argc - optind == 0 && ro.import_file) { /* a new container */
+		const char *file = ro.import_file;
+		ro.import_file = NULL;
+		if (ctr_import(cli->rt, file, as, &ro, &c) < 0)
+			return fail("restore --import");
+		printf("%s\n", ctr_id(c));
+	} else if (argc - optind != 1 || as) {
+		return usage(stderr);
+	} else if (ctr_lookup(cli->rt, argv[optind], &c) < 0 || ctr_restore(c, &ro) < 0) {
+		rc = fail("restore");
+	}
+	ctr_container_free(c);
+	return rc;
+}
+
+static int cmd_export(struct cli *cli, int argc, char **argv)
+{
+	ctr_container_t *c = NULL;
+	int rc = 0;
+
+	if (argc != 3)
+		return usage(stderr);
+	if (ctr_lookup(cli->rt, argv[1], &c) < 0 || ctr_export(c, argv[2]) < 0)
+		rc = fail("export");
+	ctr_container_free(c);
+	return rc;
+}
+
 /* ---- run: the whole life of a container ----------------------------------------------- */
 
 static int cmd_run(struct cli *cli, int argc, char **argv)
@@ -533,7 +619,8 @@ static const struct {
 	{ "wait", cmd_wait },	  { "cleanup", cmd_cleanup }, { "logs", cmd_logs },
 	{ "rm", cmd_rm },	  { "ps", cmd_ps },	  { "inspect", cmd_inspect },
 	{ "pause", cmd_pause },	  { "unpause", cmd_pause }, { "exec", cmd_exec },
-	{ "attach", cmd_attach },
+	{ "attach", cmd_attach }, { "checkpoint", cmd_checkpoint }, { "restore", cmd_restore },
+	{ "export", cmd_export },
 };
 
 int main(int argc, char **argv)

@@ -79,29 +79,56 @@ static int mkdirs(ctr_container_t *c, const char *op, const char *path)
  * cannot work on this machine, else r as it is. CTR_CRIU names the criu binary. */
 static int criu_verdict(ctr_container_t *c, const char *op, int r)
 {
-	const char *criu = getenv("CTR_CRIU");
-	const char *const argv[] = { criu && *criu ? criu : "criu", "check", NULL };
-	char said[1024], *out = NULL;
+	const char *env = getenv("CTR_CRIU");
+	char said[1024], why[512], *out = NULL;
 
 	if (r != CTR_E_RUNTIME)
 		return r;
 	snprintf(said, sizeof(said), "%s", ctr_last_error());
+	char *criu = strchr(env && *env ? env : "criu", '/') ? strdup(env)
+							    : ctri_find_program(env && *env ? env : "criu");
+	if (!criu)
+		return ctri_err(r, "%s", said);
+	const char *const argv[] = { criu, "check", NULL };
 	int status = ctri_cmd_output(c, op, argv, &out);
-	if (status == 0) {
+	if (status == 0) { /* CRIU works: the runtime's message stands */
 		free(out);
-		ctri_err(r, "%s", said); /* CRIU works: the runtime's message stands */
-		return r;
+		free(criu);
+		return ctri_err(r, "%s", said);
 	}
-	/* The last line of criu's output says why. */
-	char *why = out ? out : "";
-	size_t n = strlen(why);
-	while (n && (why[n - 1] == '\n' || why[n - 1] == ' '))
-		why[--n] = 0;
-	char *nl = strrchr(why, '\n');
+	if (status < 0) { /* cannot run it: say why */
+		snprintf(why, sizeof(why), "%s", ctr_last_error());
+	} else { /* the last line of its output says why */
+		size_t n = strlen(out);
+		while (n && (out[n - 1] == '\n' || out[n - 1] == ' '))
+			out[--n] = 0;
+		char *nl = strrchr(out, '\n');
+		snprintf(why, sizeof(why), "%s", nl ? nl + 1 : out);
+	}
 	r = ctri_err(CTR_E_NOTSUP, "%s (CRIU cannot work on this machine: `%s check`: %s)", said,
-		     argv[0], status < 0 ? ctr_last_error() : nl ? nl + 1 : why);
+		     criu, why);
 	free(out);
+	free(criu);
 	return r;
+}
+
+/* Append CRIU's last error line from work/dump.log to the thread's message: the log file
+ * the runtime names goes with the failed checkpoint's directory. */
+static void add_criu_error(const char *work)
+{
+	char path[4300], said[1024], *text = NULL, *last = NULL;
+
+	snprintf(path, sizeof(path), "%s/dump.log", work);
+	if (ctri_read_file(path, 1 << 20, &text, NULL) < 0)
+		return;
+	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (strstr(l, "Error"))
+			last = l;
+	if (last) {
+		snprintf(said, sizeof(said), "%s", ctr_last_error());
+		ctri_err(CTR_E_RUNTIME, "%s; CRIU: %s", said, last);
+	}
+	free(text);
 }
 
 /* ---- archives ------------------------------------------------------------------------- */
@@ -253,7 +280,10 @@ static int checkpoint_locked(ctr_container_t *c, int fd, struct ctri_st *st, con
 	if ((r = ctri_oci_run(c, op, args, NULL)) < 0) {
 		if (mon >= 0)
 			close(mon);
-		ctri_rm_rf(dir);
+		if (r == CTR_E_RUNTIME)
+			add_criu_error(work);
+		if (!(flags & CTR_CKPT_KEEP)) /* KEEP keeps CRIU's log of the failure too */
+			ctri_rm_rf(dir);
 		return criu_verdict(c, op, r);
 	}
 	if (!leave)

@@ -232,32 +232,17 @@ static int set_str(char **dst, const char *val, const char *def)
 	return *dst ? 0 : ctri_err(CTR_E_NOMEM, "ctr_runtime_open: out of memory");
 }
 
-/* A bare runtime name is looked up in PATH, then in the sbin directories root's PATH has
- * but a service's may lack. Not found: kept as given, so that using it names it. */
+/* A bare runtime name is looked up (ctri_find_program); not found, it is kept as given, so
+ * that using it names it. */
 static int resolve_runtime(ctr_runtime_t *rt)
 {
-	const char *path = getenv("PATH");
-	char *full = NULL;
-
 	if (strchr(rt->oci_runtime, '/'))
 		return 0;
-	char *dirs = ctri_strdupf("%s:/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin",
-				  path ? path : "");
-	if (!dirs)
+	char *full = ctri_find_program(rt->oci_runtime);
+	if (!full)
 		return ctri_err(CTR_E_NOMEM, "ctr_runtime_open: out of memory");
-	for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d && !full;
-	     d = strtok_r(NULL, ":", &save)) {
-		char *p = *d == '/' ? ctri_strdupf("%s/%s", d, rt->oci_runtime) : NULL;
-		if (p && access(p, X_OK) == 0)
-			full = p;
-		else
-			free(p);
-	}
-	free(dirs);
-	if (full) {
-		free(rt->oci_runtime);
-		rt->oci_runtime = full;
-	}
+	free(rt->oci_runtime);
+	rt->oci_runtime = full;
 	return 0;
 }
 

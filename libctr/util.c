@@ -297,3 +297,23 @@ void ctri_format_time(long long ns, char *buf, size_t len)
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, len, "%s.%09lldZ", base, ns % 1000000000LL);
 }
+
+char *ctri_find_program(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *full = NULL, *dirs = ctri_strdupf("%s:/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin",
+						 path ? path : "");
+
+	if (!dirs)
+		return NULL;
+	for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d && !full;
+	     d = strtok_r(NULL, ":", &save)) {
+		char *p = *d == '/' ? ctri_strdupf("%s/%s", d, name) : NULL;
+		if (p && access(p, X_OK) == 0)
+			full = p;
+		else
+			free(p);
+	}
+	free(dirs);
+	return full ? full : strdup(name);
+}

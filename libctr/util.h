@@ -37,6 +37,10 @@ int ctri_is_id(const char *s);
 int ctri_is_name(const char *s);
 
 /* asprintf that returns NULL on failure. */
+/* The path of program name (without '/'): looked up in PATH, then in the sbin directories
+ * root's PATH has but a service's may lack. Not found: a copy of name. NULL: no memory. */
+char *ctri_find_program(const char *name);
+
 char *ctri_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Wall clock in nanoseconds since the epoch; and RFC 3339 with ns (buf >= 40 bytes). */
