@@ -110,12 +110,6 @@ static int has_dotdot(const char *p)
 	return 0;
 }
 
-/* 1 if prefix is "" or a relative path without "..". */
-static int prefix_ok(const char *prefix)
-{
-	return prefix && prefix[0] != '/' && !has_dotdot(prefix);
-}
-
 /* ---- writing ------------------------------------------------------------------------- */
 
 struct writer {
@@ -139,6 +133,20 @@ static int write_err(struct writer *w, struct archive *from, const char *file)
 			 archive_error_string(from) ? archive_error_string(from) : "failed");
 }
 
+/* 1 if the disk reader failed on something removed or replaced since its directory was
+ * listed (a running container): libarchive 3.6 says so for a directory only in words. */
+static int changed_under_us(struct archive *disk)
+{
+	static const char visit[] = ": Couldn't visit directory";
+	const char *msg = archive_error_string(disk);
+	size_t n = msg ? strlen(msg) : 0;
+	int e = archive_errno(disk);
+
+	return e == ENOENT || e == ENOTDIR || e == ELOOP ||
+	       (e == ERRNO_MISC && n > sizeof(visit) - 1 &&
+		!strcmp(msg + n - (sizeof(visit) - 1), visit));
+}
+
 /* The archive's name of a tree's entry: the path below dir, under prefix ("." for the top
  * of a tree without one). NULL on ENOMEM or when the path is not below dir. */
 static char *tree_name(const char *prefix, const char *dir, const char *path)
@@ -157,18 +165,16 @@ static char *tree_name(const char *prefix, const char *dir, const char *path)
 	return ctri_strdupf("%.*s%s%s", (int)plen, prefix, *rel ? "/" : "", rel);
 }
 
-/* Copy the data of the disk reader's current file into the archive. Holes (offsets the
- * reader skips) are written as zeros, which the pax writer leaves out again for a sparse
- * entry. A file that grew since its header was written is cut at the header's size; one
- * that shrank is padded with zeros by the writer. */
-static int copy_data(struct writer *w, struct archive_entry *e)
+/* Write a file's data to the archive: the reader's block (r, buf, len, off) already read,
+ * then the rest. Holes (offsets the reader skips) are written as zeros, which the pax
+ * writer leaves out again for a sparse entry. A file that grew since its header was written
+ * is cut at the header's size; one that shrank is padded with zeros by the writer. */
+static int copy_data(struct writer *w, struct archive_entry *e, int r, const void *buf, size_t len,
+		     la_int64_t off)
 {
-	const void *buf;
-	size_t len;
-	la_int64_t off, done = 0;
-	int r;
+	la_int64_t done = 0;
 
-	while ((r = archive_read_data_block(w->disk, &buf, &len, &off)) == ARCHIVE_OK) {
+	for (; r == ARCHIVE_OK; r = archive_read_data_block(w->disk, &buf, &len, &off)) {
 		while (done < off) {
 			if (!w->zeros && !(w->zeros = calloc(1, BLOCK)))
 				return ctri_cerr(w->name, w->op, CTR_E_NOMEM, "out of memory");
@@ -190,12 +196,18 @@ static int copy_data(struct writer *w, struct archive_entry *e)
 	return r == ARCHIVE_EOF ? 0 : write_err(w, w->disk, archive_entry_sourcepath(e));
 }
 
-/* One entry from the disk reader: named, linked to an earlier name of its inode, written. */
+/* One entry from the disk reader: named, linked to an earlier name of its inode, written.
+ * A regular file's first block is read before anything is written, so a file removed
+ * since the directory was listed (a running container) is left out whole. */
 static int write_disk_entry(struct writer *w, const struct ctri_tar_src *src,
 			    struct archive_entry *e)
 {
 	struct archive_entry *spare = NULL;
 	char *name = tree_name(src->prefix, src->dir, archive_entry_pathname(e));
+	const void *buf = NULL;
+	size_t len = 0;
+	la_int64_t off = 0;
+	int r = ARCHIVE_EOF;
 
 	if (!name)
 		return ctri_cerr(w->name, w->op, CTR_E_NOMEM, "%s: cannot name it in the archive",
@@ -204,13 +216,19 @@ static int write_disk_entry(struct writer *w, const struct ctri_tar_src *src,
 	free(name);
 	if (archive_entry_filetype(e) != AE_IFREG)
 		archive_entry_set_size(e, 0);
+	else if (archive_entry_size(e) > 0)
+		r = archive_read_data_block(w->disk, &buf, &len, &off);
+	if (r != ARCHIVE_OK && r != ARCHIVE_EOF)
+		return changed_under_us(w->disk)
+			   ? 0
+			   : write_err(w, w->disk, archive_entry_sourcepath(e));
 	/* The tar strategy marks second and later names of an inode as hard links to the
-	 * first, in place, and never defers or hands back a second entry. */
+	 * first (size 0), in place; it never defers an entry nor hands back a second one. */
 	archive_entry_linkify(w->links, &e, &spare);
-	int r = archive_write_header(w->a, e);
-	if (r < ARCHIVE_WARN) /* WARN: a name stored as bytes (hdrcharset=BINARY) */
+	/* WARN: a name not in the locale's character set, stored as bytes (hdrcharset) */
+	if (archive_write_header(w->a, e) < ARCHIVE_WARN)
 		return write_err(w, w->a, archive_entry_sourcepath(e));
-	return archive_entry_size(e) > 0 ? copy_data(w, e) : 0;
+	return archive_entry_size(e) > 0 ? copy_data(w, e, r, buf, len, off) : 0;
 }
 
 /* A directory tree, walked by libarchive's disk reader without following symbolic links
@@ -223,45 +241,35 @@ static int write_tree(struct writer *w, const struct ctri_tar_src *src)
 
 	if (!e)
 		return ctri_cerr(w->name, w->op, CTR_E_NOMEM, "out of memory");
-	if (stat(src->dir, &st) < 0) {
+	if (stat(src->dir, &st) < 0)
 		r = ctri_cerr(w->name, w->op, CTR_E_IO, "%s: %m", src->dir);
-		goto out;
-	}
-	if (!S_ISDIR(st.st_mode)) {
+	else if (!S_ISDIR(st.st_mode))
 		r = ctri_cerr(w->name, w->op, CTR_E_IO, "%s: not a directory", src->dir);
-		goto out;
-	}
-	if (archive_read_disk_open(w->disk, src->dir) != ARCHIVE_OK) {
+	else if (archive_read_disk_open(w->disk, src->dir) != ARCHIVE_OK)
 		r = write_err(w, w->disk, src->dir);
-		goto out;
-	}
-	for (;;) {
+	while (r == 0) {
 		archive_entry_clear(e);
 		int k = archive_read_next_header2(w->disk, e);
 		if (k == ARCHIVE_EOF)
 			break;
-		/* WARN with ENOENT: a file removed between the directory's listing and its
-		 * lstat (a running container) is left out. Any other WARN is a loss. */
-		if (k != ARCHIVE_OK && !(k == ARCHIVE_WARN && archive_errno(w->disk) == ENOENT)) {
-			r = write_err(w, w->disk,
-				      archive_entry_sourcepath(e) ? archive_entry_sourcepath(e)
-								  : src->dir);
-			break;
-		}
-		if (archive_read_disk_can_descend(w->disk) &&
-		    archive_read_disk_descend(w->disk) != ARCHIVE_OK) {
-			r = write_err(w, w->disk, archive_entry_sourcepath(e));
-			break;
-		}
-		if (archive_entry_filetype(e) == AE_IFSOCK ||
-		    (archive_entry_dev(e) == w->self.st_dev &&
-		     (ino_t)archive_entry_ino(e) == w->self.st_ino))
+		/* Something removed or replaced since its directory was listed is left out:
+		 * WARN, the entry is the next one; FAILED, there is no entry. */
+		int gone = k != ARCHIVE_OK && changed_under_us(w->disk);
+		if (k == ARCHIVE_FAILED && gone)
 			continue;
-		if ((r = write_disk_entry(w, src, e)) < 0)
-			break;
+		if (k != ARCHIVE_OK && !(k == ARCHIVE_WARN && gone)) {
+			const char *path = archive_entry_sourcepath(e);
+			r = write_err(w, w->disk, path ? path : src->dir);
+		} else if (archive_read_disk_can_descend(w->disk) &&
+			   archive_read_disk_descend(w->disk) != ARCHIVE_OK) {
+			r = write_err(w, w->disk, archive_entry_sourcepath(e));
+		} else if (archive_entry_filetype(e) != AE_IFSOCK &&
+			   !(archive_entry_dev(e) == w->self.st_dev &&
+			     (ino_t)archive_entry_ino(e) == w->self.st_ino)) {
+			r = write_disk_entry(w, src, e);
+		}
 	}
 	archive_read_close(w->disk);
-out:
 	archive_entry_free(e);
 	return r;
 }
@@ -346,16 +354,16 @@ static int write_all(void *arg)
 	return r;
 }
 
-/* fsync the directory that holds path. */
+/* fsync the directory that holds path: 0 or -errno. */
 static int sync_dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : NULL;
-	int fd = open(dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+	int fd, r = 0;
 
 	if (slash && !dir)
 		return -ENOMEM;
-	if (fd < 0 || fsync(fd) < 0)
+	if ((fd = open(dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fsync(fd) < 0)
 		r = -errno;
 	if (fd >= 0)
 		close(fd);
@@ -373,32 +381,33 @@ int ctri_tar_write(const char *path, const struct ctri_tar_src *srcs, size_t n, 
 	if (!path || !*path || (n && !srcs))
 		return ctri_cerr(name, op, CTR_E_INVAL, "no archive path or no sources");
 	for (size_t i = 0; i < n; i++)
-		if (!prefix_ok(srcs[i].prefix) || (!srcs[i].dir && !*srcs[i].prefix) ||
+		if (!srcs[i].prefix || srcs[i].prefix[0] == '/' || has_dotdot(srcs[i].prefix) ||
+		    (!srcs[i].dir && !*srcs[i].prefix) ||
 		    (!srcs[i].dir && srcs[i].len && !srcs[i].data))
 			return ctri_cerr(name, op, CTR_E_INVAL, "%s: bad source %zu (\"%s\")", path,
 					 i, srcs[i].prefix ? srcs[i].prefix : "(null)");
 	if (!(tmp = ctri_strdupf("%s.tmp.XXXXXX", path)))
 		return ctri_cerr(name, op, CTR_E_NOMEM, "out of memory");
-	if ((w.fd = mkostemp(tmp, O_CLOEXEC)) < 0 || fstat(w.fd, &w.self) < 0) {
+	if ((w.fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
 		r = ctri_cerr(name, op, CTR_E_IO, "%s: %m", tmp);
 		goto out;
 	}
-	r = run_isolated(write_all, &w, -1, name, op);
+	if (fstat(w.fd, &w.self) < 0)
+		r = ctri_cerr(name, op, CTR_E_IO, "%s: %m", tmp);
+	else
+		r = run_isolated(write_all, &w, -1, name, op);
 	if (r == 0 && fsync(w.fd) < 0)
 		r = ctri_cerr(name, op, CTR_E_IO, "fsync %s: %m", tmp);
 	if (close(w.fd) < 0 && r == 0)
 		r = ctri_cerr(name, op, CTR_E_IO, "close %s: %m", tmp);
-	w.fd = -1;
 	if (r == 0 && rename(tmp, path) < 0)
 		r = ctri_cerr(name, op, CTR_E_IO, "rename %s to %s: %m", tmp, path);
-	if (r == 0 && (r = sync_dir_of(path)) < 0)
+	if (r < 0)
+		unlink(tmp);
+	else if ((r = sync_dir_of(path)) < 0)
 		r = ctri_cerr(name, op, CTR_E_IO, "fsync the directory of %s: %s", path,
 			      strerror(-r));
 out:
-	if (w.fd >= 0)
-		close(w.fd);
-	if (r < 0 && w.self.st_ino)
-		unlink(tmp);
 	free(tmp);
 	return r;
 }

@@ -26,6 +26,7 @@ int main(void)
 		suite_attach,
 		suite_logs,
 		suite_layers,
+		suite_export,
 	};
 	SRunner *sr = srunner_create(NULL);
 
