@@ -44,7 +44,7 @@ BENCHES      := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 include monitor/Makefile.inc
 
 .PHONY: check-monitor all lib tests deps install uninstall check check-unit check-asan check-abi check-header \
-        check-fuzz check-integration demo bench clean help
+        check-fuzz check-integration check-examples abi-baseline demo bench clean help FORCE
 
 CLEANUP      := $(B)/ctr-cleanup
 
@@ -98,7 +98,7 @@ $(CLEANUP): helpers/ctr-cleanup.c $(STLIB)
 define link_with_shlib
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -o $@ $< -L$(B) -lctr -Wl,-rpath,'$$ORIGIN/..' \
-		$(JSONC_LIBS)
+		-Wl,-rpath,$(LIBDIR) $(JSONC_LIBS)
 endef
 
 $(B)/examples/%: examples/%.c $(B)/libctr.so
@@ -111,32 +111,62 @@ deps:
 	@scripts/deps.sh $(DEPS_EXTRA)
 
 # ---- install ------------------------------------------------------------------------
-$(B)/libctr.pc: pkgconfig/libctr.pc.in Makefile
+# The install paths compiled into the library (LIBEXECDIR: where it finds its monitor) and
+# written into libctr.pc: a build with other paths rebuilds what depends on them.
+CONFIG_STAMP := $(B)/paths.stamp
+PATHS_NOW    := $(PREFIX) $(LIBDIR) $(INCLUDEDIR) $(LIBEXECDIR)
+$(CONFIG_STAMP): FORCE
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(PATHS_NOW)" ] || echo "$(PATHS_NOW)" > $@
+FORCE:
+$(B)/obj/runtime.o: $(CONFIG_STAMP)
+
+$(B)/libctr.pc: pkgconfig/libctr.pc.in Makefile $(CONFIG_STAMP)
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	    -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' $< > $(B)/libctr.pc
 
-install: lib $(MONITOR) $(CLEANUP) $(B)/libctr.pc
-	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/ctr
+# What `make install` puts where (relative to DESTDIR). Python goes where /usr/bin/python3
+# looks for PREFIX's packages, Lua where LuaJIT's default package.path does.
+PYVER        := $(shell /usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo 3)
+PYTHONDIR    ?= $(PREFIX)/lib/python$(PYVER)/dist-packages
+LUADIR       ?= $(PREFIX)/share/lua/5.1
+EXAMPLESDIR  ?= $(LIBEXECDIR)/libctr/examples
+HEADERS      := $(wildcard include/ctr/*.h)
+PY_FILES     := $(wildcard bindings/python/ctr/*.py)
+LUA_FILES    := $(shell cd bindings/lua 2>/dev/null && find . -name '*.lua' -not -path './tests/*' -not -name 'bench*')
+
+install: lib $(MONITOR) $(CLEANUP) $(B)/libctr.pc $(EXAMPLES)
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/ctr $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(LIBEXECDIR)/libctr $(DESTDIR)$(EXAMPLESDIR)
 	install -m 0755 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(REALNAME)
 	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libctr.so
 	install -m 0644 $(STLIB) $(DESTDIR)$(LIBDIR)/libctr.a
-	install -m 0644 include/ctr/ctr.h include/ctr/io.h include/ctr/fs.h $(DESTDIR)$(INCLUDEDIR)/ctr/
+	install -m 0644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/ctr/
 	install -m 0644 $(B)/libctr.pc $(DESTDIR)$(LIBDIR)/pkgconfig/libctr.pc
-	install -d $(DESTDIR)$(LIBEXECDIR)/libctr
 	install -m 0755 $(MONITOR) $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-monitor
 	install -m 0755 $(CLEANUP) $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-cleanup
+	install -m 0755 $(B)/examples/ctr-run $(DESTDIR)$(BINDIR)/ctr-run
+	install -m 0755 $(EXAMPLES) $(DESTDIR)$(EXAMPLESDIR)/
+	$(if $(PY_FILES),install -d $(DESTDIR)$(PYTHONDIR)/ctr && \
+		install -m 0644 $(PY_FILES) $(DESTDIR)$(PYTHONDIR)/ctr/ && \
+		printf '# Written by make install: where the installed library is.\nLIBRARY = "%s"\n' \
+			'$(LIBDIR)/$(SONAME)' > $(DESTDIR)$(PYTHONDIR)/ctr/_installed.py)
+	$(foreach f,$(LUA_FILES),install -D -m 0644 bindings/lua/$(f) $(DESTDIR)$(LUADIR)/$(f) &&) true
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	      $(DESTDIR)$(LIBDIR)/libctr.so $(DESTDIR)$(LIBDIR)/libctr.a \
-	      $(DESTDIR)$(INCLUDEDIR)/ctr/ctr.h $(DESTDIR)$(INCLUDEDIR)/ctr/io.h \
-	      $(DESTDIR)$(INCLUDEDIR)/ctr/fs.h \
-	      $(DESTDIR)$(LIBDIR)/pkgconfig/libctr.pc \
-	      $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-monitor $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-cleanup
-	-rmdir $(DESTDIR)$(INCLUDEDIR)/ctr $(DESTDIR)$(LIBEXECDIR)/libctr 2>/dev/null
+	      $(addprefix $(DESTDIR)$(INCLUDEDIR)/ctr/,$(notdir $(HEADERS))) \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/libctr.pc $(DESTDIR)$(BINDIR)/ctr-run \
+	      $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-monitor $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-cleanup \
+	      $(addprefix $(DESTDIR)$(EXAMPLESDIR)/,$(notdir $(EXAMPLES))) \
+	      $(addprefix $(DESTDIR)$(LUADIR)/,$(LUA_FILES))
+	rm -rf $(DESTDIR)$(PYTHONDIR)/ctr
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/ctr $(DESTDIR)$(EXAMPLESDIR) $(DESTDIR)$(LIBEXECDIR)/libctr \
+		$(DESTDIR)$(LUADIR)/ctr 2>/dev/null
 
 # ---- tests --------------------------------------------------------------------------
 check: deps
@@ -163,6 +193,19 @@ check-header:
 
 check-abi: lib
 	@tests/abi/symbols.sh $(SHLIB) libctr/libctr.map
+	@tests/abi/abidiff.sh $(SHLIB) abi/libctr.abi
+	@scripts/abi-symbols.sh > $(B)/abi-symbols.txt
+	@grep '^- `ctr_' ABI.md | diff -u $(B)/abi-symbols.txt - >&2 || \
+		{ echo "abi: ABI.md's symbol list differs from the map: scripts/abi-symbols.sh" >&2; exit 1; }
+	@echo "abi: ABI.md lists the map's symbols"
+
+# The ABI baseline of this release (ABI.md): regenerate only for a deliberate change.
+abi-baseline: lib
+	abidw --no-corpus-path --headers-dir include/ctr --out-file abi/libctr.abi $(SHLIB)
+
+check-examples: $(EXAMPLES) $(MONITOR) $(CLEANUP)
+	@tests/fixtures/mkrootfs.sh $(B)/rootfs
+	@tests/examples/run.sh $(B)
 
 check-asan:
 	$(MAKE) B=build-asan CC=$(CLANG) SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \

@@ -4,7 +4,7 @@
  *
  * Each command is one function, cmd_<name>, so this file doubles as a tour of the API:
  * create, init, start, stop, kill, wait, cleanup, logs, rm, run, ps, inspect, pause,
- * unpause, exec, attach, checkpoint, restore and export. Every
+ * unpause, exec, attach, checkpoint, restore, export and events. Every
  * libctr call that fails leaves a message naming the container and the cause in
  * ctr_last_error(); fail() prints it. Exit status: 0, or 125 when libctr refused (as
  * podman does); `run` exits with the container's exit code. */
@@ -57,6 +57,7 @@ static int usage(FILE *f)
 		"  restore [--name N] NAME   from its checkpoint; or\n"
 		"  restore --import FILE [--as NEWNAME]  a new container from an archive\n"
 		"  export NAME FILE          its root filesystem as a tar archive\n"
+		"  events [-f] [--json] [--type T] [--since SECS] [NAME]  the event log\n"
 		"  rm [-f] NAME...          remove containers (-f: stop running ones first)\n"
 		"  ps [--json]              list containers\n"
 		"  inspect NAME             print the container as JSON\n"
@@ -534,6 +535,55 @@ static int cmd_export(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+/* ---- events ------------------------------------------------------------------------- */
+
+static int print_event(const ctr_event_t *ev, void *userdata)
+{
+	char when[32];
+	time_t secs = (time_t)(ev->time_ns / 1000000000LL);
+	struct tm tm;
+
+	if (*(int *)userdata) { /* --json: one object per line */
+		printf("{\"time_ns\":%lld,\"type\":\"%s\",\"id\":\"%s\",\"name\":\"%s\","
+		       "\"attributes\":%s}\n",
+		       ev->time_ns, ev->type, ev->id, ev->name, ev->attributes);
+	} else {
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&secs, &tm));
+		printf("%s  %-10s %-24s %s\n", when, ev->type, ev->name, ev->attributes);
+	}
+	fflush(stdout);
+	return 0;
+}
+
+/* events [-f] [--json] [--type T] [--since SECS] [NAME] */
+static int cmd_events(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = { { "json", no_argument, 0, 'j' },
+					      { "type", required_argument, 0, 'T' },
+					      { "since", required_argument, 0, 's' },
+					      { 0, 0, 0, 0 } };
+	CTR_OPTS(ctr_events_opts_t, eo, .follow = 0);
+	int opt, json = 0;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'f': eo.follow = 1; break;
+		case 'j': json = 1; break;
+		case 'T': eo.type = optarg; break;
+		case 's':
+			eo.since_ns = (long long)time(NULL) * 1000000000LL -
+				      (long long)(strtod(optarg, NULL) * 1e9);
+			break;
+		default: return usage(stderr);
+		}
+	}
+	if (argc - optind > 1)
+		return usage(stderr);
+	eo.container = argc > optind ? argv[optind] : NULL;
+	return ctr_events(cli->rt, &eo, print_event, &json) < 0 ? fail("events") : 0;
+}
+
 /* ---- run: the whole life of a container ----------------------------------------------- */
 
 static int cmd_run(struct cli *cli, int argc, char **argv)
@@ -620,7 +670,7 @@ static const struct {
 	{ "rm", cmd_rm },	  { "ps", cmd_ps },	  { "inspect", cmd_inspect },
 	{ "pause", cmd_pause },	  { "unpause", cmd_pause }, { "exec", cmd_exec },
 	{ "attach", cmd_attach }, { "checkpoint", cmd_checkpoint }, { "restore", cmd_restore },
-	{ "export", cmd_export },
+	{ "export", cmd_export }, { "events", cmd_events },
 };
 
 int main(int argc, char **argv)

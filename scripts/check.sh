@@ -23,6 +23,7 @@ step unit make -s check-unit
 if [ "$(id -u)" = 0 ]; then
 	step integration make -s check-integration
 	step monitor make -s check-monitor
+	step examples make -s check-examples
 else
 	echo "=== integration, monitor: SKIPPED: real runc containers need root (run make check as root)"
 	failed="$failed integration(skipped)"

@@ -29,14 +29,14 @@ fail() {
 }
 cleanup() {
 	ctr rm -f demo >/dev/null 2>&1 || true
-	rm -rf "$base"
+	rm -rf "$base" "$rootfs/tmp/done.$$"
 }
 trap cleanup EXIT
 
 step "create a container (nothing runs yet)"
 echo "\$ ctr-run create --name demo --label purpose=demo $rootfs /bin/sh -c '...'"
 id=$(ctr create --name demo --label purpose=demo "$rootfs" \
-	/bin/sh -c 'echo hello from libctr; echo to stderr >&2; while [ ! -e /tmp/done ]; do sleep 0.1; done; exit 7')
+	/bin/sh -c 'echo hello from libctr; echo to stderr >&2; while [ ! -e /tmp/done.'"$$"' ]; do sleep 0.1; done; exit 7')
 echo "$id"
 run ps
 
@@ -66,7 +66,7 @@ run ps
 run unpause demo
 
 step "let it finish: an exec creates the file its loop waits for"
-run exec demo touch /tmp/done
+run exec demo touch /tmp/done.$$
 
 step "wait for it to exit"
 echo "\$ ctr-run wait demo"

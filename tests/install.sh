@@ -8,7 +8,8 @@ trap 'rm -rf "$dest"' EXIT
 make -s install DESTDIR="$dest" PREFIX=/opt/ctr LIBDIR=/opt/ctr/lib64 INCLUDEDIR=/opt/ctr/inc >/dev/null
 fail=0
 for f in lib64/libctr.so.1.0.0 lib64/libctr.so.1 lib64/libctr.so lib64/libctr.a inc/ctr/ctr.h inc/ctr/io.h inc/ctr/fs.h \
-	lib64/pkgconfig/libctr.pc libexec/libctr/ctr-monitor libexec/libctr/ctr-cleanup; do
+	lib64/pkgconfig/libctr.pc libexec/libctr/ctr-monitor libexec/libctr/ctr-cleanup bin/ctr-run \
+	libexec/libctr/examples/hello libexec/libctr/examples/ctr-watch libexec/libctr/examples/mini-init; do
 	[ -e "$dest/opt/ctr/$f" ] || { echo "install: missing /opt/ctr/$f" >&2; fail=1; }
 done
 [ "$(readlink "$dest/opt/ctr/lib64/libctr.so.1")" = libctr.so.1.0.0 ] || { echo "install: bad soname link" >&2; fail=1; }
@@ -23,8 +24,42 @@ flags=$(PKG_CONFIG_SYSROOT_DIR="$dest" PKG_CONFIG_PATH="$pc" pkg-config --cflags
 cc -o "$dest/hello" "$dest/hello.c" $flags
 out=$(LD_LIBRARY_PATH="$dest/opt/ctr/lib64" "$dest/hello")
 [ "$out" = 1.0.0 ] || { echo "install: program built with pkg-config printed '$out'" >&2; fail=1; }
+# Statically, with the private libraries pkg-config --static names.
+sflags=$(PKG_CONFIG_SYSROOT_DIR="$dest" PKG_CONFIG_PATH="$pc" pkg-config --static --cflags --libs libctr)
+# shellcheck disable=SC2086
+sflags=$(echo $sflags | sed 's/-lctr/-l:libctr.a/')
+# shellcheck disable=SC2086
+cc -o "$dest/hello-static" "$dest/hello.c" $sflags
+out=$("$dest/hello-static")
+[ "$out" = 1.0.0 ] || { echo "install: program built with pkg-config --static printed '$out'" >&2; fail=1; }
+if ldd "$dest/hello-static" | grep -q libctr; then
+	echo "install: the --static build still loads libctr.so" >&2
+	fail=1
+fi
+pydir=/opt/ctr/lib/python$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')/dist-packages
+for f in bindings/python/ctr/*.py; do
+	[ ! -e "$f" ] || [ -e "$dest$pydir/ctr/${f##*/}" ] ||
+		{ echo "install: missing python module $dest$pydir/ctr/${f##*/}" >&2; fail=1; }
+done
+[ ! -e bindings/lua/ctr.lua ] || [ -e "$dest/opt/ctr/share/lua/5.1/ctr.lua" ] ||
+	{ echo "install: missing the Lua module" >&2; fail=1; }
 make -s uninstall DESTDIR="$dest" PREFIX=/opt/ctr LIBDIR=/opt/ctr/lib64 INCLUDEDIR=/opt/ctr/inc >/dev/null
 left=$(find "$dest/opt" -type f 2>/dev/null | wc -l)
 [ "$left" = 0 ] || { echo "install: uninstall left $left files" >&2; fail=1; }
-[ $fail = 0 ] && echo "install: DESTDIR install, pkg-config build and uninstall: ok"
+# A real install (no DESTDIR) runs a container: the installed library finds its installed
+# monitor. Needs root and the busybox rootfs (make check builds it).
+rootfs=$(pwd)/build/rootfs
+if [ "$(id -u)" = 0 ] && [ -x "$rootfs/bin/busybox" ]; then
+	prefix=$dest/prefix
+	make -s install PREFIX="$prefix" >/dev/null
+	out=$(env -u CTR_MONITOR -u CTR_CLEANUP CTR_STATE_DIR="$dest/s" CTR_RUN_DIR="$dest/r" \
+		"$prefix/libexec/libctr/examples/hello" "$rootfs" 2>&1)
+	[ "$out" = "hello from a container
+exit code 0" ] || { echo "install: the installed hello printed '$out'" >&2; fail=1; }
+	make -s uninstall PREFIX="$prefix" >/dev/null
+	make -s lib >/dev/null # back to the default paths
+else
+	echo "install: SKIP running an installed copy (needs root and build/rootfs)"
+fi
+[ $fail = 0 ] && echo "install: DESTDIR install, pkg-config builds (shared, static), a real install running a container, uninstall: ok"
 exit $fail
