@@ -1,0 +1,550 @@
+-- Container handles: the methods of the objects rt:create(), rt:lookup() and rt:list()
+-- return. See ctr.lua for the conventions.
+local ffi = require "ffi"
+local K = require "ctr.core"
+
+local C, E = K.C, K.E
+local new_error, c_error, check, type_error = K.new_error, K.c_error, K.check, K.type_error
+local want, str, opt_str, int, opt_int, ll, flag = K.want, K.str, K.opt_str, K.int, K.opt_int,
+	K.ll, K.flag
+local opts_table, set, strv, take_strv, take_string = K.opts_table, K.set, K.strv,
+	K.take_strv, K.take_string
+local signal, with_callback, flags_of = K.signal, K.with_callback, K.flags_of
+local state_name, state_num = K.state_name, K.state_num
+local pipes = require "ctr.pipes"
+
+local Container = {}
+Container.__index = Container
+
+-- Containers
+
+local function cp(self, op)
+	if getmetatable(self) ~= Container then
+		type_error("container %s: call it as c:%s(...)", op, op)
+	end
+	local p = self._p
+	if not p then
+		type_error("container %s: %s: the handle was freed", self._name or "?", op)
+	end
+	return p
+end
+
+function Container:free()
+	if getmetatable(self) ~= Container then
+		type_error("container free: call it as c:free()")
+	end
+	if self._p and not self._owner then
+		C.ctr_container_free(ffi.gc(self._p, nil))
+	end
+	self._p, self._owner = nil, nil
+end
+
+function Container:id()
+	local id = self._id
+	if not id then
+		id = ffi.string(C.ctr_id(cp(self, "id")))
+		self._id = id
+	end
+	return id
+end
+
+function Container:name()
+	local name = self._name
+	if not name then
+		name = ffi.string(C.ctr_name(cp(self, "name")))
+		self._name = name
+	end
+	return name
+end
+
+Container.__tostring = function(self)
+	if not self._p then
+		return "ctr.container(freed)"
+	end
+	return string.format("ctr.container(%s, %s)", self:name(), self:id():sub(1, 12))
+end
+Container.__eq = function(a, b)
+	return a._p ~= nil and b._p ~= nil and a:id() == b:id()
+end
+
+local int_out = ffi.new("int[1]")
+local pid_out = ffi.new("pid_t[1]")
+
+function Container:state()
+	check(C.ctr_state(cp(self, "state"), int_out))
+	return state_name[int_out[0]] or "unknown"
+end
+
+function Container:pid()
+	check(C.ctr_pid(cp(self, "pid"), pid_out))
+	return tonumber(pid_out[0])
+end
+
+function Container:exit_code()
+	check(C.ctr_exit_code(cp(self, "exit_code"), int_out))
+	return int_out[0]
+end
+
+function Container:inspect()
+	local out = ffi.new("char *[1]")
+	check(C.ctr_inspect(cp(self, "inspect"), out))
+	return take_string(out[0])
+end
+
+local recursive_known = set("recursive")
+local function recursive_flags(o, where)
+	if o == true then
+		return 1
+	end
+	o = opts_table(o, where, recursive_known)
+	return flag(o.recursive, where, "recursive") and 1 or 0
+end
+
+function Container:init(o)
+	check(C.ctr_init(cp(self, "init"), recursive_flags(o, "init")))
+end
+
+function Container:start(o)
+	check(C.ctr_start(cp(self, "start"), recursive_flags(o, "start")))
+end
+
+--- timeout in seconds; nil: the configured stop timeout.
+function Container:stop(timeout)
+	check(C.ctr_stop(cp(self, "stop"), opt_int(timeout, -1, "stop", "timeout")))
+end
+
+function Container:kill(sig)
+	check(C.ctr_kill(cp(self, "kill"), sig == nil and 15 or signal(sig, "kill")))
+end
+
+function Container:pause()
+	check(C.ctr_pause(cp(self, "pause")))
+end
+
+function Container:unpause()
+	check(C.ctr_unpause(cp(self, "unpause")))
+end
+
+function Container:restart(timeout)
+	check(C.ctr_restart(cp(self, "restart"), opt_int(timeout, -1, "restart", "timeout")))
+end
+
+--- The exit code; timeout_ms nil: forever. Raises Timeout.
+function Container:wait(timeout_ms)
+	local p = cp(self, "wait")
+	check(C.ctr_wait(p, opt_int(timeout_ms, -1, "wait", "timeout_ms", -1, 0x7fffffff), int_out))
+	return int_out[0]
+end
+
+--- A descriptor readable once the run has ended; the caller closes it (ctr.close_fd).
+function Container:wait_fd()
+	return check(C.ctr_wait_fd(cp(self, "wait_fd")))
+end
+
+--- state: a name ("running") or number; timeout_ms nil: forever.
+function Container:wait_condition(state, timeout_ms)
+	local p = cp(self, "wait_condition")
+	local s = type(state) == "string" and state_num[state] or state
+	if type(s) ~= "number" then
+		type_error("wait_condition: unknown state %s", tostring(state))
+	end
+	check(C.ctr_wait_condition(p, s, opt_int(timeout_ms, -1, "wait_condition", "timeout_ms")))
+end
+
+function Container:cleanup()
+	check(C.ctr_cleanup(cp(self, "cleanup")))
+end
+
+local force_known = set("force")
+-- CTR_FORCE from true/false or { force = bool }.
+local function force_flag(o, where)
+	if type(o) == "boolean" then
+		return o and 2 or 0
+	end
+	return flag(opts_table(o, where, force_known).force, where, "force") and 2 or 0
+end
+
+function Container:remove(o)
+	check(C.ctr_remove(cp(self, "remove"), force_flag(o, "remove")))
+end
+
+function Container:sync()
+	check(C.ctr_sync(cp(self, "sync")))
+end
+
+--- Run fn(c) holding the container's lock, synced once; returns fn's results.
+function Container:batch(fn)
+	local p = cp(self, "batch")
+	want(fn, "function", "batch", "fn")
+	local results
+	with_callback("ctr_batch_fn", function()
+		results = { n = 0 }
+		local function keep(...)
+			results = { n = select("#", ...), ... }
+		end
+		keep(fn(self))
+	end, function(cb)
+		return C.ctr_batch(p, cb, nil)
+	end)
+	return unpack(results, 1, results.n)
+end
+
+---------------------------------------------------------------------------------------
+-- Exec
+
+local exec_known = set("args", "env", "cwd", "user", "terminal", "privileged", "stdin",
+	"stdin_fd", "stdout_fd", "stderr_fd", "preserve_fds", "timeout_ms")
+
+-- A ctr_exec_opts_t and the values it points into (keep them alive with it).
+local function exec_opts(o, where)
+	local anchor = {}
+	local opts = ffi.new("ctr_exec_opts_t")
+	opts.sz = ffi.sizeof(opts)
+	local args = o.args
+	if args == nil and o[1] ~= nil then -- c:exec{ "sh", "-c", "..." }
+		args = {}
+		for i = 1, #o do
+			args[i] = o[i]
+		end
+	end
+	if args == nil then
+		type_error("%s: args needed", where)
+	end
+	anchor.argv = strv(args, where, "args")
+	opts.argv = anchor.argv
+	if o.env ~= nil then
+		anchor.env = strv(o.env, where, "env")
+		opts.env = anchor.env
+	end
+	opts.cwd = opt_str(o.cwd, where, "cwd")
+	if type(o.user) == "number" then
+		anchor.user = tostring(int(o.user, where, "user", 0))
+	else
+		anchor.user = opt_str(o.user, where, "user")
+	end
+	opts.user = anchor.user
+	opts.terminal = flag(o.terminal, where, "terminal") and 1 or 0
+	opts.privileged = flag(o.privileged, where, "privileged") and 1 or 0
+	opts.stdin_fd = opt_int(o.stdin_fd, -1, where, "stdin_fd", -1)
+	opts.stdout_fd = opt_int(o.stdout_fd, -1, where, "stdout_fd", -1)
+	opts.stderr_fd = opt_int(o.stderr_fd, -1, where, "stderr_fd", -1)
+	if o.preserve_fds ~= nil then
+		want(o.preserve_fds, "table", where, "preserve_fds")
+		local n = #o.preserve_fds
+		anchor.fds = ffi.new("int[?]", math.max(n, 1))
+		for i = 1, n do
+			anchor.fds[i - 1] = int(o.preserve_fds[i], where, "preserve_fds[" .. i .. "]", 0)
+		end
+		opts.preserve_fds, opts.n_preserve_fds = anchor.fds, n
+	end
+	return opts, anchor
+end
+
+local function exec_table(o, where)
+	want(o, "table", where, "options")
+	for k in pairs(o) do
+		if type(k) ~= "number" and not exec_known[k] then
+			type_error("%s: unknown option %s", where, tostring(k))
+		end
+	end
+	return o
+end
+
+--- Run a process in the container. Returns exit_code, stdout, stderr (strings) with the
+-- output captured through pipes and `stdin` (a string, optional) fed to it. When any of
+-- stdin_fd/stdout_fd/stderr_fd is given, those descriptors are used instead and only
+-- the exit code is returned. timeout_ms (capture mode): kill it then, raise Timeout.
+function Container:exec(o)
+	local p = cp(self, "exec")
+	o = exec_table(o, "exec")
+	if o.stdin_fd or o.stdout_fd or o.stderr_fd then
+		if o.stdin ~= nil or o.timeout_ms ~= nil then
+			type_error("exec: stdin and timeout_ms go with captured output, not with *_fd")
+		end
+		local opts, anchor = exec_opts(o, "exec") -- anchor: what opts points into
+		check(C.ctr_exec(p, opts, int_out))
+		return int_out[0]
+	end
+	local input = o.stdin
+	if input ~= nil then
+		want(input, "string", "exec", "stdin")
+	end
+	local timeout = opt_int(o.timeout_ms, nil, "exec", "timeout_ms", 0)
+	local opts, anchor = exec_opts(o, "exec")
+	local mine, theirs = {}, {} -- our ends and the process's
+	local function close_all()
+		for _, fd in pairs(mine) do pipes.close(fd) end
+		for _, fd in pairs(theirs) do pipes.close(fd) end
+	end
+	local function pipe(name, ours)
+		local r, w = pipes.pipe(ours)
+		if not r then
+			close_all()
+			error(new_error(E.IO, "container " .. self:name() .. ": exec: " .. w), 0)
+		end
+		if ours == "r" then mine[name], theirs[name] = r, w else mine[name], theirs[name] = w, r end
+	end
+	if input then
+		pipe("stdin", "w")
+		opts.stdin_fd = theirs.stdin
+	end
+	pipe("stdout", "r")
+	pipe("stderr", "r")
+	opts.stdout_fd, opts.stderr_fd = theirs.stdout, theirs.stderr
+	local idp = ffi.new("char *[1]")
+	local r = C.ctr_exec_create(p, opts, idp)
+	local failure = r < 0 and c_error(r)
+	for k, fd in pairs(theirs) do -- the handle holds its own copies now
+		pipes.close(fd)
+		theirs[k] = nil
+	end
+	if failure then
+		close_all()
+		error(failure, 0)
+	end
+	local id = take_string(idp[0])
+	r = C.ctr_exec_start(p, id)
+	if r < 0 then
+		failure = c_error(r)
+		C.ctr_exec_remove(p, id, 2)
+		close_all()
+		error(failure, 0)
+	end
+	local done = C.ctr_exec_wait_fd(p, id)
+	local deadline = timeout and pipes.now_ms() + timeout
+	local out, err = pipes.communicate(mine.stdin, input, mine.stdout, mine.stderr,
+		done >= 0 and done or nil, deadline)
+	mine = {}
+	if done >= 0 then
+		pipes.close(done)
+	end
+	if not out then
+		C.ctr_exec_remove(p, id, 2)
+		if err == "timeout" then
+			error(new_error(E.TIMEOUT, string.format("container %s: exec: timed out after %d ms",
+				self:name(), timeout)), 0)
+		end
+		error(new_error(E.IO, "container " .. self:name() .. ": exec: " .. err), 0)
+	end
+	r = C.ctr_exec_wait(p, id, -1, int_out)
+	local code = int_out[0]
+	if r < 0 then
+		failure = c_error(r)
+		C.ctr_exec_remove(p, id, 2)
+		error(failure, 0)
+	end
+	check(C.ctr_exec_remove(p, id, 0))
+	return code, out, err
+end
+
+--- Exec sessions: exec_create takes exec's options with descriptors (stdin_fd,
+-- stdout_fd, stderr_fd; default none) and returns the session's id.
+function Container:exec_create(o)
+	local p = cp(self, "exec_create")
+	o = exec_table(o, "exec_create")
+	if o.stdin ~= nil or o.timeout_ms ~= nil then
+		type_error("exec_create: stdin and timeout_ms are exec's; give stdin_fd")
+	end
+	local opts, anchor = exec_opts(o, "exec_create") -- anchor: what opts points into
+	local idp = ffi.new("char *[1]")
+	check(C.ctr_exec_create(p, opts, idp))
+	return take_string(idp[0])
+end
+
+function Container:exec_start(id)
+	check(C.ctr_exec_start(cp(self, "exec_start"), str(id, "exec_start", "id")))
+end
+
+function Container:exec_wait(id, timeout_ms)
+	local p = cp(self, "exec_wait")
+	check(C.ctr_exec_wait(p, str(id, "exec_wait", "id"),
+		opt_int(timeout_ms, -1, "exec_wait", "timeout_ms"), int_out))
+	return int_out[0]
+end
+
+function Container:exec_wait_fd(id)
+	return check(C.ctr_exec_wait_fd(cp(self, "exec_wait_fd"), str(id, "exec_wait_fd", "id")))
+end
+
+function Container:exec_kill(id, sig)
+	local p = cp(self, "exec_kill")
+	check(C.ctr_exec_kill(p, str(id, "exec_kill", "id"),
+		sig == nil and 15 or signal(sig, "exec_kill")))
+end
+
+function Container:exec_resize(id, rows, cols)
+	local p = cp(self, "exec_resize")
+	check(C.ctr_exec_resize(p, str(id, "exec_resize", "id"),
+		int(rows, "exec_resize", "rows", 0, 0xffffffff), int(cols, "exec_resize", "cols", 0, 0xffffffff)))
+end
+
+function Container:exec_remove(id, o)
+	local p = cp(self, "exec_remove")
+	check(C.ctr_exec_remove(p, str(id, "exec_remove", "id"), force_flag(o, "exec_remove")))
+end
+
+function Container:exec_list()
+	local ids, count = ffi.new("char **[1]"), ffi.new("size_t[1]")
+	check(C.ctr_exec_list(cp(self, "exec_list"), ids, count))
+	return take_strv(ids[0], count[0])
+end
+
+---------------------------------------------------------------------------------------
+-- Attach and logs
+
+local attach_known = set("stdin_fd", "stdout_fd", "stderr_fd", "mux_fd", "detach_keys",
+	"logs", "start", "stdin", "no_stdin_close")
+
+--- Copy between the descriptors and the container's stdio until its output ends (returns
+-- false) or the detach keys are typed (returns true). stdin (mux_fd mode): read the
+-- container's stdin from mux_fd. The descriptors are left open.
+function Container:attach(o)
+	local p = cp(self, "attach")
+	local where = "attach"
+	o = opts_table(o, where, attach_known)
+	local opts = ffi.new("ctr_attach_opts_t")
+	opts.sz = ffi.sizeof(opts)
+	opts.flags = flags_of(o, { stdin = 0x1, logs = 0x2, start = 0x4, no_stdin_close = 0x8 }, where)
+	opts.stdin_fd = opt_int(o.stdin_fd, -1, where, "stdin_fd", -1)
+	opts.stdout_fd = opt_int(o.stdout_fd, -1, where, "stdout_fd", -1)
+	opts.stderr_fd = opt_int(o.stderr_fd, -1, where, "stderr_fd", -1)
+	opts.mux_fd = opt_int(o.mux_fd, -1, where, "mux_fd", -1)
+	opts.detach_keys = opt_str(o.detach_keys, where, "detach_keys")
+	return check(C.ctr_attach(p, opts)) == 1
+end
+
+function Container:resize(rows, cols)
+	check(C.ctr_attach_resize(cp(self, "resize"), int(rows, "resize", "rows", 0, 0xffffffff),
+		int(cols, "resize", "cols", 0, 0xffffffff)))
+end
+
+local logs_known = set("tail", "since_ns", "until_ns", "timestamps", "follow", "fn")
+local stream_names = { [0] = "stdin", "stdout", "stderr" }
+
+--- The log's lines, oldest first: a list of { stream = "stdout"|"stderr", time_ns, time,
+-- data, partial }. With fn, fn(line) is called for each instead (a true return stops).
+-- tail: the last N lines (< 0: none); follow: wait for new lines until the run ends.
+function Container:logs(o)
+	local p = cp(self, "logs")
+	local where = "logs"
+	o = opts_table(o, where, logs_known)
+	local opts = ffi.new("ctr_logs_opts_t")
+	opts.sz = ffi.sizeof(opts)
+	opts.flags = flags_of(o, { follow = 0x1, timestamps = 0x2 }, where)
+	opts.since_ns = ll(o.since_ns, where, "since_ns")
+	opts.until_ns = ll(o.until_ns, where, "until_ns")
+	opts.tail = ll(o.tail, where, "tail")
+	if o.fn ~= nil then
+		want(o.fn, "function", where, "fn")
+	end
+	local lines = {}
+	with_callback("ctr_log_fn", function(l)
+		local line = {
+			stream = stream_names[l.stream] or tostring(l.stream),
+			partial = l.partial ~= 0,
+			time_ns = ffi.new("int64_t", l.time_ns),
+			time = tonumber(l.time_ns) / 1e9,
+			data = ffi.string(l.data, l.len),
+		}
+		if o.fn then
+			return o.fn(line)
+		end
+		lines[#lines + 1] = line
+	end, function(cb)
+		return C.ctr_logs(p, opts, cb, nil)
+	end)
+	return lines
+end
+
+---------------------------------------------------------------------------------------
+-- Checkpoint, restore, filesystems, artifacts
+
+local ckpt_known = set("target_file", "name", "keep", "leave_running", "tcp_established",
+	"ignore_rootfs")
+
+function Container:checkpoint(o)
+	local p = cp(self, "checkpoint")
+	o = opts_table(o, "checkpoint", ckpt_known)
+	local opts = ffi.new("ctr_checkpoint_opts_t")
+	opts.sz = ffi.sizeof(opts)
+	opts.flags = flags_of(o, { keep = 0x1, leave_running = 0x2, tcp_established = 0x4,
+		ignore_rootfs = 0x8 }, "checkpoint")
+	opts.target_file = opt_str(o.target_file, "checkpoint", "target_file")
+	opts.name = opt_str(o.name, "checkpoint", "name")
+	check(C.ctr_checkpoint(p, opts))
+end
+
+function Container:restore(o)
+	local p = cp(self, "restore")
+	local opts = restore_opts(o, "restore")
+	check(C.ctr_restore(p, opts))
+end
+
+function Container:export(path)
+	check(C.ctr_export(cp(self, "export"), str(path, "export", "path")))
+end
+
+--- The mounted root filesystem's path; let go of it with unmount().
+function Container:mount()
+	local out = ffi.new("char *[1]")
+	check(C.ctr_mount(cp(self, "mount"), out))
+	return take_string(out[0])
+end
+
+function Container:unmount(force)
+	check(C.ctr_unmount(cp(self, "unmount"), flag(force, "unmount", "force") and 1 or 0))
+end
+
+function Container:artifact_add(name, data)
+	local p = cp(self, "artifact_add")
+	str(name, "artifact_add", "name")
+	want(data, "string", "artifact_add", "data")
+	check(C.ctr_artifact_add(p, name, data, #data))
+end
+
+function Container:artifact_get(name)
+	local p = cp(self, "artifact_get")
+	local data, len = ffi.new("void *[1]"), ffi.new("size_t[1]")
+	check(C.ctr_artifact_get(p, str(name, "artifact_get", "name"), data, len))
+	return take_string(ffi.cast("char *", data[0]), tonumber(len[0]))
+end
+
+function Container:artifact_remove(name)
+	check(C.ctr_artifact_remove(cp(self, "artifact_remove"), str(name, "artifact_remove", "name")))
+end
+
+function Container:artifact_list()
+	local names, count = ffi.new("char **[1]"), ffi.new("size_t[1]")
+	check(C.ctr_artifact_list(cp(self, "artifact_list"), names, count))
+	return take_strv(names[0], count[0])
+end
+
+local restore_flags = { keep = 0x1, tcp_established = 0x2, ignore_rootfs = 0x4,
+	ignore_static_ip = 0x8, ignore_static_mac = 0x10 }
+local restore_known = set("import_file", "name", "keep", "tcp_established", "ignore_rootfs",
+	"ignore_static_ip", "ignore_static_mac")
+
+local function restore_opts(o, where)
+	o = opts_table(o, where, restore_known)
+	local opts = ffi.new("ctr_restore_opts_t")
+	opts.sz = ffi.sizeof(opts)
+	opts.flags = flags_of(o, restore_flags, where)
+	opts.import_file = opt_str(o.import_file, where, "import_file")
+	opts.name = opt_str(o.name, where, "name")
+	return opts
+end
+
+-- A container object owning handle p (freed by the gc), or borrowing it from owner.
+function Container._wrap(p, owner)
+	if owner then
+		return setmetatable({ _p = p, _owner = owner }, Container)
+	end
+	return setmetatable({ _p = ffi.gc(p, C.ctr_container_free), }, Container)
+end
+Container._restore_opts = restore_opts
+
+-- Their C call runs a Lua callback: no JIT ("bad callback").
+jit.off(Container.batch)
+jit.off(Container.logs)
+
+return Container
