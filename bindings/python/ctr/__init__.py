@@ -1,0 +1,65 @@
+"""libctr for Python: own the lifecycle of Linux containers (runc) through ctypes.
+
+>>> import ctr
+>>> with ctr.Runtime() as rt:                      # /var/lib/libctr and /run/libctr
+...     c = rt.create(rootfs="/srv/rootfs", args=["/bin/sh", "-c", "echo hi; exit 3"])
+...     c.start()
+...     c.wait()
+...     [e.data for e in c.logs()]
+...     c.remove()
+3
+[b'hi']
+
+The names mirror the C API (include/ctr/ctr.h is the manual): ``ctr_start(c, 0)`` is
+``c.start()``, ``ctr_wait(c, ms, &code)`` is ``code = c.wait(seconds)``. Failures raise
+:class:`Error` subclasses (:class:`StateError`, :class:`NotFound`, ...) carrying the
+library's message; wrong Python types raise TypeError before anything reaches C. The
+library is found as :mod:`ctr._lib` describes (``CTR_LIBRARY``, the build tree, the
+system); :class:`LibraryNotFound` otherwise.
+"""
+
+from ._lib import LibraryNotFound, lib as _clib, path as library_path
+from ._errors import (Busy, DependencyError, Error, Exists, InternalError, InvalidArgument,
+                      IoError, IOError_, MonitorError, NoMemory, NotFound, NotSupported,
+                      Removed, RuntimeError_, StateError, Stopped, StoreError, Timeout,
+                      strerror)
+from ._errors import (E_BUSY, E_DEPEND, E_EXISTS, E_INTERNAL, E_INVAL, E_IO, E_MONITOR,
+                      E_NOENT, E_NOMEM, E_NOTSUP, E_REMOVED, E_RUNTIME, E_STATE, E_STOPPED,
+                      E_STORE, E_TIMEOUT)
+from ._util import PollFd, cstr as _cstr
+from .config import SETTINGS, Config, Mount, Network, RestartPolicy
+from .container import Container, State
+from .io import STDERR, STDIN, STDOUT, ExecResult, LogEntry
+from .runtime import Event, Runtime
+
+__all__ = [
+    "Runtime", "Container", "Config", "State", "RestartPolicy", "Network", "Mount",
+    "Event", "LogEntry", "ExecResult", "PollFd", "STDIN", "STDOUT", "STDERR", "SETTINGS",
+    "Error", "InvalidArgument", "NotFound", "Exists", "Timeout", "NotSupported", "IoError",
+    "IOError_", "NoMemory", "Busy", "StateError", "Stopped", "Removed", "RuntimeError_",
+    "StoreError", "DependencyError", "MonitorError", "InternalError", "LibraryNotFound",
+    "version", "version_number", "has_feature", "strerror", "detach_keys_valid",
+    "library_path",
+]
+
+
+def version():
+    """The library's version string, e.g. "1.0.0" (ctr_version)."""
+    return _clib.ctr_version().decode()
+
+
+def version_number():
+    """The library's version as MAJOR*1000000 + MINOR*1000 + PATCH (ctr_version_number)."""
+    return _clib.ctr_version_number()
+
+
+def has_feature(name):
+    """Whether this build of the library supports a feature: "seccomp", "exec", "attach",
+    "logs", "layers", "export", "artifacts", "checkpoint", ... (ctr_has_feature)."""
+    return _clib.ctr_has_feature(_cstr("name", name)) == 1
+
+
+def detach_keys_valid(spec):
+    """Whether ``spec`` is a valid detach key specification for Container.attach()
+    ("ctrl-p,ctrl-q", "" and None are) (ctr_detach_keys_valid)."""
+    return _clib.ctr_detach_keys_valid(_cstr("spec", spec, none=True)) == 0

@@ -1,0 +1,283 @@
+"""Argument conversion, handle ownership and descriptor objects shared by the modules.
+
+Every public method converts its arguments here before any C call, so a wrong Python type
+is a TypeError (naming the argument) and an integer outside its C type an OverflowError:
+nothing reaches the library that could make it misbehave.
+"""
+
+import ctypes
+import math
+import os
+import threading
+
+from . import _errors
+from ._lib import lib
+
+INT_MIN, INT_MAX = -2**31, 2**31 - 1
+UINT_MAX = 2**32 - 1
+
+
+def cstr(name, value, path=False, none=False):
+    """str (or, with path, an os.PathLike or bytes path) -> bytes for a char * argument.
+
+    None gives None (a NULL) only when ``none`` is true. Embedded NUL bytes are a
+    ValueError, since C would cut the string there."""
+    if value is None and none:
+        return None
+    if path and isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if isinstance(value, str):
+        data = os.fsencode(value)
+    elif path and isinstance(value, bytes):
+        data = value
+    else:
+        allowed = "str, bytes or os.PathLike" if path else "str"
+        raise TypeError("%s must be %s%s, not %s" % (
+            name, allowed, " or None" if none else "", type(value).__name__))
+    if b"\0" in data:
+        raise ValueError("%s contains a NUL byte" % name)
+    return data
+
+
+def integer(name, value, lo=INT_MIN, hi=INT_MAX):
+    """Check an int argument (bool is refused) against its C type's range."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("%s must be int, not %s" % (name, type(value).__name__))
+    if not lo <= value <= hi:
+        raise OverflowError("%s=%d is out of range [%d, %d]" % (name, value, lo, hi))
+    return int(value)
+
+
+def flag(name, value):
+    """A boolean argument: bool, or the ints 0 and 1."""
+    if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
+        return int(value)
+    raise TypeError("%s must be bool, not %s" % (name, type(value).__name__))
+
+
+def timeout_ms(name, seconds):
+    """Seconds (int or float, None: forever) -> milliseconds for the C API (-1: forever).
+
+    Rounded up, so that a wait never ends before the time asked; at most INT_MAX ms."""
+    if seconds is None:
+        return -1
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError("%s must be a number of seconds or None, not %s"
+                        % (name, type(seconds).__name__))
+    if math.isnan(seconds) or seconds < 0:
+        raise ValueError("%s must be >= 0 seconds or None, not %r" % (name, seconds))
+    if seconds * 1000 >= INT_MAX:
+        return INT_MAX
+    return int(math.ceil(seconds * 1000))
+
+
+def strv(name, items, allow_str_items=True):
+    """A sequence of str -> a NULL-terminated char * array (kept alive by the result).
+
+    A str or bytes is refused as the sequence itself (it would be split into letters)."""
+    if isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
+        raise TypeError("%s must be a list of str, not %s" % (name, type(items).__name__))
+    data = [cstr("%s[%d]" % (name, i), v) for i, v in enumerate(items)]
+    arr = (ctypes.c_char_p * (len(data) + 1))(*data)
+    arr[len(data)] = None
+    return arr
+
+
+def env_list(name, env):
+    """A mapping {K: V} or a list of "K=V" -> list of "K=V" strings."""
+    if hasattr(env, "items"):
+        out = []
+        for k, v in env.items():
+            if not isinstance(k, str) or not isinstance(v, str):
+                raise TypeError("%s must map str to str" % name)
+            out.append("%s=%s" % (k, v))
+        return out
+    if isinstance(env, (str, bytes)) or not hasattr(env, "__iter__"):
+        raise TypeError("%s must be a dict or a list of 'K=V' str, not %s"
+                        % (name, type(env).__name__))
+    return list(env)
+
+
+def fileno(name, obj, writable=False):
+    """A descriptor from None (-1), an int, or an object with fileno() (flushed first when
+    it is written to, so that its buffered bytes come before the library's)."""
+    if obj is None:
+        return -1
+    if isinstance(obj, bool):
+        raise TypeError("%s must be a file descriptor or a file object, not bool" % name)
+    if isinstance(obj, int):
+        return integer(name, obj, -1, INT_MAX)
+    if not hasattr(obj, "fileno"):
+        raise TypeError("%s must be a file descriptor, a file object or None, not %s"
+                        % (name, type(obj).__name__))
+    if writable and hasattr(obj, "flush"):
+        obj.flush()
+    return integer(name, obj.fileno(), 0, INT_MAX)
+
+
+def take_string(ptr):
+    """A char * the library handed out (c_void_p) -> str, freed with ctr_free()."""
+    try:
+        return ctypes.string_at(ptr.value).decode("utf-8", "surrogateescape")
+    finally:
+        lib.ctr_free(ptr)
+
+
+def take_strv(arr, count):
+    """A NULL-terminated char ** (release with ctr_strv_free) -> list of str."""
+    try:
+        return [arr[i].decode("utf-8", "surrogateescape") for i in range(count)]
+    finally:
+        lib.ctr_strv_free(arr)
+
+
+class Handle:
+    """Owns one C handle, freed once: by close(), or when the object is collected.
+
+    A call holds the handle (acquire/release) for its duration, so a close() from another
+    thread during a long call (a wait, a followed log) frees it only when the call is
+    over: never a use after free. After close() every method raises ValueError.
+    """
+
+    _free = None  # the C function that frees the handle; set by subclasses
+    _kind = "handle"
+
+    def __init__(self, ptr):
+        self._ptr = ptr
+        self._users = 0
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def _acquire(self):
+        with self._lock:
+            if self._closed:
+                raise ValueError("%s is closed" % self._kind)
+            self._users += 1
+            return self._ptr
+
+    def _release(self):
+        with self._lock:
+            self._users -= 1
+            if self._users or not self._closed:
+                return
+            ptr, self._ptr = self._ptr, None
+        if ptr:
+            type(self)._free(ptr)
+
+    def _call(self, fn, *args):
+        """fn(handle, *args), raising the exception of a negative result (read in this
+        thread, before the handle may be freed)."""
+        ptr = self._acquire()
+        try:
+            rc = fn(ptr, *args)
+            if rc < 0:
+                raise _errors.error(rc)
+            return rc
+        finally:
+            self._release()
+
+    @property
+    def closed(self):
+        """Whether close() was called."""
+        return self._closed
+
+    def close(self):
+        """Free the C handle (at once, or when the calls running in other threads end).
+        Closing twice is harmless."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._users:
+                return
+            ptr, self._ptr = self._ptr, None
+        if ptr:
+            type(self)._free(ptr)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            if not getattr(self, "_closed", True):
+                self.close()
+        except Exception:  # interpreter shutdown: the library may be gone already
+            pass
+
+
+class PollFd:
+    """A descriptor handed out by the library (ctr_wait_fd, ctr_exec_wait_fd,
+    ctr_events_fd), owned by this object.
+
+    Pass it to ``selectors``, ``select``, ``asyncio`` (``loop.add_reader(fd, ...)``):
+    they call fileno(). It is closed by close(), on leaving a ``with`` block, or when the
+    object is collected; detach() hands the bare int over to the caller instead.
+    """
+
+    def __init__(self, fd):
+        self._fd = fd
+
+    def fileno(self):
+        """The descriptor number; ValueError once closed."""
+        if self._fd < 0:
+            raise ValueError("descriptor is closed")
+        return self._fd
+
+    @property
+    def closed(self):
+        """Whether it was closed or detached."""
+        return self._fd < 0
+
+    def is_inotify(self):
+        """Whether this is an inotify descriptor (ctr_events_fd; ctr_wait_fd's fallback
+        where pidfds are unavailable) rather than a pidfd."""
+        try:
+            return "inotify" in os.readlink("/proc/self/fd/%d" % self.fileno())
+        except OSError:
+            return False
+
+    def drain(self):
+        """Read an inotify descriptor empty (it is non-blocking) and return what was read;
+        b"" for a pidfd, which has nothing to read. Call it after each wake-up, before
+        checking (e.g. ``container.wait(0)``), so the next change wakes you again."""
+        if not self.is_inotify():
+            return b""
+        chunks = []
+        while True:
+            try:
+                data = os.read(self.fileno(), 65536)
+            except (BlockingIOError, InterruptedError):
+                break
+            if not data:
+                break
+            chunks.append(data)
+        return b"".join(chunks)
+
+    def detach(self):
+        """Give up ownership and return the int; the caller closes it then."""
+        fd, self._fd = self._fd, -1
+        return fd
+
+    def close(self):
+        """Close the descriptor; closing twice is harmless."""
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            os.close(fd)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __repr__(self):
+        return "<ctr.PollFd %s>" % (self._fd if self._fd >= 0 else "closed")
