@@ -37,6 +37,7 @@ awk -F'|' '/ctr_list of/ { print "list_median", $4 + 0 }' "$tmp/store" >>"$CTR_B
 "$B/bench/bench_interact" "$rootfs" "$N" || status=1
 "$B/bench/bench_checkpoint" "$rootfs" "$(pwd)/tests/fake-runtime/fake-runtime" "${N_CKPT:-10}" ||
 	status=1
+"$B/bench/bench_export" "$rootfs" "$N" || status=1
 
 # Ratio rows: "| what | - | value | - | target, met or missed |".
 awk -v cpus="$(nproc)" -v store_n="$STORE_N" '
@@ -95,6 +96,10 @@ awk -v cpus="$(nproc)" -v store_n="$STORE_N" '
 		     "pipe_out_mibs_median")
 		show("checkpoint archive: what writing it adds / GNU tar of the images (medians)",
 		     "ckpt_archive_extra_median", "ckpt_gnutar_median")
+		show("ctr_export / `tar -cf` of 2000 × 64 KiB + /usr/share/doc, MB/s (medians)",
+		     "export_big_mbs_median", "tar_big_mbs_median")
+		show("ctr_export / `tar -cf` + `sync`, same tree (both durable), MB/s (medians)",
+		     "export_big_mbs_median", "tarsync_big_mbs_median")
 		below("ctr-monitor VmRSS (aim)", "monitor_rss_kb", 1024, "kB", "< 1024 kB")
 		below("exit noticed by ctr_wait_fd after the exit file, p99", "waitfd_file_p99", 1,
 		      "ms", "< 1 ms")
