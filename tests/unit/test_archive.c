@@ -30,10 +30,27 @@
 
 /* ---- files ---------------------------------------------------------------------------- */
 
-/* base/rel, malloc'd (tu_cleanup removes base). */
+/* What the helpers below return is kept here and freed by the teardown. */
+static char *kept[512];
+static size_t n_kept;
+
+static char *keep(char *p)
+{
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_lt(n_kept, sizeof(kept) / sizeof(kept[0]));
+	return kept[n_kept++] = p;
+}
+
+static void archive_teardown(void)
+{
+	while (n_kept > 0)
+		free(kept[--n_kept]);
+}
+
+/* base/rel (tu_cleanup removes base). */
 static char *at(const char *rel)
 {
-	return tu_path(rel);
+	return keep(tu_path(rel));
 }
 
 static void put(const char *rel, const char *text, mode_t mode)
@@ -45,7 +62,6 @@ static void put(const char *rel, const char *text, mode_t mode)
 	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
 	ck_assert_int_eq(chmod(p, mode), 0); /* past the umask */
-	free(p);
 }
 
 static void dir(const char *rel, mode_t mode)
@@ -54,7 +70,6 @@ static void dir(const char *rel, mode_t mode)
 
 	ck_assert_int_eq(ctri_mkdir_p(p, 0755), 0);
 	ck_assert_int_eq(chmod(p, mode), 0);
-	free(p);
 }
 
 static void symlink_at(const char *target, const char *rel)
@@ -62,7 +77,6 @@ static void symlink_at(const char *target, const char *rel)
 	char *p = at(rel);
 
 	ck_assert_int_eq(symlink(target, p), 0);
-	free(p);
 }
 
 static struct stat lstat_of(const char *rel)
@@ -71,7 +85,6 @@ static struct stat lstat_of(const char *rel)
 	struct stat st;
 
 	ck_assert_msg(lstat(p, &st) == 0, "lstat %s: %s", p, strerror(errno));
-	free(p);
 	return st;
 }
 
@@ -81,7 +94,6 @@ static int exists(const char *rel)
 	struct stat st;
 	int r = lstat(p, &st) == 0;
 
-	free(p);
 	return r;
 }
 
@@ -91,8 +103,7 @@ static char *text_of(const char *rel)
 	size_t len;
 
 	ck_assert_msg(ctri_read_file(p, 1 << 20, &s, &len) == 0, "read %s", p);
-	free(p);
-	return s;
+	return keep(s);
 }
 
 static char *link_of(const char *rel)
@@ -103,7 +114,6 @@ static char *link_of(const char *rel)
 
 	ck_assert_msg(n >= 0, "readlink %s: %s", p, strerror(errno));
 	buf[n] = '\0';
-	free(p);
 	return buf;
 }
 
@@ -122,8 +132,7 @@ static char *listing(const char *rel)
 		out = more;
 	}
 	free(names);
-	free(p);
-	return out;
+	return keep(out);
 }
 
 static int write_tar(const char *rel, const struct ctri_tar_src *srcs, size_t n)
@@ -131,7 +140,6 @@ static int write_tar(const char *rel, const struct ctri_tar_src *srcs, size_t n)
 	char *p = at(rel);
 	int r = ctri_tar_write(p, srcs, n, "box", "export");
 
-	free(p);
 	return r;
 }
 
@@ -140,8 +148,6 @@ static int extract(const char *rel, const char *to)
 	char *p = at(rel), *d = at(to);
 	int r = ctri_tar_extract(p, d, "box", "import");
 
-	free(p);
-	free(d);
 	return r;
 }
 
@@ -187,7 +193,6 @@ static void craft_tar(const char *rel, const struct craft *ents, size_t n, int g
 	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
 	archive_write_free(a);
 	archive_entry_free(e);
-	free(p);
 }
 
 /* The entries of an archive: "name type [-> link | => hardlink] uid:gid [uname]" a line
@@ -213,8 +218,7 @@ static char *entries_of(const char *rel)
 		out = more;
 	}
 	archive_read_free(a);
-	free(p);
-	return out;
+	return keep(out);
 }
 
 /* ---- round trips ---------------------------------------------------------------------- */
@@ -234,30 +238,24 @@ static void make_tree(void)
 	p = at("src/owned");
 	ck_assert_int_eq(chown(p, 1234, 5678), 0);
 	ck_assert_int_eq(utimensat(AT_FDCWD, p, times, 0), 0);
-	free(p);
 	symlink_at("hello", "src/rel");
 	symlink_at("/etc/passwd", "src/abs");
 	symlink_at("../hello", "src/bin/up");
 	p = at("src/rel");
 	ck_assert_int_eq(lchown(p, 1234, 5678), 0);
-	free(p);
 	put("src/bin/h1", "linked\n", 0755);
 	char *h1 = at("src/bin/h1"), *h2 = at("src/h2");
 	ck_assert_int_eq(link(h1, h2), 0);
-	free(h1);
-	free(h2);
 	dir("src/empty", 0700);
 	dir("src/tmp", 01777);
 	p = at("src/fifo");
 	ck_assert_int_eq(mkfifo(p, 0600), 0);
-	free(p);
 	p = at("src/sock");
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p);
 	ck_assert_int_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	close(s);
-	free(p);
 }
 
 static void assert_same_meta(const char *a, const char *b)
@@ -310,7 +308,6 @@ START_TEST(test_a_tree_comes_back_with_modes_owners_times_links_and_empty_dirs)
 	ck_assert_str_eq(text_of("out/h2"), "linked\n");
 	ck_assert_str_eq(listing("out/empty"), ".\n..\n");
 	ck_assert(!exists("out/sock"));
-	free((char *)src.dir);
 }
 END_TEST
 
@@ -335,8 +332,6 @@ START_TEST(test_names_are_relative_with_numeric_owners_and_hard_links_point_at_t
 	/* The walk's order decides which name comes first; the other links to it. */
 	ck_assert_msg(strstr(list, "\nh2 0 => bin/h1 ") || strstr(list, "\nbin/h1 0 => h2 "), "%s",
 		      list);
-	free(list);
-	free((char *)src.dir);
 }
 END_TEST
 
@@ -350,7 +345,7 @@ START_TEST(test_a_user_xattr_comes_back)
 	char *f = at("src/f"), *g = at("out/f");
 	if (setxattr(f, "user.ctr.test", "value", 5, 0) < 0) {
 		printf("skipped %s: %s has no user xattrs (%s)\n", __func__, f, strerror(errno));
-		goto out;
+		return;
 	}
 	src.dir = at("src");
 	OK(write_tar("a.tar", &src, 1));
@@ -358,10 +353,6 @@ START_TEST(test_a_user_xattr_comes_back)
 	ssize_t n = getxattr(g, "user.ctr.test", buf, sizeof(buf));
 	ck_assert_int_eq(n, 5);
 	ck_assert(!memcmp(buf, "value", 5));
-	free((char *)src.dir);
-out:
-	free(f);
-	free(g);
 }
 END_TEST
 
@@ -399,11 +390,6 @@ START_TEST(test_memory_files_and_trees_go_under_their_prefixes)
 	ck_assert_str_eq(text_of("out/deep/rootfs/c"), "C");
 	char *list = entries_of("a.tar");
 	ck_assert_msg(strstr(list, "images/ 4") && strstr(list, "deep/rootfs/ 4"), "%s", list);
-	free(list);
-	free(a);
-	free(l);
-	free((char *)srcs[2].dir);
-	free((char *)srcs[3].dir);
 }
 END_TEST
 
@@ -424,7 +410,6 @@ START_TEST(test_a_sparse_file_and_device_nodes_are_archived)
 	ck_assert_int_lt(lstat_of("a.tar").st_size, 1 << 20); /* the hole is not stored */
 	char *list = entries_of("a.tar");
 	ck_assert_msg(strstr(list, "\nnull 2 0:0\n") && strstr(list, "\ngone 2 0:0\n"), "%s", list);
-	free(list);
 	/* The device is refused on the way back; without it the rest extracts. */
 	ck_assert_int_eq(extract("a.tar", "out"), CTR_E_INVAL);
 	ck_assert_msg(strstr(ctr_last_error(), "\"null\" is a device node"), "%s",
@@ -440,11 +425,6 @@ START_TEST(test_a_sparse_file_and_device_nodes_are_archived)
 	ck_assert_int_eq(pread(fd, buf, 3, 8 << 20), 3);
 	ck_assert_str_eq(buf, "end");
 	close(fd);
-	free(q);
-	free(p);
-	free(dev);
-	free(wh);
-	free((char *)src.dir);
 }
 END_TEST
 
@@ -462,7 +442,6 @@ START_TEST(test_a_missing_source_is_io_and_leaves_the_old_archive_alone)
 		      "%s", ctr_last_error());
 	ck_assert_str_eq(text_of("a.tar"), "old");
 	ck_assert_str_eq(listing(""), ".\n..\na.tar\n");
-	free((char *)src.dir);
 }
 END_TEST
 
@@ -499,8 +478,6 @@ static void assert_refused(const struct craft *ents, size_t n, const char *want)
 	ck_assert_str_eq(listing(""), top);
 	ck_assert_str_eq(listing("p"), parent);
 	ck_assert_str_eq(text_of("p/outside"), "outside");
-	free(top);
-	free(parent);
 	tu_rm_rf(at("p"));
 }
 
@@ -619,8 +596,6 @@ START_TEST(test_truncated_garbage_and_empty_files_are_inval)
 
 	tu_rm_rf(p);
 	ck_assert_int_eq(extract("a.tar", "out6"), CTR_E_IO);
-	free(p);
-	free((char *)src.dir);
 }
 END_TEST
 
@@ -663,7 +638,7 @@ Suite *suite_archive(void)
 	Suite *s = suite_create("archive");
 	TCase *tc = tcase_create("tar");
 
-	tu_add_fixtures(tc, NULL);
+	tu_add_fixtures(tc, archive_teardown);
 	tcase_add_test(tc, test_a_tree_comes_back_with_modes_owners_times_links_and_empty_dirs);
 	tcase_add_test(
 	    tc, test_names_are_relative_with_numeric_owners_and_hard_links_point_at_the_first);
