@@ -292,8 +292,6 @@ static int write_memory(struct writer *w, const struct ctri_tar_src *src)
 	archive_entry_set_gid(e, 0);
 	archive_entry_set_size(e, (la_int64_t)src->len);
 	archive_entry_set_mtime(e, now.tv_sec, now.tv_nsec);
-	archive_entry_set_atime(e, now.tv_sec, now.tv_nsec);
-	archive_entry_set_ctime(e, now.tv_sec, now.tv_nsec);
 	if (archive_write_header(w->a, e) < ARCHIVE_WARN) {
 		r = write_err(w, w->a, w->path);
 		goto out;
@@ -432,14 +430,11 @@ struct extractor {
  * read. */
 static int read_err(struct extractor *x)
 {
-	int e = archive_errno(x->ar);
+	int e = archive_errno(x->ar), code = e == EIO ? CTR_E_IO : CTR_E_INVAL;
 	const char *msg = archive_error_string(x->ar);
 
-	return ctri_cerr(x->name, x->op,
-			 e == ENOMEM ? CTR_E_NOMEM
-			 : e == EIO  ? CTR_E_IO
-				     : CTR_E_INVAL,
-			 "%s: %s", x->path, msg ? msg : "not a tar archive");
+	code = e == ENOMEM ? CTR_E_NOMEM : code;
+	return ctri_cerr(x->name, x->op, code, "%s: %s", x->path, msg ? msg : "not a tar archive");
 }
 
 /* The disk writer refused or failed an entry. Its safety checks (a symbolic link on the
@@ -448,16 +443,13 @@ static int read_err(struct extractor *x)
  * file system are CTR_E_IO. */
 static int disk_err(struct extractor *x, struct archive_entry *e)
 {
-	int err = archive_errno(x->disk);
-	int unsafe = err == 0 || err == ERRNO_MISC || err == ELOOP;
+	int err = archive_errno(x->disk), code = err == ENOMEM ? CTR_E_NOMEM : CTR_E_IO;
 	const char *msg = archive_error_string(x->disk);
 
-	return ctri_cerr(x->name, x->op,
-			 unsafe		 ? CTR_E_INVAL
-			 : err == ENOMEM ? CTR_E_NOMEM
-					 : CTR_E_IO,
-			 "%s: entry \"%s\": %s", x->path, archive_entry_pathname(e),
-			 msg ? msg : "cannot extract it");
+	if (err == 0 || err == ERRNO_MISC || err == ELOOP)
+		code = CTR_E_INVAL;
+	return ctri_cerr(x->name, x->op, code, "%s: entry \"%s\": %s", x->path,
+			 archive_entry_pathname(e), msg ? msg : "cannot extract it");
 }
 
 static int refuse(struct extractor *x, const char *entry, const char *why, const char *target)
