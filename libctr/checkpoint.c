@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "archive.h"
+#include "tar.h"
 #include "error.h"
 #include "events.h"
 #include "exec.h"

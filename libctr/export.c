@@ -1,4 +1,4 @@
-/* ctr_export: the container's root filesystem as a tar archive (archive.c).
+/* ctr_export: the container's root filesystem as a tar archive (tar.c).
  *
  * A layered container's overlay is read through its merged directory, mounted for the
  * export when nobody holds it. The container's lock is held for the whole export then:
@@ -8,7 +8,7 @@
  * operations (ctr_stop, ctr_kill). */
 #include <stdlib.h>
 
-#include "archive.h"
+#include "tar.h"
 #include "container.h"
 #include "error.h"
 #include "mount.h"

@@ -10,7 +10,7 @@ out=build-fuzz
 mkdir -p "$out"
 flags="-g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilibctr $(pkg-config --cflags json-c)
        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-libs="$(pkg-config --libs tdb json-c libseccomp libcap) -pthread"
+libs="$(pkg-config --libs tdb json-c libseccomp libcap libarchive) -pthread"
 status=0
 for src in tests/fuzz/fuzz_*.c; do
 	[ -e "$src" ] || continue

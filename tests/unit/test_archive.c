@@ -1,10 +1,11 @@
-/* The tar module (archive.c): trees and memory files written and extracted back with what
+/* The tar module (tar.c): trees and memory files written and extracted back with what
  * a root filesystem needs kept, unsafe archives refused without a byte written outside the
  * target, broken archives refused, and ctr_export of a plain rootfs. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libarchive.h>
+#include <archive.h>
+#include <archive_entry.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "archive.h"
+#include "tar.h"
 #include "tests.h"
 #include "testutil.h"
 #include "util.h"

@@ -1,4 +1,4 @@
-/* Tar archives with libarchive (archive.h): pax archives of directory trees and in-memory
+/* Tar archives with libarchive (tar.h): pax archives of directory trees and in-memory
  * files, and extraction that writes nothing outside its target directory.
  *
  * libarchive's disk reader and disk writer change the working directory while they work
@@ -14,7 +14,8 @@
  * container's ids mean nothing in the host's /etc/passwd (Docker's archives do the same). */
 #include <errno.h>
 #include <fcntl.h>
-#include <libarchive.h>
+#include <archive.h>
+#include <archive_entry.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -24,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "archive.h"
+#include "tar.h"
 #include "error.h"
 #include "util.h"
 

@@ -1,8 +1,8 @@
 /* Tar archives with libarchive: writing directory trees and in-memory files, and extracting
  * an archive safely (nothing outside the target directory). Used by ctr_export, by
  * checkpoint archives and by import. */
-#ifndef LIBCTR_ARCHIVE_H
-#define LIBCTR_ARCHIVE_H
+#ifndef LIBCTR_TAR_H
+#define LIBCTR_TAR_H
 
 #include <stddef.h>
 
