@@ -18,6 +18,22 @@ Container.__index = Container
 
 -- Containers
 
+local restore_flags = { keep = 0x1, tcp_established = 0x2, ignore_rootfs = 0x4,
+	ignore_static_ip = 0x8, ignore_static_mac = 0x10 }
+local restore_known = set("import_file", "name", "keep", "tcp_established", "ignore_rootfs",
+	"ignore_static_ip", "ignore_static_mac")
+
+local function restore_opts(o, where)
+	o = opts_table(o, where, restore_known)
+	local opts = ffi.new("ctr_restore_opts_t")
+	opts.sz = ffi.sizeof(opts)
+	opts.flags = flags_of(o, restore_flags, where)
+	opts.import_file = opt_str(o.import_file, where, "import_file")
+	opts.name = opt_str(o.name, where, "name")
+	return opts
+end
+
+
 local function cp(self, op)
 	if getmetatable(self) ~= Container then
 		type_error("container %s: call it as c:%s(...)", op, op)
@@ -517,21 +533,6 @@ function Container:artifact_list()
 	local names, count = ffi.new("char **[1]"), ffi.new("size_t[1]")
 	check(C.ctr_artifact_list(cp(self, "artifact_list"), names, count))
 	return take_strv(names[0], count[0])
-end
-
-local restore_flags = { keep = 0x1, tcp_established = 0x2, ignore_rootfs = 0x4,
-	ignore_static_ip = 0x8, ignore_static_mac = 0x10 }
-local restore_known = set("import_file", "name", "keep", "tcp_established", "ignore_rootfs",
-	"ignore_static_ip", "ignore_static_mac")
-
-local function restore_opts(o, where)
-	o = opts_table(o, where, restore_known)
-	local opts = ffi.new("ctr_restore_opts_t")
-	opts.sz = ffi.sizeof(opts)
-	opts.flags = flags_of(o, restore_flags, where)
-	opts.import_file = opt_str(o.import_file, where, "import_file")
-	opts.name = opt_str(o.name, where, "name")
-	return opts
 end
 
 -- A container object owning handle p (freed by the gc), or borrowing it from owner.
