@@ -73,7 +73,8 @@ CTR_API int ctr_unmount(ctr_container_t *c, int force);
  * containers, mounted for the time of the export if needed) to path as a tar archive
  * (POSIX pax format), keeping modes, owners, times, symbolic links, hard links, device
  * nodes and extended attributes. path is created (mode 0600) or replaced atomically.
- * @return 0; CTR_E_IO with the file that failed.
+ * @return 0; CTR_E_IO with the file that failed; CTR_E_INVAL (NULL or empty path);
+ *   CTR_E_REMOVED; CTR_E_NOMEM.
  */
 CTR_API int ctr_export(ctr_container_t *c, const char *path);
 
