@@ -44,7 +44,8 @@ BENCHES      := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 include monitor/Makefile.inc
 
 .PHONY: check-monitor all lib tests deps install uninstall check check-unit check-asan check-abi check-header \
-        check-fuzz check-integration check-examples abi-baseline demo bench clean help FORCE
+        check-fuzz check-integration check-examples check-bindings abi-baseline demo bench clean \
+        help FORCE
 
 CLEANUP      := $(B)/ctr-cleanup
 
@@ -202,6 +203,16 @@ check-abi: lib
 # The ABI baseline of this release (ABI.md): regenerate only for a deliberate change.
 abi-baseline: lib
 	abidw --no-corpus-path --headers-dir include/ctr --out-file abi/libctr.abi $(SHLIB)
+
+# The bindings' suites, over real runc, with the library and monitor of this build tree.
+BINDINGS_ENV = CTR_LIBRARY=$(CURDIR)/$(SHLIB) CTR_TEST_ROOTFS=$(CURDIR)/$(B)/rootfs \
+	CTR_MONITOR=$(CURDIR)/$(MONITOR) CTR_CLEANUP=$(CURDIR)/$(CLEANUP) \
+	CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime
+
+check-bindings: lib $(MONITOR) $(CLEANUP)
+	@tests/fixtures/mkrootfs.sh $(B)/rootfs
+	$(BINDINGS_ENV) /usr/bin/python3 -m pytest -q -p no:cacheprovider bindings/python/tests
+	$(BINDINGS_ENV) luajit bindings/lua/tests/run.lua
 
 check-examples: $(EXAMPLES) $(MONITOR) $(CLEANUP)
 	@tests/fixtures/mkrootfs.sh $(B)/rootfs

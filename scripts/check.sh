@@ -24,6 +24,7 @@ if [ "$(id -u)" = 0 ]; then
 	step integration make -s check-integration
 	step monitor make -s check-monitor
 	step examples make -s check-examples
+	step bindings make -s check-bindings
 else
 	echo "=== integration, monitor: SKIPPED: real runc containers need root (run make check as root)"
 	failed="$failed integration(skipped)"
