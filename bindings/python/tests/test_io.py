@@ -1,0 +1,219 @@
+"""Exec, exec sessions, attach, logs and events over real runc."""
+
+import os
+import threading
+import time
+
+import pytest
+
+import ctr
+from conftest import GRACEFUL, running, sh, take_file
+
+
+def test_exec_feeds_bytes_in_and_returns_bytes_and_the_exit_code(rt, base):
+    c = running(rt, base)
+    r = c.exec(["/bin/sh", "-c", "cat; echo to-err >&2; exit 3"], input=b"hello\x00world\n")
+    assert r == ctr.ExecResult(3, b"hello\x00world\n", b"to-err\n")
+    big = os.urandom(1 << 20)  # more than any pipe holds: no deadlock
+    r = c.exec(["/bin/sh", "-c", "cat; cat /dev/null >&2"], input=big)
+    assert r.exit_code == 0 and r.stdout == big
+    r = c.exec(["/bin/sh", "-c", "echo $FOO $(id -u) $(pwd)"], env={"FOO": "bar"},
+               user=(1000, 1000), cwd="/tmp")
+    assert r.stdout == b"bar 1000 /tmp\n"
+    r = c.exec(["true"], capture_output=False)
+    assert r == (0, b"", b"")
+
+
+def test_exec_refusals(rt, base):
+    c = sh(rt, base, GRACEFUL)
+    with pytest.raises(ctr.StateError, match="configured"):
+        c.exec(["true"])
+    c.start()
+    take_file(base, "ready")
+    with pytest.raises(ctr.RuntimeError_):
+        c.exec(["/no/such/program"])
+    with pytest.raises(ctr.InvalidArgument):
+        c.exec(["true"], cwd="relative")
+    assert c.exec_list() == []  # ctr_exec removes its session even on failure
+
+
+def test_exec_sessions(rt, base):
+    c = running(rt, base)
+    r, w = os.pipe()
+    try:
+        eid = c.exec_create(["/bin/sh", "-c", "echo session; exit 4"], stdout=w)
+        os.close(w)
+        assert c.exec_list() == [eid]
+        c.exec_start(eid)
+        assert c.exec_wait(eid, timeout=5) == 4
+        assert os.read(r, 100) == b"session\n"
+    finally:
+        os.close(r)
+    with pytest.raises(ctr.StateError):
+        c.exec_start(eid)  # started already
+    c.exec_remove(eid)
+    assert c.exec_list() == []
+    with pytest.raises(ctr.NotFound):
+        c.exec_wait(eid, 0)
+
+    eid = c.exec_create(["sleep", "100"])
+    c.exec_start(eid)
+    with pytest.raises(ctr.Timeout):
+        c.exec_wait(eid, timeout=0.1)
+    with c.exec_wait_fd(eid) as fd:
+        c.exec_kill(eid)
+        import selectors
+        with selectors.DefaultSelector() as sel:
+            sel.register(fd, selectors.EVENT_READ)
+            assert sel.select(5)
+    assert c.exec_wait(eid, 5) == 137
+    with pytest.raises(ctr.InvalidArgument):
+        c.exec_resize(eid, 24, 80)  # no terminal
+    c.exec_remove(eid, force=True)
+
+
+def test_logs_lines_with_streams_times_and_tail(rt, base):
+    c = sh(rt, base, "echo one; echo two >&2; printf 'no newline'")
+    t0 = time.time_ns()
+    c.start()
+    c.wait(5)
+    lines = list(c.logs())
+    assert [(e.stream, e.data, e.partial) for e in lines] == [
+        (ctr.STDOUT, b"one", False), (ctr.STDERR, b"two", False),
+        (ctr.STDOUT, b"no newline", True)]
+    assert all(t0 <= e.time_ns <= time.time_ns() for e in lines)
+    assert [e.data for e in c.logs(tail=1)] == [b"no newline"]
+    assert list(c.logs(tail=-1)) == []
+    stamped = next(iter(c.logs(timestamps=True)))
+    assert stamped.data.endswith(b" one") and stamped.data[:4].isdigit()
+    assert [e.data for e in c.logs(since_ns=lines[1].time_ns)][0] == b"two"
+
+
+def test_logs_follow_ends_when_the_run_ends(rt, base):
+    c = running(rt, base, "touch /shared/ready; for i in 1 2 3; do echo line$i; sleep 0.1; "
+                          "done; exit 0")
+    t = time.monotonic()
+    got = [e.data for e in c.logs(follow=True)]
+    assert got == [b"line1", b"line2", b"line3"]
+    assert time.monotonic() - t < 5
+    assert c.state in ("stopped", "exited")
+
+
+def test_logs_follow_can_be_left_early(rt, base):
+    c = running(rt, base, "touch /shared/ready; while :; do echo tick; sleep 0.05; done")
+    it = c.logs(follow=True)
+    assert next(it).data == b"tick"
+    it.close()
+    c.close()  # deferred until the reading thread lets go
+    other = rt.lookup(c.name)
+    other.stop(0)
+
+
+def test_logs_of_a_removed_container_raise_removed(rt, base):
+    c = sh(rt, base, "true")
+    c.remove()
+    with pytest.raises(ctr.Removed):
+        list(c.logs())
+
+
+def test_attach_round_trip_through_cat(rt, base):
+    c = sh(rt, base, "exec cat", stdin=True)
+    in_r, in_w = os.pipe()
+    out_r, out_w = os.pipe()
+    os.write(in_w, b"through cat\n")
+    os.close(in_w)  # EOF closes the container's stdin: cat ends
+    try:
+        detached = c.attach(stdin=in_r, stdout=out_w, stderr=out_w, start=True)
+        assert detached is False
+        os.close(out_w)
+        out_w = -1
+        data = b""
+        while True:
+            chunk = os.read(out_r, 4096)
+            if not chunk:
+                break
+            data += chunk
+        assert data == b"through cat\n"
+    finally:
+        for fd in (in_r, out_r, out_w):
+            if fd >= 0:
+                os.close(fd)
+    assert c.wait(5) == 0
+
+
+def test_attach_with_file_objects_logs_and_detach_keys(rt, base, tmp_path):
+    c = sh(rt, base, "echo before; touch /shared/ready; read line; echo got $line", stdin=True)
+    c.start()
+    take_file(base, "ready")
+    inp = tmp_path / "in"
+    inp.write_bytes(b"x\x10")  # "x", then ctrl-p: the detach keys
+    with open(inp, "rb") as fin, open(tmp_path / "out", "wb") as fout:
+        assert c.attach(stdin=fin, stdout=fout, logs=True, detach_keys="ctrl-p") is True
+    assert (tmp_path / "out").read_bytes().startswith(b"before\n")
+    c.stop(0)
+
+
+def test_resize_needs_a_terminal(rt, base):
+    c = running(rt, base)
+    with pytest.raises(ctr.InvalidArgument):
+        c.resize(24, 80)
+    t = running(rt, base, terminal=True)
+    t.resize(40, 120)
+    with pytest.raises(ctr.InvalidArgument):
+        t.resize(0, 80)
+
+
+def test_events_are_read_and_filtered(rt, base):
+    a = sh(rt, base, "exit 3", name="ev-a")
+    a.start()
+    a.wait(5)
+    b = sh(rt, base, "true", name="ev-b")
+    types = [e.type for e in rt.events(container="ev-a")]
+    assert types[:3] == ["create", "start", "died"]
+    died = list(rt.events(container=a.id, type="died"))
+    assert len(died) == 1 and died[0].attributes["exit_code"] == 3
+    assert died[0].name == "ev-a" and died[0].id == a.id
+    assert [e.name for e in rt.events(type="create")] == ["ev-a", "ev-b"]
+    later = list(rt.events(since_ns=died[0].time_ns))
+    assert later[0] == died[0] and all(e.time_ns >= died[0].time_ns for e in later)
+    assert list(rt.events(until_ns=1)) == []
+    b.remove()
+
+
+def test_events_follow_sees_new_events_and_stops_on_break(rt, base):
+    c = sh(rt, base, "exit 0", name="followed")
+    seen = []
+
+    def later():
+        time.sleep(0.3)
+        c.start()
+        c.wait(5)  # "died" is recorded when a caller notices the exit
+
+    t = threading.Thread(target=later)
+    t.start()
+    safety = time.time_ns() + 10 * 10**9  # never hang the suite
+    for ev in rt.events(container="followed", follow=True, until_ns=safety):
+        seen.append(ev.type)
+        if ev.type == "died":
+            break
+    t.join()
+    assert seen == ["create", "start", "died"]
+
+
+def test_events_follow_until_ends_when_the_time_has_passed(rt, base):
+    sh(rt, base, "true", name="until")
+    t = time.monotonic()
+    until = time.time_ns() + 300_000_000
+    got = [e.type for e in rt.events(follow=True, until_ns=until)]
+    assert got == ["create"]
+    assert 0.25 < time.monotonic() - t < 3
+
+
+def test_events_fd_wakes_on_a_new_event(rt, base):
+    import selectors
+    with rt.events_fd() as fd, selectors.DefaultSelector() as sel:
+        sel.register(fd, selectors.EVENT_READ)
+        fd.drain()
+        sh(rt, base, "true")
+        assert sel.select(2)
+        assert fd.is_inotify() and fd.drain()
