@@ -16,6 +16,8 @@ from ._util import Handle, PollFd, flag, integer, timeout_ms, take_string
 from .fs import FsMixin
 from .io import IoMixin
 
+_c_int, _byref, _ctr_state = ctypes.c_int, ctypes.byref, lib.ctr_state
+
 RECURSIVE = 0x1
 FORCE = 0x2
 
@@ -129,8 +131,20 @@ class Container(Handle, IoMixin, FsMixin):
     @property
     def state(self):
         """The current :class:`State`, synced with reality (ctr_state). Raises Removed."""
-        out = ctypes.c_int()
-        self._call(lib.ctr_state, ctypes.byref(out))
+        # Handle._call inlined: this is the binding's most frequent call.
+        out = _c_int()
+        holds = self._holds
+        holds.append(None)
+        try:
+            if self._closed:
+                raise self._closed_error()
+            rc = _ctr_state(self._ptr, _byref(out))
+            if rc < 0:
+                raise _errors.error(rc)
+        finally:
+            holds.pop()
+            if self._closed and not holds:
+                self._free_once()
         v = out.value
         return _STATES[v] if 0 <= v < 8 else State.UNKNOWN
 
