@@ -5,9 +5,10 @@ The library is looked for, in this order:
 1. the path in the environment variable ``CTR_LIBRARY``;
 2. the build tree this package sits in: ``<repo>/build/libctr.so.1`` when the package is
    ``<repo>/bindings/python/ctr``;
-3. ``ctypes.util.find_library("ctr")`` (the linker cache, e.g. after ``make install`` and
-   ``ldconfig``);
-4. the plain soname ``libctr.so.1`` handed to the dynamic loader (``LD_LIBRARY_PATH``,
+3. the path ``make install`` wrote into ``ctr/_installed.py`` (``LIBRARY``) beside the
+   installed package;
+4. ``ctypes.util.find_library("ctr")`` (the linker cache, e.g. after ``ldconfig``);
+5. the plain soname ``libctr.so.1`` handed to the dynamic loader (``LD_LIBRARY_PATH``,
    the system directories).
 
 The first that loads wins. When none does, :class:`LibraryNotFound` says every place
@@ -27,6 +28,18 @@ BUILD_TREE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__))))), "build", SONAME)
 
 
+def _installed_path():
+    """LIBRARY of ctr/_installed.py (written by make install), or None."""
+    try:
+        from . import _installed
+    except ImportError:
+        return None
+    return getattr(_installed, "LIBRARY", None)
+
+
+INSTALLED = _installed_path()
+
+
 class LibraryNotFound(ImportError):
     """libctr could not be loaded; the message lists every place that was tried."""
 
@@ -41,12 +54,13 @@ class LibraryNotFound(ImportError):
         return self.msg
 
 
-def locate(environ=None, build_tree=BUILD_TREE, find_library=ctypes.util.find_library,
-           loader=ctypes.CDLL):
+def locate(environ=None, build_tree=BUILD_TREE, installed=INSTALLED,
+           find_library=ctypes.util.find_library, loader=ctypes.CDLL):
     """Load libctr from the places described in the module's docstring.
 
     The parameters exist for tests: ``environ`` (default ``os.environ``), ``build_tree``
-    (a path, or None to skip it), ``find_library`` (a function of the name "ctr" returning
+    (a path, or None to skip it), ``installed`` (the path make install recorded, or
+    None), ``find_library`` (a function of the name "ctr" returning
     a name or None, or None to skip it) and ``loader`` (called with a path, returns the
     library or raises OSError). Returns ``(library, path)``; raises LibraryNotFound.
     """
@@ -71,6 +85,10 @@ def locate(environ=None, build_tree=BUILD_TREE, find_library=ctypes.util.find_li
             candidates.append(("build tree %s" % build_tree, build_tree))
         else:
             tried.append(("build tree %s" % build_tree, "no such file"))
+    if installed:
+        candidates.append(("installed path %s (ctr/_installed.py)" % installed, installed))
+    else:
+        tried.append(("installed path (ctr/_installed.py)", "not installed by make install"))
     if find_library:
         found = find_library("ctr")
         if found:

@@ -193,7 +193,9 @@ class Runtime(Handle):
 
         Filters: ``container`` (a name or full id), ``type`` ("start", "died", ...),
         ``since_ns``/``until_ns`` (CLOCK_REALTIME ns, at or after / at or before; 0: no
-        limit). Without ``follow`` it ends at the end of the log. With ``follow`` it then
+        limit). Without ``follow`` it ends at the end of the log. A container's "died"
+        event is written when a caller notices the exit (wait(), state, any operation,
+        or its monitor's ctr-cleanup for a restart policy), not by the exit itself. With ``follow`` it then
         waits for new events, without polling, until you stop iterating (``break``, or
         close() the generator), or, with until_ns, once the clock has passed until_ns.
 

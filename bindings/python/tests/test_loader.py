@@ -20,15 +20,16 @@ def refuse_all(path):
 def test_library_not_found_lists_every_place_looked_at():
     with pytest.raises(ctr.LibraryNotFound) as info:
         _lib.locate(environ={"CTR_LIBRARY": "/nonexistent/libctr.so.1"},
-                    build_tree="/nowhere/build/libctr.so.1",
+                    build_tree="/nowhere/build/libctr.so.1", installed=None,
                     find_library=lambda name: None, loader=refuse_all)
     msg = str(info.value)
     assert "$CTR_LIBRARY=/nonexistent/libctr.so.1" in msg
     assert "build tree /nowhere/build/libctr.so.1: no such file" in msg
+    assert "installed path (ctr/_installed.py): not installed by make install" in msg
     assert "find_library('ctr'): nothing found" in msg
     assert "dynamic loader search path for libctr.so.1" in msg
     assert isinstance(info.value, ImportError)
-    assert len(info.value.tried) == 4
+    assert len(info.value.tried) == 5
 
 
 def test_each_place_is_tried_in_order_and_the_first_that_loads_wins(tmp_path):
@@ -43,14 +44,17 @@ def test_each_place_is_tried_in_order_and_the_first_that_loads_wins(tmp_path):
         raise OSError("bad ELF")
 
     lib, path = _lib.locate(environ={"CTR_LIBRARY": "/env/libctr.so.1"}, build_tree=str(build),
+                            installed="/usr/lib/libctr.so.1",
                             find_library=lambda name: "libctr.so.1.found", loader=loader)
     assert (lib, path) == ("LIB", "libctr.so.1.found")
-    assert tried == ["/env/libctr.so.1", str(build), "libctr.so.1.found"]
+    assert tried == ["/env/libctr.so.1", str(build), "/usr/lib/libctr.so.1",
+                     "libctr.so.1.found"]
 
 
 def test_unset_variable_is_reported_not_tried():
     with pytest.raises(ctr.LibraryNotFound) as info:
-        _lib.locate(environ={}, build_tree=None, find_library=None, loader=refuse_all)
+        _lib.locate(environ={}, build_tree=None, installed=None, find_library=None,
+                    loader=refuse_all)
     assert "$CTR_LIBRARY: not set" in str(info.value)
 
 
@@ -97,3 +101,12 @@ def test_build_tree_next_to_the_package_is_found(tmp_path):
     r = _import(site, None)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == str(build / "libctr.so.1")
+
+
+def test_the_path_make_install_recorded_is_found(tmp_path):
+    site = _copy_package(tmp_path)
+    (site / "ctr" / "_installed.py").write_text(
+        'LIBRARY = "%s"\n' % os.path.realpath(ctr.library_path))
+    r = _import(site, None)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == os.path.realpath(ctr.library_path)
