@@ -46,6 +46,29 @@ def rounds_us(fn, calls):
     return statistics.median(out)
 
 
+def processes_mentioning(path):
+    """Pids whose command line mentions path (the monitors and runtimes of our dirs)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit() and int(pid) != os.getpid():
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    if path.encode() in f.read():
+                        found.append(int(pid))
+            except OSError:
+                pass
+    return found
+
+
+def remove_tree(path):
+    """Remove path once the last lifecycle's monitor, which deletes the runtime's state
+    off the caller's path (and would recreate a directory), has ended (up to 5 s)."""
+    deadline = time.monotonic() + 5
+    while processes_mentioning(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def main():
     args = sys.argv[1:]
     rootfs = args[0] if args else (os.environ.get("CTR_TEST_ROOTFS")
@@ -82,7 +105,7 @@ def main():
                 if code != 0:
                     sys.exit("bench_state.py: /bin/true exited with %d" % code)
     finally:
-        shutil.rmtree(base, ignore_errors=True)
+        remove_tree(base)
     print("state_us %.3f" % state_us)
     print("state_ctypes_us %.3f" % bare_us)
     print("lifecycle_ms %.3f" % statistics.median(life))
