@@ -39,7 +39,9 @@ __all__ = [
     "IOError_", "NoMemory", "Busy", "StateError", "Stopped", "Removed", "RuntimeError_",
     "StoreError", "DependencyError", "MonitorError", "InternalError", "LibraryNotFound",
     "version", "version_number", "has_feature", "strerror", "detach_keys_valid",
-    "library_path",
+    "library_path", "E_INVAL", "E_NOENT", "E_EXISTS", "E_TIMEOUT", "E_NOTSUP", "E_IO",
+    "E_NOMEM", "E_BUSY", "E_STATE", "E_STOPPED", "E_REMOVED", "E_RUNTIME", "E_STORE",
+    "E_DEPEND", "E_MONITOR", "E_INTERNAL",
 ]
 
 

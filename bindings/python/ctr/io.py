@@ -10,7 +10,7 @@ import threading
 
 from . import _errors
 from ._lib import LOG_FN, AttachOpts, ExecOpts, LogsOpts, lib, opts
-from ._util import (INT_MAX, PollFd, cstr, env_list, fileno, flag, integer, strv,
+from ._util import (PollFd, cstr, env_list, fileno, flag, integer, strv,
                     take_string, take_strv, timeout_ms)
 
 ATTACH_STDIN = 0x1

@@ -4,7 +4,6 @@ containers, the event log."""
 import collections
 import ctypes
 import json
-import os
 import selectors
 import struct
 import time

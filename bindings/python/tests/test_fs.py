@@ -6,7 +6,7 @@ import tarfile
 import pytest
 
 import ctr
-from conftest import GRACEFUL, ROOTFS, running, sh, take_file
+from conftest import ROOTFS, running, sh, take_file
 
 
 def test_artifacts_store_bytes(rt, base):
