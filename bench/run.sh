@@ -35,6 +35,7 @@ awk -F'|' '/ctr_list of/ { print "list_median", $4 + 0 }' "$tmp/store" >>"$CTR_B
 "$B/bench/bench_podman" "$rootfs" "$N" || status=1
 "$B/bench/bench_supervise" "$rootfs" "$N" || status=1
 "$B/bench/bench_interact" "$rootfs" "$N" || status=1
+bench/bindings.sh "$B" "$rootfs" 100000 "${N_BINDINGS:-20}" || status=1
 "$B/bench/bench_checkpoint" "$rootfs" "$(pwd)/tests/fake-runtime/fake-runtime" "${N_CKPT:-10}" ||
 	status=1
 "$B/bench/bench_export" "$rootfs" "$N" || status=1
@@ -94,6 +95,10 @@ awk -v cpus="$(nproc)" -v store_n="$STORE_N" '
 		     "pipe_mibs_median")
 		show("ctr_attach output only / a host pipe, MiB/s (medians)", "attach_out_mibs_median",
 		     "pipe_out_mibs_median")
+		show("ctr_state from Python / from C (medians)", "py_state_us", "c_state_us")
+		show("ctr_state from Lua / from C (medians)", "lua_state_us", "c_state_us")
+		show("lifecycle from Python / from C (medians)", "py_lifecycle_ms", "c_lifecycle_ms")
+		show("lifecycle from Lua / from C (medians)", "lua_lifecycle_ms", "c_lifecycle_ms")
 		show("checkpoint archive: what writing it adds / GNU tar of the images (medians)",
 		     "ckpt_archive_extra_median", "ckpt_gnutar_median")
 		show("ctr_export / `tar -cf` of 2000 × 64 KiB + /usr/share/doc, MB/s (medians)",
