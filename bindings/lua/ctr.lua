@@ -15,7 +15,7 @@ ERRORS. Every failure raises a Lua error whose value is a table
   local ok, e = pcall(c.pause, c); if not ok and e.name == "StateError" then ... end
 code is the CTR_E_* value (ctr.E.STATE), message is ctr_last_error() read right after
 the failing call. Names: InvalidArgument, NotFound, Exists, Timeout, NotSupported,
-IOError, NoMemory, Busy, StateError, Stopped, Removed, RuntimeError, StoreError,
+IoError, NoMemory, Busy, StateError, Stopped, Removed, RuntimeError, StoreError,
 DependencyError, MonitorError, InternalError (ctr.errors maps codes to names). Misuse
 caught by the binding before any C call (a wrong type, an unknown option, a freed
 handle, c.start() instead of c:start()) raises name "TypeError" with code CTR_E_INVAL.
@@ -98,6 +98,9 @@ end
 
 local Runtime = {}
 Runtime.__index = Runtime
+Runtime.__tostring = function(self)
+	return self._p and "ctr.runtime" or "ctr.runtime(closed)"
+end
 ctr.Runtime = Runtime
 
 local function rtp(self, op)

@@ -64,7 +64,7 @@ local config_keys = {
 	end },
 	{ "terminal", function(cfg, v) return C.ctr_config_set_terminal(cfg, flag(v, W, "terminal") and 1 or 0) end },
 	{ "stdin", function(cfg, v) return C.ctr_config_set_stdin(cfg, flag(v, W, "stdin") and 1 or 0) end },
-	{ "log_size_max", function(cfg, v) return C.ctr_config_set_log_size_max(cfg, int(v, W, "log_size_max", 0)) end },
+	{ "log_size_max", function(cfg, v) return C.ctr_config_set_log_size_max(cfg, int(v, W, "log_size_max", 0, 2 ^ 64 - 1)) end },
 	{ "stop_signal", function(cfg, v) return C.ctr_config_set_stop_signal(cfg, signal(v, W)) end },
 	{ "stop_timeout", function(cfg, v) return C.ctr_config_set_stop_timeout(cfg, int(v, W, "stop_timeout", 0, 0xffffffff)) end },
 	{ "restart_policy", function(cfg, v, o)
@@ -73,11 +73,11 @@ local config_keys = {
 			type_error("create: restart_policy must be no, always, on-failure or unless-stopped")
 		end
 		return C.ctr_config_set_restart_policy(cfg, int(p, W, "restart_policy"),
-			opt_int(o.max_retries, 0, W, "max_retries", 0, 0xffffffff))
+			opt_int(o.restart_max_retries, 0, W, "restart_max_retries", 0, 0xffffffff))
 	end },
-	{ "max_retries", function(_, _, o)
+	{ "restart_max_retries", function(_, _, o)
 		if o.restart_policy == nil then
-			type_error("create: max_retries needs restart_policy")
+			type_error("create: restart_max_retries needs restart_policy")
 		end
 		return 0
 	end },
@@ -110,8 +110,8 @@ local config_keys = {
 		return C.ctr_config_set_capabilities(cfg, (strv(v, W, "capabilities")))
 	end },
 	{ "seccomp", function(cfg, v) return C.ctr_config_set_seccomp(cfg, str(v, W, "seccomp")) end },
-	{ "memory_limit", function(cfg, v) return C.ctr_config_set_memory_limit(cfg, int(v, W, "memory_limit", 0)) end },
-	{ "pids_limit", function(cfg, v) return C.ctr_config_set_pids_limit(cfg, int(v, W, "pids_limit")) end },
+	{ "memory_limit", function(cfg, v) return C.ctr_config_set_memory_limit(cfg, int(v, W, "memory_limit", 0, 2 ^ 64 - 1)) end },
+	{ "pids_limit", function(cfg, v) return C.ctr_config_set_pids_limit(cfg, int(v, W, "pids_limit", -2 ^ 63, 2 ^ 63 - 1)) end },
 	{ "readonly_rootfs", function(cfg, v) return C.ctr_config_set_readonly_rootfs(cfg, flag(v, W, "readonly_rootfs") and 1 or 0) end },
 	{ "mounts", function(cfg, v) -- { { source=, destination=, type=, options= }, ... }
 		want(v, "table", W, "mounts")

@@ -16,8 +16,7 @@ local pipes = require "ctr.pipes"
 local Container = {}
 Container.__index = Container
 
--- Containers
-
+-- Restore options, shared with rt:import().
 local restore_flags = { keep = 0x1, tcp_established = 0x2, ignore_rootfs = 0x4,
 	ignore_static_ip = 0x8, ignore_static_mac = 0x10 }
 local restore_known = set("import_file", "name", "keep", "tcp_established", "ignore_rootfs",
@@ -33,7 +32,7 @@ local function restore_opts(o, where)
 	return opts
 end
 
-
+-- The handle of a container object, checked.
 local function cp(self, op)
 	if getmetatable(self) ~= Container then
 		type_error("container %s: call it as c:%s(...)", op, op)
@@ -49,8 +48,11 @@ function Container:free()
 	if getmetatable(self) ~= Container then
 		type_error("container free: call it as c:free()")
 	end
-	if self._p and not self._owner then
-		C.ctr_container_free(ffi.gc(self._p, nil))
+	if self._p then
+		self._name = self:name() -- for the messages of later calls
+		if not self._owner then
+			C.ctr_container_free(ffi.gc(self._p, nil))
+		end
 	end
 	self._p, self._owner = nil, nil
 end
@@ -130,7 +132,7 @@ function Container:stop(timeout)
 end
 
 function Container:kill(sig)
-	check(C.ctr_kill(cp(self, "kill"), sig == nil and 15 or signal(sig, "kill")))
+	check(C.ctr_kill(cp(self, "kill"), sig == nil and 9 or signal(sig, "kill")))
 end
 
 function Container:pause()
@@ -385,7 +387,7 @@ end
 function Container:exec_kill(id, sig)
 	local p = cp(self, "exec_kill")
 	check(C.ctr_exec_kill(p, str(id, "exec_kill", "id"),
-		sig == nil and 15 or signal(sig, "exec_kill")))
+		sig == nil and 9 or signal(sig, "exec_kill")))
 end
 
 function Container:exec_resize(id, rows, cols)

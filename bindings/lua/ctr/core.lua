@@ -79,7 +79,7 @@ K.E = {
 local E = K.E
 K.errors = {
 	[E.INVAL] = "InvalidArgument", [E.NOENT] = "NotFound", [E.EXISTS] = "Exists",
-	[E.TIMEOUT] = "Timeout", [E.NOTSUP] = "NotSupported", [E.IO] = "IOError",
+	[E.TIMEOUT] = "Timeout", [E.NOTSUP] = "NotSupported", [E.IO] = "IoError",
 	[E.NOMEM] = "NoMemory", [E.BUSY] = "Busy", [E.STATE] = "StateError",
 	[E.STOPPED] = "Stopped", [E.REMOVED] = "Removed", [E.RUNTIME] = "RuntimeError",
 	[E.STORE] = "StoreError", [E.DEPEND] = "DependencyError", [E.MONITOR] = "MonitorError",
@@ -152,12 +152,13 @@ local function opt_str(v, where, what)
 	return str(v, where, what)
 end
 
+-- An integer number in [min, max], by default a C int's range.
 local function int(v, where, what, min, max)
 	if type(v) ~= "number" or v ~= math.floor(v) then
 		type_error("%s: %s must be an integer, not %s", where, what,
 			type(v) == "number" and tostring(v) or type(v))
 	end
-	if (min and v < min) or (max and v > max) then
+	if v < (min or -0x80000000) or v > (max or 0x7fffffff) then
 		type_error("%s: %s out of range: %s", where, what, tostring(v))
 	end
 	return v
@@ -178,7 +179,7 @@ local function ll(v, where, what)
 	if type(v) == "cdata" and (ffi.istype("int64_t", v) or ffi.istype("uint64_t", v)) then
 		return v
 	end
-	return int(v, where, what)
+	return int(v, where, what, -2 ^ 63, 2 ^ 63 - 1)
 end
 
 local function flag(v, where, what)

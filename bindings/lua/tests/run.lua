@@ -133,9 +133,11 @@ end
 
 local World = {}
 World.__index = World
+pcall(ffi.cdef, "int getpid(void); int kill(int pid, int sig);")
 
+-- /tmp/ctrlua.<our pid>.XXXXXX: a later run sweeps what a killed run left.
 local function new_world()
-	local base = sh("mktemp -d /tmp/ctrlua.XXXXXX"):gsub("%s+$", "")
+	local base = sh("mktemp -d /tmp/ctrlua." .. C.getpid() .. ".XXXXXX"):gsub("%s+$", "")
 	assert(base:match("^/tmp/ctrlua%."), "mktemp: " .. base)
 	return setmetatable({ base = base, runtimes = {} }, World)
 end
@@ -197,7 +199,6 @@ function World:cleanup()
 	sh("rm -rf " .. self.base)
 end
 
-pcall(ffi.cdef, "int getpid(void); int kill(int pid, int sig);")
 
 -- Wait until the container has touched /shared/<name> (then remove it).
 function World:take_file(name, timeout_ms)
@@ -489,8 +490,11 @@ test("misuse_of_container_handles_raises_not_crashes", { rootfs = true }, functi
 	raises("TypeError", c.batch, c, nil)
 	raises("TypeError", c.resize, c, -1, 80)
 	raises("TypeError", c.export, c, nil)
+	local name = c:name()
 	c:free()
-	raises("TypeError", c.state, c)
+	local e = raises("TypeError", c.state, c)
+	has(e.message, name, "a freed handle's message")
+	has(e.message, "freed", "a freed handle's message")
 	raises("TypeError", c.start, c)
 	c:free() -- twice is fine
 	eq(tostring(c), "ctr.container(freed)", "tostring of a freed handle")
@@ -564,7 +568,7 @@ test("wait_fd_in_a_poll_loop", { rootfs = true }, function(w)
 	fd = c:wait_fd()
 	assert(readable(fd, 0), "readable at once")
 	ctr.close_fd(fd)
-	raises("IOError", ctr.close_fd, fd) -- closed already
+	raises("IoError", ctr.close_fd, fd) -- closed already
 end)
 
 test("pause_and_unpause", { rootfs = true }, function(w)
@@ -800,7 +804,7 @@ test("export_writes_a_tar_of_the_rootfs", { rootfs = true }, function(w)
 	eq(code, 0, "tar -tf status")
 	has(list, "bin/busybox", "tar listing")
 	has(list, "etc/passwd", "tar listing")
-	raises("IOError", c.export, c, w.base .. "/no/such/dir/fs.tar")
+	raises("IoError", c.export, c, w.base .. "/no/such/dir/fs.tar")
 end)
 
 test("mount_and_unmount", { rootfs = true }, function(w)
@@ -901,7 +905,7 @@ test("every_config_setter", { rootfs = true }, function(w)
 		name = "full", rootfs = ROOTFS, args = { "/bin/sh", "-c", "sleep 30" },
 		env = { PATH = "/bin", FOO = "bar" }, terminal = false, stdin = true,
 		log_size_max = 65536, stop_signal = "SIGINT", stop_timeout = 3,
-		restart_policy = "on-failure", max_retries = 2, dependencies = { "dep" },
+		restart_policy = "on-failure", restart_max_retries = 2, dependencies = { "dep" },
 		cwd = "/tmp", user = "0:0", hostname = "fullhost",
 		capabilities = { "CAP_CHOWN", "net_bind_service" }, seccomp = "default",
 		memory_limit = 64 * 1024 * 1024, pids_limit = 100, readonly_rootfs = true,
@@ -958,6 +962,13 @@ test("handles_survive_gc_and_runtime_close", { rootfs = true }, function(w)
 end)
 
 ---------------------------------------------------------------------------------------
+
+for dir, pid in sh("ls -d /tmp/ctrlua.*.* 2>/dev/null"):gmatch("(/tmp/ctrlua%.(%d+)%.%w+)") do
+	if not exists("/proc/" .. pid) then
+		io.stderr:write("run.lua: removing what a killed run left in " .. dir .. "\n")
+		setmetatable({ base = dir }, World):cleanup()
+	end
+end
 
 local pattern = arg and arg[1]
 local n, failed, skipped = 0, 0, 0
