@@ -584,6 +584,7 @@ test("pause_and_unpause", { rootfs = true }, function(w)
 	eq(c:state(), "running", "state")
 	raises("StateError", c.unpause, c)
 	c:wait_condition("running", 1000)
+	raises("Timeout", c.wait_condition, c, "paused", 100)
 end)
 
 test("exec_feeds_stdin_and_captures_stdout_stderr_and_exit_code", { rootfs = true }, function(w)
@@ -739,6 +740,12 @@ test("events", { rootfs = true }, function(w)
 		return true
 	end }
 	eq(n, 1, "a true return stops")
+	n = 0
+	rt:events { follow = true, fn = function()
+		n = n + 1
+		return n == 2 -- the second of the existing events ends the follow
+	end }
+	eq(n, 2, "follow ends when fn returns true")
 end)
 
 test("attach_round_trip_through_cat", { rootfs = true }, function(w)
@@ -764,14 +771,26 @@ test("attach_round_trip_through_cat", { rootfs = true }, function(w)
 	C.close(r2)
 	C.close(w2)
 	raises("InvalidArgument", d.resize, d, 24, 80) -- no terminal
+	-- Detach keys: attach returns true, the container runs on.
+	local e = w:create(rt, "exec cat", { stdin = true })
+	e:start()
+	in_r, in_w = pipe()
+	write_all(in_w, "x\16\17")
+	eq(e:attach { stdin_fd = in_r, detach_keys = "ctrl-p,ctrl-q" }, true, "detached")
+	C.close(in_r)
+	C.close(in_w)
+	eq(e:state(), "running", "runs on after the detach")
 end)
 
-test("terminal_resize", { rootfs = true }, function(w)
+test("terminal_resize_and_exec_on_a_pty", { rootfs = true }, function(w)
 	local rt = w:runtime()
 	local c = w:create(rt, "sleep 30", { terminal = true })
 	c:start()
 	c:resize(40, 120)
 	raises("InvalidArgument", c.resize, c, 0, 80)
+	local code, out = c:exec { args = { "/bin/sh", "-c", "tty; exit 6" }, terminal = true }
+	eq(code, 6, "exit code")
+	has(out, "/dev/pts/", "a pty's output")
 end)
 
 test("artifacts", { rootfs = true }, function(w)
