@@ -211,8 +211,8 @@ BINDINGS_ENV = CTR_LIBRARY=$(CURDIR)/$(SHLIB) CTR_TEST_ROOTFS=$(CURDIR)/$(B)/roo
 
 check-bindings: lib $(MONITOR) $(CLEANUP)
 	@tests/fixtures/mkrootfs.sh $(B)/rootfs
-	$(BINDINGS_ENV) /usr/bin/python3 -m pytest -q -p no:cacheprovider bindings/python/tests
-	$(BINDINGS_ENV) luajit bindings/lua/tests/run.lua
+	$(BINDINGS_ENV) timeout 600 /usr/bin/python3 -m pytest -q -p no:cacheprovider bindings/python/tests
+	$(BINDINGS_ENV) timeout 600 luajit bindings/lua/tests/run.lua
 
 check-examples: $(EXAMPLES) $(MONITOR) $(CLEANUP)
 	@tests/fixtures/mkrootfs.sh $(B)/rootfs
