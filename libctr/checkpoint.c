@@ -250,14 +250,13 @@ static int end_run(ctr_container_t *c, const char *op, struct ctri_st *st, int m
 	return r;
 }
 
-static int checkpoint_locked(ctr_container_t *c, int fd, struct ctri_st *st, const char *name,
+static int checkpoint_locked(ctr_container_t *c, struct ctri_st *st, const char *name,
 			     unsigned flags, const char *target)
 {
 	const char *op = "checkpoint";
 	char dir[4200], images[4200], work[4200];
 	int leave = !!(flags & CTR_CKPT_LEAVE_RUNNING), r;
 
-	(void)fd;
 	if (st->state != CTR_STATE_RUNNING)
 		return ctri_cerr(c->name, op, CTR_E_STATE,
 				 "container is %s: only running containers can be checkpointed",
@@ -328,7 +327,7 @@ CTR_API int ctr_checkpoint(ctr_container_t *c, const ctr_checkpoint_opts_t *opts
 		return ctri_cerr(c->name, "checkpoint", CTR_E_INVAL, "target_file is empty");
 	if ((r = ctri_begin(c, "checkpoint", &fd, &st, 0)) < 0)
 		return r;
-	r = checkpoint_locked(c, fd, &st, name, flags, target);
+	r = checkpoint_locked(c, &st, name, flags, target);
 	ctri_end(fd);
 	return r;
 }

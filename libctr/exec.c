@@ -478,12 +478,9 @@ static int exit_fd(ctr_container_t *c, const char *op, const char *eid, int *exi
 		*code = (int)rec_int(rec, "exit_code");
 	if (!strcmp(state, "created"))
 		r = ctri_cerr(c->name, op, CTR_E_STATE, "exec session %s was not started", eid);
-	else if (!*exited &&
-		 (r = ctri_pidfd_verified((pid_t)rec_int(rec, "mon_pid"),
-					  (unsigned long long)rec_int(rec, "mon_start"))) < 0)
-		r = ctri_eventfd_ready(c->name, op); /* gone since the sync: look again */
-	else if (*exited)
-		r = ctri_eventfd_ready(c->name, op);
+	else if (*exited || (r = ctri_pidfd_verified((pid_t)rec_int(rec, "mon_pid"),
+						     (unsigned long long)rec_int(rec, "mon_start"))) < 0)
+		r = ctri_eventfd_ready(c->name, op); /* over, or gone since the sync: look again */
 	sess_end(fd, rec);
 	return r;
 }
