@@ -230,7 +230,7 @@ demo: deps all
 
 # The yardsticks, podman and conmon, are needed by nothing else.
 bench: deps all
-	@scripts/deps.sh podman conmon
+	@scripts/deps.sh podman conmon gnuplot-nox
 	@bench/run.sh
 
 clean:

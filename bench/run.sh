@@ -4,6 +4,7 @@
 #   N=30        lifecycles per row (bench_lifecycle), `podman ps` runs (bench_podman), execs
 #               and log runs per row (bench_interact)
 #   STORE_N=1000  containers for the store rows (bench_store)
+#   MAX_P=64    the largest parallelism of bench_parallel (1, 4, 16, 64 at once)
 #   N_CKPT=10   checkpoint rounds (bench_checkpoint, with the fake runtime's 64 MiB images)
 # Runs as root; podman and conmon come from `make bench` (scripts/deps.sh podman conmon).
 set -eu
@@ -25,17 +26,32 @@ CTR_BENCH_KV=$tmp/kv
 export CTR_MONITOR CTR_CLEANUP CTR_BENCH_KV
 : >"$CTR_BENCH_KV"
 status=0
+started=$(date +%s)
 
+# Everything below also goes to $tmp/table, from which bench/results.md is written.
+{
 echo "| metric | min | median | p99 | target |"
 echo "|---|---|---|---|---|"
 "$B/bench/bench_store" "$B/rootfs" "$STORE_N" | tee "$tmp/store" || status=1
 awk -F'|' '/ctr_list of/ { print "list_median", $4 + 0 }' "$tmp/store" >>"$CTR_BENCH_KV"
 "$B/bench/bench_store" "$B/rootfs" "$STORE_N" sync | grep 'ctr_create' || status=1
+# The store's scaling: ctr_state and ctr_list with 10 to 10000 containers.
+for n in 10 100 10000; do
+	"$B/bench/bench_store" "$B/rootfs" "$n" | grep -E 'ctr_state read|ctr_list of' |
+		sed "s/| ctr_state read |/| ctr_state read, $n containers |/" || status=1
+done
 "$B/bench/bench_lifecycle" "$rootfs" "$N" || status=1
 "$B/bench/bench_podman" "$rootfs" "$N" || status=1
 "$B/bench/bench_supervise" "$rootfs" "$N" || status=1
 "$B/bench/bench_interact" "$rootfs" "$N" || status=1
 bench/bindings.sh "$B" "$rootfs" 100000 "${N_BINDINGS:-20}" || status=1
+# Latency against parallelism, and its figure.
+mkdir -p bench/results
+"$B/bench/bench_parallel" "$rootfs" bench/results/parallel.dat "${MAX_P:-64}" || status=1
+if command -v gnuplot >/dev/null; then
+	gnuplot -e "data='bench/results/parallel.dat'; out='bench/results/parallel.svg'" \
+		bench/parallel.gp || status=1
+fi
 "$B/bench/bench_checkpoint" "$rootfs" "$(pwd)/tests/fake-runtime/fake-runtime" "${N_CKPT:-10}" ||
 	status=1
 "$B/bench/bench_export" "$rootfs" "$N" || status=1
@@ -112,5 +128,27 @@ awk -v cpus="$(nproc)" -v store_n="$STORE_N" '
 			printf "| lifecycles that failed in parallel | - | %d | - | 0: **missed** |\n",
 			       v["parallel_failed"]
 	}' "$CTR_BENCH_KV"
+echo "$status" >"$tmp/status"
+} | tee "$tmp/table"
+status=$(cat "$tmp/status" 2>/dev/null || echo 1)
+
+# bench/results.md: the table of this run, with where and when it ran.
+{
+	echo "# libctr benchmark results"
+	echo
+	echo "\`make bench\` on $(date -u +%Y-%m-%d) in $(($(date +%s) - started)) s: $(nproc) CPUs," \
+		"kernel $(uname -r), $(runc --version 2>/dev/null | head -n 1)," \
+		"$(podman --version 2>/dev/null || echo 'no podman')," \
+		"crun: not measured (it refuses this machine's hybrid cgroups; see README)."
+	echo "Rows: min / median / p99 of repeated runs; the ratio rows compare medians of the"
+	echo "same run and say whether DESIGN §7's target is met."
+	echo
+	grep '^|' "$tmp/table"
+	if [ -e bench/results/parallel.svg ]; then
+		echo
+		echo "![lifecycle latency against parallelism](results/parallel.svg)"
+	fi
+} >bench/results.md
+echo "bench: wrote bench/results.md$([ -e bench/results/parallel.svg ] && echo ' and bench/results/parallel.svg')"
 [ "$status" = 0 ] || echo "bench: some measurements failed (see the messages above)" >&2
 exit "$status"
