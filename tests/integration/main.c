@@ -27,6 +27,7 @@ int main(void)
 		suite_logs,
 		suite_layers,
 		suite_export,
+		suite_faults2,
 	};
 	SRunner *sr = srunner_create(NULL);
 

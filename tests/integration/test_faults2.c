@@ -1,0 +1,381 @@
+/* More faults: a runtime printing garbage, a full state directory, a corrupt store record,
+ * a lock holder that died or never lets go, a reused monitor pid, and callers killed while
+ * stopping or removing a layered container with exec sessions. Each ends in a clear error or
+ * a recovered state, never a hang, a crash or a lost container. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "itest.h"
+#include "proc.h"
+#include "runtime.h"
+#include "state.h"
+#include "store.h"
+
+extern char **environ;
+
+static void setup(void)
+{
+	it_setup();
+}
+
+static void teardown(void)
+{
+	unsetenv("FAKE_RUNTIME_GARBAGE");
+	it_teardown();
+}
+
+/* The message of the last failure is not empty beyond the code. */
+#define IT_HAS_MESSAGE()                                                                           \
+	ck_assert_msg(strlen(ctr_last_error()) > 0, "an empty error message")
+
+/* ---- a runtime printing garbage ------------------------------------------------------------- */
+
+START_TEST(test_a_runtime_printing_garbage_is_a_runtime_error)
+{
+	it_fake_log();
+	ctr_runtime_t *rt = it_reopen(it_fake_runtime(), 0);
+	ctr_container_t *c = it_sh(rt, "touch /shared/ready; " IT_LOOP);
+
+	setenv("FAKE_RUNTIME_GARBAGE", "create,run", 1);
+	IT_REFUSED(ctr_init(c, 0), CTR_E_RUNTIME, c);
+	IT_HAS_MESSAGE();
+	IT_REFUSED(ctr_start(c, 0), CTR_E_RUNTIME, c);
+	IT_STATE(c, CTR_STATE_CONFIGURED);
+	it_assert_no_traces(ctr_id(c));
+
+	setenv("FAKE_RUNTIME_GARBAGE", "start", 1);
+	IT_OK(ctr_init(c, 0));
+	IT_REFUSED(ctr_start(c, 0), CTR_E_RUNTIME, c);
+	IT_HAS_MESSAGE();
+	IT_STATE(c, CTR_STATE_CREATED);
+
+	unsetenv("FAKE_RUNTIME_GARBAGE");
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	/* `state` succeeding with garbage: an error, and the container is untouched. */
+	setenv("FAKE_RUNTIME_GARBAGE", "state", 1);
+	int r = ctr_sync(c);
+	ck_assert_msg(r == 0 || r == CTR_E_RUNTIME, "ctr_sync: %s", it_err(r));
+	if (r < 0)
+		IT_HAS_MESSAGE();
+	IT_STATE(c, CTR_STATE_RUNNING);
+	setenv("FAKE_RUNTIME_GARBAGE", "kill", 1);
+	IT_REFUSED(ctr_kill(c, SIGKILL), CTR_E_RUNTIME, c);
+	IT_HAS_MESSAGE();
+	IT_STATE(c, CTR_STATE_RUNNING);
+
+	unsetenv("FAKE_RUNTIME_GARBAGE");
+	IT_OK(ctr_sync(c));
+	IT_STATE(c, CTR_STATE_RUNNING);
+	IT_OK(ctr_remove(c, CTR_FORCE));
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
+/* ---- a full state directory ----------------------------------------------------------------- */
+
+static char small_dir[4096];
+
+static void setup_small(void)
+{
+	it_setup();
+	snprintf(small_dir, sizeof(small_dir), "%s/small", it_base());
+	ck_assert_int_eq(mkdir(small_dir, 0700), 0);
+	ck_assert_msg(mount("tmpfs", small_dir, "tmpfs", 0, "size=2m,mode=0700") == 0,
+		      "mount tmpfs on %s: %s", small_dir, strerror(errno));
+}
+
+static void teardown_small(void)
+{
+	umount2(small_dir, MNT_DETACH);
+	teardown();
+}
+
+START_TEST(test_a_full_state_dir_is_an_error_and_loses_nothing)
+{
+	char state[4200], run[4200];
+	ctr_runtime_t *rt = NULL;
+	ctr_container_t *made[4096];
+	int n = 0, r = 0;
+
+	/* 256 KiB do not even hold the empty database (TDB's hash table and its recovery
+	 * area take about 1.3 MB): the open fails and names the database. */
+	snprintf(state, sizeof(state), "%s/tiny", it_base());
+	ck_assert_int_eq(mkdir(state, 0700), 0);
+	ck_assert_int_eq(mount("tmpfs", state, "tmpfs", 0, "size=256k,mode=0700"), 0);
+	snprintf(run, sizeof(run), "%s/run-tiny", it_base());
+	CTR_OPTS(ctr_runtime_opts_t, tiny, .state_dir = state, .run_dir = run,
+		 .flags = CTR_RUNTIME_NOSYNC);
+	r = ctr_runtime_open(&tiny, &rt);
+	umount2(state, MNT_DETACH);
+	ck_assert_msg(r == CTR_E_STORE || r == CTR_E_IO, "open on 256 KiB: %s", it_err(r));
+	ck_assert_msg(strstr(ctr_last_error(), state), "%s", ctr_last_error());
+
+	snprintf(state, sizeof(state), "%s/state", small_dir);
+	snprintf(run, sizeof(run), "%s/run-small", it_base());
+	CTR_OPTS(ctr_runtime_opts_t, o, .state_dir = state, .run_dir = run,
+		 .flags = CTR_RUNTIME_NOSYNC);
+	IT_OK(ctr_runtime_open(&o, &rt));
+
+	while (n < 4096) {
+		ctr_config_t *cfg = it_config("exit 0");
+		r = ctr_create(rt, cfg, &made[n]);
+		ctr_config_free(cfg);
+		if (r < 0)
+			break;
+		n++;
+	}
+	ck_assert_msg(r == CTR_E_IO || r == CTR_E_STORE, "after %d containers: %s", n,
+		      it_err(r));
+	ck_assert_msg(strstr(ctr_last_error(), "space") || strstr(ctr_last_error(), state),
+		      "the message names neither the path nor the lack of space: %s",
+		      ctr_last_error());
+	ck_assert_int_gt(n, 0);
+
+	/* Every earlier container is still there. */
+	ctr_container_t **list = NULL;
+	size_t count = 0;
+	IT_OK(ctr_list(rt, &list, &count) < 0 ? -1 : 0);
+	ck_assert_int_eq((int)count, n);
+	ctr_list_free(list, count);
+	for (int i = 0; i < n; i++) {
+		IT_STATE(made[i], CTR_STATE_CONFIGURED);
+		char *json = NULL;
+		IT_OK(ctr_inspect(made[i], &json));
+		ctr_free(json);
+	}
+
+	/* Room made, a create works again. */
+	IT_OK(ctr_remove(made[n - 1], 0));
+	ctr_container_free(made[--n]);
+	ctr_container_t *again = NULL;
+	ctr_config_t *cfg = it_config("exit 0");
+	r = ctr_create(rt, cfg, &again);
+	ctr_config_free(cfg);
+	IT_OK(r);
+	IT_STATE(again, CTR_STATE_CONFIGURED);
+	ctr_container_free(again);
+	for (int i = 0; i < n; i++)
+		ctr_container_free(made[i]);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
+/* ---- a corrupt record ----------------------------------------------------------------------- */
+
+START_TEST(test_a_corrupt_state_record_breaks_only_its_container)
+{
+	ctr_container_t *bad = it_sh(it_rt, "exit 0");
+	ctr_container_t *good = it_sh(it_rt, "exit 7");
+	char key[128];
+	static const char junk[] = "\x01\xff{not json at all";
+
+	snprintf(key, sizeof(key), "%s%s", CTRI_KEY_STATE, ctr_id(bad));
+	IT_OK(ctri_store_put_raw(it_rt->store, key, junk, sizeof(junk) - 1, 0));
+
+	ctr_state_t st;
+	IT_FAILS(ctr_state(bad, &st), CTR_E_STORE);
+	IT_HAS_MESSAGE();
+	IT_FAILS(ctr_start(bad, 0), CTR_E_STORE);
+
+	ctr_container_t **list = NULL;
+	size_t count = 0;
+	ck_assert_int_ge(ctr_list(it_rt, &list, &count), 0);
+	ck_assert_int_eq((int)count, 2);
+	ctr_list_free(list, count);
+	ctr_container_t *found = NULL;
+	IT_OK(ctr_lookup(it_rt, ctr_id(bad), &found));
+	ctr_container_free(found);
+
+	IT_OK(ctr_start(good, 0));
+	ck_assert_int_eq(it_wait(good, 5000), 7);
+
+	/* Even a forced remove refuses a container whose state it cannot read, saying so; the
+	 * container stays listed and the others are unaffected. */
+	IT_REFUSED(ctr_remove(bad, CTR_FORCE), CTR_E_STORE, bad);
+	ck_assert_msg(strstr(ctr_last_error(), "damaged"), "%s", ctr_last_error());
+	IT_OK(ctr_lookup(it_rt, ctr_id(bad), &found));
+	ctr_container_free(found);
+	IT_OK(ctr_remove(good, 0));
+	ck_assert_int_ge(ctr_list(it_rt, &list, &count), 0);
+	ck_assert_int_eq((int)count, 1);
+	ctr_list_free(list, count);
+	ctr_container_free(bad);
+	ctr_container_free(good);
+}
+END_TEST
+
+/* ---- lock holders --------------------------------------------------------------------------- */
+
+static ctr_container_t *locked_c;
+
+/* In a child: take the container's lock, say so on a pipe and keep it. */
+static int hold_lock(void *arg)
+{
+	int fd, w = *(int *)arg;
+
+	if (ctri_lock(locked_c->rt->locks_dir, ctr_id(locked_c), &fd) < 0)
+		return 1;
+	if (write(w, "x", 1) != 1)
+		return 2;
+	for (;;)
+		pause();
+}
+
+static pid_t lock_in_child(ctr_container_t *c)
+{
+	int p[2];
+	char b;
+
+	locked_c = c;
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	pid_t child = it_fork(hold_lock, &p[1]);
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &b, 1), 1);
+	close(p[0]);
+	return child;
+}
+
+struct op_thread {
+	ctr_container_t *c;
+	int r;
+	char msg[512];
+};
+
+static void *start_thread(void *arg)
+{
+	struct op_thread *t = arg;
+
+	t->r = ctr_start(t->c, 0);
+	snprintf(t->msg, sizeof(t->msg), "%s", ctr_last_error());
+	return NULL;
+}
+
+START_TEST(test_a_dead_lock_holder_does_not_block)
+{
+	ctr_container_t *c = it_sh(it_rt, "touch /shared/ready; " IT_LOOP);
+	pid_t holder = lock_in_child(c);
+
+	kill(holder, SIGKILL);
+	ck_assert_int_eq(it_join(holder, 2000), 128 + SIGKILL);
+	double t0 = it_now();
+	IT_OK(ctr_start(c, 0));
+	ck_assert_msg(it_now() - t0 < 5, "the start waited %.1f s", it_now() - t0);
+	it_take_file("ready", 5000);
+	IT_OK(ctr_remove(c, CTR_FORCE));
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_a_live_lock_holder_blocks_until_it_dies)
+{
+	ctr_container_t *c = it_sh(it_rt, "touch /shared/ready; " IT_LOOP);
+	pid_t holder = lock_in_child(c);
+	struct op_thread t = { .c = c, .r = 1 };
+	pthread_t th;
+	struct timespec ts;
+
+	ck_assert_int_eq(pthread_create(&th, NULL, start_thread, &t), 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 500 * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	ck_assert_msg(pthread_timedjoin_np(th, NULL, &ts) == ETIMEDOUT,
+		      "ctr_start returned (%d) while another process held the lock", t.r);
+	IT_STATE(c, CTR_STATE_CONFIGURED); /* reads do not wait for the lock */
+	kill(holder, SIGKILL);
+	ck_assert_int_eq(it_join(holder, 2000), 128 + SIGKILL);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 10;
+	ck_assert_msg(pthread_timedjoin_np(th, NULL, &ts) == 0,
+		      "ctr_start still blocked after the holder died");
+	ck_assert_msg(t.r == 0, "ctr_start: %d: %s", t.r, t.msg);
+	it_take_file("ready", 5000);
+	IT_STATE(c, CTR_STATE_RUNNING);
+	IT_OK(ctr_remove(c, CTR_FORCE));
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+}
+END_TEST
+
+/* ---- a reused monitor pid ------------------------------------------------------------------- */
+
+START_TEST(test_a_reused_monitor_pid_is_not_the_monitor)
+{
+	ctr_container_t *c = it_sh(it_rt, "exit 0");
+	char *const argv[] = { "sleep", "1000", NULL };
+	unsigned long long start = 0;
+	struct ctri_st st;
+	pid_t stranger;
+
+	ck_assert_int_eq(posix_spawnp(&stranger, "sleep", NULL, NULL, argv, environ), 0);
+	ck_assert_int_eq(ctri_proc_stat(stranger, &start, NULL), 0);
+	/* The record of a run whose monitor died, its pid since taken by the stranger. */
+	IT_OK(ctri_st_load(c, "test", &st));
+	st.state = CTR_STATE_RUNNING;
+	st.pid = stranger;
+	st.mon_pid = stranger;
+	st.mon_start = start + 1000;
+	IT_OK(ctri_st_save(c, "test", &st, 0));
+
+	IT_STATE(c, CTR_STATE_STOPPED);
+	ck_assert_int_eq(it_state_int(c, "monitor_lost"), 1);
+	ck_assert_int_eq(it_pid(c), 0);
+	IT_FAILS(ctr_stop(c, 0), CTR_E_STOPPED);
+	IT_OK(ctr_remove(c, CTR_FORCE));
+	it_sleep_ms(100);
+	ck_assert_msg(it_alive(stranger), "the unrelated process %ld was killed", (long)stranger);
+	kill(stranger, SIGKILL);
+	ck_assert_int_eq(waitpid(stranger, NULL, 0), stranger);
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+}
+END_TEST
+
+Suite *suite_faults2(void)
+{
+	Suite *s = suite_create("faults2");
+	TCase *tc = tcase_create("runtime");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 40);
+	tcase_add_test(tc, test_a_runtime_printing_garbage_is_a_runtime_error);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("store");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_a_corrupt_state_record_breaks_only_its_container);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("full");
+	tcase_add_checked_fixture(tc, setup_small, teardown_small);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_a_full_state_dir_is_an_error_and_loses_nothing);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("locks");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_a_dead_lock_holder_does_not_block);
+	tcase_add_test(tc, test_a_live_lock_holder_blocks_until_it_dies);
+	tcase_add_test(tc, test_a_reused_monitor_pid_is_not_the_monitor);
+	suite_add_tcase(s, tc);
+	return s;
+}
