@@ -348,6 +348,109 @@ START_TEST(test_a_reused_monitor_pid_is_not_the_monitor)
 }
 END_TEST
 
+/* ---- callers killed mid-stop and mid-remove ------------------------------------------------ */
+
+static int op_stop_30(ctr_container_t *c)
+{
+	return ctr_stop(c, 30);
+}
+
+static int op_remove(ctr_container_t *c)
+{
+	return ctr_remove(c, CTR_FORCE);
+}
+
+static int stop_main(void *arg)
+{
+	return it_child_op(NULL, arg, "stop", op_stop_30);
+}
+
+static int remove_main(void *arg)
+{
+	return it_child_op(NULL, arg, "remove", op_remove);
+}
+
+/* A RUNNING layered container, stubborn to SIGTERM, with two exec sessions running. */
+static ctr_container_t *busy_layered(void)
+{
+	ctr_container_t *c = it_create(it_rt, it_config_layered(IT_STUBBORN));
+	const char *const argv[] = { "sleep", "1000", NULL };
+	ctr_exec_opts_t o = { .sz = sizeof(o), .argv = argv, .stdin_fd = -1, .stdout_fd = -1,
+			      .stderr_fd = -1 };
+
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	for (int i = 0; i < 2; i++) {
+		char *eid = NULL;
+		IT_OK(ctr_exec_create(c, &o, &eid));
+		IT_OK(ctr_exec_start(c, eid));
+		ctr_free(eid);
+	}
+	return c;
+}
+
+/* After a killed caller: the container is gone, or in a state that agrees with its
+ * processes, and a forced remove takes it; nothing is left. */
+static void assert_recovers_and_goes(ctr_container_t *c)
+{
+	ctr_state_t s;
+	int r = ctr_state(c, &s);
+
+	if (r == 0) {
+		pid_t pid = it_pid(c);
+		if (s == CTR_STATE_RUNNING || s == CTR_STATE_PAUSED || s == CTR_STATE_CREATED)
+			ck_assert_msg(pid > 0 && it_alive(pid), "%s with pid %ld",
+				      ctr_state_name(s), (long)pid);
+		else
+			ck_assert_msg(s == CTR_STATE_STOPPED || s == CTR_STATE_EXITED,
+				      "left %s", ctr_state_name(s));
+		IT_OK(ctr_remove(c, CTR_FORCE));
+	} else
+		ck_assert_msg(r == CTR_E_REMOVED, "ctr_state: %s", it_err(r));
+	it_assert_no_traces(ctr_id(c));
+}
+
+START_TEST(test_a_caller_killed_mid_stop_of_a_busy_layered_container)
+{
+	static const long delays_us[] = { 0, 2000, 20000, 200000 };
+
+	for (size_t i = 0; i < sizeof(delays_us) / sizeof(delays_us[0]); i++) {
+		ctr_container_t *c = busy_layered();
+		pid_t child = it_fork(stop_main, (void *)ctr_id(c));
+		struct timespec ts = { 0, delays_us[i] * 1000 };
+
+		nanosleep(&ts, NULL);
+		kill(child, SIGKILL);
+		int st = it_join(child, 5000);
+		ck_assert_msg(st == 128 + SIGKILL, "child: status %d", st);
+		IT_OK(ctr_sync(c));
+		assert_recovers_and_goes(c);
+		ctr_container_free(c);
+	}
+	it_assert_no_children();
+}
+END_TEST
+
+START_TEST(test_a_caller_killed_mid_remove_of_a_busy_layered_container)
+{
+	static const long delays_us[] = { 0, 2000, 10000, 30000, 100000, 300000 };
+
+	for (size_t i = 0; i < sizeof(delays_us) / sizeof(delays_us[0]); i++) {
+		ctr_container_t *c = busy_layered();
+		pid_t child = it_fork(remove_main, (void *)ctr_id(c));
+		struct timespec ts = { 0, delays_us[i] * 1000 };
+
+		nanosleep(&ts, NULL);
+		kill(child, SIGKILL);
+		int st = it_join(child, 5000);
+		ck_assert_msg(st == 128 + SIGKILL || st == 0, "child: status %d", st);
+		assert_recovers_and_goes(c);
+		ctr_container_free(c);
+	}
+	it_assert_no_children();
+}
+END_TEST
+
 Suite *suite_faults2(void)
 {
 	Suite *s = suite_create("faults2");
@@ -376,6 +479,13 @@ Suite *suite_faults2(void)
 	tcase_add_test(tc, test_a_dead_lock_holder_does_not_block);
 	tcase_add_test(tc, test_a_live_lock_holder_blocks_until_it_dies);
 	tcase_add_test(tc, test_a_reused_monitor_pid_is_not_the_monitor);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("killed");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, test_a_caller_killed_mid_stop_of_a_busy_layered_container);
+	tcase_add_test(tc, test_a_caller_killed_mid_remove_of_a_busy_layered_container);
 	suite_add_tcase(s, tc);
 	return s;
 }
