@@ -6,6 +6,7 @@
  * 100 ms x 2^(n-2), at most 10 s, counted from the exit, so a container that dies at once
  * costs a restart every few seconds, not a CPU. */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <time.h>
 
@@ -34,11 +35,17 @@ int ctri_restart_due(ctr_container_t *c, const char *op, const struct ctri_st *s
 	if (!due)
 		return 0;
 	/* The first restart at once (a crash once is an accident), then 100 ms doubling. */
-	int shift = st->restart_count - 1 < 10 ? st->restart_count - 1 : 10;
-	long long backoff = st->restart_count == 0 ? 0 : (long long)CTRI_BACKOFF_FIRST_MS << shift;
+	/* restart_count and finished_at come from the store: a damaged record may hold any
+	 * value (a negative count counts as none; a time out of range must not overflow). */
+	int n = st->restart_count;
+	long long backoff =
+		n <= 0 ? 0 : (long long)CTRI_BACKOFF_FIRST_MS << (n - 1 < 10 ? n - 1 : 10);
 	if (backoff > CTRI_BACKOFF_MAX_MS)
 		backoff = CTRI_BACKOFF_MAX_MS;
-	long long since = (ctri_now_ns() - st->finished_at) / 1000000;
+	long long since;
+	if (__builtin_sub_overflow(ctri_now_ns(), st->finished_at, &since))
+		since = st->finished_at < 0 ? LLONG_MAX : LLONG_MIN;
+	since /= 1000000;
 	*delay_ms = since >= backoff ? 0 : backoff - (since > 0 ? since : 0);
 	return 1;
 }
