@@ -28,6 +28,7 @@ Suite *suite_logs(void);
 Suite *suite_layers(void);
 Suite *suite_export(void);
 Suite *suite_faults2(void);
+Suite *suite_security(void);
 
 /* ---- the run ---------------------------------------------------------------------------------
  * it_init() once in main() before the suites: checks the environment and fills in defaults

@@ -28,6 +28,7 @@ int main(void)
 		suite_layers,
 		suite_export,
 		suite_faults2,
+		suite_security,
 	};
 	SRunner *sr = srunner_create(NULL);
 
