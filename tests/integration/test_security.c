@@ -294,6 +294,25 @@ START_TEST(test_names_and_ids_are_checked_before_any_path)
 }
 END_TEST
 
+/* ---- symlinks ------------------------------------------------------------------------------- */
+
+START_TEST(test_a_planted_events_log_symlink_is_not_followed)
+{
+	char outside[PATH_MAX], log[PATH_MAX];
+
+	path_in(outside, sizeof(outside), "outside-events");
+	path_in(log, sizeof(log), "state/events.log");
+	unlink(log);
+	ck_assert_int_eq(symlink(outside, log), 0);
+	ctr_container_t *c = it_sh(it_rt, "echo hello");
+	IT_OK(ctr_start(c, 0));
+	ck_assert_int_eq(it_wait(c, 5000), 0);
+	IT_OK(ctr_remove(c, 0));
+	ck_assert_msg(access(outside, F_OK) != 0, "events were written through %s", log);
+	ctr_container_free(c);
+}
+END_TEST
+
 Suite *suite_security(void)
 {
 	Suite *s = suite_create("security");
@@ -306,6 +325,7 @@ Suite *suite_security(void)
 	tcase_add_test(tc, test_sockets_logs_and_locks_are_private);
 	tcase_add_test(tc, test_every_descriptor_of_the_library_is_close_on_exec);
 	tcase_add_test(tc, test_names_and_ids_are_checked_before_any_path);
+	tcase_add_test(tc, test_a_planted_events_log_symlink_is_not_followed);
 	suite_add_tcase(s, tc);
 	return s;
 }
