@@ -44,7 +44,7 @@ BENCHES      := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 include monitor/Makefile.inc
 
 .PHONY: check-monitor all lib tests deps install uninstall check check-unit check-asan check-abi check-header \
-        check-fuzz check-integration check-examples check-bindings abi-baseline demo bench clean \
+        check-fuzz fuzz check-integration check-examples check-bindings abi-baseline demo bench clean \
         help FORCE
 
 CLEANUP      := $(B)/ctr-cleanup
@@ -224,6 +224,9 @@ check-asan:
 
 check-fuzz:
 	@tests/fuzz/run.sh $(CLANG) $(FUZZ_SECONDS)
+
+# Each fuzz target for FUZZ_SECONDS (default 300); check-fuzz shares FUZZ_SECONDS (20) among them.
+fuzz: ; @tests/fuzz/run.sh $(CLANG) $${FUZZ_SECONDS:-300} each
 
 demo: deps all
 	@scripts/demo.sh
