@@ -36,8 +36,7 @@ static void teardown(void)
 }
 
 /* The message of the last failure is not empty beyond the code. */
-#define IT_HAS_MESSAGE()                                                                           \
-	ck_assert_msg(strlen(ctr_last_error()) > 0, "an empty error message")
+#define IT_HAS_MESSAGE() ck_assert_msg(strlen(ctr_last_error()) > 0, "an empty error message")
 
 /* ---- a runtime printing garbage ------------------------------------------------------------- */
 
@@ -138,8 +137,7 @@ START_TEST(test_a_full_state_dir_is_an_error_and_loses_nothing)
 			break;
 		n++;
 	}
-	ck_assert_msg(r == CTR_E_IO || r == CTR_E_STORE, "after %d containers: %s", n,
-		      it_err(r));
+	ck_assert_msg(r == CTR_E_IO || r == CTR_E_STORE, "after %d containers: %s", n, it_err(r));
 	ck_assert_msg(strstr(ctr_last_error(), "space") || strstr(ctr_last_error(), state),
 		      "the message names neither the path nor the lack of space: %s",
 		      ctr_last_error());
@@ -375,8 +373,9 @@ static ctr_container_t *busy_layered(void)
 {
 	ctr_container_t *c = it_create(it_rt, it_config_layered(IT_STUBBORN));
 	const char *const argv[] = { "sleep", "1000", NULL };
-	ctr_exec_opts_t o = { .sz = sizeof(o), .argv = argv, .stdin_fd = -1, .stdout_fd = -1,
-			      .stderr_fd = -1 };
+	ctr_exec_opts_t o = {
+		.sz = sizeof(o), .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1
+	};
 
 	IT_OK(ctr_start(c, 0));
 	it_take_file("ready", 5000);
@@ -410,8 +409,8 @@ static void assert_recovers_and_goes(ctr_container_t *c)
 			ck_assert_msg(pid > 0 && it_alive(pid), "%s with pid %ld",
 				      ctr_state_name(s), (long)pid);
 		else
-			ck_assert_msg(s == CTR_STATE_STOPPED || s == CTR_STATE_EXITED,
-				      "left %s", ctr_state_name(s));
+			ck_assert_msg(s == CTR_STATE_STOPPED || s == CTR_STATE_EXITED, "left %s",
+				      ctr_state_name(s));
 		IT_OK(ctr_remove(c, CTR_FORCE));
 	} else
 		ck_assert_msg(r == CTR_E_REMOVED, "ctr_state: %s", it_err(r));

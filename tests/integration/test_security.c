@@ -129,8 +129,9 @@ START_TEST(test_sockets_logs_and_locks_are_private)
 {
 	ctr_container_t *c = it_sh(it_rt, "echo hello; touch /shared/ready; " IT_LOOP);
 	const char *const argv[] = { "sleep", "1000", NULL };
-	ctr_exec_opts_t o = { .sz = sizeof(o), .argv = argv, .stdin_fd = -1, .stdout_fd = -1,
-			      .stderr_fd = -1 };
+	ctr_exec_opts_t o = {
+		.sz = sizeof(o), .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1
+	};
 	char path[PATH_MAX], *eid = NULL;
 	struct stat sb;
 
@@ -190,8 +191,9 @@ START_TEST(test_every_descriptor_of_the_library_is_close_on_exec)
 	enum { MAX = 4096 };
 	static char before[MAX], after[MAX];
 	const char *const argv[] = { "true", NULL };
-	ctr_exec_opts_t o = { .sz = sizeof(o), .argv = argv, .stdin_fd = -1, .stdout_fd = -1,
-			      .stderr_fd = -1 };
+	ctr_exec_opts_t o = {
+		.sz = sizeof(o), .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1
+	};
 	char link[PATH_MAX], target[PATH_MAX];
 
 	inheritable(before, MAX);
@@ -244,7 +246,7 @@ END_TEST
 #define IT_BAD_NAME(call)                                                                          \
 	do {                                                                                       \
 		int it_r_ = (call);                                                                \
-		ck_assert_msg(it_r_ == CTR_E_INVAL || it_r_ == CTR_E_NOENT, "%s: %s", #call,      \
+		ck_assert_msg(it_r_ == CTR_E_INVAL || it_r_ == CTR_E_NOENT, "%s: %s", #call,       \
 			      it_err(it_r_));                                                      \
 	} while (0)
 
@@ -281,8 +283,9 @@ START_TEST(test_names_and_ids_are_checked_before_any_path)
 	}
 	IT_STATE(c, CTR_STATE_RUNNING);
 	/* Nothing named x or y appeared anywhere a "../" could have led. */
-	static const char *const leaves[] = { "x", "y", "state/x", "run/x", "state/containers/x",
-					      "run/exec/x" };
+	static const char *const leaves[] = {
+		"x", "y", "state/x", "run/x", "state/containers/x", "run/exec/x"
+	};
 	for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
 		path_in(path, sizeof(path), leaves[i]);
 		ck_assert_msg(access(path, F_OK) != 0, "%s was created", path);
