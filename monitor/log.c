@@ -145,7 +145,7 @@ static void rotate(struct mon_log *l)
 	l->retry_at = l->size + l->max;
 	if (rename(l->path, old) < 0)
 		return;
-	fd = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+	fd = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return;
 	close(l->fd);
@@ -213,7 +213,7 @@ int log_open(struct mon_log *l, const char *path, uint64_t max)
 	struct stat st;
 
 	*l = (struct mon_log){ .path = path, .max = max };
-	l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+	l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
 	if (l->fd < 0)
 		return mon_fail(MON_E_INTERNAL, "open %s: %m", path);
 	if (fstat(l->fd, &st) < 0)

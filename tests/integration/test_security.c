@@ -316,6 +316,26 @@ START_TEST(test_a_planted_events_log_symlink_is_not_followed)
 }
 END_TEST
 
+/* The monitor opens the container's log with O_NOFOLLOW: a link planted in the bundle makes
+ * the start fail instead of writing the container's output through it. */
+START_TEST(test_a_planted_log_symlink_is_not_followed)
+{
+	char outside[PATH_MAX], log[PATH_MAX];
+	ctr_container_t *c = it_sh(it_rt, "echo through-the-link");
+
+	path_in(outside, sizeof(outside), "outside-log");
+	snprintf(log, sizeof(log), "%s/state/containers/%s/ctr.log", it_base(), ctr_id(c));
+	ck_assert_int_eq(symlink(outside, log), 0);
+	int r = ctr_start(c, 0);
+	if (r == 0)
+		it_wait(c, 5000);
+	ck_assert_msg(access(outside, F_OK) != 0, "the container's output went through %s", log);
+	ck_assert_msg(r == CTR_E_MONITOR, "start: %s", it_err(r));
+	IT_OK(ctr_remove(c, CTR_FORCE));
+	ctr_container_free(c);
+}
+END_TEST
+
 Suite *suite_security(void)
 {
 	Suite *s = suite_create("security");
@@ -329,6 +349,7 @@ Suite *suite_security(void)
 	tcase_add_test(tc, test_every_descriptor_of_the_library_is_close_on_exec);
 	tcase_add_test(tc, test_names_and_ids_are_checked_before_any_path);
 	tcase_add_test(tc, test_a_planted_events_log_symlink_is_not_followed);
+	tcase_add_test(tc, test_a_planted_log_symlink_is_not_followed);
 	suite_add_tcase(s, tc);
 	return s;
 }
