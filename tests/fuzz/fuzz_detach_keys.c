@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (d.matched != 0)
 				abort();
 		} else {
-			/* What was passed on is a prefix of the input; fewer than len bytes held. */
+			/* What was passed on is a prefix of the input; less than len held. */
 			if (npassed > nseen || memcmp(passed, seen, npassed))
 				abort();
 			if (nseen - npassed != d.matched || (d.len && d.matched >= d.len) ||

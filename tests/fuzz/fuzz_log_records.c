@@ -131,7 +131,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fl & 8) {
 		/* Around the records' era: 2020-09-13 .. 2033-05-18 in steps from p3. */
 		o.since_ns = 1600000000000000000LL + (long long)(p3 & 15) * 100000000000000000LL;
-		o.until_ns = fl & 0x20 ? 0 : o.since_ns + (long long)(p3 >> 4) * 100000000000000000LL;
+		o.until_ns =
+		    fl & 0x20 ? 0 : o.since_ns + (long long)(p3 >> 4) * 100000000000000000LL;
 	}
 	if (fl & 16)
 		limit = (long long)p3 * 16;

@@ -26,8 +26,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char valid_state[] =
-	"{\"state\":\"exited\",\"changed\":1,\"exit_code\":1,\"finished_at\":1,"
-	"\"restart_count\":3}";
+    "{\"state\":\"exited\",\"changed\":1,\"exit_code\":1,\"finished_at\":1,"
+    "\"restart_count\":3}";
 static char base[PATH_MAX], state_key[96], config_key[96], valid_config[256];
 static ctr_runtime_t *rt;
 static ctr_container_t *c;

@@ -20,15 +20,16 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char base[PATH_MAX], archive[PATH_MAX], run_dir[PATH_MAX], target[PATH_MAX],
-	sentinel[PATH_MAX], cwd[PATH_MAX];
+    sentinel[PATH_MAX], cwd[PATH_MAX];
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *f)
 {
 	(void)sb;
 	(void)f;
-	if (flag == FTW_DP || flag == FTW_D)
+	if (flag == FTW_DP)
 		chmod(path, 0700);
-	return remove(path) < 0 && flag != FTW_DP ? 0 : 0;
+	remove(path); /* a failure shows: the run checks that the directory is gone */
+	return 0;
 }
 
 static void rm_rf(const char *path)
@@ -42,7 +43,7 @@ static void cleanup(void)
 		rm_rf(base);
 }
 
-/* Names in dir other than . and ..; the one allowed (may be NULL) is not counted. */
+/* Names in dir other than ., .. and the two allowed (NULL: none), each reported. */
 static size_t entries(const char *dir, const char *allowed1, const char *allowed2)
 {
 	DIR *d = opendir(dir);
