@@ -189,6 +189,22 @@ check-integration: $(ITEST_BIN) $(MONITOR) $(CLEANUP) $(MINI_INIT)
 		CTR_CLEANUP=$(CURDIR)/$(CLEANUP) $(if $(MINI_INIT),CTR_MINI_INIT=$(CURDIR)/$(MINI_INIT)) \
 		CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime $(ITEST_BIN)
 
+# The soak test: random lifecycles from processes and threads, exit codes and leaks checked.
+$(B)/tests/soak: tests/soak/soak.c $(STLIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -o $@ $< $(STLIB) $(LIBS)
+
+.PHONY: soak check-soak
+SOAK_ENV = CTR_MONITOR=$(CURDIR)/$(MONITOR) CTR_CLEANUP=$(CURDIR)/$(CLEANUP)
+
+soak: $(B)/tests/soak $(MONITOR) $(CLEANUP)
+	@tests/fixtures/mkrootfs.sh $(B)/rootfs
+	$(SOAK_ENV) $(B)/tests/soak $(CURDIR)/$(B)/rootfs --procs 4 --threads 4 --lifecycles 1000 $(SOAK_ARGS)
+
+check-soak: $(B)/tests/soak $(MONITOR) $(CLEANUP)
+	@tests/fixtures/mkrootfs.sh $(B)/rootfs
+	$(SOAK_ENV) timeout 300 $(B)/tests/soak $(CURDIR)/$(B)/rootfs --procs 2 --threads 2 --lifecycles 60 $(SOAK_ARGS)
+
 check-header:
 	@tests/header/run.sh $(CC)
 
