@@ -160,9 +160,10 @@ static void fail(struct life *l, long *field, const char *fmt, ...)
 	count(field, 1);
 	l->failed = 1;
 	fprintf(stderr,
-		"soak: FAIL lifecycle %ld (%s, %s, code %d) seed %" PRIu64 ": %s\n"
+		"soak: FAIL lifecycle %ld (%s %.12s, %s, code %d) seed %" PRIu64 ": %s\n"
 		"soak:   ops: %s\n",
-		l->number, l->name, kind_names[l->kind], l->code, seed, msg, l->trace);
+		l->number, l->name, l->c ? ctr_id(l->c) : "", kind_names[l->kind], l->code, seed,
+		msg, l->trace);
 }
 
 static const char *err(int r)
@@ -346,7 +347,9 @@ static void op_pause(struct life *l)
 	if ((r = ctr_state(l->c, &s)) < 0)
 		fail(l, &st->unexpected, "state when paused: %s", err(r));
 	else if (s != CTR_STATE_PAUSED)
-		fail(l, &st->unexpected, "state %s after pause", ctr_state_name(s));
+		fail(l, &st->unexpected, "pause returned 0 but the state is %s", ctr_state_name(s));
+	if (l->failed)
+		return;
 	trace(l, "unpause");
 	r = ctr_unpause(l->c);
 	if (r < 0)
