@@ -21,6 +21,7 @@
 #include "exec.h"
 #include "json.h"
 #include "monitor_client.h"
+#include "oci.h"
 #include "proc.h"
 #include "runtime.h"
 #include "store.h"
@@ -30,6 +31,7 @@
 #define EID_LEN 16	   /* hex digits of a session id */
 #define KILL_WAIT_MS 10000 /* how long a SIGKILLed session may take to go */
 #define SIG_MAX 64
+#define EXIT_GRACE_MS 200  /* after a failed exec, how long the init may take to be seen gone */
 
 /* Descriptors of a created session, kept in the handle that created it until it starts. */
 struct ctri_exec_io {
@@ -388,7 +390,7 @@ out:
 }
 
 /* With the lock: run the session's monitor, record it running. */
-static int start_locked(ctr_container_t *c, int fd, json_object *rec)
+static int start_locked(ctr_container_t *c, int fd, pid_t init, json_object *rec)
 {
 	const char *eid = rec_str(rec, "id");
 	char dir[4096], proc[4200], pid[4200], sock[4200], console[4200], exit_file[4200];
@@ -425,6 +427,10 @@ static int start_locked(ctr_container_t *c, int fd, json_object *rec)
 		e.n_preserve = io->n_preserve;
 	}
 	r = ctri_monitor_exec(c, "exec", &e, fd, &m);
+	/* The container's end during the exec fails it in many ways (runc's messages vary). */
+	if (r == CTR_E_RUNTIME && (ctri_proc_gone_within(init, EXIT_GRACE_MS) ||
+				   ctri_oci_exited(c, "exec")))
+		r = ctri_cerr(c->name, "exec", CTR_E_STATE, "container has exited");
 	if (r < 0) {
 		if (io)
 			io_return(c, io);
@@ -457,7 +463,7 @@ CTR_API int ctr_exec_start(ctr_container_t *c, const char *exec_id)
 		return r;
 	if ((r = need_running(c, "exec", &st)) == 0)
 		r = strcmp(rec_str(rec, "state"), "created") ? refuse_state(c, "exec", rec)
-							     : start_locked(c, fd, rec);
+							     : start_locked(c, fd, st.pid, rec);
 	sess_end(fd, rec);
 	return r;
 }

@@ -22,6 +22,7 @@
 
 #define SIG_MAX 64
 #define KILL_WAIT_MS 10000 /* after SIGKILL, how long a process may take to go */
+#define EXEC_WAIT_MS 1000  /* how long a started init may take to exec its command */
 
 struct stop_cfg {
 	int terminal, open_stdin, signal, timeout_s;
@@ -118,8 +119,10 @@ int ctri_create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 		st->stopped_by_user = 0;
 		st->restart_count = 0;
 	}
-	if (run)
+	if (run) {
 		st->started_at = ctri_now_ns();
+		ctri_proc_wait_exec(st->pid, EXEC_WAIT_MS);
+	}
 	return ctri_st_save(c, op, st, 0);
 }
 
@@ -170,6 +173,7 @@ static int start_created(ctr_container_t *c, struct ctri_st *st)
 		st->started_at = ctri_now_ns();
 		st->stopped_by_user = 0;
 		st->restart_count = 0;
+		ctri_proc_wait_exec(st->pid, EXEC_WAIT_MS);
 	}
 	return save_then(c, "start", st, r);
 }
@@ -200,33 +204,23 @@ CTR_API int ctr_start(ctr_container_t *c, unsigned flags)
 	return r;
 }
 
-/* After a failed kill: 1 if the reason is that the process has exited (the runtime says
- * stopped or knows it no more; its monitor may still be writing the exit file). */
-static int exited_meanwhile(ctr_container_t *c, const char *op)
-{
-	char status[16];
-	pid_t pid;
-	const char *msg = ctr_last_error();
-	char saved[1024];
-
-	snprintf(saved, sizeof(saved), "%s", msg);
-	int r = ctri_oci_state(c, op, status, sizeof(status), &pid);
-	int gone = r == CTR_E_NOENT || (r == 0 && !strcmp(status, "stopped"));
-	if (!gone) /* keep the kill's message, not the state query's */
-		ctri_err(CTR_E_RUNTIME, "%s", saved);
-	return gone;
-}
-
 /* `runc pause` or `runc resume` of a RUNNING or PAUSED container, with the lock held. */
 static int freeze(ctr_container_t *c, const char *op, struct ctri_st *st, int on)
 {
 	const char *args[] = { on ? "pause" : "resume", c->id, NULL };
 	int r = ctri_oci_run(c, op, args, NULL);
 
-	if (r < 0 && exited_meanwhile(c, op))
+	if (r < 0 && ctri_oci_exited(c, op))
 		return ctri_cerr(c->name, op, CTR_E_STATE, "container has exited");
 	if (r < 0)
 		return r;
+	if (on && ctri_proc_gone_within(st->pid, 0)) {
+		/* It exited as it was frozen: thaw the empty cgroup (the runtime would keep it
+		 * "paused") and say so. */
+		const char *thaw_args[] = { "resume", c->id, NULL };
+		ctri_oci_run(c, op, thaw_args, NULL);
+		return ctri_cerr(c->name, op, CTR_E_STATE, "container has exited");
+	}
 	st->state = on ? CTR_STATE_PAUSED : CTR_STATE_RUNNING;
 	return ctri_st_save(c, op, st, 0);
 }
@@ -292,7 +286,7 @@ static int signal_if_running(ctr_container_t *c, pid_t mon_pid, int sig, int *er
 	if ((*err = ctri_begin(c, "stop", &fd, &st, 0)) < 0)
 		return 0;
 	int running = ctri_st_active(st.state) && st.mon_pid == mon_pid;
-	if (running && (*err = ctri_oci_kill(c, "stop", sig)) < 0 && exited_meanwhile(c, "stop"))
+	if (running && (*err = ctri_oci_kill(c, "stop", sig)) < 0 && ctri_oci_exited(c, "stop"))
 		*err = 0;
 	ctri_end(fd);
 	return running;
@@ -350,7 +344,7 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 		st.stopped_by_user = 1;
 		if ((r = ctri_st_save(c, "stop", &st, 0)) == 0 &&
 		    (r = ctri_oci_kill(c, "stop", timeout_s ? cfg.signal : SIGKILL)) < 0 &&
-		    exited_meanwhile(c, "stop"))
+		    ctri_oci_exited(c, "stop"))
 			r = 0;
 		if (r == 0 && st.state == CTR_STATE_PAUSED) /* frozen, it could not act on it */
 			r = thaw(c, "stop", &st);
@@ -387,7 +381,7 @@ CTR_API int ctr_kill(ctr_container_t *c, int signal)
 		r = ctri_cerr(c->name, "kill", CTR_E_STATE,
 			      "container is %s: only running or paused containers can be killed",
 			      ctr_state_name(st.state));
-	else if ((r = ctri_oci_kill(c, "kill", signal)) < 0 && exited_meanwhile(c, "kill"))
+	else if ((r = ctri_oci_kill(c, "kill", signal)) < 0 && ctri_oci_exited(c, "kill"))
 		r = ctri_cerr(c->name, "kill", CTR_E_STATE, "container has exited");
 	else if (r == 0 && st.state == CTR_STATE_PAUSED && signal == SIGKILL)
 		r = thaw(c, "kill", &st); /* a frozen process dies only once thawed */

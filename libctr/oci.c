@@ -271,6 +271,19 @@ int ctri_oci_delete(ctr_container_t *c, const char *op, int force)
 	return r < 0 && ctri_oci_exists(c) ? r : 0;
 }
 
+int ctri_oci_exited(ctr_container_t *c, const char *op)
+{
+	char status[16], saved[1024];
+	pid_t pid;
+
+	snprintf(saved, sizeof(saved), "%s", ctr_last_error());
+	int r = ctri_oci_state(c, op, status, sizeof(status), &pid);
+	int gone = r == CTR_E_NOENT || (r == 0 && !strcmp(status, "stopped"));
+	if (!gone) /* keep the failed call's message, not the state query's */
+		ctri_err(CTR_E_RUNTIME, "%s", saved);
+	return gone;
+}
+
 int ctri_oci_kill(ctr_container_t *c, const char *op, int sig)
 {
 	char num[16];

@@ -46,4 +46,9 @@ int ctri_oci_release(ctr_container_t *c, const char *op, int wait);
 
 int ctri_oci_kill(ctr_container_t *c, const char *op, int sig);
 
+/* After a runtime call on a running container failed: 1 if the reason is that its process
+ * has exited meanwhile (the runtime says stopped, or knows it no more; the monitor may still
+ * be writing the exit file), else 0 with the failed call's message kept. */
+int ctri_oci_exited(ctr_container_t *c, const char *op);
+
 #endif

@@ -161,3 +161,36 @@ int ctri_eventfd_ready(const char *name, const char *op)
 
 	return fd >= 0 ? fd : ctri_cerr(name, op, ctri_errno_code(errno), "eventfd: %m");
 }
+
+void ctri_proc_wait_exec(pid_t pid, int max_ms)
+{
+	char path[64], comm[32];
+	long long deadline = ctri_mono_ms() + max_ms;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	for (;;) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, comm, sizeof(comm) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n <= 0 || strncmp(comm, "runc:[", 6) || ctri_mono_ms() >= deadline)
+			return; /* gone, or its own command runs */
+		struct timespec ts = { 0, 200000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+int ctri_proc_gone_within(pid_t pid, int ms)
+{
+	long long deadline = ctri_mono_ms() + ms;
+	unsigned long long start;
+
+	for (;;) {
+		if (pid <= 0 || ctri_proc_stat(pid, &start, NULL) < 0)
+			return 1; /* missing, or a zombie: it has exited */
+		if (ctri_mono_ms() >= deadline)
+			return 0;
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+}

@@ -38,6 +38,16 @@ int ctri_poll_ms(long long deadline);
 /* 1 if fd is readable now. */
 int ctri_fd_readable(int fd);
 
+/* Wait (at most max_ms) until PID, a container's init that `runc start` has released, has
+ * left runc's init code for the container's command: a signal sent before that reaches
+ * runc's init (written in Go), which dies of SIGTERM with status 2 instead of running the
+ * command's handler. */
+void ctri_proc_wait_exec(pid_t pid, int max_ms);
+
+/* 1 if PID has exited (is missing or a zombie) now or within ms: after a runtime call on
+ * a container failed, whether the reason is that its init was exiting. */
+int ctri_proc_gone_within(pid_t pid, int ms);
+
 /* A descriptor that is readable already (an eventfd), for waits that are over before they
  * begin. Errors name container name and op. */
 int ctri_eventfd_ready(const char *name, const char *op);

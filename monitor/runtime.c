@@ -444,7 +444,11 @@ int rt_delete_lock(const struct mon_args *a)
 
 void rt_delete_detached(const struct mon_args *a, int lock_fd)
 {
-	const char *argv[] = { a->runtime, "--root", a->runtime_root, "delete", a->id, NULL };
+	/* --force: a container paused in the moment it exited is "paused" to the runtime, and
+	 * a plain delete refuses it (its frozen cgroup would stay); the process is gone, so
+	 * force kills nothing. */
+	const char *argv[] = { a->runtime, "--root", a->runtime_root, "delete", "--force", a->id,
+			       NULL };
 	struct timespec limit = { .tv_sec = a->timeout_ms / 1000,
 				  .tv_nsec = (long)(a->timeout_ms % 1000) * 1000000 };
 	/* The runtime gets the locked descriptor as fd 3: the lock lasts as long as it runs
