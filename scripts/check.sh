@@ -25,6 +25,7 @@ if [ "$(id -u)" = 0 ]; then
 	step monitor make -s check-monitor
 	step examples make -s check-examples
 	step bindings make -s check-bindings
+	step soak make -s check-soak
 else
 	echo "=== integration, monitor: SKIPPED: real runc containers need root (run make check as root)"
 	failed="$failed integration(skipped)"
