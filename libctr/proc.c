@@ -157,7 +157,7 @@ int ctri_fd_readable(int fd)
 
 int ctri_eventfd_ready(const char *name, const char *op)
 {
-	int fd = eventfd(1, EFD_CLOEXEC);
+	int fd = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK); /* reading it empty never blocks */
 
 	return fd >= 0 ? fd : ctri_cerr(name, op, ctri_errno_code(errno), "eventfd: %m");
 }
