@@ -190,9 +190,10 @@ check-integration: $(ITEST_BIN) $(MONITOR) $(CLEANUP) $(MINI_INIT)
 		CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime $(ITEST_BIN)
 
 # The soak test: random lifecycles from processes and threads, exit codes and leaks checked.
-$(B)/tests/soak: tests/soak/soak.c $(STLIB)
+$(B)/tests/soak: $(wildcard tests/soak/*.c tests/soak/*.h) $(STLIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -o $@ $< $(STLIB) $(LIBS)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -Itests/soak -o $@ $(wildcard tests/soak/*.c) \
+		$(STLIB) $(LIBS)
 
 .PHONY: soak check-soak
 SOAK_ENV = CTR_MONITOR=$(CURDIR)/$(MONITOR) CTR_CLEANUP=$(CURDIR)/$(CLEANUP)
