@@ -8,7 +8,6 @@
  * and until from the records' own times, bit 4 a limit of the next byte x 16), 3 bytes of
  * parameters, then the log. */
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,60 +17,21 @@
 #include <unistd.h>
 
 #include "ctr/ctr.h"
+#include "fixture.h"
 #include "container.h"
 #include "logs.h"
 #include "runtime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char base[PATH_MAX], log_path[PATH_MAX + 64], prev_path[PATH_MAX + 64];
-static ctr_runtime_t *rt;
+static char log_path[PATH_MAX + 64], prev_path[PATH_MAX + 64];
 static ctr_container_t *c;
-
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb;
-	(void)flag;
-	(void)f;
-	remove(path);
-	return 0;
-}
-
-static void cleanup(void)
-{
-	ctr_container_free(c);
-	ctr_runtime_close(rt);
-	if (base[0])
-		nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static void setup(void)
 {
-	char state[PATH_MAX + 16], run[PATH_MAX + 16], rootfs[PATH_MAX + 16];
-	static const char *const args[] = { "/bin/true", NULL };
-	const char *tmp = getenv("TMPDIR");
-	ctr_config_t *cfg = NULL;
-
 	if (c)
 		return;
-	snprintf(base, sizeof(base), "%s/ctr-fuzz-logs.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(base))
-		abort();
-	atexit(cleanup);
-	snprintf(state, sizeof(state), "%s/state", base);
-	snprintf(run, sizeof(run), "%s/run", base);
-	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", base);
-	if (mkdir(rootfs, 0755) < 0)
-		abort();
-	CTR_OPTS(ctr_runtime_opts_t, o, .state_dir = state, .run_dir = run,
-		 .flags = CTR_RUNTIME_NOSYNC);
-	if (ctr_runtime_open(&o, &rt) < 0 || ctr_config_new(&cfg) < 0 ||
-	    ctr_config_set_rootfs(cfg, rootfs) < 0 || ctr_config_set_args(cfg, args) < 0 ||
-	    ctr_config_set_name(cfg, "fuzz") < 0 || ctr_create(rt, cfg, &c) < 0) {
-		fprintf(stderr, "setup: %s\n", ctr_last_error());
-		abort();
-	}
-	ctr_config_free(cfg);
+	c = fuzz_container("logs");
 	ctri_bundle_path(c, "ctr.log", log_path, sizeof(log_path));
 	ctri_bundle_path(c, "ctr.log.1", prev_path, sizeof(prev_path));
 }

@@ -6,7 +6,6 @@
  * ctri_state_read(), the restart policy's decision, the config and dependency readers,
  * and ctr_inspect() when that cannot start a sync (no owner, state not active: a sync
  * would run the runtime). Every read must succeed or fail with a message. */
-#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "ctr/ctr.h"
+#include "fixture.h"
 #include "container.h"
 #include "restart.h"
 #include "runtime.h"
@@ -28,54 +28,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char valid_state[] =
     "{\"state\":\"exited\",\"changed\":1,\"exit_code\":1,\"finished_at\":1,"
     "\"restart_count\":3}";
-static char base[PATH_MAX], state_key[96], config_key[96], valid_config[256];
+static char state_key[96], config_key[96], valid_config[256];
 static ctr_runtime_t *rt;
 static ctr_container_t *c;
 
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb;
-	(void)flag;
-	(void)f;
-	remove(path);
-	return 0;
-}
-
-static void cleanup(void)
-{
-	ctr_container_free(c);
-	ctr_runtime_close(rt);
-	if (base[0])
-		nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void setup(void)
 {
-	char state[PATH_MAX + 16], run[PATH_MAX + 16], rootfs[PATH_MAX + 16];
-	static const char *const args[] = { "/bin/true", NULL };
-	const char *tmp = getenv("TMPDIR");
-	ctr_config_t *cfg = NULL;
-
 	if (c)
 		return;
-	snprintf(base, sizeof(base), "%s/ctr-fuzz-store.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(base))
-		abort();
-	atexit(cleanup);
-	snprintf(state, sizeof(state), "%s/state", base);
-	snprintf(run, sizeof(run), "%s/run", base);
-	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", base);
-	if (mkdir(rootfs, 0755) < 0)
-		abort();
-	CTR_OPTS(ctr_runtime_opts_t, o, .state_dir = state, .run_dir = run,
-		 .flags = CTR_RUNTIME_NOSYNC);
-	if (ctr_runtime_open(&o, &rt) < 0 || ctr_config_new(&cfg) < 0 ||
-	    ctr_config_set_rootfs(cfg, rootfs) < 0 || ctr_config_set_args(cfg, args) < 0 ||
-	    ctr_config_set_name(cfg, "fuzz") < 0 || ctr_create(rt, cfg, &c) < 0) {
-		fprintf(stderr, "setup: %s\n", ctr_last_error());
-		abort();
-	}
-	ctr_config_free(cfg);
+	c = fuzz_container("store");
+	rt = fuzz_rt;
 	snprintf(state_key, sizeof(state_key), "state/%s", c->id);
 	snprintf(config_key, sizeof(config_key), "config/%s", c->id);
 	snprintf(valid_config, sizeof(valid_config),
