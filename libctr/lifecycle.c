@@ -17,6 +17,7 @@
 #include "oci.h"
 #include "proc.h"
 #include "restart.h"
+#include "runc_start.h"
 #include "runtime.h"
 #include "sync.h"
 
@@ -151,7 +152,7 @@ CTR_API int ctr_init(ctr_container_t *c, unsigned flags)
 	return r;
 }
 
-/* CREATED -> RUNNING: `RUNTIME start`. */
+/* CREATED -> RUNNING: `RUNTIME start`, or its equivalent for runc (runc_start.c). */
 static int start_created(ctr_container_t *c, struct ctri_st *st)
 {
 	const char *args[] = { "start", c->id, NULL };
@@ -164,7 +165,9 @@ static int start_created(ctr_container_t *c, struct ctri_st *st)
 	 * exclusively before the exit file) from removing it while `start` still works in
 	 * it: a process that exits at once would otherwise fail its own start. */
 	int held = ctri_oci_hold(c);
-	r = ctri_oci_run(c, "start", args, NULL);
+	r = ctri_runc_start(c, held, st->pid);
+	if (r == 1)
+		r = ctri_oci_run(c, "start", args, NULL);
 	if (held >= 0)
 		close(held);
 	st->has_owner = 0;

@@ -2,11 +2,27 @@
  * removed handles, exit codes and signals, stop and its escalation to SIGKILL. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "itest.h"
 
 /* ---- transitions ---------------------------------------------------------------------------- */
+
+/* runc's own view of c: `runc state` says "running" and the exec fifo is gone. */
+static void assert_runc_says_running(ctr_container_t *c)
+{
+	char root[4096], fifo[4200], *out = NULL;
+	const char *argv[] = { "runc", "--root", root, "state", ctr_id(c), NULL };
+
+	snprintf(root, sizeof(root), "%s/run/runtime", it_base());
+	snprintf(fifo, sizeof(fifo), "%s/%s/exec.fifo", root, ctr_id(c));
+	ck_assert_int_eq(it_run(argv, &out), 0);
+	ck_assert_msg(out && strstr(out, "\"status\": \"running\""), "runc state: %s", out);
+	free(out);
+	ck_assert_int_ne(access(fifo, F_OK), 0);
+}
 
 START_TEST(test_init_start_stop_cleanup_walk_every_state)
 {
@@ -23,6 +39,7 @@ START_TEST(test_init_start_stop_cleanup_walk_every_state)
 	IT_STATE(c, CTR_STATE_RUNNING);
 	ck_assert_int_eq(it_pid(c), created);
 	it_take_file("ready", 5000);
+	assert_runc_says_running(c); /* the start without `runc start` (runc_start.c) */
 
 	IT_OK(ctr_stop(c, 5));
 	IT_STATE(c, CTR_STATE_STOPPED);

@@ -9,7 +9,8 @@ int main(void)
 				     suite_runtime,   suite_store, suite_lock,     suite_container, suite_container_remove,
 				     suite_concurrency, suite_reboot,
 				     suite_archive,
-				     suite_attach, suite_attach_wire, suite_logs, suite_mount };
+				     suite_attach, suite_attach_wire, suite_logs, suite_mount,
+				     suite_runc_start };
 	SRunner *sr = srunner_create(NULL);
 
 	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)

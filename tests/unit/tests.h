@@ -19,5 +19,6 @@ Suite *suite_attach_wire(void);
 Suite *suite_logs(void);
 Suite *suite_mount(void);
 Suite *suite_archive(void);
+Suite *suite_runc_start(void);
 
 #endif
