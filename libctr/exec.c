@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "attach_proto.h"
@@ -541,7 +540,7 @@ static int signal_process(ctr_container_t *c, const char *op, json_object *rec, 
 			close(pfd);
 		return 1;
 	}
-	int r = (int)syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0);
+	int r = ctri_pidfd_signal(pfd, pid, sig);
 	int e = errno;
 	close(pfd);
 	if (r < 0 && e == ESRCH)

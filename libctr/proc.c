@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -56,11 +58,6 @@ int ctri_spawn(const struct ctri_spawn *sp, pid_t *pid)
 	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	return -r;
-}
-
-int ctri_pidfd_open(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
 int ctri_reap(pid_t pid, int *status)
@@ -131,6 +128,131 @@ int ctri_proc_alive(pid_t pid, unsigned long long start)
 	unsigned long long now;
 
 	return pid > 0 && ctri_proc_stat(pid, &now, NULL) == 0 && now == start;
+}
+
+/* ---- process descriptors ------------------------------------------------------------- */
+
+/* Without pidfd_open (Linux before 5.3, valgrind 3.19, or CTR_NO_PIDFD=1), a descriptor on
+ * a process is the read end of a pipe whose write end a detached watcher thread holds: it
+ * looks at /proc/PID/stat (the start time tells a reused pid apart) every WATCH_MAX_MS at
+ * most, writes a byte when the process is gone, and quits, closing the pipe; it also quits
+ * when every copy of the read end is closed (a write end polls POLLERR then). */
+#define WATCH_MAX_MS	 20
+#define WATCH_STACK_SIZE (64 * 1024)
+
+struct watch {
+	pid_t pid;
+	unsigned long long start;
+	int fd; /* the pipe's write end */
+};
+
+/* Set once pidfd_open failed with ENOSYS: the kernel will not grow it (and valgrind warns
+ * at each call). The only process-wide state here, a fact about the kernel. */
+static int pidfd_enosys;
+
+static int pidfd_missing(void)
+{
+	const char *v = secure_getenv("CTR_NO_PIDFD");
+
+	return __atomic_load_n(&pidfd_enosys, __ATOMIC_RELAXED) || (v && !strcmp(v, "1"));
+}
+
+static void *watch_run(void *arg)
+{
+	struct watch w = *(struct watch *)arg;
+	int ms = 1;
+
+	free(arg);
+	for (;;) {
+		struct pollfd p = { .fd = w.fd, .events = 0 };
+		if (poll(&p, 1, ms) != 0)
+			break; /* nobody reads any more */
+		if (!ctri_proc_alive(w.pid, w.start)) {
+			(void)!write(w.fd, "x", 1);
+			break;
+		}
+		ms = ms * 2 > WATCH_MAX_MS ? WATCH_MAX_MS : ms * 2;
+	}
+	close(w.fd);
+	return NULL;
+}
+
+/* The watcher's pipe on PID (see above); -1 with errno, ESRCH for a zombie too. */
+static int watch_open(pid_t pid)
+{
+	struct watch *w = NULL;
+	pthread_attr_t at;
+	pthread_t t;
+	sigset_t all;
+	unsigned long long start;
+	int p[2] = { -1, -1 }, r;
+
+	if (pid <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((r = ctri_proc_stat(pid, &start, NULL)) < 0) {
+		errno = r == -ENOENT ? ESRCH : -r;
+		return -1;
+	}
+	if (!(w = malloc(sizeof(*w)))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+		free(w);
+		return -1;
+	}
+	*w = (struct watch){ .pid = pid, .start = start, .fd = p[1] };
+	sigfillset(&all); /* the embedding program's signals go to its own threads */
+	if ((r = pthread_attr_init(&at)) == 0) {
+		if ((r = pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED)) == 0 &&
+		    (r = pthread_attr_setstacksize(&at, WATCH_STACK_SIZE)) == 0 &&
+		    (r = pthread_attr_setsigmask_np(&at, &all)) == 0)
+			r = pthread_create(&t, &at, watch_run, w);
+		pthread_attr_destroy(&at);
+	}
+	if (r != 0) {
+		close(p[0]);
+		close(p[1]);
+		free(w);
+		errno = r;
+		return -1;
+	}
+	return p[0];
+}
+
+int ctri_pidfd_open(pid_t pid)
+{
+	if (!pidfd_missing()) {
+		int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (fd >= 0 || errno != ENOSYS)
+			return fd;
+		__atomic_store_n(&pidfd_enosys, 1, __ATOMIC_RELAXED);
+	}
+	return watch_open(pid);
+}
+
+/* A watcher's descriptor is a pipe; a pidfd is an anonymous inode. */
+static int is_watch(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+int ctri_pidfd_signal(int fd, pid_t pid, int sig)
+{
+	if (is_watch(fd))
+		return kill(pid, sig);
+	return (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+}
+
+int ctri_pidfd_exited(int fd, pid_t pid, unsigned long long start)
+{
+	if (ctri_fd_readable(fd))
+		return 1;
+	return is_watch(fd) && !ctri_proc_alive(pid, start);
 }
 
 int ctri_pidfd_verified(pid_t pid, unsigned long long start)

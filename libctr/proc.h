@@ -22,9 +22,19 @@ int ctri_spawn(const struct ctri_spawn *sp, pid_t *pid);
 /* Wait for our child PID; *status is its exit status, or 128+signal. 0 or -errno. */
 int ctri_reap(pid_t pid, int *status);
 
+/* A descriptor on PID that is readable once it has exited: a pidfd, or where pidfd_open is
+ * missing (ENOSYS: Linux before 5.3, valgrind) or CTR_NO_PIDFD=1 is set, a pipe that a
+ * watcher thread writes when /proc no longer shows PID (it notices within 20 ms; it does
+ * not survive fork). -1 with errno: ESRCH if PID is gone (the fallback: or a zombie). */
 int ctri_pidfd_open(pid_t pid);
 /* A pidfd on PID if it is still the process that started at START, else -ESRCH. */
 int ctri_pidfd_verified(pid_t pid, unsigned long long start);
+/* Send sig to the process of fd, from ctri_pidfd_open(pid): pidfd_send_signal, or for the
+ * fallback kill(pid) (whose pid the caller checked just before). -1 with errno. */
+int ctri_pidfd_signal(int fd, pid_t pid, int sig);
+/* 1 if the process of fd, from ctri_pidfd_verified(pid, start), has exited: exact at once
+ * for a pidfd and, since a watcher lags, for the fallback too (it asks /proc). */
+int ctri_pidfd_exited(int fd, pid_t pid, unsigned long long start);
 
 /* Start time (clock ticks since boot) and parent of a live process; -ESRCH for a zombie or
  * a missing one. */
