@@ -12,6 +12,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "crashpoint.h"
 #include "error.h"
 #include "json.h"
 #include "mount.h"
@@ -198,6 +199,53 @@ out:;
 	return r;
 }
 
+static int new_mount_api_missing(void)
+{
+	const char *v = secure_getenv("CTR_NO_FSOPEN");
+
+	return v && !strcmp(v, "1");
+}
+
+/* Without the new mount API (Linux before 5.2, valgrind 3.19, or CTR_NO_FSOPEN=1) or its
+ * "lowerdir+" (before 6.8): mount(2) with every directory named by a descriptor,
+ * "/proc/self/fd/N", which overlay follows at mount time: 64 layers then take ~1.2 KiB of
+ * options, whatever their paths (/proc/mounts shows these names). Sets errno. */
+static int mount_by_fd_paths(json_object *layers, const char *upper, const char *work,
+			     const char *merged)
+{
+	size_t n = json_object_array_length(layers), k = 0, used;
+	const char *dirs[CTRI_LAYERS_MAX + 2];
+	int fds[CTRI_LAYERS_MAX + 2], r = -1, e;
+	char *data = NULL, *p;
+
+	if (n > CTRI_LAYERS_MAX) {
+		errno = E2BIG;
+		return -1;
+	}
+	for (size_t i = n; i-- > 0;) /* the top layer first, as overlay lists them */
+		dirs[k++] = layer_at(layers, i);
+	dirs[k++] = upper;
+	dirs[k++] = work;
+	for (used = 0; used < k; used++)
+		if ((fds[used] = open(dirs[used], O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			break;
+	if (used == k && !(data = malloc(k * 32 + 32)))
+		errno = ENOMEM;
+	if (data) {
+		p = stpcpy(data, "lowerdir=");
+		for (size_t i = 0; i < n; i++)
+			p += sprintf(p, "%s/proc/self/fd/%d", i ? ":" : "", fds[i]);
+		sprintf(p, ",upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d", fds[n], fds[n + 1]);
+		r = mount("overlay", merged, "overlay", 0, data);
+	}
+	e = errno;
+	free(data);
+	while (used > 0)
+		close(fds[--used]);
+	errno = e;
+	return r;
+}
+
 static int overlay_mount(ctr_container_t *c, const char *op, json_object *layers,
 			 const char *merged)
 {
@@ -217,7 +265,14 @@ static int overlay_mount(ctr_container_t *c, const char *op, json_object *layers
 	} else {
 		escape(esc_upper, upper);
 		escape(esc_work, work);
-		if (mount_by_fsconfig(layers, esc_upper, esc_work, merged) < 0)
+		int m = -1;
+		errno = ENOSYS;
+		if (!new_mount_api_missing())
+			m = mount_by_fsconfig(layers, esc_upper, esc_work, merged);
+		/* no fsopen (ENOSYS), or no "lowerdir+" (EINVAL: Linux 5.2 to 6.7) */
+		if (m < 0 && (errno == ENOSYS || errno == EINVAL))
+			m = mount_by_fd_paths(layers, upper, work, merged);
+		if (m < 0)
 			r = ctri_cerr(c->name, op, CTR_E_IO,
 				      "mount overlay of %zu layers on %s: %m",
 				      json_object_array_length(layers), merged);
@@ -310,6 +365,7 @@ static int holds_settle(ctr_container_t *c, const char *op, const char *merged,
 
 	if (h->count == 0 && (r = overlay_unmount(c, op, merged, detach)) < 0)
 		return r;
+	CTRI_CRASHPOINT("mount.unmounted");
 	return holds_save(c, op, h);
 }
 
@@ -329,6 +385,7 @@ static int hold(ctr_container_t *c, const char *op, json_object *layers, int run
 	int mounted = h.count == 0 && !overlay_mounted(merged);
 	if (mounted && (r = overlay_mount(c, op, layers, merged)) < 0)
 		return r;
+	CTRI_CRASHPOINT("mount.mounted");
 	h.count++;
 	h.run |= run;
 	if ((r = holds_save(c, op, &h)) < 0 && mounted)

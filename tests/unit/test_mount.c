@@ -83,6 +83,22 @@ static int mounts_at(const char *path)
 	return n;
 }
 
+/* 1 if the line of /proc/self/mountinfo for the mount at path holds needle. */
+static int mount_line_has(const char *path, const char *needle)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[16384], point[4096];
+	int found = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 && !strcmp(point, path) &&
+		    strstr(line, needle))
+			found = 1;
+	fclose(f);
+	return found;
+}
+
 static char *read_text(const char *dir, const char *file)
 {
 	char *path = ctri_strdupf("%s/%s", dir, file), *text = NULL;
@@ -526,14 +542,16 @@ START_TEST(test_remove_detaches_the_overlay_and_deletes_upper)
 }
 END_TEST
 
-START_TEST(test_layers_beyond_a_page_of_options_are_mounted_one_by_one)
+/* Mount 24 layers of ~230-byte paths (a lowerdir option of ~5.5 KiB, beyond mount(2)'s
+ * page), check the files and which layer is on top; unmount. fd_paths: whether the mount
+ * names its directories /proc/self/fd/N (the fallback without the new mount API). */
+static void mount_many_layers(int fd_paths)
 {
 	char name[300], *dirs[24];
 	const char *layers[25];
 	ctr_container_t *c = NULL;
 	char *p = NULL;
 
-	/* 24 layers of ~230-byte paths: a lowerdir option of ~5.5 KiB */
 	for (int i = 0; i < 24; i++) {
 		snprintf(name, sizeof(name), "long/%0200d/layer%02d", 0, i);
 		char file[16], text[16];
@@ -552,6 +570,7 @@ START_TEST(test_layers_beyond_a_page_of_options_are_mounted_one_by_one)
 	assert_text(p, "f00", "0");
 	assert_text(p, "f23", "23");
 	assert_text(p, "same", "23"); /* the last layer added is the top */
+	ck_assert_int_eq(mount_line_has(p, "lowerdir=/proc/self/fd/"), fd_paths);
 	ck_assert_int_eq(ctr_unmount(c, 0), 0);
 	ck_assert_int_eq(mounts_at(p), 0);
 	for (int i = 0; i < 24; i++)
@@ -559,6 +578,22 @@ START_TEST(test_layers_beyond_a_page_of_options_are_mounted_one_by_one)
 	free(p);
 	ctr_config_free(cfg);
 	ctr_container_free(c);
+}
+
+START_TEST(test_layers_beyond_a_page_of_options_are_mounted_one_by_one)
+{
+	const char *v = getenv("CTR_NO_FSOPEN");
+
+	/* under valgrind (no fsopen) this is the fallback, as in the next test */
+	mount_many_layers(v && !strcmp(v, "1") ? 1 : !tu_new_mount_api());
+}
+END_TEST
+
+START_TEST(test_layers_beyond_a_page_mount_by_descriptor_paths_without_the_new_mount_api)
+{
+	setenv("CTR_NO_FSOPEN", "1", 1);
+	mount_many_layers(1);
+	unsetenv("CTR_NO_FSOPEN");
 }
 END_TEST
 
@@ -708,6 +743,8 @@ Suite *suite_mount(void)
 	tcase_add_test(tc, test_mount_of_a_plain_rootfs_returns_it_and_unmount_is_a_no_op);
 	tcase_add_test(tc, test_remove_detaches_the_overlay_and_deletes_upper);
 	tcase_add_test(tc, test_layers_beyond_a_page_of_options_are_mounted_one_by_one);
+	tcase_add_test(tc,
+		       test_layers_beyond_a_page_mount_by_descriptor_paths_without_the_new_mount_api);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("artifacts");

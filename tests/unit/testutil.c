@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "util.h"
@@ -212,4 +213,15 @@ int tu_run_within(void *(*fn)(void *), void *arg, int ms)
 	pthread_cond_destroy(&w->cv);
 	free(w);
 	return 1;
+}
+
+int tu_new_mount_api(void)
+{
+	int fs = fsopen("overlay", FSOPEN_CLOEXEC), ok;
+
+	if (fs < 0)
+		return 0;
+	ok = fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", "/", 0) == 0;
+	close(fs);
+	return ok;
 }

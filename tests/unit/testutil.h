@@ -39,4 +39,9 @@ void tu_add_fixtures(TCase *tc, void (*extra_teardown)(void));
  * calls expected to finish, to turn a hang into a failure). */
 int tu_run_within(void *(*fn)(void *), void *arg, int ms);
 
+/* 1 if overlays can be mounted a layer at a time with the new mount API (fsopen and
+ * "lowerdir+": Linux 6.8; valgrind 3.19 has no fsopen), which libctr then uses for layers
+ * beyond a page of mount(2) options. */
+int tu_new_mount_api(void);
+
 #endif
