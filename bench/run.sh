@@ -95,6 +95,10 @@ awk -v cpus="$(nproc)" -v store_n="$STORE_N" '
 		      "runc_median", "<=", 1.15, "≤ 1.15×")
 		ratio("16 in parallel p99 / serial median (" cpus " CPUs)", "parallel_p99",
 		      "libctr_median", "<=", 2, "≤ 2×")
+		show("the floor: `runc run` 16 at once p99 / 1 at once median (bench_parallel)",
+		     "par16_runc_p99", "par1_runc_median")
+		show("libctr 16 at once p99 / 1 at once median (bench_parallel)", "par16_libctr_p99",
+		     "par1_libctr_median")
 		ratio("`podman ps -a` of 10 / ctr_list of " store_n " (medians)", "podman_ps_median",
 		      "list_median", ">=", 20, "≥ 20×")
 		ratio("ctr-monitor / conmon VmRSS", "monitor_rss_kb", "conmon_rss_kb", "<=", 1,

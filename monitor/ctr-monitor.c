@@ -28,11 +28,11 @@ static int close_fds(const int *keep, int n)
 	for (int i = 0; i < n; i++) {
 		if (keep[i] < (int)from)
 			continue;
-		if (keep[i] > (int)from && close_range(from, (unsigned)keep[i] - 1, 0) < 0)
+		if (keep[i] > (int)from && mon_close_range(from, (unsigned)keep[i] - 1) < 0)
 			goto fallback;
 		from = (unsigned)keep[i] + 1;
 	}
-	if (close_range(from, ~0U, 0) == 0)
+	if (mon_close_range(from, ~0U) == 0)
 		return 0;
 fallback:
 	if (errno != ENOSYS && errno != EINVAL)

@@ -100,6 +100,8 @@ int ms_left(int64_t deadline);
 /* Read up to LEN-1 bytes of PATH into BUF, NUL-terminated. Returns the length or -errno. */
 ssize_t read_small(const char *path, char *buf, size_t len);
 void close_fd(int *fd);
+/* close_range(2) through syscall(2): not every libc the monitor builds with wraps it. */
+int mon_close_range(unsigned first, unsigned last);
 
 /* sock.c: listening unix sockets at paths of any length. */
 struct mon_sock {

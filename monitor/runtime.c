@@ -466,8 +466,8 @@ void rt_delete_detached(const struct mon_args *a, int lock_fd)
 	}
 	/* The helper keeps nothing else: attach clients must see the monitor's end, not ours. */
 	if (lock_fd > 3)
-		close_range(3, (unsigned)lock_fd - 1, 0);
-	close_range((unsigned)lock_fd + 1, ~0U, 0);
+		mon_close_range(3, (unsigned)lock_fd - 1);
+	mon_close_range((unsigned)lock_fd + 1, ~0U);
 	if (spawn((char *const *)argv, map, 1, &pid) < 0)
 		_exit(1);
 	close(lock_fd);

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,6 +80,11 @@ int ms_left(int64_t deadline)
 	if (left <= 0)
 		return 0;
 	return left > (int64_t)INT_MAX * 1000000 ? INT_MAX : (int)((left + 999999) / 1000000);
+}
+
+int mon_close_range(unsigned first, unsigned last)
+{
+	return (int)syscall(SYS_close_range, first, last, 0);
 }
 
 void close_fd(int *fd)
