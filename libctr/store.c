@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <tdb.h>
 #include <unistd.h>
 
@@ -35,27 +36,87 @@ struct ctri_store {
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct ctri_store *registry;
 
+/* What TDB said during the current call: its last message, and the errno of the first
+ * system call that failed (TDB's own messages rarely carry it, and its error code for a
+ * full disk is a bare "IO Error"). Both are reset before each call into TDB. */
 static __thread char tdb_msg[256];
+static __thread int tdb_errno;
+
+static void store_reset(void)
+{
+	tdb_msg[0] = '\0';
+	tdb_errno = 0;
+	errno = 0;
+}
 
 static void store_log(struct tdb_context *tdb, enum tdb_debug_level level, const char *fmt, ...)
 {
+	int e = errno;
 	va_list ap;
 
 	(void)tdb;
 	if (level > TDB_DEBUG_WARNING)
 		return;
+	if (!tdb_errno)
+		tdb_errno = e;
 	va_start(ap, fmt);
 	vsnprintf(tdb_msg, sizeof(tdb_msg), fmt, ap);
 	va_end(ap);
 	size_t n = strlen(tdb_msg);
 	if (n && tdb_msg[n - 1] == '\n')
 		tdb_msg[n - 1] = '\0';
+	errno = e;
 }
 
+/* An errno that says the system refused (permissions, space), not that the file is bad. */
+static int io_errno(int e)
+{
+	return e == EACCES || e == EROFS || e == ENOSPC || e == EDQUOT || e == EFBIG || e == EPERM ||
+	       e == ENOTDIR;
+}
+
+/* The errno behind a TDB I/O error: the one a failed system call left, or, since TDB
+ * often loses it (its file growth reports no errno), what the file system says: ENOSPC
+ * when little room is left for the file to grow, EROFS when it is read-only. 0 when
+ * nothing explains it (a damaged file). */
+static int io_cause(struct ctri_store *s)
+{
+	int e = tdb_errno ? tdb_errno : errno;
+	struct statvfs vfs;
+	struct stat st;
+	int fd = tdb_fd(s->tdb);
+
+	if (e || fd < 0 || fstatvfs(fd, &vfs) < 0 || fstat(fd, &st) < 0)
+		return e;
+	if (vfs.f_flag & ST_RDONLY)
+		return EROFS;
+	/* TDB grows its file by a quarter or more, plus a recovery area of the same order. */
+	unsigned long long room = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+	if (room < (unsigned long long)st.st_size / 2 + (1u << 20) || vfs.f_favail == 0)
+		return ENOSPC;
+	return 0;
+}
+
+/* A failed TDB call on s: CTR_E_IO naming the system error when the system refused (a
+ * full disk: "No space left on device"), else CTR_E_STORE (a damaged file). */
 static int store_fail(struct ctri_store *s, const char *what, const char *key)
 {
-	return ctri_err(CTR_E_STORE, "database %s: %s %s: %s%s%s", s->path, what, key ? key : "",
-			tdb_errorstr(s->tdb), tdb_msg[0] ? ": " : "", tdb_msg);
+	int e = tdb_error(s->tdb) == TDB_ERR_IO ? io_cause(s) : 0;
+	char said[sizeof(tdb_msg) + 8] = "";
+	int r;
+
+	if (e) {
+		if (tdb_msg[0])
+			snprintf(said, sizeof(said), " (tdb: %s)", tdb_msg);
+		r = ctri_err(CTR_E_IO, "database %s: %s%s%s: %s%s", s->path, what, key ? " " : "",
+			     key ? key : "", strerror(e), said);
+	} else {
+		r = ctri_err(CTR_E_STORE, "database %s: %s%s%s: %s%s%s", s->path, what,
+			     key ? " " : "", key ? key : "", tdb_errorstr(s->tdb),
+			     tdb_msg[0] ? ": " : "", tdb_msg);
+	}
+	store_reset();
+	return r;
 }
 
 static struct tdb_context *open_tdb(const char *path, int nosync, struct stat *st)
@@ -76,7 +137,7 @@ static struct tdb_context *open_tdb(const char *path, int nosync, struct stat *s
 	} else if (st->st_size == 0) {
 		open_flags |= O_CREAT;
 	}
-	tdb_msg[0] = '\0';
+	store_reset();
 	struct tdb_context *tdb =
 		tdb_open_ex(path, STORE_HASH_SIZE, flags, open_flags, 0600, &log, NULL);
 	if (tdb && fstat(tdb_fd(tdb), st) < 0) {
@@ -101,7 +162,7 @@ int ctri_store_open(const char *path, int nosync, struct ctri_store **out)
 			 * process, and the handle's fcntl locks belong to the parent. Give the
 			 * handle its own descriptor and locks, as tdb_reopen() is meant for. */
 			if (s->pid != getpid()) {
-				tdb_msg[0] = '\0';
+				store_reset();
 				if (tdb_reopen(s->tdb) != 0) {
 					s->tdb = NULL; /* closed by tdb_reopen */
 					r = ctri_err(CTR_E_STORE,
@@ -125,8 +186,8 @@ int ctri_store_open(const char *path, int nosync, struct ctri_store **out)
 	errno = 0;
 	s->tdb = open_tdb(path, nosync, &st);
 	if (!s->tdb) {
-		int e = errno;
-		if (e == EACCES || e == EROFS || e == ENOSPC || e == EPERM || e == ENOTDIR)
+		int e = io_errno(tdb_errno) ? tdb_errno : errno;
+		if (io_errno(e))
 			r = ctri_err(CTR_E_IO, "open database %s: %s", path, strerror(e));
 		else
 			r = ctri_err(CTR_E_STORE, "open database %s: not a valid TDB database (%s%s%s)",
@@ -193,6 +254,7 @@ int ctri_store_get_raw(struct ctri_store *s, const char *key, char **out, size_t
 	int r = 0;
 
 	pthread_mutex_lock(&s->mu);
+	store_reset();
 	TDB_DATA d = tdb_fetch(s->tdb, key_of(key));
 	if (!d.dptr) {
 		r = tdb_error(s->tdb) == TDB_ERR_NOEXIST ? CTR_E_NOENT
@@ -263,6 +325,7 @@ int ctri_store_begin(struct ctri_store *s)
 	pthread_mutex_lock(&s->mu);
 	if (s->depth++ > 0)
 		return 0;
+	store_reset();
 	if (tdb_transaction_start(s->tdb) != 0) {
 		s->depth--;
 		int r = store_fail(s, "start transaction", NULL);
@@ -276,6 +339,8 @@ int ctri_store_commit(struct ctri_store *s)
 {
 	int r = 0;
 
+	if (s->depth == 1)
+		store_reset();
 	if (--s->depth == 0 && tdb_transaction_commit(s->tdb) != 0)
 		r = store_fail(s, "commit transaction", NULL);
 	pthread_mutex_unlock(&s->mu);
@@ -297,6 +362,7 @@ int ctri_store_put_raw(struct ctri_store *s, const char *key, const char *val, s
 
 	if (r < 0)
 		return r;
+	store_reset();
 	if (tdb_store(s->tdb, key_of(key), d, insert_only ? TDB_INSERT : TDB_REPLACE) != 0) {
 		r = tdb_error(s->tdb) == TDB_ERR_EXISTS ? CTR_E_EXISTS
 							 : store_fail(s, "write", key);
@@ -338,6 +404,7 @@ int ctri_store_delete(struct ctri_store *s, const char *key)
 
 	if (r < 0)
 		return r;
+	store_reset();
 	if (tdb_delete(s->tdb, key_of(key)) != 0 && tdb_error(s->tdb) != TDB_ERR_NOEXIST) {
 		r = store_fail(s, "delete", key);
 		ctri_store_cancel(s);
@@ -395,6 +462,7 @@ int ctri_store_each(struct ctri_store *s, const char *prefix, ctri_store_fn fn, 
 	struct each_ctx e = { .prefix = prefix, .plen = strlen(prefix), .fn = fn, .ud = ud };
 
 	pthread_mutex_lock(&s->mu);
+	store_reset();
 	/* One read lock on the whole file instead of a fcntl lock per hash chain: 2 system
 	 * calls instead of 2 per chain (10007 chains), which made listing 5x slower. */
 	int all = tdb_lockall_read(s->tdb) == 0;

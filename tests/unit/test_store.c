@@ -1,4 +1,6 @@
 /* The TDB store: records, transactions, iteration. */
+#include <sys/mount.h>
+
 #include "store_fixture.h"
 
 /* ---- records ------------------------------------------------------------------------- */
@@ -178,6 +180,34 @@ START_TEST(test_garbage_file_is_refused_and_left_unchanged)
 	ck_assert_uint_eq(len, sizeof(garbage));
 	ck_assert_int_eq(memcmp(back, garbage, len), 0);
 	free(back);
+}
+END_TEST
+
+/* A file system without room for the database: the error names the file and the system's
+ * reason, not TDB's bare "IO Error". Needs root (a small tmpfs); skipped without it. */
+START_TEST(test_a_full_file_system_is_an_io_error_naming_the_path_and_the_cause)
+{
+	char *dir = tu_path("small");
+	struct ctri_store *s = NULL;
+
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	if (mount("tmpfs", dir, "tmpfs", 0, "size=256k,mode=0700") < 0) {
+		ck_assert_msg(errno == EPERM, "mount tmpfs on %s: %s", dir, strerror(errno));
+		free(dir);
+		return; /* not root */
+	}
+	db_path = ctri_strdupf("%s/ctr.tdb", dir);
+	/* TDB creates a sparse file; the first commit needs room for its recovery area. */
+	int r = ctri_store_open(db_path, 1, &s);
+	if (r == 0) {
+		r = ctri_store_put_raw(s, "meta", "{}", 2, 0);
+		ctri_store_close(s);
+	}
+	umount2(dir, MNT_DETACH);
+	free(dir);
+	ck_assert_msg(r == CTR_E_IO, "got %d: %s", r, ctr_last_error());
+	ck_assert_msg(strstr(ctr_last_error(), db_path), "%s", ctr_last_error());
+	ck_assert_msg(strstr(ctr_last_error(), strerror(ENOSPC)), "%s", ctr_last_error());
 }
 END_TEST
 
@@ -438,6 +468,7 @@ Suite *suite_store(void)
 	tcase_add_test(tc, test_oversized_record_is_a_store_error);
 	tcase_add_test(tc, test_second_open_in_a_process_shares_the_handle);
 	tcase_add_test(tc, test_garbage_file_is_refused_and_left_unchanged);
+	tcase_add_test(tc, test_a_full_file_system_is_an_io_error_naming_the_path_and_the_cause);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("transactions");
