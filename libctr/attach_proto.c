@@ -194,7 +194,7 @@ static int recv_record(int fd, unsigned char *buf, int *type, int flags)
 		n = 0; /* the monitor went away: the same as a close */
 	if (n < 0)
 		return ctri_err(CTR_E_IO, "receive from the monitor's attach socket: %m");
-	if (n == 0) {
+	if (n == 0) { /* a close, or an empty record: the same to recv(), and to the protocol */
 		*type = CTRI_ATT_EOF;
 		return 0;
 	}

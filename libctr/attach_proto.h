@@ -20,7 +20,7 @@
 #define CTRI_ATT_STDIN	     16 /* input data */
 #define CTRI_ATT_STDIN_CLOSE 17 /* empty: close the container's stdin (for every client) */
 #define CTRI_ATT_RESIZE	     18 /* "ROWS COLS", each 1..65535 */
-/* Not a record: ctri_att_recv() saw the monitor close the connection. */
+/* Not a record: ctri_att_recv() saw the monitor close the connection (or an empty record). */
 #define CTRI_ATT_EOF (-1)
 /* Not a record: ctri_att_recv_nb() found none waiting. */
 #define CTRI_ATT_NONE (-2)
@@ -58,9 +58,11 @@ int ctri_att_open(const char *path, const char *name, const char *op, struct ctr
 int ctri_att_send(int fd, int type, const void *data, size_t len, int dontwait);
 
 /* Receive one record into buf (at least 1 + CTRI_ATT_PAYLOAD_MAX bytes): its type goes to
- * *type (CTRI_ATT_EOF when the monitor closed the connection), the payload to buf + 1.
- * Returns the payload length (>= 0); CTR_E_MONITOR for an empty or oversized record
- * (MSG_TRUNC); CTR_E_IO. */
+ * *type, the payload to buf + 1. An empty record (not even a type byte) reads as the end,
+ * *type CTRI_ATT_EOF, as the monitor closing the connection does: recv() returns 0 for both
+ * on a SOCK_SEQPACKET socket, and the protocol gives an empty record that meaning (it ends
+ * a client's input; the monitor never sends one). Returns the payload length (>= 0, 0 at
+ * the end); CTR_E_MONITOR for an oversized record (MSG_TRUNC); CTR_E_IO. */
 #define CTRI_ATT_BUF (1 + CTRI_ATT_PAYLOAD_MAX)
 int ctri_att_recv(int fd, unsigned char *buf, int *type);
 /* The same without waiting: *type is CTRI_ATT_NONE when no record is there. */

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <check.h>
@@ -237,6 +238,47 @@ START_TEST(test_hello_parses_five_decimals_and_refuses_anything_else)
 }
 END_TEST
 
+/* ---- records ------------------------------------------------------------------------- */
+
+START_TEST(test_records_carry_a_type_an_empty_record_is_the_end_and_an_oversized_one_an_error)
+{
+	static unsigned char buf[CTRI_ATT_BUF], big[CTRI_ATT_BUF + 1];
+	int sv[2], type = 99;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	ck_assert_int_eq(ctri_att_recv_nb(sv[0], buf, &type), 0);
+	ck_assert_int_eq(type, CTRI_ATT_NONE);
+
+	ck_assert_int_eq(ctri_att_send(sv[1], CTRI_ATT_STDOUT, "hi", 2, 0), 0);
+	ck_assert_int_eq(ctri_att_recv(sv[0], buf, &type), 2);
+	ck_assert_int_eq(type, CTRI_ATT_STDOUT);
+	ck_assert_int_eq(memcmp(buf + 1, "hi", 2), 0);
+	ck_assert_int_eq(ctri_att_send(sv[1], CTRI_ATT_END, NULL, 0, 0), 0);
+	ck_assert_int_eq(ctri_att_recv(sv[0], buf, &type), 0);
+	ck_assert_int_eq(type, CTRI_ATT_END);
+
+	/* Not even a type byte: the end, as a close is (recv() cannot tell them apart). */
+	ck_assert_int_eq(send(sv[1], "", 0, 0), 0);
+	type = 99;
+	ck_assert_int_eq(ctri_att_recv(sv[0], buf, &type), 0);
+	ck_assert_int_eq(type, CTRI_ATT_EOF);
+
+	memset(big, 0, sizeof(big));
+	big[0] = CTRI_ATT_STDOUT;
+	ck_assert_int_eq(send(sv[1], big, sizeof(big), 0), (ssize_t)sizeof(big));
+	ck_assert_int_eq(ctri_att_recv(sv[0], buf, &type), CTR_E_MONITOR);
+	ck_assert_ptr_nonnull(strstr(ctr_last_error(), "bytes"));
+	ck_assert_int_eq(ctri_att_send(sv[1], CTRI_ATT_STDOUT, big, CTRI_ATT_PAYLOAD_MAX + 1, 0),
+			 CTR_E_INVAL);
+
+	close(sv[1]);
+	type = 99;
+	ck_assert_int_eq(ctri_att_recv(sv[0], buf, &type), 0);
+	ck_assert_int_eq(type, CTRI_ATT_EOF);
+	close(sv[0]);
+}
+END_TEST
+
 Suite *suite_attach_wire(void)
 {
 	Suite *s = suite_create("attach_wire");
@@ -258,6 +300,8 @@ Suite *suite_attach_wire(void)
 	tcase_add_test(tc, test_write_waits_on_a_full_nonblocking_descriptor);
 	tcase_add_test(tc, test_write_to_a_broken_pipe_is_epipe_without_sigpipe);
 	tcase_add_test(tc, test_hello_parses_five_decimals_and_refuses_anything_else);
+	tcase_add_test(tc,
+		       test_records_carry_a_type_an_empty_record_is_the_end_and_an_oversized_one_an_error);
 	suite_add_tcase(s, tc);
 	return s;
 }
