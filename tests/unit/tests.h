@@ -20,5 +20,6 @@ Suite *suite_logs(void);
 Suite *suite_mount(void);
 Suite *suite_archive(void);
 Suite *suite_runc_start(void);
+Suite *suite_proc(void);
 
 #endif
