@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "container.h"
+#include "crashpoint.h"
 #include "depend.h"
 #include "error.h"
 #include "exec.h"
@@ -381,6 +382,7 @@ static int store_new(ctr_runtime_t *rt, const char *id, const char *given_name, 
 		goto fail;
 	json_object_put(rec);
 	json_object_put(state);
+	CTRI_CRASHPOINT("create.committing");
 	r = ctri_store_commit(rt->store);
 	return r < 0 ? ctri_cwrap(name, "create", r) : 0;
 fail:
@@ -419,6 +421,7 @@ CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container
 		r = ctri_cerr(given, "create", CTR_E_IO, "mkdir %s: %m", bundle);
 		goto out;
 	}
+	CTRI_CRASHPOINT("create.bundle-made");
 	if (json_object_object_get_ex(config, "layers", &layers) &&
 	    (r = ctri_layer_dirs(given, bundle,
 				 json_object_get_string(json_object_array_get_idx(
@@ -428,9 +431,11 @@ CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container
 		r = ctri_cwrap(given, "create", r);
 		goto undo;
 	}
+	CTRI_CRASHPOINT("create.spec-written");
 	r = store_new(rt, id, given, name, sizeof(name), config, dep_ids);
 	if (r < 0)
 		goto undo;
+	CTRI_CRASHPOINT("create.committed");
 	if ((r = ctri_container_new(rt, id, name, out)) == 0)
 		ctri_event(*out, "create", NULL);
 	goto out;
@@ -665,6 +670,7 @@ static int delete_records(ctr_container_t *c, int force)
 	if (r < 0)
 		goto fail;
 	json_object_put(deps);
+	CTRI_CRASHPOINT("remove.records-committing");
 	r = ctri_store_commit(st);
 	return r < 0 ? ctri_cwrap(c->name, "remove", r) : 0;
 fail:
@@ -679,14 +685,17 @@ int ctri_remove_records(ctr_container_t *c, int force)
 	 * upper, work and merged directories) cannot go. */
 	int r = ctri_rootfs_release(c, "remove", 1);
 
+	CTRI_CRASHPOINT("remove.unmounted");
 	if (r < 0 || (r = delete_records(c, force)) < 0)
 		return r;
+	CTRI_CRASHPOINT("remove.records-deleted");
 	/* The container is gone from the store; its bundle is only a cache of the config,
 	 * with the root filesystem's changes and the artifacts. */
 	char *bundle = ctri_strdupf("%s/%s", c->rt->containers_dir, c->id);
 	if (bundle)
 		ctri_rm_rf(bundle);
 	free(bundle);
+	CTRI_CRASHPOINT("remove.bundle-removed");
 	ctri_lock_unlink(c->rt->locks_dir, c->id);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "attach_proto.h"
+#include "crashpoint.h"
 #include "error.h"
 #include "events.h"
 #include "exec.h"
@@ -603,6 +604,7 @@ static int remove_locked(ctr_container_t *c, const char *op, const char *eid)
 
 	if (r < 0)
 		return r;
+	CTRI_CRASHPOINT("exec.record-removed");
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
 		file_of(c, eid, suffixes[i], path, sizeof(path));
 		unlink(path);

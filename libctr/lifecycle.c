@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crashpoint.h"
 #include "depend.h"
 #include "error.h"
 #include "events.h"
@@ -83,6 +84,7 @@ int ctri_create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 	ctri_st_own(c, st, op);
 	if ((r = ctri_st_save(c, op, st, 0)) < 0)
 		return r;
+	CTRI_CRASHPOINT("run.owner-saved");
 	if ((r = ctri_exec_purge(c, op)) < 0) { /* the last run's sessions */
 		st->has_owner = 0;
 		return save_then(c, op, st, r);
@@ -93,6 +95,7 @@ int ctri_create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 			return save_then(c, op, st, r);
 		}
 		st->state = CTR_STATE_EXITED;
+		CTRI_CRASHPOINT("run.old-state-released");
 	}
 	struct ctri_mon_opts mo = { .run = run, .terminal = cfg.terminal,
 				    .open_stdin = cfg.open_stdin, .exit_command = cfg.restarts,
@@ -109,6 +112,7 @@ int ctri_create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 	st->has_owner = 0;
 	if (r < 0)
 		return save_then(c, op, st, r);
+	CTRI_CRASHPOINT("run.monitor-answered");
 	st->state = run ? CTR_STATE_RUNNING : CTR_STATE_CREATED;
 	st->checkpointed = 0;
 	st->pid = m.pid;
@@ -123,6 +127,7 @@ int ctri_create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 	if (run) {
 		st->started_at = ctri_now_ns();
 		ctri_proc_wait_exec(st->pid, EXEC_WAIT_MS);
+		CTRI_CRASHPOINT("run.exec-waited");
 	}
 	return ctri_st_save(c, op, st, 0);
 }
@@ -146,8 +151,10 @@ CTR_API int ctr_init(ctr_container_t *c, unsigned flags)
 			      "container is %s: already created in the runtime",
 			      ctr_state_name(st.state));
 	else if ((r = ctri_dep_check(c, "init")) == 0 &&
-		 (r = ctri_create_in_runtime(c, "init", fd, &st, 0, 1, NULL)) == 0)
+		 (r = ctri_create_in_runtime(c, "init", fd, &st, 0, 1, NULL)) == 0) {
+		CTRI_CRASHPOINT("init.saved");
 		ctri_event(c, "init", NULL);
+	}
 	ctri_end(fd);
 	return r;
 }
@@ -161,6 +168,7 @@ static int start_created(ctr_container_t *c, struct ctri_st *st)
 	ctri_st_own(c, st, "start");
 	if ((r = ctri_st_save(c, "start", st, 0)) < 0)
 		return r;
+	CTRI_CRASHPOINT("start.owner-saved");
 	/* A shared lock on the runtime's state keeps the monitor's delete (which locks it
 	 * exclusively before the exit file) from removing it while `start` still works in
 	 * it: a process that exits at once would otherwise fail its own start. */
@@ -170,6 +178,7 @@ static int start_created(ctr_container_t *c, struct ctri_st *st)
 		r = ctri_oci_run(c, "start", args, NULL);
 	if (held >= 0)
 		close(held);
+	CTRI_CRASHPOINT("start.runtime-started");
 	st->has_owner = 0;
 	if (r == 0) {
 		st->state = CTR_STATE_RUNNING;
@@ -177,6 +186,7 @@ static int start_created(ctr_container_t *c, struct ctri_st *st)
 		st->stopped_by_user = 0;
 		st->restart_count = 0;
 		ctri_proc_wait_exec(st->pid, EXEC_WAIT_MS);
+		CTRI_CRASHPOINT("start.exec-waited");
 	}
 	return save_then(c, "start", st, r);
 }
@@ -201,8 +211,10 @@ CTR_API int ctr_start(ctr_container_t *c, unsigned flags)
 		r = start_created(c, &st);
 	else
 		r = ctri_create_in_runtime(c, "start", fd, &st, 1, 1, NULL);
-	if (r == 0)
+	if (r == 0) {
+		CTRI_CRASHPOINT("start.saved");
 		ctri_event(c, "start", NULL);
+	}
 	ctri_end(fd);
 	return r;
 }
@@ -289,8 +301,10 @@ static int signal_if_running(ctr_container_t *c, pid_t mon_pid, int sig, int *er
 	if ((*err = ctri_begin(c, "stop", &fd, &st, 0)) < 0)
 		return 0;
 	int running = ctri_st_active(st.state) && st.mon_pid == mon_pid;
+	CTRI_CRASHPOINT("stop.escalating");
 	if (running && (*err = ctri_oci_kill(c, "stop", sig)) < 0 && ctri_oci_exited(c, "stop"))
 		*err = 0;
+	CTRI_CRASHPOINT("stop.escalated");
 	ctri_end(fd);
 	return running;
 }
@@ -305,10 +319,12 @@ static int stop_finish(ctr_container_t *c, int gone)
 
 	if ((r = ctri_begin(c, "stop", &fd, &st, 0)) < 0)
 		return r;
+	CTRI_CRASHPOINT("stop.finishing");
 	if (st.has_owner && !strcmp(st.owner.op, "stop") && st.owner.pid == getpid()) {
 		st.has_owner = 0;
 		r = ctri_st_save(c, "stop", &st, 0);
 	}
+	CTRI_CRASHPOINT("stop.finished");
 	if (r == 0 && !gone && ctri_st_active(st.state))
 		r = ctri_cerr(c->name, "stop", CTR_E_TIMEOUT,
 			      "the container did not exit within %d s of SIGKILL",
@@ -345,18 +361,21 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 			timeout_s = 0; /* nothing runs that could stop gracefully */
 		ctri_st_own(c, &st, "stop");
 		st.stopped_by_user = 1;
-		if ((r = ctri_st_save(c, "stop", &st, 0)) == 0 &&
-		    (r = ctri_oci_kill(c, "stop", timeout_s ? cfg.signal : SIGKILL)) < 0 &&
+		r = ctri_st_save(c, "stop", &st, 0);
+		CTRI_CRASHPOINT("stop.owner-saved");
+		if (r == 0 && (r = ctri_oci_kill(c, "stop", timeout_s ? cfg.signal : SIGKILL)) < 0 &&
 		    ctri_oci_exited(c, "stop"))
 			r = 0;
 		if (r == 0 && st.state == CTR_STATE_PAUSED) /* frozen, it could not act on it */
 			r = thaw(c, "stop", &st);
+		CTRI_CRASHPOINT("stop.signalled");
 	}
 	int mon = r == 0 ? ctri_monitor_fd(c, &st) : -1;
 	pid_t mon_pid = st.mon_pid;
 	ctri_end(fd);
 	if (r < 0)
 		return r;
+	CTRI_CRASHPOINT("stop.waiting");
 	/* timeout 0: SIGKILL went first, so there is nothing to escalate to. */
 	int gone = wait_monitor(mon, timeout_s ? timeout_s * 1000 : KILL_WAIT_MS);
 	if (!gone && timeout_s && !signal_if_running(c, mon_pid, SIGKILL, &r))
@@ -421,8 +440,10 @@ static int cleanup_stopped(ctr_container_t *c, const char *op, struct ctri_st *s
 	ctri_st_own(c, st, "cleanup");
 	if ((r = ctri_st_save(c, op, st, 0)) < 0)
 		return r;
+	CTRI_CRASHPOINT("cleanup.owner-saved");
 	if ((r = ctri_oci_release(c, op, 1)) == 0 && (r = ctri_exec_purge(c, op)) == 0)
 		r = ctri_rootfs_release(c, op, 0); /* the run's hold */
+	CTRI_CRASHPOINT("cleanup.released");
 	st->has_owner = 0;
 	if (r == 0)
 		st->state = CTR_STATE_EXITED;
@@ -492,10 +513,14 @@ static int remove_locked(ctr_container_t *c, struct ctri_st *st, int force)
 
 	ctri_st_own(c, st, "remove");
 	st->state = CTR_STATE_REMOVING;
-	if ((r = ctri_st_save(c, "remove", st, 0)) == 0 &&
+	r = ctri_st_save(c, "remove", st, 0);
+	CTRI_CRASHPOINT("remove.owner-saved");
+	if (r == 0 &&
 	    (r = created ? ctri_oci_delete(c, "remove", 1) : ctri_oci_release(c, "remove", 0)) ==
 		    0) {
+		CTRI_CRASHPOINT("remove.runtime-deleted");
 		wait_monitor(mon, KILL_WAIT_MS);
+		CTRI_CRASHPOINT("remove.monitor-waited");
 		if ((r = ctri_exec_purge(c, "remove")) == 0 &&
 		    (r = ctri_remove_records(c, force)) == 0)
 			ctri_exit_remove(c);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crashpoint.h"
 #include "error.h"
 #include "monitor_client.h"
 #include "proc.h"
@@ -170,9 +171,11 @@ static int spawn_monitor(ctr_container_t *c, const char *op, int run, const char
 		r = ctri_cerr(c->name, op, CTR_E_MONITOR, "cannot execute %s: %m", rt->monitor_path);
 		goto out;
 	}
+	CTRI_CRASHPOINT("monitor.spawned");
 	ctri_reap(pid, &status); /* it forks the real monitor and exits at once */
 	int len = read_line(sp[0], line, sizeof(line),
 			    ctri_mono_ms() + rt->timeout_ms + ANSWER_MARGIN_MS);
+	CTRI_CRASHPOINT("monitor.answer-read");
 	if (len < 0)
 		r = ctri_cerr(c->name, op, CTR_E_MONITOR, "%s did not answer in time",
 			      rt->monitor_path);

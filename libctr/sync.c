@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "crashpoint.h"
 #include "error.h"
 #include "events.h"
 #include "monitor_client.h"
@@ -103,6 +104,7 @@ static int take_exit_file(ctr_container_t *c, const char *op, struct ctri_st *st
 	record_exit(st, &e);
 	if ((r = ctri_st_save(c, op, st, 1)) < 0)
 		return r;
+	CTRI_CRASHPOINT("sync.exit-saved");
 	ctri_exit_remove(c);
 	died(c, st);
 	return 1;
@@ -200,7 +202,10 @@ static int recover(ctr_container_t *c, const char *op, struct ctri_st *st)
 		if ((r = ctri_oci_release(c, op, 1)) == 0 && st->state == CTR_STATE_STOPPED)
 			st->state = CTR_STATE_EXITED;
 	} else if (!strcmp(what, "remove")) {
-		if ((r = ctri_oci_delete(c, op, 1)) < 0 || (r = ctri_remove_records(c, 1)) < 0)
+		if ((r = ctri_oci_delete(c, op, 1)) < 0)
+			return r;
+		CTRI_CRASHPOINT("recover.remove-runtime-deleted");
+		if ((r = ctri_remove_records(c, 1)) < 0)
 			return r;
 		ctri_exit_remove(c);
 		ctri_event(c, "remove", NULL);
