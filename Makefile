@@ -44,7 +44,7 @@ BENCHES      := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 include monitor/Makefile.inc
 
 .PHONY: check-monitor all lib tests deps install uninstall check check-unit check-asan check-abi check-header \
-        check-fuzz fuzz check-integration check-examples check-bindings abi-baseline demo bench clean \
+        check-fuzz fuzz check-valgrind check-integration check-examples check-bindings abi-baseline demo bench clean \
         help FORCE
 
 CLEANUP      := $(B)/ctr-cleanup
@@ -206,6 +206,8 @@ check-soak: $(B)/tests/soak $(MONITOR) $(CLEANUP)
 	@tests/fixtures/mkrootfs.sh $(B)/rootfs
 	$(SOAK_ENV) timeout 300 $(B)/tests/soak $(CURDIR)/$(B)/rootfs --procs 2 --threads 2 --lifecycles 60 $(SOAK_ARGS)
 
+include tests/faults/Makefile.inc
+
 check-header:
 	@tests/header/run.sh $(CC)
 
@@ -241,6 +243,15 @@ check-asan:
 
 check-fuzz:
 	@tests/fuzz/run.sh $(CLANG) $(FUZZ_SECONDS)
+
+# The unit and integration suites with the test process under valgrind memcheck: no
+# errors, no definite or indirect leaks (tests/valgrind/run.sh, docs/design.md).
+check-valgrind: $(UNIT_BIN) $(ITEST_BIN) $(MONITOR) $(CLEANUP) $(MINI_INIT)
+	@tests/fixtures/mkrootfs.sh $(B)/rootfs
+	@CTR_TEST_ROOTFS=$(CURDIR)/$(B)/rootfs CTR_MONITOR=$(CURDIR)/$(MONITOR) \
+		CTR_CLEANUP=$(CURDIR)/$(CLEANUP) $(if $(MINI_INIT),CTR_MINI_INIT=$(CURDIR)/$(MINI_INIT)) \
+		CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime \
+		tests/valgrind/run.sh unit $(UNIT_BIN) integration $(ITEST_BIN)
 
 # Each fuzz target for FUZZ_SECONDS (default 300); check-fuzz shares FUZZ_SECONDS (20) among them.
 fuzz: ; @tests/fuzz/run.sh $(CLANG) $${FUZZ_SECONDS:-300} each
