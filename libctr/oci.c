@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,27 +55,146 @@ static int drain(int fd, struct buf *b)
 	return 1;
 }
 
+/* Length of the escape sequence starting at p[0] == ESC (n bytes available): CSI
+ * ("ESC [ params final"), OSC and the other strings ended by BEL or "ESC \", or ESC and one
+ * character. */
+static size_t escape_len(const unsigned char *p, size_t n)
+{
+	size_t i = 2;
+
+	if (n < 2)
+		return n;
+	if (p[1] == '[') {
+		while (i < n && p[i] >= 0x20 && p[i] <= 0x3f)
+			i++;
+		return i < n && p[i] >= 0x40 && p[i] <= 0x7e ? i + 1 : i;
+	}
+	if (p[1] == ']' || p[1] == 'P' || p[1] == '_' || p[1] == '^' || p[1] == 'X') {
+		for (; i < n; i++) {
+			if (p[i] == 7)
+				return i + 1;
+			if (p[i] == 0x1b)
+				return i + 1 < n && p[i + 1] == '\\' ? i + 2 : i;
+		}
+		return n;
+	}
+	return 2;
+}
+
+/* Length of the valid UTF-8 character at p (n bytes available) and its code point, or 0. */
+static size_t utf8_char(const unsigned char *p, size_t n, unsigned *cp)
+{
+	size_t len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	unsigned v = p[0] & (0x7f >> len);
+
+	if (!len || len > n || p[0] > 0xf4)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond U+10FFFF */
+	if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10ffff)) ||
+	    (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+/* Characters that change how the text around them looks rather than showing: C1 controls,
+ * line and paragraph separators, bidirectional overrides and isolates, zero widths. */
+static int invisible(unsigned cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) ||
+	       cp == 0xfeff;
+}
+
+void ctri_oci_clean(const char *in, size_t len, char *out, size_t cap)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0, i = 0, fits = 0; /* fits: the end of the last character before cap - 4 */
+	int space = 0;
+
+	if (cap < 5) {
+		if (cap)
+			*out = 0;
+		return;
+	}
+	while (i < len) {
+		unsigned cp = 0;
+		size_t n = 1;
+		if (p[i] == 0x1b)
+			n = escape_len(p + i, len - i);
+		if (p[i] <= ' ' || p[i] == 0x7f) { /* also an escape: it often stands for a move */
+			space = o > 0;
+			i += n;
+			continue;
+		}
+		if (p[i] >= 0x80 && (n = utf8_char(p + i, len - i, &cp)) > 0 && invisible(cp)) {
+			i += n;
+			continue;
+		}
+		if (o + (n ? n : 1) + (size_t)space > cap - 1) { /* back to where "..." fits */
+			memcpy(out + fits, "...", 3);
+			o = fits + 3;
+			break;
+		}
+		if (space)
+			out[o++] = ' ';
+		space = 0;
+		if (n == 0) { /* a byte that is not UTF-8 */
+			out[o++] = '?';
+			n = 1;
+		} else {
+			memcpy(out + o, p + i, n);
+			o += n;
+		}
+		if (o <= cap - 4)
+			fits = o;
+		i += n;
+	}
+	out[o] = 0;
+}
+
 /* The runtime's message: "msg" of the last JSON log line at level error or fatal, else
- * the last non-empty line of its error output. */
+ * the last line of its error output with something to show; cleaned (ctri_oci_clean). Its
+ * error output may hold anything: NUL bytes, escape sequences, megabytes of text. */
 static void runtime_message(struct buf *err, char *msg, size_t len)
 {
-	char *line, *save = NULL, *last = NULL;
+	const char *p = err->p, *end = err->p ? err->p + err->len : NULL;
+	char line_msg[CTRI_OCI_MSG_MAX + 4];
 
 	*msg = 0;
-	for (line = err->p ? strtok_r(err->p, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		json_object *o = line[0] == '{' ? json_tokener_parse(line) : NULL, *lv, *m;
-		if (o && json_object_object_get_ex(o, "level", &lv) &&
+	line_msg[0] = 0;
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+		json_object *o = NULL, *lv, *m;
+		if (n && p[0] == '{') {
+			json_tokener *tok = json_tokener_new();
+			o = tok ? json_tokener_parse_ex(tok, p, (int)(n < INT32_MAX ? n : 0)) : NULL;
+			json_tokener_free(tok);
+		}
+		if (o && json_object_is_type(o, json_type_object) &&
+		    json_object_object_get_ex(o, "level", &lv) &&
 		    json_object_object_get_ex(o, "msg", &m) &&
 		    (!strcmp(json_object_get_string(lv), "error") ||
 		     !strcmp(json_object_get_string(lv), "fatal")))
-			snprintf(msg, len, "%s", json_object_get_string(m));
-		else if (!o && line[strspn(line, " \t\r")])
-			last = line;
+			ctri_oci_clean(json_object_get_string(m),
+				       (size_t)json_object_get_string_len(m), msg, len);
+		else if (!o) {
+			char tmp[CTRI_OCI_MSG_MAX + 4];
+			ctri_oci_clean(p, n, tmp, sizeof(tmp));
+			if (*tmp)
+				memcpy(line_msg, tmp, sizeof(tmp));
+		}
 		json_object_put(o);
+		p += n + 1;
 	}
-	if (!*msg && last)
-		snprintf(msg, len, "%s", last);
+	if (!*msg)
+		snprintf(msg, len, "%s", line_msg);
 }
 
 /* Wait for the child, collecting its output, until it exits or the deadline passes (then
@@ -163,7 +283,7 @@ int ctri_oci_run(ctr_container_t *c, const char *op, const char *const *args, ch
 		goto out;
 	}
 	if (status != 0) {
-		char msg[1024];
+		char msg[CTRI_OCI_MSG_MAX + 4];
 		runtime_message(&eb, msg, sizeof(msg));
 		r = ctri_cerr(c->name, op, CTR_E_RUNTIME, "%s %s: %s", rt->oci_runtime, args[0],
 			      *msg ? msg : status > 128 ? "killed by a signal" : "failed");

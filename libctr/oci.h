@@ -14,6 +14,17 @@
  * was killed). */
 int ctri_oci_run(ctr_container_t *c, const char *op, const char *const *args, char **out);
 
+/* The longest runtime message that goes into an error, in bytes (then "..." follows). */
+#define CTRI_OCI_MSG_MAX 512
+
+/* Make text from a runtime (len bytes, any bytes) fit for an error message: one line of
+ * printable characters, escape sequences and invisible or direction-changing characters
+ * dropped, other control characters (NUL, CR, LF, tab...) and runs of spaces made one space,
+ * bytes that are not UTF-8 shown as '?'. Text longer than cap - 1 bytes is cut at a
+ * character boundary to at most cap - 4 bytes and "..." follows. out (cap bytes, at least 5,
+ * NUL-terminated) gets "" when nothing is left. */
+void ctri_oci_clean(const char *in, size_t len, char *out, size_t cap);
+
 /* Run another program (argv[0] a path or a name on PATH) with the runtime timeout, its
  * stdout and stderr together in *output (malloc'd). Returns its exit status (>= 0, 128+S
  * for signal S); CTR_E_NOTSUP when it cannot be executed; CTR_E_TIMEOUT. */

@@ -17,6 +17,7 @@
 
 #include "container.h"
 #include "itest.h"
+#include "oci.h"
 #include "proc.h"
 #include "runtime.h"
 #include "state.h"
@@ -32,6 +33,8 @@ static void setup(void)
 static void teardown(void)
 {
 	unsetenv("FAKE_RUNTIME_GARBAGE");
+	unsetenv("FAKE_RUNTIME_HOSTILE");
+	unsetenv("FAKE_RUNTIME_HOSTILE_JSON");
 	it_teardown();
 }
 
@@ -76,6 +79,58 @@ START_TEST(test_a_runtime_printing_garbage_is_a_runtime_error)
 
 	unsetenv("FAKE_RUNTIME_GARBAGE");
 	IT_OK(ctr_sync(c));
+	IT_STATE(c, CTR_STATE_RUNNING);
+	IT_OK(ctr_remove(c, CTR_FORCE));
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
+/* ---- a runtime writing hostile error text --------------------------------------------------- */
+
+/* The last message is one line of printable characters, bounded, and says what it says. */
+static void assert_clean_message(const char *says)
+{
+	const char *m = ctr_last_error();
+
+	ck_assert_msg(strstr(m, says), "the message lost \"%s\": %s", says, m);
+	ck_assert_msg(strlen(m) < CTRI_OCI_MSG_MAX + 256, "a message of %zu bytes", strlen(m));
+	for (const unsigned char *p = (const unsigned char *)m; *p; p++)
+		ck_assert_msg(*p >= 0x20 && *p != 0x7f, "byte 0x%02x in the message: %s", *p, m);
+	ck_assert_msg(!strstr(m, "\xe2\x80\xae"), "a direction override in the message: %s", m);
+}
+
+START_TEST(test_a_hostile_runtime_message_is_one_clean_bounded_line)
+{
+	ctr_runtime_t *rt = it_reopen(it_fake_runtime(), 0);
+	ctr_container_t *c = it_sh(rt, "touch /shared/ready; " IT_LOOP);
+
+	/* Through the monitor (create, run): its answer is one line; the library cleans it. */
+	setenv("FAKE_RUNTIME_HOSTILE", "create,run", 1);
+	IT_REFUSED(ctr_init(c, 0), CTR_E_RUNTIME, c);
+	assert_clean_message("create");
+	unsetenv("FAKE_RUNTIME_HOSTILE");
+	setenv("FAKE_RUNTIME_HOSTILE_JSON", "create,run", 1);
+	IT_REFUSED(ctr_start(c, 0), CTR_E_RUNTIME, c);
+	assert_clean_message("HOSTILE-JSON");
+	unsetenv("FAKE_RUNTIME_HOSTILE_JSON");
+	IT_STATE(c, CTR_STATE_CONFIGURED);
+
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	/* Called by the library itself (kill): the last line with something to show, or the
+	 * JSON record's msg, cut with "...". */
+	setenv("FAKE_RUNTIME_HOSTILE", "kill", 1);
+	IT_REFUSED(ctr_kill(c, SIGKILL), CTR_E_RUNTIME, c);
+	assert_clean_message("kill: HOSTILE-LAST \xc3\xa9t\xc3\xa9");
+	unsetenv("FAKE_RUNTIME_HOSTILE");
+	setenv("FAKE_RUNTIME_HOSTILE_JSON", "kill", 1);
+	IT_REFUSED(ctr_kill(c, SIGKILL), CTR_E_RUNTIME, c);
+	assert_clean_message("kill: HOSTILE-JSON second line nul xxxx");
+	ck_assert_msg(strstr(ctr_last_error(), "x..."), "not cut: %s", ctr_last_error());
+	unsetenv("FAKE_RUNTIME_HOSTILE_JSON");
+
 	IT_STATE(c, CTR_STATE_RUNNING);
 	IT_OK(ctr_remove(c, CTR_FORCE));
 	it_assert_no_traces(ctr_id(c));
@@ -468,6 +523,7 @@ Suite *suite_faults2(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 40);
 	tcase_add_test(tc, test_a_runtime_printing_garbage_is_a_runtime_error);
+	tcase_add_test(tc, test_a_hostile_runtime_message_is_one_clean_bounded_line);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("store");

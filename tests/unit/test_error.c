@@ -7,6 +7,7 @@
 
 #include "ctr/ctr.h"
 #include "error.h"
+#include "oci.h"
 #include "tests.h"
 
 static const struct {
@@ -261,6 +262,77 @@ START_TEST(test_free_of_null_is_a_no_op)
 }
 END_TEST
 
+/* ---- text from a runtime ------------------------------------------------------------- */
+
+static const char *clean(const char *in, size_t len, size_t cap)
+{
+	static char out[CTRI_OCI_MSG_MAX + 4];
+
+	ck_assert_uint_le(cap, sizeof(out));
+	memset(out, 'Z', sizeof(out));
+	ctri_oci_clean(in, len, out, cap);
+	ck_assert_uint_lt(strlen(out), cap);
+	return out;
+}
+
+#define CLEAN(lit) clean(lit, sizeof(lit) - 1, CTRI_OCI_MSG_MAX + 4)
+
+START_TEST(test_runtime_text_keeps_printable_utf8_and_makes_one_line)
+{
+	ck_assert_str_eq(CLEAN("container \"x\" does not exist"), "container \"x\" does not exist");
+	ck_assert_str_eq(CLEAN("caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x90\xb3"),
+			 "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x90\xb3");
+	ck_assert_str_eq(CLEAN("  one\ntwo\r\nthree\t\tfour  \n"), "one two three four");
+	ck_assert_str_eq(CLEAN("nul\0byte\x01\x7f end"), "nul byte end");
+	ck_assert_str_eq(CLEAN(""), "");
+	ck_assert_str_eq(CLEAN(" \n\r\t\x1b[0m "), "");
+}
+END_TEST
+
+START_TEST(test_runtime_text_loses_escape_sequences_and_invisible_characters)
+{
+	ck_assert_str_eq(CLEAN("\x1b[31mred\x1b[0m"), "red");
+	ck_assert_str_eq(CLEAN("a\x1b[2J\x1b[Hb"), "a b");
+	ck_assert_str_eq(CLEAN("\x1b]0;evil title\x07shown"), "shown");
+	ck_assert_str_eq(CLEAN("\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\"), "link");
+	ck_assert_str_eq(CLEAN("x\x1b"), "x");
+	ck_assert_str_eq(CLEAN("x\x1b[1;3"), "x");
+	/* C1 controls, a right-to-left override, a zero width space */
+	ck_assert_str_eq(CLEAN("a\xc2\x9b" "31mb"), "a31mb");
+	ck_assert_str_eq(CLEAN("txt.\xe2\x80\xaegnp"), "txt.gnp");
+	ck_assert_str_eq(CLEAN("a\xe2\x80\x8b" "b"), "ab");
+}
+END_TEST
+
+START_TEST(test_runtime_text_shows_bytes_that_are_not_utf8_as_question_marks)
+{
+	ck_assert_str_eq(CLEAN("a\xff\xfe" "b"), "a??b");
+	ck_assert_str_eq(CLEAN("over\xc0\xaflong"), "over??long");
+	ck_assert_str_eq(CLEAN("surrogate\xed\xa0\x80"), "surrogate???");
+	ck_assert_str_eq(CLEAN("cut\xe2\x9c"), "cut??");
+}
+END_TEST
+
+START_TEST(test_runtime_text_is_cut_on_a_character_boundary_with_dots)
+{
+	char big[4000];
+	const char *out;
+
+	memset(big, 'x', sizeof(big));
+	out = clean(big, sizeof(big), CTRI_OCI_MSG_MAX + 4);
+	ck_assert_uint_eq(strlen(out), CTRI_OCI_MSG_MAX + 3);
+	ck_assert_str_eq(out + CTRI_OCI_MSG_MAX, "...");
+	/* two-byte characters: never half of one */
+	for (size_t i = 0; i + 1 < sizeof(big); i += 2)
+		big[i] = '\xc3', big[i + 1] = '\xa9';
+	out = clean(big, sizeof(big), 16);
+	ck_assert_str_eq(out, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9...");
+	ck_assert_str_eq(clean("abcdef", 6, 7), "abcdef");
+	ck_assert_str_eq(clean("abcdefg", 7, 7), "abc...");
+	ck_assert_str_eq(clean("abc", 3, 4), "");
+}
+END_TEST
+
 Suite *suite_error(void)
 {
 	Suite *s = suite_create("error");
@@ -280,6 +352,13 @@ Suite *suite_error(void)
 	tcase_add_test(tc, test_overlong_messages_are_truncated_not_overflowed);
 	tcase_add_test(tc, test_last_error_is_per_thread);
 	tcase_add_test(tc, test_last_error_is_empty_not_null_in_a_thread_that_never_failed);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("runtime_text");
+	tcase_add_test(tc, test_runtime_text_keeps_printable_utf8_and_makes_one_line);
+	tcase_add_test(tc, test_runtime_text_loses_escape_sequences_and_invisible_characters);
+	tcase_add_test(tc, test_runtime_text_shows_bytes_that_are_not_utf8_as_question_marks);
+	tcase_add_test(tc, test_runtime_text_is_cut_on_a_character_boundary_with_dots);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("version");
