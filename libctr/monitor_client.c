@@ -11,6 +11,7 @@
 #include "crashpoint.h"
 #include "error.h"
 #include "monitor_client.h"
+#include "oci.h"
 #include "proc.h"
 #include "runtime.h"
 
@@ -75,9 +76,12 @@ static int parse_answer(ctr_container_t *c, const char *op, int run, char *line,
 	if (strncmp(rest, "error ", 6))
 		return ctri_cerr(c->name, op, CTR_E_MONITOR, "%s: malformed answer '%s'", mon,
 				 line);
-	char *code = rest + 6, *msg = strchr(code, ' ');
-	if (msg)
+	char *code = rest + 6, *msg = strchr(code, ' '), clean[CTRI_OCI_MSG_MAX + 4];
+	if (msg) { /* the runtime's words may hold anything but a newline */
 		*msg++ = 0;
+		ctri_oci_clean(msg, strlen(msg), clean, sizeof(clean));
+		msg = *clean ? clean : NULL;
+	}
 	if (!strcmp(code, "runtime")) /* the runtime's own words, said who said them */
 		return ctri_cerr(c->name, op, CTR_E_RUNTIME, "%s %s: %s", c->rt->oci_runtime,
 				 run == 2 ? "restore" : run ? "run" : "create", msg ? msg : "failed");
