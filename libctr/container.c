@@ -14,6 +14,7 @@
 #include "exec.h"
 #include "events.h"
 #include "mount.h"
+#include "pending.h"
 #include "runtime.h"
 #include "spec.h"
 #include "sync.h"
@@ -396,7 +397,7 @@ CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container
 {
 	char id[CTRI_ID_LEN + 1], name[256], *bundle = NULL;
 	json_object *config = NULL, *dep_ids = NULL, *layers = NULL;
-	int r;
+	int r, lock = -1, marked = 0;
 
 	CTRI_CHECK_ARG("ctr_create", rt);
 	CTRI_CHECK_ARG("ctr_create", cfg);
@@ -417,6 +418,13 @@ CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container
 		r = ctri_err(CTR_E_NOMEM, "cannot create: out of memory");
 		goto out;
 	}
+	/* Locked and marked before the first file, so that what a killed creator leaves is
+	 * found and deleted by the next opener (pending.h). */
+	if ((r = ctri_lock(rt->locks_dir, id, &lock)) < 0 || (r = ctri_pending_mark(rt, id)) < 0) {
+		r = ctri_cwrap(given, "create", r);
+		goto out;
+	}
+	marked = 1;
 	if (mkdir(bundle, 0700) < 0) {
 		r = ctri_cerr(given, "create", CTR_E_IO, "mkdir %s: %m", bundle);
 		goto out;
@@ -442,6 +450,12 @@ CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container
 undo:
 	ctri_rm_rf(bundle);
 out:
+	if (marked)
+		ctri_pending_clear(rt, id);
+	if (lock >= 0 && r < 0)
+		ctri_lock_unlink(rt->locks_dir, id);
+	if (lock >= 0)
+		ctri_unlock(lock);
 	free(bundle);
 	json_object_put(config);
 	json_object_put(dep_ids);
@@ -683,11 +697,16 @@ int ctri_remove_records(ctr_container_t *c, int force)
 {
 	/* A layered container's overlay goes first: while it is there, the bundle (its
 	 * upper, work and merged directories) cannot go. */
-	int r = ctri_rootfs_release(c, "remove", 1);
+	int r = ctri_pending_mark(c->rt, c->id); /* for what is left if we are killed */
 
+	if (r < 0)
+		return ctri_cwrap(c->name, "remove", r);
+	r = ctri_rootfs_release(c, "remove", 1);
 	CTRI_CRASHPOINT("remove.unmounted");
-	if (r < 0 || (r = delete_records(c, force)) < 0)
+	if (r < 0 || (r = delete_records(c, force)) < 0) {
+		ctri_pending_clear(c->rt, c->id);
 		return r;
+	}
 	CTRI_CRASHPOINT("remove.records-deleted");
 	/* The container is gone from the store; its bundle is only a cache of the config,
 	 * with the root filesystem's changes and the artifacts. */
@@ -697,5 +716,6 @@ int ctri_remove_records(ctr_container_t *c, int force)
 	free(bundle);
 	CTRI_CRASHPOINT("remove.bundle-removed");
 	ctri_lock_unlink(c->rt->locks_dir, c->id);
+	ctri_pending_clear(c->rt, c->id);
 	return 0;
 }

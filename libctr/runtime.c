@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "pending.h"
 #include "reboot.h"
 #include "runtime.h"
 #include "util.h"
@@ -83,6 +84,7 @@ void ctri_runtime_unref(ctr_runtime_t *rt)
 	free(rt->monitor_path);
 	free(rt->cleanup_path);
 	free(rt->containers_dir);
+	free(rt->pending_dir);
 	free(rt->locks_dir);
 	free(rt);
 }
@@ -268,6 +270,7 @@ static int runtime_setup(ctr_runtime_t *rt, const ctr_runtime_opts_t *opts)
 	if ((r = ensure_dir("state dir", rt->state_dir)) ||
 	    (r = ensure_dir("run dir", rt->run_dir)) ||
 	    (r = ensure_subdir("state dir", &rt->containers_dir, rt->state_dir, "containers")) ||
+	    (r = ensure_subdir("state dir", &rt->pending_dir, rt->state_dir, "pending")) ||
 	    (r = ensure_subdir("run dir", &rt->locks_dir, rt->run_dir, "locks")) ||
 	    (r = ensure_subdir("run dir", &rt->runtime_root, rt->run_dir, "runtime")) ||
 	    (r = ensure_subdir("run dir", &rt->exits_dir, rt->run_dir, "exits")) ||
@@ -283,7 +286,10 @@ static int runtime_setup(ctr_runtime_t *rt, const ctr_runtime_opts_t *opts)
 		return ctri_err(CTR_E_NOMEM, "ctr_runtime_open: out of memory");
 	r = ctri_store_open(db, !!(rt->flags & CTR_RUNTIME_NOSYNC), &rt->store);
 	free(db);
-	return r < 0 ? r : detect_reboot(rt);
+	if (r < 0 || (r = detect_reboot(rt)) < 0)
+		return r;
+	ctri_pending_sweep(rt); /* what killed creators and removers left */
+	return 0;
 }
 
 CTR_API int ctr_runtime_open(const ctr_runtime_opts_t *opts, ctr_runtime_t **out)

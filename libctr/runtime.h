@@ -17,6 +17,7 @@ struct ctr_runtime {
 	char *monitor_path;
 	char *cleanup_path;   /* ctr-cleanup, run by monitors of containers with a restart policy */
 	char *containers_dir; /* STATE/containers: one bundle directory per container */
+	char *pending_dir;    /* STATE/pending: creates and removes under way (pending.h) */
 	char *locks_dir;      /* RUN/locks */
 	char *runtime_root;   /* RUN/runtime: the OCI runtime's --root */
 	char *exits_dir;      /* RUN/exits: the monitors' exit files */

@@ -11,6 +11,7 @@
 #include "crashpoint.h"
 #include "error.h"
 #include "events.h"
+#include "exec.h"
 #include "monitor_client.h"
 #include "oci.h"
 #include "proc.h"
@@ -205,7 +206,8 @@ static int recover(ctr_container_t *c, const char *op, struct ctri_st *st)
 		if ((r = ctri_oci_delete(c, op, 1)) < 0)
 			return r;
 		CTRI_CRASHPOINT("recover.remove-runtime-deleted");
-		if ((r = ctri_remove_records(c, 1)) < 0)
+		/* The remover may have died purging the exec sessions (their files go too). */
+		if ((r = ctri_exec_purge(c, op)) < 0 || (r = ctri_remove_records(c, 1)) < 0)
 			return r;
 		ctri_exit_remove(c);
 		ctri_event(c, "remove", NULL);

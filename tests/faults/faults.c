@@ -191,8 +191,8 @@ static void assert_empty(const char *sub)
 /* No container in rt, no record, process, runtime state, mount or file of id. */
 static void assert_nothing_left(ctr_runtime_t *rt, const char *id)
 {
-	static const char *const dirs[] = { "state/containers", "run/locks", "run/runtime",
-					    "run/exits", "run/attach", "run/exec" };
+	static const char *const dirs[] = { "state/containers", "state/pending", "run/locks",
+					    "run/runtime", "run/exits", "run/attach", "run/exec" };
 	ctr_container_t **list = NULL, *c = NULL;
 	size_t n = 0;
 
