@@ -22,6 +22,7 @@ step install tests/install.sh
 step unit make -s check-unit
 if [ "$(id -u)" = 0 ]; then
 	step integration make -s check-integration
+	step faults make -s check-faults
 	step monitor make -s check-monitor
 	step examples make -s check-examples
 	step bindings make -s check-bindings
