@@ -19,6 +19,8 @@
 
 #include "monitor.h"
 
+#define REAP_MS 1000 /* how long the runtime's orphans may take to die after a failure */
+
 /* Close every descriptor from 3 up except the N in KEEP (ascending; -1 entries ignored). */
 static int close_fds(const int *keep, int n)
 {
@@ -233,6 +235,7 @@ static int run(struct mon *m, struct mon_args *a, int saved[3])
 		/* A failed exec leaves the container alone. */
 		if (!a->exec_name)
 			rt_cleanup(&m->rt);
+		rt_reap_orphans(REAP_MS);
 		r = -1;
 	}
 	if (r < 0) {

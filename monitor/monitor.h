@@ -170,6 +170,12 @@ int rt_read_pid(struct mon_rt *rt, pid_t *out);
 /* Best effort `delete --force ID` when the runtime left state behind (not in exec mode). */
 void rt_cleanup(struct mon_rt *rt);
 void rt_close(struct mon_rt *rt);
+/* After a failed runtime call: kill and reap every child left (for up to timeout_ms). The
+ * monitor is a subreaper, so it inherits what a failing runtime orphans, e.g. runc's stage
+ * processes of an exec into a container that was ending. Left to init(1), such a zombie in
+ * the container's pid namespace keeps the container's init from finishing its exit (it waits
+ * in zap_pid_ns_processes) until init(1) reaps it, seconds later on some systems. */
+void rt_reap_orphans(int timeout_ms);
 /* --delete: lock ROOT/ID (flock, LOCK_EX) before the exit file is written; then, after it,
  * start `RUNTIME delete ID` holding that lock and do not wait for it. -1: no state. */
 int rt_delete_lock(const struct mon_args *a);

@@ -1,5 +1,6 @@
 /* Running the OCI runtime: `create`, `run --detach` or `exec --detach`, the console socket,
  * its errors. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -427,6 +428,43 @@ void rt_cleanup(struct mon_rt *rt)
 		return;
 	if (spawn((char *const *)argv, NULL, 0, &pid) == 0)
 		wait_runtime(rt, pid, "delete", 0, &status);
+}
+
+/* SIGKILL every live child of this process, found by their parent in /proc. */
+static void kill_children(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int self = (int)getpid();
+
+	while (d && (e = readdir(d))) {
+		char path[300], buf[512], *paren;
+		int ppid;
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if (read_small(path, buf, sizeof(buf)) > 0 && (paren = strrchr(buf, ')')) &&
+		    sscanf(paren + 1, " %*c %d", &ppid) == 1 && ppid == self)
+			kill((pid_t)atoi(e->d_name), SIGKILL);
+	}
+	if (d)
+		closedir(d);
+}
+
+void rt_reap_orphans(int timeout_ms)
+{
+	int64_t deadline = now_ns(CLOCK_MONOTONIC) + (int64_t)timeout_ms * 1000000;
+
+	for (;;) {
+		pid_t p = waitpid(-1, NULL, WNOHANG);
+		if (p > 0 || (p < 0 && errno == EINTR))
+			continue;
+		if (p < 0 || now_ns(CLOCK_MONOTONIC) > deadline)
+			return; /* ECHILD: nothing left */
+		kill_children();
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
 }
 
 int rt_delete_lock(const struct mon_args *a)

@@ -1,6 +1,6 @@
 /* Exec sessions with real runc: exit codes, env, cwd, user, terminal, resize, preserved
  * descriptors, privileges, the session API, sessions outliving their caller, many execs
- * in a row and in parallel, and bad input. */
+ * in a row and in parallel, execs racing the container's end, and bad input. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -417,6 +417,41 @@ START_TEST(test_exec_parallel)
 }
 END_TEST
 
+/* Execs into a container that ends by itself meanwhile: each one runs or is CTR_E_STATE,
+ * and the end is seen at once. runc's failed exec leaves a process of the container's pid
+ * namespace to the exec's monitor, which must reap it: left to init(1), it kept the
+ * container's init from finishing its exit, so the exec read as a runtime error of a
+ * running container (2 in 40 rounds before the monitor reaped its orphans). */
+START_TEST(test_exec_racing_the_containers_end)
+{
+	const char *const argv[] = { "/bin/sh", "-c", "exit 1", NULL };
+	int ran = 0, refused = 0;
+
+	for (int round = 0; round < 40; round++) {
+		ctr_container_t *c = it_sh(it_rt, "sleep 0.05; exit 31");
+		int code = -1, r;
+		IT_OK(ctr_start(c, 0));
+		for (;;) {
+			ctr_exec_opts_t o = opts_for(argv);
+			if ((r = ctr_exec(c, &o, &code)) != 0)
+				break;
+			/* 137: the container's end killed it (its pid namespace went) */
+			ck_assert_msg(code == 1 || code == 137, "exec exited %d", code);
+			ran++;
+		}
+		ck_assert_msg(r == CTR_E_STATE, "round %d: exec gave %d: %s", round, r,
+			      ctr_last_error());
+		refused++;
+		ck_assert_int_eq(ctr_wait(c, 1000, &code), 0);
+		ck_assert_int_eq(code, 31);
+		IT_OK(ctr_remove(c, 0));
+		ctr_container_free(c);
+	}
+	ck_assert_int_eq(refused, 40);
+	ck_assert_int_gt(ran, 0);
+}
+END_TEST
+
 Suite *suite_exec(void)
 {
 	Suite *s = suite_create("exec");
@@ -434,6 +469,7 @@ Suite *suite_exec(void)
 	tcase_add_test(tc, test_exec_bad_input);
 	tcase_add_test(tc, test_exec_many_in_a_row);
 	tcase_add_test(tc, test_exec_parallel);
+	tcase_add_test(tc, test_exec_racing_the_containers_end);
 	suite_add_tcase(s, tc);
 	return s;
 }
