@@ -48,8 +48,8 @@ static int read_line(int fd, char *buf, size_t len, long long deadline)
 	return (int)(nl - buf);
 }
 
-/* run: 0 create, 1 run, 2 restore: the runtime verb messages name. */
-static int parse_answer(ctr_container_t *c, const char *op, int run, char *line,
+/* verb: the runtime's command the monitor ran, which messages name. */
+static int parse_answer(ctr_container_t *c, const char *op, const char *verb, char *line,
 			struct ctri_mon *out)
 {
 	const char *mon = c->rt->monitor_path;
@@ -83,8 +83,8 @@ static int parse_answer(ctr_container_t *c, const char *op, int run, char *line,
 		msg = *clean ? clean : NULL;
 	}
 	if (!strcmp(code, "runtime")) /* the runtime's own words, said who said them */
-		return ctri_cerr(c->name, op, CTR_E_RUNTIME, "%s %s: %s", c->rt->oci_runtime,
-				 run == 2 ? "restore" : run ? "run" : "create", msg ? msg : "failed");
+		return ctri_cerr(c->name, op, CTR_E_RUNTIME, "%s %s: %s", c->rt->oci_runtime, verb,
+				 msg ? msg : "failed");
 	int r = !strcmp(code, "exec")	 ? CTR_E_RUNTIME
 		: !strcmp(code, "timeout") ? CTR_E_TIMEOUT
 					   : CTR_E_MONITOR;
@@ -137,9 +137,9 @@ static void env_free(char **env)
 
 /* Spawn the monitor with argv (stdio fds in/out/err, -1: /dev/null; the sync pipe becomes
  * its fd 3, lock_fd its 4, extra[] its 5, 6, ...) and read its answer. */
-static int spawn_monitor(ctr_container_t *c, const char *op, int run, const char **argv,
-			 char **env, const int stdio[3], int lock_fd, const int *extra,
-			 size_t n_extra, struct ctri_mon *out)
+static int spawn_monitor(ctr_container_t *c, const char *op, const char *verb,
+			 const char **argv, char **env, const int stdio[3], int lock_fd,
+			 const int *extra, size_t n_extra, struct ctri_mon *out)
 {
 	ctr_runtime_t *rt = c->rt;
 	char line[LINE_MAX_];
@@ -187,7 +187,7 @@ static int spawn_monitor(ctr_container_t *c, const char *op, int run, const char
 		r = ctri_cerr(c->name, op, CTR_E_MONITOR, "%s exited without answering (status %d)",
 			      rt->monitor_path, status);
 	else
-		r = parse_answer(c, op, run, line, out);
+		r = parse_answer(c, op, verb, line, out);
 out:
 	for (int i = 0; i < n_pass; i++)
 		if (pass[i] >= 0)
@@ -255,8 +255,8 @@ int ctri_monitor_start(ctr_container_t *c, const char *op, const struct ctri_mon
 	}
 	argv[n] = NULL;
 	ctri_exit_remove(c); /* a leftover of an earlier run would read as this one's end */
-	int r = spawn_monitor(c, op, o->run ? 1 : o->restore ? 2 : 0, argv, env, stdio, lock_fd,
-			      NULL, 0, out);
+	const char *verb = o->run ? "run" : o->restore ? "restore" : "create";
+	int r = spawn_monitor(c, op, verb, argv, env, stdio, lock_fd, NULL, 0, out);
 	env_free(env);
 	return r;
 }
@@ -284,7 +284,7 @@ int ctri_monitor_exec(ctr_container_t *c, const char *op, const struct ctri_mon_
 		argv[n++] = nfds;
 	}
 	argv[n] = NULL;
-	return spawn_monitor(c, op, 0, argv, NULL, e->stdio, lock_fd, e->preserve, e->n_preserve,
+	return spawn_monitor(c, op, "exec", argv, NULL, e->stdio, lock_fd, e->preserve, e->n_preserve,
 			     out);
 }
 

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "itest.h"
@@ -348,6 +349,7 @@ START_TEST(test_exec_bad_input)
 	o = opts_for(missing);
 	IT_FAILS(ctr_exec(c, &o, &code), CTR_E_RUNTIME);
 	ck_assert_msg(strstr(ctr_last_error(), "/no/such/program"), "%s", ctr_last_error());
+	ck_assert_msg(strstr(ctr_last_error(), "runc exec: "), "%s", ctr_last_error());
 	char **ids = NULL;
 	ck_assert_int_eq(ctr_exec_list(c, &ids, NULL), 0);
 	ctr_strv_free(ids);
