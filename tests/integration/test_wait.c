@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -226,10 +227,12 @@ static void check_wait_fd(ctr_runtime_t *rt, const char *kind)
 
 START_TEST(test_wait_fd_is_a_pidfd_readable_after_the_exit)
 {
+	const char *no = getenv("CTR_NO_PIDFD");
 	long fd = syscall(SYS_pidfd_open, getpid(), 0);
+	int missing = (fd < 0 && errno == ENOSYS) || (no && !strcmp(no, "1"));
 
 	/* where pidfd_open is missing (valgrind, Linux before 5.3): the fallback's pipe */
-	check_wait_fd(it_rt, fd >= 0 || errno != ENOSYS ? "pidfd" : "pipe");
+	check_wait_fd(it_rt, missing ? "pipe" : "pidfd");
 	if (fd >= 0)
 		close((int)fd);
 }
