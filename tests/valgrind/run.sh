@@ -1,0 +1,77 @@
+#!/bin/sh
+# make check-valgrind: test programs (the unit and the integration suite) with the test
+# process under valgrind memcheck. Only that process: runc, ctr-monitor and what the
+# library spawns run natively (--trace-children=no). Check forks a child per test; each
+# process writes its own log (LOGS/NAME/PID.log) and every log is read afterwards, so an
+# error or a definite/indirect leak in any test's child fails the run, even where Check
+# has already reported the test as passed.
+#
+# Usage: tests/valgrind/run.sh NAME PROGRAM [NAME PROGRAM]...
+# Environment: VG_LOGS (the log directory; default a new one under /tmp, kept on failure),
+# CK_TIMEOUT_MULTIPLIER (default 10), VALGRIND (default valgrind).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+logs=${VG_LOGS:-$(mktemp -d "${TMPDIR:-/tmp}/ctr-valgrind-XXXXXX")}
+# Check's per-test timeouts were set for native speed.
+CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-10}
+export CK_TIMEOUT_MULTIPLIER
+failed=""
+
+# A suppression names a place outside libctr (libctr.supp); a stack through libctr or the
+# tests is never suppressed. Leaks of kind "possible" and "reachable" (a detached thread's
+# stack, what a test's child still holds when Check makes it exit) are not errors.
+run_one() {
+	name=$1
+	prog=$2
+	mkdir -p "$logs/$name"
+	start=$(date +%s)
+	echo "valgrind: $name: $prog (logs in $logs/$name)"
+	${VALGRIND:-valgrind} --tool=memcheck --trace-children=no --child-silent-after-fork=no \
+		--leak-check=full --show-leak-kinds=definite,indirect \
+		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 --num-callers=40 \
+		--suppressions="$here/libctr.supp" --gen-suppressions=all \
+		--log-file="$logs/$name/%p.log" "$prog"
+	rc=$?
+	echo "valgrind: $name: exit $rc after $(($(date +%s) - start)) s"
+	[ "$rc" = 0 ] || failed="$failed $name(exit $rc)"
+}
+
+# Sum over the logs of NAME: the processes valgrind finished (an ERROR SUMMARY each), their
+# errors, and the bytes definitely and indirectly lost.
+scan() {
+	name=$1
+	# shellcheck disable=SC2016
+	awk '
+	/ERROR SUMMARY:/ { procs++; errs += $4; if ($4 > 0) bad[FILENAME] = 1 }
+	/definitely lost:/ { gsub(",", "", $4); def += $4 }
+	/indirectly lost:/ { gsub(",", "", $4); ind += $4 }
+	/WARNING: unhandled .* syscall/ { sys[$NF] = 1 }
+	END {
+		n = 0; for (s in sys) list = list " " s
+		printf "valgrind: %s: %d processes checked, %d errors, %d bytes definitely lost, %d indirectly\n", name, procs, errs, def, ind
+		if (list != "") printf "valgrind: %s: syscalls valgrind lacks (libctr falls back):%s\n", name, list
+		for (f in bad) print f > badlist
+	}' name="$name" badlist="$logs/$name.bad" "$logs/$name"/*.log
+	if [ -s "$logs/$name.bad" ]; then
+		failed="$failed $name(valgrind errors)"
+		while read -r f; do
+			echo "valgrind: ---- $f"
+			grep -v '^--[0-9]*-- ' "$f" | head -200
+		done < "$logs/$name.bad"
+	fi
+	grep -q 'ERROR SUMMARY' "$logs/$name"/*.log ||
+		failed="$failed $name(no valgrind summary)"
+}
+
+while [ $# -ge 2 ]; do
+	run_one "$1" "$2"
+	scan "$1"
+	shift 2
+done
+
+if [ -n "$failed" ]; then
+	echo "valgrind: FAILED:$failed (logs in $logs)"
+	exit 1
+fi
+echo "valgrind: no errors, no definite or indirect leaks"
+[ -n "${VG_LOGS:-}" ] || rm -rf "$logs"
