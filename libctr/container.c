@@ -127,22 +127,46 @@ static int is_hex(const char *s)
 	return *s && s[strspn(s, "0123456789abcdef")] == '\0';
 }
 
+/* Whether an id record's value (len bytes, or NULL when missing) is a name a handle can show;
+ * a handle gets its container's id as its name otherwise. */
+static int name_ok(const char *val, size_t len)
+{
+	return val && len == strlen(val) && len <= 253 && ctri_is_name(val);
+}
+
+/* A container whose id record is missing still has a handle (named by its id) while any of
+ * its config and state records is left, so that a forced remove can take the rest. */
+static int has_records(ctr_runtime_t *rt, const char *id)
+{
+	char key[KEY_MAX];
+
+	key_of(key, CTRI_KEY_CONFIG, id);
+	if (ctri_store_exists(rt->store, key))
+		return 1;
+	key_of(key, CTRI_KEY_STATE, id);
+	return ctri_store_exists(rt->store, key);
+}
+
 int ctri_resolve(ctr_runtime_t *rt, const char *ref, char id[CTRI_ID_LEN + 1], char **name)
 {
 	char key[KEY_MAX], *val = NULL;
-	size_t len;
+	size_t len = 0;
 	int r;
 
 	if (ctri_is_id(ref)) {
 		key_of(key, CTRI_KEY_ID, ref);
 		r = ctri_store_get_raw(rt->store, key, &val, &len);
-		if (r == 0) {
-			memcpy(id, ref, CTRI_ID_LEN + 1);
-			*name = val;
-			return 0;
-		}
-		if (r != CTR_E_NOENT)
+		if (r < 0 && r != CTR_E_NOENT)
 			return r;
+		if (r == 0 || has_records(rt, ref)) {
+			memcpy(id, ref, CTRI_ID_LEN + 1);
+			if (!name_ok(val, len)) {
+				free(val);
+				val = strdup(ref);
+			}
+			*name = val;
+			return val ? 0 : ctri_err(CTR_E_NOMEM, "lookup %s: out of memory", ref);
+		}
 	}
 	if (strlen(ref) <= 253 && ctri_is_name(ref)) {
 		key_of(key, CTRI_KEY_NAME, ref);
@@ -203,12 +227,16 @@ struct list_ctx {
 	size_t n, cap;
 };
 
-static int list_one(const char *name, const char *id, size_t len, void *ud)
+/* From the id records (id -> name), not the name index: a container whose name record is
+ * damaged is still listed. */
+static int list_one(const char *id, const char *name, size_t len, void *ud)
 {
 	struct list_ctx *l = ud;
 
-	if (len != CTRI_ID_LEN || !ctri_is_id(id))
-		return 0; /* a damaged index entry names no container we could hand out */
+	if (!ctri_is_id(id))
+		return 0; /* a damaged key names no container we could hand out */
+	if (!name_ok(name, len))
+		name = id;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 64;
 		ctr_container_t **v = realloc(l->v, cap * sizeof(*v));
@@ -235,7 +263,7 @@ CTR_API int ctr_list(ctr_runtime_t *rt, ctr_container_t ***out, size_t *count)
 	CTRI_CHECK_ARG("ctr_list", rt);
 	CTRI_CHECK_ARG("ctr_list", out);
 	CTRI_CHECK_ARG("ctr_list", count);
-	int r = ctri_store_each(rt->store, CTRI_KEY_NAME, list_one, &l);
+	int r = ctri_store_each(rt->store, CTRI_KEY_ID, list_one, &l);
 	if (r < 0) {
 		ctr_list_free(l.v, l.n);
 		return r;
@@ -337,6 +365,26 @@ static int resolve_dependencies(ctr_runtime_t *rt, const ctr_config_t *cfg, cons
 	return 0;
 }
 
+/* Whether the name record at key names no container (damaged, or its container's records
+ * are gone): a create may take the name over. Inside the create transaction. */
+static int stale_name(ctr_runtime_t *rt, const char *key)
+{
+	char *val = NULL, idkey[KEY_MAX];
+	size_t len;
+	int stale = 0;
+
+	if (ctri_store_get_raw(rt->store, key, &val, &len) < 0)
+		return 0;
+	if (len != CTRI_ID_LEN || !ctri_is_id(val)) {
+		stale = 1;
+	} else {
+		key_of(idkey, CTRI_KEY_ID, val);
+		stale = !ctri_store_exists(rt->store, idkey) && !has_records(rt, val);
+	}
+	free(val);
+	return stale;
+}
+
 /* Write the records of a new container in one transaction: name index (unique), id
  * index, config and state. */
 static int store_new(ctr_runtime_t *rt, const char *id, const char *given_name, char *name,
@@ -355,6 +403,8 @@ static int store_new(ctr_runtime_t *rt, const char *id, const char *given_name, 
 		goto fail;
 	key_of(key, CTRI_KEY_NAME, name);
 	r = ctri_store_put_raw(rt->store, key, id, CTRI_ID_LEN, 1);
+	if (r == CTR_E_EXISTS && stale_name(rt, key))
+		r = ctri_store_put_raw(rt->store, key, id, CTRI_ID_LEN, 0);
 	if (r == CTR_E_EXISTS) {
 		r = ctri_cerr(name, "create", r, "the name is already in use");
 		goto fail;

@@ -20,6 +20,7 @@
 #include "restart.h"
 #include "runc_start.h"
 #include "runtime.h"
+#include "salvage.h"
 #include "sync.h"
 
 #define SIG_MAX 64
@@ -545,7 +546,7 @@ CTR_API int ctr_remove(ctr_container_t *c, unsigned flags)
 		return ctri_cerr(c->name, "remove", CTR_E_INVAL, "unknown flags 0x%x", flags);
 	for (int attempt = 0;; attempt++) {
 		if ((r = ctri_begin(c, "remove", &fd, &st, 0)) < 0)
-			return r;
+			return r == CTR_E_STORE && (flags & CTR_FORCE) ? ctri_remove_damaged(c) : r;
 		/* Dependents refuse it before anything is stopped or deleted. */
 		if (!(flags & CTR_FORCE) && (r = ctri_remove_check(c)) < 0) {
 			ctri_end(fd);
@@ -564,5 +565,6 @@ CTR_API int ctr_remove(ctr_container_t *c, unsigned flags)
 	if ((r = remove_locked(c, &st, !!(flags & CTR_FORCE))) == 0)
 		ctri_event(c, "remove", NULL);
 	ctri_end(fd);
-	return r;
+	/* Damaged records: a forced remove takes what it finds by the id (salvage.c). */
+	return r == CTR_E_STORE && (flags & CTR_FORCE) ? ctri_remove_damaged(c) : r;
 }

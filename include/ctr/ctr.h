@@ -137,9 +137,10 @@ typedef struct ctr_runtime_opts {
  * @param opts options, or NULL for all defaults
  * @param[out] out the context; release with ctr_runtime_close()
  * @return 0; CTR_E_INVAL for bad options (NULL out, sz too small, unknown flags or
- *   non-zero bytes past the fields this library knows); CTR_E_IO when a directory cannot
- *   be created or written (the path is in the message); CTR_E_STORE when the database is
- *   not a valid TDB file (the file is left as it was); CTR_E_NOMEM.
+ *   non-zero bytes past the fields this library knows); CTR_E_IO when a directory or the
+ *   database cannot be created or written (the path and the system's reason, such as "No
+ *   space left on device", are in the message); CTR_E_STORE when the database is not a
+ *   valid TDB file (the file is left as it was); CTR_E_NOMEM.
  */
 CTR_API int ctr_runtime_open(const ctr_runtime_opts_t *opts, ctr_runtime_t **out);
 
@@ -350,14 +351,22 @@ CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container
 
 /**
  * Find a container by full id, name, or unique id prefix (in that order).
+ *
+ * A container whose records are damaged still has a handle, so that it can be removed
+ * with ctr_remove(c, CTR_FORCE): by full id as long as any of its records is left (named
+ * by its id when its own name cannot be read), by name while its name record is intact
+ * (a damaged one is CTR_E_STORE; ctr_list() shows the container's id). Operations on such
+ * a handle fail with CTR_E_STORE.
  * @param[out] out a handle; release with ctr_container_free()
- * @return 0; CTR_E_NOENT when nothing matches; CTR_E_INVAL when a prefix matches several.
+ * @return 0; CTR_E_NOENT when nothing matches; CTR_E_INVAL when a prefix matches several;
+ *   CTR_E_STORE when the name's record is damaged.
  */
 CTR_API int ctr_lookup(ctr_runtime_t *rt, const char *name_or_id, ctr_container_t **out);
 
 /**
  * List all containers, sorted by name. A container whose records are damaged is still
- * listed; operations on it fail with CTR_E_STORE.
+ * listed (under its id when its name cannot be read); operations on it fail with
+ * CTR_E_STORE, and ctr_remove() with CTR_FORCE removes it.
  * @param[out] out array of handles; release with ctr_list_free()
  * @param[out] count number of handles
  * @return the count (>= 0) or an error.
@@ -402,10 +411,17 @@ CTR_API int ctr_inspect(ctr_container_t *c, char **json);
  * ctr_stop() with its configured stop timeout. A container others depend on is refused
  * (CTR_E_DEPEND naming them) unless CTR_FORCE is given; their later starts then fail with
  * CTR_E_DEPEND ("dependency ... was removed").
+ *
+ * A container whose records are damaged (its operations fail with CTR_E_STORE) is refused
+ * with CTR_E_STORE without CTR_FORCE. With CTR_FORCE, everything found by its id goes,
+ * whatever its records say: the runtime's state (`delete --force`, which kills it), the
+ * monitor the runtime names, its exec sessions, its overlay, its records and name, its
+ * bundle, log and run files; the remove then succeeds.
  * @param flags 0 or CTR_FORCE
  * @return 0; CTR_E_STATE (running without CTR_FORCE); CTR_E_DEPEND; CTR_E_REMOVED if
  *   already removed; CTR_E_INVAL for unknown flags; CTR_E_RUNTIME if the runtime cannot
- *   delete it.
+ *   delete it (nothing else is deleted then); CTR_E_STORE for damaged records without
+ *   CTR_FORCE; CTR_E_IO when the database cannot be written (a full disk).
  */
 CTR_API int ctr_remove(ctr_container_t *c, unsigned flags);
 

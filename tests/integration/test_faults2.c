@@ -231,45 +231,157 @@ END_TEST
 
 /* ---- a corrupt record ----------------------------------------------------------------------- */
 
+/* Junk in place of the record prefix+id. */
+static void damage(const char *prefix, const char *id, const char *junk, size_t len)
+{
+	char key[512];
+
+	snprintf(key, sizeof(key), "%s%s", prefix, id);
+	IT_OK(ctri_store_put_raw(it_rt->store, key, junk, len, 0));
+}
+
+/* Nothing of container id is left: no record, no file, no process, no mount. */
+static void assert_gone(const char *id, const char *name)
+{
+	static const char *const prefixes[] = { CTRI_KEY_ID, CTRI_KEY_CONFIG, CTRI_KEY_STATE,
+						"execs/", "mount/", "rdeps/" };
+	char path[4200];
+	ctr_container_t *found = NULL;
+
+	it_assert_no_traces(id);
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", prefixes[i], id);
+		ck_assert_msg(!ctri_store_exists(it_rt->store, path), "record %s is left", path);
+	}
+	IT_FAILS(ctr_lookup(it_rt, id, &found), CTR_E_NOENT);
+	if (name)
+		IT_FAILS(ctr_lookup(it_rt, name, &found), CTR_E_NOENT);
+	snprintf(path, sizeof(path), "%s/%s", it_rt->containers_dir, id);
+	ck_assert_msg(access(path, F_OK) < 0, "the bundle %s is left", path);
+	snprintf(path, sizeof(path), "%s/%s", it_rt->exec_dir, id);
+	ck_assert_msg(access(path, F_OK) < 0, "the exec directory %s is left", path);
+	ck_assert_int_eq(ctri_lock_path(path, sizeof(path), it_rt->locks_dir, id), 0);
+	ck_assert_msg(access(path, F_OK) < 0, "the lock file %s is left", path);
+}
+
+static int listed(void)
+{
+	ctr_container_t **list = NULL;
+	size_t count = 0;
+
+	ck_assert_int_ge(ctr_list(it_rt, &list, &count), 0);
+	ctr_list_free(list, count);
+	return (int)count;
+}
+
 START_TEST(test_a_corrupt_state_record_breaks_only_its_container)
 {
-	ctr_container_t *bad = it_sh(it_rt, "exit 0");
+	ctr_container_t *bad = it_sh(it_rt, "touch /shared/ready; " IT_LOOP);
 	ctr_container_t *good = it_sh(it_rt, "exit 7");
-	char key[128];
+	const char *const argv[] = { "sleep", "1000", NULL };
+	ctr_exec_opts_t o = {
+		.sz = sizeof(o), .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1
+	};
 	static const char junk[] = "\x01\xff{not json at all";
+	char id[CTRI_ID_LEN + 1], name[256], *eid = NULL;
 
-	snprintf(key, sizeof(key), "%s%s", CTRI_KEY_STATE, ctr_id(bad));
-	IT_OK(ctri_store_put_raw(it_rt->store, key, junk, sizeof(junk) - 1, 0));
+	/* A running container with an exec session: the state record that goes bad held its
+	 * monitor's pid. */
+	IT_OK(ctr_start(bad, 0));
+	it_take_file("ready", 5000);
+	IT_OK(ctr_exec_create(bad, &o, &eid));
+	IT_OK(ctr_exec_start(bad, eid));
+	ctr_free(eid);
+	snprintf(id, sizeof(id), "%s", ctr_id(bad));
+	snprintf(name, sizeof(name), "%s", ctr_name(bad));
+	damage(CTRI_KEY_STATE, id, junk, sizeof(junk) - 1);
 
 	ctr_state_t st;
 	IT_FAILS(ctr_state(bad, &st), CTR_E_STORE);
 	IT_HAS_MESSAGE();
 	IT_FAILS(ctr_start(bad, 0), CTR_E_STORE);
+	IT_FAILS(ctr_stop(bad, 0), CTR_E_STORE);
+	IT_FAILS(ctr_remove(bad, 0), CTR_E_STORE); /* only a forced remove takes it */
+	ck_assert_msg(strstr(ctr_last_error(), "damaged"), "%s", ctr_last_error());
 
-	ctr_container_t **list = NULL;
-	size_t count = 0;
-	ck_assert_int_ge(ctr_list(it_rt, &list, &count), 0);
-	ck_assert_int_eq((int)count, 2);
-	ctr_list_free(list, count);
+	/* It is listed and found by id and by name. */
+	ck_assert_int_eq(listed(), 2);
 	ctr_container_t *found = NULL;
-	IT_OK(ctr_lookup(it_rt, ctr_id(bad), &found));
+	IT_OK(ctr_lookup(it_rt, id, &found));
 	ctr_container_free(found);
+	IT_OK(ctr_lookup(it_rt, name, &found));
+	IT_FAILS(ctr_state(found, &st), CTR_E_STORE);
 
 	IT_OK(ctr_start(good, 0));
 	ck_assert_int_eq(it_wait(good, 5000), 7);
 
-	/* Even a forced remove refuses a container whose state it cannot read, saying so; the
-	 * container stays listed and the others are unaffected. */
-	IT_REFUSED(ctr_remove(bad, CTR_FORCE), CTR_E_STORE, bad);
-	ck_assert_msg(strstr(ctr_last_error(), "damaged"), "%s", ctr_last_error());
-	IT_OK(ctr_lookup(it_rt, ctr_id(bad), &found));
+	/* A forced remove takes what it finds by the id: the run (the monitor the runtime
+	 * names), the session, the records, the files. The others are unaffected. */
+	IT_OK(ctr_remove(found, CTR_FORCE));
 	ctr_container_free(found);
+	assert_gone(id, name);
+	IT_FAILS(ctr_state(bad, &st), CTR_E_REMOVED);
+	IT_FAILS(ctr_remove(bad, CTR_FORCE), CTR_E_REMOVED);
+	ck_assert_int_eq(listed(), 1);
+	IT_STATE(good, CTR_STATE_STOPPED);
 	IT_OK(ctr_remove(good, 0));
-	ck_assert_int_ge(ctr_list(it_rt, &list, &count), 0);
-	ck_assert_int_eq((int)count, 1);
-	ctr_list_free(list, count);
+	ck_assert_int_eq(listed(), 0);
 	ctr_container_free(bad);
 	ctr_container_free(good);
+}
+END_TEST
+
+START_TEST(test_a_container_whose_every_record_is_damaged_is_found_by_id_and_removed)
+{
+	ctr_config_t *cfg = it_config("exit 0");
+	ctr_container_t *c = NULL, *found = NULL, *again = NULL;
+	static const char junk[] = "\x1b[2J\x00\xfe";
+	char id[CTRI_ID_LEN + 1];
+
+	ctr_config_set_name(cfg, "wrecked");
+	IT_OK(ctr_create(it_rt, cfg, &c));
+	snprintf(id, sizeof(id), "%s", ctr_id(c));
+	ctr_container_free(c);
+	damage(CTRI_KEY_ID, id, junk, sizeof(junk) - 1);
+	damage(CTRI_KEY_CONFIG, id, junk, sizeof(junk) - 1);
+	damage(CTRI_KEY_STATE, id, junk, sizeof(junk) - 1);
+	damage(CTRI_KEY_NAME, "wrecked", junk, sizeof(junk) - 1);
+
+	/* Its name record names no id: listed by id, under its id. */
+	IT_FAILS(ctr_lookup(it_rt, "wrecked", &found), CTR_E_STORE);
+	ctr_container_t **list = NULL;
+	size_t count = 0;
+	ck_assert_int_eq(ctr_list(it_rt, &list, &count), 1);
+	ck_assert_str_eq(ctr_id(list[0]), id);
+	ck_assert_str_eq(ctr_name(list[0]), id);
+	ctr_list_free(list, count);
+	IT_OK(ctr_lookup(it_rt, id, &found));
+	ck_assert_str_eq(ctr_name(found), id);
+	char *json = NULL;
+	IT_FAILS(ctr_inspect(found, &json), CTR_E_STORE);
+
+	IT_OK(ctr_remove(found, CTR_FORCE));
+	ctr_container_free(found);
+	assert_gone(id, NULL);
+	ck_assert_int_eq(listed(), 0);
+	/* The name is free again. */
+	IT_OK(ctr_create(it_rt, cfg, &again));
+	IT_OK(ctr_remove(again, 0));
+	ctr_container_free(again);
+
+	/* Only the state record left (a record without its id record): still found by id. */
+	IT_OK(ctr_create(it_rt, cfg, &c));
+	snprintf(id, sizeof(id), "%s", ctr_id(c));
+	ctr_container_free(c);
+	char key[128];
+	snprintf(key, sizeof(key), "%s%s", CTRI_KEY_ID, id);
+	IT_OK(ctri_store_delete(it_rt->store, key));
+	damage(CTRI_KEY_STATE, id, junk, sizeof(junk) - 1);
+	IT_OK(ctr_lookup(it_rt, id, &found));
+	IT_OK(ctr_remove(found, CTR_FORCE));
+	ctr_container_free(found);
+	assert_gone(id, "wrecked");
+	ctr_config_free(cfg);
 }
 END_TEST
 
@@ -530,6 +642,8 @@ Suite *suite_faults2(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_a_corrupt_state_record_breaks_only_its_container);
+	tcase_add_test(tc,
+		       test_a_container_whose_every_record_is_damaged_is_found_by_id_and_removed);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("full");
