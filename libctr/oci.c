@@ -107,8 +107,7 @@ static size_t utf8_char(const unsigned char *p, size_t n, unsigned *cp)
 static int invisible(unsigned cp)
 {
 	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x200b && cp <= 0x200f) ||
-	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) ||
-	       cp == 0xfeff;
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
 }
 
 void ctri_oci_clean(const char *in, size_t len, char *out, size_t cap)
@@ -174,7 +173,8 @@ static void runtime_message(struct buf *err, char *msg, size_t len)
 		json_object *o = NULL, *lv, *m;
 		if (n && p[0] == '{') {
 			json_tokener *tok = json_tokener_new();
-			o = tok ? json_tokener_parse_ex(tok, p, (int)(n < INT32_MAX ? n : 0)) : NULL;
+			o = tok ? json_tokener_parse_ex(tok, p, (int)(n < INT32_MAX ? n : 0))
+				: NULL;
 			json_tokener_free(tok);
 		}
 		if (o && json_object_is_type(o, json_type_object) &&

@@ -71,8 +71,8 @@ static void store_log(struct tdb_context *tdb, enum tdb_debug_level level, const
 /* An errno that says the system refused (permissions, space), not that the file is bad. */
 static int io_errno(int e)
 {
-	return e == EACCES || e == EROFS || e == ENOSPC || e == EDQUOT || e == EFBIG || e == EPERM ||
-	       e == ENOTDIR;
+	return e == EACCES || e == EROFS || e == ENOSPC || e == EDQUOT || e == EFBIG ||
+	       e == EPERM || e == ENOTDIR;
 }
 
 /* The errno behind a TDB I/O error: the one a failed system call left, or, since TDB

@@ -300,8 +300,8 @@ Suite *suite_attach_wire(void)
 	tcase_add_test(tc, test_write_waits_on_a_full_nonblocking_descriptor);
 	tcase_add_test(tc, test_write_to_a_broken_pipe_is_epipe_without_sigpipe);
 	tcase_add_test(tc, test_hello_parses_five_decimals_and_refuses_anything_else);
-	tcase_add_test(tc,
-		       test_records_carry_a_type_an_empty_record_is_the_end_and_an_oversized_one_an_error);
+	tcase_add_test(
+	    tc, test_records_carry_a_type_an_empty_record_is_the_end_and_an_oversized_one_an_error);
 	suite_add_tcase(s, tc);
 	return s;
 }
