@@ -76,17 +76,17 @@ static int io_errno(int e)
 }
 
 /* The errno behind a TDB I/O error: the one a failed system call left, or, since TDB
- * often loses it (its file growth reports no errno), what the file system says: ENOSPC
- * when little room is left for the file to grow, EROFS when it is read-only. 0 when
- * nothing explains it (a damaged file). */
-static int io_cause(struct ctri_store *s)
+ * often loses it (its file growth reports no errno), for a write what the file system says:
+ * ENOSPC when little room is left for the file to grow, EROFS when it is read-only. 0 when
+ * nothing explains it (a damaged file: a read past its end is an I/O error to TDB too). */
+static int io_cause(struct ctri_store *s, int writing)
 {
 	int e = tdb_errno ? tdb_errno : errno;
 	struct statvfs vfs;
 	struct stat st;
 	int fd = tdb_fd(s->tdb);
 
-	if (e || fd < 0 || fstatvfs(fd, &vfs) < 0 || fstat(fd, &st) < 0)
+	if (e || !writing || fd < 0 || fstatvfs(fd, &vfs) < 0 || fstat(fd, &st) < 0)
 		return e;
 	if (vfs.f_flag & ST_RDONLY)
 		return EROFS;
@@ -101,7 +101,8 @@ static int io_cause(struct ctri_store *s)
  * full disk: "No space left on device"), else CTR_E_STORE (a damaged file). */
 static int store_fail(struct ctri_store *s, const char *what, const char *key)
 {
-	int e = tdb_error(s->tdb) == TDB_ERR_IO ? io_cause(s) : 0;
+	int writing = strcmp(what, "read") && strcmp(what, "traverse");
+	int e = tdb_error(s->tdb) == TDB_ERR_IO ? io_cause(s, writing) : 0;
 	char said[sizeof(tdb_msg) + 8] = "";
 	int r;
 
