@@ -27,6 +27,7 @@ if [ "$(id -u)" = 0 ]; then
 	step examples make -s check-examples
 	step bindings make -s check-bindings
 	step soak make -s check-soak
+	step valgrind make -s check-valgrind
 else
 	echo "=== integration, monitor: SKIPPED: real runc containers need root (run make check as root)"
 	failed="$failed integration(skipped)"
