@@ -95,6 +95,13 @@ int ctri_create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 			st->has_owner = 0;
 			return save_then(c, op, st, r);
 		}
+		/* Recorded in the owner, so that a recovery does not take what the runtime has for
+		 * the last run's; readers still see STOPPED until the new run is there. */
+		st->owner.from = CTR_STATE_EXITED;
+		if ((r = ctri_st_save(c, op, st, 0)) < 0) {
+			st->has_owner = 0;
+			return save_then(c, op, st, r);
+		}
 		st->state = CTR_STATE_EXITED;
 		CTRI_CRASHPOINT("run.old-state-released");
 	}

@@ -428,6 +428,24 @@ int ctri_rootfs_release(ctr_container_t *c, const char *op, int force)
 	return holds_settle(c, op, merged, &h, 0);
 }
 
+int ctri_rootfs_release_run(ctr_container_t *c, const char *op)
+{
+	char merged[PATH_MAX];
+	struct holds h;
+	int r = ctri_rootfs_layered(c, op);
+
+	if (r <= 0)
+		return r;
+	ctri_bundle_path(c, CTRI_LAYER_MERGED, merged, sizeof(merged));
+	if ((r = holds_load(c, op, merged, &h)) < 0)
+		return r;
+	if (h.run) {
+		h.run = 0;
+		h.count--;
+	}
+	return holds_settle(c, op, merged, &h, 0);
+}
+
 /* The root filesystem's path; for layers, a hold is taken (*held = 1) always, or only
  * when nobody holds the overlay yet. */
 static int root_path(ctr_container_t *c, const char *op, int always, char **path, int *held)

@@ -38,6 +38,11 @@ int ctri_rootfs_acquire(ctr_container_t *c, const char *op);
  * overlay is detached (MNT_DETACH) even if the record says nobody holds it. */
 int ctri_rootfs_release(ctr_container_t *c, const char *op, int force);
 
+/* Let go of the run's hold only, if it has one, for the recovery of a caller that died
+ * between its steps: at 0 holders the overlay is unmounted, also one that a holder mounted
+ * and died before counting. Other holds stay. */
+int ctri_rootfs_release_run(ctr_container_t *c, const char *op);
+
 /* The root filesystem to read (export, checkpoint): the merged directory of a layered
  * container, mounted for the caller (*mounted_here = 1: a hold was taken, let go of it with
  * ctri_rootfs_release(c, op, 0) before unlocking) unless it is mounted already

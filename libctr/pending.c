@@ -53,7 +53,8 @@ static int try_lock(ctr_runtime_t *rt, const char *id, char *path, size_t len)
 	return fd;
 }
 
-/* Settle the marker of id: the caller that wrote it is gone. */
+/* Settle the marker of id: the caller that wrote it is gone. Any record of the id (a damaged
+ * container may have lost some) keeps its bundle. */
 static void settle(ctr_runtime_t *rt, const char *id)
 {
 	char lock[4096], key[16 + 80], bundle[4096];
@@ -61,8 +62,12 @@ static void settle(ctr_runtime_t *rt, const char *id)
 
 	if (fd < 0)
 		return;
-	snprintf(key, sizeof(key), "%s%s", CTRI_KEY_ID, id);
-	int exists = ctri_store_exists(rt->store, key);
+	static const char *const prefixes[] = { CTRI_KEY_ID, CTRI_KEY_CONFIG, CTRI_KEY_STATE };
+	int exists = 0;
+	for (size_t i = 0; !exists && i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		snprintf(key, sizeof(key), "%s%s", prefixes[i], id);
+		exists = ctri_store_exists(rt->store, key);
+	}
 	if (!exists) { /* a create before its commit, or a remove after its records went */
 		snprintf(bundle, sizeof(bundle), "%s/%s", rt->containers_dir, id);
 		ctri_rm_rf(bundle);

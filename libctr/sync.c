@@ -13,6 +13,7 @@
 #include "events.h"
 #include "exec.h"
 #include "monitor_client.h"
+#include "mount.h"
 #include "oci.h"
 #include "proc.h"
 #include "runtime.h"
@@ -160,15 +161,22 @@ static int recover_start(ctr_container_t *c, const char *op, struct ctri_st *st)
 {
 	char status[16];
 	pid_t pid = 0, ppid = 0;
-	int r = ctri_oci_state(c, op, status, sizeof(status), &pid);
 
+	if (st->owner.from == CTR_STATE_STOPPED) {
+		/* It died before the last run's runtime state went (create_in_runtime records
+		 * that as from EXITED): what the runtime has, if anything, is still that run's. */
+		st->state = CTR_STATE_STOPPED;
+		ctri_st_no_process(st);
+		return 0;
+	}
+	int r = ctri_oci_state(c, op, status, sizeof(status), &pid);
 	if (r < 0 && r != CTR_E_NOENT)
 		return r;
 	if (r == CTR_E_NOENT) { /* nothing was created: back to where it started */
-		ctr_state_t from = st->owner.from;
-		st->state = from == CTR_STATE_STOPPED ? CTR_STATE_EXITED : from;
+		st->state = st->owner.from;
 		ctri_st_no_process(st);
-		return 0;
+		/* No run: its hold goes (a STOPPED run keeps it until cleanup). */
+		return ctri_st_active(st->state) ? 0 : ctri_rootfs_release_run(c, op);
 	}
 	if (st->pid != pid || !st->mon_pid) { /* the answer was not recorded: find the monitor */
 		st->pid = pid;
@@ -193,14 +201,16 @@ static int recover(ctr_container_t *c, const char *op, struct ctri_st *st)
 
 	if (ctri_owner_alive(c, &st->owner))
 		return 0; /* a stop waiting without the lock, or ourselves */
-	if (!strcmp(what, "init") || !strcmp(what, "start")) {
+	if (!strcmp(what, "init") || !strcmp(what, "start") || !strcmp(what, "restart") ||
+	    !strcmp(what, "restore")) { /* the operations of ctri_create_in_runtime */
 		r = recover_start(c, op, st);
 	} else if (!strcmp(what, "stop")) {
 		/* The stopper asked for the container to stop; finish it now. */
 		if (ctri_st_active(st->state) && ctri_exit_exists(c) == 0)
 			(void)ctri_oci_kill(c, op, SIGKILL);
-	} else if (!strcmp(what, "cleanup")) {
-		if ((r = ctri_oci_release(c, op, 1)) == 0 && st->state == CTR_STATE_STOPPED)
+	} else if (!strcmp(what, "cleanup")) { /* what cleanup_stopped does */
+		if ((r = ctri_oci_release(c, op, 1)) == 0 && (r = ctri_exec_purge(c, op)) == 0 &&
+		    (r = ctri_rootfs_release_run(c, op)) == 0 && st->state == CTR_STATE_STOPPED)
 			st->state = CTR_STATE_EXITED;
 	} else if (!strcmp(what, "remove")) {
 		if ((r = ctri_oci_delete(c, op, 1)) < 0)

@@ -36,6 +36,7 @@ const struct f_case f_cases[] = {
 	{ "run.exec-waited", OP_START, FROM_CONFIGURED, 0, RUNNING, NULL },
 	{ "start.saved", OP_START, FROM_CONFIGURED, 0, RUNNING, NULL },
 	/* of a STOPPED one: its last run's runtime state goes first */
+	{ "run.owner-saved", OP_START, FROM_STOPPED, 0, STOPPED, NULL },
 	{ "run.old-state-released", OP_START, FROM_STOPPED, 0, EXITED, NULL },
 	/* of a CREATED one: `runc start` */
 	{ "start.owner-saved", OP_START, FROM_CREATED, 0, CREATED, NULL },
@@ -56,7 +57,11 @@ const struct f_case f_cases[] = {
 	/* cleanup: the runtime's state, exec sessions and the run's hold on the overlay go */
 	{ "cleanup.owner-saved", OP_CLEANUP, FROM_STOPPED, 0, EXITED, NULL },
 	{ "cleanup.released", OP_CLEANUP, FROM_STOPPED, 0, EXITED, NULL },
+	{ "cleanup.owner-saved", OP_CLEANUP, FROM_STOPPED, F_LAYERED, EXITED, NULL },
 	{ "mount.unmounted", OP_CLEANUP, FROM_STOPPED, F_LAYERED, EXITED, NULL },
+	/* the restart policy's restart, by ctr_cleanup: a start like the others */
+	{ "run.owner-saved", OP_CLEANUP, FROM_EXIT_PENDING, F_RESTART, STOPPED, NULL },
+	{ "run.monitor-answered", OP_CLEANUP, FROM_EXIT_PENDING, F_RESTART, RUNNING, NULL },
 
 	/* remove: the next caller, even a read, finishes it */
 	{ "remove.owner-saved", OP_REMOVE, FROM_EXITED, 0, F_GONE, NULL },

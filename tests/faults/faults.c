@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "faults.h"
+#include "sync.h"
+#include "util.h"
 
 /* The container's command: exit 7 on SIGTERM (or ignore it: F_STUBBORN), touch /shared/ready
  * once the trap is set, exit 33 once /shared/go exists. */
@@ -18,14 +20,14 @@
 #define GRACEFUL SCRIPT("trap 'exit 7'")
 #define STUBBORN SCRIPT("trap ''")
 
-static const char *const op_names[] = { "create", "init", "start", "stop",
+static const char *const op_names[] = { "create",  "init",   "start", "stop",
 					"cleanup", "remove", "state" };
 
 /* The case being run, for messages. */
 static const struct f_case *cur;
 
-#define CASE_FMT	"%s (%s from %d): "
-#define CASE_ARGS	cur->at, op_names[cur->op], (int)cur->from
+#define CASE_FMT	 "%s (%s from %d): "
+#define CASE_ARGS	 cur->at, op_names[cur->op], (int)cur->from
 #define CHECK(cond, ...) ck_assert_msg(cond, CASE_FMT __VA_ARGS__)
 
 /* ---- the killed caller ---------------------------------------------------------------------- */
@@ -82,7 +84,10 @@ static int child_main(void *arg)
 /* Run op in a child killed at point at; assert that it was. */
 static void kill_at(const char *at, enum f_op op, const char *id, ctr_config_t *cfg)
 {
-	struct child_arg a = { .at = at, .op = op, .id = id, .cfg = cfg,
+	struct child_arg a = { .at = at,
+			       .op = op,
+			       .id = id,
+			       .cfg = cfg,
 			       .stop_s = cur->flags & F_STUBBORN ? 1 : FAULTS_STOP_S };
 	pid_t pid = it_fork(child_main, &a);
 	int status = it_join(pid, 30000);
@@ -101,6 +106,8 @@ static ctr_config_t *case_config(void)
 	ctr_config_t *cfg = cur->flags & F_LAYERED ? it_config_layered(script) : it_config(script);
 
 	ck_assert_int_eq(ctr_config_set_name(cfg, FAULTS_NAME), 0);
+	if (cur->flags & F_RESTART)
+		ck_assert_int_eq(ctr_config_set_restart_policy(cfg, CTR_RESTART_ON_FAILURE, 0), 0);
 	return cfg;
 }
 
@@ -113,8 +120,9 @@ static int stop_code(void)
 static void run_exec_session(ctr_container_t *c)
 {
 	const char *const argv[] = { "/bin/true", NULL };
-	ctr_exec_opts_t o = { .sz = sizeof(o), .argv = argv, .stdin_fd = -1, .stdout_fd = -1,
-			      .stderr_fd = -1 };
+	ctr_exec_opts_t o = {
+		.sz = sizeof(o), .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1
+	};
 	char *eid = NULL;
 	int code = -1;
 
@@ -145,10 +153,10 @@ static void remove_go(void)
 	unlink(path);
 }
 
-/* Create the container in it_rt and bring it to cur->from. */
-static ctr_container_t *prepare(void)
+/* Create the container in rt and bring it to cur->from. */
+static ctr_container_t *prepare(ctr_runtime_t *rt)
 {
-	ctr_container_t *c = it_create(it_rt, case_config());
+	ctr_container_t *c = it_create(rt, case_config());
 
 	if (cur->from == FROM_CREATED)
 		IT_OK(ctr_init(c, 0));
@@ -192,12 +200,12 @@ static void assert_empty(const char *sub)
 static void assert_nothing_left(ctr_runtime_t *rt, const char *id)
 {
 	static const char *const dirs[] = { "state/containers", "state/pending", "run/locks",
-					    "run/runtime", "run/exits", "run/attach", "run/exec" };
+					    "run/runtime",	"run/exits",	 "run/attach",
+					    "run/exec" };
 	ctr_container_t **list = NULL, *c = NULL;
 	size_t n = 0;
 
-	CHECK(ctr_lookup(rt, FAULTS_NAME, &c) == CTR_E_NOENT, "the name is still taken",
-	      CASE_ARGS);
+	CHECK(ctr_lookup(rt, FAULTS_NAME, &c) == CTR_E_NOENT, "the name is still taken", CASE_ARGS);
 	CHECK(!id || ctr_lookup(rt, id, &c) == CTR_E_NOENT, "the id is still found", CASE_ARGS);
 	ck_assert_int_ge(ctr_list(rt, &list, &n), 0);
 	ctr_list_free(list, n);
@@ -208,6 +216,20 @@ static void assert_nothing_left(ctr_runtime_t *rt, const char *id)
 		assert_empty(dirs[i]);
 }
 
+/* A mount of container id (its overlay) is there. */
+static int mounted(const char *id)
+{
+	char line[8192];
+	int found = 0;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	ck_assert_ptr_nonnull(f);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, id) != NULL;
+	fclose(f);
+	return found;
+}
+
 /* The state is one the case allows, the reads agree with each other and with the
  * processes, and no owner is left. */
 static ctr_state_t assert_consistent(ctr_container_t *c)
@@ -216,11 +238,13 @@ static ctr_state_t assert_consistent(ctr_container_t *c)
 	pid_t pid = it_pid(c);
 	char *json = NULL;
 
-	CHECK(cur->finds & F_STATE(s), "the next caller found it %s", CASE_ARGS,
-	      ctr_state_name(s));
+	CHECK(cur->finds & F_STATE(s), "the next caller found it %s", CASE_ARGS, ctr_state_name(s));
 	IT_OK(ctr_inspect(c, &json));
 	CHECK(!strstr(json, "\"owner\":{"), "an owner is left: %s", CASE_ARGS, json);
 	ctr_free(json);
+	/* Only a run (or ctr_mount, which no case uses) holds the overlay. */
+	CHECK(ctri_st_active(s) || s == CTR_STATE_STOPPED || !mounted(ctr_id(c)),
+	      "%s and its overlay is mounted", CASE_ARGS, ctr_state_name(s));
 	if (s == CTR_STATE_CREATED || s == CTR_STATE_RUNNING)
 		CHECK(pid > 0 && (it_alive(pid) || cur->op == OP_STOP), "%s with pid %ld",
 		      CASE_ARGS, ctr_state_name(s), (long)pid);
@@ -242,8 +266,8 @@ static void finish_and_remove(ctr_runtime_t *rt, ctr_container_t *c, ctr_state_t
 {
 	if ((s == CTR_STATE_RUNNING || s == CTR_STATE_CREATED) && cur->op == OP_STOP) {
 		int code = it_wait(c, 10000); /* the stop the killed caller began */
-		CHECK(code == stop_code() || code == 128 + SIGKILL, "stop ended with %d",
-		      CASE_ARGS, code);
+		CHECK(code == stop_code() || code == 128 + SIGKILL, "stop ended with %d", CASE_ARGS,
+		      code);
 		s = it_state(c);
 	}
 	if (s == CTR_STATE_RUNNING) {
@@ -267,16 +291,24 @@ void f_run_case(const struct f_case *fc)
 	char id[65] = "";
 
 	cur = fc;
+	const char *only = getenv("FAULTS_ONLY"); /* to run the cases of one point */
+	if (only && strcmp(only, fc->at))
+		return;
+	/* Monitors of F_RESTART run this at an exit instead of ctr-cleanup: the restart is the
+	 * killed caller's to make. Check forks each test, so the variable ends with it. */
+	setenv("CTR_CLEANUP", "/bin/true", 1);
+	ctr_runtime_t *prt = it_reopen(NULL, 0);
 	if (fc->op == OP_CREATE) {
 		cfg = case_config();
 		kill_at(fc->at, fc->op, NULL, cfg);
 		ctr_config_free(cfg);
 	} else {
-		c = prepare();
+		c = prepare(prt);
 		snprintf(id, sizeof(id), "%s", ctr_id(c));
 		ctr_container_free(c);
 		kill_at(fc->at, fc->op, id, NULL);
 	}
+	ctr_runtime_close(prt);
 	if (fc->then)
 		kill_at(fc->then, OP_STATE, id, NULL);
 	it_assert_no_children();

@@ -33,6 +33,7 @@ enum f_from {
 #define F_LAYERED  1u /* on image layers: the overlay is mounted and unmounted */
 #define F_STUBBORN 2u /* ignores SIGTERM: a stop escalates to SIGKILL */
 #define F_EXEC	   4u /* with an exited exec session (FROM_STOPPED) */
+#define F_RESTART  8u /* restart policy on-failure: ctr_cleanup of an exit restarts it */
 
 /* What the next caller may find, one bit per ctr_state_t; F_GONE: no container (never
  * created, or the remove was finished). */
@@ -40,7 +41,7 @@ enum f_from {
 #define F_GONE	   (1u << 31)
 
 struct f_case {
-	const char *at;	  /* CTR_CRASH_AT for the caller */
+	const char *at; /* CTR_CRASH_AT for the caller */
 	enum f_op op;
 	enum f_from from;
 	unsigned flags;	  /* F_LAYERED, F_STUBBORN, F_EXEC */
