@@ -244,7 +244,7 @@ static void damage(const char *prefix, const char *id, const char *junk, size_t 
 static void assert_gone(const char *id, const char *name)
 {
 	static const char *const prefixes[] = { CTRI_KEY_ID, CTRI_KEY_CONFIG, CTRI_KEY_STATE,
-						"execs/", "mount/", "rdeps/" };
+						"execs/",    "mount/",	      "rdeps/" };
 	char path[4200];
 	ctr_container_t *found = NULL;
 
@@ -276,7 +276,7 @@ static int listed(void)
 
 START_TEST(test_a_corrupt_state_record_breaks_only_its_container)
 {
-	ctr_container_t *bad = it_sh(it_rt, "touch /shared/ready; " IT_LOOP);
+	ctr_container_t *bad = it_create(it_rt, it_config_layered("touch /shared/ready; " IT_LOOP));
 	ctr_container_t *good = it_sh(it_rt, "exit 7");
 	const char *const argv[] = { "sleep", "1000", NULL };
 	ctr_exec_opts_t o = {
@@ -285,8 +285,8 @@ START_TEST(test_a_corrupt_state_record_breaks_only_its_container)
 	static const char junk[] = "\x01\xff{not json at all";
 	char id[CTRI_ID_LEN + 1], name[256], *eid = NULL;
 
-	/* A running container with an exec session: the state record that goes bad held its
-	 * monitor's pid. */
+	/* A running layered container with an exec session: the state record that goes bad
+	 * held its monitor's pid; the mount record still counts the run's hold. */
 	IT_OK(ctr_start(bad, 0));
 	it_take_file("ready", 5000);
 	IT_OK(ctr_exec_create(bad, &o, &eid));
@@ -316,7 +316,7 @@ START_TEST(test_a_corrupt_state_record_breaks_only_its_container)
 	ck_assert_int_eq(it_wait(good, 5000), 7);
 
 	/* A forced remove takes what it finds by the id: the run (the monitor the runtime
-	 * names), the session, the records, the files. The others are unaffected. */
+	 * names), the session, the overlay, the records, the files. The others are unaffected. */
 	IT_OK(ctr_remove(found, CTR_FORCE));
 	ctr_container_free(found);
 	assert_gone(id, name);
