@@ -125,6 +125,7 @@ static int monitor_lost(ctr_container_t *c, const char *op, struct ctri_st *st)
 	int killed = r == 0 && strcmp(status, "stopped") != 0;
 	if (r == 0 && (r = ctri_oci_delete(c, op, 1)) < 0)
 		return r;
+	CTRI_CRASHPOINT("sync.monitor-lost-deleted");
 	struct ctri_exit e = { .exit_code = killed ? 128 + SIGKILL : -1,
 			       .signal = killed ? SIGKILL : 0,
 			       .time = ctri_now_ns() };

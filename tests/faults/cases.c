@@ -11,6 +11,7 @@
 #define RUNNING	   F_STATE(CTR_STATE_RUNNING)
 #define STOPPED	   F_STATE(CTR_STATE_STOPPED)
 #define EXITED	   F_STATE(CTR_STATE_EXITED)
+#define PAUSED	   F_STATE(CTR_STATE_PAUSED)
 
 const struct f_case f_cases[] = {
 	/* create: before its commit nothing may be left, after it the container is there */
@@ -49,6 +50,8 @@ const struct f_case f_cases[] = {
 	{ "stop.signalled", OP_STOP, FROM_RUNNING, 0, RUNNING | STOPPED, NULL },
 	{ "stop.signalled", OP_STOP, FROM_CREATED, 0, CREATED | STOPPED, NULL },
 	{ "stop.waiting", OP_STOP, FROM_RUNNING, 0, RUNNING | STOPPED, NULL },
+	{ "stop.owner-saved", OP_STOP, FROM_PAUSED, 0, PAUSED | RUNNING | STOPPED, NULL },
+	{ "stop.signalled", OP_STOP, FROM_PAUSED, 0, RUNNING | STOPPED, NULL },
 	{ "stop.escalating", OP_STOP, FROM_RUNNING, F_STUBBORN, RUNNING | STOPPED, NULL },
 	{ "stop.escalated", OP_STOP, FROM_RUNNING, F_STUBBORN, RUNNING | STOPPED, NULL },
 	{ "stop.finishing", OP_STOP, FROM_RUNNING, 0, STOPPED, NULL },
@@ -76,6 +79,7 @@ const struct f_case f_cases[] = {
 
 	/* a read: an exit file applied, a dead remover's work finished */
 	{ "sync.exit-saved", OP_STATE, FROM_EXIT_PENDING, 0, STOPPED, NULL },
+	{ "sync.monitor-lost-deleted", OP_STATE, FROM_MONITOR_LOST, 0, STOPPED, NULL },
 	{ "remove.owner-saved", OP_REMOVE, FROM_CREATED, 0, F_GONE,
 	  "recover.remove-runtime-deleted" },
 };

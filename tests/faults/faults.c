@@ -170,6 +170,12 @@ static ctr_container_t *prepare(ctr_runtime_t *rt)
 		it_touch("go");
 		wait_for_exit_file(ctr_id(c));
 		remove_go();
+	} else if (cur->from == FROM_PAUSED) {
+		IT_OK(ctr_pause(c));
+	} else if (cur->from == FROM_MONITOR_LOST) {
+		pid_t monitor = (pid_t)it_state_int(c, "monitor_pid");
+		ck_assert_int_eq(kill(monitor, SIGKILL), 0);
+		ck_assert(it_wait_gone(monitor, 2000));
 	} else if (cur->from != FROM_RUNNING) {
 		IT_OK(ctr_stop(c, cur->flags & F_STUBBORN ? 1 : FAULTS_STOP_S));
 		ck_assert_int_eq(it_wait(c, 5000), stop_code());
@@ -245,7 +251,7 @@ static ctr_state_t assert_consistent(ctr_container_t *c)
 	/* Only a run (or ctr_mount, which no case uses) holds the overlay. */
 	CHECK(ctri_st_active(s) || s == CTR_STATE_STOPPED || !mounted(ctr_id(c)),
 	      "%s and its overlay is mounted", CASE_ARGS, ctr_state_name(s));
-	if (s == CTR_STATE_CREATED || s == CTR_STATE_RUNNING)
+	if (ctri_st_active(s))
 		CHECK(pid > 0 && (it_alive(pid) || cur->op == OP_STOP), "%s with pid %ld",
 		      CASE_ARGS, ctr_state_name(s), (long)pid);
 	else
@@ -253,8 +259,12 @@ static ctr_state_t assert_consistent(ctr_container_t *c)
 	if (s == CTR_STATE_STOPPED || s == CTR_STATE_EXITED) {
 		int code = it_exit_code(c);
 		int want = cur->from == FROM_EXIT_PENDING ? 33 : stop_code();
-		/* a stop whose caller died is finished with SIGKILL */
-		CHECK(code == want || (cur->op == OP_STOP && code == 128 + SIGKILL),
+		/* a stop whose caller died is finished with SIGKILL; a container whose monitor
+		 * died is killed (137), or lost (-1) when the killer died before recording it */
+		CHECK(code == want ||
+			  ((cur->op == OP_STOP || cur->from == FROM_MONITOR_LOST) &&
+			   code == 128 + SIGKILL) ||
+			  (cur->from == FROM_MONITOR_LOST && code == -1),
 		      "exit code %d, expected %d", CASE_ARGS, code, want);
 	}
 	return s;
@@ -264,7 +274,7 @@ static ctr_state_t assert_consistent(ctr_container_t *c)
  * it: each step gives the right result. */
 static void finish_and_remove(ctr_runtime_t *rt, ctr_container_t *c, ctr_state_t s)
 {
-	if ((s == CTR_STATE_RUNNING || s == CTR_STATE_CREATED) && cur->op == OP_STOP) {
+	if (ctri_st_active(s) && cur->op == OP_STOP) {
 		int code = it_wait(c, 10000); /* the stop the killed caller began */
 		CHECK(code == stop_code() || code == 128 + SIGKILL, "stop ended with %d", CASE_ARGS,
 		      code);

@@ -28,6 +28,9 @@ enum f_from {
 	FROM_STOPPED,	   /* run and stopped (exit code 7, or 137 for F_STUBBORN) */
 	FROM_EXITED,	   /* STOPPED, then ctr_cleanup */
 	FROM_EXIT_PENDING, /* exited by itself (code 33); the exit file not yet read by anyone */
+	FROM_PAUSED,	   /* RUNNING, then ctr_pause */
+	FROM_MONITOR_LOST, /* RUNNING, then its monitor killed (the next read kills the container)
+			    */
 };
 
 #define F_LAYERED  1u /* on image layers: the overlay is mounted and unmounted */
