@@ -102,8 +102,8 @@ static int criu_verdict(ctr_container_t *c, const char *op, int r)
 		size_t n = strlen(out);
 		while (n && (out[n - 1] == '\n' || out[n - 1] == ' '))
 			out[--n] = 0;
-		char *nl = strrchr(out, '\n');
-		snprintf(why, sizeof(why), "%s", nl ? nl + 1 : out);
+		char *nl = strrchr(out, '\n'), *line = nl ? nl + 1 : out;
+		ctri_oci_clean(line, strlen(line), why, sizeof(why)); /* CRIU's words, made safe */
 	}
 	r = ctri_err(CTR_E_NOTSUP, "%s (CRIU cannot work on this machine: `%s check`: %s)", said,
 		     criu, why);
@@ -125,8 +125,10 @@ static void add_criu_error(const char *work)
 		if (strstr(l, "Error"))
 			last = l;
 	if (last) {
+		char clean[512];
+		ctri_oci_clean(last, strlen(last), clean, sizeof(clean));
 		snprintf(said, sizeof(said), "%s", ctr_last_error());
-		ctri_err(CTR_E_RUNTIME, "%s; CRIU: %s", said, last);
+		ctri_err(CTR_E_RUNTIME, "%s; CRIU: %s", said, clean);
 	}
 	free(text);
 }

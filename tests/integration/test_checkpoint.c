@@ -57,7 +57,7 @@ static const char *last_call(const char *sub)
 
 static int path_exists(const char *fmt, const char *a, const char *b)
 {
-	char path[4096];
+	char path[8300];
 
 	snprintf(path, sizeof(path), fmt, a, b);
 	return access(path, F_OK) == 0;
@@ -170,6 +170,19 @@ START_TEST(test_checkpoint_refusals)
 	IT_REFUSED(ctr_checkpoint(c, NULL), CTR_E_NOTSUP, c);
 	ck_assert_msg(strstr(ctr_last_error(), "criu") || strstr(ctr_last_error(), "CRIU"), "%s",
 		      ctr_last_error());
+	/* criu check's words go into the message cleaned: no escape sequence, one line */
+	char hostile[4200];
+	snprintf(hostile, sizeof(hostile), "%s/hostile-criu", it_base());
+	FILE *f = fopen(hostile, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("#!/bin/sh\nprintf 'Error: \\033[31mred\\033]0;title\\007 \\r\\033[2Kend'\nexit 1\n", f);
+	fclose(f);
+	ck_assert_int_eq(chmod(hostile, 0755), 0);
+	setenv("CTR_CRIU", hostile, 1);
+	IT_REFUSED(ctr_checkpoint(c, NULL), CTR_E_NOTSUP, c);
+	ck_assert_msg(strstr(ctr_last_error(), "Error: red") && strstr(ctr_last_error(), "end") &&
+			      !strchr(ctr_last_error(), '\033') && !strchr(ctr_last_error(), '\r'),
+		      "%s", ctr_last_error());
 	setenv("CTR_CRIU", "/no/such/criu", 1);
 	IT_REFUSED(ctr_checkpoint(c, NULL), CTR_E_NOTSUP, c);
 	IT_STATE(c, CTR_STATE_RUNNING);
