@@ -11,7 +11,6 @@
 
 #include "faults.h"
 #include "sync.h"
-#include "util.h"
 
 /* The container's command: exit 7 on SIGTERM (or ignore it: F_STUBBORN), touch /shared/ready
  * once the trap is set, exit 33 once /shared/go exists. */
@@ -23,11 +22,15 @@
 static const char *const op_names[] = { "create",  "init",   "start", "stop",
 					"cleanup", "remove", "state" };
 
+static const char *const from_names[] = { "nothing",	  "configured", "created",
+					  "running",	  "stopped",	"exited",
+					  "exit pending", "paused",	"monitor lost" };
+
 /* The case being run, for messages. */
 static const struct f_case *cur;
 
-#define CASE_FMT	 "%s (%s from %d): "
-#define CASE_ARGS	 cur->at, op_names[cur->op], (int)cur->from
+#define CASE_FMT	 "%s (%s from %s): "
+#define CASE_ARGS	 cur->at, op_names[cur->op], from_names[cur->from]
 #define CHECK(cond, ...) ck_assert_msg(cond, CASE_FMT __VA_ARGS__)
 
 /* ---- the killed caller ---------------------------------------------------------------------- */
