@@ -1,9 +1,12 @@
 /* The crash points and where each is reached from, and the suite: one test per case, and one
  * that checks the cases name exactly the CTRI_CRASHPOINTs in libctr. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define CTR_CRASHPOINTS /* this program links the hook build */
+#include "crashpoint.h"
 #include "faults.h"
 
 #define CONFIGURED F_STATE(CTR_STATE_CONFIGURED)
@@ -135,6 +138,29 @@ START_TEST(test_the_cases_cover_every_crash_point_of_the_library)
 }
 END_TEST
 
+/* In a child: pass the point "faults.hook" twice with CTR_CRASH_AT=arg; exits with the number
+ * of hits it survived. */
+static int hook_main(void *arg)
+{
+	int survived = 0;
+
+	setenv("CTR_CRASH_AT", arg, 1);
+	for (int i = 0; i < 2; i++, survived++)
+		CTRI_CRASHPOINT("faults.hook");
+	return survived;
+}
+
+START_TEST(test_the_hook_kills_at_the_named_hit_only)
+{
+	ck_assert_int_eq(it_join(it_fork(hook_main, "faults.hook"), 5000), 128 + SIGKILL);
+	ck_assert_int_eq(it_join(it_fork(hook_main, "faults.hook:2"), 5000), 128 + SIGKILL);
+	ck_assert_int_eq(it_join(it_fork(hook_main, "faults.hook:3"), 5000), 2);
+	ck_assert_int_eq(it_join(it_fork(hook_main, "faults.hoo"), 5000), 2);
+	ck_assert_int_eq(it_join(it_fork(hook_main, "faults.hook.x"), 5000), 2);
+	ck_assert_int_eq(it_join(it_fork(hook_main, ""), 5000), 2);
+}
+END_TEST
+
 START_TEST(test_a_caller_killed_at_a_crash_point_leaves_a_consistent_container)
 {
 	f_run_case(&f_cases[_i]);
@@ -147,6 +173,7 @@ static Suite *suite_crashpoints(void)
 	TCase *tc = tcase_create("coverage");
 
 	tcase_add_test(tc, test_the_cases_cover_every_crash_point_of_the_library);
+	tcase_add_test(tc, test_the_hook_kills_at_the_named_hit_only);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("killed");
 	tcase_add_checked_fixture(tc, it_setup, it_teardown);
