@@ -159,6 +159,10 @@ struct mon_rt {
 	int in_w;	  /* --stdin: write end of the container's stdin pipe */
 	int out_r, err_r; /* read ends of the runtime's stdout/stderr pipes, or -1 */
 	char rtlog_path[64];
+	/* create: the runtime's stderr, read while it runs (its last bytes; see rt_create) */
+	int err_drain;
+	size_t err_len;
+	char err_tail[4096];
 };
 
 /* SAVED: exec mode without --terminal, the caller's stdio, taken over (set to -1). */

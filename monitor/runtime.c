@@ -172,21 +172,56 @@ static void console_serve(struct mon_rt *rt)
 		console_recv(rt);
 }
 
+/* Read what the runtime wrote to its stderr so far (non-blocking), keeping the last
+ * sizeof(err_tail) - 1 bytes. Draining stops at end of file. */
+static void drain_err(struct mon_rt *rt)
+{
+	const size_t cap = sizeof(rt->err_tail) - 1;
+	char buf[4096];
+
+	while (rt->err_drain) {
+		ssize_t n = read(rt->err_r, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			rt->err_drain = 0;
+		if (n <= 0)
+			return;
+		size_t k = (size_t)n;
+		if (k >= cap) {
+			memcpy(rt->err_tail, buf + k - cap, cap);
+			rt->err_len = cap;
+			continue;
+		}
+		if (rt->err_len + k > cap) { /* drop the oldest bytes */
+			size_t drop = rt->err_len + k - cap;
+			memmove(rt->err_tail, rt->err_tail + drop, rt->err_len - drop);
+			rt->err_len -= drop;
+		}
+		memcpy(rt->err_tail + rt->err_len, buf, k);
+		rt->err_len += k;
+	}
+}
+
 static int poll_once(struct mon_rt *rt, int serve_console, int64_t left_ns)
 {
-	struct pollfd p[2] = { { .fd = rt->sigfd, .events = POLLIN }, { .fd = -1 } };
+	struct pollfd p[3] = { { .fd = rt->sigfd, .events = POLLIN }, { .fd = -1 }, { .fd = -1 } };
 	int r;
 
 	if (serve_console && rt->console_fd < 0)
 		p[1].fd = rt->conn_fd >= 0 ? rt->conn_fd : rt->console.fd;
 	p[1].events = POLLIN;
-	r = poll(p, 2, (int)((left_ns + 999999) / 1000000));
+	p[2].fd = rt->err_drain ? rt->err_r : -1;
+	p[2].events = POLLIN;
+	r = poll(p, 3, (int)((left_ns + 999999) / 1000000));
 	if (r < 0 && errno != EINTR)
 		return mon_fail(MON_E_INTERNAL, "poll: %m");
 	if (p[0].revents)
 		drain_signalfd(rt->sigfd);
 	if (serve_console && p[1].revents)
 		console_serve(rt);
+	if (p[2].revents)
+		drain_err(rt);
 	return 0;
 }
 
@@ -272,19 +307,28 @@ static int message_from_log(struct mon_rt *rt, char *out, size_t len)
 	return found;
 }
 
-/* The last non-empty line the runtime wrote to its stderr. */
+/* The last non-empty line the runtime wrote to its stderr: what create's drain kept, else what
+ * the pipe holds now. */
 static int message_from_stderr(struct mon_rt *rt, char *out, size_t len)
 {
-	char buf[4096], *last = NULL;
+	char buf[sizeof(rt->err_tail)], *last = NULL;
 	ssize_t n;
 
-	/* Exec mode without --terminal: the runtime's stderr was the caller's. */
-	if (rt->err_r < 0 || fcntl(rt->err_r, F_SETFL, O_NONBLOCK) < 0)
-		return -1;
-	n = read(rt->err_r, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return -1;
+	if (rt->err_len) {
+		n = (ssize_t)rt->err_len;
+		memcpy(buf, rt->err_tail, rt->err_len);
+	} else {
+		/* Exec mode without --terminal: the runtime's stderr was the caller's. */
+		if (rt->err_r < 0 || fcntl(rt->err_r, F_SETFL, O_NONBLOCK) < 0)
+			return -1;
+		n = read(rt->err_r, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			return -1;
+	}
 	buf[n] = '\0';
+	for (ssize_t i = 0; i < n; i++) /* the library cleans the rest */
+		if (buf[i] == '\0')
+			buf[i] = ' ';
 	for (char *line = strtok(buf, "\r\n"); line; line = strtok(NULL, "\r\n"))
 		if (line[strspn(line, " \t")])
 			last = line;
@@ -383,7 +427,21 @@ int rt_create(struct mon_rt *rt)
 		close_fd(&rt->stdio[i]);
 	for (unsigned i = 0; i < a->preserve_fds; i++)
 		close(MON_PRESERVE_FIRST + (int)i);
-	if (r < 0 || wait_runtime(rt, pid, verb, a->terminal, &status) < 0)
+	/* A created container's init waits on the exec fifo, so until `start` everything on
+	 * its stderr pipe is the runtime's own: read it meanwhile, or a runtime writing more
+	 * than a pipe holds would block until the timeout. (run, restore and exec processes
+	 * write there at once: their stderr is the process's and is left to the log.) */
+	int fl = rt->err_r >= 0 && !a->run && !a->restore && !a->exec_name
+			 ? fcntl(rt->err_r, F_GETFL)
+			 : -1;
+	rt->err_drain = fl >= 0 && fcntl(rt->err_r, F_SETFL, fl | O_NONBLOCK) == 0;
+	if (r == 0 && wait_runtime(rt, pid, verb, a->terminal, &status) < 0)
+		r = -1;
+	if (rt->err_drain)
+		drain_err(rt);
+	if (fl >= 0)
+		(void)fcntl(rt->err_r, F_SETFL, fl);
+	if (r < 0)
 		return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		return runtime_failed(rt, verb, status);

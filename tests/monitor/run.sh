@@ -244,6 +244,22 @@ test_hung_runtime_times_out_and_is_killed() {
 	check "hung runtime: its process killed" wait_gone "$(cat "$T/hung.pid")" 10
 }
 
+test_a_runtime_flooding_stderr_fails_at_once() {
+	# 256 KiB on stderr, more than a pipe holds, then its error and a failure.
+	printf '#!/bin/sh\nhead -c 262144 /dev/zero | tr "\\\\0" x >&2\necho >&2\necho "flood: the last words" >&2\nexit 1\n' \
+		>"$T/flood-runtime"
+	chmod +x "$T/flood-runtime"
+	bundle flood false true
+	local t0 ms
+	t0=$(date +%s%N)
+	SYNC=$("$MON" --proto 2 --runtime "$T/flood-runtime" --runtime-root "$ROOT" --id flood \
+		--bundle "$T/b-flood" --exit-dir "$EXITS" --log "$T/flood.log" --sync-fd 3 \
+		--runtime-timeout-ms 5000 3>&1 >/dev/null 2>&1)
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	check "flooding runtime: '2 error runtime' with its last line after ${ms} ms ($SYNC)" \
+		like "$SYNC $((ms < 2000))" "2 error runtime flood: the last words 1"
+}
+
 test_caller_can_exit_while_the_container_runs() {
 	bundle detach false sleep 1000
 	# The caller is a subshell that starts the monitor and exits.
