@@ -146,15 +146,27 @@ struct watch {
 	int fd; /* the pipe's write end */
 };
 
-/* Set once pidfd_open failed with ENOSYS: the kernel will not grow it (and valgrind warns
- * at each call). The only process-wide state here, a fact about the kernel. */
-static int pidfd_enosys;
+/* Whether pidfd_open exists: 0 not known yet, 1 yes, 2 no (ENOSYS; the kernel will not
+ * grow it, and valgrind warns at each call). The only process-wide state here, a fact
+ * about the kernel. */
+static int pidfd_kernel;
 
-static int pidfd_missing(void)
+int ctri_pidfd_missing(void)
 {
 	const char *v = secure_getenv("CTR_NO_PIDFD");
+	int k = __atomic_load_n(&pidfd_kernel, __ATOMIC_RELAXED);
 
-	return __atomic_load_n(&pidfd_enosys, __ATOMIC_RELAXED) || (v && !strcmp(v, "1"));
+	if (v && !strcmp(v, "1"))
+		return 1;
+	if (k == 0) {
+		int e = errno, fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+		k = fd < 0 && errno == ENOSYS ? 2 : 1;
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		__atomic_store_n(&pidfd_kernel, k, __ATOMIC_RELAXED);
+	}
+	return k == 2;
 }
 
 static void *watch_run(void *arg)
@@ -224,13 +236,7 @@ static int watch_open(pid_t pid)
 
 int ctri_pidfd_open(pid_t pid)
 {
-	if (!pidfd_missing()) {
-		int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-		if (fd >= 0 || errno != ENOSYS)
-			return fd;
-		__atomic_store_n(&pidfd_enosys, 1, __ATOMIC_RELAXED);
-	}
-	return watch_open(pid);
+	return ctri_pidfd_missing() ? watch_open(pid) : (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
 /* A watcher's descriptor is a pipe; a pidfd is an anonymous inode. */
@@ -246,13 +252,6 @@ int ctri_pidfd_signal(int fd, pid_t pid, int sig)
 	if (is_watch(fd))
 		return kill(pid, sig);
 	return (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
-}
-
-int ctri_pidfd_exited(int fd, pid_t pid, unsigned long long start)
-{
-	if (ctri_fd_readable(fd))
-		return 1;
-	return is_watch(fd) && !ctri_proc_alive(pid, start);
 }
 
 int ctri_pidfd_verified(pid_t pid, unsigned long long start)

@@ -32,9 +32,9 @@ int ctri_pidfd_verified(pid_t pid, unsigned long long start);
 /* Send sig to the process of fd, from ctri_pidfd_open(pid): pidfd_send_signal, or for the
  * fallback kill(pid) (whose pid the caller checked just before). -1 with errno. */
 int ctri_pidfd_signal(int fd, pid_t pid, int sig);
-/* 1 if the process of fd, from ctri_pidfd_verified(pid, start), has exited: exact at once
- * for a pidfd and, since a watcher lags, for the fallback too (it asks /proc). */
-int ctri_pidfd_exited(int fd, pid_t pid, unsigned long long start);
+/* 1 if ctri_pidfd_open gives the fallback's pipes (no pidfd_open, or CTR_NO_PIDFD=1): each
+ * costs a thread, so hold none for long; ask ctri_proc_alive whether a process lives. */
+int ctri_pidfd_missing(void);
 
 /* Start time (clock ticks since boot) and parent of a live process; -ESRCH for a zombie or
  * a missing one. */

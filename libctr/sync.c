@@ -28,14 +28,15 @@ int ctri_st_active(ctr_state_t s)
 
 /* ---- the monitor --------------------------------------------------------------------- */
 
-/* With c->mu held: make c->mon_fd a pidfd on st's monitor, or -1 if it is gone. */
+/* With c->mu held: make c->mon_fd a pidfd on st's monitor, or -1 if it is gone. Without
+ * pidfds nothing is cached (a watcher is a thread): /proc says whether it lives. */
 static void cache_monitor(ctr_container_t *c, const struct ctri_st *st)
 {
 	if (c->mon_fd >= 0 && (c->mon_fd_pid != st->mon_pid || c->mon_fd_start != st->mon_start)) {
 		close(c->mon_fd);
 		c->mon_fd = -1;
 	}
-	if (c->mon_fd < 0 && st->mon_pid > 0 && st->mon_start) {
+	if (c->mon_fd < 0 && st->mon_pid > 0 && st->mon_start && !ctri_pidfd_missing()) {
 		int fd = ctri_pidfd_verified(st->mon_pid, st->mon_start);
 		if (fd >= 0) {
 			c->mon_fd = fd;
@@ -47,15 +48,21 @@ static void cache_monitor(ctr_container_t *c, const struct ctri_st *st)
 
 int ctri_monitor_alive(ctr_container_t *c, const struct ctri_st *st)
 {
+	if (ctri_pidfd_missing())
+		return st->mon_start && ctri_proc_alive(st->mon_pid, st->mon_start);
 	pthread_mutex_lock(&c->mu);
 	cache_monitor(c, st);
-	int alive = c->mon_fd >= 0 && !ctri_pidfd_exited(c->mon_fd, st->mon_pid, st->mon_start);
+	int alive = c->mon_fd >= 0 && !ctri_fd_readable(c->mon_fd);
 	pthread_mutex_unlock(&c->mu);
 	return alive;
 }
 
 int ctri_monitor_fd(ctr_container_t *c, const struct ctri_st *st)
 {
+	if (ctri_pidfd_missing()) {
+		int w = ctri_pidfd_verified(st->mon_pid, st->mon_start);
+		return w >= 0 ? w : -1;
+	}
 	pthread_mutex_lock(&c->mu);
 	cache_monitor(c, st);
 	int fd = c->mon_fd >= 0 ? fcntl(c->mon_fd, F_DUPFD_CLOEXEC, 3) : -1;
