@@ -235,7 +235,8 @@ static int mount_by_fd_paths(json_object *layers, const char *upper, const char 
 		p = stpcpy(data, "lowerdir=");
 		for (size_t i = 0; i < n; i++)
 			p += sprintf(p, "%s/proc/self/fd/%d", i ? ":" : "", fds[i]);
-		sprintf(p, ",upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d", fds[n], fds[n + 1]);
+		sprintf(p, ",upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d", fds[n],
+			fds[n + 1]);
 		r = mount("overlay", merged, "overlay", 0, data);
 	}
 	e = errno;

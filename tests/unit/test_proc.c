@@ -232,7 +232,8 @@ static TCase *proc_tcase(const char *name, int with_fallback)
 	tcase_add_test(tc, test_wait_fd_and_wait_end_when_the_monitor_dies);
 	tcase_add_test(tc, test_a_live_monitor_keeps_the_container_running);
 	if (with_fallback)
-		tcase_add_test(tc, test_the_fallback_is_a_pipe_whose_watcher_quits_when_it_is_closed);
+		tcase_add_test(tc,
+			       test_the_fallback_is_a_pipe_whose_watcher_quits_when_it_is_closed);
 	else
 		tcase_add_test(tc, test_without_the_fallback_the_descriptor_is_a_pidfd);
 	return tc;
