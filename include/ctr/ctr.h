@@ -519,8 +519,9 @@ CTR_API int ctr_wait_condition(ctr_container_t *c, ctr_state_t state, int timeou
 /**
  * A descriptor for poll()/epoll that becomes readable when the container's current run
  * has ended. It is a pidfd on the container's monitor (readable when the monitor has
- * written the exit file and exited); for a STOPPED or EXITED container it is readable at
- * once. Where pidfds are unavailable (or the env CTR_WAIT_INOTIFY=1 is set) it is an
+ * written the exit file and exited; where pidfds are unavailable, before Linux 5.3, a
+ * pipe that libctr makes readable within 20 ms of that); for a STOPPED or EXITED
+ * container it is readable at once. With the env CTR_WAIT_INOTIFY=1 it is an
  * inotify descriptor on the exit directory, which may also wake for other containers:
  * after a wake-up, first read() the descriptor empty (it is non-blocking), then call
  * ctr_wait(c, 0, &code), which says CTR_E_TIMEOUT if not yet; reading after the check

@@ -81,8 +81,9 @@ CTR_API int ctr_exec_wait(ctr_container_t *c, const char *exec_id, int timeout_m
 			  int *exit_code);
 
 /**
- * A descriptor readable once the session's process has exited (a pidfd on its monitor);
- * readable at once for an exited session. Close it when done.
+ * A descriptor readable once the session's process has exited (a pidfd on its monitor,
+ * or where pidfds are unavailable a pipe, as for ctr_wait_fd()); readable at once for an
+ * exited session. Close it when done.
  * @return the descriptor; CTR_E_NOENT; CTR_E_STATE for a session never started.
  */
 CTR_API int ctr_exec_wait_fd(ctr_container_t *c, const char *exec_id);
