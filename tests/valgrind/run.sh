@@ -7,30 +7,45 @@
 # has already reported the test as passed.
 #
 # Usage: tests/valgrind/run.sh NAME PROGRAM [NAME PROGRAM]...
+#        tests/valgrind/run.sh --memcheck LOGDIR PROGRAM [ARG]... (one program, exec'd)
 # Environment: VG_LOGS (the log directory; default a new one under /tmp, kept on failure),
 # CK_TIMEOUT_MULTIPLIER (default 10), VALGRIND (default valgrind), VG_CLEANUP (below).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+
+# Run valgrind memcheck (VG_EXEC=exec: in place of this shell), logging to LOGDIR/PID.log,
+# on PROGRAM [ARG]... A suppression names a place outside libctr (libctr.supp); a stack
+# through libctr or the tests is never suppressed. Leaks of kind "possible" and "reachable"
+# (a detached thread's stack, what a test's child still holds when Check makes it exit)
+# are not errors.
+memcheck() {
+	dir=$1
+	shift
+	${VG_EXEC:-} "${VALGRIND:-valgrind}" --tool=memcheck --trace-children=no \
+		--child-silent-after-fork=no --leak-check=full --show-leak-kinds=definite,indirect \
+		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 --num-callers=40 \
+		--suppressions="$here/libctr.supp" --gen-suppressions=all \
+		--log-file="$dir/%p.log" "$@"
+}
+
+if [ "${1:-}" = --memcheck ]; then
+	shift
+	VG_EXEC="exec" memcheck "$@"
+fi
+
 logs=${VG_LOGS:-$(mktemp -d "${TMPDIR:-/tmp}/ctr-valgrind-XXXXXX")}
 # Check's per-test timeouts were set for native speed.
 CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-10}
 export CK_TIMEOUT_MULTIPLIER
 failed=""
 
-# A suppression names a place outside libctr (libctr.supp); a stack through libctr or the
-# tests is never suppressed. Leaks of kind "possible" and "reachable" (a detached thread's
-# stack, what a test's child still holds when Check makes it exit) are not errors.
 run_one() {
 	name=$1
 	prog=$2
 	mkdir -p "$logs/$name"
 	start=$(date +%s)
 	echo "valgrind: $name: $prog (logs in $logs/$name)"
-	${VALGRIND:-valgrind} --tool=memcheck --trace-children=no --child-silent-after-fork=no \
-		--leak-check=full --show-leak-kinds=definite,indirect \
-		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 --num-callers=40 \
-		--suppressions="$here/libctr.supp" --gen-suppressions=all \
-		--log-file="$logs/$name/%p.log" "$prog"
+	memcheck "$logs/$name" "$prog"
 	rc=$?
 	echo "valgrind: $name: exit $rc after $(($(date +%s) - start)) s"
 	[ "$rc" = 0 ] || failed="$failed $name(exit $rc)"
@@ -47,9 +62,12 @@ scan() {
 	/indirectly lost:/ { gsub(",", "", $4); ind += $4 }
 	/WARNING: unhandled .* syscall/ { sys[$NF] = 1 }
 	END {
-		n = 0; for (s in sys) list = list " " s
-		printf "valgrind: %s: %d processes checked, %d errors, %d bytes definitely lost, %d indirectly\n", name, procs, errs, def, ind
-		if (list != "") printf "valgrind: %s: syscalls valgrind lacks (libctr falls back):%s\n", name, list
+		for (s in sys) list = list " " s
+		printf "valgrind: %s: %d processes checked, %d errors, ", name, procs, errs
+		printf "%d bytes definitely lost, %d indirectly\n", def, ind
+		if (list != "")
+			printf "valgrind: %s: syscalls valgrind lacks (libctr falls back):%s\n",
+			    name, list
 		for (f in bad) print f > badlist
 	}' name="$name" badlist="$logs/$name.bad" "$logs/$name"/*.log
 	if [ -s "$logs/$name.bad" ]; then
@@ -65,17 +83,16 @@ scan() {
 
 # ctr-cleanup, which monitors run for restart policies, is libctr code too. With
 # VG_CLEANUP=1, CTR_CLEANUP becomes a wrapper that runs it under valgrind with logs of its
-# own. Not by default: each run then takes about 0.5 s, longer than the restart backoff
-# that integration test restart/test_a_restart_storm_backs_off measures (it fails so).
+# own. Not by default: each run then takes about 0.5 s, longer than the restart backoffs
+# that the integration suite restart measures (test_a_restart_storm_backs_off and
+# test_on_failure_restarts_up_to_max_retries_without_its_starter fail so).
 if [ -n "${CTR_CLEANUP:-}" ] && [ "${VG_CLEANUP:-0}" = 1 ]; then
 	mkdir -p "$logs/ctr-cleanup"
+	# the monitor's environment may lack PATH: every path absolute
 	cat > "$logs/ctr-cleanup.sh" <<-EOF
 	#!/bin/sh
-	exec $(command -v "${VALGRIND:-valgrind}") --tool=memcheck --trace-children=no \
-		--leak-check=full --show-leak-kinds=definite,indirect \
-		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 --num-callers=40 \
-		--suppressions="$here/libctr.supp" --gen-suppressions=all \
-		--log-file="$logs/ctr-cleanup/%p.log" "$CTR_CLEANUP" "\$@"
+	VALGRIND="$(command -v "${VALGRIND:-valgrind}")" exec "$here/run.sh" --memcheck \
+		"$logs/ctr-cleanup" "$CTR_CLEANUP" "\$@"
 	EOF
 	chmod +x "$logs/ctr-cleanup.sh"
 	CTR_CLEANUP=$logs/ctr-cleanup.sh
