@@ -1,0 +1,193 @@
+local ctr, eq, has, now, raises, readable, test =
+	require("harness").take "ctr eq has now raises readable test"
+-- Containers: the lifecycle, signals, errors, misuse of handles, list and lookup, waiting,
+-- pause.
+
+test("lifecycle_and_exit_code", { rootfs = true }, function(w)
+	local rt = w:runtime()
+	local c = w:create(rt, "exit 3", { name = "life" })
+	eq(c:name(), "life", "name")
+	eq(#c:id(), 64, "id length")
+	eq(c:state(), "configured", "state")
+	raises("StateError", c.exit_code, c) -- never exited
+	c:start()
+	eq(c:wait(10000), 3, "exit code")
+	eq(c:state(), "stopped", "state after exit")
+	eq(c:pid(), 0, "pid after exit")
+	c:cleanup()
+	eq(c:state(), "exited", "state after cleanup")
+	eq(c:exit_code(), 3, "exit_code()")
+	c:init()
+	eq(c:state(), "created", "state after init")
+	assert(c:pid() > 0, "a created container has a pid")
+	c:start()
+	eq(c:wait(10000), 3, "second run's exit code")
+	has(c:inspect(), '"name":"life"', "inspect")
+	c:remove()
+	raises("Removed", c.state, c)
+	raises("NotFound", rt.lookup, rt, "life")
+end)
+
+test("stop_kill_restart_and_signals_by_name", { rootfs = true }, function(w)
+	local rt = w:runtime()
+	-- The shell is PID 1 of its namespace: only the signals it traps reach it.
+	local c = w:create(rt, "trap 'exit 7' TERM; trap 'exit 8' USR1; touch /shared/ready; "
+		.. "while :; do sleep 0.1; done")
+	c:start()
+	c:wait_condition("running", 5000)
+	w:take_file("ready", 5000)
+	c:kill("SIGUSR1")
+	eq(c:wait(10000), 8, "exit code of the USR1 trap")
+	c:restart()
+	eq(c:state(), "running", "after restart")
+	w:take_file("ready", 5000)
+	c:stop(5)
+	eq(c:exit_code(), 7, "stopped gracefully by SIGTERM")
+	raises("Stopped", c.stop, c)
+	raises("TypeError", c.kill, c, "NOSUCHSIG")
+	raises("TypeError", c.wait_condition, c, "sleeping")
+end)
+
+test("errors_are_tables_with_code_name_and_message", { rootfs = true }, function(w)
+	local rt = w:runtime()
+	local c = w:create(rt, "sleep 30", { name = "errs" })
+	local e = raises("StateError", c.pause, c)
+	eq(e.code, ctr.E.STATE, "code")
+	eq(e.code, -4000, "code value")
+	has(e.message, "errs", "message names the container")
+	has(e.message, "configured", "message names the state")
+	eq(tostring(e), "StateError: " .. e.message, "tostring")
+	assert(ctr.is_error(e, "StateError") and not ctr.is_error(e, "NotFound"), "is_error")
+	assert(not ctr.is_error("a string"), "is_error of a string")
+	c:start()
+	e = raises("StateError", c.remove, c)
+	has(e.message, "errs", "message")
+	has(e.message, "running", "message")
+	e = raises("NotFound", rt.lookup, rt, "no-such-container")
+	eq(e.code, ctr.E.NOENT, "NotFound's code")
+	has(e.message, "no-such-container", "message")
+	e = raises("Exists", w.create, w, rt, "true", { name = "errs" })
+	eq(e.code, ctr.E.EXISTS, "Exists' code")
+	-- The message is read right after the failing call.
+	raises("StateError", c.unpause, c)
+	has(ctr.last_error(), "errs", "last_error")
+	c:stop(0)
+	c:remove()
+end)
+
+test("misuse_of_container_handles_raises_not_crashes", { rootfs = true }, function(w)
+	local rt = w:runtime()
+	local c = w:create(rt, "sleep 30")
+	raises("TypeError", c.start) -- c.start() for c:start()
+	raises("TypeError", c.start, rt)
+	raises("TypeError", c.start, c, { recursiv = true })
+	raises("TypeError", c.stop, c, "soon")
+	raises("TypeError", c.wait, c, 1.5)
+	raises("TypeError", c.artifact_add, c, nil, "x")
+	raises("TypeError", c.artifact_add, c, "name", 42)
+	raises("TypeError", c.exec, c, { args = 5 })
+	raises("TypeError", c.exec, c, {})
+	raises("TypeError", c.exec, c, { args = { "/bin/true" }, stdin = 5 })
+	raises("TypeError", c.exec, c, { args = { "/bin/true" }, stdout_fd = "x" })
+	raises("TypeError", c.logs, c, { tail = "all" })
+	raises("TypeError", c.attach, c, { stdout_fd = -2 })
+	raises("TypeError", c.checkpoint, c, { leave_runing = true })
+	raises("TypeError", c.batch, c, nil)
+	raises("TypeError", c.resize, c, -1, 80)
+	raises("TypeError", c.export, c, nil)
+	local name = c:name()
+	c:free()
+	local e = raises("TypeError", c.state, c)
+	has(e.message, name, "a freed handle's message")
+	has(e.message, "freed", "a freed handle's message")
+	raises("TypeError", c.start, c)
+	c:free() -- twice is fine
+	eq(tostring(c), "ctr.container(freed)", "tostring of a freed handle")
+end)
+
+test("list_and_lookup", { rootfs = true }, function(w)
+	local rt = w:runtime()
+	local made = {}
+	for _, name in ipairs { "charlie", "alpha", "bravo" } do
+		made[name] = w:create(rt, "true", { name = name })
+	end
+	local list = rt:list()
+	eq(#list, 3, "count")
+	eq(list[1]:name() .. "," .. list[2]:name() .. "," .. list[3]:name(), "alpha,bravo,charlie",
+		"sorted by name")
+	eq(list[1]:state(), "configured", "state through a listed handle")
+	local keep = list[2]
+	list = nil
+	collectgarbage()
+	collectgarbage()
+	eq(keep:name(), "bravo", "a listed handle outlives its list")
+	eq(keep:state(), "configured", "state")
+	local id = made.alpha:id()
+	eq(rt:lookup("alpha"):id(), id, "by name")
+	eq(rt:lookup(id):name(), "alpha", "by id")
+	eq(rt:lookup(id:sub(1, 12)):name(), "alpha", "by prefix")
+	assert(rt:lookup("alpha") == made.alpha, "handles of one container are ==")
+	assert(rt:lookup("bravo") ~= made.alpha, "of two are ~=")
+	keep:free()
+	eq(#rt:list(), 3, "count after free")
+end)
+
+test("wait_times_out", { rootfs = true }, function(w)
+	local rt = w:runtime()
+	local c = w:create(rt, "sleep 30")
+	c:start()
+	local t0 = now()
+	local e = raises("Timeout", c.wait, c, 200)
+	eq(e.code, ctr.E.TIMEOUT, "code")
+	local dt = now() - t0
+	assert(dt >= 0.19 and dt < 5, "waited " .. dt .. " s")
+	raises("Timeout", c.wait, c, 0)
+	eq(c:state(), "running", "still running")
+	c:stop(0)
+	eq(c:wait(0), 137, "SIGKILL")
+end)
+
+test("wait_fd_in_a_poll_loop", { rootfs = true }, function(w)
+	local rt = w:runtime()
+	local c = w:create(rt, "sleep 0.3; exit 5")
+	raises("StateError", c.wait_fd, c) -- nothing runs yet
+	c:start()
+	local fd = c:wait_fd()
+	assert(type(fd) == "number" and fd >= 0, "fd " .. tostring(fd))
+	local t0, wakes, code = now(), 0, nil
+	while not code and now() - t0 < 10 do
+		if readable(fd, 100) then
+			wakes = wakes + 1
+			local ok, r = pcall(c.wait, c, 0)
+			if ok then
+				code = r
+			elseif not ctr.is_error(r, "Timeout") then
+				error(r)
+			end
+		end
+	end
+	ctr.close_fd(fd)
+	eq(code, 5, "exit code after the fd woke")
+	assert(now() - t0 >= 0.2, "woke before the exit")
+	-- For a stopped container it is readable at once.
+	fd = c:wait_fd()
+	assert(readable(fd, 0), "readable at once")
+	ctr.close_fd(fd)
+	raises("IoError", ctr.close_fd, fd) -- closed already
+end)
+
+test("pause_and_unpause", { rootfs = true }, function(w)
+	local rt = w:runtime()
+	local c = w:create(rt, "sleep 30", { name = "frozen" })
+	c:start()
+	c:pause()
+	eq(c:state(), "paused", "state")
+	local e = raises("StateError", c.pause, c)
+	has(e.message, "frozen", "message")
+	raises("StateError", c.exec, c, { args = { "/bin/true" } })
+	c:unpause()
+	eq(c:state(), "running", "state")
+	raises("StateError", c.unpause, c)
+	c:wait_condition("running", 1000)
+	raises("Timeout", c.wait_condition, c, "paused", 100)
+end)
