@@ -250,14 +250,22 @@ static int complete(struct reader *rd, int s, int partial)
 			partial);
 }
 
-/* The end of the log: lines still open end as partial ones, the older first. */
+/* The end of the log: lines still open end as partial ones, the older first. When both are
+ * open, the newer one's tail mark must restart where the older began although the older has
+ * just ended: a second pass starting at the newer line would read the older one's later
+ * records as a line of their own, newer, ending after it (found by fuzz_log_records). */
 static int finish(struct reader *rd)
 {
 	int a = rd->ln[1].open && (!rd->ln[0].open || rd->ln[1].start < rd->ln[0].start), r;
 
-	if (rd->ln[a].open && (r = complete(rd, a, 1)) != 0)
+	if (!rd->ln[a].open)
+		return 0;
+	if ((r = complete(rd, a, 1)) != 0 || !rd->ln[!a].open)
 		return r;
-	return rd->ln[!a].open ? complete(rd, !a, 1) : 0;
+	rd->ln[a].open = 1; /* for the mark only: complete(!a) reads nothing else of it */
+	r = complete(rd, !a, 1);
+	rd->ln[a].open = 0;
+	return r;
 }
 
 static int on_record(struct reader *rd, const struct rec *rec, pos_t at)

@@ -85,6 +85,28 @@ START_TEST(test_a_log_ending_in_a_partial_record_gives_a_partial_line)
 }
 END_TEST
 
+/* Both streams open at the end, and the older one has records after the newer one began:
+ * a tail of the last line is that newer line alone, whole (found by fuzz_log_records). */
+START_TEST(test_a_tail_of_the_lines_left_open_at_the_end)
+{
+	struct got g;
+
+	rec("ctr.log", 1, "stderr", 'P', "old ");
+	rec("ctr.log", 2, "stdout", 'P', "new ");
+	rec("ctr.log", 3, "stderr", 'P', "older still open");
+	rec("ctr.log", 4, "stdout", 'P', "and on");
+	for (int tail = 1; tail <= 3; tail++) {
+		CTR_OPTS(ctr_logs_opts_t, o, .tail = tail);
+		read_logs(&o, &g);
+		ck_assert_uint_eq(g.n, tail == 1 ? 1 : 2);
+		LINE(&g, g.n - 1, OUT, "new and on");
+		if (tail > 1)
+			LINE(&g, 0, ERR, "old older still open");
+		got_free(&g);
+	}
+}
+END_TEST
+
 START_TEST(test_terminal_lines_keep_their_carriage_return_and_nul_bytes_survive)
 {
 	struct got g;
@@ -437,6 +459,7 @@ Suite *suite_logs(void)
 	tcase_add_test(tc, test_no_log_is_no_lines_and_a_removed_container_says_so);
 	tcase_add_test(tc, test_since_and_until_select_by_the_time_of_a_lines_first_record);
 	tcase_add_test(tc, test_tail_gives_the_last_lines_of_what_passes_the_filters);
+	tcase_add_test(tc, test_a_tail_of_the_lines_left_open_at_the_end);
 	tcase_add_test(tc, test_the_rotated_file_is_read_first_and_lines_join_across_files);
 	tcase_add_test(tc, test_timestamps_prefix_each_line_with_its_first_records_time_text);
 	tcase_add_test(tc, test_a_non_zero_callback_value_stops_and_is_returned);
