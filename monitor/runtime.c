@@ -307,26 +307,22 @@ static int message_from_log(struct mon_rt *rt, char *out, size_t len)
 	return found;
 }
 
-/* The last non-empty line the runtime wrote to its stderr: what create's drain kept, else what
- * the pipe holds now. */
+/* The last non-empty line the runtime wrote to its stderr, in the last bytes of it that
+ * drain_err keeps (create mode drained the pipe while the runtime ran; the rest is read now). */
 static int message_from_stderr(struct mon_rt *rt, char *out, size_t len)
 {
 	char buf[sizeof(rt->err_tail)], *last = NULL;
-	ssize_t n;
 
-	if (rt->err_len) {
-		n = (ssize_t)rt->err_len;
-		memcpy(buf, rt->err_tail, rt->err_len);
-	} else {
-		/* Exec mode without --terminal: the runtime's stderr was the caller's. */
-		if (rt->err_r < 0 || fcntl(rt->err_r, F_SETFL, O_NONBLOCK) < 0)
-			return -1;
-		n = read(rt->err_r, buf, sizeof(buf) - 1);
-		if (n <= 0)
-			return -1;
+	/* Exec mode without --terminal: the runtime's stderr was the caller's (err_r is -1). */
+	if (rt->err_r >= 0 && fcntl(rt->err_r, F_SETFL, O_NONBLOCK) == 0) {
+		rt->err_drain = 1;
+		drain_err(rt);
 	}
-	buf[n] = '\0';
-	for (ssize_t i = 0; i < n; i++) /* the library cleans the rest */
+	if (!rt->err_len)
+		return -1;
+	memcpy(buf, rt->err_tail, rt->err_len);
+	buf[rt->err_len] = '\0';
+	for (size_t i = 0; i < rt->err_len; i++) /* the library cleans the rest */
 		if (buf[i] == '\0')
 			buf[i] = ' ';
 	for (char *line = strtok(buf, "\r\n"); line; line = strtok(NULL, "\r\n"))

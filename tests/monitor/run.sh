@@ -229,35 +229,33 @@ test_unknown_protocol_is_refused() {
 	check "missing arguments: '2 error usage ...' ($SYNC)" like "$SYNC" "2 error usage *"
 }
 
-test_hung_runtime_times_out_and_is_killed() {
-	printf '#!/bin/sh\necho $$ > %s/hung.pid\nexec sleep 1000\n' "$T" >"$T/hang-runtime"
-	chmod +x "$T/hang-runtime"
-	bundle hang false true
-	local t0 ms
+# Create container NAME with the runtime script $T/NAME-runtime (printf FORMAT, with $T for
+# %s) and a runtime timeout of TIMEOUT_MS: the monitor's answer in SYNC, its time in MS.
+create_with_runtime_script() {
+	local name=$1 timeout=$2 format=$3 t0
+	# shellcheck disable=SC2059
+	printf "$format" "$T" >"$T/$name-runtime"
+	chmod +x "$T/$name-runtime"
+	bundle "$name" false true
 	t0=$(date +%s%N)
-	SYNC=$("$MON" --proto 2 --runtime "$T/hang-runtime" --runtime-root "$ROOT" --id hang \
-		--bundle "$T/b-hang" --exit-dir "$EXITS" --log "$T/hang.log" --sync-fd 3 \
-		--runtime-timeout-ms 300 3>&1 >/dev/null 2>&1)
-	ms=$((($(date +%s%N) - t0) / 1000000))
-	check "hung runtime: '2 error timeout' after ${ms} ms ($SYNC)" \
-		like "$SYNC $((ms < 2000))" "2 error timeout * 1"
+	SYNC=$("$MON" --proto 2 --runtime "$T/$name-runtime" --runtime-root "$ROOT" --id "$name" \
+		--bundle "$T/b-$name" --exit-dir "$EXITS" --log "$T/$name.log" --sync-fd 3 \
+		--runtime-timeout-ms "$timeout" 3>&1 >/dev/null 2>&1)
+	MS=$((($(date +%s%N) - t0) / 1000000))
+}
+
+test_hung_runtime_times_out_and_is_killed() {
+	create_with_runtime_script hang 300 '#!/bin/sh\necho $$ > %s/hung.pid\nexec sleep 1000\n'
+	check "hung runtime: '2 error timeout' after ${MS} ms ($SYNC)" \
+		like "$SYNC $((MS < 2000))" "2 error timeout * 1"
 	check "hung runtime: its process killed" wait_gone "$(cat "$T/hung.pid")" 10
 }
 
 test_a_runtime_flooding_stderr_fails_at_once() {
 	# 256 KiB on stderr, more than a pipe holds, then its error and a failure.
-	printf '#!/bin/sh\nhead -c 262144 /dev/zero | tr "\\\\0" x >&2\necho >&2\necho "flood: the last words" >&2\nexit 1\n' \
-		>"$T/flood-runtime"
-	chmod +x "$T/flood-runtime"
-	bundle flood false true
-	local t0 ms
-	t0=$(date +%s%N)
-	SYNC=$("$MON" --proto 2 --runtime "$T/flood-runtime" --runtime-root "$ROOT" --id flood \
-		--bundle "$T/b-flood" --exit-dir "$EXITS" --log "$T/flood.log" --sync-fd 3 \
-		--runtime-timeout-ms 5000 3>&1 >/dev/null 2>&1)
-	ms=$((($(date +%s%N) - t0) / 1000000))
-	check "flooding runtime: '2 error runtime' with its last line after ${ms} ms ($SYNC)" \
-		like "$SYNC $((ms < 2000))" "2 error runtime flood: the last words 1"
+	create_with_runtime_script flood 5000 '#!/bin/sh\n# %s\nhead -c 262144 /dev/zero | tr "\\\\0" x >&2\necho >&2\necho "flood: the last words" >&2\nexit 1\n'
+	check "flooding runtime: '2 error runtime' with its last line after ${MS} ms ($SYNC)" \
+		like "$SYNC $((MS < 2000))" "2 error runtime flood: the last words 1"
 }
 
 test_caller_can_exit_while_the_container_runs() {
