@@ -1,7 +1,6 @@
 /* The lifecycle: init, start, stop, kill, restart, cleanup, remove (DESIGN §3, §4). Each
  * operation locks the container, syncs it, checks the state table, records itself as the
  * owner while it has several steps to take, and never holds the lock while it waits. */
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -285,18 +284,10 @@ CTR_API int ctr_unpause(ctr_container_t *c)
 	return pause_op(c, "unpause", CTR_STATE_PAUSED, 0);
 }
 
-/* Wait (without the lock) until fd, a pidfd on the monitor, is readable. */
+/* Wait (without the lock) until fd, a pidfd on the monitor, is readable; no fd: gone. */
 static int wait_monitor(int fd, int ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	if (fd < 0)
-		return 1;
-	long long deadline = ctri_mono_ms() + ms;
-	int n;
-	while ((n = poll(&p, 1, ctri_poll_ms(deadline))) < 0)
-		;
-	return n > 0;
+	return fd < 0 || ctri_fd_readable(fd, ms);
 }
 
 /* Lock, sync, and if the run whose monitor is mon_pid still goes on, send sig. Returns 1

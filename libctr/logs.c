@@ -427,7 +427,7 @@ static int run_ended(struct reader *rd, int wfd)
 		return 1;
 	while (read(wfd, buf, sizeof(buf)) > 0) /* take the inotify events */
 		;
-	return ctri_fd_readable(wfd);
+	return ctri_fd_readable(wfd, 0);
 }
 
 /* The poll timeout until rd->until (-1: none). */

@@ -269,11 +269,15 @@ int ctri_pidfd_verified(pid_t pid, unsigned long long start)
 	return fd;
 }
 
-int ctri_fd_readable(int fd)
+int ctri_fd_readable(int fd, int ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
+	long long deadline = ctri_mono_ms() + ms;
+	int n;
 
-	return poll(&p, 1, 0) > 0;
+	while ((n = poll(&p, 1, ctri_poll_ms(deadline))) < 0 && errno == EINTR)
+		;
+	return n > 0;
 }
 
 int ctri_eventfd_ready(const char *name, const char *op)

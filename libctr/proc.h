@@ -45,8 +45,8 @@ int ctri_proc_alive(pid_t pid, unsigned long long start);
 /* Monotonic milliseconds, and the poll() timeout left until deadline (-1: none). */
 long long ctri_mono_ms(void);
 int ctri_poll_ms(long long deadline);
-/* 1 if fd is readable now. */
-int ctri_fd_readable(int fd);
+/* 1 if fd is readable within ms milliseconds (0: now), e.g. a pidfd whose process ended. */
+int ctri_fd_readable(int fd, int ms);
 
 /* Wait (at most max_ms) until PID, a container's init that `runc start` has released, has
  * left runc's init code for the container's command: a signal sent before that reaches

@@ -2,7 +2,6 @@
  * have told (its monitor, its sessions, its mounts) is found by its id instead. */
 #include <errno.h>
 #include <json-c/json.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,17 +58,6 @@ static int find_monitor(ctr_container_t *c, pid_t *mon)
 	return fd >= 0 ? fd : -1;
 }
 
-static int exited_within(int fd, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	long long deadline = ctri_mono_ms() + ms;
-	int n;
-
-	while ((n = poll(&p, 1, ctri_poll_ms(deadline))) < 0 && errno == EINTR)
-		;
-	return n > 0;
-}
-
 /* Delete the runtime's state with --force (its init is killed), or wait for the monitor
  * that deletes it; then wait for that monitor to end, killing it if it stays. */
 static int end_run(ctr_container_t *c)
@@ -78,9 +66,9 @@ static int end_run(ctr_container_t *c)
 	int fd = find_monitor(c, &mon);
 	int r = ctri_oci_release(c, "remove", 1);
 
-	if (r == 0 && fd >= 0 && !exited_within(fd, MONITOR_WAIT_MS) && is_monitor(c, mon)) {
+	if (r == 0 && fd >= 0 && !ctri_fd_readable(fd, MONITOR_WAIT_MS) && is_monitor(c, mon)) {
 		ctri_pidfd_signal(fd, mon, SIGKILL);
-		exited_within(fd, KILLED_WAIT_MS);
+		ctri_fd_readable(fd, KILLED_WAIT_MS);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -254,7 +242,7 @@ int ctri_remove_damaged(ctr_container_t *c)
 	 * files and go. */
 	long long end = ctri_mono_ms() + KILLED_WAIT_MS;
 	for (int i = 0; i < k.nmons; i++)
-		exited_within(k.mons[i], (int)(end > ctri_mono_ms() ? end - ctri_mono_ms() : 0));
+		ctri_fd_readable(k.mons[i], (int)(end > ctri_mono_ms() ? end - ctri_mono_ms() : 0));
 	if ((r = ctri_pending_mark(c->rt, c->id)) < 0) { /* for what is left if we are killed */
 		r = ctri_cwrap(c->name, "remove", r);
 		goto out;

@@ -52,7 +52,7 @@ int ctri_monitor_alive(ctr_container_t *c, const struct ctri_st *st)
 		return st->mon_start && ctri_proc_alive(st->mon_pid, st->mon_start);
 	pthread_mutex_lock(&c->mu);
 	cache_monitor(c, st);
-	int alive = c->mon_fd >= 0 && !ctri_fd_readable(c->mon_fd);
+	int alive = c->mon_fd >= 0 && !ctri_fd_readable(c->mon_fd, 0);
 	pthread_mutex_unlock(&c->mu);
 	return alive;
 }
