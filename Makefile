@@ -249,14 +249,17 @@ check-asan:
 check-fuzz:
 	@tests/fuzz/run.sh $(CLANG) $(FUZZ_SECONDS)
 
-# The unit and integration suites with the test process under valgrind memcheck: no
-# errors, no definite or indirect leaks (tests/valgrind/run.sh, docs/design.md).
-check-valgrind: $(UNIT_BIN) $(ITEST_BIN) $(MONITOR) $(CLEANUP) $(MINI_INIT)
+# The unit and integration suites with the test process under valgrind memcheck, then the
+# integration suite again with its monitors under memcheck (VG_MONITOR, a glibc build of
+# ctr-monitor): no errors, no definite or indirect leaks (tests/valgrind/run.sh,
+# docs/design.md).
+VG_ENV = CTR_TEST_ROOTFS=$(CURDIR)/$(B)/rootfs CTR_MONITOR=$(CURDIR)/$(MONITOR) \
+	 CTR_CLEANUP=$(CURDIR)/$(CLEANUP) $(if $(MINI_INIT),CTR_MINI_INIT=$(CURDIR)/$(MINI_INIT)) \
+	 CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime
+check-valgrind: $(UNIT_BIN) $(ITEST_BIN) $(MONITOR) $(VG_MONITOR) $(CLEANUP) $(MINI_INIT)
 	@tests/fixtures/mkrootfs.sh $(B)/rootfs
-	@CTR_TEST_ROOTFS=$(CURDIR)/$(B)/rootfs CTR_MONITOR=$(CURDIR)/$(MONITOR) \
-		CTR_CLEANUP=$(CURDIR)/$(CLEANUP) $(if $(MINI_INIT),CTR_MINI_INIT=$(CURDIR)/$(MINI_INIT)) \
-		CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime \
-		tests/valgrind/run.sh unit $(UNIT_BIN) integration $(ITEST_BIN)
+	@$(VG_ENV) tests/valgrind/run.sh unit $(UNIT_BIN) integration $(ITEST_BIN)
+	@$(VG_ENV) VG_MONITOR=$(CURDIR)/$(VG_MONITOR) tests/valgrind/run.sh monitors $(ITEST_BIN)
 
 # Each fuzz target for FUZZ_SECONDS (default 300); check-fuzz shares FUZZ_SECONDS (20) among them.
 fuzz: ; @tests/fuzz/run.sh $(CLANG) $${FUZZ_SECONDS:-300} each

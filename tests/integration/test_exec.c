@@ -450,7 +450,10 @@ START_TEST(test_exec_racing_the_containers_end)
 		ctr_container_free(c);
 	}
 	ck_assert_int_eq(refused, 40);
-	ck_assert_int_gt(ran, 0);
+	/* A monitor under valgrind (tests/valgrind/run.sh) starts in about 0.3 s: no exec can
+	 * run within the container's 50 ms, so only the refusals are tested then. */
+	if (!getenv("CTR_TEST_SLOW_MONITOR"))
+		ck_assert_int_gt(ran, 0);
 }
 END_TEST
 
