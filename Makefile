@@ -250,8 +250,8 @@ check-fuzz:
 	@tests/fuzz/run.sh $(CLANG) $(FUZZ_SECONDS)
 
 # The unit and integration suites with the test process under valgrind memcheck, then the
-# integration suite again with its monitors under memcheck (VG_MONITOR, a glibc build of
-# ctr-monitor): no errors, no definite or indirect leaks (tests/valgrind/run.sh,
+# integration and monitor suites again with their monitors under memcheck (VG_MONITOR, a
+# glibc build of ctr-monitor): no errors, no definite or indirect leaks (tests/valgrind/run.sh,
 # docs/design.md).
 VG_ENV = CTR_TEST_ROOTFS=$(CURDIR)/$(B)/rootfs CTR_MONITOR=$(CURDIR)/$(MONITOR) \
 	 CTR_CLEANUP=$(CURDIR)/$(CLEANUP) $(if $(MINI_INIT),CTR_MINI_INIT=$(CURDIR)/$(MINI_INIT)) \
@@ -259,7 +259,8 @@ VG_ENV = CTR_TEST_ROOTFS=$(CURDIR)/$(B)/rootfs CTR_MONITOR=$(CURDIR)/$(MONITOR) 
 check-valgrind: $(UNIT_BIN) $(ITEST_BIN) $(MONITOR) $(VG_MONITOR) $(CLEANUP) $(MINI_INIT)
 	@tests/fixtures/mkrootfs.sh $(B)/rootfs
 	@$(VG_ENV) tests/valgrind/run.sh unit $(UNIT_BIN) integration $(ITEST_BIN)
-	@$(VG_ENV) VG_MONITOR=$(CURDIR)/$(VG_MONITOR) tests/valgrind/run.sh monitors $(ITEST_BIN)
+	@$(VG_ENV) VG_MONITOR=$(CURDIR)/$(VG_MONITOR) tests/valgrind/run.sh \
+		monitors $(ITEST_BIN) monitor-suite tests/monitor/run.sh
 
 # Each fuzz target for FUZZ_SECONDS (default 300); check-fuzz shares FUZZ_SECONDS (20) among them.
 fuzz: ; @tests/fuzz/run.sh $(CLANG) $${FUZZ_SECONDS:-300} each
