@@ -87,21 +87,27 @@ scan() {
 		failed="$failed $name(no valgrind summary)"
 }
 
+# wrapper TOOL PROGRAM: write LOGS/TOOL.sh, which runs PROGRAM under memcheck with logs in
+# LOGS/TOOL, and print its path. Every path in it is absolute: the monitor's environment
+# may lack PATH.
+wrapper() {
+	mkdir -p "$logs/$1"
+	cat > "$logs/$1.sh" <<-EOF
+	#!/bin/sh
+	VALGRIND="$(command -v "${VALGRIND:-valgrind}")" exec "$here/run.sh" --memcheck \
+		"$logs/$1" "$2" "\$@"
+	EOF
+	chmod +x "$logs/$1.sh"
+	echo "$logs/$1.sh"
+}
+
 # ctr-cleanup, which monitors run for restart policies, is libctr code too. With
 # VG_CLEANUP=1, CTR_CLEANUP becomes a wrapper that runs it under valgrind with logs of its
 # own. Not by default: each run then takes about 0.5 s, longer than the restart backoffs
 # that the integration suite restart measures (test_a_restart_storm_backs_off and
 # test_on_failure_restarts_up_to_max_retries_without_its_starter fail so).
 if [ -n "${CTR_CLEANUP:-}" ] && [ "${VG_CLEANUP:-0}" = 1 ]; then
-	mkdir -p "$logs/ctr-cleanup"
-	# the monitor's environment may lack PATH: every path absolute
-	cat > "$logs/ctr-cleanup.sh" <<-EOF
-	#!/bin/sh
-	VALGRIND="$(command -v "${VALGRIND:-valgrind}")" exec "$here/run.sh" --memcheck \
-		"$logs/ctr-cleanup" "$CTR_CLEANUP" "\$@"
-	EOF
-	chmod +x "$logs/ctr-cleanup.sh"
-	CTR_CLEANUP=$logs/ctr-cleanup.sh
+	CTR_CLEANUP=$(wrapper ctr-cleanup "$CTR_CLEANUP")
 	export CTR_CLEANUP
 fi
 
@@ -111,14 +117,7 @@ fi
 # logs to LOGS/ctr-monitor; a child that execs the runtime or the container's process
 # leaves no summary, nor does a monitor a test kills.
 if [ -n "${VG_MONITOR:-}" ]; then
-	mkdir -p "$logs/ctr-monitor"
-	cat > "$logs/ctr-monitor.sh" <<-EOF
-	#!/bin/sh
-	VALGRIND="$(command -v "${VALGRIND:-valgrind}")" exec "$here/run.sh" --memcheck \
-		"$logs/ctr-monitor" "$VG_MONITOR" "\$@"
-	EOF
-	chmod +x "$logs/ctr-monitor.sh"
-	CTR_MONITOR=$logs/ctr-monitor.sh
+	CTR_MONITOR=$(wrapper ctr-monitor "$VG_MONITOR")
 	CTR_TEST_SLOW_MONITOR=1 # for the tests that need the monitor at native speed
 	export CTR_MONITOR CTR_TEST_SLOW_MONITOR
 fi
