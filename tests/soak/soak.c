@@ -183,27 +183,13 @@ static void parse(int argc, char **argv)
 /* Kill every process mentioning dir (after a failure: monitors, containers' runc). */
 static void kill_procs_with(const char *dir)
 {
-	char needle[PATH_MAX], path[64], cmd[8192];
-	struct dirent *e;
+	char needle[PATH_MAX], cmd[8192];
+	long pid;
 	DIR *d = opendir("/proc");
 
 	snprintf(needle, sizeof(needle), "%s/", dir);
-	while (d && (e = readdir(d))) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
-		if (*end || pid <= 0 || pid == getpid())
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t got = fd >= 0 ? read(fd, cmd, sizeof(cmd) - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		for (ssize_t i = 0; i < got; i++)
-			if (!cmd[i])
-				cmd[i] = ' ';
-		if (got > 0 && (cmd[got] = '\0', strstr(cmd, needle)))
-			kill((pid_t)pid, SIGKILL);
-	}
+	while ((pid = next_proc_with(d, needle, cmd, sizeof(cmd))))
+		kill((pid_t)pid, SIGKILL);
 	if (d)
 		closedir(d);
 }

@@ -103,13 +103,13 @@ static int file_count(const char *dir, char *example, size_t len)
 	return n;
 }
 
-/* Live processes other than this one whose command line mentions needle. */
-int procs_with(const char *needle, char *example, size_t len)
+/* The next process in d (an opendir("/proc")) other than this one whose command line, its
+ * arguments joined by spaces, mentions needle; that command line is left in cmd. 0 at the
+ * end. */
+long next_proc_with(DIR *d, const char *needle, char *cmd, size_t len)
 {
-	char path[64], cmd[8192], stat_buf[512];
 	struct dirent *e;
-	int n = 0;
-	DIR *d = opendir("/proc");
+	char path[64];
 
 	while (d && (e = readdir(d))) {
 		char *end;
@@ -118,7 +118,7 @@ int procs_with(const char *needle, char *example, size_t len)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t got = fd >= 0 ? read(fd, cmd, sizeof(cmd) - 1) : -1;
+		ssize_t got = fd >= 0 ? read(fd, cmd, len - 1) : -1;
 		if (fd >= 0)
 			close(fd);
 		if (got <= 0)
@@ -127,11 +127,24 @@ int procs_with(const char *needle, char *example, size_t len)
 			if (!cmd[i])
 				cmd[i] = ' ';
 		cmd[got] = '\0';
-		if (!strstr(cmd, needle))
-			continue;
+		if (strstr(cmd, needle))
+			return pid;
+	}
+	return 0;
+}
+
+/* Live processes other than this one whose command line mentions needle. */
+int procs_with(const char *needle, char *example, size_t len)
+{
+	char path[64], cmd[8192], stat_buf[512];
+	int n = 0;
+	long pid;
+	DIR *d = opendir("/proc");
+
+	while ((pid = next_proc_with(d, needle, cmd, sizeof(cmd)))) {
 		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		got = fd >= 0 ? read(fd, stat_buf, sizeof(stat_buf) - 1) : -1;
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t got = fd >= 0 ? read(fd, stat_buf, sizeof(stat_buf) - 1) : -1;
 		if (fd >= 0)
 			close(fd);
 		if (got <= 0)
