@@ -15,16 +15,22 @@ CLANG        ?= clang
 CFLAGS       ?= -O2 -g
 B            ?= build
 PKGS         := tdb json-c libseccomp libcap libarchive
-PKG_CFLAGS   := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ltdb -ljson-c -lseccomp -lcap -larchive)
-JSONC_LIBS   := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
-CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+# pkg-config is asked when a recipe first needs the answer, not when this file is read:
+# `make demo` and `make check` install the packages (deps) after parsing, and a flag taken
+# before that would be a bare -lcheck without check's own dependencies. Each variable
+# replaces itself with its value on first use, so pkg-config runs once.
+lazy         = $(eval $1 := $$(shell $2))$($1)
+PKG_CFLAGS   = $(call lazy,PKG_CFLAGS,pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS     = $(call lazy,PKG_LIBS,pkg-config --libs $(PKGS) 2>/dev/null || \
+                 echo -ltdb -ljson-c -lseccomp -lcap -larchive)
+JSONC_LIBS   = $(call lazy,JSONC_LIBS,pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+CHECK_LIBS   = $(call lazy,CHECK_LIBS,pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 WARN         := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-BASE_CFLAGS  := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Ilibctr $(PKG_CFLAGS) \
+BASE_CFLAGS   = -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Ilibctr $(PKG_CFLAGS) \
                 -DCTR_LIBEXECDIR='"$(LIBEXECDIR)"'
-LIB_CFLAGS   := $(BASE_CFLAGS) -fPIC -fvisibility=hidden $(SAN_FLAGS)
-LIBS         := $(PKG_LIBS) -pthread
+LIB_CFLAGS    = $(BASE_CFLAGS) -fPIC -fvisibility=hidden $(SAN_FLAGS)
+LIBS          = $(PKG_LIBS) -pthread
 
 LIB_SRCS     := $(wildcard libctr/*.c)
 LIB_OBJS     := $(LIB_SRCS:libctr/%.c=$(B)/obj/%.o)
@@ -133,7 +139,8 @@ $(B)/libctr.pc: pkgconfig/libctr.pc.in Makefile $(CONFIG_STAMP)
 
 # What `make install` puts where (relative to DESTDIR). Python goes where /usr/bin/python3
 # looks for PREFIX's packages, Lua where LuaJIT's default package.path does.
-PYVER        := $(shell /usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo 3)
+PYVER        = $(call lazy,PYVER,/usr/bin/python3 -c \
+                 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo 3)
 PYTHONDIR    ?= $(PREFIX)/lib/python$(PYVER)/dist-packages
 LUADIR       ?= $(PREFIX)/share/lua/5.1
 EXAMPLESDIR  ?= $(LIBEXECDIR)/libctr/examples

@@ -15,6 +15,7 @@ step() {
 	fi
 }
 
+step build-flags tests/build/flags.sh
 step build make -s all
 step header tests/header/run.sh "${CC:-cc}"
 step abi make -s check-abi

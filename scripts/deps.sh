@@ -4,7 +4,8 @@
 set -eu
 
 PKGS="make gcc pkgconf libtdb-dev libjson-c-dev libseccomp-dev libcap-dev libarchive-dev
-      libacl1-dev libzstd-dev liblz4-dev
+      libacl1-dev libzstd-dev liblz4-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev libxml2-dev
+      procps
       check runc crun criu busybox-static clang libclang-rt-14-dev abigail-tools
       luajit python3-pytest tdb-tools musl-tools valgrind"
 PKGS="$PKGS $*"
