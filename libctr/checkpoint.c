@@ -19,6 +19,7 @@
 #include "monitor_client.h"
 #include "mount.h"
 #include "oci.h"
+#include "restart.h"
 #include "runtime.h"
 #include "sync.h"
 #include "util.h"
@@ -395,7 +396,8 @@ CTR_API int ctr_restore(ctr_container_t *c, const ctr_restore_opts_t *opts)
 	int fd, r;
 
 	CTRI_CHECK_ARG("ctr_restore", c);
-	if ((r = restore_opts(c->name, opts, &flags, &name, &archive)) < 0)
+	if ((r = restore_opts(c->name, opts, &flags, &name, &archive)) < 0 ||
+	    (r = ctri_policy_check(c, "restore")) < 0)
 		return r;
 	if ((r = ctri_begin(c, "restore", &fd, &st, 0)) < 0)
 		return r;

@@ -147,6 +147,8 @@ CTR_API int ctr_init(ctr_container_t *c, unsigned flags)
 	CTRI_CHECK_ARG("ctr_init", c);
 	if (flags & ~CTR_RECURSIVE)
 		return ctri_cerr(c->name, "init", CTR_E_INVAL, "unknown flags 0x%x", flags);
+	if ((r = ctri_policy_check(c, "init")) < 0) /* before anything starts */
+		return r;
 	/* Dependencies first, holding no lock of ours (their starts take their locks). */
 	if ((flags & CTR_RECURSIVE) && (r = ctri_dep_start(c, "init")) < 0)
 		return r;
@@ -206,7 +208,8 @@ CTR_API int ctr_start(ctr_container_t *c, unsigned flags)
 	CTRI_CHECK_ARG("ctr_start", c);
 	if (flags & ~CTR_RECURSIVE)
 		return ctri_cerr(c->name, "start", CTR_E_INVAL, "unknown flags 0x%x", flags);
-	if ((flags & CTR_RECURSIVE) && (r = ctri_dep_start(c, "start")) < 0)
+	if ((r = ctri_policy_check(c, "start")) < 0 ||
+	    ((flags & CTR_RECURSIVE) && (r = ctri_dep_start(c, "start")) < 0))
 		return r;
 	if ((r = ctri_begin(c, "start", &fd, &st, 0)) < 0)
 		return r;
@@ -421,8 +424,11 @@ CTR_API int ctr_kill(ctr_container_t *c, int signal)
 CTR_API int ctr_restart(ctr_container_t *c, int timeout_s)
 {
 	CTRI_CHECK_ARG("ctr_restart", c);
-	int r = ctr_stop(c, timeout_s);
+	int r = ctri_policy_check(c, "restart"); /* before the stop: it could not start again */
 
+	if (r < 0)
+		return r;
+	r = ctr_stop(c, timeout_s);
 	/* Stopped, exited or never started are all fine to start; others keep their error. */
 	if (r < 0 && r != CTR_E_STOPPED && r != CTR_E_STATE)
 		return r;
@@ -466,10 +472,38 @@ static int policy_restart(ctr_container_t *c, int fd, struct ctri_st *st, long l
 	return r;
 }
 
+/* The cleanup event's attributes when a dependency held the policy's restart back. */
+static json_object *skipped(const char *why)
+{
+	json_object *a = *why ? json_object_new_object() : NULL;
+
+	if (a)
+		json_object_object_add(a, "restart_skipped", json_object_new_string(why));
+	return a;
+}
+
+/* 1 if the policy's restart is due and c's dependencies run (the rule of ctr_start), 0 if
+ * not: then why[] says why when it is the dependencies. Or an error. */
+static int restart_allowed(ctr_container_t *c, const struct ctri_st *st, long long *delay,
+			   char *why, size_t len)
+{
+	int due = ctri_restart_due(c, "cleanup", st, delay);
+
+	if (due <= 0)
+		return due;
+	int r = ctri_dep_check(c, "restart");
+	if (r == CTR_E_DEPEND) {
+		snprintf(why, len, "%s", ctr_last_error());
+		return 0;
+	}
+	return r < 0 ? r : 1;
+}
+
 CTR_API int ctr_cleanup(ctr_container_t *c)
 {
 	struct ctri_st st;
 	long long delay = 0, waited = 0;
+	char why[1024] = "";
 	int fd, r;
 
 	CTRI_CHECK_ARG("ctr_cleanup", c);
@@ -482,10 +516,10 @@ CTR_API int ctr_cleanup(ctr_container_t *c)
 				      ctr_state_name(st.state));
 		if (r < 0 || st.state != CTR_STATE_STOPPED)
 			break;
-		int due = ctri_restart_due(c, "cleanup", &st, &delay);
-		if (due < 0 || !due) {
+		int due = restart_allowed(c, &st, &delay, why, sizeof(why));
+		if (due <= 0) {
 			if ((r = due) == 0 && (r = cleanup_stopped(c, "cleanup", &st)) == 0)
-				ctri_event(c, "cleanup", NULL);
+				ctri_event(c, "cleanup", skipped(why));
 			break;
 		}
 		if (delay == 0) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cleanup_ctx.h"
 #include "crashpoint.h"
 #include "error.h"
 #include "monitor_client.h"
@@ -92,48 +93,6 @@ static int parse_answer(ctr_container_t *c, const char *op, const char *verb, ch
 }
 
 extern char **environ;
-
-/* The caller's environment plus what ctr-cleanup needs to open this context. */
-static char **cleanup_env(ctr_runtime_t *rt)
-{
-	size_t n = 0;
-
-	while (environ[n])
-		n++;
-	char **env = calloc(n + 5, sizeof(*env));
-	if (!env)
-		return NULL;
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "CTR_CLEANUP_", 12))
-			env[k++] = environ[i];
-	char *add[4] = { ctri_strdupf("CTR_CLEANUP_STATE_DIR=%s", rt->state_dir),
-			 ctri_strdupf("CTR_CLEANUP_RUN_DIR=%s", rt->run_dir),
-			 ctri_strdupf("CTR_CLEANUP_RUNTIME=%s", rt->oci_runtime),
-			 ctri_strdupf("CTR_CLEANUP_FLAGS=%u", rt->flags) };
-	for (int i = 0; i < 4; i++) {
-		if (!add[i]) {
-			for (int j = 0; j < 4; j++)
-				free(add[j]);
-			free(env);
-			return NULL;
-		}
-		env[k++] = add[i];
-	}
-	return env;
-}
-
-static void env_free(char **env)
-{
-	if (!env)
-		return;
-	size_t n = 0;
-	while (env[n])
-		n++;
-	for (size_t i = n >= 4 ? n - 4 : 0; i < n; i++) /* only the four we made */
-		free(env[i]);
-	free(env);
-}
 
 /* Spawn the monitor with argv (stdio fds in/out/err, -1: /dev/null; the sync pipe becomes
  * its fd 3, lock_fd its 4, extra[] its 5, 6, ...) and read its answer. */
@@ -248,7 +207,7 @@ int ctri_monitor_start(ctr_container_t *c, const char *op, const struct ctri_mon
 	}
 	char **env = NULL;
 	if (o->exit_command) {
-		if (!(env = cleanup_env(rt)))
+		if (!(env = ctri_cleanup_ctx_env(rt, environ)))
 			return ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
 		argv[n++] = "--exit-command";
 		argv[n++] = rt->cleanup_path;
@@ -257,7 +216,7 @@ int ctri_monitor_start(ctr_container_t *c, const char *op, const struct ctri_mon
 	ctri_exit_remove(c); /* a leftover of an earlier run would read as this one's end */
 	const char *verb = o->run ? "run" : o->restore ? "restore" : "create";
 	int r = spawn_monitor(c, op, verb, argv, env, stdio, lock_fd, NULL, 0, out);
-	env_free(env);
+	ctri_cleanup_ctx_env_free(env);
 	return r;
 }
 

@@ -28,8 +28,8 @@ struct ctri_mon_opts {
 
 /* Start a monitor for c that runs `RUNTIME create` (run: `run --detach`) and wait for its
  * answer. lock_fd is the container lock, which the monitor holds until it answers. With
- * exit_command, ctr-cleanup runs in an environment that names this context's directories
- * and runtime. The monitor serves attach clients on ctri_attach_path(c).
+ * exit_command, ctr-cleanup runs in an environment that holds this context
+ * (ctri_cleanup_ctx_env). The monitor serves attach clients on ctri_attach_path(c).
  * Returns 0; CTR_E_MONITOR (cannot run it, or it died); CTR_E_RUNTIME with the runtime's
  * message; CTR_E_TIMEOUT. On failure nothing is left running. */
 int ctri_monitor_start(ctr_container_t *c, const char *op, const struct ctri_mon_opts *o,

@@ -7,31 +7,66 @@
  * costs a restart every few seconds, not a CPU. */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "restart.h"
+#include "runtime.h"
 #include "util.h"
 
-int ctri_restart_due(ctr_container_t *c, const char *op, const struct ctri_st *st,
-		     long long *delay_ms)
+/* c's policy ("no", "always", ...) and its max_retries. */
+static int read_policy(ctr_container_t *c, const char *op, char policy[32], long long *max)
 {
 	json_object *cfg, *v;
 	int r = ctri_container_config(c, op, &cfg);
 
 	if (r < 0)
 		return r;
-	const char *policy = json_object_object_get_ex(cfg, "restart_policy", &v)
-				     ? json_object_get_string(v)
-				     : "no";
-	long long max = json_object_object_get_ex(cfg, "restart_max_retries", &v)
-				? json_object_get_int64(v)
-				: 0;
+	snprintf(policy, 32, "%s",
+		 json_object_object_get_ex(cfg, "restart_policy", &v) ? json_object_get_string(v)
+								      : "no");
+	*max = json_object_object_get_ex(cfg, "restart_max_retries", &v) ? json_object_get_int64(v)
+									 : 0;
+	json_object_put(cfg);
+	return 0;
+}
+
+int ctri_policy_check(ctr_container_t *c, const char *op)
+{
+	const char *path = c->rt->cleanup_path;
+	char policy[32];
+	long long max;
+	struct stat sb;
+	int r = read_policy(c, op, policy, &max);
+
+	if (r < 0 || !strcmp(policy, "no"))
+		return r;
+	if (stat(path, &sb) < 0 || (S_ISREG(sb.st_mode) && access(path, X_OK) < 0))
+		return ctri_cerr(c->name, op, CTR_E_INVAL,
+				 "restart policy %s needs ctr-cleanup at %s: %m", policy, path);
+	if (!S_ISREG(sb.st_mode))
+		return ctri_cerr(c->name, op, CTR_E_INVAL,
+				 "restart policy %s needs ctr-cleanup at %s: not a regular file",
+				 policy, path);
+	return 0;
+}
+
+int ctri_restart_due(ctr_container_t *c, const char *op, const struct ctri_st *st,
+		     long long *delay_ms)
+{
+	char policy[32];
+	long long max;
+	int r = read_policy(c, op, policy, &max);
+
+	if (r < 0)
+		return r;
 	int due = st->has_exit && !st->stopped_by_user && strcmp(policy, "no") != 0;
 	if (due && !strcmp(policy, "on-failure"))
 		due = st->exit_code != 0 && (max == 0 || st->restart_count < max);
-	json_object_put(cfg);
 	if (!due)
 		return 0;
 	/* The first restart at once (a crash once is an accident), then 100 ms doubling. */

@@ -1,4 +1,5 @@
-/* The restart policy, applied by ctr_cleanup() to a STOPPED container. */
+/* The restart policy, applied by ctr_cleanup() to a STOPPED container, and the check that
+ * a context can carry it out. */
 #ifndef LIBCTR_RESTART_H
 #define LIBCTR_RESTART_H
 
@@ -13,6 +14,10 @@
  * backoff counts from the exit); 0 if it does not; or an error. */
 int ctri_restart_due(ctr_container_t *c, const char *op, const struct ctri_st *st,
 		     long long *delay_ms);
+
+/* 0 if c's policy can be carried out: "no", or rt's ctr-cleanup is an executable regular
+ * file. Else CTR_E_INVAL naming the policy, the helper's path and why. */
+int ctri_policy_check(ctr_container_t *c, const char *op);
 
 void ctri_sleep_ms(long long ms);
 

@@ -248,21 +248,22 @@ static int resolve_runtime(ctr_runtime_t *rt)
 	return 0;
 }
 
-static int runtime_setup(ctr_runtime_t *rt, const ctr_runtime_opts_t *opts)
+static int runtime_setup(ctr_runtime_t *rt, const ctr_runtime_opts_t *opts, const char *cleanup)
 {
 	const char *monitor = CTRI_OPTS_GET(opts, monitor_path, NULL);
 	int r;
 
 	if (!monitor) /* CTR_MONITOR replaces the default, not a path the caller gave */
 		monitor = secure_getenv("CTR_MONITOR");
+	if (!cleanup)
+		cleanup = secure_getenv("CTR_CLEANUP");
 
 	if ((r = set_str(&rt->state_dir, CTRI_OPTS_GET(opts, state_dir, NULL), DEFAULT_STATE_DIR)) ||
 	    (r = set_str(&rt->run_dir, CTRI_OPTS_GET(opts, run_dir, NULL), DEFAULT_RUN_DIR)) ||
 	    (r = set_str(&rt->oci_runtime, CTRI_OPTS_GET(opts, oci_runtime, NULL),
 			 DEFAULT_OCI_RUNTIME)) ||
 	    (r = set_str(&rt->monitor_path, monitor, CTR_LIBEXECDIR "/libctr/ctr-monitor")) ||
-	    (r = set_str(&rt->cleanup_path, secure_getenv("CTR_CLEANUP"),
-			 CTR_LIBEXECDIR "/libctr/ctr-cleanup")))
+	    (r = set_str(&rt->cleanup_path, cleanup, CTR_LIBEXECDIR "/libctr/ctr-cleanup")))
 		return r;
 	if (!*rt->oci_runtime || !*rt->monitor_path)
 		return ctri_err(CTR_E_INVAL, "ctr_runtime_open: %s is empty",
@@ -294,6 +295,11 @@ static int runtime_setup(ctr_runtime_t *rt, const ctr_runtime_opts_t *opts)
 
 CTR_API int ctr_runtime_open(const ctr_runtime_opts_t *opts, ctr_runtime_t **out)
 {
+	return ctri_runtime_open(opts, NULL, out);
+}
+
+int ctri_runtime_open(const ctr_runtime_opts_t *opts, const char *cleanup_path, ctr_runtime_t **out)
+{
 	CTRI_CHECK_ARG("ctr_runtime_open", out);
 	if (opts) {
 		int r = ctri_opts_valid(opts, sizeof(*opts), "ctr_runtime_open");
@@ -310,7 +316,7 @@ CTR_API int ctr_runtime_open(const ctr_runtime_opts_t *opts, ctr_runtime_t **out
 		return ctri_err(CTR_E_NOMEM, "ctr_runtime_open: out of memory");
 	rt->refs = 1;
 	rt->flags = flags;
-	int r = runtime_setup(rt, opts);
+	int r = runtime_setup(rt, opts, cleanup_path);
 	if (r < 0) {
 		ctri_runtime_unref(rt);
 		return r;

@@ -37,6 +37,11 @@ struct ctr_runtime {
  * cover at least the size field, and bytes past what the library knows must be zero. */
 int ctri_opts_valid(const void *opts, size_t known, const char *op);
 
+/* ctr_runtime_open() with the path of ctr-cleanup given (NULL: env CTR_CLEANUP, else the
+ * installed one), for ctr-cleanup itself (cleanup_ctx.h). */
+int ctri_runtime_open(const ctr_runtime_opts_t *opts, const char *cleanup_path,
+		      ctr_runtime_t **out);
+
 ctr_runtime_t *ctri_runtime_ref(ctr_runtime_t *rt);
 void ctri_runtime_unref(ctr_runtime_t *rt);
 

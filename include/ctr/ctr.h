@@ -173,7 +173,18 @@ CTR_API int ctr_runtime_rebooted(const ctr_runtime_t *rt);
  * safe to modify from several threads at once.
  */
 
-/** Restart policies (applied by the supervision layer). */
+/**
+ * Restart policies, applied when the container exits (see ctr_cleanup()). The monitor runs
+ * ctr-cleanup (LIBEXECDIR/libctr/ctr-cleanup; env CTR_CLEANUP, read by ctr_runtime_open(),
+ * names another) with the whole context the container was started from: directories, OCI
+ * runtime, monitor_path, ctr-cleanup's path, runtime_timeout_ms and flags. A context whose
+ * ctr-cleanup is not an executable regular file cannot carry a policy out: ctr_init(),
+ * ctr_start(), ctr_restart() and ctr_restore() of a container with a policy other than
+ * CTR_RESTART_NO fail up front with CTR_E_INVAL, e.g. "restart policy always needs
+ * ctr-cleanup at /usr/local/libexec/libctr/ctr-cleanup: No such file or directory"
+ * (ctr_create() does not check: the helper is needed from the first start on). A policy
+ * restart obeys the dependencies as ctr_start() does (see ctr_cleanup()).
+ */
 typedef enum ctr_restart {
 	CTR_RESTART_NO = 0,
 	CTR_RESTART_ALWAYS = 1,
@@ -453,7 +464,9 @@ CTR_API int ctr_remove(ctr_container_t *c, unsigned flags);
  * @return 0; CTR_E_STATE; CTR_E_DEPEND naming a dependency that does not run (or could
  *   not be started, with its error); CTR_E_RUNTIME with the runtime's message (state unchanged,
  *   nothing left behind); CTR_E_MONITOR with the monitor's path when it cannot be run;
- *   CTR_E_TIMEOUT when the runtime hung (it is killed).
+ *   CTR_E_TIMEOUT when the runtime hung (it is killed); CTR_E_INVAL, before anything
+ *   starts, when the container has a restart policy and the context's ctr-cleanup is not an
+ *   executable file (see ctr_restart_t).
  */
 CTR_API int ctr_init(ctr_container_t *c, unsigned flags);
 
@@ -491,7 +504,8 @@ CTR_API int ctr_pause(ctr_container_t *c);
 CTR_API int ctr_unpause(ctr_container_t *c);
 
 /**
- * Stop (if running) and start again.
+ * Stop (if running) and start again. A restart policy that cannot be carried out (see
+ * ctr_restart_t) is refused with CTR_E_INVAL before the stop.
  * @param timeout_s as for ctr_stop()
  */
 CTR_API int ctr_restart(ctr_container_t *c, int timeout_s);
@@ -542,7 +556,11 @@ CTR_API int ctr_wait_fd(ctr_container_t *c);
  * restart, then 100 ms doubling per restart, at most 10 s, from the exit; no lock held)
  * and starts it again instead. For
  * containers with a policy the monitor runs ctr-cleanup at each exit, so this happens
- * even when no program using libctr runs.
+ * even when no program using libctr runs. The restart obeys the rule of ctr_start(): when
+ * a dependency is not RUNNING or was removed (before the backoff or after it), the
+ * container is not restarted but cleaned up (EXITED, exit code and restart_count kept) and
+ * the "cleanup" event's attribute "restart_skipped" holds the reason, e.g. "container web:
+ * cannot restart: dependency db is stopped, not running".
  */
 CTR_API int ctr_cleanup(ctr_container_t *c);
 
@@ -588,7 +606,8 @@ CTR_API int ctr_exit_code(ctr_container_t *c, int *out);
  * (`events.log`, one JSON object per line, rotated to `events.log.1` at 4 MiB). Failed
  * operations append nothing. Types: "create", "init", "start", "stop", "kill", "died"
  * (the container's process ended: attributes exit_code, signal, oom, and monitor_lost when
- * the monitor died first), "cleanup", "restart", "remove", "pause", "unpause", "exec" (an
+ * the monitor died first), "cleanup" (restart_skipped when a dependency held a policy's
+ * restart back), "restart", "remove", "pause", "unpause", "exec" (an
  * exec session started: attribute exec_id) and "exec_died" (exec_id, exit_code).
  */
 

@@ -164,7 +164,8 @@ typedef struct ctr_restore_opts {
  * EXITED -> RUNNING, its processes as they were checkpointed. Unless CTR_RESTORE_KEEP the
  * images are removed afterwards. Event "restore".
  * @return 0; CTR_E_STATE; CTR_E_NOENT (no such checkpoint); CTR_E_INVAL (a bad or unsafe
- *   archive: nothing is written outside the container's directories); CTR_E_RUNTIME.
+ *   archive: nothing is written outside the container's directories; or a restart policy
+ *   that cannot be carried out, see ctr_restart_t); CTR_E_RUNTIME.
  */
 CTR_API int ctr_restore(ctr_container_t *c, const ctr_restore_opts_t *opts);
 

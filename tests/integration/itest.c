@@ -22,7 +22,9 @@ extern char **environ;
 static char *base;
 static pid_t run_tag; /* pid of main(): names this run's directories */
 ctr_runtime_t *it_rt;
-static char *saved_monitor;
+/* The helpers' paths as the run set them: tests change them, it_teardown puts them back. */
+static const char *const helper_vars[] = { "CTR_MONITOR", "CTR_CLEANUP" };
+static char *saved_helpers[2];
 
 /* ---- the run -------------------------------------------------------------------------------- */
 
@@ -222,9 +224,10 @@ void it_cleanup(void)
 
 void it_setup(void)
 {
-	const char *m = getenv("CTR_MONITOR");
-
-	saved_monitor = m ? strdup(m) : NULL;
+	for (size_t i = 0; i < sizeof(helper_vars) / sizeof(helper_vars[0]); i++) {
+		const char *v = getenv(helper_vars[i]);
+		saved_helpers[i] = v ? strdup(v) : NULL;
+	}
 	it_rt = it_runtime();
 }
 
@@ -239,10 +242,14 @@ void it_teardown(void)
 	it_rt = NULL;
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		unsetenv(vars[i]);
-	if (saved_monitor)
-		setenv("CTR_MONITOR", saved_monitor, 1);
-	free(saved_monitor);
-	saved_monitor = NULL;
+	for (size_t i = 0; i < sizeof(helper_vars) / sizeof(helper_vars[0]); i++) {
+		if (saved_helpers[i])
+			setenv(helper_vars[i], saved_helpers[i], 1);
+		else
+			unsetenv(helper_vars[i]);
+		free(saved_helpers[i]);
+		saved_helpers[i] = NULL;
+	}
 	it_cleanup();
 }
 

@@ -52,7 +52,8 @@ int it_open(const char *oci_runtime, unsigned timeout_ms, ctr_runtime_t **out);
 ctr_runtime_t *it_reopen(const char *oci_runtime, unsigned timeout_ms);
 
 /* The usual fixture: it_rt = it_runtime(); teardown closes it, restores the environment the
- * tests change (CTR_MONITOR, FAKE_RUNTIME_*, CTR_WAIT_INOTIFY) and calls it_cleanup(). */
+ * tests change (CTR_MONITOR, CTR_CLEANUP, FAKE_RUNTIME_*, CTR_WAIT_INOTIFY) and calls
+ * it_cleanup(). */
 extern ctr_runtime_t *it_rt;
 void it_setup(void);
 void it_teardown(void);
@@ -119,6 +120,11 @@ const char *it_err(int r);
 			      "%s: the message does not name container %s: %s", #call,             \
 			      ctr_name(c), ctr_last_error());                                      \
 	} while (0)
+
+/* The message of the last failure mentions text. */
+#define IT_SAYS(text)                                                                              \
+	ck_assert_msg(strstr(ctr_last_error(), text), "expected '%s' in the message: %s", text,    \
+		      ctr_last_error())
 
 /* The container's state, asserting ctr_state() succeeds. */
 ctr_state_t it_state(ctr_container_t *c);

@@ -18,10 +18,6 @@ static ctr_container_t *dependent(const char *name, const char *const *deps)
 	return it_create(it_rt, cfg);
 }
 
-#define IT_SAYS(text)                                                                      \
-	ck_assert_msg(strstr(ctr_last_error(), text), "expected '%s' in the message: %s", text, \
-		      ctr_last_error())
-
 START_TEST(test_start_needs_running_dependencies)
 {
 	ctr_container_t *db = dependent("db", NULL);
@@ -167,6 +163,103 @@ START_TEST(test_an_unknown_dependency_fails_create)
 }
 END_TEST
 
+/* web: policy always, depends on db; each run exits 33 once the test touches "go". */
+static ctr_container_t *always_web(void)
+{
+	ctr_config_t *cfg = it_config("touch /shared/ready; while [ ! -e /shared/go ]; do "
+				      "sleep 0.02; done; rm /shared/go; exit 33");
+
+	ck_assert_int_eq(ctr_config_set_name(cfg, "web"), 0);
+	ck_assert_int_eq(ctr_config_add_dependency(cfg, "db"), 0);
+	ck_assert_int_eq(ctr_config_set_restart_policy(cfg, CTR_RESTART_ALWAYS, 0), 0);
+	return it_create(it_rt, cfg);
+}
+
+/* Let web's run exit and wait until the policy has made restart number n. */
+static void exit_and_restart(ctr_container_t *web, int n)
+{
+	double t0 = it_now();
+
+	it_touch("go");
+	it_take_file("ready", 10000);
+	while ((it_state(web) != CTR_STATE_RUNNING || it_state_int(web, "restart_count") != n) &&
+	       it_now() - t0 < 10)
+		it_sleep_ms(20);
+	IT_STATE(web, CTR_STATE_RUNNING);
+	ck_assert_int_eq(it_state_int(web, "restart_count"), n);
+}
+
+/* Let web's run exit while a dependency does not run: it must end EXITED with its exit
+ * code, not restarted (restart_count stays n). */
+static void exit_for_good(ctr_container_t *web, int n)
+{
+	double t0 = it_now();
+	ctr_state_t s;
+
+	it_touch("go");
+	while ((s = it_state(web)) != CTR_STATE_EXITED && it_now() - t0 < 10)
+		it_sleep_ms(20);
+	ck_assert_msg(s == CTR_STATE_EXITED, "web is %s with restart_count %lld, not EXITED",
+		      ctr_state_name(s), it_state_int(web, "restart_count"));
+	ck_assert_int_eq(it_state_int(web, "restart_count"), n);
+	ck_assert_int_eq(it_exit_code(web), 33);
+}
+
+struct reason {
+	const char *text;
+	int found;
+};
+
+static int find_reason(const ctr_event_t *ev, void *ud)
+{
+	struct reason *w = ud;
+
+	if (strstr(ev->attributes, "restart_skipped") && strstr(ev->attributes, w->text))
+		w->found++;
+	return 0;
+}
+
+/* The "cleanup" events of c that say why the policy did not restart it, with text. */
+static int skipped_because(ctr_container_t *c, const char *text)
+{
+	struct reason w = { text, 0 };
+	CTR_OPTS(ctr_events_opts_t, o, .container = ctr_id(c), .type = "cleanup");
+
+	IT_OK(ctr_events(it_rt, &o, find_reason, &w));
+	return w.found;
+}
+
+/* A restart by the policy obeys the rule of ctr_start: with a dependency stopped, or
+ * removed with CTR_FORCE, the container that exits is not restarted, and the cleanup
+ * event says why. */
+START_TEST(test_a_policy_restart_needs_running_dependencies)
+{
+	ctr_container_t *db = dependent("db", NULL), *web = always_web();
+
+	IT_OK(ctr_start(db, 0));
+	IT_OK(ctr_start(web, 0));
+	it_take_file("ready", 5000);
+	exit_and_restart(web, 1);
+	IT_OK(ctr_stop(db, 0));
+	exit_for_good(web, 1);
+	ck_assert_int_eq(skipped_because(web, "dependency db is stopped"), 1);
+	IT_REFUSED(ctr_start(web, 0), CTR_E_DEPEND, web); /* the same rule */
+
+	IT_OK(ctr_start(db, 0));
+	IT_OK(ctr_start(web, 0));
+	it_take_file("ready", 5000);
+	exit_and_restart(web, 1);
+	IT_OK(ctr_remove(db, CTR_FORCE));
+	exit_for_good(web, 1);
+	ck_assert_int_eq(skipped_because(web, "was removed"), 1);
+	IT_REFUSED(ctr_start(web, 0), CTR_E_DEPEND, web);
+	IT_OK(ctr_remove(web, 0));
+	it_assert_no_traces(ctr_id(web));
+	ctr_container_free(web);
+	ctr_container_free(db);
+}
+END_TEST
+
 Suite *suite_depend(void)
 {
 	Suite *s = suite_create("depend");
@@ -179,6 +272,7 @@ Suite *suite_depend(void)
 	tcase_add_test(tc, test_independent_dependencies_start_in_parallel);
 	tcase_add_test(tc, test_a_dependency_is_not_removed_unless_forced);
 	tcase_add_test(tc, test_an_unknown_dependency_fails_create);
+	tcase_add_test(tc, test_a_policy_restart_needs_running_dependencies);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -12,11 +12,6 @@
 #define MISSING_RUNTIME "/nonexistent/runc"
 #define MISSING_MONITOR "/nonexistent/ctr-monitor"
 
-/* The message of the last failure mentions text. */
-#define IT_SAYS(text)                                                                              \
-	ck_assert_msg(strstr(ctr_last_error(), text), "expected '%s' in the message: %s", text,    \
-		      ctr_last_error())
-
 /* After a failed operation: the container is still in state want, no descriptor was left
  * open since the count fds, no child process and (for CONFIGURED) nothing of the container
  * exists. */
