@@ -2,9 +2,6 @@
  * increase strictly down the log (across a rotation too), so a reader following the recipe
  * of ctr_events_fd (drain it, then ctr_events with since_ns = newest + 1) reads every event
  * exactly once; a clock that stepped back does not break the order. */
-#include <errno.h>
-#include <fcntl.h>
-#include <json-c/json.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,66 +11,77 @@
 #include <unistd.h>
 
 #include "container_fixture.h"
-#include "events.h"
 
-#define WRITERS 4
-#define PER_WRITER 1000
-#define PAD 1500 /* bytes per event: ~6 MB in all, one rotation (at 4 MiB) and not two */
+#define WRITERS	   4
+#define PER_WRITER 300	 /* containers each writer creates and removes: 2 events each */
+#define FILLER	   60000 /* events of another program in the log: ~3.9 MB, of 4 MiB */
 
-/* A writer process: its own context, the container "wN", PER_WRITER events as fast as the
- * event writer takes them. No Check assertions in a child. */
+/* A config without Check assertions: children of the test process must not use them. */
+static ctr_config_t *config_named(const char *name)
+{
+	static const char *const args[] = { "/bin/true", NULL };
+	ctr_config_t *cfg = NULL;
+
+	if (ctr_config_new(&cfg) < 0 || ctr_config_set_rootfs(cfg, tu_rootfs()) < 0 ||
+	    ctr_config_set_args(cfg, args) < 0 || ctr_config_set_name(cfg, name) < 0) {
+		ctr_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+/* A writer process: its own context; creates and removes the containers "wW-I" as fast as
+ * it can. */
 static void writer_main(int w, const char *state_dir, const char *run_dir)
 {
 	ctr_runtime_t *wrt = NULL;
-	ctr_container_t *c = NULL;
-	char name[16], pad[PAD + 1];
 	CTR_OPTS(ctr_runtime_opts_t, o, .state_dir = state_dir, .run_dir = run_dir,
 		 .flags = CTR_RUNTIME_NOSYNC);
 
-	snprintf(name, sizeof(name), "w%d", w);
-	memset(pad, 'x', PAD);
-	pad[PAD] = 0;
-	if (ctr_runtime_open(&o, &wrt) < 0 || ctr_lookup(wrt, name, &c) < 0) {
+	if (ctr_runtime_open(&o, &wrt) < 0) {
 		fprintf(stderr, "writer %d: %s\n", w, ctr_last_error());
 		_exit(10);
 	}
 	for (int i = 0; i < PER_WRITER; i++) {
-		json_object *a = json_object_new_object();
-		json_object_object_add(a, "w", json_object_new_int(w));
-		json_object_object_add(a, "i", json_object_new_int(i));
-		json_object_object_add(a, "pad", json_object_new_string(pad));
-		ctri_event(c, "tick", a);
+		char name[32];
+		ctr_container_t *c = NULL;
+		snprintf(name, sizeof(name), "w%d-%d", w, i);
+		ctr_config_t *cfg = config_named(name);
+		if (!cfg || ctr_create(wrt, cfg, &c) < 0 || ctr_remove(c, 0) < 0) {
+			fprintf(stderr, "writer %d: %s: %s\n", w, name, ctr_last_error());
+			_exit(11);
+		}
+		ctr_container_free(c);
+		ctr_config_free(cfg);
 	}
-	ctr_container_free(c);
 	ctr_runtime_close(wrt);
 	_exit(0);
 }
 
 struct follow {
-	long long newest;	       /* the newest time read: the next read is since newest + 1 */
-	int seen[WRITERS][PER_WRITER]; /* how often each writer's i-th event was read */
-	int creates, older, foreign;
+	long long newest; /* the newest time read: the next read is since newest + 1 */
+	/* How often the create [0] and remove [1] of each container was read. */
+	int seen[WRITERS][PER_WRITER][2];
+	int filler, older, foreign;
 };
 
 static int on_event(const ctr_event_t *ev, void *ud)
 {
 	struct follow *f = ud;
-	json_object *a = json_tokener_parse(ev->attributes), *w, *i;
+	int w, i, n = 0;
 
 	if (ev->time_ns <= f->newest)
 		f->older++;
 	if (ev->time_ns > f->newest)
 		f->newest = ev->time_ns;
-	if (!strcmp(ev->type, "create"))
-		f->creates++;
-	else if (!strcmp(ev->type, "tick") && json_object_object_get_ex(a, "w", &w) &&
-		 json_object_object_get_ex(a, "i", &i) && json_object_get_int(w) >= 0 &&
-		 json_object_get_int(w) < WRITERS && json_object_get_int(i) >= 0 &&
-		 json_object_get_int(i) < PER_WRITER)
-		f->seen[json_object_get_int(w)][json_object_get_int(i)]++;
+	int type = !strcmp(ev->type, "create") ? 0 : !strcmp(ev->type, "remove") ? 1 : -1;
+	if (type >= 0 && sscanf(ev->name, "w%d-%d%n", &w, &i, &n) == 2 && !ev->name[n] && w >= 0 &&
+	    w < WRITERS && i >= 0 && i < PER_WRITER)
+		f->seen[w][i][type]++;
+	else if (!strcmp(ev->type, "filler"))
+		f->filler++;
 	else
 		f->foreign++;
-	json_object_put(a);
 	return 0;
 }
 
@@ -103,9 +111,12 @@ static int check_order(const ctr_event_t *ev, void *ud)
 	return 0;
 }
 
+/* Run twice: on an empty log, and on one almost full, so that it is rotated while they
+ * write (a reader then reads events.log.1 and events.log). */
 START_TEST(test_concurrent_writers_keep_time_order_and_the_recipe_reads_each_event_once)
 {
-	char state_dir[4096], run_dir[4096], old[4200];
+	const int fillers = _i ? FILLER : 0;
+	char state_dir[4096], run_dir[4096], log[4200];
 	pid_t pids[WRITERS];
 	struct follow *f = calloc(1, sizeof(*f));
 	int fd = ctr_events_fd(rt), alive = WRITERS;
@@ -114,12 +125,16 @@ START_TEST(test_concurrent_writers_keep_time_order_and_the_recipe_reads_each_eve
 	ck_assert_int_ge(fd, 0);
 	snprintf(state_dir, sizeof(state_dir), "%s/state", tu_base());
 	snprintf(run_dir, sizeof(run_dir), "%s/run", tu_base());
-	for (int w = 0; w < WRITERS; w++) {
-		char name[16];
-		snprintf(name, sizeof(name), "w%d", w);
-		ctr_container_free(create(name));
-	}
-	read_new(fd, f);
+	snprintf(log, sizeof(log), "%s/events.log", state_dir);
+	FILE *filler = fopen(log, "w");
+	ck_assert_ptr_nonnull(filler);
+	for (int i = 0; i < fillers; i++)
+		fprintf(filler,
+			"{\"time\":%d,\"type\":\"filler\",\"id\":\"x\",\"name\":\"y\","
+			"\"attributes\":{}}\n",
+			i + 1);
+	ck_assert_int_eq(fclose(filler), 0);
+	ck_assert_int_eq(access(strcat(log, ".1"), F_OK), -1);
 	for (int w = 0; w < WRITERS; w++) {
 		pids[w] = fork();
 		ck_assert_int_ne(pids[w], -1);
@@ -146,24 +161,23 @@ START_TEST(test_concurrent_writers_keep_time_order_and_the_recipe_reads_each_eve
 
 	int missed = 0, twice = 0;
 	for (int w = 0; w < WRITERS; w++)
-		for (int i = 0; i < PER_WRITER; i++) {
-			missed += f->seen[w][i] == 0;
-			twice += f->seen[w][i] > 1;
+		for (int i = 0; i < PER_WRITER * 2; i++) {
+			missed += f->seen[w][i / 2][i % 2] == 0;
+			twice += f->seen[w][i / 2][i % 2] > 1;
 		}
+	ck_assert_int_eq(f->filler, fillers);
 	ck_assert_msg(missed == 0 && twice == 0 && f->older == 0 && f->foreign == 0,
 		      "the recipe missed %d of %d events, read %d twice, %d older than the "
 		      "one before, %d unknown",
-		      missed, WRITERS * PER_WRITER, twice, f->older, f->foreign);
-	ck_assert_int_eq(f->creates, WRITERS);
+		      missed, WRITERS * PER_WRITER * 2, twice, f->older, f->foreign);
 
-	/* The whole log, events.log.1 (the rotation happened) and events.log: in order. */
+	/* The whole log (events.log.1, when the rotation happened, and events.log): in order. */
 	struct order o = { 0 };
-	snprintf(old, sizeof(old), "%s/events.log.1", state_dir);
-	ck_assert_int_eq(access(old, F_OK), 0);
+	ck_assert_int_eq(access(log, F_OK), fillers ? 0 : -1);
 	ck_assert_int_eq(ctr_events(rt, NULL, check_order, &o), 0);
-	ck_assert_int_eq(o.n, WRITERS + WRITERS * PER_WRITER);
-	ck_assert_msg(o.older == 0, "%d of %d events are not newer than the one before",
-		      o.older, o.n);
+	ck_assert_int_eq(o.n, fillers + WRITERS * PER_WRITER * 2);
+	ck_assert_msg(o.older == 0, "%d of %d events are not newer than the one before", o.older,
+		      o.n);
 	free(f);
 }
 END_TEST
@@ -223,7 +237,8 @@ Suite *suite_events(void)
 	tu_add_fixtures(tc, container_teardown);
 	tcase_add_checked_fixture(tc, container_setup, NULL);
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_concurrent_writers_keep_time_order_and_the_recipe_reads_each_event_once);
+	tcase_add_loop_test(
+	    tc, test_concurrent_writers_keep_time_order_and_the_recipe_reads_each_event_once, 0, 2);
 	tcase_add_test(tc, test_events_after_the_clock_stepped_back_still_come_after_the_last_one);
 	suite_add_tcase(s, tc);
 	return s;
