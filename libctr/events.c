@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,26 +29,24 @@ static void log_path(const ctr_runtime_t *rt, const char *name, char *buf, size_
 	snprintf(buf, len, "%s/%s", rt->state_dir, name);
 }
 
-/* Rotate when the log is full, under an exclusive flock on it (appenders hold it shared):
- * no append lands in a file after it was renamed away. */
+/* Rotate when the log is full; the caller holds the exclusive flock on fd, so no append
+ * lands in a file after it was renamed away. */
 static void rotate_if_full(const ctr_runtime_t *rt, int fd)
 {
 	char cur[4096], old[4096];
-	struct stat st;
+	struct stat st, now;
 
-	if (fstat(fd, &st) < 0 || st.st_size < ROTATE_AT || flock(fd, LOCK_EX | LOCK_NB) < 0)
+	if (fstat(fd, &st) < 0 || st.st_size < ROTATE_AT)
 		return;
 	log_path(rt, LOG_NAME, cur, sizeof(cur));
 	log_path(rt, OLD_NAME, old, sizeof(old));
-	struct stat now;
-	/* Still the file at that name, and still full (another appender may have rotated). */
-	if (stat(cur, &now) == 0 && now.st_ino == st.st_ino && now.st_size >= ROTATE_AT)
+	if (stat(cur, &now) == 0 && now.st_ino == st.st_ino) /* still the file at that name */
 		rename(cur, old);
-	flock(fd, LOCK_UN);
 }
 
-/* Open the log for appending, holding a shared flock, and make sure it is still the file
- * at that name (a rotation may have renamed it between the open and the lock). */
+/* Open the log for appending, holding an exclusive flock (appends are serialised, so each
+ * one knows the record before it), and make sure it is still the file at that name (a
+ * rotation may have renamed it between the open and the lock). */
 static int open_locked(const char *path)
 {
 	for (int attempt = 0; attempt < 4; attempt++) {
@@ -55,7 +54,7 @@ static int open_locked(const char *path)
 		int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0)
 			return -1;
-		if (flock(fd, LOCK_SH) == 0 && fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+		if (flock(fd, LOCK_EX) == 0 && fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
 		    a.st_ino == b.st_ino)
 			return fd;
 		close(fd);
@@ -63,47 +62,129 @@ static int open_locked(const char *path)
 	return -1;
 }
 
-void ctri_event(ctr_container_t *c, const char *type, json_object *attrs)
+/* The time of the last record among the complete lines of buf (len bytes, ending where
+ * the file's complete lines end), 0 when none parses; *cut says whether the first line may
+ * have begun before buf. */
+static long long last_time_in(char *buf, size_t len, int cut)
 {
-	char path[4096], last;
+	while (len > 0) {
+		buf[--len] = 0; /* the line's newline */
+		char *start = memrchr(buf, '\n', len);
+		if (!start && cut)
+			return 0; /* the line began before buf */
+		start = start ? start + 1 : buf;
+		json_object *ev = json_tokener_parse(start), *t;
+		long long time = 0;
+		if (ev && json_object_is_type(ev, json_type_object) &&
+		    json_object_object_get_ex(ev, "time", &t) &&
+		    json_object_is_type(t, json_type_int))
+			time = json_object_get_int64(t);
+		json_object_put(ev);
+		if (time > 0)
+			return time;
+		len = (size_t)(start - buf); /* torn or foreign: the line before it */
+	}
+	return 0;
+}
+
+/* The time of the last record in the file fd of size bytes, 0 when there is none in its
+ * last 64 KiB (its last 4 KiB are enough unless the lines there are not records). Without a
+ * writer at work (the caller holds the lock, or the file was rotated away), a last line
+ * without its newline is torn and not a record. */
+static long long last_time(int fd, off_t size)
+{
+	char *buf = malloc(LINE_MAX_);
+	long long time = 0;
+
+	for (size_t want = 4096; buf && !time && want <= LINE_MAX_; want *= 16) {
+		size_t n = size < (off_t)want ? (size_t)size : want;
+		if (pread(fd, buf, n, size - (off_t)n) != (ssize_t)n)
+			break;
+		char *end = memrchr(buf, '\n', n);
+		if (end)
+			time = last_time_in(buf, (size_t)(end - buf) + 1, (off_t)n < size);
+		if ((off_t)n == size)
+			break;
+	}
+	free(buf);
+	return time;
+}
+
+/* The time of the event about to be appended to the log fd (locked): the clock, unless it
+ * is not after the last record's (the clock was set back, or ticked too coarsely), then
+ * that time + 1 ns. When the log holds no record (new after a rotation, or emptied), the
+ * last one is in events.log.1. */
+static long long next_time(const ctr_runtime_t *rt, int fd, off_t size)
+{
+	long long now = ctri_now_ns(), last = size > 0 ? last_time(fd, size) : 0;
+
+	if (last == 0) {
+		char old[4096];
+		struct stat st;
+		log_path(rt, OLD_NAME, old, sizeof(old));
+		int ofd = open(old, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (ofd >= 0 && fstat(ofd, &st) == 0)
+			last = last_time(ofd, st.st_size);
+		if (ofd >= 0)
+			close(ofd);
+	}
+	return now > last || last == LLONG_MAX ? now : last + 1;
+}
+
+/* The line of an event with time ns, newline-terminated and with a newline before it when
+ * lead, malloc'd (*len: its length). Takes attrs. */
+static char *event_line(ctr_container_t *c, long long ns, const char *type, json_object *attrs,
+			int lead, size_t *len)
+{
 	json_object *ev = json_object_new_object();
+	char *line = NULL;
 
 	if (!ev) {
 		json_object_put(attrs);
-		return;
+		return NULL;
 	}
-	json_object_object_add(ev, "time", json_object_new_int64(ctri_now_ns()));
+	json_object_object_add(ev, "time", json_object_new_int64(ns));
 	json_object_object_add(ev, "type", json_object_new_string(type));
 	json_object_object_add(ev, "id", json_object_new_string(c->id));
 	json_object_object_add(ev, "name", json_object_new_string(c->name));
 	json_object_object_add(ev, "attributes", attrs ? attrs : json_object_new_object());
+	const char *text = json_object_to_json_string_length(ev, JSON_C_TO_STRING_PLAIN, len);
+	if (text && (line = malloc(*len + 2))) {
+		line[0] = '\n';
+		memcpy(line + lead, text, *len);
+		*len += (size_t)lead;
+		line[(*len)++] = '\n';
+	}
+	json_object_put(ev);
+	return line;
+}
+
+void ctri_event(ctr_container_t *c, const char *type, json_object *attrs)
+{
+	char path[4096], last;
+	struct stat st;
 	size_t len;
-	const char *text = json_object_to_json_string_length(ev, JSON_C_TO_STRING_PLAIN, &len);
+
 	log_path(c->rt, LOG_NAME, path, sizeof(path));
 	/* Events are a record of what happened, not part of it: an event that cannot be
-	 * written does not fail the operation that already succeeded. */
+	 * written does not fail the operation that already succeeded. The time is taken under
+	 * the lock, so the log is in time order and since_ns = newest + 1 misses nothing. */
 	int fd = open_locked(path);
-	if (fd >= 0 && text) {
-		char *line = malloc(len + 2);
-		struct stat st;
-		size_t n = 0;
-		/* A line torn by a crash gets its end here, so it does not swallow this one. */
-		if (line && fstat(fd, &st) == 0 && st.st_size > 0 &&
-		    pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n')
-			line[n++] = '\n';
-		if (line) {
-			memcpy(line + n, text, len);
-			n += len;
-			line[n++] = '\n';
-			(void)!write(fd, line, n); /* O_APPEND: one write, one whole line */
-		}
-		free(line);
-		flock(fd, LOCK_UN);
-		rotate_if_full(c->rt, fd);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		json_object_put(attrs);
+		if (fd >= 0)
+			close(fd);
+		return;
 	}
-	if (fd >= 0)
-		close(fd);
-	json_object_put(ev);
+	/* A line torn by a crash gets its end here, so it does not swallow this one. */
+	int lead = st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n';
+	char *line = event_line(c, next_time(c->rt, fd, st.st_size), type, attrs, lead, &len);
+	if (line)
+		(void)!write(fd, line, len); /* O_APPEND: one write, one whole line */
+	free(line);
+	rotate_if_full(c->rt, fd);
+	flock(fd, LOCK_UN); /* not left to close(): a child forked meanwhile shares the lock */
+	close(fd);
 }
 
 /* ---- reading ------------------------------------------------------------------------- */

@@ -609,12 +609,17 @@ CTR_API int ctr_exit_code(ctr_container_t *c, int *out);
  * the monitor died first), "cleanup" (restart_skipped when a dependency held a policy's
  * restart back), "restart", "remove", "pause", "unpause", "exec" (an
  * exec session started: attribute exec_id) and "exec_died" (exec_id, exit_code).
+ * The log is in time order, across processes and rotations: an event's time is the clock
+ * when it was appended, or the previous event's time + 1 ns when the clock is not past that
+ * (it was set back: times then run ahead of it until it catches up). Times are unique and
+ * increase down the log, so reading on from since_ns = the newest time seen + 1 misses
+ * nothing and repeats nothing.
  */
 
 /** One event; the strings are valid during the callback only. */
 typedef struct ctr_event {
 	size_t sz;		/**< sizeof(ctr_event_t) of the library */
-	long long time_ns;	/**< CLOCK_REALTIME, ns since the epoch */
+	long long time_ns;	/**< CLOCK_REALTIME, ns since the epoch; increasing */
 	const char *type;	/**< "start", "died", ... */
 	const char *id;		/**< the container's id */
 	const char *name;	/**< the container's name */
@@ -646,8 +651,10 @@ CTR_API int ctr_events(ctr_runtime_t *rt, const ctr_events_opts_t *opts, ctr_eve
 
 /**
  * A descriptor for poll()/epoll that becomes readable when the event log changes (an
- * inotify descriptor on the state directory: read it empty after each wake-up, then read
- * the new events with ctr_events() and since_ns). The caller closes it.
+ * inotify descriptor on the state directory). After each wake-up, read it empty, then read
+ * the new events with ctr_events() and since_ns = the newest time_ns seen so far + 1: each
+ * event is read exactly once (events a rotation drops before they are read excepted: the
+ * log and events.log.1 hold the last 4 to 8 MiB). The caller closes it.
  */
 CTR_API int ctr_events_fd(ctr_runtime_t *rt);
 

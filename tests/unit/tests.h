@@ -22,5 +22,6 @@ Suite *suite_archive(void);
 Suite *suite_runc_start(void);
 Suite *suite_proc(void);
 Suite *suite_cleanup_ctx(void);
+Suite *suite_events(void);
 
 #endif

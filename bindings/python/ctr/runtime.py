@@ -22,9 +22,6 @@ Event.__doc__ = """One event of the log: ``time_ns`` (CLOCK_REALTIME ns), ``type
 "start", "died", ...), the container's ``id`` and ``name``, ``attributes`` (a dict, e.g.
 {"exit_code": 3, "signal": 0, "oom": False} for "died")."""
 
-# Events appended by concurrent writers can land in the log up to this long after their
-# time, out of order: a follow re-reads this far back and drops what it already gave.
-_REREAD_NS = 10 * 10**9
 _INOTIFY_HDR = struct.Struct("iIII")
 _IN_Q_OVERFLOW = 0x4000
 _LL_MAX = 2**63 - 1
@@ -200,10 +197,10 @@ class Runtime(Handle):
 
         How a follow works (no thread): an inotify descriptor on the state directory
         (ctr_events_fd) is opened before the first read; each time it reports a change to
-        the event log, the log is read again (non-follow ctr_events) from ten seconds
-        before the newest event seen, and events already given are dropped, so an event
-        that a concurrent writer appended slightly out of time order is not missed. The
-        runtime must stay open while a follow runs (ValueError on the next read if not).
+        the event log, the new events are read (non-follow ctr_events) from the newest
+        event given + 1 ns: times increase strictly down the log, so that reads each event
+        once. The runtime must stay open while a follow runs (ValueError on the next read
+        if not).
         """
         want = cstr("container", container, none=True)
         typ = cstr("type", type, none=True)
@@ -219,19 +216,11 @@ class Runtime(Handle):
         """The generator of events(follow=True)."""
         with self.events_fd() as fd, selectors.DefaultSelector() as sel:
             sel.register(fd, selectors.EVENT_READ)
-            seen = {}  # identity of each event given within the re-read window -> time
             newest = 0
             while True:
-                start = max(since, newest - _REREAD_NS) if newest else since
-                for ev in self._read_events(want, typ, start, until):
-                    key = (ev.time_ns, ev.type, ev.id, json.dumps(ev.attributes, sort_keys=True))
-                    if key in seen:
-                        continue
-                    seen[key] = ev.time_ns
+                for ev in self._read_events(want, typ, newest + 1 if newest else since, until):
                     newest = max(newest, ev.time_ns)
                     yield ev
-                if newest:
-                    seen = {k: t for k, t in seen.items() if t >= newest - _REREAD_NS}
                 if until and time.time_ns() > until:
                     return
                 while not self._log_changed(fd, sel, until):

@@ -1,13 +1,15 @@
 """Exec, exec sessions, attach, logs and events over real runc."""
 
 import os
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 
 import ctr
-from conftest import GRACEFUL, running, sh, take_file
+from conftest import GRACEFUL, ROOTFS, running, sh, take_file
 
 
 def test_exec_feeds_bytes_in_and_returns_bytes_and_the_exit_code(rt, base):
@@ -198,6 +200,40 @@ def test_events_follow_sees_new_events_and_stops_on_break(rt, base):
             break
     t.join()
     assert seen == ["create", "start", "died"]
+
+
+# A writer process: creates and removes containers wW-0 .. wW-(N-1) as fast as it can.
+_WRITER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import ctr
+w, n, base, rootfs = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+with ctr.Runtime(state_dir=base + "/s", run_dir=base + "/r", nosync=True) as rt:
+    for i in range(n):
+        c = rt.create(args=["/bin/true"], rootfs=rootfs, name="w%s-%d" % (w, i))
+        c.remove()
+        c.close()
+"""
+
+
+def test_events_follow_gives_each_event_of_concurrent_writers_once(rt, base):
+    n = 100
+    package = os.path.dirname(os.path.dirname(ctr.__file__))
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, package, str(w), str(n), base,
+                                 ROOTFS]) for w in range(4)]
+    want = sorted(("w%d-%d" % (w, i), t) for w in range(4) for i in range(n)
+                  for t in ("create", "remove"))
+    got = []
+    safety = time.time_ns() + 120 * 10**9  # a missed event must not hang the suite
+    try:
+        for ev in rt.events(follow=True, until_ns=safety):
+            got.append(ev)
+            if len(got) == len(want):
+                break
+    finally:
+        assert [p.wait() for p in writers] == [0] * 4
+    assert sorted((e.name, e.type) for e in got) == want  # each once: none missed
+    assert all(a.time_ns < b.time_ns for a, b in zip(got, got[1:]))
 
 
 def test_events_follow_until_ends_when_the_time_has_passed(rt, base):
