@@ -80,6 +80,10 @@ static int reset_one(ctr_container_t *c)
 		return r == CTR_E_STORE || r == CTR_E_REMOVED ? 0 : r; /* its own problem, later */
 	if (still_runs(c, &st))
 		return 1;
+	/* The runtime's state of the last boot, if the run dir kept it: the runtime deletes it
+	 * with what else it made (a cgroup that outlived the boot); if it cannot, the
+	 * directory is removed below all the same. */
+	(void)ctri_oci_delete(c, OP, 1);
 	if (st.state == CTR_STATE_REMOVING)
 		return ctri_remove_records(c, 1); /* its remover died with the boot: finish it */
 	if (st.has_owner || st.pid || st.mon_pid ||
