@@ -231,8 +231,7 @@ static void uuid(char *buf)
 	char hex[33];
 
 	ck_assert_int_eq(ctri_random_hex(hex, 16), 0);
-	snprintf(buf, 40, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
-		 hex + 20);
+	snprintf(buf, 40, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
 START_TEST(test_a_new_boot_id_resets_the_containers_of_which_nothing_runs)
@@ -240,7 +239,9 @@ START_TEST(test_a_new_boot_id_resets_the_containers_of_which_nothing_runs)
 	ctr_container_t *live = it_sh(it_rt, IT_GRACEFUL(7));
 	ctr_container_t *orphan = it_sh(it_rt, "touch /shared/ready; " IT_LOOP);
 	ctr_container_t *dead = it_sh(it_rt, "touch /shared/ready; " IT_LOOP);
-	struct new_boot b = { .live = ctr_id(live), .orphan = ctr_id(orphan), .dead = ctr_id(dead) };
+	struct new_boot b = { .live = ctr_id(live),
+			      .orphan = ctr_id(orphan),
+			      .dead = ctr_id(dead) };
 
 	IT_OK(ctr_start(live, 0));
 	it_take_file("ready", 5000);
@@ -299,8 +300,8 @@ static int open_without_boot_id(void *arg)
 	CHILD_CHECK(umount2(BOOT_ID, MNT_DETACH) == 0 && umount2("/proc", MNT_DETACH) == 0, 2,
 		    "umount: %s", strerror(errno));
 	r = it_open(NULL, 0, &rt);
-	CHILD_CHECK(r == CTR_E_IO && strstr(ctr_last_error(), BOOT_ID), 3,
-		    "open without /proc: %d", r);
+	CHILD_CHECK(r == CTR_E_IO && strstr(ctr_last_error(), BOOT_ID), 3, "open without /proc: %d",
+		    r);
 	return 0;
 }
 

@@ -237,6 +237,18 @@ START_TEST(test_the_boot_id_is_the_kernels)
 }
 END_TEST
 
+/* Owner and mount records of this boot, or of an unknown one (written by a libctr that could
+ * not read boot ids), are judged by their other facts; those of another boot are not. */
+START_TEST(test_records_of_this_boot_or_an_unknown_one_are_current)
+{
+	ck_assert_int_eq(ctri_boot_current(rt, rt->boot_id), 1);
+	ck_assert_int_eq(ctri_boot_current(rt, "unknown"), 1);
+	ck_assert_int_eq(ctri_boot_current(rt, "00000000-0000-0000-0000-000000000000"), 0);
+	ck_assert_int_eq(ctri_boot_current(rt, ""), 0);
+	ck_assert_int_eq(ctri_boot_current(rt, NULL), 0);
+}
+END_TEST
+
 Suite *suite_reboot(void)
 {
 	Suite *s = suite_create("reboot");
@@ -253,6 +265,7 @@ Suite *suite_reboot(void)
 	tcase_add_checked_fixture(tc, container_setup, NULL);
 	tcase_add_test(tc, test_a_proc_file_that_reports_size_0_is_read_whole);
 	tcase_add_test(tc, test_the_boot_id_is_the_kernels);
+	tcase_add_test(tc, test_records_of_this_boot_or_an_unknown_one_are_current);
 	suite_add_tcase(s, tc);
 	return s;
 }
