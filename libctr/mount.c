@@ -320,7 +320,7 @@ static int holds_load(ctr_container_t *c, const char *op, const char *merged, st
 		return ctri_cwrap(c->name, op, r);
 	const char *boot =
 	    json_object_object_get_ex(rec, "boot_id", &v) ? json_object_get_string(v) : "";
-	if (boot && !strcmp(boot, c->rt->boot_id) && overlay_mounted(merged)) {
+	if (ctri_boot_current(c->rt, boot) && overlay_mounted(merged)) {
 		if (json_object_object_get_ex(rec, "count", &v))
 			h->count = json_object_get_int(v);
 		h->run = json_object_object_get_ex(rec, "run", &v) && json_object_get_boolean(v);

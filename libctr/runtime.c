@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "json.h"
 #include "pending.h"
 #include "reboot.h"
 #include "runtime.h"
@@ -21,6 +22,8 @@
 #define CTR_LIBEXECDIR "/usr/local/libexec"
 #endif
 #define STORE_FORMAT 1
+#define BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
+#define BOOT_ID_LEN  36
 
 CTR_API const char *ctr_version(void)
 {
@@ -149,82 +152,86 @@ static int ensure_subdir(const char *what, char **out, const char *parent, const
 	return 0;
 }
 
-static void read_boot_id(char *buf, size_t len)
+/* The kernel's boot id, a UUID. Without it a reboot cannot be told from a restart of the
+ * caller, so the open fails rather than guess (docs/design.md, "Reboot detection"). */
+static int read_boot_id(char *buf, size_t len)
 {
 	char *s = NULL;
+	int r = ctri_read_file(BOOT_ID_PATH, 64, &s, NULL);
 
-	snprintf(buf, len, "unknown");
-	if (ctri_read_file("/proc/sys/kernel/random/boot_id", 256, &s, NULL) < 0)
-		return;
+	if (r < 0) {
+		errno = -r;
+		return ctri_err(CTR_E_IO, "ctr_runtime_open: read the boot id from %s: %m",
+				BOOT_ID_PATH);
+	}
 	s[strcspn(s, "\n")] = '\0';
-	if (*s)
+	if (strlen(s) == BOOT_ID_LEN && strspn(s, "0123456789abcdefABCDEF-") == BOOT_ID_LEN)
 		snprintf(buf, len, "%s", s);
+	else
+		r = ctri_err(CTR_E_IO, "ctr_runtime_open: %s holds no boot id: \"%.64s\"",
+			     BOOT_ID_PATH, s);
 	free(s);
+	return r;
 }
 
-/* The first open after a reboot sees a new boot id in the store, or finds the run
- * directory's alive file gone (the run directory is a tmpfs). A run-wide flock makes
- * exactly one opener see it. */
+int ctri_boot_current(const ctr_runtime_t *rt, const char *boot_id)
+{
+	return boot_id && (!strcmp(boot_id, rt->boot_id) || !strcmp(boot_id, CTRI_BOOT_UNKNOWN));
+}
+
+static int put_meta(ctr_runtime_t *rt)
+{
+	json_object *m = json_object_new_object();
+	int r;
+
+	if (!m || ctri_json_add(m, "format", json_object_new_int(STORE_FORMAT)) < 0 ||
+	    ctri_json_add(m, "boot_id", json_object_new_string(rt->boot_id)) < 0)
+		r = ctri_err(CTR_E_NOMEM, "ctr_runtime_open: out of memory");
+	else
+		r = ctri_store_put(rt->store, "meta", m, 0);
+	json_object_put(m);
+	return r;
+}
+
+/* A reboot is told by the boot id alone: the one in the meta record (in the state dir,
+ * which survives a reboot) against the kernel's. Nothing in the run directory is evidence:
+ * a tmp cleaner may age out its files while everything runs. A meta record without a boot
+ * id (new, damaged, or "unknown" from a libctr that never read it) tells nothing and is
+ * rewritten. A run-wide flock makes exactly one opener see the reboot. */
 static int detect_reboot(ctr_runtime_t *rt)
 {
-	char *lock = ctri_strdupf("%s/.lock", rt->run_dir);
-	char *alive = ctri_strdupf("%s/alive", rt->run_dir);
-	json_object *meta = NULL;
+	char *lock = NULL;
+	json_object *meta = NULL, *v;
 	int fd = -1, r;
 
-	if (!lock || !alive) {
-		r = ctri_err(CTR_E_NOMEM, "ctr_runtime_open: out of memory");
-		goto out;
-	}
+	if ((r = read_boot_id(rt->boot_id, sizeof(rt->boot_id))) < 0)
+		return r;
+	if (!(lock = ctri_strdupf("%s/.lock", rt->run_dir)))
+		return ctri_err(CTR_E_NOMEM, "ctr_runtime_open: out of memory");
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
 		r = ctri_err(CTR_E_IO, "ctr_runtime_open: lock %s: %m", lock);
 		goto out;
 	}
-	read_boot_id(rt->boot_id, sizeof(rt->boot_id));
-	int have_alive = access(alive, F_OK) == 0;
 	r = ctri_store_get(rt->store, "meta", &meta);
-	/* A damaged meta record must not lock everyone out: it is rewritten below, and the
-	 * run directory alone tells whether the machine rebooted. */
-	int damaged = r == CTR_E_STORE;
-	if (r < 0 && r != CTR_E_NOENT && !damaged)
+	/* A damaged meta record must not lock everyone out: it is rewritten below. */
+	if (r < 0 && r != CTR_E_NOENT && r != CTR_E_STORE)
 		goto out;
 	const char *stored = NULL;
-	json_object *v;
 	if (meta && json_object_object_get_ex(meta, "boot_id", &v))
 		stored = json_object_get_string(v);
-	int same = stored && !strcmp(stored, rt->boot_id);
-	rt->rebooted = (meta && (!same || !have_alive)) || (damaged && !have_alive);
-	/* Before the reboot is marked handled (meta, alive): a reset cut short is redone. */
+	rt->rebooted = stored && *stored && !ctri_boot_current(rt, stored);
+	/* Before the reboot is marked handled: a reset cut short is redone. */
 	if (rt->rebooted && (r = ctri_reboot_reset(rt)) < 0)
 		goto out;
-	if (!same) {
-		json_object *m = json_object_new_object();
-		if (!m) {
-			r = ctri_err(CTR_E_NOMEM, "ctr_runtime_open: out of memory");
-			goto out;
-		}
-		json_object_object_add(m, "format", json_object_new_int(STORE_FORMAT));
-		json_object_object_add(m, "boot_id", json_object_new_string(rt->boot_id));
-		r = ctri_store_put(rt->store, "meta", m, 0);
-		json_object_put(m);
-		if (r < 0)
-			goto out;
-	}
+	if ((!stored || strcmp(stored, rt->boot_id)) && (r = put_meta(rt)) < 0)
+		goto out;
 	r = 0;
-	if (!have_alive) {
-		int e = ctri_write_file(alive, rt->boot_id, strlen(rt->boot_id), 0600, 0);
-		if (e < 0) {
-			errno = -e;
-			r = ctri_err(CTR_E_IO, "ctr_runtime_open: write %s: %m", alive);
-		}
-	}
 out:
 	json_object_put(meta);
 	if (fd >= 0)
 		close(fd);
 	free(lock);
-	free(alive);
 	return r;
 }
 

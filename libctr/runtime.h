@@ -24,7 +24,7 @@ struct ctr_runtime {
 	char *attach_dir;     /* RUN/attach: the monitors' attach sockets, one per container id */
 	char *exec_dir;       /* RUN/exec: per container id, exec sessions' files and exit files */
 	unsigned timeout_ms;  /* limit of each OCI runtime call */
-	char boot_id[40];
+	char boot_id[40];     /* the kernel's, read by ctr_runtime_open (36 characters) */
 	struct ctri_store *store;
 };
 
@@ -41,6 +41,15 @@ int ctri_opts_valid(const void *opts, size_t known, const char *op);
  * installed one), for ctr-cleanup itself (cleanup_ctx.h). */
 int ctri_runtime_open(const ctr_runtime_opts_t *opts, const char *cleanup_path,
 		      ctr_runtime_t **out);
+
+/* What libctr recorded as the boot id before it could read the kernel's (whose file
+ * reports size 0): a record of an unknown boot. */
+#define CTRI_BOOT_UNKNOWN "unknown"
+
+/* 1 if a record's boot_id is rt's boot, or CTRI_BOOT_UNKNOWN: records of an unknown boot
+ * are judged by their other facts (the process start times, the overlay still mounted), as
+ * they were when written. 0 for another boot or NULL. */
+int ctri_boot_current(const ctr_runtime_t *rt, const char *boot_id);
 
 ctr_runtime_t *ctri_runtime_ref(ctr_runtime_t *rt);
 void ctri_runtime_unref(ctr_runtime_t *rt);

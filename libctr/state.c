@@ -163,7 +163,7 @@ void ctri_st_own(ctr_container_t *c, struct ctri_st *st, const char *op)
 
 int ctri_owner_alive(const ctr_container_t *c, const struct ctri_owner *o)
 {
-	return !strcmp(o->boot_id, c->rt->boot_id) && ctri_proc_alive(o->pid, o->start);
+	return ctri_boot_current(c->rt, o->boot_id) && ctri_proc_alive(o->pid, o->start);
 }
 
 void ctri_st_no_process(struct ctri_st *st)

@@ -167,10 +167,14 @@ int ctri_write_file(const char *path, const void *data, size_t len, mode_t mode,
 	return do_sync ? fsync_parent(path) : 0;
 }
 
+/* st_size only sizes the first buffer: files of /proc and /sys report 0 (or 4096) whatever
+ * they hold, so every file is read until EOF. */
 int ctri_read_file(const char *path, size_t max, char **out, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	struct stat st;
+	char *buf = NULL;
+	size_t cap, n = 0;
 	int r = 0;
 
 	if (fd < 0)
@@ -183,36 +187,53 @@ int ctri_read_file(const char *path, size_t max, char **out, size_t *len)
 		r = -EINVAL;
 		goto out;
 	}
-	size_t cap = (size_t)st.st_size + 1, n = 0;
-	if (cap > max + 1) {
+	if ((size_t)st.st_size > max) {
 		r = -EFBIG;
 		goto out;
 	}
-	char *buf = malloc(cap);
-	if (!buf) {
+	/* Room for the NUL and one byte more, so that the read of a file as long as stat
+	 * says ends with a read of 0 instead of a larger buffer; a buffer never exceeds
+	 * max + 2, and filling it means the file is larger than max. */
+	cap = (st.st_size ? (size_t)st.st_size : 254) + 2;
+	if (cap > max + 2)
+		cap = max + 2;
+	if (!(buf = malloc(cap))) {
 		r = -ENOMEM;
 		goto out;
 	}
 	for (;;) {
+		if (n == cap - 1) {
+			if (cap == max + 2) {
+				r = -EFBIG;
+				goto out;
+			}
+			size_t more = cap > (max + 2) / 2 ? max + 2 : cap * 2;
+			char *p = realloc(buf, more);
+			if (!p) {
+				r = -ENOMEM;
+				goto out;
+			}
+			buf = p;
+			cap = more;
+		}
 		ssize_t k = read(fd, buf + n, cap - 1 - n);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
 			r = -errno;
-			free(buf);
 			goto out;
 		}
-		if (k == 0 || n + (size_t)k == cap - 1) {
-			n += (size_t)k;
+		if (k == 0)
 			break;
-		}
 		n += (size_t)k;
 	}
 	buf[n] = '\0';
 	*out = buf;
+	buf = NULL;
 	if (len)
 		*len = n;
 out:
+	free(buf);
 	close(fd);
 	return r;
 }

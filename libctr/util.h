@@ -23,8 +23,9 @@ int ctri_rm_rf(const char *path);
  * do_sync) fsync of the directory. Returns 0 or -errno. */
 int ctri_write_file(const char *path, const void *data, size_t len, mode_t mode, int do_sync);
 
-/* Read a whole regular file (at most max bytes) into a NUL-terminated buffer.
- * Returns 0 or -errno (-EFBIG when larger than max). */
+/* Read a whole regular file (at most max bytes) into a NUL-terminated buffer, until EOF
+ * whatever its st_size says (files of /proc report 0). Returns 0 or -errno (-EFBIG when
+ * larger than max). */
 int ctri_read_file(const char *path, size_t max, char **out, size_t *len);
 
 /* Fill buf with n random bytes as 2n lowercase hex digits plus NUL. Returns 0 or -errno. */

@@ -130,17 +130,19 @@ typedef struct ctr_runtime_opts {
  * Open (creating if needed) a runtime context over a state and a run directory.
  *
  * Both directories are created with mode 0700. A directory that is a symbolic link or is
- * owned by another user is refused. The machine's boot id is recorded; see
- * ctr_runtime_rebooted(). Several contexts, in one process or many, may use the same
- * directories at once.
+ * owned by another user is refused. The machine's boot id
+ * (/proc/sys/kernel/random/boot_id) is read and recorded; see ctr_runtime_rebooted().
+ * Several contexts, in one process or many, may use the same directories at once.
  *
  * @param opts options, or NULL for all defaults
  * @param[out] out the context; release with ctr_runtime_close()
  * @return 0; CTR_E_INVAL for bad options (NULL out, sz too small, unknown flags or
  *   non-zero bytes past the fields this library knows); CTR_E_IO when a directory or the
  *   database cannot be created or written (the path and the system's reason, such as "No
- *   space left on device", are in the message); CTR_E_STORE when the database is not a
- *   valid TDB file (the file is left as it was); CTR_E_NOMEM.
+ *   space left on device", are in the message), and when the boot id cannot be read
+ *   (no /proc, or not a boot id in it: without it a reboot cannot be told, and nothing is
+ *   reset); CTR_E_STORE when the database is not a valid TDB file (the file is left as it
+ *   was); CTR_E_NOMEM.
  */
 CTR_API int ctr_runtime_open(const ctr_runtime_opts_t *opts, ctr_runtime_t **out);
 
@@ -152,16 +154,19 @@ CTR_API void ctr_runtime_close(ctr_runtime_t *rt);
 
 /**
  * @return 1 if, when rt was opened, the machine had been rebooted since the directories
- * were last used (the boot id changed or the run directory was empty), 0 if not,
- * CTR_E_INVAL if rt is NULL.
+ * were last used (the kernel's boot id differs from the one recorded in the state
+ * directory; files missing from the run directory do not count), 0 if not, CTR_E_INVAL if
+ * rt is NULL.
  *
  * The opener that sees the reboot (exactly one) first resets every container, since
  * nothing of the last boot runs: CREATED, RUNNING and PAUSED become EXITED if they have
  * an earlier exit code, else CONFIGURED, and their state in ctr_inspect() shows
  * "reset_by_reboot" with the state they were in (until they start again); STOPPED becomes
- * EXITED; a container whose removal the reboot cut short is removed. Containers are not
- * started again: a program that wants its containers back after a reboot (restart
- * policy always or unless-stopped) checks this flag and starts them.
+ * EXITED; a container whose removal the reboot cut short is removed. A container whose
+ * monitor, init or operation in progress still runs is left as it is, whatever the boot
+ * ids say. Containers are not started again: a program that wants its containers back
+ * after a reboot (restart policy always or unless-stopped) checks this flag and starts
+ * them.
  */
 CTR_API int ctr_runtime_rebooted(const ctr_runtime_t *rt);
 
