@@ -6,7 +6,7 @@ set -eu
 PKGS="make gcc pkgconf libtdb-dev libjson-c-dev libseccomp-dev libcap-dev libarchive-dev
       libacl1-dev libzstd-dev liblz4-dev
       check runc crun criu busybox-static clang libclang-rt-14-dev abigail-tools
-      luajit python3-pytest tdb-tools musl-tools valgrind"
+      luajit python3-pytest tdb-tools musl-tools valgrind golang-github-containers-common"
 PKGS="$PKGS $*"
 
 missing=""

@@ -5,7 +5,7 @@
 
 int main(void)
 {
-	Suite *(*suites[])(void) = { suite_error,     suite_config,    suite_spec,
+	Suite *(*suites[])(void) = { suite_error,     suite_config,    suite_spec, suite_seccomp,
 				     suite_runtime,   suite_store, suite_lock,     suite_container, suite_container_remove,
 				     suite_concurrency, suite_reboot,
 				     suite_archive,
