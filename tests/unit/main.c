@@ -5,12 +5,12 @@
 
 int main(void)
 {
-	Suite *(*suites[])(void) = { suite_error,     suite_config,    suite_spec, suite_seccomp,
+	Suite *(*suites[])(void) = { suite_error,     suite_config,    suite_spec,
 				     suite_runtime,   suite_store, suite_lock,     suite_container, suite_container_remove,
 				     suite_concurrency, suite_reboot,
 				     suite_archive,
 				     suite_attach, suite_attach_wire, suite_logs, suite_mount,
-				     suite_runc_start, suite_proc };
+				     suite_runc_start, suite_proc, suite_seccomp };
 	SRunner *sr = srunner_create(NULL);
 
 	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
