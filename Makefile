@@ -43,6 +43,7 @@ UNIT_SRCS    := $(wildcard tests/unit/*.c)
 UNIT_BIN     := $(B)/tests/unit
 ITEST_SRCS   := $(wildcard tests/integration/*.c)
 ITEST_BIN    := $(B)/tests/integration
+PROBE        := $(B)/tests/syscall-probe
 EXAMPLES     := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 BENCHES      := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
@@ -57,7 +58,7 @@ CLEANUP      := $(B)/ctr-cleanup
 
 all: lib $(MONITOR) $(CLEANUP) tests $(EXAMPLES) $(BENCHES)
 
-tests: $(UNIT_BIN) $(ITEST_BIN)
+tests: $(UNIT_BIN) $(ITEST_BIN) $(PROBE)
 
 lib: $(SHLIB) $(B)/$(SONAME) $(B)/libctr.so $(STLIB)
 
@@ -97,6 +98,11 @@ $(ITEST_BIN): $(ITEST_SRCS) $(wildcard tests/integration/*.h) $(STLIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -Itests/integration -o $@ $(ITEST_SRCS) \
 		$(STLIB) $(CHECK_LIBS) $(LIBS)
+
+# Run inside containers by the integration tests, so static (like the monitor; MON_CC).
+$(PROBE): tests/fixtures/syscall-probe.c monitor/Makefile.inc
+	@mkdir -p $(@D)
+	$(MON_CC) $(MON_CFLAGS) $(MON_LDFLAGS) -o $@ $<
 
 # ctr-cleanup, run by monitors for restart policies: libctr linked in, so it does not
 # depend on where the shared library is installed.
@@ -193,9 +199,10 @@ check-monitor: $(MONITOR)
 # is not linked into shared objects): the ASan run leaves that test to the plain run.
 MINI_INIT    := $(if $(SAN_FLAGS),,$(B)/examples/mini-init)
 
-check-integration: $(ITEST_BIN) $(MONITOR) $(CLEANUP) $(MINI_INIT)
+check-integration: $(ITEST_BIN) $(MONITOR) $(CLEANUP) $(MINI_INIT) $(PROBE)
 	@tests/fixtures/mkrootfs.sh $(B)/rootfs
 	CTR_TEST_ROOTFS=$(CURDIR)/$(B)/rootfs CTR_MONITOR=$(CURDIR)/$(MONITOR) \
+		CTR_TEST_PROBE=$(CURDIR)/$(PROBE) \
 		CTR_CLEANUP=$(CURDIR)/$(CLEANUP) $(if $(MINI_INIT),CTR_MINI_INIT=$(CURDIR)/$(MINI_INIT)) \
 		CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime $(ITEST_BIN)
 
@@ -262,8 +269,8 @@ check-fuzz:
 # docs/design.md).
 VG_ENV = CTR_TEST_ROOTFS=$(CURDIR)/$(B)/rootfs CTR_MONITOR=$(CURDIR)/$(MONITOR) \
 	 CTR_CLEANUP=$(CURDIR)/$(CLEANUP) $(if $(MINI_INIT),CTR_MINI_INIT=$(CURDIR)/$(MINI_INIT)) \
-	 CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime
-check-valgrind: $(UNIT_BIN) $(ITEST_BIN) $(MONITOR) $(VG_MONITOR) $(CLEANUP) $(MINI_INIT)
+	 CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime CTR_TEST_PROBE=$(CURDIR)/$(PROBE)
+check-valgrind: $(UNIT_BIN) $(ITEST_BIN) $(MONITOR) $(VG_MONITOR) $(CLEANUP) $(MINI_INIT) $(PROBE)
 	@tests/fixtures/mkrootfs.sh $(B)/rootfs
 	@$(VG_ENV) tests/valgrind/run.sh unit $(UNIT_BIN) integration $(ITEST_BIN)
 	@$(VG_ENV) VG_MONITOR=$(CURDIR)/$(VG_MONITOR) tests/valgrind/run.sh \

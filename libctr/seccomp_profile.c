@@ -1,4 +1,4 @@
-/* Seccomp profiles: checking OCI linux.seccomp objects and the built-in default. */
+/* Seccomp profiles: checking OCI linux.seccomp objects (the default is seccomp_default.c). */
 #include <seccomp.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -30,58 +30,6 @@ static const char *const operators[] = { "SCMP_CMP_NE",	       "SCMP_CMP_LT", "S
 
 static const char *const filter_flags[] = { "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
 					    "SECCOMP_FILTER_FLAG_SPEC_ALLOW", NULL };
-
-/* System calls that affect the host rather than the container. The capability set already
- * refuses most of them; the profile makes that independent of capabilities. */
-static const char *const denied_syscalls[] = {
-	"kexec_load",
-	"kexec_file_load",
-	"init_module",
-	"finit_module",
-	"delete_module",
-	"create_module",
-	"get_kernel_syms",
-	"query_module",
-	"reboot",
-	"swapon",
-	"swapoff",
-	"acct",
-	"add_key",
-	"request_key",
-	"keyctl",
-	"bpf",
-	"perf_event_open",
-	"userfaultfd",
-	"ptrace",
-	"process_vm_readv",
-	"process_vm_writev",
-	"open_by_handle_at",
-	"name_to_handle_at",
-	"kcmp",
-	"lookup_dcookie",
-	"quotactl",
-	"quotactl_fd",
-	"settimeofday",
-	"stime",
-	"clock_settime",
-	"clock_adjtime",
-	"adjtimex",
-	"syslog",
-	"iopl",
-	"ioperm",
-	"mount_setattr",
-	"fsopen",
-	"fsconfig",
-	"fsmount",
-	"fspick",
-	"open_tree",
-	"move_mount",
-	"vhangup",
-	"nfsservctl",
-	"uselib",
-	"_sysctl",
-	NULL,
-};
 
 struct ctx {
 	const char *op;
@@ -203,11 +151,6 @@ static int check_strings(const struct ctx *c, json_object *obj, const char *key,
 	return 0;
 }
 
-static int syscall_known(const char *name)
-{
-	return *name && seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
-}
-
 static int flag_known(const char *name)
 {
 	return in_list(filter_flags, name);
@@ -240,7 +183,7 @@ static int check_syscall(const struct ctx *c, json_object *sc)
 		return bad(c, "syscall rule is not an object");
 	r = check_keys(c, sc, syscall_keys, "in a syscall rule");
 	if (r == 0)
-		r = check_strings(c, sc, "names", 1, syscall_known, "syscall");
+		r = check_strings(c, sc, "names", 1, ctri_seccomp_syscall_known, "syscall");
 	if (r == 0)
 		r = check_word(c, sc, "action", 1, actions, "action");
 	if (r == 0)
@@ -278,92 +221,4 @@ int ctri_seccomp_check(json_object *profile, const char *op, const char *origin)
 	for (size_t i = 0; r == 0 && v && i < json_object_array_length(v); i++)
 		r = check_syscall(&c, json_object_array_get_idx(v, i));
 	return r;
-}
-
-/* ---- the default profile ------------------------------------------------------------- */
-
-/* The native architecture and those whose binaries it also runs. */
-static json_object *native_architectures(void)
-{
-	static const struct {
-		uint32_t token;
-		const char *names[4];
-	} sets[] = {
-		{ SCMP_ARCH_X86_64, { "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32" } },
-		{ SCMP_ARCH_AARCH64, { "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM" } },
-		{ SCMP_ARCH_X86, { "SCMP_ARCH_X86" } },
-		{ SCMP_ARCH_ARM, { "SCMP_ARCH_ARM" } },
-		{ SCMP_ARCH_PPC64LE, { "SCMP_ARCH_PPC64LE" } },
-		{ SCMP_ARCH_S390X, { "SCMP_ARCH_S390X", "SCMP_ARCH_S390" } },
-		{ SCMP_ARCH_RISCV64, { "SCMP_ARCH_RISCV64" } },
-	};
-	uint32_t native = seccomp_arch_native();
-	json_object *arr = json_object_new_array();
-
-	for (size_t i = 0; arr && i < sizeof(sets) / sizeof(sets[0]); i++) {
-		if (sets[i].token != native)
-			continue;
-		for (size_t k = 0; sets[i].names[k]; k++) {
-			if (ctri_json_push(arr, json_object_new_string(sets[i].names[k])) < 0) {
-				json_object_put(arr);
-				return NULL;
-			}
-		}
-	}
-	return arr;
-}
-
-static json_object *denied_rule(void)
-{
-	json_object *rule = json_object_new_object(), *names = json_object_new_array();
-	int r = rule && names ? 0 : -1;
-
-	for (size_t i = 0; r == 0 && denied_syscalls[i]; i++)
-		if (seccomp_syscall_resolve_name(denied_syscalls[i]) >= 0)
-			r = ctri_json_push(names, json_object_new_string(denied_syscalls[i]));
-	if (r == 0) {
-		r = ctri_json_add(rule, "names", names);
-		names = NULL;
-	}
-	if (r == 0)
-		r = ctri_json_add(rule, "action", json_object_new_string("SCMP_ACT_ERRNO"));
-	if (r == 0)
-		r = ctri_json_add(rule, "errnoRet", json_object_new_int(1));
-	json_object_put(names);
-	if (r < 0) {
-		json_object_put(rule);
-		return NULL;
-	}
-	return rule;
-}
-
-int ctri_seccomp_default(json_object **out)
-{
-	json_object *profile = json_object_new_object(), *archs = native_architectures();
-	json_object *syscalls = json_object_new_array(), *rule = denied_rule();
-	int r = profile && archs && syscalls && rule ? 0 : -1;
-
-	if (r == 0 && (r = json_object_array_add(syscalls, rule)) == 0)
-		rule = NULL;
-	if (r == 0)
-		r = ctri_json_add(profile, "defaultAction",
-				  json_object_new_string("SCMP_ACT_ALLOW"));
-	if (r == 0 && json_object_array_length(archs) > 0) {
-		r = ctri_json_add(profile, "architectures",
-				  archs); /* unknown machine: runc's native */
-		archs = NULL;
-	}
-	if (r == 0) {
-		r = ctri_json_add(profile, "syscalls", syscalls);
-		syscalls = NULL;
-	}
-	json_object_put(archs);
-	json_object_put(syscalls);
-	json_object_put(rule);
-	if (r < 0) {
-		json_object_put(profile);
-		return ctri_err(CTR_E_NOMEM, "default seccomp profile: out of memory");
-	}
-	*out = profile;
-	return 0;
 }

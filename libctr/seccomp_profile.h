@@ -11,9 +11,14 @@
  * "OP: unknown syscall foo_bar in seccomp profile ORIGIN". Returns 0 or CTR_E_INVAL. */
 int ctri_seccomp_check(json_object *profile, const char *op, const char *origin);
 
-/* The built-in profile: allow everything except host-affecting system calls (kernel
- * modules, reboot, clocks, keyrings, bpf, ptrace-like, new mount API...), which fail with
- * EPERM. Names unknown to libseccomp are left out. Returns 0 or CTR_E_NOMEM; caller puts. */
-int ctri_seccomp_default(json_object **out);
+/* 1 if libseccomp knows the system call name (on any architecture), else 0. */
+int ctri_seccomp_syscall_known(const char *name);
+
+/* The built-in profile (seccomp_default.c) for a container whose capability set is caps (an
+ * array of "CAP_*" names): an allowlist whose default action is ERRNO(ENOSYS). The calls of
+ * the capabilities caps lacks, and those refused whatever the capabilities, fail with
+ * EPERM; personality, clone, unshare, clone3 and socket are filtered by their arguments.
+ * Names unknown to libseccomp are left out. Returns 0 or CTR_E_NOMEM; caller puts. */
+int ctri_seccomp_default(json_object *caps, json_object **out);
 
 #endif

@@ -177,16 +177,22 @@ static int fill_user(json_object *o, json_object *c, const char *arg)
 	return r;
 }
 
+/* The container's capability set: the config's, or the default. NULL if out of memory. */
+static json_object *capabilities(json_object *c)
+{
+	json_object *given = member(c, "capabilities");
+
+	return given ? ctri_json_copy(given) : ctri_json_strv(default_caps);
+}
+
 static int fill_caps(json_object *o, json_object *c, const char *arg)
 {
 	static const char *const sets[] = { "bounding", "effective", "permitted" };
-	json_object *given = member(c, "capabilities");
 	int r = 0;
 
 	(void)arg;
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
-		r |= ctri_json_add(o, sets[i],
-				   given ? ctri_json_copy(given) : ctri_json_strv(default_caps));
+		r |= ctri_json_add(o, sets[i], capabilities(c));
 	return r;
 }
 
@@ -337,15 +343,19 @@ static int fill_resources(json_object *o, json_object *c, const char *arg)
 	return r;
 }
 
+/* The config's profile, or the default one for the container's capability set. */
 static json_object *seccomp(json_object *c)
 {
-	json_object *v = member(c, "seccomp"), *profile = NULL;
+	json_object *v = member(c, "seccomp"), *profile = NULL, *caps;
+	int r;
 
 	if (json_object_is_type(v, json_type_object))
 		return ctri_json_copy(v);
-	if (ctri_seccomp_default(&profile) < 0)
+	if (!(caps = capabilities(c)))
 		return NULL;
-	return profile;
+	r = ctri_seccomp_default(caps, &profile);
+	json_object_put(caps);
+	return r < 0 ? NULL : profile;
 }
 
 static int fill_linux(json_object *o, json_object *c, const char *id)

@@ -280,11 +280,21 @@ CTR_API int ctr_config_set_hostname(ctr_config_t *cfg, const char *hostname);
 CTR_API int ctr_config_set_capabilities(ctr_config_t *cfg, const char *const *caps);
 
 /**
- * Seccomp filter: NULL or "default" for the built-in profile (denies kernel module,
- * reboot, clock, keyring, bpf, ptrace-like and similar host-affecting system calls with
- * EPERM), "unconfined" for none, or the path of a profile file in OCI JSON
- * (linux.seccomp of the runtime spec). The file is read and checked now: every syscall
- * name must be known to libseccomp.
+ * Seccomp filter: NULL or "default" for the built-in profile, "unconfined" for none, or the
+ * path of a profile file in OCI JSON (linux.seccomp of the runtime spec). The file is read
+ * and checked now: every syscall name must be known to libseccomp.
+ *
+ * The built-in profile is an allowlist, never looser than podman's (containers-common's
+ * seccomp.json): a system call not on it fails with ENOSYS, as on a kernel without it
+ * (io_uring, clone3, calls newer than the list). It follows the capability set: the calls
+ * of a capability the container lacks fail with EPERM (chroot without CAP_SYS_CHROOT;
+ * mount, setns, bpf without CAP_SYS_ADMIN; ptrace without CAP_SYS_PTRACE; clock setting
+ * without CAP_SYS_TIME; module loading, reboot, syslog...), as do keyrings, swap, kexec,
+ * vmsplice, userfaultfd and other calls refused whatever the capabilities. Without
+ * CAP_SYS_ADMIN, clone and unshare fail with EPERM when asked for a new namespace (a user
+ * namespace included). personality is limited to the Linux personas; the rest of
+ * docs/design.md ("Seccomp") lists what differs from podman and why. The capability set is
+ * the one ctr_config_set_capabilities() gives, not one a spec override writes.
  * @return CTR_E_INVAL naming an unknown syscall or action, or the unreadable file.
  */
 CTR_API int ctr_config_set_seccomp(ctr_config_t *cfg, const char *profile);

@@ -47,6 +47,7 @@ int it_init(void)
 	}
 	default_path("CTR_MONITOR", "build/ctr-monitor");
 	default_path("CTR_FAKE_RUNTIME", "tests/fake-runtime/fake-runtime");
+	default_path("CTR_TEST_PROBE", "build/tests/syscall-probe");
 	if (!getenv("CTR_MONITOR"))
 		fprintf(stderr, "integration: CTR_MONITOR is not set: lifecycle tests will fail\n");
 	if (!getenv("CTR_FAKE_RUNTIME"))

@@ -61,6 +61,8 @@ static int run_in_runc(ctr_config_t *cfg, char **out, char *id_out)
 }
 
 #define ASSERT_HAS(out, text) ck_assert_msg(strstr(out, text), "expected '%s' in:\n%s", text, out)
+#define ASSERT_LACKS(out, text)                                                                    \
+	ck_assert_msg(!strstr(out, text), "unexpected '%s' in:\n%s", text, out)
 
 START_TEST(test_runc_runs_the_default_spec_confined)
 {
@@ -146,6 +148,64 @@ START_TEST(test_seccomp_unconfined_has_no_filter)
 	int st = run_in_runc(cfg, &out, NULL);
 	ck_assert_msg(st == 0, "exit %d:\n%s", st, out);
 	ASSERT_HAS(out, "Seccomp:\t0");
+	free(out);
+}
+END_TEST
+
+/* Run tests/fixtures/syscall-probe in a container with the seccomp setting profile (NULL:
+ * the default) and capabilities caps (NULL: the default set); its output. */
+static char *probe(const char *profile, const char *const *caps)
+{
+	const char *path = getenv("CTR_TEST_PROBE");
+	ctr_config_t *cfg = config("/probe && ls / >/dev/null && sleep 0.1 && echo ran | cat");
+	char *out;
+
+	ck_assert_msg(path && access(path, X_OK) == 0,
+		      "CTR_TEST_PROBE (build/tests/syscall-probe) is missing: make tests");
+	ck_assert_int_eq(ctr_config_add_mount(cfg, path, "/probe", NULL, "rbind,ro"), 0);
+	ck_assert_int_eq(ctr_config_set_seccomp(cfg, profile), 0);
+	ck_assert_int_eq(ctr_config_set_capabilities(cfg, caps), 0);
+	int st = run_in_runc(cfg, &out, NULL);
+	ck_assert_msg(st == 0, "exit %d:\n%s", st, out);
+	ASSERT_HAS(out, "ran\n");
+	return out;
+}
+
+/* The default profile is an allowlist: io_uring and clone3 (not on it) fail with its
+ * default ENOSYS, vmsplice and user namespaces with EPERM; the same calls unconfined
+ * reach the kernel, which answers otherwise. busybox's sh, ls, sleep and a pipe run. */
+START_TEST(test_default_seccomp_refuses_calls_off_the_allowlist)
+{
+	char *out = probe(NULL, NULL);
+
+	ASSERT_HAS(out, "io_uring_setup=ENOSYS\n");
+	ASSERT_HAS(out, "vmsplice=EPERM\n");
+	ASSERT_HAS(out, "clone3=ENOSYS\n");
+	ASSERT_HAS(out, "personality_query=0\n");
+	ASSERT_HAS(out, "personality_addr_no_randomize=ENOSYS\n");
+	ASSERT_HAS(out, "unshare_user=EPERM\n");
+	ASSERT_HAS(out, "unshare_files=0\n");
+	free(out);
+
+	out = probe("unconfined", NULL);
+	ASSERT_LACKS(out, "io_uring_setup=ENOSYS\n"); /* EINVAL or EFAULT */
+	ASSERT_LACKS(out, "io_uring_setup=EPERM\n");
+	ASSERT_HAS(out, "vmsplice=EBADF\n");
+	ASSERT_HAS(out, "clone3=EINVAL\n");
+	ASSERT_HAS(out, "personality_addr_no_randomize=0\n");
+	free(out);
+}
+END_TEST
+
+/* With CAP_SYS_ADMIN the namespace flags and clone3 are allowed; io_uring still is not. */
+START_TEST(test_default_seccomp_follows_the_capability_set)
+{
+	static const char *const caps[] = { "CAP_SYS_ADMIN", NULL };
+	char *out = probe(NULL, caps);
+
+	ASSERT_HAS(out, "clone3=EINVAL\n");
+	ASSERT_HAS(out, "unshare_user=0\n");
+	ASSERT_HAS(out, "io_uring_setup=ENOSYS\n");
 	free(out);
 }
 END_TEST
@@ -244,6 +304,8 @@ Suite *suite_spec_runc(void)
 	tcase_add_test(tc, test_readonly_rootfs_refuses_writes);
 	tcase_add_test(tc, test_capability_set_is_applied);
 	tcase_add_test(tc, test_seccomp_unconfined_has_no_filter);
+	tcase_add_test(tc, test_default_seccomp_refuses_calls_off_the_allowlist);
+	tcase_add_test(tc, test_default_seccomp_follows_the_capability_set);
 	tcase_add_test(tc, test_bind_mount_is_visible_read_only);
 	tcase_add_test(tc, test_network_none_gets_a_private_namespace_and_host_shares);
 	tcase_add_test(tc, test_memory_and_pids_limits_reach_the_cgroup);

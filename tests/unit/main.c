@@ -11,7 +11,7 @@ int main(void)
 				     suite_archive,
 				     suite_attach, suite_attach_wire, suite_logs, suite_mount,
 				     suite_runc_start, suite_proc, suite_cleanup_ctx,
-				     suite_events };
+				     suite_events, suite_seccomp };
 	SRunner *sr = srunner_create(NULL);
 
 	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)

@@ -7,6 +7,7 @@
 Suite *suite_error(void);
 Suite *suite_config(void);
 Suite *suite_spec(void);
+Suite *suite_seccomp(void);
 Suite *suite_runtime(void);
 Suite *suite_store(void);
 Suite *suite_lock(void);
