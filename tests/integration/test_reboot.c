@@ -22,15 +22,15 @@ START_TEST(test_a_wiped_run_dir_resets_the_containers)
 	char path[4096];
 
 	IT_OK(ctr_start(running, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_OK(ctr_start(stopped, 0));
-	ck_assert_int_eq(it_wait(stopped, 5000), 5);
+	ck_assert_int_eq(it_wait(stopped, IT_GUARD_MS), 5);
 
 	/* The machine goes down: the monitor first, then the container with its runtime
 	 * state, then the run directory itself. */
 	pid_t mon = (pid_t)it_state_int(running, "monitor_pid");
 	ck_assert_int_eq(kill(mon, SIGKILL), 0);
-	ck_assert(it_wait_gone(mon, 2000));
+	ck_assert(it_wait_gone(mon, IT_GUARD_MS));
 	snprintf(path, sizeof(path), "%s/run/runtime", it_base());
 	const char *del[] = { "runc", "--root", path, "delete", "--force", ctr_id(running), NULL };
 	ck_assert_int_eq(it_run(del, NULL), 0);
@@ -50,10 +50,10 @@ START_TEST(test_a_wiped_run_dir_resets_the_containers)
 
 	/* Both run again in the new boot. */
 	IT_OK(ctr_start(r2, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_STATE(r2, CTR_STATE_RUNNING);
 	IT_OK(ctr_start(s2, 0));
-	ck_assert_int_eq(it_wait(s2, 5000), 5);
+	ck_assert_int_eq(it_wait(s2, IT_GUARD_MS), 5);
 	IT_OK(ctr_remove(r2, CTR_FORCE));
 	IT_OK(ctr_remove(s2, 0));
 	it_assert_no_traces(ctr_id(r2));
