@@ -131,7 +131,7 @@ static void run_exec_session(ctr_container_t *c)
 
 	IT_OK(ctr_exec_create(c, &o, &eid));
 	IT_OK(ctr_exec_start(c, eid));
-	IT_OK(ctr_exec_wait(c, eid, 5000, &code));
+	IT_OK(ctr_exec_wait(c, eid, IT_GUARD_MS, &code));
 	ck_assert_int_eq(code, 0);
 	ctr_free(eid);
 }
@@ -139,11 +139,11 @@ static void run_exec_session(ctr_container_t *c)
 static void wait_for_exit_file(const char *id)
 {
 	char path[PATH_MAX];
-	double end = it_now() + 5;
+	double end = it_now() + IT_GUARD_MS / 1000.0;
 
 	snprintf(path, sizeof(path), "%s/run/exits/%s", it_base(), id);
 	while (access(path, F_OK) != 0) {
-		ck_assert_msg(it_now() < end, "no exit file %s after 5 s", path);
+		ck_assert_msg(it_now() < end, "no exit file %s", path);
 		it_sleep_ms(5);
 	}
 }
@@ -166,7 +166,7 @@ static ctr_container_t *prepare(ctr_runtime_t *rt)
 	if (cur->from == FROM_CONFIGURED || cur->from == FROM_CREATED)
 		return c;
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	if (cur->flags & F_EXEC)
 		run_exec_session(c);
 	if (cur->from == FROM_EXIT_PENDING) {
@@ -178,10 +178,10 @@ static ctr_container_t *prepare(ctr_runtime_t *rt)
 	} else if (cur->from == FROM_MONITOR_LOST) {
 		pid_t monitor = (pid_t)it_state_int(c, "monitor_pid");
 		ck_assert_int_eq(kill(monitor, SIGKILL), 0);
-		ck_assert(it_wait_gone(monitor, 2000));
+		ck_assert(it_wait_gone(monitor, IT_GUARD_MS));
 	} else if (cur->from != FROM_RUNNING) {
 		IT_OK(ctr_stop(c, cur->flags & F_STUBBORN ? 1 : FAULTS_STOP_S));
-		ck_assert_int_eq(it_wait(c, 5000), stop_code());
+		ck_assert_int_eq(it_wait(c, IT_GUARD_MS), stop_code());
 		if (cur->from == FROM_EXITED)
 			IT_OK(ctr_cleanup(c));
 	}
@@ -289,20 +289,20 @@ static ctr_state_t assert_consistent(ctr_container_t *c)
 static void finish_and_remove(ctr_runtime_t *rt, ctr_container_t *c, ctr_state_t s)
 {
 	if (ctri_st_active(s) && cur->op == OP_STOP) {
-		int code = it_wait(c, 10000); /* the stop the killed caller began */
+		int code = it_wait(c, IT_GUARD_MS); /* the stop the killed caller began */
 		CHECK(code == stop_code() || code == 128 + SIGKILL, "stop ended with %d", CASE_ARGS,
 		      code);
 		s = it_state(c);
 	}
 	if (s == CTR_STATE_RUNNING) {
-		it_take_file("ready", 5000); /* the run the killed start began */
+		it_take_file("ready", IT_GUARD_MS); /* the run the killed start began */
 	} else {
 		IT_OK(ctr_start(c, 0));
-		it_take_file("ready", 5000);
+		it_take_file("ready", IT_GUARD_MS);
 	}
 	IT_STATE(c, CTR_STATE_RUNNING);
 	IT_OK(ctr_stop(c, cur->flags & F_STUBBORN ? 1 : FAULTS_STOP_S));
-	ck_assert_int_eq(it_wait(c, 5000), stop_code());
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), stop_code());
 	IT_STATE(c, CTR_STATE_STOPPED);
 	IT_OK(ctr_remove(c, 0));
 	assert_nothing_left(rt, ctr_id(c));

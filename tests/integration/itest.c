@@ -395,6 +395,14 @@ void it_take_file(const char *name, int timeout_ms)
 	unlink(path);
 }
 
+int it_has_file(const char *name)
+{
+	char path[PATH_MAX];
+
+	shared_path(path, sizeof(path), name);
+	return access(path, F_OK) == 0;
+}
+
 const char *it_err(int r)
 {
 	static __thread char buf[2048];
@@ -574,7 +582,7 @@ int it_wait_gone(pid_t pid, int timeout_ms)
 void it_assert_no_procs_with(const char *needle)
 {
 	char cmd[4096];
-	double end = it_now() + 3;
+	double end = it_now() + IT_GUARD_MS / 1000.0;
 	pid_t pid = 0;
 	int n;
 
@@ -623,7 +631,7 @@ static int mounts_mention(const char *id)
 void it_assert_no_traces(const char *id)
 {
 	char runtime_dir[PATH_MAX], cg[PATH_MAX], cmd[4096];
-	double end = it_now() + 3;
+	double end = it_now() + IT_GUARD_MS / 1000.0;
 	pid_t pid = 0;
 
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s/run/runtime/%s", base, id);

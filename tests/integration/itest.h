@@ -94,6 +94,14 @@ ctr_container_t *it_sh(ctr_runtime_t *rt, const char *script);
 void it_touch(const char *name);
 /* Wait for it_base()/io/name to appear and remove it; asserts it came in timeout_ms. */
 void it_take_file(const char *name, int timeout_ms);
+/* Whether it_base()/io/name exists. */
+int it_has_file(const char *name);
+
+/* The timeout of a wait for something that must happen (a file, an exit, a child's end):
+ * only a guard against a hang, far longer than anything takes on a loaded machine. Tests
+ * assert what happens, never how fast: no upper bound on a duration (timings belong in
+ * make bench); a lower bound ("waited at least the 1 s timeout") cannot be broken by load. */
+#define IT_GUARD_MS 20000
 
 /* "CODE (description): last error", in a thread-local buffer; reads ctr_last_error() first. */
 const char *it_err(int r);
@@ -163,10 +171,10 @@ int it_alive(pid_t pid);
 int it_wait_gone(pid_t pid, int timeout_ms);
 /* Live processes other than this one whose command line contains needle; *first gets one. */
 int it_procs_with(const char *needle, pid_t *first);
-/* No live process mentions needle (waits up to 3 s for it, then asserts). */
+/* No live process mentions needle (waits up to IT_GUARD_MS for it, then asserts). */
 void it_assert_no_procs_with(const char *needle);
 /* Nothing of container id is left: no process mentioning it (monitor, runtime), no runtime
- * state, no cgroup, no mount. Waits up to 3 s for it, then asserts. */
+ * state, no cgroup, no mount. Waits up to IT_GUARD_MS for it, then asserts. */
 void it_assert_no_traces(const char *id);
 
 /* Run fn(arg) in a child process, which exits with its return value (0..255). The child must

@@ -149,12 +149,12 @@ START_TEST(test_attach_round_trip_through_cat_and_eof_ends_it)
 	IT_OK(ctr_start(c, 0));
 	attacher_start(&a, c, in[0], out[1], -1, 0, NULL);
 	ck_assert_int_eq(write(in[1], "hello\n", 6), 6);
-	read_until(out[0], buf, sizeof(buf), "hello\n", 5000);
+	read_until(out[0], buf, sizeof(buf), "hello\n", IT_GUARD_MS);
 	ck_assert_str_eq(buf, "hello\n");
 	close(in[1]); /* EOF: STDIN_CLOSE, cat ends */
 	in[1] = -1;
-	ATTACH_RESULT(&a, 10000, 0);
-	ck_assert_int_eq(it_wait(c, 5000), 0);
+	ATTACH_RESULT(&a, IT_GUARD_MS, 0);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
 	close_pair(in);
 	close_pair(out);
 	IT_OK(ctr_remove(c, 0));
@@ -175,19 +175,19 @@ START_TEST(test_detach_keys_leave_the_container_running)
 	/* What cat echoes after a detach reaches no client: read each echo before detaching. */
 	attacher_start(&a, c, in[0], out[1], -1, 0, NULL);
 	ck_assert_int_eq(write(in[1], "one\n", 4), 4);
-	read_until(out[0], buf, sizeof(buf), "one\n", 5000);
+	read_until(out[0], buf, sizeof(buf), "one\n", IT_GUARD_MS);
 	ck_assert_int_eq(write(in[1], "\x10\x11", 2), 2);
-	ATTACH_RESULT(&a, 10000, CTR_ATTACH_DETACHED);
+	ATTACH_RESULT(&a, IT_GUARD_MS, CTR_ATTACH_DETACHED);
 	IT_STATE(c, CTR_STATE_RUNNING);
 
 	attacher_start(&a, c, in[0], out[1], -1, 0, "a,b");
 	ck_assert_int_eq(write(in[1], "xa", 2), 2);
 	it_sleep_ms(100);
 	ck_assert_int_eq(write(in[1], "y", 1), 1); /* breaks the match: "a" goes on */
-	read_until(out[0], buf, sizeof(buf), "xay", 5000);
+	read_until(out[0], buf, sizeof(buf), "xay", IT_GUARD_MS);
 	ck_assert_str_eq(buf, "xay");
 	ck_assert_int_eq(write(in[1], "ab", 2), 2);
-	ATTACH_RESULT(&a, 10000, CTR_ATTACH_DETACHED);
+	ATTACH_RESULT(&a, IT_GUARD_MS, CTR_ATTACH_DETACHED);
 	IT_STATE(c, CTR_STATE_RUNNING);
 
 	CTR_OPTS(ctr_attach_opts_t, o, .stdin_fd = in[0], .stdout_fd = out[1], .stderr_fd = -1,
@@ -218,13 +218,13 @@ START_TEST(test_resize_sets_the_terminal_size_the_container_sees)
 	IT_OK(ctr_attach_resize(c, 40, 100));
 	attacher_start(&a, c, in[0], out[1], -1, 0, NULL);
 	ck_assert_int_eq(write(in[1], "a\n", 2), 2);
-	read_until(out[0], buf, sizeof(buf), "40 100", 5000);
+	read_until(out[0], buf, sizeof(buf), "40 100", IT_GUARD_MS);
 	IT_OK(ctr_attach_resize(c, 50, 132));
 	ck_assert_int_eq(write(in[1], "b\n", 2), 2);
-	read_until(out[0], buf, sizeof(buf), "50 132", 5000);
+	read_until(out[0], buf, sizeof(buf), "50 132", IT_GUARD_MS);
 	ck_assert_int_eq(write(in[1], "q\n", 2), 2); /* a pty has no end of file to pass on */
-	ATTACH_RESULT(&a, 10000, 0);
-	ck_assert_int_eq(it_wait(c, 5000), 0);
+	ATTACH_RESULT(&a, IT_GUARD_MS, 0);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
 	IT_FAILS(ctr_attach_resize(c, 40, 100), CTR_E_STATE);
 	close_pair(in);
 	close_pair(out);
@@ -249,7 +249,7 @@ START_TEST(test_attach_start_gets_the_first_output)
 	char *o1 = read_all(out[0]), *e1 = read_all(err[0]);
 	ck_assert_str_eq(o1, "first\n");
 	ck_assert_str_eq(e1, "second\n");
-	ck_assert_int_eq(it_wait(c, 5000), 3);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 3);
 	free(o1);
 	free(e1);
 	/* an exited container is initialised again */
@@ -310,12 +310,12 @@ START_TEST(test_attach_logs_sends_the_log_then_live_output_none_twice)
 	pipe_pair(out);
 	pipe_pair(err);
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	it_sleep_ms(200); /* "half" reaches the monitor before the attach */
 	attacher_start(&a, c, -1, out[1], err[1], CTR_ATTACH_LOGS, NULL);
 	it_sleep_ms(500);
 	it_touch("go");
-	ATTACH_RESULT(&a, 10000, 0);
+	ATTACH_RESULT(&a, IT_GUARD_MS, 0);
 	close(out[1]);
 	close(err[1]);
 	out[1] = err[1] = -1;
@@ -326,7 +326,7 @@ START_TEST(test_attach_logs_sends_the_log_then_live_output_none_twice)
 	free(e);
 	close_pair(out);
 	close_pair(err);
-	ck_assert_int_eq(it_wait(c, 5000), 33);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 33);
 	IT_OK(ctr_remove(c, 0));
 	ctr_container_free(c);
 }
@@ -343,11 +343,11 @@ START_TEST(test_attach_logs_then_live_lines_come_in_order)
 
 	pipe_pair(out);
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	attacher_start(&a, c, -1, out[1], -1, CTR_ATTACH_LOGS, NULL);
-	read_until(out[0], buf, sizeof(buf), "before\n", 5000); /* from the log */
+	read_until(out[0], buf, sizeof(buf), "before\n", IT_GUARD_MS); /* from the log */
 	it_touch("go");
-	ATTACH_RESULT(&a, 10000, 0);
+	ATTACH_RESULT(&a, IT_GUARD_MS, 0);
 	close(out[1]);
 	out[1] = -1;
 	char *rest = read_all(out[0]);
@@ -415,7 +415,7 @@ START_TEST(test_two_attached_clients_both_get_the_output)
 		close_pair(in[i]);
 		close_pair(out[i]);
 	}
-	ck_assert_int_eq(it_wait(c, 5000), 0);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
 	IT_OK(ctr_remove(c, 0));
 	ctr_container_free(c);
 }
@@ -444,10 +444,11 @@ START_TEST(test_a_client_that_never_reads_does_not_hold_up_the_container)
 	ck_assert_int_eq(h.proto, 2);
 	ck_assert_int_eq(h.stdin_open, 0);
 	ck_assert_int_eq(h.terminal, 0);
-	double t0 = it_now();
 	it_touch("go");
-	ck_assert_int_eq(it_wait(c, 20000), 7);
-	ck_assert_msg(it_now() - t0 < 15, "20 MB took %.1f s with a stuck client", it_now() - t0);
+	/* All 20 MB went through (head wrote them before the exit) while the client, which
+	 * reads nothing until after, stayed connected: a monitor that waited for it would
+	 * block the container until the guard. */
+	ck_assert_int_eq(it_wait(c, 2 * IT_GUARD_MS), 7);
 	close(fd);
 	IT_OK(ctr_remove(c, 0));
 	ctr_container_free(c);
@@ -463,7 +464,7 @@ static void garbage_closes(ctr_container_t *c, int type, size_t len)
 
 	rec[0] = (unsigned char)type;
 	ck_assert_int_eq(send(fd, rec, len + 1, MSG_NOSIGNAL), (ssize_t)len + 1);
-	for (double end = it_now() + 5; t != CTRI_ATT_EOF;) {
+	for (double end = it_now() + IT_GUARD_MS / 1000.0; t != CTRI_ATT_EOF;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ck_assert_msg(poll(&p, 1, (int)((end - it_now()) * 1000)) == 1,
 			      "the monitor kept a connection that sent type %d, %zu bytes", type,
@@ -487,12 +488,12 @@ START_TEST(test_garbage_on_the_socket_closes_only_that_connection)
 	garbage_closes(c, 99, 3);		  /* unknown type */
 	garbage_closes(c, CTRI_ATT_STDIN, 40000); /* oversized */
 	ck_assert_int_eq(write(in[1], "ping\n", 5), 5);
-	read_until(out[0], buf, sizeof(buf), "ping\n", 5000);
+	read_until(out[0], buf, sizeof(buf), "ping\n", IT_GUARD_MS);
 	IT_STATE(c, CTR_STATE_RUNNING);
 	close(in[1]);
 	in[1] = -1;
-	ATTACH_RESULT(&a, 10000, 0);
-	ck_assert_int_eq(it_wait(c, 5000), 0);
+	ATTACH_RESULT(&a, IT_GUARD_MS, 0);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
 	close_pair(in);
 	close_pair(out);
 	IT_OK(ctr_remove(c, 0));

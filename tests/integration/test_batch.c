@@ -74,7 +74,7 @@ static int nest_inside(ctr_container_t *c, void *ud)
 		ctr_container_free(h);
 	}
 	if (ctr_batch(n->other, count_calls, &calls) < 0 || calls != 1 ||
-	    ctr_start(n->other, 0) < 0 || ctr_wait(n->other, 5000, &n->other_code) < 0)
+	    ctr_start(n->other, 0) < 0 || ctr_wait(n->other, IT_GUARD_MS, &n->other_code) < 0)
 		n->other_code = -1;
 	return 0;
 }
@@ -111,7 +111,7 @@ START_TEST(test_a_failing_batch_releases_the_lock)
 
 	ck_assert_int_eq(ctr_batch(c, fail_inside, NULL), -42);
 	IT_OK(ctr_start(c, 0));
-	ck_assert_int_eq(it_wait(c, 5000), 0);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
 	IT_FAILS(ctr_batch(c, NULL, NULL), CTR_E_INVAL);
 	IT_FAILS(ctr_batch(NULL, fail_inside, NULL), CTR_E_INVAL);
 	IT_OK(ctr_remove(c, 0));
@@ -151,7 +151,7 @@ START_TEST(test_other_processes_wait_for_the_batch)
 
 	IT_OK(ctr_batch(c, fork_inside, &b));
 	ck_assert_msg(b.during == CTR_STATE_CONFIGURED, "the child's init ran inside the batch");
-	ck_assert_int_eq(it_join(b.child, 10000), 0);
+	ck_assert_int_eq(it_join(b.child, IT_GUARD_MS), 0);
 	IT_STATE(c, CTR_STATE_CREATED);
 	IT_OK(ctr_remove(c, 0));
 	ctr_container_free(c);

@@ -34,7 +34,7 @@ static ctr_container_t *running(ctr_runtime_t *rt, const char *name)
 		ck_assert_int_eq(ctr_config_set_name(cfg, name), 0);
 	ctr_container_t *c = it_create(rt, cfg);
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	return c;
 }
 
@@ -93,7 +93,7 @@ START_TEST(test_checkpoint_then_restore)
 
 	IT_OK(ctr_restore(c, NULL));
 	IT_STATE(c, CTR_STATE_RUNNING);
-	it_take_file("ready", 5000); /* its process runs again */
+	it_take_file("ready", IT_GUARD_MS); /* its process runs again */
 	call = last_call("restore");
 	ck_assert_msg(strstr(call, "--detach") && strstr(call, "--image-path") &&
 			      strstr(call, "--bundle") && !strstr(call, "--tcp-established"),
@@ -158,7 +158,7 @@ START_TEST(test_checkpoint_refusals)
 	IT_REFUSED(ctr_checkpoint(c, NULL), CTR_E_STATE, c); /* configured */
 	IT_REFUSED(ctr_restore(c, NULL), CTR_E_NOENT, c);    /* nothing to restore */
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 
 	/* The runtime fails: CTR_E_RUNTIME when CRIU works, CTR_E_NOTSUP with criu check's
 	 * words when it does not; either way the container still runs. */
@@ -219,7 +219,7 @@ START_TEST(test_archive_and_import)
 	ck_assert_str_eq(ctr_name(d), "imported");
 	ck_assert_str_ne(ctr_id(d), ctr_id(c));
 	IT_STATE(d, CTR_STATE_RUNNING);
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_STATE(c, CTR_STATE_EXITED);
 	ctr_container_t *dup = NULL;
 	IT_FAILS(ctr_import(rt, archive, "imported", NULL, &dup), CTR_E_EXISTS);
@@ -229,7 +229,7 @@ START_TEST(test_archive_and_import)
 	CTR_OPTS(ctr_restore_opts_t, ro, .import_file = archive);
 	IT_OK(ctr_restore(c, &ro));
 	IT_STATE(c, CTR_STATE_RUNNING);
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 
 	/* A truncated archive: CTR_E_INVAL, no container left behind. */
 	char cut[4096];
@@ -265,7 +265,7 @@ START_TEST(test_layered_archive)
 	struct stat sb;
 
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	snprintf(archive, sizeof(archive), "%s/layered.tar", it_base());
 	CTR_OPTS(ctr_checkpoint_opts_t, o, .target_file = archive);
 	IT_OK(ctr_checkpoint(c, &o));
@@ -282,12 +282,12 @@ START_TEST(test_layered_archive)
 	snprintf(path, sizeof(path), "%s/upper/layer2.txt", bundle(d));
 	ck_assert_msg(lstat(path, &sb) == 0 && S_ISCHR(sb.st_mode) && sb.st_rdev == 0,
 		      "%s is not a whiteout", path);
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_OK(ctr_stop(d, 5));
 
 	/* Without the root filesystem's changes. */
 	IT_OK(ctr_restore(c, NULL));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	unlink(archive);
 	o.flags = CTR_CKPT_IGNORE_ROOTFS;
 	IT_OK(ctr_checkpoint(c, &o));
@@ -329,7 +329,7 @@ START_TEST(test_real_criu)
 	ctr_container_t *c = it_sh(it_rt, "i=0; touch /shared/ready; while :; do i=$((i+1)); "
 					  "echo $i > /shared/count; sleep 0.1; done");
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	it_sleep_ms(500);
 	IT_OK(ctr_checkpoint(c, NULL));
 	IT_STATE(c, CTR_STATE_EXITED);

@@ -38,7 +38,7 @@ START_TEST(test_crun_runs_a_container_or_skips_with_its_reason)
 		it_assert_no_traces(ctr_id(c));
 	} else {
 		ck_assert_msg(r == 0, "ctr_start with crun: %s", it_err(r));
-		ck_assert_int_eq(it_wait(c, 5000), 3);
+		ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 3);
 	}
 	IT_OK(ctr_remove(c, 0));
 	ctr_container_free(c);

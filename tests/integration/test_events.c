@@ -63,15 +63,15 @@ START_TEST(test_each_operation_leaves_one_event)
 	IT_OK(ctr_init(c, 0));
 	IT_OK(ctr_start(c, 0));
 	IT_FAILS(ctr_start(c, 0), CTR_E_STATE); /* failures leave nothing */
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_OK(ctr_kill(c, SIGKILL));
-	ck_assert_int_eq(it_wait(c, 5000), 137);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 137);
 	IT_OK(ctr_cleanup(c));
 	IT_OK(ctr_restart(c, 0));
 	IT_OK(ctr_stop(c, 0));
 	IT_OK(ctr_remove(c, 0));
 	IT_OK(ctr_start(other, 0));
-	ck_assert_int_eq(it_wait(other, 5000), 3);
+	ck_assert_int_eq(it_wait(other, IT_GUARD_MS), 3);
 
 	ck_assert_str_eq(types_of(it_rt, "ev", NULL, &s),
 			 "create init start kill died cleanup start restart died stop remove");
@@ -114,24 +114,26 @@ START_TEST(test_follow_wakes_on_new_events)
 	char path[4096];
 
 	ck_assert_int_eq(pthread_create(&th, NULL, follow_main, &f), 0);
-	ctr_container_t *a = named("a", "exit 1");
+	/* a's long name makes its events outweigh b's (one line each) */
+	ctr_container_t *a =
+	    named("a-whose-name-is-longer-than-that-of-b-by-sixty-bytes-or-more", "exit 1");
 	IT_OK(ctr_start(a, 0));
-	ck_assert_int_eq(it_wait(a, 5000), 1);
+	ck_assert_int_eq(it_wait(a, IT_GUARD_MS), 1);
 	double t0 = it_now();
-	while (f.s.n < 1 && it_now() - t0 < 5) /* what a truncation cuts, nobody reads */
+	/* what a truncation cuts, nobody reads */
+	while (f.s.n < 1 && it_now() - t0 < IT_GUARD_MS / 1000.0)
 		it_sleep_ms(10);
 	ck_assert_int_eq(f.s.n, 1);
 	/* The log goes away and comes back under the follower. */
 	snprintf(path, sizeof(path), "%s/state/events.log", it_base());
 	ck_assert_int_eq(truncate(path, 0), 0);
-	/* A reader notices a truncation when the file is shorter than what it has read; give
-	 * it the moment to see the empty file before it grows again. */
-	it_sleep_ms(200);
+	/* A reader notices a truncation when the file is shorter than what it has read: b's
+	 * events keep it so, whenever the follower looks. */
 	ctr_container_t *b = named("b", "exit 2");
 	IT_OK(ctr_start(b, 0));
-	ck_assert_int_eq(it_wait(b, 5000), 2);
+	ck_assert_int_eq(it_wait(b, IT_GUARD_MS), 2);
 	t0 = it_now();
-	while (f.s.n < 2 && it_now() - t0 < 5)
+	while (f.s.n < 2 && it_now() - t0 < IT_GUARD_MS / 1000.0)
 		it_sleep_ms(10);
 	ck_assert_int_eq(f.s.n, 2);
 	pthread_join(th, NULL);

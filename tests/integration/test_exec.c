@@ -18,7 +18,7 @@ static ctr_container_t *running(void)
 	ctr_container_t *c = it_sh(it_rt, IT_GRACEFUL(0));
 
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	return c;
 }
 
@@ -29,12 +29,12 @@ static ctr_exec_opts_t opts_for(const char *const *argv)
 	return o;
 }
 
-/* Read fd to its end (at most 5 s); the text, malloc'd. */
+/* Read fd to its end (at most IT_GUARD_MS); the text, malloc'd. */
 static char *read_all(int fd)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap);
-	double until = it_now() + 5;
+	double until = it_now() + IT_GUARD_MS / 1000.0;
 
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -136,7 +136,7 @@ START_TEST(test_exec_tty_and_resize)
 	close(p[1]); /* the handle holds its own copy until the start */
 	IT_OK(ctr_exec_start(c, eid));
 	IT_OK(ctr_exec_resize(c, eid, 40, 100));
-	IT_OK(ctr_exec_wait(c, eid, 5000, &code));
+	IT_OK(ctr_exec_wait(c, eid, IT_GUARD_MS, &code));
 	out = read_all(p[0]);
 	close(p[0]);
 	ck_assert_msg(strstr(out, "40 100"), "stty size printed '%s'", out);
@@ -237,7 +237,7 @@ START_TEST(test_exec_sessions)
 	IT_OK(ctr_exec_kill(c, a, SIGKILL));
 	ck_assert_int_eq(poll(&p, 1, 5000), 1);
 	close(fd);
-	IT_OK(ctr_exec_wait(c, a, 5000, &code));
+	IT_OK(ctr_exec_wait(c, a, IT_GUARD_MS, &code));
 	ck_assert_int_eq(code, 137);
 
 	/* The exit code is durable: another context reads it. */
@@ -258,7 +258,7 @@ START_TEST(test_exec_sessions)
 	/* b never started; the stop of the container, then cleanup, removes it. */
 	IT_OK(ctr_exec_start(c, b));
 	IT_OK(ctr_stop(c, 5));
-	IT_OK(ctr_exec_wait(c, b, 5000, &code)); /* ended with its container */
+	IT_OK(ctr_exec_wait(c, b, IT_GUARD_MS, &code)); /* ended with its container */
 	IT_OK(ctr_cleanup(c));
 	ck_assert_int_eq(ctr_exec_list(c, &ids, NULL), 0);
 	ctr_strv_free(ids);
@@ -309,7 +309,7 @@ START_TEST(test_exec_outlives_caller)
 	ck_assert_int_eq(fscanf(f, "%16s", child_eid), 1);
 	fclose(f);
 	int code = -1;
-	IT_OK(ctr_exec_wait(c, child_eid, 5000, &code));
+	IT_OK(ctr_exec_wait(c, child_eid, IT_GUARD_MS, &code));
 	ck_assert_int_eq(code, 9);
 	ctr_container_free(c);
 }
@@ -326,7 +326,7 @@ START_TEST(test_exec_bad_input)
 
 	IT_REFUSED(ctr_exec(c, &o, &code), CTR_E_STATE, c); /* configured */
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	o.argv = NULL;
 	IT_REFUSED(ctr_exec(c, &o, &code), CTR_E_INVAL, c);
 	o.argv = empty;

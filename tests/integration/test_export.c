@@ -140,7 +140,7 @@ START_TEST(test_export_of_a_running_container_that_keeps_writing)
 	ctr_container_t *c = on_rootfs(rootfs, CHURN);
 
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	for (int i = 0; i < 20; i++) {
 		IT_OK(ctr_export(c, tar));
 		char *list = tar_list(tar);
@@ -172,7 +172,7 @@ START_TEST(test_export_of_a_layered_container_is_its_merged_view)
 
 	/* Running: its run holds the overlay, which stays mounted afterwards. */
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_OK(ctr_export(c, tar));
 	list = tar_list(tar);
 	line_of(list, "tmp/new", line, sizeof(line));

@@ -84,18 +84,17 @@ static ctr_runtime_t *fake_runtime(unsigned timeout_ms)
 	return it_reopen(it_fake_runtime(), timeout_ms);
 }
 
-/* Run call, which must time out: CTR_E_TIMEOUT within 3 s of the 1 s runtime timeout, and
+/* Run call, which must time out: CTR_E_TIMEOUT, not before the 1 s runtime timeout, and
  * the hung runtime call is gone. */
 #define IT_TIMES_OUT(call, sub, c)                                                                 \
 	do {                                                                                       \
 		double it_t0_ = it_now();                                                          \
 		IT_REFUSED(call, CTR_E_TIMEOUT, c);                                                \
 		double it_took_ = it_now() - it_t0_;                                               \
-		ck_assert_msg(it_took_ >= 0.9 && it_took_ < 4, "%s timed out after %.2f s", #call, \
-			      it_took_);                                                           \
+		ck_assert_msg(it_took_ >= 0.9, "%s timed out after %.2f s", #call, it_took_);      \
 		ck_assert_msg(it_fake_calls(sub, (pid_t[1]){ 0 }, 1) == 1,                         \
 			      "the runtime's %s was not called", sub);                             \
-		it_assert_fake_calls_gone(sub, 500);                                               \
+		it_assert_fake_calls_gone(sub, IT_GUARD_MS);                                       \
 	} while (0)
 
 START_TEST(test_a_hung_create_is_killed_after_the_runtime_timeout)
@@ -110,7 +109,7 @@ START_TEST(test_a_hung_create_is_killed_after_the_runtime_timeout)
 	assert_unchanged(c, CTR_STATE_CONFIGURED, fds);
 	unsetenv("FAKE_RUNTIME_HANG");
 	IT_OK(ctr_start(c, 0)); /* and the container is fine */
-	ck_assert_int_eq(it_wait(c, 5000), 0);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
 	IT_OK(ctr_remove(c, 0));
 	it_assert_no_traces(ctr_id(c));
 	ctr_container_free(c);
@@ -134,7 +133,7 @@ START_TEST(test_hung_start_state_kill_and_delete_time_out)
 
 	unsetenv("FAKE_RUNTIME_HANG");
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	setenv("FAKE_RUNTIME_HANG", "kill", 1);
 	IT_TIMES_OUT(ctr_stop(c, 0), "kill", c);
 	IT_STATE(c, CTR_STATE_RUNNING);
@@ -152,7 +151,7 @@ START_TEST(test_hung_start_state_kill_and_delete_time_out)
 	/* A monitor whose delete hangs: it is killed at the timeout, then the library's own
 	 * delete hangs too, and the cleanup says so and leaves the container STOPPED. */
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_OK(ctr_stop(c, 0));
 	IT_TIMES_OUT(ctr_cleanup(c), "delete", c);
 	IT_STATE(c, CTR_STATE_STOPPED);
@@ -184,7 +183,7 @@ START_TEST(test_a_crashing_runtime_is_a_runtime_error)
 	IT_STATE(c, CTR_STATE_CREATED);
 	unsetenv("FAKE_RUNTIME_CRASH");
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_OK(ctr_remove(c, CTR_FORCE));
 	it_assert_no_traces(ctr_id(c));
 	ctr_container_free(c);
@@ -230,26 +229,26 @@ START_TEST(test_a_killed_monitor_stops_its_container)
 		ctr_container_t *c = it_sh(it_rt, "touch /shared/ready; " IT_LOOP);
 
 		IT_OK(ctr_start(c, 0));
-		it_take_file("ready", 5000);
+		it_take_file("ready", IT_GUARD_MS);
 		pid_t pid = it_pid(c);
 		pid_t monitor = (pid_t)it_state_int(c, "monitor_pid");
 		ck_assert_msg(monitor > 0 && it_alive(monitor), "monitor_pid %ld", (long)monitor);
 		ck_assert_int_eq(kill(monitor, SIGKILL), 0);
-		ck_assert(it_wait_gone(monitor, 2000));
+		ck_assert(it_wait_gone(monitor, IT_GUARD_MS));
 
 		if (use_sync)
 			IT_OK(ctr_sync(c));
 		IT_STATE(c, CTR_STATE_STOPPED);
 		ck_assert_int_eq(it_exit_code(c), 137);
 		ck_assert_int_eq(it_state_int(c, "monitor_lost"), 1);
-		ck_assert_msg(it_wait_gone(pid, 3000), "the container's init %ld still runs",
+		ck_assert_msg(it_wait_gone(pid, IT_GUARD_MS), "the container's init %ld still runs",
 			      (long)pid);
 		ck_assert_int_eq(it_pid(c), 0);
 		ck_assert_int_eq(it_wait(c, 0), 137);
 
 		/* It runs again under a new monitor. */
 		IT_OK(ctr_start(c, 0));
-		it_take_file("ready", 5000);
+		it_take_file("ready", IT_GUARD_MS);
 		IT_STATE(c, CTR_STATE_RUNNING);
 		IT_OK(ctr_stop(c, 0));
 		IT_OK(ctr_remove(c, 0));
@@ -298,7 +297,7 @@ static void assert_recovers(ctr_container_t *c)
 	if (s != CTR_STATE_RUNNING)
 		IT_OK(ctr_start(c, 0));
 	IT_STATE(c, CTR_STATE_RUNNING);
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_OK(ctr_stop(c, 0));
 	IT_STATE(c, CTR_STATE_STOPPED);
 	IT_OK(ctr_remove(c, CTR_FORCE));
@@ -317,15 +316,16 @@ START_TEST(test_a_caller_killed_while_start_hangs)
 	pid_t child = it_fork(start_main, (void *)ctr_id(c));
 	double t0 = it_now();
 	while (it_fake_calls("start", &hung, 1) == 0) {
-		ck_assert_msg(it_now() - t0 < 5, "the child did not call the runtime's start");
+		ck_assert_msg(it_now() - t0 < IT_GUARD_MS / 1000.0,
+			      "the child did not call the runtime's start");
 		it_sleep_ms(5);
 	}
 	it_sleep_ms(50);
 	kill(child, SIGKILL);
-	ck_assert_int_eq(it_join(child, 2000), 128 + SIGKILL);
+	ck_assert_int_eq(it_join(child, IT_GUARD_MS), 128 + SIGKILL);
 	unsetenv("FAKE_RUNTIME_HANG");
 	kill(hung, SIGKILL); /* the runtime call died with its caller */
-	ck_assert(it_wait_gone(hung, 2000));
+	ck_assert(it_wait_gone(hung, IT_GUARD_MS));
 
 	assert_recovers(c);
 	it_assert_no_children();
@@ -348,7 +348,7 @@ START_TEST(test_a_caller_killed_at_any_point_of_start)
 
 		nanosleep(&ts, NULL);
 		kill(child, SIGKILL);
-		int st = it_join(child, 5000);
+		int st = it_join(child, IT_GUARD_MS);
 		ck_assert_msg(st == 128 + SIGKILL || st == 0, "child: status %d", st);
 		assert_recovers(c);
 		ctr_container_free(c);
@@ -396,21 +396,22 @@ START_TEST(test_a_stop_whose_caller_was_killed_is_finished)
 
 	child_runtime = NULL;
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	pid_t child = it_fork(stop_main, (void *)ctr_id(c));
 	/* The child sent SIGTERM (ignored) and waits out its 30 s without the lock. */
 	double t0 = it_now();
 	while (!has_owner(c)) {
-		ck_assert_msg(it_now() - t0 < 5, "the child's stop did not begin");
+		ck_assert_msg(it_now() - t0 < IT_GUARD_MS / 1000.0,
+			      "the child's stop did not begin");
 		it_sleep_ms(10);
 	}
 	IT_STATE(c, CTR_STATE_RUNNING);
 	kill(child, SIGKILL);
-	ck_assert_int_eq(it_join(child, 2000), 128 + SIGKILL);
-	/* The next caller finds the stopper dead and finishes its stop with SIGKILL. */
+	ck_assert_int_eq(it_join(child, IT_GUARD_MS), 128 + SIGKILL);
+	/* The next caller finds the stopper dead and finishes its stop with SIGKILL, at once:
+	 * the wait's guard ends before the dead stopper's 30 s would have. */
 	IT_OK(ctr_sync(c));
-	ck_assert_int_eq(it_wait(c, 5000), 128 + SIGKILL);
-	ck_assert_msg(it_now() - t0 < 10, "the stop was not finished at once");
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 128 + SIGKILL);
 	ck_assert(!has_owner(c));
 	IT_OK(ctr_remove(c, 0));
 	it_assert_no_traces(ctr_id(c));
@@ -430,14 +431,15 @@ START_TEST(test_a_remove_whose_caller_was_killed_is_finished)
 	pid_t child = it_fork(remove_main, (void *)ctr_id(c));
 	double t0 = it_now();
 	while (it_fake_calls("delete", &hung, 1) == 0) {
-		ck_assert_msg(it_now() - t0 < 5, "the child did not call the runtime's delete");
+		ck_assert_msg(it_now() - t0 < IT_GUARD_MS / 1000.0,
+			      "the child did not call the runtime's delete");
 		it_sleep_ms(5);
 	}
 	kill(child, SIGKILL);
-	ck_assert_int_eq(it_join(child, 2000), 128 + SIGKILL);
+	ck_assert_int_eq(it_join(child, IT_GUARD_MS), 128 + SIGKILL);
 	unsetenv("FAKE_RUNTIME_HANG");
 	kill(hung, SIGKILL);
-	ck_assert(it_wait_gone(hung, 2000));
+	ck_assert(it_wait_gone(hung, IT_GUARD_MS));
 	/* The next caller, even a read, finds the remover dead and finishes the remove. */
 	ctr_state_t st;
 	ctr_container_t *again = NULL;

@@ -108,7 +108,7 @@ START_TEST(test_layered_container_reads_both_layers_and_writes_to_its_upper_dir_
 	char out[PATH_MAX], upper[PATH_MAX], path[PATH_MAX + 16];
 
 	IT_OK(ctr_start(c, 0));
-	ck_assert_int_eq(it_wait(c, 10000), 0);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
 	base_path(out, sizeof(out), "io/out");
 	assert_file(out, IT_LAYER2_TEXT "\n/bin/busybox\n");
 
@@ -137,14 +137,14 @@ START_TEST(test_changes_persist_across_runs_on_one_mount)
 
 	base_path(runs, sizeof(runs), "io/runs");
 	IT_OK(ctr_start(c, 0));
-	ck_assert_int_eq(it_wait(c, 10000), 0);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
 	IT_OK(ctr_start(c, 0)); /* again without a cleanup: the run's hold is not stacked */
-	ck_assert_int_eq(it_wait(c, 10000), 0);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
 	ck_assert_int_eq(merged_mounts(c), 1);
 	IT_OK(ctr_cleanup(c));
 	ck_assert_int_eq(merged_mounts(c), 0);
 	IT_OK(ctr_start(c, 0)); /* mounted again */
-	ck_assert_int_eq(it_wait(c, 10000), 0);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
 	assert_file(runs, "3\n");
 	IT_OK(ctr_cleanup(c));
 	ck_assert_int_eq(merged_mounts(c), 0);
@@ -161,7 +161,7 @@ START_TEST(test_unmount_of_a_running_container_is_busy_and_force_detaches_it)
 	char *path = NULL, file[PATH_MAX], after[PATH_MAX];
 
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_OK(ctr_mount(c, &path));
 	bundle_file(c, "merged", file, sizeof(file));
 	ck_assert_str_eq(path, file);
@@ -182,7 +182,7 @@ START_TEST(test_unmount_of_a_running_container_is_busy_and_force_detaches_it)
 	/* detached lazily: the container still sees its root */
 	IT_STATE(c, CTR_STATE_RUNNING);
 	it_touch("go");
-	ck_assert_int_eq(it_wait(c, 10000), 33);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 33);
 	base_path(after, sizeof(after), "io/after");
 	assert_file(after, IT_LAYER2_TEXT "\n");
 	IT_OK(ctr_cleanup(c));
@@ -201,7 +201,7 @@ START_TEST(test_a_ctr_mount_outlives_the_run)
 	snprintf(file, sizeof(file), "%s/layer2.txt", path);
 	assert_file(file, IT_LAYER2_TEXT "\n");
 	IT_OK(ctr_start(c, 0));
-	ck_assert_int_eq(it_wait(c, 10000), 0);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
 	IT_OK(ctr_cleanup(c));
 	ck_assert_int_eq(merged_mounts(c), 1); /* ours is still held */
 	snprintf(file, sizeof(file), "%s/ran", path);
@@ -224,7 +224,7 @@ START_TEST(test_remove_of_a_running_layered_container_leaves_no_mount_and_no_upp
 	bundle_file(c, "upper", upper, sizeof(upper));
 	snprintf(bundle, sizeof(bundle), "%s/state/containers/%s", it_base(), id);
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_OK(ctr_mount(c, &path));
 	IT_OK(ctr_remove(c, CTR_FORCE));
 	ck_assert_int_eq(mounts_at(bundle, 1), 0);

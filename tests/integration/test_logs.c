@@ -73,7 +73,7 @@ START_TEST(test_stdout_and_stderr_come_back_in_order_with_their_streams)
 	struct lines s;
 
 	IT_OK(ctr_start(c, 0));
-	ck_assert_int_eq(it_wait(c, 10000), 0);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
 	logs(c, 0, 0, 0, &s);
 	ck_assert_int_eq(s.n, 4);
 	const char *want[] = { "out1", "err1", "out2", "no newline" };
@@ -99,7 +99,7 @@ START_TEST(test_terminal_output_keeps_the_carriage_returns)
 	ck_assert_int_eq(ctr_config_set_terminal(cfg, 1), 0);
 	ctr_container_t *c = it_create(it_rt, cfg);
 	IT_OK(ctr_start(c, 0));
-	ck_assert_int_eq(it_wait(c, 10000), 0);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
 	logs(c, 0, 0, 0, &s);
 	ck_assert_int_eq(s.n, 1);
 	ck_assert_str_eq(s.data[0], "tty line\r");
@@ -120,7 +120,7 @@ START_TEST(test_follow_gets_every_line_and_returns_after_the_exit)
 	double t0 = it_now();
 	logs(c, CTR_LOGS_FOLLOW, 0, 0, &s);
 	double took = it_now() - t0;
-	ck_assert_msg(took > 0.8 && took < 5, "follow took %.2f s", took);
+	ck_assert_msg(took > 0.8, "follow returned after %.2f s, before the run's end", took);
 	ck_assert_int_eq(s.n, 10);
 	for (int i = 0; i < 10; i++) {
 		snprintf(want, sizeof(want), "line %d", i);
@@ -145,7 +145,7 @@ START_TEST(test_tail_and_since_pick_the_end_of_the_log)
 	struct lines s;
 
 	IT_OK(ctr_start(c, 0));
-	ck_assert_int_eq(it_wait(c, 10000), 0);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
 	logs(c, 0, 0, 3, &s);
 	ck_assert_int_eq(s.n, 3);
 	ck_assert_str_eq(s.data[0], "line 7");
@@ -172,7 +172,7 @@ START_TEST(test_a_line_of_20000_bytes_comes_back_whole)
 	struct lines s;
 
 	IT_OK(ctr_start(c, 0));
-	ck_assert_int_eq(it_wait(c, 10000), 0);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
 	logs(c, 0, 0, 0, &s);
 	ck_assert_int_eq(s.n, 3);
 	ck_assert_str_eq(s.data[0], "before");
@@ -222,7 +222,7 @@ START_TEST(test_a_rotated_log_gives_the_lines_it_kept_in_order)
 	ck_assert_int_eq(ctr_config_set_log_size_max(cfg, 4096), 0);
 	ctr_container_t *c = it_create(it_rt, cfg);
 	IT_OK(ctr_start(c, 0));
-	ck_assert_int_eq(it_wait(c, 10000), 0);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
 	snprintf(path, sizeof(path), "%s/state/containers/%s/ctr.log", it_base(), ctr_id(c));
 	snprintf(old, sizeof(old), "%s.1", path);
 	ck_assert_msg(stat(path, &st) == 0 && st.st_size <= 4096, "ctr.log: %lld bytes",

@@ -45,9 +45,9 @@ static void power_cut(ctr_container_t *c)
 	pid_t mon = (pid_t)it_state_int(c, "monitor_pid"), pid = it_pid(c);
 
 	ck_assert_int_eq(kill(mon, SIGKILL), 0);
-	ck_assert(it_wait_gone(mon, 2000));
+	ck_assert(it_wait_gone(mon, IT_GUARD_MS));
 	ck_assert_int_eq(kill(pid, SIGKILL), 0);
-	ck_assert(it_wait_gone(pid, 2000));
+	ck_assert(it_wait_gone(pid, IT_GUARD_MS));
 }
 
 /* ctr_inspect(c) shows needle. */
@@ -76,15 +76,15 @@ START_TEST(test_a_new_boot_resets_the_containers)
 	char path[4096];
 
 	IT_OK(ctr_start(running, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_OK(ctr_start(stopped, 0));
-	ck_assert_int_eq(it_wait(stopped, 5000), 5);
+	ck_assert_int_eq(it_wait(stopped, IT_GUARD_MS), 5);
 
 	/* The machine goes down: the monitor first, then the container with its runtime
 	 * state, then the run directory itself; it comes up with another boot id. */
 	pid_t mon = (pid_t)it_state_int(running, "monitor_pid");
 	ck_assert_int_eq(kill(mon, SIGKILL), 0);
-	ck_assert(it_wait_gone(mon, 2000));
+	ck_assert(it_wait_gone(mon, IT_GUARD_MS));
 	snprintf(path, sizeof(path), "%s/run/runtime", it_base());
 	const char *del[] = { "runc", "--root", path, "delete", "--force", ctr_id(running), NULL };
 	ck_assert_int_eq(it_run(del, NULL), 0);
@@ -102,10 +102,10 @@ START_TEST(test_a_new_boot_resets_the_containers)
 
 	/* Both run again in the new boot. */
 	IT_OK(ctr_start(r2, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_STATE(r2, CTR_STATE_RUNNING);
 	IT_OK(ctr_start(s2, 0));
-	ck_assert_int_eq(it_wait(s2, 5000), 5);
+	ck_assert_int_eq(it_wait(s2, IT_GUARD_MS), 5);
 	IT_OK(ctr_remove(r2, CTR_FORCE));
 	IT_OK(ctr_remove(s2, 0));
 	it_assert_no_traces(ctr_id(r2));
@@ -125,7 +125,7 @@ START_TEST(test_a_missing_alive_file_is_no_reboot_and_the_container_runs_on)
 	char alive[4096];
 
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	pid_t pid = it_pid(c);
 	snprintf(alive, sizeof(alive), "%s/run/alive", it_base());
 	ck_assert(unlink(alive) == 0 || errno == ENOENT);
@@ -139,7 +139,7 @@ START_TEST(test_a_missing_alive_file_is_no_reboot_and_the_container_runs_on)
 	/* A start of a second copy under the same id is refused. */
 	IT_REFUSED(ctr_start(c2, 0), CTR_E_STATE, c2);
 	IT_OK(ctr_stop(c2, 5));
-	ck_assert_int_eq(it_wait(c2, 5000), 7);
+	ck_assert_int_eq(it_wait(c2, IT_GUARD_MS), 7);
 	ck_assert_int_eq(it_wait(c, 0), 7);
 	IT_OK(ctr_remove(c2, 0));
 	it_assert_no_traces(ctr_id(c2));
@@ -244,16 +244,16 @@ START_TEST(test_a_new_boot_id_resets_the_containers_of_which_nothing_runs)
 			      .dead = ctr_id(dead) };
 
 	IT_OK(ctr_start(live, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_OK(ctr_start(orphan, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_OK(ctr_start(dead, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	b.live_pid = it_pid(live);
 	pid_t orphan_pid = it_pid(orphan);
 	pid_t orphan_mon = (pid_t)it_state_int(orphan, "monitor_pid");
 	ck_assert_int_eq(kill(orphan_mon, SIGKILL), 0);
-	ck_assert(it_wait_gone(orphan_mon, 2000));
+	ck_assert(it_wait_gone(orphan_mon, IT_GUARD_MS));
 	power_cut(dead);
 
 	uuid(b.uuid);
@@ -267,12 +267,12 @@ START_TEST(test_a_new_boot_id_resets_the_containers_of_which_nothing_runs)
 	IT_STATE(live, CTR_STATE_RUNNING);
 	ck_assert_int_eq(it_pid(live), b.live_pid);
 	IT_OK(ctr_stop(live, 5));
-	ck_assert_int_eq(it_wait(live, 5000), 7);
+	ck_assert_int_eq(it_wait(live, IT_GUARD_MS), 7);
 	/* The container whose monitor died is stopped as such a container always is. */
 	IT_STATE(orphan, CTR_STATE_STOPPED);
 	ck_assert_int_eq(it_exit_code(orphan), 137);
 	ck_assert_int_eq(it_state_int(orphan, "monitor_lost"), 1);
-	ck_assert(it_wait_gone(orphan_pid, 3000));
+	ck_assert(it_wait_gone(orphan_pid, IT_GUARD_MS));
 	IT_STATE(dead, CTR_STATE_CONFIGURED);
 	ck_assert(inspect_has(dead, "\"reset_by_reboot\":\"running\""));
 
@@ -310,7 +310,7 @@ START_TEST(test_an_unreadable_boot_id_fails_the_open_and_resets_nothing)
 	ctr_container_t *c = it_sh(it_rt, IT_GRACEFUL(7));
 
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	pid_t pid = it_pid(c);
 	store_other_boot(it_rt); /* an open that guessed a boot id would see a reboot */
 	ck_assert_int_eq(it_join(it_fork(open_without_boot_id, NULL), 20000), 0);
@@ -322,7 +322,7 @@ START_TEST(test_an_unreadable_boot_id_fails_the_open_and_resets_nothing)
 	IT_STATE(c, CTR_STATE_RUNNING);
 	ck_assert_int_eq(it_pid(c), pid);
 	IT_OK(ctr_stop(c, 5));
-	ck_assert_int_eq(it_wait(c, 5000), 7);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 7);
 	IT_OK(ctr_remove(c, 0));
 	ctr_container_free(c);
 }

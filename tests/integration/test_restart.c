@@ -102,7 +102,7 @@ START_TEST(test_a_user_stop_is_not_undone)
 		with_policy("touch /shared/ready; " IT_LOOP, CTR_RESTART_UNLESS_STOPPED, 0);
 
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_OK(ctr_stop(c, 0));
 	ck_assert(settle(c, 5) == CTR_STATE_EXITED); /* cleaned up, not restarted */
 	it_sleep_ms(300);
@@ -111,7 +111,7 @@ START_TEST(test_a_user_stop_is_not_undone)
 
 	/* A user start lifts it: a kill by the user is not undone either. */
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_OK(ctr_kill(c, SIGKILL));
 	ck_assert(settle(c, 5) == CTR_STATE_EXITED);
 	ck_assert_int_eq(restarts_of(c), 0);
@@ -146,7 +146,7 @@ START_TEST(test_a_restart_storm_backs_off)
 	ctr_container_t *c = with_policy(GO_ONCE, CTR_RESTART_ALWAYS, 0);
 
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	/* The first restart at once, then 100 ms, 200 ms, ... from each exit. */
 	exit_and_restart(c, 1, 0);
 	exit_and_restart(c, 2, 100);

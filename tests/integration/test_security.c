@@ -136,7 +136,7 @@ START_TEST(test_sockets_logs_and_locks_are_private)
 	struct stat sb;
 
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_OK(ctr_exec_create(c, &o, &eid));
 	IT_OK(ctr_exec_start(c, eid));
 
@@ -199,7 +199,7 @@ START_TEST(test_every_descriptor_of_the_library_is_close_on_exec)
 	inheritable(before, MAX);
 	ctr_container_t *c = it_sh(it_rt, "echo out; touch /shared/ready; " IT_LOOP);
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	int code = -1;
 	IT_OK(ctr_exec(c, &o, &code));
 	char *eid = NULL;
@@ -271,7 +271,7 @@ START_TEST(test_names_and_ids_are_checked_before_any_path)
 		IT_FAILS(ctr_checkpoint(c, &co), CTR_E_INVAL);
 	}
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		IT_BAD_NAME(ctr_exec_start(c, bad[i]));
 		IT_BAD_NAME(ctr_exec_wait(c, bad[i], 0, &code));
@@ -309,7 +309,7 @@ START_TEST(test_a_planted_events_log_symlink_is_not_followed)
 	ck_assert_int_eq(symlink(outside, log), 0);
 	ctr_container_t *c = it_sh(it_rt, "echo hello");
 	IT_OK(ctr_start(c, 0));
-	ck_assert_int_eq(it_wait(c, 5000), 0);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
 	IT_OK(ctr_remove(c, 0));
 	ck_assert_msg(access(outside, F_OK) != 0, "events were written through %s", log);
 	ctr_container_free(c);
@@ -328,7 +328,7 @@ START_TEST(test_a_planted_log_symlink_is_not_followed)
 	ck_assert_int_eq(symlink(outside, log), 0);
 	int r = ctr_start(c, 0);
 	if (r == 0)
-		it_wait(c, 5000);
+		it_wait(c, IT_GUARD_MS);
 	ck_assert_msg(access(outside, F_OK) != 0, "the container's output went through %s", log);
 	ck_assert_msg(r == CTR_E_MONITOR, "start: %s", it_err(r));
 	IT_OK(ctr_remove(c, CTR_FORCE));

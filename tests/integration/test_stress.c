@@ -243,7 +243,7 @@ static void full_lifecycle(ctr_runtime_t *rt)
 
 	IT_OK(ctr_init(c, 0));
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_OK(ctr_sync(c));
 	IT_OK(ctr_inspect(c, &json));
 	ctr_free(json);
@@ -252,11 +252,11 @@ static void full_lifecycle(ctr_runtime_t *rt)
 	close(fd);
 	IT_OK(ctr_lookup(rt, ctr_name(c), &again));
 	IT_OK(ctr_kill(again, SIGTERM));
-	ck_assert_int_eq(it_wait(again, 5000), 0);
+	ck_assert_int_eq(it_wait(again, IT_GUARD_MS), 0);
 	ctr_container_free(again);
 	IT_OK(ctr_cleanup(c));
 	IT_OK(ctr_restart(c, 1));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_OK(ctr_stop(c, 5));
 	IT_OK(ctr_remove(c, 0));
 	ctr_container_free(c);

@@ -21,19 +21,16 @@ struct waiter {
 	pthread_t thread;
 	int result, code;
 	volatile int done;
-	double took;
 };
 
 static void *waiter_main(void *arg)
 {
 	struct waiter *w = arg;
-	double t0 = it_now();
 
 	if (w->state == CTR_STATE_UNKNOWN)
 		w->result = ctr_wait(w->c, w->timeout_ms, &w->code);
 	else
 		w->result = ctr_wait_condition(w->c, w->state, w->timeout_ms);
-	w->took = it_now() - t0;
 	w->done = 1;
 	return NULL;
 }
@@ -51,8 +48,9 @@ static void waiter_join(struct waiter *w)
 	ctr_container_free(w->c);
 }
 
-/* A waiter in a child process with its own context: exits with the container's exit code
- * (ctr_wait) or 0 (ctr_wait_condition); 250 and up on errors. */
+/* A waiter in a child process with its own context, without a timeout (it_join() is the
+ * guard): exits with the container's exit code (ctr_wait) or 0 (ctr_wait_condition); 250
+ * and up on errors. */
 struct remote {
 	char id[65];
 	ctr_state_t state;
@@ -70,9 +68,9 @@ static int remote_main(void *arg)
 		return 250;
 	}
 	if (rw->state == CTR_STATE_UNKNOWN)
-		r = ctr_wait(c, 20000, &code);
+		r = ctr_wait(c, -1, &code);
 	else
-		r = ctr_wait_condition(c, rw->state, 20000);
+		r = ctr_wait_condition(c, rw->state, -1);
 	if (r < 0)
 		fprintf(stderr, "waiter: %s\n", it_err(r));
 	ctr_container_free(c);
@@ -106,15 +104,13 @@ START_TEST(test_wait_times_out_quickly)
 	IT_FAILS(ctr_wait(c, 200, &code), CTR_E_TIMEOUT); /* CONFIGURED: waits for a run */
 	IT_FAILS(ctr_wait_condition(c, CTR_STATE_RUNNING, 200), CTR_E_TIMEOUT);
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 
+	IT_FAILS(ctr_wait(c, 0, &code), CTR_E_TIMEOUT); /* a poll: no wait */
 	double t0 = it_now();
-	IT_FAILS(ctr_wait(c, 0, &code), CTR_E_TIMEOUT);
-	ck_assert_msg(it_now() - t0 < 0.1, "ctr_wait(0) took %.3f s", it_now() - t0);
-	t0 = it_now();
 	IT_FAILS(ctr_wait(c, 300, &code), CTR_E_TIMEOUT);
 	double took = it_now() - t0;
-	ck_assert_msg(took >= 0.28 && took < 1.0, "ctr_wait(300 ms) took %.3f s", took);
+	ck_assert_msg(took >= 0.28, "ctr_wait(300 ms) gave up after %.3f s", took);
 	IT_FAILS(ctr_wait_condition(c, CTR_STATE_STOPPED, 100), CTR_E_TIMEOUT);
 	ck_assert_int_eq(code, -7);
 	IT_STATE(c, CTR_STATE_RUNNING);
@@ -133,7 +129,7 @@ START_TEST(test_waiters_in_other_threads_and_processes_get_the_exit_code)
 	waiter_start(&w[0], c, CTR_STATE_UNKNOWN, 20000);
 	it_sleep_ms(200);
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	waiter_start(&w[1], c, CTR_STATE_UNKNOWN, -1);
 	it_sleep_ms(200);
 	ck_assert_msg(still_running(child), "the waiting process ended early");
@@ -141,7 +137,7 @@ START_TEST(test_waiters_in_other_threads_and_processes_get_the_exit_code)
 		      it_err(w[0].done ? w[0].result : w[1].result));
 
 	it_touch("go");
-	ck_assert_int_eq(it_join(child, 10000), 33);
+	ck_assert_int_eq(it_join(child, IT_GUARD_MS), 33);
 	for (int i = 0; i < 2; i++) {
 		waiter_join(&w[i]);
 		ck_assert_msg(w[i].result == 0, "waiter %d: %s", i, it_err(w[i].result));
@@ -183,7 +179,7 @@ static void check_wait_fd(ctr_runtime_t *rt, const char *kind)
 
 	IT_FAILS(ctr_wait_fd(c), CTR_E_STATE); /* CONFIGURED: nothing runs yet */
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	fd = ctr_wait_fd(c);
 	ck_assert_msg(fd >= 0, "ctr_wait_fd: %s", it_err(fd));
 	ck_assert_msg(fcntl(fd, F_GETFD) & FD_CLOEXEC, "wait fd is not close-on-exec");
@@ -193,7 +189,8 @@ static void check_wait_fd(ctr_runtime_t *rt, const char *kind)
 	it_touch("go");
 	double t0 = it_now();
 	for (;;) {
-		ck_assert_msg(it_now() - t0 < 5, "the %s did not report the exit", kind);
+		ck_assert_msg(it_now() - t0 < IT_GUARD_MS / 1000.0,
+			      "the %s did not report the exit", kind);
 		if (!readable(fd, 100))
 			continue;
 		/* An inotify descriptor may wake early (the exit file's temporary name) and
@@ -262,11 +259,11 @@ START_TEST(test_wait_with_inotify_gets_the_exit_code)
 	ctr_container_t *c = it_sh(rt, IT_UNTIL_GO);
 
 	IT_OK(ctr_start(c, 0));
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	int code = -7;
 	IT_FAILS(ctr_wait(c, 200, &code), CTR_E_TIMEOUT);
 	it_touch("go");
-	ck_assert_int_eq(it_wait(c, 5000), 33);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 33);
 	IT_OK(ctr_remove(c, 0));
 	ctr_container_free(c);
 	ctr_runtime_close(rt);
@@ -279,21 +276,19 @@ START_TEST(test_wait_condition_running_sees_a_start_elsewhere)
 	struct waiter w;
 
 	pid_t child = remote_start(c, CTR_STATE_RUNNING);
-	waiter_start(&w, c, CTR_STATE_RUNNING, 10000);
+	waiter_start(&w, c, CTR_STATE_RUNNING, -1); /* woken by the start, or hangs */
 	it_sleep_ms(300);
 	ck_assert_msg(!w.done, "wait_condition(RUNNING) returned before the start: %s",
 		      it_err(w.result));
 	ck_assert_msg(still_running(child), "the waiting process ended before the start");
 
-	double t0 = it_now();
 	IT_OK(ctr_start(c, 0));
 	waiter_join(&w);
 	ck_assert_msg(w.result == 0, "wait_condition(RUNNING) in a thread: %s", it_err(w.result));
-	ck_assert_int_eq(it_join(child, 5000), 0);
-	ck_assert_msg(it_now() - t0 < 2, "waiters noticed the start after %.2f s", it_now() - t0);
+	ck_assert_int_eq(it_join(child, IT_GUARD_MS), 0);
 
 	/* STOPPED and EXITED: either satisfies both */
-	it_take_file("ready", 5000);
+	it_take_file("ready", IT_GUARD_MS);
 	IT_OK(ctr_stop(c, 5));
 	IT_OK(ctr_wait_condition(c, CTR_STATE_STOPPED, 0));
 	IT_OK(ctr_wait_condition(c, CTR_STATE_EXITED, 0));
@@ -311,7 +306,7 @@ START_TEST(test_wait_condition_created_sees_an_init)
 	ctr_container_t *c = it_sh(it_rt, IT_GRACEFUL(0));
 	struct waiter w;
 
-	waiter_start(&w, c, CTR_STATE_CREATED, 10000);
+	waiter_start(&w, c, CTR_STATE_CREATED, -1);
 	it_sleep_ms(200);
 	ck_assert(!w.done);
 	IT_OK(ctr_init(c, 0));
@@ -327,16 +322,14 @@ START_TEST(test_a_waiter_learns_that_the_container_was_removed)
 	ctr_container_t *c = it_sh(it_rt, "exit 0");
 	struct waiter w[2];
 
-	waiter_start(&w[0], c, CTR_STATE_UNKNOWN, 10000);
-	waiter_start(&w[1], c, CTR_STATE_RUNNING, 10000);
+	waiter_start(&w[0], c, CTR_STATE_UNKNOWN, -1); /* woken by the removal, or hang */
+	waiter_start(&w[1], c, CTR_STATE_RUNNING, -1);
 	it_sleep_ms(200);
 	IT_OK(ctr_remove(c, 0));
 	for (int i = 0; i < 2; i++) {
 		waiter_join(&w[i]);
 		ck_assert_msg(w[i].result == CTR_E_REMOVED, "waiter %d: expected CTR_E_REMOVED: %s",
 			      i, it_err(w[i].result));
-		ck_assert_msg(w[i].took < 3, "waiter %d noticed the removal after %.2f s", i,
-			      w[i].took);
 	}
 	ctr_container_free(c);
 }

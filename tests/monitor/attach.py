@@ -14,7 +14,7 @@ Steps, run in order (TEXT takes Python escapes such as \\n):
   full:N           open N more connections (HELLO each), then one more: print "FULL closed"
                    when the monitor closes that one without a HELLO
 Output records go to --out (STDOUT) and --err (STDERR) files when given. Exits 1 on a
-timeout (10 s per step) or a protocol surprise.
+timeout (30 s per step: a guard against a hang) or a protocol surprise.
 """
 import os
 import socket
@@ -24,7 +24,7 @@ import time
 HELLO, STDOUT, STDERR, END = 0, 1, 2, 3
 STDIN, STDIN_CLOSE, RESIZE = 16, 17, 18
 MAX = 32768
-TIMEOUT = 10
+TIMEOUT = 30
 
 
 def connect(path):

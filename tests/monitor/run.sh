@@ -112,9 +112,13 @@ PY=/usr/bin/python3
 # att SOCKET [--out F] [--err F] STEP...: the scripted attach client (see attach.py).
 att() { "$PY" tests/monitor/attach.py "$@"; }
 
-# wait_for [TENTHS] COMMAND...: wait until the command succeeds (default 5 s).
+# Waits are for things that must happen: their default (20 s) is only a guard against a
+# hang, far longer than anything takes on a loaded machine. Checks assert what happens,
+# never how fast (timings belong in make bench).
+
+# wait_for [TENTHS] COMMAND...: wait until the command succeeds (default 20 s).
 wait_for() {
-	local i n=50
+	local i n=200
 	[[ $1 =~ ^[0-9]+$ ]] && { n=$1; shift; }
 	for ((i = 0; i < n; i++)); do
 		"$@" && return 0
@@ -123,16 +127,30 @@ wait_for() {
 	return 1
 }
 
-# wait_gone PID [TENTHS]: wait until PID has exited (default 5 s). A zombie counts as exited:
+# wait_gone PID [TENTHS]: wait until PID has exited (default 20 s). A zombie counts as exited:
 # the monitor's new parent (pid 1) may take its time to reap it.
 wait_gone() {
 	local i st
-	for ((i = 0; i < ${2:-50}; i++)); do
+	for ((i = 0; i < ${2:-200}; i++)); do
 		st=$(sed -E 's/^[0-9]+ \(.*\) //' /proc/"$1"/stat 2>/dev/null) || return 0
 		[ "${st:0:1}" = Z ] && return 0
 		sleep 0.1
 	done
 	return 1
+}
+
+# alive PID: the process exists and is not a zombie.
+alive() {
+	local st
+	st=$(sed -E 's/^[0-9]+ \(.*\) //' /proc/"$1"/stat 2>/dev/null) && [ "${st:0:1}" != Z ]
+}
+
+# exited_noting_hwm ID: whether ID's exit file exists; HWM gets the peak RSS (kB) of the
+# monitor $MPID as last seen running.
+exited_noting_hwm() {
+	local h
+	h=$(awk '/^VmHWM:/ {print $2}' /proc/"$MPID"/status 2>/dev/null) && [ -n "$h" ] && HWM=$h
+	[ -e "$EXITS/$1" ]
 }
 
 # exit_field ID KEY: a field of the exit file.
@@ -158,14 +176,17 @@ test_exit_code_and_log_of_a_created_then_started_container() {
 	bundle exit42 false sh -c 'echo out; echo err >&2; exit 42'
 	monitor exit42
 	check "create: sync line '2 ok PID MONITOR_PID' ($SYNC)" sync_ok || return
+	local t0 t1
+	t0=$(date +%s%N)
 	"$RUNC" --root "$ROOT" start exit42 || fail "runc start exit42"
 	wait_gone "$MPID" || fail "monitor did not exit after the container"
+	t1=$(date +%s%N)
 	check "exit file: exit_code 42" [ "$(exit_field exit42 exit_code)" = 42 ]
 	check "exit file: signal 0, oom false, pid, proto 2" [ "$(exit_field exit42 signal)" = 0 -a \
 		"$(exit_field exit42 oom)" = false -a "$(exit_field exit42 pid)" = "$CPID" -a \
 		"$(exit_field exit42 proto)" = 2 ]
-	check "exit file: time is now (CLOCK_REALTIME ns)" \
-		[ $(($(date +%s) - $(exit_field exit42 time) / 1000000000)) -le 5 ]
+	check "exit file: time is the exit's (CLOCK_REALTIME ns, between the start and the monitor's end)" \
+		[ "$(exit_field exit42 time)" -ge "$t0" -a "$(exit_field exit42 time)" -le "$t1" ]
 	check "log: '<RFC3339Nano> stdout F out'" has_log exit42 "$TS stdout F out\$"
 	check "log: '<RFC3339Nano> stderr F err'" has_log exit42 "$TS stderr F err\$"
 	check "no temporary exit file left" not compgen -G "$EXITS/.*.tmp"
@@ -254,16 +275,17 @@ create_with_runtime_script() {
 
 test_hung_runtime_times_out_and_is_killed() {
 	create_with_runtime_script hang 300 '#!/bin/sh\necho $$ > %s/hung.pid\nexec sleep 1000\n'
-	check "hung runtime: '2 error timeout' after ${MS} ms ($SYNC)" \
-		like "$SYNC $((MS < 2000))" "2 error timeout * 1"
-	check "hung runtime: its process killed" wait_gone "$(cat "$T/hung.pid")" 10
+	check "hung runtime: '2 error timeout' after ${MS} ms, not before the 300 ms ($SYNC)" \
+		like "$SYNC $((MS >= 300))" "2 error timeout * 1"
+	check "hung runtime: its process killed" wait_gone "$(cat "$T/hung.pid")"
 }
 
 test_a_runtime_flooding_stderr_fails_at_once() {
-	# 256 KiB on stderr, more than a pipe holds, then its error and a failure.
-	create_with_runtime_script flood 5000 '#!/bin/sh\n# %s\nhead -c 262144 /dev/zero | tr "\\\\0" x >&2\necho >&2\necho "flood: the last words" >&2\nexit 1\n'
-	check "flooding runtime: '2 error runtime' with its last line after ${MS} ms ($SYNC)" \
-		like "$SYNC $((MS < 2000))" "2 error runtime flood: the last words 1"
+	# 256 KiB on stderr, more than a pipe holds, then its error and a failure. A monitor that
+	# did not drain the pipe would block it until the runtime timeout: '2 error timeout'.
+	create_with_runtime_script flood 60000 '#!/bin/sh\n# %s\nhead -c 262144 /dev/zero | tr "\\\\0" x >&2\necho >&2\necho "flood: the last words" >&2\nexit 1\n'
+	check "flooding runtime: '2 error runtime' with its last line, no timeout ($SYNC)" \
+		like "$SYNC" "2 error runtime flood: the last words"
 }
 
 test_caller_can_exit_while_the_container_runs() {
@@ -378,7 +400,7 @@ test_output_held_open_after_exit_does_not_hang_the_monitor() {
 	bundle held false --hostpid sh -c 'sleep 1000 & echo bye; exit 7'
 	monitor held --run
 	started held || return
-	check "held pipe: monitor exits within 1 s of the init" wait_gone "$MPID" 10
+	check "held pipe: monitor exits after the init, the pipe still held" wait_gone "$MPID"
 	check "held pipe: exit file written (7)" [ "$(exit_field held exit_code)" = 7 ]
 	check "held pipe: output logged" has_log held "stdout F bye\$"
 	kill_cgroup held
@@ -447,7 +469,7 @@ test_two_clients_both_get_the_output() {
 }
 
 test_a_client_that_never_reads_does_not_stop_the_container() {
-	local sock=$T/slow.sock line total t0 ms hwm
+	local sock=$T/slow.sock line total
 	line=$(printf '%0100d' 0)
 	total=$((101 * 200000))
 	# 40 bursts of 505 kB: a live reader always keeps up (its queue holds more than a burst),
@@ -457,28 +479,27 @@ test_a_client_that_never_reads_does_not_stop_the_container() {
 	monitor slow --run --stdin --attach-socket "$sock"
 	started slow || return
 	# Connects, then never reads (started directly, so that $! is the client itself).
-	"$PY" tests/monitor/attach.py "$sock" hello sleep:30 >"$T/slow.stuck" &
+	"$PY" tests/monitor/attach.py "$sock" hello sleep:300 >"$T/slow.stuck" &
 	local stuck=$!
 	wait_for grep -qs HELLO "$T/slow.stuck"
 	att "$sock" --out "$T/slow.out" hello 'stdin:go\n' read >"$T/slow.res" &
 	local reader=$!
-	t0=$(date +%s%N)
-	wait_for 200 [ -e "$EXITS/slow" ]
-	ms=$((($(date +%s%N) - t0) / 1000000))
-	hwm=$(awk '/^VmHWM:/ {print $2}' /proc/"$MPID"/status 2>/dev/null)
-	check "stuck client: the socket is gone once the exit file exists (monitor still flushing)" \
-		[ ! -e "$sock" -a -e /proc/"$MPID" ]
-	check "stuck client: container finished promptly, exit file written (${ms} ms < 10000)" \
-		[ "$(exit_field slow exit_code)" = 5 -a "$ms" -lt 10000 ]
+	HWM=
+	wait_for 600 exited_noting_hwm slow
+	check "stuck client: the socket is gone once the exit file exists" [ ! -e "$sock" ]
+	check "stuck client: container finished, exit file written (5)" \
+		[ "$(exit_field slow exit_code)" = 5 ]
+	check "stuck client: ... while that client is still stuck (it never read)" alive "$stuck"
 	wait "$reader"
 	check "stuck client: the log has all 200000 lines, in order" \
 		[ "$(grep -Ec "$TS stdout F $line\$" "$T/slow.log")" = 200000 ]
 	check "stuck client: the reading client got all bytes, END ($(tr '\n' ' ' <"$T/slow.res"))" \
 		[ "$(tr '\n' ' ' <"$T/slow.res")" = "HELLO 2 0 0 1 0 END OUT $total ERR 0 " ]
 	check "stuck client: ... byte for byte" cmp -s <(yes "$line" | head -n 200000) "$T/slow.out"
-	native_check "stuck client: the monitor's peak RSS stayed bounded (${hwm:-?} kB < 4096)" \
-		[ -n "$hwm" -a "${hwm:-0}" -lt 4096 ]
-	check "stuck client: the monitor exits at most ~1 s after the exit file" wait_gone "$MPID" 20
+	native_check "stuck client: the monitor's peak RSS stayed bounded (${HWM:-?} kB < 4096)" \
+		[ -n "$HWM" -a "${HWM:-0}" -lt 4096 ]
+	check "stuck client: the monitor exits after the exit file" wait_gone "$MPID"
+	check "stuck client: ... while that client is still stuck" alive "$stuck"
 	kill "$stuck" 2>/dev/null
 	wait "$stuck" 2>/dev/null
 	"$RUNC" --root "$ROOT" delete slow
@@ -648,15 +669,16 @@ test_exec_sessions_report_exit_codes_and_use_the_callers_descriptors() {
 	check "exec: the monitor exits after the exit file" wait_gone "$MPID"
 
 	# The process's stdio is the caller's: when it closes them, the caller sees end of file.
-	process_json eout false sh -c 'read x; echo "out $x"; echo err >&2; exec >&- 2>&-; sleep 2'
+	process_json eout false sh -c 'read x; echo "out $x"; echo err >&2; exec >&- 2>&-; exec sleep 1000'
 	execmon xa eout 2>"$T/eout.2" > >(cat >"$T/eout.1"; date +%s%N >"$T/eout.eof") \
 		< <(echo in)
 	started eout || return
 	check "exec: the caller sees end of file on stdout while the process runs on" \
-		wait_for 15 [ -s "$T/eout.eof" -a ! -e "$EXITS/eout" ]
+		wait_for [ -s "$T/eout.eof" -a ! -e "$EXITS/eout" ]
 	check "exec: stdin, stdout and stderr are the caller's" \
 		[ "$(cat "$T/eout.1")" = "out in" -a "$(cat "$T/eout.2")" = err ]
-	wait_gone "$MPID" 40
+	kill -KILL "$EPID"
+	wait_gone "$MPID"
 
 	process_json epres false sh -c 'echo three >&3; echo four >&4; ls /proc/self/fd >&3'
 	execmon xa epres --preserve-fds 2 </dev/null >/dev/null 2>&1 5>"$T/pres.3" 6>"$T/pres.4"

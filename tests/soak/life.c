@@ -227,7 +227,8 @@ static void ending_with(struct life *l, int code)
 
 static void op_stop(struct life *l)
 {
-	int t = l->kind == K_TRAP ? rnd_below(&l->rng, 2) * 3 : rnd_below(&l->rng, 2);
+	/* a trap's stop: 0 or a grace its trap needs no more of, even on a loaded machine */
+	int t = l->kind == K_TRAP ? rnd_below(&l->rng, 2) * 20 : rnd_below(&l->rng, 2);
 
 	if (l->kind == K_TRAP && t > 0 && !trap_ready(l))
 		return;
@@ -301,7 +302,7 @@ static void op_exec(struct life *l)
 		/* the container's init exited meanwhile: the kernel killed the exec'd process */
 		int c_code;
 		trace(l, "=137");
-		r = ctr_wait(l->c, 5000, &c_code);
+		r = ctr_wait(l->c, 20000, &c_code); /* a guard: the exit is under way */
 		if (r < 0)
 			fail(l, &st->wrong,
 			     "exec of `exit %d` returned 137, the container runs on: %s", k,

@@ -315,8 +315,9 @@ int main(int argc, char **argv)
 	}
 	double elapsed = now() - t0;
 
-	/* Monitors end right after their container: give them a moment. */
-	double end = now() + 5;
+	/* Monitors end right after their container: give them a moment (a guard, for a loaded
+	 * machine: it ends as soon as they have). */
+	double end = now() + 20;
 	do
 		measure(&after);
 	while ((after.procs || after.run_files > before.run_files) && now() < end &&

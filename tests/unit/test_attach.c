@@ -67,7 +67,7 @@ static void *fake_main(void *arg)
 	struct fake *f = arg;
 	struct pollfd p = { .fd = f->lfd, .events = POLLIN };
 
-	if (poll(&p, 1, 5000) != 1)
+	if (poll(&p, 1, TU_GUARD_MS) != 1)
 		return NULL;
 	int conn = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (conn < 0)

@@ -101,7 +101,7 @@ START_TEST(test_lock_excludes_another_thread)
 	ck_assert_int_eq(pthread_create(&th, NULL, lock_thread, &l), 0);
 	ck_assert_msg(recv_byte(pfd[0], 300) == 0, "thread locked while we hold the lock");
 	ctri_unlock(fd);
-	ck_assert_int_eq(recv_byte(pfd[0], 5000), 'L');
+	ck_assert_int_eq(recv_byte(pfd[0], TU_GUARD_MS), 'L');
 	pthread_join(th, NULL);
 	ck_assert_int_eq(l.r, 0);
 	ck_assert(lock_file_is_held(ID_A));
@@ -127,10 +127,10 @@ START_TEST(test_lock_excludes_another_process)
 		ctri_unlock(cfd);
 		_exit(0);
 	}
-	ck_assert_int_eq(recv_byte(to_parent[0], 5000), 's');
+	ck_assert_int_eq(recv_byte(to_parent[0], TU_GUARD_MS), 's');
 	ck_assert_msg(recv_byte(to_parent[0], 300) == 0, "child locked while we hold the lock");
 	ctri_unlock(fd);
-	ck_assert_int_eq(recv_byte(to_parent[0], 5000), 'L');
+	ck_assert_int_eq(recv_byte(to_parent[0], TU_GUARD_MS), 'L');
 	ck_assert_int_eq(child_exit_status(pid), 0);
 }
 END_TEST
@@ -150,9 +150,9 @@ START_TEST(test_lock_is_released_when_its_holder_dies)
 		send_byte(to_parent[1], 'L');
 		_exit(0); /* no unlock */
 	}
-	ck_assert_int_eq(recv_byte(to_parent[0], 5000), 'L');
+	ck_assert_int_eq(recv_byte(to_parent[0], TU_GUARD_MS), 'L');
 	ck_assert_int_eq(child_exit_status(pid), 0);
-	int fd = lock_within(locks(), ID_A, 3000);
+	int fd = lock_within(locks(), ID_A, TU_GUARD_MS);
 	ck_assert_msg(fd >= 0, "lock of a dead holder was not released");
 	ctri_unlock(fd);
 }
@@ -175,7 +175,7 @@ START_TEST(test_waiter_relocks_a_fresh_file_after_the_holder_unlinks_it)
 	ctri_lock_unlink(locks(), ID_A);
 	ck_assert_int_eq(access(p, F_OK), -1);
 	ctri_unlock(fd);
-	ck_assert_int_eq(recv_byte(pfd[0], 5000), 'L');
+	ck_assert_int_eq(recv_byte(pfd[0], TU_GUARD_MS), 'L');
 	pthread_join(th, NULL);
 	ck_assert_int_eq(l.r, 0);
 	/* the waiter holds a lock on the file that is at the path now, not on the dead one */
@@ -201,13 +201,13 @@ START_TEST(test_waiter_on_an_unlinked_file_still_waits_for_the_new_holder)
 	usleep(100 * 1000);
 	/* the holder removes the file; a newcomer locks the fresh one before the waiter wakes */
 	ctri_lock_unlink(locks(), ID_A);
-	new_fd = lock_within(locks(), ID_A, 3000);
+	new_fd = lock_within(locks(), ID_A, TU_GUARD_MS);
 	ck_assert_int_ge(new_fd, 0);
 	ctri_unlock(old_fd);
 	ck_assert_msg(recv_byte(pfd[0], 300) == 0,
 		      "waiter took a lock on the dead file while the new file is held");
 	ctri_unlock(new_fd);
-	ck_assert_int_eq(recv_byte(pfd[0], 5000), 'L');
+	ck_assert_int_eq(recv_byte(pfd[0], TU_GUARD_MS), 'L');
 	pthread_join(th, NULL);
 	ck_assert_int_eq(l.r, 0);
 	ctri_unlock(l.fd);
@@ -254,14 +254,14 @@ START_TEST(test_container_lock_in_another_process_does_not_block_transactions)
 		if (ctri_store_put_raw(cs, "config/" ID_A, "{}", 2, 0) < 0)
 			_exit(11);
 		send_byte(to_parent[1], 'L');
-		recv_byte(to_child[0], 10000);
+		recv_byte(to_child[0], TU_GUARD_MS);
 		ctri_unlock(cfd);
 		ctri_store_close(cs);
 		_exit(0);
 	}
-	ck_assert_int_eq(recv_byte(to_parent[0], 5000), 'L');
+	ck_assert_int_eq(recv_byte(to_parent[0], TU_GUARD_MS), 'L');
 	a.s = open_store();
-	ck_assert_msg(tu_run_within(transaction_thread, &a, 3000),
+	ck_assert_msg(tu_run_within(transaction_thread, &a, TU_GUARD_MS),
 		      "a transaction blocked on another process's container lock");
 	ck_assert_int_eq(a.r, 0);
 	assert_raw(a.s, "config/" ID_A, "{}");
@@ -288,14 +288,14 @@ START_TEST(test_open_transaction_in_another_process_does_not_block_container_loc
 		if (ctri_store_put_raw(cs, "x", "1", 1, 0) < 0)
 			_exit(11);
 		send_byte(to_parent[1], 'T');
-		recv_byte(to_child[0], 10000);
+		recv_byte(to_child[0], TU_GUARD_MS);
 		if (ctri_store_commit(cs) < 0)
 			_exit(12);
 		ctri_store_close(cs);
 		_exit(0);
 	}
-	ck_assert_int_eq(recv_byte(to_parent[0], 5000), 'T');
-	int fd = lock_within(locks(), ID_A, 3000);
+	ck_assert_int_eq(recv_byte(to_parent[0], TU_GUARD_MS), 'T');
+	int fd = lock_within(locks(), ID_A, TU_GUARD_MS);
 	ck_assert_msg(fd >= 0, "a container lock blocked on another process's transaction");
 	ctri_unlock(fd);
 	send_byte(to_child[1], 'c');

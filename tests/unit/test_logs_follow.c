@@ -44,7 +44,7 @@ static size_t lines_now(struct got *g)
 
 static void wait_lines(struct got *g, size_t n)
 {
-	for (int i = 0; i < 500 && lines_now(g) < n; i++)
+	for (int i = 0; i < TU_GUARD_MS / 10 && lines_now(g) < n; i++)
 		usleep(10000);
 	ck_assert_uint_ge(lines_now(g), n);
 }
@@ -92,7 +92,7 @@ START_TEST(test_follow_gets_appended_and_rotated_lines_once_each_in_order)
 		}
 	}
 	rec("ctr.log", 300, "stdout", 'F', "END");
-	join_within(th, 5000);
+	join_within(th, TU_GUARD_MS);
 	ck_assert_int_eq(f.result, 1);
 	ck_assert_uint_eq(f.g.n, 300); /* "line 5" is the end of "line 3" */
 	for (int i = 0; i < 299; i++) {
@@ -139,7 +139,7 @@ START_TEST(test_follow_behind_two_rotations_reads_the_file_in_between)
 	gate_open = 1;
 	pthread_cond_broadcast(&gate_cv);
 	pthread_mutex_unlock(&gate_mu);
-	join_within(th, 5000);
+	join_within(th, TU_GUARD_MS);
 	ck_assert_int_eq(f.result, 1);
 	ck_assert_uint_eq(f.g.n, 5);
 	LINE(&f.g, 0, OUT, "a1");
@@ -160,7 +160,7 @@ START_TEST(test_follow_waits_for_the_log_to_appear_and_tail_applies_to_what_was_
 	usleep(100000);
 	ck_assert_uint_eq(lines_now(&f.g), 0);
 	rec("ctr.log", 1, "stdout", 'F', "END");
-	join_within(th, 5000);
+	join_within(th, TU_GUARD_MS);
 	ck_assert_int_eq(f.result, 1);
 	ck_assert_uint_eq(f.g.n, 1);
 	got_free(&f.g);
@@ -174,7 +174,7 @@ START_TEST(test_follow_waits_for_the_log_to_appear_and_tail_applies_to_what_was_
 	ck_assert_uint_eq(lines_now(&f.g), 1); /* the open stderr line is held */
 	rec("ctr.log", 5, "stderr", 'F', "line");
 	rec("ctr.log", 6, "stdout", 'F', "END");
-	join_within(th, 5000);
+	join_within(th, TU_GUARD_MS);
 	ck_assert_uint_eq(f.g.n, 3);
 	LINE(&f.g, 0, OUT, "four");
 	LINE(&f.g, 1, ERR, "held line");
@@ -184,7 +184,7 @@ START_TEST(test_follow_waits_for_the_log_to_appear_and_tail_applies_to_what_was_
 	start_follower(&f, &th, -1, NULL); /* only new lines */
 	usleep(100000);
 	rec("ctr.log", 7, "stdout", 'F', "END");
-	join_within(th, 5000);
+	join_within(th, TU_GUARD_MS);
 	ck_assert_uint_eq(f.g.n, 1);
 	LINE(&f.g, 0, OUT, "END");
 	got_free(&f.g);
@@ -227,7 +227,7 @@ START_TEST(test_follow_returns_once_the_run_ended_with_the_rest_of_the_log)
 	usleep(50000);
 	ck_assert_uint_eq(lines_now(&f.g), 2);
 	kill(mon, SIGKILL);
-	join_within(th, 5000);
+	join_within(th, TU_GUARD_MS);
 	waitpid(mon, NULL, 0);
 	ck_assert_msg(f.result == 0, "ctr_logs: %d %s", f.result, ctr_last_error());
 	ck_assert_uint_eq(f.g.n, 3);

@@ -83,7 +83,7 @@ START_TEST(test_a_process_descriptor_turns_readable_when_the_process_exits)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(readable_within(fd, 50), 0);
 	kill_and_reap(pid);
-	ck_assert_int_eq(readable_within(fd, 2000), 1);
+	ck_assert_int_eq(readable_within(fd, TU_GUARD_MS), 1);
 	close(fd);
 }
 END_TEST
@@ -113,7 +113,7 @@ START_TEST(test_verified_takes_only_the_process_of_that_start_time)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(readable_within(fd, 0), 0);
 	kill_and_reap(pid);
-	ck_assert_int_eq(readable_within(fd, 2000), 1);
+	ck_assert_int_eq(readable_within(fd, TU_GUARD_MS), 1);
 	close(fd);
 }
 END_TEST
@@ -191,10 +191,10 @@ START_TEST(test_wait_fd_and_wait_end_when_the_monitor_dies)
 	ck_assert_int_eq(readable_within(fd, 50), 0);
 	ck_assert_int_eq(ctr_wait(c, 50, NULL), CTR_E_TIMEOUT);
 	kill_and_reap(mon);
-	ck_assert_int_eq(readable_within(fd, 2000), 1);
+	ck_assert_int_eq(readable_within(fd, TU_GUARD_MS), 1);
 	close(fd);
 	/* nobody wrote an exit file: the run is recorded as lost */
-	ck_assert_msg(ctr_wait(c, 5000, &code) == 0, "ctr_wait: %s", ctr_last_error());
+	ck_assert_msg(ctr_wait(c, TU_GUARD_MS, &code) == 0, "ctr_wait: %s", ctr_last_error());
 	ck_assert_int_eq(state_of(c), CTR_STATE_STOPPED);
 	ck_assert_int_eq(code, -1);
 	ctr_container_free(c);

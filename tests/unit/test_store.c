@@ -297,12 +297,12 @@ START_TEST(test_uncommitted_transaction_is_invisible_to_another_process)
 		if (ctri_store_open(db_path, 1, &cs) < 0)
 			_exit(10);
 		send_byte(to_parent[1], 'o');
-		if (recv_byte(to_child[0], 5000) != 'w') /* parent wrote, not committed */
+		if (recv_byte(to_child[0], TU_GUARD_MS) != 'w') /* parent wrote, not committed */
 			_exit(11);
 		if (ctri_store_get_raw(cs, "tx", &v, NULL) != CTR_E_NOENT)
 			_exit(12);
 		send_byte(to_parent[1], 'r');
-		if (recv_byte(to_child[0], 5000) != 'c') /* committed */
+		if (recv_byte(to_child[0], TU_GUARD_MS) != 'c') /* committed */
 			_exit(13);
 		if (ctri_store_get_raw(cs, "tx", &v, NULL) != 0 || strcmp(v, "done") != 0)
 			_exit(14);
@@ -310,12 +310,12 @@ START_TEST(test_uncommitted_transaction_is_invisible_to_another_process)
 		ctri_store_close(cs);
 		_exit(0);
 	}
-	ck_assert_int_eq(recv_byte(to_parent[0], 5000), 'o');
+	ck_assert_int_eq(recv_byte(to_parent[0], TU_GUARD_MS), 'o');
 	s = open_store();
 	ck_assert_int_eq(ctri_store_begin(s), 0);
 	put(s, "tx", "done");
 	send_byte(to_child[1], 'w');
-	ck_assert_int_eq(recv_byte(to_parent[0], 5000), 'r');
+	ck_assert_int_eq(recv_byte(to_parent[0], TU_GUARD_MS), 'r');
 	ck_assert_int_eq(ctri_store_commit(s), 0);
 	send_byte(to_child[1], 'c');
 	ck_assert_int_eq(child_exit_status(pid), 0);

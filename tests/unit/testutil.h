@@ -34,6 +34,11 @@ char *tu_path(const char *rel);
  * skips checked teardowns when a test fails or times out; the unchecked one still runs. */
 void tu_add_fixtures(TCase *tc, void (*extra_teardown)(void));
 
+/* The timeout of a wait for something that must happen (a byte from a child, a lock, a
+ * thread's end): only a guard against a hang, far longer than anything takes on a loaded
+ * machine. Tests assert what happens, never how fast (timings belong in make bench). */
+#define TU_GUARD_MS 20000
+
 /* Run fn(arg) in a thread and wait for it at most ms milliseconds. Returns 1 if it
  * finished, 0 if it is still running (it is then left behind, detached: use only for
  * calls expected to finish, to turn a hang into a failure). */

@@ -1,6 +1,6 @@
-local C, FAKE_RUNTIME, ROOTFS, ctr, eq, exists, ffi, has, pipe, raises, read_all, readable, sh,
-	test, write_all = require("harness").take [[C FAKE_RUNTIME ROOTFS ctr eq exists ffi has pipe
-	raises read_all readable sh test write_all]]
+local C, FAKE_RUNTIME, GUARD_MS, ROOTFS, ctr, eq, exists, ffi, has, pipe, raises, read_all,
+	readable, sh, test, write_all = require("harness").take [[C FAKE_RUNTIME GUARD_MS ROOTFS ctr
+	eq exists ffi has pipe raises read_all readable sh test write_all]]
 -- Containers: exec and exec sessions, logs, events, attach and terminals, artifacts, export
 -- and mounts, checkpoint and restore, batch, every config setter, handles and the gc.
 
@@ -58,7 +58,7 @@ test("exec_sessions", { rootfs = true }, function(w)
 	c:exec_start(id)
 	raises("StateError", c.exec_start, c, id) -- started already
 	raises("Timeout", c.exec_wait, c, id, 100)
-	assert(readable(r, 5000), "the session's output")
+	assert(readable(r, GUARD_MS), "the session's output")
 	local buf = ffi.new("char[64]")
 	eq(ffi.string(buf, C.read(r, buf, 64)), "session\n", "the session's stdout")
 	C.close(r)
@@ -66,9 +66,9 @@ test("exec_sessions", { rootfs = true }, function(w)
 	assert(not readable(fd, 0), "not readable while it runs")
 	raises("InvalidArgument", c.exec_resize, c, id, 24, 80) -- no terminal
 	c:exec_kill(id, "KILL")
-	assert(readable(fd, 5000), "readable once it was killed")
+	assert(readable(fd, GUARD_MS), "readable once it was killed")
 	ctr.close_fd(fd)
-	eq(c:exec_wait(id, 5000), 137, "killed by SIGKILL")
+	eq(c:exec_wait(id, GUARD_MS), 137, "killed by SIGKILL")
 	c:exec_remove(id)
 	eq(#c:exec_list(), 0, "removed")
 	raises("NotFound", c.exec_start, c, id)
@@ -84,7 +84,7 @@ test("logs", { rootfs = true }, function(w)
 	-- stdout and stderr are two pipes: a pause between the streams keeps the order.
 	local c = w:create(rt, "echo one; sleep 0.1; echo two >&2; sleep 0.1; echo three; printf four")
 	c:start()
-	eq(c:wait(10000), 0, "exit code")
+	eq(c:wait(GUARD_MS), 0, "exit code")
 	local lines = c:logs()
 	eq(#lines, 4, "lines")
 	eq(lines[1].data, "one", "first line")
@@ -132,8 +132,8 @@ test("events", { rootfs = true }, function(w)
 	local fd = rt:events_fd()
 	local c = w:create(rt, "exit 9", { name = "ev" })
 	c:start()
-	c:wait(10000)
-	assert(readable(fd, 5000), "events_fd readable after operations")
+	c:wait(GUARD_MS)
+	assert(readable(fd, GUARD_MS), "events_fd readable after operations")
 	ctr.close_fd(fd)
 	local all = rt:events { container = "ev" }
 	local types = {}
@@ -178,7 +178,7 @@ test("attach_round_trip_through_cat", { rootfs = true }, function(w)
 	eq(detached, false, "not detached")
 	eq(read_all(out_r), "ping\npong\n", "echoed by cat")
 	C.close(out_r)
-	eq(c:wait(10000), 0, "cat's exit code")
+	eq(c:wait(GUARD_MS), 0, "cat's exit code")
 	eq(#c:logs(), 2, "and in the log")
 	-- Without stdin open: refused.
 	local d = w:create(rt, "sleep 30")
@@ -382,7 +382,7 @@ test("handles_survive_gc_and_runtime_close", { rootfs = true }, function(w)
 	-- The container keeps its own reference on the runtime.
 	eq(keep:state(), "configured", "state after rt:close()")
 	keep:start()
-	eq(keep:wait(10000), 2, "wait after rt:close()")
+	eq(keep:wait(GUARD_MS), 2, "wait after rt:close()")
 	-- A runtime dropped without close, and its containers, to the gc.
 	local rt2 = w:runtime()
 	local c2 = rt2:lookup("kept")

@@ -88,6 +88,11 @@ local function raises(name, f, ...)
 	return e
 end
 
+-- The timeout (ms) of a wait for something that must happen (a file, an exit, an event): only
+-- a guard against a hang, far longer than anything takes on a loaded machine. Tests assert
+-- what happens, never how fast: no upper bound on a duration (timings belong in make bench).
+local GUARD_MS = 20000
+
 local function now()
 	local ts = ffi.new("struct timespec")
 	C.clock_gettime(1, ts)
@@ -270,6 +275,7 @@ end
 local H = {
 	ctr = ctr, ffi = ffi, C = C, REPO = REPO, ROOTFS = ROOTFS, FAKE_RUNTIME = FAKE_RUNTIME,
 	exists = exists, sh = sh, fail = fail, eq = eq, has = has, raises = raises, now = now,
+	GUARD_MS = GUARD_MS,
 	readable = readable, pipe = pipe, write_all = write_all, read_all = read_all,
 	World = World, new_world = new_world, test = test, run = run,
 }

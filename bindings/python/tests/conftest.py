@@ -150,6 +150,10 @@ def fake_rt(base, monkeypatch):
 # Shell loops: the init of a pid namespace ignores signals without a handler, so a
 # stoppable one traps TERM. Each touches /shared/ready once it runs.
 LOOP = "while :; do sleep 0.1; done"
+# The timeout (s) of a wait for something that must happen (a file, an exit, an event): only
+# a guard against a hang, far longer than anything takes on a loaded machine. Tests assert
+# what happens, never how fast: no upper bound on a duration (timings belong in make bench).
+GUARD = 20
 GRACEFUL = "trap 'exit 0' TERM; touch /shared/ready; " + LOOP
 
 
@@ -161,7 +165,7 @@ def sh(rt, base, script, **settings):
     return rt.create(args=["/bin/sh", "-c", script], mounts=mounts, **settings)
 
 
-def take_file(base, name, timeout=5.0):
+def take_file(base, name, timeout=GUARD):
     """Wait for base/io/name (the container's /shared/name) and remove it."""
     path = os.path.join(base, "io", name)
     deadline = time.monotonic() + timeout

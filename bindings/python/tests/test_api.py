@@ -7,7 +7,7 @@ import re
 
 import ctr
 from ctr import _lib
-from conftest import REPO, running
+from conftest import GUARD, REPO, running
 
 
 def test_every_public_class_function_and_method_has_a_docstring():
@@ -66,7 +66,7 @@ def test_wait_fd_with_asyncio(rt, base):
                 done = loop.create_future()
                 loop.add_reader(fd.fileno(), done.set_result, None)
                 try:
-                    await asyncio.wait_for(done, 5)
+                    await asyncio.wait_for(done, GUARD)
                 finally:
                     loop.remove_reader(fd.fileno())
                 fd.drain()

@@ -6,7 +6,7 @@ import tarfile
 import pytest
 
 import ctr
-from conftest import ROOTFS, running, sh, take_file
+from conftest import GUARD, ROOTFS, running, sh, take_file
 
 
 def test_artifacts_store_bytes(rt, base):
@@ -34,7 +34,7 @@ def test_artifacts_store_bytes(rt, base):
 def test_export_writes_a_tar_the_tarfile_module_reads(rt, base):
     c = sh(rt, base, "echo exported > /tmp/marker")
     c.start()
-    assert c.wait(5) == 0
+    assert c.wait(GUARD) == 0
     out = os.path.join(base, "rootfs.tar")
     c.export(out)
     assert os.stat(out).st_mode & 0o777 == 0o600
@@ -61,7 +61,7 @@ def test_layers_are_mounted_as_an_overlay(rt, base):
     c = rt.create(layers=[ROOTFS, layer], args=["/bin/sh", "-c", "cat /layer2.txt; "
                                                 "echo new > /upper.txt"])
     c.start()
-    assert c.wait(5) == 0
+    assert c.wait(GUARD) == 0
     assert [e.data for e in c.logs()] == [b"from layer two"]
     c.cleanup()  # the run lets go of its mount
     path = c.mount()

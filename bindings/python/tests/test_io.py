@@ -9,7 +9,7 @@ import time
 import pytest
 
 import ctr
-from conftest import GRACEFUL, ROOTFS, running, sh, take_file
+from conftest import GRACEFUL, GUARD, ROOTFS, running, sh, take_file
 
 
 def test_exec_feeds_bytes_in_and_returns_bytes_and_the_exit_code(rt, base):
@@ -47,7 +47,7 @@ def test_exec_sessions(rt, base):
         os.close(w)
         assert c.exec_list() == [eid]
         c.exec_start(eid)
-        assert c.exec_wait(eid, timeout=5) == 4
+        assert c.exec_wait(eid, timeout=GUARD) == 4
         assert os.read(r, 100) == b"session\n"
     finally:
         os.close(r)
@@ -67,8 +67,8 @@ def test_exec_sessions(rt, base):
         import selectors
         with selectors.DefaultSelector() as sel:
             sel.register(fd, selectors.EVENT_READ)
-            assert sel.select(5)
-    assert c.exec_wait(eid, 5) == 137
+            assert sel.select(GUARD)
+    assert c.exec_wait(eid, GUARD) == 137
     with pytest.raises(ctr.InvalidArgument):
         c.exec_resize(eid, 24, 80)  # no terminal
     c.exec_remove(eid, force=True)
@@ -78,7 +78,7 @@ def test_logs_lines_with_streams_times_and_tail(rt, base):
     c = sh(rt, base, "echo one; echo two >&2; printf 'no newline'")
     t0 = time.time_ns()
     c.start()
-    c.wait(5)
+    c.wait(GUARD)
     lines = list(c.logs())
     assert [(e.stream, e.data, e.partial) for e in lines] == [
         (ctr.STDOUT, b"one", False), (ctr.STDERR, b"two", False),
@@ -94,11 +94,9 @@ def test_logs_lines_with_streams_times_and_tail(rt, base):
 def test_logs_follow_ends_when_the_run_ends(rt, base):
     c = running(rt, base, "touch /shared/ready; for i in 1 2 3; do echo line$i; sleep 0.1; "
                           "done; exit 0")
-    t = time.monotonic()
     got = [e.data for e in c.logs(follow=True)]
     assert got == [b"line1", b"line2", b"line3"]
-    assert time.monotonic() - t < 5
-    assert c.state in ("stopped", "exited")
+    assert c.state in ("stopped", "exited")  # follow returned at the end, not before
 
 
 def test_logs_follow_can_be_left_early(rt, base):
@@ -140,7 +138,7 @@ def test_attach_round_trip_through_cat(rt, base):
         for fd in (in_r, out_r, out_w):
             if fd >= 0:
                 os.close(fd)
-    assert c.wait(5) == 0
+    assert c.wait(GUARD) == 0
 
 
 def test_attach_with_file_objects_logs_and_detach_keys(rt, base, tmp_path):
@@ -168,7 +166,7 @@ def test_resize_needs_a_terminal(rt, base):
 def test_events_are_read_and_filtered(rt, base):
     a = sh(rt, base, "exit 3", name="ev-a")
     a.start()
-    a.wait(5)
+    a.wait(GUARD)
     b = sh(rt, base, "true", name="ev-b")
     types = [e.type for e in rt.events(container="ev-a")]
     assert types[:3] == ["create", "start", "died"]
@@ -189,11 +187,11 @@ def test_events_follow_sees_new_events_and_stops_on_break(rt, base):
     def later():
         time.sleep(0.3)
         c.start()
-        c.wait(5)  # "died" is recorded when a caller notices the exit
+        c.wait(GUARD)  # "died" is recorded when a caller notices the exit
 
     t = threading.Thread(target=later)
     t.start()
-    safety = time.time_ns() + 10 * 10**9  # never hang the suite
+    safety = time.time_ns() + GUARD * 10**9  # never hang the suite
     for ev in rt.events(container="followed", follow=True, until_ns=safety):
         seen.append(ev.type)
         if ev.type == "died":
@@ -240,9 +238,14 @@ def test_events_follow_until_ends_when_the_time_has_passed(rt, base):
     sh(rt, base, "true", name="until")
     t = time.monotonic()
     until = time.time_ns() + 300_000_000
-    got = [e.type for e in rt.events(follow=True, until_ns=until)]
+    got = []
+    follow = threading.Thread(target=lambda: got.extend(
+        e.type for e in rt.events(follow=True, until_ns=until)), daemon=True)
+    follow.start()
+    follow.join(GUARD)
+    assert not follow.is_alive(), "follow did not end at until_ns"
     assert got == ["create"]
-    assert 0.25 < time.monotonic() - t < 3
+    assert time.monotonic() - t > 0.25
 
 
 def test_events_fd_wakes_on_a_new_event(rt, base):
@@ -251,5 +254,5 @@ def test_events_fd_wakes_on_a_new_event(rt, base):
         sel.register(fd, selectors.EVENT_READ)
         fd.drain()
         sh(rt, base, "true")
-        assert sel.select(2)
+        assert sel.select(GUARD)
         assert fd.is_inotify() and fd.drain()
