@@ -10,7 +10,7 @@ int main(void)
 				     suite_concurrency, suite_reboot,
 				     suite_archive,
 				     suite_attach, suite_attach_wire, suite_logs, suite_mount,
-				     suite_runc_start, suite_proc };
+				     suite_runc_start, suite_proc, suite_exec_spec };
 	SRunner *sr = srunner_create(NULL);
 
 	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)

@@ -21,5 +21,6 @@ Suite *suite_mount(void);
 Suite *suite_archive(void);
 Suite *suite_runc_start(void);
 Suite *suite_proc(void);
+Suite *suite_exec_spec(void);
 
 #endif
