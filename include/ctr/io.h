@@ -116,7 +116,7 @@ CTR_API void ctr_strv_free(char **v);
  * Attach
  *
  * ctr_attach() connects descriptors to a CREATED or RUNNING container's stdio through its
- * monitor's socket (mode 0600 in the run directory). Several clients may be attached at
+ * monitor's socket (mode 0600 in the run directory). Up to 32 clients may be attached at
  * once; each gets all the output from the moment it attached. A client that does not read
  * never slows the container: the monitor buffers up to 1 MiB for it, then drops output
  * for that client only.
@@ -180,7 +180,8 @@ typedef struct ctr_attach_opts {
  * @return 0; CTR_ATTACH_DETACHED; CTR_E_INVAL (bad detach keys, unknown flags, a descriptor
  *   < -1 or not open, no descriptor at all); CTR_E_STATE when the container is not CREATED
  *   or RUNNING (PAUSED included) or its monitor is gone, or, with a stdin requested, its
- *   stdin is not open (see ctr_config_set_stdin()); CTR_E_IO when a descriptor fails;
+ *   stdin is not open (see ctr_config_set_stdin()); CTR_E_BUSY when the container's
+ *   monitor already serves 32 attached clients; CTR_E_IO when a descriptor fails;
  *   CTR_E_MONITOR when the monitor does not answer or speaks another protocol; with
  *   CTR_ATTACH_START, the errors of ctr_init() and ctr_start().
  */
@@ -188,7 +189,8 @@ CTR_API int ctr_attach(ctr_container_t *c, const ctr_attach_opts_t *opts);
 
 /**
  * Set the window size of a terminal container's pty (ctr_config_set_terminal()); the
- * monitor applies it (the container gets SIGWINCH) soon after this returns.
+ * monitor applies it (the container gets SIGWINCH) soon after this returns. Works however
+ * many clients are attached (it takes none of the 32 client places).
  * @param rows, cols 1..65535
  * @return 0; CTR_E_INVAL for 0 or more than 65535 rows or columns, or a container without
  *   terminal; CTR_E_STATE when it is not CREATED or RUNNING; CTR_E_MONITOR.

@@ -500,6 +500,76 @@ START_TEST(test_garbage_on_the_socket_closes_only_that_connection)
 }
 END_TEST
 
+/* Read STDOUT records from a raw client until they hold needle (within 5 s). */
+static void raw_read_until(int fd, const char *needle)
+{
+	static unsigned char buf[CTRI_ATT_BUF];
+	char seen[8192] = "";
+	size_t len = 0;
+
+	for (double end = it_now() + 5; !strstr(seen, needle);) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int t, n;
+		ck_assert_msg(poll(&p, 1, (int)((end - it_now()) * 1000)) == 1,
+			      "no \"%s\" within 5 s; got \"%s\"", needle, seen);
+		ck_assert_int_ge(n = ctri_att_recv(fd, buf, &t), 0);
+		ck_assert_msg(t == CTRI_ATT_STDOUT, "record type %d before \"%s\"", t, needle);
+		if ((size_t)n >= sizeof(seen) - len)
+			len = 0; /* keep the tail only */
+		memcpy(seen + len, buf + 1, (size_t)n);
+		seen[len += (size_t)n] = 0;
+	}
+}
+
+#define CLIENTS_MAX 32 /* the monitor's MON_CLIENTS_MAX */
+
+START_TEST(test_a_33rd_client_is_busy_and_resize_works_while_32_are_attached)
+{
+	ctr_config_t *cfg =
+	    it_config("while read -r line; do [ \"$line\" = q ] && exit 0; stty size; done");
+	struct ctri_att_hello h;
+	struct attacher a;
+	int fds[CLIENTS_MAX], in[2], out[2];
+
+	ck_assert_int_eq(ctr_config_set_terminal(cfg, 1), 0);
+	ctr_container_t *c = it_create(it_rt, cfg);
+	IT_OK(ctr_start(c, 0));
+	for (int i = 0; i < CLIENTS_MAX; i++)
+		fds[i] = raw_connect(c, &h);
+	pipe_pair(in);
+	pipe_pair(out);
+	CTR_OPTS(ctr_attach_opts_t, o, .stdin_fd = in[0], .stdout_fd = out[1], .stderr_fd = -1,
+		 .mux_fd = -1);
+	IT_REFUSED(ctr_attach(c, &o), CTR_E_BUSY, c);
+	ck_assert_msg(strstr(ctr_last_error(), "already serves 32 attach clients"), "%s",
+		      ctr_last_error());
+
+	/* Resize needs no client slot: the refused connection takes it. */
+	IT_OK(ctr_attach_resize(c, 40, 100));
+	ck_assert_int_eq(ctri_att_send(fds[0], CTRI_ATT_STDIN, "a\n", 2, 0), 0);
+	raw_read_until(fds[0], "40 100");
+	IT_OK(ctr_attach_resize(c, 50, 132));
+	ck_assert_int_eq(ctri_att_send(fds[0], CTRI_ATT_STDIN, "b\n", 2, 0), 0);
+	raw_read_until(fds[0], "50 132");
+
+	/* One leaves: the next attach is served. */
+	close(fds[CLIENTS_MAX - 1]);
+	attacher_start(&a, c, in[0], out[1], -1, 0, NULL);
+	ck_assert_int_eq(write(in[1], "c\n", 2), 2);
+	char buf[8192];
+	read_until(out[0], buf, sizeof(buf), "50 132", 5000);
+	ck_assert_int_eq(write(in[1], "q\n", 2), 2);
+	ATTACH_RESULT(&a, 10000, 0);
+	ck_assert_int_eq(it_wait(c, 5000), 0);
+	for (int i = 0; i < CLIENTS_MAX - 1; i++)
+		close(fds[i]);
+	close_pair(in);
+	close_pair(out);
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+}
+END_TEST
+
 Suite *suite_attach(void)
 {
 	Suite *s = suite_create("attach");
@@ -518,6 +588,7 @@ Suite *suite_attach(void)
 	tcase_add_test(tc, test_two_attached_clients_both_get_the_output);
 	tcase_add_test(tc, test_a_client_that_never_reads_does_not_hold_up_the_container);
 	tcase_add_test(tc, test_garbage_on_the_socket_closes_only_that_connection);
+	tcase_add_test(tc, test_a_33rd_client_is_busy_and_resize_works_while_32_are_attached);
 	suite_add_tcase(s, tc);
 	return s;
 }
