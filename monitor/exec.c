@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "monitor.h"
@@ -60,9 +61,12 @@ void exec_io_start(struct mon_exec_io *e, int in, int out, int pty)
 	ci->from = e->in;
 	ci->to = pty;
 	ci->to_sock = 0;
+	ci->tty_eof = 1;
+	ci->any = 0;
 	co->from = pty;
 	co->from_sock = 0;
 	co->to = e->out;
+	co->tty_eof = 0;
 	ci->len = co->len = 0;
 }
 
@@ -98,6 +102,32 @@ static void copy_flush(struct mon_copy *c)
 	c->len = c->off = 0;
 }
 
+/* Whether the terminal's line is empty after byte b (the last one written). */
+static int line_start(const struct termios *t, int any, unsigned char b)
+{
+	if (!any || b == '\n' || (b == '\r' && (t->c_iflag & ICRNL) && !(t->c_iflag & IGNCR)))
+		return 1;
+	return b != _POSIX_VDISABLE &&
+	       (b == t->c_cc[VEOL] || b == t->c_cc[VEOL2] || b == t->c_cc[VEOF]);
+}
+
+/* The input ended: end the terminal's input as a user does, with its EOF character (^D)
+ * after everything written, so that the reader's read() returns 0. After a partial line it
+ * takes two: the first hands the line over, the second is the end of file. Only in
+ * canonical mode: in raw mode ^D is a byte like any other, and there is no end of file. */
+static void tty_eof(struct mon_copy *c)
+{
+	struct termios t;
+
+	if (c->to < 0 || tcgetattr(c->to, &t) < 0 || !(t.c_lflag & ICANON) ||
+	    t.c_cc[VEOF] == _POSIX_VDISABLE)
+		return;
+	c->len = line_start(&t, c->any, c->last) ? 1 : 2;
+	c->off = 0;
+	memset(c->buf, t.c_cc[VEOF], c->len);
+	copy_flush(c);
+}
+
 static void copy_fill(struct mon_copy *c)
 {
 	ssize_t n = copy_read(c);
@@ -106,8 +136,12 @@ static void copy_fill(struct mon_copy *c)
 		return;
 	if (n <= 0) { /* end of file, or EIO from a pty master whose slave is closed */
 		c->from = -1;
+		if (n == 0 && c->tty_eof) /* everything read before is written (len was 0) */
+			tty_eof(c);
 		return;
 	}
+	c->any = 1;
+	c->last = (unsigned char)c->buf[n - 1];
 	c->len = (size_t)n;
 	c->off = 0;
 	copy_flush(c);

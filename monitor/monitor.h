@@ -257,6 +257,9 @@ struct mon_copy {
 	int from_sock, to_sock; /* sockets: recv/send with MSG_DONTWAIT */
 	int pin, pout;		/* poll entries, -1 */
 	size_t len, off;	/* bytes read and not yet written */
+	int tty_eof;		/* to is a pty master: pass the end of from on as EOF */
+	int any;		/* something was read */
+	unsigned char last;	/* the last byte read */
 	char buf[MON_LINE_MAX];
 };
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "itest.h"
@@ -145,6 +146,79 @@ START_TEST(test_exec_tty_and_resize)
 	IT_OK(ctr_exec_remove(c, eid, 0));
 	free(eid);
 	free(out);
+	ctr_container_free(c);
+}
+END_TEST
+
+/* ctr_exec() in a thread, joined within a deadline that only guards against a hang. */
+struct exec_job {
+	ctr_container_t *c;
+	ctr_exec_opts_t o;
+	int result, code;
+	char err[1024];
+};
+
+static void *exec_job_main(void *arg)
+{
+	struct exec_job *j = arg;
+
+	j->result = ctr_exec(j->c, &j->o, &j->code);
+	snprintf(j->err, sizeof(j->err), "%s", ctr_last_error());
+	return NULL;
+}
+
+/* A terminal exec of argv with input (then EOF) on its stdin; its output. */
+static char *tty_exec_with_input(ctr_container_t *c, const char *const *argv, const char *input,
+				 int *code)
+{
+	struct exec_job j = { .c = c, .o = opts_for(argv), .result = -12345, .code = -1 };
+	struct timespec t;
+	pthread_t th;
+	int in[2], out[2];
+
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	ck_assert_int_eq(write(in[1], input, strlen(input)), (ssize_t)strlen(input));
+	close(in[1]); /* the input ends here */
+	j.o.terminal = 1;
+	j.o.stdin_fd = in[0];
+	j.o.stdout_fd = out[1];
+	ck_assert_int_eq(pthread_create(&th, NULL, exec_job_main, &j), 0);
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += 30;
+	ck_assert_msg(pthread_timedjoin_np(th, NULL, &t) == 0,
+		      "the terminal exec of %s never saw the end of its input", argv[0]);
+	ck_assert_msg(j.result == 0, "ctr_exec: %d: %s", j.result, j.err);
+	close(in[0]);
+	close(out[1]);
+	char *text = read_all(out[0]);
+	close(out[0]);
+	*code = j.code;
+	return text;
+}
+
+START_TEST(test_exec_tty_passes_the_end_of_stdin_on_as_eof)
+{
+	ctr_container_t *c = running();
+	const char *const cat[] = { "cat", NULL };
+	const char *const count[] = { "sh", "-c", "wc -l; exit 4", NULL };
+	int code = -1;
+
+	/* A partial line: the first ^D hands "abc" over, the second ends cat's input. */
+	char *out = tty_exec_with_input(c, cat, "abc", &code);
+	ck_assert_int_eq(code, 0);
+	ck_assert_msg(strstr(out, "abc"), "cat printed '%s'", out);
+	free(out);
+	/* Whole lines: one ^D. */
+	out = tty_exec_with_input(c, count, "one\ntwo\n", &code);
+	ck_assert_int_eq(code, 4);
+	ck_assert_msg(strstr(out, "2\r\n"), "wc -l printed '%s'", out);
+	free(out);
+	/* No input at all (stdin_fd -1 is /dev/null): an end of file at once. */
+	ctr_exec_opts_t o = opts_for(cat);
+	o.terminal = 1;
+	IT_OK(ctr_exec(c, &o, &code));
+	ck_assert_int_eq(code, 0);
 	ctr_container_free(c);
 }
 END_TEST
@@ -467,6 +541,7 @@ Suite *suite_exec(void)
 	tcase_add_test(tc, test_exec_exit_codes);
 	tcase_add_test(tc, test_exec_env_cwd_user);
 	tcase_add_test(tc, test_exec_tty_and_resize);
+	tcase_add_test(tc, test_exec_tty_passes_the_end_of_stdin_on_as_eof);
 	tcase_add_test(tc, test_exec_preserve_fds_and_stdin);
 	tcase_add_test(tc, test_exec_privileged);
 	tcase_add_test(tc, test_exec_sessions);
