@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/resource.h>
 
 #include "error.h"
 #include "exec.h"
@@ -285,8 +286,82 @@ static int apply(json_object *proc, json_object *rec)
 	return r ? -1 : 0;
 }
 
-int ctri_exec_write_process(ctr_container_t *c, const char *op, json_object *rec,
-			    const char *path)
+/* execve(2)'s limits (fs/exec.c): each string with its NUL at most MAX_ARG_STRLEN (32
+ * pages); all strings and their pointers at most a quarter of the stack limit, but at most
+ * 3/4 of _STK_LIM (8 MiB) and at least ARG_MAX (32 pages). */
+#define ARG_STRLEN_MAX (32 * 4096ULL)
+#define ARG_TOTAL_MAX  ((8ULL << 20) / 4 * 3)
+
+static void count_strings(json_object *arr, struct ctri_exec_args *a)
+{
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+		size_t n =
+		    (size_t)json_object_get_string_len(json_object_array_get_idx(arr, i)) + 1;
+		a->bytes += n;
+		a->strings++;
+		if (n > a->longest)
+			a->longest = n;
+	}
+}
+
+/* The process's soft RLIMIT_STACK: its rlimits, else ours (the monitor and runtime inherit
+ * it). */
+static unsigned long long stack_limit(json_object *proc)
+{
+	json_object *rl, *v;
+	struct rlimit own;
+
+	for (size_t i = 0;
+	     json_object_object_get_ex(proc, "rlimits", &rl) && i < json_object_array_length(rl);
+	     i++) {
+		json_object *e = json_object_array_get_idx(rl, i);
+		if (json_object_object_get_ex(e, "type", &v) &&
+		    !strcmp(json_object_get_string(v), "RLIMIT_STACK") &&
+		    json_object_object_get_ex(e, "soft", &v))
+			return (unsigned long long)json_object_get_uint64(v);
+	}
+	return getrlimit(RLIMIT_STACK, &own) == 0 && own.rlim_cur != RLIM_INFINITY
+		   ? (unsigned long long)own.rlim_cur
+		   : (unsigned long long)RLIM_INFINITY;
+}
+
+static void exec_args(json_object *proc, struct ctri_exec_args *a)
+{
+	json_object *v;
+
+	*a = (struct ctri_exec_args){ .stack = stack_limit(proc) };
+	if (json_object_object_get_ex(proc, "args", &v))
+		count_strings(v, a);
+	if (json_object_object_get_ex(proc, "env", &v))
+		count_strings(v, a);
+}
+
+const char *ctri_exec_e2big(const struct ctri_exec_args *a, char *buf, size_t len)
+{
+	unsigned long long limit = ARG_TOTAL_MAX;
+	unsigned long long need = a->bytes + a->strings * sizeof(char *);
+
+	if (a->stack != (unsigned long long)RLIM_INFINITY && a->stack / 4 < limit)
+		limit = a->stack / 4;
+	if (limit < ARG_STRLEN_MAX)
+		limit = ARG_STRLEN_MAX;
+	if (a->longest > ARG_STRLEN_MAX)
+		snprintf(buf, len,
+			 "E2BIG, argument list too long: a string of argv or env is %zu bytes, "
+			 "execve(2) takes at most %llu",
+			 a->longest - 1, ARG_STRLEN_MAX - 1);
+	else if (need > limit)
+		snprintf(buf, len,
+			 "E2BIG, argument list too long: argv and env take %llu bytes, execve(2) "
+			 "takes at most %llu here (a quarter of the stack limit, at most 6 MiB)",
+			 need, limit);
+	else
+		return NULL;
+	return buf;
+}
+
+int ctri_exec_write_process(ctr_container_t *c, const char *op, json_object *rec, const char *path,
+			    struct ctri_exec_args *args)
 {
 	char spec_path[4200], *text = NULL;
 	json_object *spec = NULL, *proc;
@@ -308,6 +383,8 @@ int ctri_exec_write_process(ctr_container_t *c, const char *op, json_object *rec
 		json_object_put(spec);
 		return ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
 	}
+	if (args)
+		exec_args(proc, args);
 	const char *out = json_object_to_json_string_ext(proc, JSON_C_TO_STRING_PLAIN);
 	r = ctri_write_file(path, out, strlen(out), 0600, 0);
 	json_object_put(spec);

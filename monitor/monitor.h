@@ -279,6 +279,11 @@ int exec_io_poll(struct mon_exec_io *e, struct pollfd *p, int n);
 void exec_io_handle(struct mon_exec_io *e, const struct pollfd *p);
 /* Output not copied yet (the pty is open, or bytes wait for OUT). */
 int exec_io_output_open(const struct mon_exec_io *e);
+/* After the runtime started the process PID: wait (at most TIMEOUT_MS) until it is no longer
+ * the runtime's init, which executes it. An init that exited instead (execve failed: E2BIG,
+ * ENOEXEC...) is reaped and reported: -1 (mon_fail called, with the last line on PTY, -1:
+ * none). 0 otherwise. */
+int exec_check_started(pid_t pid, int pty, unsigned timeout_ms);
 
 /* loop.c: the monitor's state once the container runs, and its poll loop. */
 struct init_exit {

@@ -50,8 +50,9 @@ typedef struct ctr_exec_opts {
  * ctr_exec_wait() and ctr_exec_remove() in one call.
  * @param[out] exit_code may be NULL: N for exit(N), 128+S when killed by signal S
  * @return 0; CTR_E_INVAL (argv NULL or empty, bad user, cwd or fds); CTR_E_STATE when the
- *   container is not RUNNING; CTR_E_RUNTIME with the runtime's message (e.g. no such
- *   executable).
+ *   container is not RUNNING; CTR_E_RUNTIME with the runtime's message when the process
+ *   could not be started (e.g. no such executable, or argv and environment too large for
+ *   execve(2): E2BIG).
  */
 CTR_API int ctr_exec(ctr_container_t *c, const ctr_exec_opts_t *opts, int *exit_code);
 
@@ -66,9 +67,11 @@ CTR_API int ctr_exec(ctr_container_t *c, const ctr_exec_opts_t *opts, int *exit_
 CTR_API int ctr_exec_create(ctr_container_t *c, const ctr_exec_opts_t *opts, char **exec_id);
 
 /**
- * Start a created session. Returns once the process runs (its monitor reported its pid).
+ * Start a created session. Returns once the process runs (its monitor reported its pid,
+ * and saw the runtime execute it).
  * @return 0; CTR_E_NOENT for an unknown session; CTR_E_STATE when the session was already
- *   started or the container is not RUNNING; CTR_E_RUNTIME.
+ *   started or the container is not RUNNING; CTR_E_RUNTIME when the runtime could not start
+ *   the process (its message; for an execve(2) failure such as E2BIG, the cause).
  */
 CTR_API int ctr_exec_start(ctr_container_t *c, const char *exec_id);
 

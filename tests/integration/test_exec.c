@@ -389,6 +389,53 @@ START_TEST(test_exec_outlives_caller)
 }
 END_TEST
 
+/* execve(2) fails with E2BIG after `runc exec --detach` has returned: runc's init prints why
+ * on the process's stderr and exits 1. That is a failure to start, not an exit code. */
+START_TEST(test_exec_too_large_for_execve_is_a_runtime_error)
+{
+	ctr_container_t *c = running();
+	static char big[200001];
+	const char *const argv[] = { "echo", big, NULL };
+	const char *const truth[] = { "true", NULL };
+	ctr_exec_opts_t o = opts_for(argv);
+	int code = -12345;
+
+	memset(big, 'x', sizeof(big) - 1); /* one string longer than execve takes (128 KiB) */
+	for (int terminal = 0; terminal < 2; terminal++) {
+		o.terminal = terminal;
+		IT_REFUSED(ctr_exec(c, &o, &code), CTR_E_RUNTIME, c);
+		ck_assert_msg(strstr(ctr_last_error(), "did not start") &&
+				  strstr(ctr_last_error(), "argument list too long"),
+			      "%s", ctr_last_error());
+		ck_assert_int_eq(code, -12345);
+	}
+
+	/* An environment of 3 MB: more than a quarter of the 8 MiB stack. */
+	enum { NVARS = 30000 };
+	char **env = calloc(NVARS + 1, sizeof(*env));
+	ck_assert_ptr_nonnull(env);
+	for (int i = 0; i < NVARS; i++) {
+		ck_assert_int_gt(asprintf(&env[i], "V%05d=%090d", i, i), 0);
+	}
+	o = opts_for(truth);
+	o.env = (const char *const *)env;
+	IT_REFUSED(ctr_exec(c, &o, &code), CTR_E_RUNTIME, c);
+	ck_assert_msg(strstr(ctr_last_error(), "E2BIG"), "%s", ctr_last_error());
+	for (int i = 0; i < NVARS; i++)
+		free(env[i]);
+	free(env);
+
+	char **ids = NULL; /* nothing is left, and the container carries on */
+	ck_assert_int_eq(ctr_exec_list(c, &ids, NULL), 0);
+	ctr_strv_free(ids);
+	o = opts_for(truth);
+	IT_OK(ctr_exec(c, &o, &code));
+	ck_assert_int_eq(code, 0);
+	IT_STATE(c, CTR_STATE_RUNNING);
+	ctr_container_free(c);
+}
+END_TEST
+
 START_TEST(test_exec_bad_input)
 {
 	ctr_container_t *c = it_sh(it_rt, IT_GRACEFUL(0));
@@ -547,6 +594,7 @@ Suite *suite_exec(void)
 	tcase_add_test(tc, test_exec_sessions);
 	tcase_add_test(tc, test_exec_outlives_caller);
 	tcase_add_test(tc, test_exec_bad_input);
+	tcase_add_test(tc, test_exec_too_large_for_execve_is_a_runtime_error);
 	tcase_add_test(tc, test_exec_many_in_a_row);
 	tcase_add_test(tc, test_exec_parallel);
 	tcase_add_test(tc, test_exec_racing_the_containers_end);
