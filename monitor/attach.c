@@ -216,11 +216,13 @@ static void accept_clients(struct mon_attach *at)
 		if (fd < 0)
 			return;
 		struct mon_client *c = slot_for(at, &control);
-		*c = (struct mon_client){ .fd = fd, .pidx = -1, .control = control,
-					  .since = at->accepted++ };
+		*c = (struct mon_client){
+			.fd = fd, .pidx = -1, .control = control, .since = at->accepted++
+		};
 		if (control) { /* told why, and served for RESIZE (which needs no slot) */
 			char buf[32];
-			int n = snprintf(buf, sizeof(buf), "%d busy %d", MON_PROTO, MON_CLIENTS_MAX);
+			int n =
+			    snprintf(buf, sizeof(buf), "%d busy %d", MON_PROTO, MON_CLIENTS_MAX);
 			client_send(c, ATT_REFUSED, buf, (size_t)n, 1);
 			continue;
 		}

@@ -208,16 +208,16 @@ int exec_io_output_open(const struct mon_exec_io *e)
  * else: the process, or nothing we can read (0). */
 static int in_runtime_init(pid_t pid, int *zombie)
 {
-	char path[64], buf[512], *open, *close_paren;
+	char path[64], buf[512], *name, *close_paren;
 	char state = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_small(path, buf, sizeof(buf)) <= 0 || !(open = strchr(buf, '(')) ||
+	if (read_small(path, buf, sizeof(buf)) <= 0 || !(name = strchr(buf, '(')) ||
 	    !(close_paren = strrchr(buf, ')')) || sscanf(close_paren + 1, " %c", &state) != 1)
 		return 0;
 	*close_paren = 0;
 	*zombie = state == 'Z' || state == 'X';
-	return !strncmp(open + 1, RT_INIT_COMM, strlen(RT_INIT_COMM));
+	return !strncmp(name + 1, RT_INIT_COMM, strlen(RT_INIT_COMM));
 }
 
 /* The last non-empty line of what waits on the pty master (the init's error message). */

@@ -32,8 +32,8 @@
 #define MON_CLIENTS_MAX	     32
 /* Connections beyond MON_CLIENTS_MAX: REFUSED, then served for RESIZE only (no output). When
  * all are taken, the oldest makes room: a control connection lives for one record. */
-#define MON_CONTROLS_MAX 8
-#define MON_CONNS_MAX	 (MON_CLIENTS_MAX + MON_CONTROLS_MAX)
+#define MON_CONTROLS_MAX     8
+#define MON_CONNS_MAX	     (MON_CLIENTS_MAX + MON_CONTROLS_MAX)
 #define MON_CLIENT_QUEUE_MAX (1 << 20) /* bytes queued for one slow client */
 #define MON_END_FLUSH_MS     1000      /* how long the queues are flushed at the end */
 
@@ -226,7 +226,7 @@ struct mon_attach {
 	int pty;      /* pty master for RESIZE (borrowed); -1 */
 	int npending; /* clients with a pending STDIN record */
 	uint64_t seq;
-	uint64_t accepted; /* connections accepted so far */
+	uint64_t accepted;		  /* connections accepted so far */
 	int lidx, sidx;			  /* poll entries of the listener and the sink, -1 */
 	const struct mon_log *log;	  /* for HELLO; NULL: no log */
 	const struct log_stream *streams; /* unfinished lines, sent at accept */

@@ -92,6 +92,36 @@ static size_t read_until(int fd, char *buf, size_t size, const char *needle, int
 	return len;
 }
 
+/* The monitor applies a resize soon after ctr_attach_resize() returns, on another connection
+ * than the input's: type line into in_fd (the container answers each with `stty size`) until
+ * out_fd shows size, within timeout_ms. */
+static void type_until_size(int in_fd, int out_fd, const char *line, const char *size,
+			    int timeout_ms)
+{
+	double end = it_now() + timeout_ms / 1000.0;
+	char buf[8192];
+	size_t len = 0;
+
+	buf[0] = 0;
+	while (!strstr(buf, size)) {
+		ck_assert_int_eq(write(in_fd, line, strlen(line)), (ssize_t)strlen(line));
+		for (double next = it_now() + 0.2; !strstr(buf, size) && it_now() < next;) {
+			struct pollfd p = { .fd = out_fd, .events = POLLIN };
+			if (poll(&p, 1, 50) != 1)
+				continue;
+			if (len > sizeof(buf) / 2) { /* keep the tail */
+				memmove(buf, buf + len - 64, 64);
+				len = 64;
+			}
+			ssize_t n = read(out_fd, buf + len, sizeof(buf) - 1 - len);
+			ck_assert_msg(n > 0, "EOF before \"%s\"; got \"%s\"", size, buf);
+			buf[len += (size_t)n] = 0;
+		}
+		ck_assert_msg(strstr(buf, size) || it_now() < end,
+			      "no \"%s\" within %d ms; got \"%s\"", size, timeout_ms, buf);
+	}
+}
+
 /* Everything until EOF (the write ends closed); *n gets the length (may be NULL). */
 static char *read_all_n(int fd, size_t *n_out)
 {
@@ -208,7 +238,6 @@ START_TEST(test_resize_sets_the_terminal_size_the_container_sees)
 	    it_config("while read -r line; do [ \"$line\" = q ] && exit 0; stty size; done");
 	struct attacher a;
 	int in[2], out[2];
-	char buf[8192];
 
 	ck_assert_int_eq(ctr_config_set_terminal(cfg, 1), 0);
 	ctr_container_t *c = it_create(it_rt, cfg);
@@ -217,11 +246,9 @@ START_TEST(test_resize_sets_the_terminal_size_the_container_sees)
 	IT_OK(ctr_start(c, 0));
 	IT_OK(ctr_attach_resize(c, 40, 100));
 	attacher_start(&a, c, in[0], out[1], -1, 0, NULL);
-	ck_assert_int_eq(write(in[1], "a\n", 2), 2);
-	read_until(out[0], buf, sizeof(buf), "40 100", 5000);
+	type_until_size(in[1], out[0], "a\n", "40 100", 5000);
 	IT_OK(ctr_attach_resize(c, 50, 132));
-	ck_assert_int_eq(write(in[1], "b\n", 2), 2);
-	read_until(out[0], buf, sizeof(buf), "50 132", 5000);
+	type_until_size(in[1], out[0], "b\n", "50 132", 5000);
 	ck_assert_int_eq(write(in[1], "q\n", 2), 2); /* a pty has no end of file to pass on */
 	ATTACH_RESULT(&a, 10000, 0);
 	ck_assert_int_eq(it_wait(c, 5000), 0);
@@ -500,24 +527,32 @@ START_TEST(test_garbage_on_the_socket_closes_only_that_connection)
 }
 END_TEST
 
-/* Read STDOUT records from a raw client until they hold needle (within 5 s). */
-static void raw_read_until(int fd, const char *needle)
+/* type_until_size() over a raw client: STDIN records of line until STDOUT records show
+ * size (within 5 s). */
+static void raw_type_until_size(int fd, const char *line, const char *size)
 {
 	static unsigned char buf[CTRI_ATT_BUF];
 	char seen[8192] = "";
 	size_t len = 0;
+	double end = it_now() + 5;
 
-	for (double end = it_now() + 5; !strstr(seen, needle);) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int t, n;
-		ck_assert_msg(poll(&p, 1, (int)((end - it_now()) * 1000)) == 1,
-			      "no \"%s\" within 5 s; got \"%s\"", needle, seen);
-		ck_assert_int_ge(n = ctri_att_recv(fd, buf, &t), 0);
-		ck_assert_msg(t == CTRI_ATT_STDOUT, "record type %d before \"%s\"", t, needle);
-		if ((size_t)n >= sizeof(seen) - len)
-			len = 0; /* keep the tail only */
-		memcpy(seen + len, buf + 1, (size_t)n);
-		seen[len += (size_t)n] = 0;
+	while (!strstr(seen, size)) {
+		ck_assert_int_eq(ctri_att_send(fd, CTRI_ATT_STDIN, line, strlen(line), 0), 0);
+		for (double next = it_now() + 0.2; !strstr(seen, size) && it_now() < next;) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			int t, n;
+			if (poll(&p, 1, 50) != 1)
+				continue;
+			ck_assert_int_ge(n = ctri_att_recv(fd, buf, &t), 0);
+			ck_assert_msg(t == CTRI_ATT_STDOUT, "record type %d before \"%s\"", t,
+				      size);
+			if ((size_t)n >= sizeof(seen) - len)
+				len = 0; /* keep the tail only */
+			memcpy(seen + len, buf + 1, (size_t)n);
+			seen[len += (size_t)n] = 0;
+		}
+		ck_assert_msg(strstr(seen, size) || it_now() < end,
+			      "no \"%s\" within 5 s; got \"%s\"", size, seen);
 	}
 }
 
@@ -546,11 +581,9 @@ START_TEST(test_a_33rd_client_is_busy_and_resize_works_while_32_are_attached)
 
 	/* Resize needs no client slot: the refused connection takes it. */
 	IT_OK(ctr_attach_resize(c, 40, 100));
-	ck_assert_int_eq(ctri_att_send(fds[0], CTRI_ATT_STDIN, "a\n", 2, 0), 0);
-	raw_read_until(fds[0], "40 100");
+	raw_type_until_size(fds[0], "a\n", "40 100");
 	IT_OK(ctr_attach_resize(c, 50, 132));
-	ck_assert_int_eq(ctri_att_send(fds[0], CTRI_ATT_STDIN, "b\n", 2, 0), 0);
-	raw_read_until(fds[0], "50 132");
+	raw_type_until_size(fds[0], "b\n", "50 132");
 
 	/* One leaves: the next attach is served. */
 	close(fds[CLIENTS_MAX - 1]);

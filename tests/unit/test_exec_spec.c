@@ -23,10 +23,11 @@ static const char *at(json_object *env, size_t i)
 START_TEST(test_exec_env_overrides_by_name_in_place_and_appends_new_ones_in_order)
 {
 	static const char *const base[] = { "PATH=/bin", "NOEQ", "A=1", "B=2", "A=dup", NULL };
-	static const char *const add[] = { "C=3", "A=x", "PATH=/usr/bin", "C=4", "D=", "AB=5",
-					   NULL };
-	static const char *const want[] = { "PATH=/usr/bin", "NOEQ", "A=x", "B=2", "A=dup",
-					    "C=4", "D=", "AB=5", NULL };
+	static const char *const add[] = {
+		"C=3", "A=x", "PATH=/usr/bin", "C=4", "D=", "AB=5", NULL
+	};
+	static const char *const want[] = { "PATH=/usr/bin", "NOEQ", "A=x",  "B=2", "A=dup",
+					    "C=4",	     "D=",   "AB=5", NULL };
 	json_object *proc = json_object_new_object(), *env, *a = strings(add);
 
 	json_object_object_add(proc, "env", strings(base));
