@@ -115,7 +115,26 @@ out:
 	return r < 0 ? r : fd;
 }
 
-int ctri_att_read_hello(int fd, const char *name, const char *op, struct ctri_att_hello *out)
+/* A REFUSED payload, "PROTO busy CLIENTS": CTR_E_BUSY naming the limit, else CTR_E_MONITOR. */
+static int refused(const char *name, const char *op, const unsigned char *p, int len)
+{
+	char text[64];
+	int proto, clients, end = 0;
+
+	snprintf(text, sizeof(text), "%.*s", len < 63 ? len : 63, (const char *)p);
+	if (sscanf(text, "%d busy %d%n", &proto, &clients, &end) == 2 && end == len &&
+	    proto == CTRI_ATT_PROTO && clients > 0)
+		return ctri_cerr(name, op, CTR_E_BUSY,
+				 "the container's monitor already serves %d attach clients, its "
+				 "limit (try again once one has detached)",
+				 clients);
+	return ctri_cerr(name, op, CTR_E_MONITOR, "the monitor refused the connection: \"%s\"",
+			 text);
+}
+
+/* The greeting: HELLO (0) or, with control_ok, a well-formed REFUSED (1). */
+static int read_greeting(int fd, const char *name, const char *op, struct ctri_att_hello *out,
+			 int control_ok)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	unsigned char buf[CTRI_ATT_BUF];
@@ -133,6 +152,10 @@ int ctri_att_read_hello(int fd, const char *name, const char *op, struct ctri_at
 	if (type == CTRI_ATT_EOF)
 		return ctri_cerr(name, op, CTR_E_STATE,
 				 "the monitor closed the connection (the container is exiting)");
+	if (type == CTRI_ATT_REFUSED) {
+		int r = refused(name, op, buf + 1, n);
+		return r == CTR_E_BUSY && control_ok ? 1 : r;
+	}
 	if (type != CTRI_ATT_HELLO || ctri_att_hello_parse((char *)buf + 1, (size_t)n, out) < 0)
 		return ctri_cerr(name, op, CTR_E_MONITOR,
 				 "the monitor's greeting is not a HELLO (record type %d, %d bytes)",
@@ -142,6 +165,11 @@ int ctri_att_read_hello(int fd, const char *name, const char *op, struct ctri_at
 				 "the monitor speaks attach protocol %d, this library %d",
 				 out->proto, CTRI_ATT_PROTO);
 	return 0;
+}
+
+int ctri_att_read_hello(int fd, const char *name, const char *op, struct ctri_att_hello *out)
+{
+	return read_greeting(fd, name, op, out, 0);
 }
 
 int ctri_att_open(const char *path, const char *name, const char *op, struct ctri_att_hello *out)
@@ -227,8 +255,14 @@ int ctri_attach_resize_path(const char *sock_path, const char *name_for_errors, 
 		return ctri_cerr(name_for_errors, op, CTR_E_INVAL,
 				 "window size %ux%u: rows and columns must be 1..65535", rows,
 				 cols);
-	if ((fd = ctri_att_open(sock_path, name_for_errors, op, &h)) < 0)
+	if ((fd = ctri_att_connect(sock_path, name_for_errors, op)) < 0)
 		return fd;
+	/* As a client, or refused as one: a monitor serving all the clients it takes still
+	 * resizes (the connection is its for RESIZE only). */
+	if ((r = read_greeting(fd, name_for_errors, op, &h, 1)) < 0) {
+		close(fd);
+		return r;
+	}
 	int n = snprintf(msg, sizeof(msg), "%u %u", rows, cols);
 	if ((r = ctri_att_send(fd, CTRI_ATT_RESIZE, msg, (size_t)n, 0)) < 0)
 		r = ctri_cwrap(name_for_errors, op, r);

@@ -16,6 +16,7 @@
 #define CTRI_ATT_STDOUT 1 /* output data (with a terminal, all output) */
 #define CTRI_ATT_STDERR 2
 #define CTRI_ATT_END	3 /* empty: the output is complete, the container exited */
+#define CTRI_ATT_REFUSED 4 /* "PROTO busy CLIENTS" instead of HELLO: RESIZE only */
 /* Client -> monitor: */
 #define CTRI_ATT_STDIN	     16 /* input data */
 #define CTRI_ATT_STDIN_CLOSE 17 /* empty: close the container's stdin (for every client) */
@@ -45,7 +46,8 @@ int ctri_att_hello_parse(const char *payload, size_t len, struct ctri_att_hello 
 int ctri_att_connect(const char *path, const char *name, const char *op);
 
 /* Read the HELLO (waiting at most CTRI_ATT_HELLO_MS) and check the protocol version.
- * 0; CTR_E_STATE when the monitor closed the connection first (it is exiting);
+ * 0; CTR_E_BUSY when the monitor refused a client (it serves as many as it takes);
+ * CTR_E_STATE when the monitor closed the connection first (it is exiting);
  * CTR_E_MONITOR (another version, a bad record, no answer); CTR_E_IO. */
 int ctri_att_read_hello(int fd, const char *name, const char *op, struct ctri_att_hello *out);
 
@@ -68,10 +70,11 @@ int ctri_att_recv(int fd, unsigned char *buf, int *type);
 /* The same without waiting: *type is CTRI_ATT_NONE when no record is there. */
 int ctri_att_recv_nb(int fd, unsigned char *buf, int *type);
 
-/* Connect, read the HELLO, send RESIZE, close: the resize of a container's or exec
- * session's terminal (rows, cols 1..65535, else CTR_E_INVAL). A monitor without a terminal
- * ignores it. 0 or the errors of ctri_att_open() and ctri_att_send(); messages name
- * name_for_errors and op. */
+/* Connect, read the HELLO (or the REFUSED of a monitor serving all the clients it takes: it
+ * still takes a RESIZE), send RESIZE, close: the resize of a container's or exec session's
+ * terminal (rows, cols 1..65535, else CTR_E_INVAL). A monitor without a terminal ignores
+ * it. 0 or the errors of ctri_att_open() (but CTR_E_BUSY) and ctri_att_send(); messages
+ * name name_for_errors and op. */
 int ctri_attach_resize_path(const char *sock_path, const char *name_for_errors, const char *op,
 			    unsigned rows, unsigned cols);
 

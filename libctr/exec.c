@@ -407,7 +407,8 @@ static int start_locked(ctr_container_t *c, int fd, pid_t init, json_object *rec
 		errno = -r;
 		return ctri_cerr(c->name, "exec", CTR_E_IO, "mkdir %s: %m", dir);
 	}
-	if ((r = ctri_exec_write_process(c, "exec", rec, proc)) < 0)
+	struct ctri_exec_args args;
+	if ((r = ctri_exec_write_process(c, "exec", rec, proc, &args)) < 0)
 		return r;
 	unlink(exit_file);
 	unlink(pid);
@@ -431,6 +432,12 @@ static int start_locked(ctr_container_t *c, int fd, pid_t init, json_object *rec
 	if (r == CTR_E_RUNTIME && (ctri_proc_gone_within(init, EXIT_GRACE_MS) ||
 				   ctri_oci_exited(c, "exec")))
 		r = ctri_cerr(c->name, "exec", CTR_E_STATE, "container has exited");
+	char hint[256], msg[1024];
+	if (r == CTR_E_RUNTIME && ctri_exec_e2big(&args, hint, sizeof(hint))) {
+		snprintf(msg, sizeof(msg), "%s", ctr_last_error());
+		/* The likely cause, which runc tells only the process's stderr. */
+		ctri_err(r, "%s; %s", msg, hint);
+	}
 	if (r < 0) {
 		if (io)
 			io_return(c, io);

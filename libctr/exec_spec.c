@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/resource.h>
 
 #include "error.h"
 #include "exec.h"
@@ -101,27 +102,106 @@ json_object *ctri_exec_record_new(const char *id, const ctr_exec_opts_t *o)
 	return rec;
 }
 
-/* Replace or add each "K=V" of add in the process's env array. */
-static int merge_env(json_object *proc, json_object *add)
-{
-	json_object *env;
+/* A variable of the merge: its name (up to '='), the string, its index in its array. */
+struct env_var {
+	const char *kv;
+	size_t klen;
+	size_t idx;
+};
 
-	if (!json_object_object_get_ex(proc, "env", &env) || !json_object_is_type(env, json_type_array)) {
+/* By name only. */
+static int name_cmp(const struct env_var *a, const struct env_var *b)
+{
+	int r = memcmp(a->kv, b->kv, a->klen < b->klen ? a->klen : b->klen);
+
+	if (r || a->klen == b->klen)
+		return r;
+	return a->klen < b->klen ? -1 : 1;
+}
+
+/* By name, then position (equal names keep their order). */
+static int var_cmp(const void *pa, const void *pb)
+{
+	const struct env_var *a = pa, *b = pb;
+	int r = name_cmp(a, b);
+
+	if (r)
+		return r;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+static int idx_cmp(const void *pa, const void *pb)
+{
+	const struct env_var *a = pa, *b = pb;
+
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* The strings of arr with their names, sorted by name then position; entries without '='
+ * are left out (no exec variable replaces them). NULL when out of memory. */
+static struct env_var *vars_sorted(json_object *arr, size_t *count)
+{
+	size_t n = json_object_array_length(arr), k = 0;
+	struct env_var *v = malloc((n ? n : 1) * sizeof(*v));
+
+	for (size_t i = 0; v && i < n; i++) {
+		const char *kv = json_object_get_string(json_object_array_get_idx(arr, i));
+		const char *eq = kv ? strchr(kv, '=') : NULL;
+		if (eq)
+			v[k++] = (struct env_var){ kv, (size_t)(eq - kv), i };
+	}
+	if (v)
+		qsort(v, k, sizeof(*v), var_cmp);
+	*count = k;
+	return v;
+}
+
+int ctri_exec_merge_env(json_object *proc, json_object *add)
+{
+	struct env_var *have = NULL, *want = NULL;
+	size_t nh = 0, nw = 0, nnew = 0, h = 0;
+	json_object *env;
+	int r = -1;
+
+	if (!json_object_object_get_ex(proc, "env", &env) ||
+	    !json_object_is_type(env, json_type_array)) {
 		if (!(env = json_object_new_array()) || ctri_json_add(proc, "env", env))
 			return -1;
 	}
-	for (size_t i = 0; i < json_object_array_length(add); i++) {
-		const char *kv = json_object_get_string(json_object_array_get_idx(add, i));
-		size_t klen = (size_t)(strchr(kv, '=') - kv) + 1;
-		size_t n = json_object_array_length(env), j;
-		for (j = 0; j < n; j++)
-			if (!strncmp(json_object_get_string(json_object_array_get_idx(env, j)), kv, klen))
-				break;
-		json_object *s = json_object_new_string(kv);
-		if (!s || (j < n ? json_object_array_put_idx(env, j, s) : json_object_array_add(env, s)))
-			return -1;
+	if (!(have = vars_sorted(env, &nh)) || !(want = vars_sorted(add, &nw)))
+		goto out;
+	/* One walk over both sorted lists. Each name of add counts once: its last value (a
+	 * later "K=V" of add overrides an earlier one), in the place of the container's first
+	 * variable of that name, else appended where add first names it. */
+	for (size_t w = 0; w < nw;) {
+		size_t first = w;
+		while (w + 1 < nw && !name_cmp(&want[w + 1], &want[first]))
+			w++;
+		struct env_var last = want[w++];
+		while (h < nh && name_cmp(&have[h], &last) < 0)
+			h++;
+		if (h < nh && !name_cmp(&have[h], &last)) {
+			size_t at = have[h].idx; /* the first; the string replaced there is freed */
+			while (h < nh && !name_cmp(&have[h], &last))
+				h++;
+			json_object *s = json_object_new_string(last.kv);
+			if (!s || json_object_array_put_idx(env, at, s)) {
+				json_object_put(s);
+				goto out;
+			}
+		} else {
+			want[nnew++] = (struct env_var){ last.kv, last.klen, want[first].idx };
+		}
 	}
-	return 0;
+	qsort(want, nnew, sizeof(*want), idx_cmp);
+	for (size_t i = 0; i < nnew; i++)
+		if (ctri_json_push(env, json_object_new_string(want[i].kv)))
+			goto out;
+	r = 0;
+out:
+	free(have);
+	free(want);
+	return r;
 }
 
 /* Every capability the kernel knows and our bounding set still holds (the runtime could
@@ -184,7 +264,7 @@ static int apply(json_object *proc, json_object *rec)
 	if (json_object_object_get_ex(rec, "argv", &v))
 		r = ctri_json_add(proc, "args", ctri_json_copy(v));
 	if (!r && json_object_object_get_ex(rec, "env", &v))
-		r = merge_env(proc, v);
+		r = ctri_exec_merge_env(proc, v);
 	if (!r && json_object_object_get_ex(rec, "cwd", &v))
 		r = ctri_json_add(proc, "cwd", json_object_new_string(json_object_get_string(v)));
 	if (!r && json_object_object_get_ex(rec, "user", &v) &&
@@ -206,8 +286,82 @@ static int apply(json_object *proc, json_object *rec)
 	return r ? -1 : 0;
 }
 
-int ctri_exec_write_process(ctr_container_t *c, const char *op, json_object *rec,
-			    const char *path)
+/* execve(2)'s limits (fs/exec.c): each string with its NUL at most MAX_ARG_STRLEN (32
+ * pages); all strings and their pointers at most a quarter of the stack limit, but at most
+ * 3/4 of _STK_LIM (8 MiB) and at least ARG_MAX (32 pages). */
+#define ARG_STRLEN_MAX (32 * 4096ULL)
+#define ARG_TOTAL_MAX  ((8ULL << 20) / 4 * 3)
+
+static void count_strings(json_object *arr, struct ctri_exec_args *a)
+{
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+		size_t n =
+		    (size_t)json_object_get_string_len(json_object_array_get_idx(arr, i)) + 1;
+		a->bytes += n;
+		a->strings++;
+		if (n > a->longest)
+			a->longest = n;
+	}
+}
+
+/* The process's soft RLIMIT_STACK: its rlimits, else ours (the monitor and runtime inherit
+ * it). */
+static unsigned long long stack_limit(json_object *proc)
+{
+	json_object *rl, *v;
+	struct rlimit own;
+
+	for (size_t i = 0;
+	     json_object_object_get_ex(proc, "rlimits", &rl) && i < json_object_array_length(rl);
+	     i++) {
+		json_object *e = json_object_array_get_idx(rl, i);
+		if (json_object_object_get_ex(e, "type", &v) &&
+		    !strcmp(json_object_get_string(v), "RLIMIT_STACK") &&
+		    json_object_object_get_ex(e, "soft", &v))
+			return (unsigned long long)json_object_get_uint64(v);
+	}
+	return getrlimit(RLIMIT_STACK, &own) == 0 && own.rlim_cur != RLIM_INFINITY
+		   ? (unsigned long long)own.rlim_cur
+		   : (unsigned long long)RLIM_INFINITY;
+}
+
+static void exec_args(json_object *proc, struct ctri_exec_args *a)
+{
+	json_object *v;
+
+	*a = (struct ctri_exec_args){ .stack = stack_limit(proc) };
+	if (json_object_object_get_ex(proc, "args", &v))
+		count_strings(v, a);
+	if (json_object_object_get_ex(proc, "env", &v))
+		count_strings(v, a);
+}
+
+const char *ctri_exec_e2big(const struct ctri_exec_args *a, char *buf, size_t len)
+{
+	unsigned long long limit = ARG_TOTAL_MAX;
+	unsigned long long need = a->bytes + a->strings * sizeof(char *);
+
+	if (a->stack != (unsigned long long)RLIM_INFINITY && a->stack / 4 < limit)
+		limit = a->stack / 4;
+	if (limit < ARG_STRLEN_MAX)
+		limit = ARG_STRLEN_MAX;
+	if (a->longest > ARG_STRLEN_MAX)
+		snprintf(buf, len,
+			 "E2BIG, argument list too long: a string of argv or env is %zu bytes, "
+			 "execve(2) takes at most %llu",
+			 a->longest - 1, ARG_STRLEN_MAX - 1);
+	else if (need > limit)
+		snprintf(buf, len,
+			 "E2BIG, argument list too long: argv and env take %llu bytes, execve(2) "
+			 "takes at most %llu here (a quarter of the stack limit, at most 6 MiB)",
+			 need, limit);
+	else
+		return NULL;
+	return buf;
+}
+
+int ctri_exec_write_process(ctr_container_t *c, const char *op, json_object *rec, const char *path,
+			    struct ctri_exec_args *args)
 {
 	char spec_path[4200], *text = NULL;
 	json_object *spec = NULL, *proc;
@@ -229,6 +383,8 @@ int ctri_exec_write_process(ctr_container_t *c, const char *op, json_object *rec
 		json_object_put(spec);
 		return ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
 	}
+	if (args)
+		exec_args(proc, args);
 	const char *out = json_object_to_json_string_ext(proc, JSON_C_TO_STRING_PLAIN);
 	r = ctri_write_file(path, out, strlen(out), 0600, 0);
 	json_object_put(spec);

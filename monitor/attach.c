@@ -34,7 +34,7 @@ void attach_init(struct mon_attach *at)
 {
 	*at = (struct mon_attach){ .sink = -1, .pty = -1, .lidx = -1, .sidx = -1 };
 	sock_init(&at->sock);
-	for (int i = 0; i < MON_CLIENTS_MAX; i++)
+	for (int i = 0; i < MON_CONNS_MAX; i++)
 		at->c[i].fd = -1;
 }
 
@@ -164,8 +164,9 @@ static void client_flush(struct mon_client *c)
 
 void attach_output(struct mon_attach *at, int type, const char *data, size_t len)
 {
-	for (int i = 0; i < MON_CLIENTS_MAX; i++)
-		client_send(&at->c[i], type, data, len, 0);
+	for (int i = 0; i < MON_CONNS_MAX; i++)
+		if (!at->c[i].control)
+			client_send(&at->c[i], type, data, len, 0);
 }
 
 /* HELLO, then the unfinished lines: bytes read before the accept that the log does not hold
@@ -184,27 +185,51 @@ static void hello(struct mon_attach *at, struct mon_client *c)
 				    0);
 }
 
+/* A slot for a new connection: a free one while fewer than MON_CLIENTS_MAX clients are
+ * served (*control 0), else a control connection's: a free one, or the oldest's. */
+static struct mon_client *slot_for(struct mon_attach *at, int *control)
+{
+	struct mon_client *free_slot = NULL, *oldest = NULL;
+	int clients = 0;
+
+	for (int i = 0; i < MON_CONNS_MAX; i++) {
+		struct mon_client *c = &at->c[i];
+		if (c->fd < 0 && !free_slot)
+			free_slot = c;
+		else if (c->fd >= 0 && !c->control)
+			clients++;
+		else if (c->fd >= 0 && (!oldest || c->since < oldest->since))
+			oldest = c;
+	}
+	*control = clients >= MON_CLIENTS_MAX;
+	if (!free_slot) /* every control slot taken (the clients' cannot all be free) */
+		client_drop(at, free_slot = oldest);
+	return free_slot;
+}
+
 static void accept_clients(struct mon_attach *at)
 {
-	for (int k = 0; k < MON_CLIENTS_MAX; k++) {
-		struct mon_client *c = NULL;
-		int fd = accept4(at->sock.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	for (int k = 0; k < MON_CONNS_MAX; k++) {
+		int control, fd = accept4(at->sock.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
 			continue;
 		if (fd < 0)
 			return;
-		for (int i = 0; i < MON_CLIENTS_MAX && !c; i++)
-			if (at->c[i].fd < 0)
-				c = &at->c[i];
-		if (!c) {
-			close(fd); /* full: the client sees the connection closed without HELLO */
+		struct mon_client *c = slot_for(at, &control);
+		*c = (struct mon_client){
+			.fd = fd, .pidx = -1, .control = control, .since = at->accepted++
+		};
+		if (control) { /* told why, and served for RESIZE (which needs no slot) */
+			char buf[32];
+			int n =
+			    snprintf(buf, sizeof(buf), "%d busy %d", MON_PROTO, MON_CLIENTS_MAX);
+			client_send(c, ATT_REFUSED, buf, (size_t)n, 1);
 			continue;
 		}
 		/* Room in the kernel for a burst, before records queue in our memory; charged to
 		 * the socket, not to the monitor's RSS. Best effort. */
 		int sndbuf = MON_CLIENT_SNDBUF;
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-		*c = (struct mon_client){ .fd = fd, .pidx = -1 };
 		hello(at, c);
 	}
 }
@@ -214,7 +239,7 @@ static void sink_close(struct mon_attach *at)
 	if (at->sink_owned)
 		close_fd(&at->sink);
 	at->sink = -1;
-	for (int i = 0; i < MON_CLIENTS_MAX; i++)
+	for (int i = 0; i < MON_CONNS_MAX; i++)
 		clear_pending(at, &at->c[i]);
 }
 
@@ -256,7 +281,7 @@ static void sink_flush(struct mon_attach *at, short revents)
 {
 	while (at->npending && at->sink >= 0) {
 		struct mon_client *c = NULL;
-		for (int i = 0; i < MON_CLIENTS_MAX; i++)
+		for (int i = 0; i < MON_CONNS_MAX; i++)
 			if (at->c[i].pending && (!c || at->c[i].pending_seq < c->pending_seq))
 				c = &at->c[i];
 		struct mon_rec *r = c->pending;
@@ -300,6 +325,8 @@ static int client_record(struct mon_attach *at, struct mon_client *c, int type,
 {
 	unsigned short v[2];
 
+	if (c->control && type != ATT_RESIZE)
+		return -1;
 	switch (type) {
 	case ATT_STDIN:
 		if (!at->has_stdin)
@@ -350,7 +377,8 @@ static void client_read(struct mon_attach *at, struct mon_client *c)
 			return;
 		}
 	}
-	if (c->fd >= 0 && c->eof && c->hup)
+	/* A control connection gets nothing once its input ends. */
+	if (c->fd >= 0 && c->eof && (c->hup || c->control))
 		client_drop(at, c);
 }
 
@@ -365,7 +393,7 @@ int attach_poll(struct mon_attach *at, struct pollfd *p, int n)
 		at->sidx = n;
 		p[n++] = (struct pollfd){ .fd = at->sink, .events = POLLOUT };
 	}
-	for (int i = 0; i < MON_CLIENTS_MAX; i++) {
+	for (int i = 0; i < MON_CONNS_MAX; i++) {
 		struct mon_client *c = &at->c[i];
 		short ev = (short)((c->pending || c->eof ? 0 : POLLIN) | (c->head ? POLLOUT : 0));
 		c->pidx = -1;
@@ -382,7 +410,7 @@ void attach_handle(struct mon_attach *at, const struct pollfd *p)
 {
 	if (at->sidx >= 0 && p[at->sidx].revents)
 		sink_flush(at, p[at->sidx].revents);
-	for (int i = 0; i < MON_CLIENTS_MAX; i++) {
+	for (int i = 0; i < MON_CONNS_MAX; i++) {
 		struct mon_client *c = &at->c[i];
 		short rev = c->fd >= 0 && c->pidx >= 0 ? p[c->pidx].revents : 0;
 		if (!rev)
@@ -408,14 +436,15 @@ void attach_stop(struct mon_attach *at)
 void attach_finish(struct mon_attach *at)
 {
 	int64_t deadline = now_ns(CLOCK_MONOTONIC) + (int64_t)MON_END_FLUSH_MS * 1000000;
-	struct pollfd p[MON_CLIENTS_MAX];
-	struct mon_client *pc[MON_CLIENTS_MAX];
+	struct pollfd p[MON_CONNS_MAX];
+	struct mon_client *pc[MON_CONNS_MAX];
 
-	for (int i = 0; i < MON_CLIENTS_MAX; i++)
-		client_send(&at->c[i], ATT_END, NULL, 0, 1);
+	for (int i = 0; i < MON_CONNS_MAX; i++)
+		if (!at->c[i].control)
+			client_send(&at->c[i], ATT_END, NULL, 0, 1);
 	for (;;) {
 		int n = 0, left = ms_left(deadline);
-		for (int i = 0; i < MON_CLIENTS_MAX; i++)
+		for (int i = 0; i < MON_CONNS_MAX; i++)
 			if (at->c[i].fd >= 0 && at->c[i].head && !at->c[i].hup) {
 				pc[n] = &at->c[i];
 				p[n++] = (struct pollfd){ .fd = at->c[i].fd, .events = POLLOUT };
@@ -431,7 +460,7 @@ void attach_finish(struct mon_attach *at)
 				client_flush(pc[i]);
 		}
 	}
-	for (int i = 0; i < MON_CLIENTS_MAX; i++)
+	for (int i = 0; i < MON_CONNS_MAX; i++)
 		if (at->c[i].fd >= 0)
 			client_drop(at, &at->c[i]);
 }

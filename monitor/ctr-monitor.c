@@ -231,7 +231,9 @@ static int run(struct mon *m, struct mon_args *a, int saved[3])
 	r = open_files(m, a);
 	if (r == 0)
 		r = rt_init(&m->rt, a, m->sigfd, saved);
-	if (r == 0 && (rt_create(&m->rt) < 0 || rt_read_pid(&m->rt, &m->init.pid) < 0)) {
+	if (r == 0 && (rt_create(&m->rt) < 0 || rt_read_pid(&m->rt, &m->init.pid) < 0 ||
+		       (a->exec_name &&
+			exec_check_started(m->init.pid, m->rt.console_fd, a->timeout_ms) < 0))) {
 		/* A failed exec leaves the container alone. */
 		if (!a->exec_name)
 			rt_cleanup(&m->rt);

@@ -9,8 +9,9 @@
 
 #include "monitor.h"
 
-/* signalfd, two output streams, exec's four copy ends, the listener, the stdin sink, clients. */
-#define POLL_MAX (1 + 2 + 4 + 1 + 1 + MON_CLIENTS_MAX)
+/* signalfd, two output streams, exec's four copy ends, the listener, the stdin sink, clients
+ * and control connections. */
+#define POLL_MAX (1 + 2 + 4 + 1 + 1 + MON_CONNS_MAX)
 
 /* Reap every exited child; remember the init's status. */
 static void reap(struct init_exit *e)

@@ -30,6 +30,10 @@
 /* SO_SNDBUF of a client's connection (the kernel caps it at net.core.wmem_max). */
 #define MON_CLIENT_SNDBUF (1 << 20)
 #define MON_CLIENTS_MAX	     32
+/* Connections beyond MON_CLIENTS_MAX: REFUSED, then served for RESIZE only (no output). When
+ * all are taken, the oldest makes room: a control connection lives for one record. */
+#define MON_CONTROLS_MAX     8
+#define MON_CONNS_MAX	     (MON_CLIENTS_MAX + MON_CONTROLS_MAX)
 #define MON_CLIENT_QUEUE_MAX (1 << 20) /* bytes queued for one slow client */
 #define MON_END_FLUSH_MS     1000      /* how long the queues are flushed at the end */
 
@@ -38,6 +42,7 @@ enum mon_att_type {
 	ATT_STDOUT = 1,
 	ATT_STDERR = 2,
 	ATT_END = 3,
+	ATT_REFUSED = 4,
 	ATT_STDIN = 16,
 	ATT_STDIN_CLOSE = 17,
 	ATT_RESIZE = 18,
@@ -201,11 +206,13 @@ int exit_write(int dirfd, const char *name, pid_t pid, int status, int oom, int6
 struct mon_rec; /* a queued record */
 
 struct mon_client {
-	int fd;	       /* -1: free slot */
-	int eof;       /* the client will send nothing more */
-	int hup;       /* the client is gone: nothing is sent, its last input is still read */
-	int pidx;      /* its entry in the poll array, -1 */
-	size_t queued; /* what the output queue costs, in bytes */
+	int fd;		/* -1: free slot */
+	int control;	/* refused as a client: RESIZE only, no output */
+	uint64_t since; /* accept order, to find the oldest control connection */
+	int eof;	/* the client will send nothing more */
+	int hup;	/* the client is gone: nothing is sent, its last input is still read */
+	int pidx;	/* its entry in the poll array, -1 */
+	size_t queued;	/* what the output queue costs, in bytes */
 	struct mon_rec *head, *tail;
 	struct mon_rec *pending; /* STDIN the container's stdin has not taken yet */
 	uint64_t pending_seq;
@@ -219,11 +226,12 @@ struct mon_attach {
 	int pty;      /* pty master for RESIZE (borrowed); -1 */
 	int npending; /* clients with a pending STDIN record */
 	uint64_t seq;
+	uint64_t accepted;		  /* connections accepted so far */
 	int lidx, sidx;			  /* poll entries of the listener and the sink, -1 */
 	const struct mon_log *log;	  /* for HELLO; NULL: no log */
 	const struct log_stream *streams; /* unfinished lines, sent at accept */
 	int nstreams;
-	struct mon_client c[MON_CLIENTS_MAX];
+	struct mon_client c[MON_CONNS_MAX];
 };
 
 void attach_init(struct mon_attach *at);
@@ -249,6 +257,9 @@ struct mon_copy {
 	int from_sock, to_sock; /* sockets: recv/send with MSG_DONTWAIT */
 	int pin, pout;		/* poll entries, -1 */
 	size_t len, off;	/* bytes read and not yet written */
+	int tty_eof;		/* to is a pty master: pass the end of from on as EOF */
+	int any;		/* something was read */
+	unsigned char last;	/* the last byte read */
 	char buf[MON_LINE_MAX];
 };
 
@@ -268,6 +279,11 @@ int exec_io_poll(struct mon_exec_io *e, struct pollfd *p, int n);
 void exec_io_handle(struct mon_exec_io *e, const struct pollfd *p);
 /* Output not copied yet (the pty is open, or bytes wait for OUT). */
 int exec_io_output_open(const struct mon_exec_io *e);
+/* After the runtime started the process PID: wait (at most TIMEOUT_MS) until it is no longer
+ * the runtime's init, which executes it. An init that exited instead (execve failed: E2BIG,
+ * ENOEXEC...) is reaped and reported: -1 (mon_fail called, with the last line on PTY, -1:
+ * none). 0 otherwise. */
+int exec_check_started(pid_t pid, int pty, unsigned timeout_ms);
 
 /* loop.c: the monitor's state once the container runs, and its poll loop. */
 struct init_exit {

@@ -36,7 +36,7 @@ typedef struct ctr_exec_opts {
 	const char *const *env;	  /**< "K=V" added to (and overriding) the container's env; may be NULL */
 	const char *cwd;	  /**< absolute; NULL: the container's working directory */
 	const char *user;	  /**< "UID" or "UID:GID" (numeric); NULL: the container's user */
-	int terminal;		  /**< run on a new pty; stdin_fd/stdout_fd are copied to/from it */
+	int terminal;		  /**< run on a new pty; stdin_fd/stdout_fd are copied to/from it; the end of stdin_fd's input reaches the process as the terminal's EOF character (^D, in canonical mode), so its read() returns 0 */
 	int privileged;		  /**< with every capability and without NoNewPrivileges (the container's seccomp filter stays) */
 	int stdin_fd;		  /**< -1: /dev/null */
 	int stdout_fd;		  /**< -1: /dev/null */
@@ -50,8 +50,9 @@ typedef struct ctr_exec_opts {
  * ctr_exec_wait() and ctr_exec_remove() in one call.
  * @param[out] exit_code may be NULL: N for exit(N), 128+S when killed by signal S
  * @return 0; CTR_E_INVAL (argv NULL or empty, bad user, cwd or fds); CTR_E_STATE when the
- *   container is not RUNNING; CTR_E_RUNTIME with the runtime's message (e.g. no such
- *   executable).
+ *   container is not RUNNING; CTR_E_RUNTIME with the runtime's message when the process
+ *   could not be started (e.g. no such executable, or argv and environment too large for
+ *   execve(2): E2BIG).
  */
 CTR_API int ctr_exec(ctr_container_t *c, const ctr_exec_opts_t *opts, int *exit_code);
 
@@ -66,9 +67,11 @@ CTR_API int ctr_exec(ctr_container_t *c, const ctr_exec_opts_t *opts, int *exit_
 CTR_API int ctr_exec_create(ctr_container_t *c, const ctr_exec_opts_t *opts, char **exec_id);
 
 /**
- * Start a created session. Returns once the process runs (its monitor reported its pid).
+ * Start a created session. Returns once the process runs (its monitor reported its pid,
+ * and saw the runtime execute it).
  * @return 0; CTR_E_NOENT for an unknown session; CTR_E_STATE when the session was already
- *   started or the container is not RUNNING; CTR_E_RUNTIME.
+ *   started or the container is not RUNNING; CTR_E_RUNTIME when the runtime could not start
+ *   the process (its message; for an execve(2) failure such as E2BIG, the cause).
  */
 CTR_API int ctr_exec_start(ctr_container_t *c, const char *exec_id);
 
@@ -116,7 +119,7 @@ CTR_API void ctr_strv_free(char **v);
  * Attach
  *
  * ctr_attach() connects descriptors to a CREATED or RUNNING container's stdio through its
- * monitor's socket (mode 0600 in the run directory). Several clients may be attached at
+ * monitor's socket (mode 0600 in the run directory). Up to 32 clients may be attached at
  * once; each gets all the output from the moment it attached. A client that does not read
  * never slows the container: the monitor buffers up to 1 MiB for it, then drops output
  * for that client only.
@@ -180,7 +183,8 @@ typedef struct ctr_attach_opts {
  * @return 0; CTR_ATTACH_DETACHED; CTR_E_INVAL (bad detach keys, unknown flags, a descriptor
  *   < -1 or not open, no descriptor at all); CTR_E_STATE when the container is not CREATED
  *   or RUNNING (PAUSED included) or its monitor is gone, or, with a stdin requested, its
- *   stdin is not open (see ctr_config_set_stdin()); CTR_E_IO when a descriptor fails;
+ *   stdin is not open (see ctr_config_set_stdin()); CTR_E_BUSY when the container's
+ *   monitor already serves 32 attached clients; CTR_E_IO when a descriptor fails;
  *   CTR_E_MONITOR when the monitor does not answer or speaks another protocol; with
  *   CTR_ATTACH_START, the errors of ctr_init() and ctr_start().
  */
@@ -188,7 +192,8 @@ CTR_API int ctr_attach(ctr_container_t *c, const ctr_attach_opts_t *opts);
 
 /**
  * Set the window size of a terminal container's pty (ctr_config_set_terminal()); the
- * monitor applies it (the container gets SIGWINCH) soon after this returns.
+ * monitor applies it (the container gets SIGWINCH) soon after this returns. Works however
+ * many clients are attached (it takes none of the 32 client places).
  * @param rows, cols 1..65535
  * @return 0; CTR_E_INVAL for 0 or more than 65535 rows or columns, or a container without
  *   terminal; CTR_E_STATE when it is not CREATED or RUNNING; CTR_E_MONITOR.

@@ -92,6 +92,36 @@ static size_t read_until(int fd, char *buf, size_t size, const char *needle, int
 	return len;
 }
 
+/* The monitor applies a resize soon after ctr_attach_resize() returns, on another connection
+ * than the input's: type line into in_fd (the container answers each with `stty size`) until
+ * out_fd shows size, within timeout_ms. */
+static void type_until_size(int in_fd, int out_fd, const char *line, const char *size,
+			    int timeout_ms)
+{
+	double end = it_now() + timeout_ms / 1000.0;
+	char buf[8192];
+	size_t len = 0;
+
+	buf[0] = 0;
+	while (!strstr(buf, size)) {
+		ck_assert_int_eq(write(in_fd, line, strlen(line)), (ssize_t)strlen(line));
+		for (double next = it_now() + 0.2; !strstr(buf, size) && it_now() < next;) {
+			struct pollfd p = { .fd = out_fd, .events = POLLIN };
+			if (poll(&p, 1, 50) != 1)
+				continue;
+			if (len > sizeof(buf) / 2) { /* keep the tail */
+				memmove(buf, buf + len - 64, 64);
+				len = 64;
+			}
+			ssize_t n = read(out_fd, buf + len, sizeof(buf) - 1 - len);
+			ck_assert_msg(n > 0, "EOF before \"%s\"; got \"%s\"", size, buf);
+			buf[len += (size_t)n] = 0;
+		}
+		ck_assert_msg(strstr(buf, size) || it_now() < end,
+			      "no \"%s\" within %d ms; got \"%s\"", size, timeout_ms, buf);
+	}
+}
+
 /* Everything until EOF (the write ends closed); *n gets the length (may be NULL). */
 static char *read_all_n(int fd, size_t *n_out)
 {
@@ -208,7 +238,6 @@ START_TEST(test_resize_sets_the_terminal_size_the_container_sees)
 	    it_config("while read -r line; do [ \"$line\" = q ] && exit 0; stty size; done");
 	struct attacher a;
 	int in[2], out[2];
-	char buf[8192];
 
 	ck_assert_int_eq(ctr_config_set_terminal(cfg, 1), 0);
 	ctr_container_t *c = it_create(it_rt, cfg);
@@ -217,11 +246,9 @@ START_TEST(test_resize_sets_the_terminal_size_the_container_sees)
 	IT_OK(ctr_start(c, 0));
 	IT_OK(ctr_attach_resize(c, 40, 100));
 	attacher_start(&a, c, in[0], out[1], -1, 0, NULL);
-	ck_assert_int_eq(write(in[1], "a\n", 2), 2);
-	read_until(out[0], buf, sizeof(buf), "40 100", IT_GUARD_MS);
+	type_until_size(in[1], out[0], "a\n", "40 100", IT_GUARD_MS);
 	IT_OK(ctr_attach_resize(c, 50, 132));
-	ck_assert_int_eq(write(in[1], "b\n", 2), 2);
-	read_until(out[0], buf, sizeof(buf), "50 132", IT_GUARD_MS);
+	type_until_size(in[1], out[0], "b\n", "50 132", IT_GUARD_MS);
 	ck_assert_int_eq(write(in[1], "q\n", 2), 2); /* a pty has no end of file to pass on */
 	ATTACH_RESULT(&a, IT_GUARD_MS, 0);
 	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
@@ -501,6 +528,82 @@ START_TEST(test_garbage_on_the_socket_closes_only_that_connection)
 }
 END_TEST
 
+/* type_until_size() over a raw client: STDIN records of line until STDOUT records show
+ * size (within 5 s). */
+static void raw_type_until_size(int fd, const char *line, const char *size)
+{
+	static unsigned char buf[CTRI_ATT_BUF];
+	char seen[8192] = "";
+	size_t len = 0;
+	double end = it_now() + 5;
+
+	while (!strstr(seen, size)) {
+		ck_assert_int_eq(ctri_att_send(fd, CTRI_ATT_STDIN, line, strlen(line), 0), 0);
+		for (double next = it_now() + 0.2; !strstr(seen, size) && it_now() < next;) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			int t, n;
+			if (poll(&p, 1, 50) != 1)
+				continue;
+			ck_assert_int_ge(n = ctri_att_recv(fd, buf, &t), 0);
+			ck_assert_msg(t == CTRI_ATT_STDOUT, "record type %d before \"%s\"", t,
+				      size);
+			if ((size_t)n >= sizeof(seen) - len)
+				len = 0; /* keep the tail only */
+			memcpy(seen + len, buf + 1, (size_t)n);
+			seen[len += (size_t)n] = 0;
+		}
+		ck_assert_msg(strstr(seen, size) || it_now() < end,
+			      "no \"%s\" within 5 s; got \"%s\"", size, seen);
+	}
+}
+
+#define CLIENTS_MAX 32 /* the monitor's MON_CLIENTS_MAX */
+
+START_TEST(test_a_33rd_client_is_busy_and_resize_works_while_32_are_attached)
+{
+	ctr_config_t *cfg =
+	    it_config("while read -r line; do [ \"$line\" = q ] && exit 0; stty size; done");
+	struct ctri_att_hello h;
+	struct attacher a;
+	int fds[CLIENTS_MAX], in[2], out[2];
+
+	ck_assert_int_eq(ctr_config_set_terminal(cfg, 1), 0);
+	ctr_container_t *c = it_create(it_rt, cfg);
+	IT_OK(ctr_start(c, 0));
+	for (int i = 0; i < CLIENTS_MAX; i++)
+		fds[i] = raw_connect(c, &h);
+	pipe_pair(in);
+	pipe_pair(out);
+	CTR_OPTS(ctr_attach_opts_t, o, .stdin_fd = in[0], .stdout_fd = out[1], .stderr_fd = -1,
+		 .mux_fd = -1);
+	IT_REFUSED(ctr_attach(c, &o), CTR_E_BUSY, c);
+	ck_assert_msg(strstr(ctr_last_error(), "already serves 32 attach clients"), "%s",
+		      ctr_last_error());
+
+	/* Resize needs no client slot: the refused connection takes it. */
+	IT_OK(ctr_attach_resize(c, 40, 100));
+	raw_type_until_size(fds[0], "a\n", "40 100");
+	IT_OK(ctr_attach_resize(c, 50, 132));
+	raw_type_until_size(fds[0], "b\n", "50 132");
+
+	/* One leaves: the next attach is served. */
+	close(fds[CLIENTS_MAX - 1]);
+	attacher_start(&a, c, in[0], out[1], -1, 0, NULL);
+	ck_assert_int_eq(write(in[1], "c\n", 2), 2);
+	char buf[8192];
+	read_until(out[0], buf, sizeof(buf), "50 132", IT_GUARD_MS);
+	ck_assert_int_eq(write(in[1], "q\n", 2), 2);
+	ATTACH_RESULT(&a, IT_GUARD_MS, 0);
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
+	for (int i = 0; i < CLIENTS_MAX - 1; i++)
+		close(fds[i]);
+	close_pair(in);
+	close_pair(out);
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+}
+END_TEST
+
 Suite *suite_attach(void)
 {
 	Suite *s = suite_create("attach");
@@ -519,6 +622,7 @@ Suite *suite_attach(void)
 	tcase_add_test(tc, test_two_attached_clients_both_get_the_output);
 	tcase_add_test(tc, test_a_client_that_never_reads_does_not_hold_up_the_container);
 	tcase_add_test(tc, test_garbage_on_the_socket_closes_only_that_connection);
+	tcase_add_test(tc, test_a_33rd_client_is_busy_and_resize_works_while_32_are_attached);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -181,7 +181,7 @@ static void exit_and_restart(ctr_container_t *web, int n)
 	double t0 = it_now();
 
 	it_touch("go");
-	it_take_file("ready", 10000);
+	it_take_file("ready", IT_GUARD_MS);
 	while ((it_state(web) != CTR_STATE_RUNNING || it_state_int(web, "restart_count") != n) &&
 	       it_now() - t0 < 10)
 		it_sleep_ms(20);

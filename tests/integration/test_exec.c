@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "itest.h"
@@ -149,6 +150,79 @@ START_TEST(test_exec_tty_and_resize)
 }
 END_TEST
 
+/* ctr_exec() in a thread, joined within a deadline that only guards against a hang. */
+struct exec_job {
+	ctr_container_t *c;
+	ctr_exec_opts_t o;
+	int result, code;
+	char err[1024];
+};
+
+static void *exec_job_main(void *arg)
+{
+	struct exec_job *j = arg;
+
+	j->result = ctr_exec(j->c, &j->o, &j->code);
+	snprintf(j->err, sizeof(j->err), "%s", ctr_last_error());
+	return NULL;
+}
+
+/* A terminal exec of argv with input (then EOF) on its stdin; its output. */
+static char *tty_exec_with_input(ctr_container_t *c, const char *const *argv, const char *input,
+				 int *code)
+{
+	struct exec_job j = { .c = c, .o = opts_for(argv), .result = -12345, .code = -1 };
+	struct timespec t;
+	pthread_t th;
+	int in[2], out[2];
+
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	ck_assert_int_eq(write(in[1], input, strlen(input)), (ssize_t)strlen(input));
+	close(in[1]); /* the input ends here */
+	j.o.terminal = 1;
+	j.o.stdin_fd = in[0];
+	j.o.stdout_fd = out[1];
+	ck_assert_int_eq(pthread_create(&th, NULL, exec_job_main, &j), 0);
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += 30;
+	ck_assert_msg(pthread_timedjoin_np(th, NULL, &t) == 0,
+		      "the terminal exec of %s never saw the end of its input", argv[0]);
+	ck_assert_msg(j.result == 0, "ctr_exec: %d: %s", j.result, j.err);
+	close(in[0]);
+	close(out[1]);
+	char *text = read_all(out[0]);
+	close(out[0]);
+	*code = j.code;
+	return text;
+}
+
+START_TEST(test_exec_tty_passes_the_end_of_stdin_on_as_eof)
+{
+	ctr_container_t *c = running();
+	const char *const cat[] = { "cat", NULL };
+	const char *const count[] = { "sh", "-c", "wc -l; exit 4", NULL };
+	int code = -1;
+
+	/* A partial line: the first ^D hands "abc" over, the second ends cat's input. */
+	char *out = tty_exec_with_input(c, cat, "abc", &code);
+	ck_assert_int_eq(code, 0);
+	ck_assert_msg(strstr(out, "abc"), "cat printed '%s'", out);
+	free(out);
+	/* Whole lines: one ^D. */
+	out = tty_exec_with_input(c, count, "one\ntwo\n", &code);
+	ck_assert_int_eq(code, 4);
+	ck_assert_msg(strstr(out, "2\r\n"), "wc -l printed '%s'", out);
+	free(out);
+	/* No input at all (stdin_fd -1 is /dev/null): an end of file at once. */
+	ctr_exec_opts_t o = opts_for(cat);
+	o.terminal = 1;
+	IT_OK(ctr_exec(c, &o, &code));
+	ck_assert_int_eq(code, 0);
+	ctr_container_free(c);
+}
+END_TEST
+
 START_TEST(test_exec_preserve_fds_and_stdin)
 {
 	ctr_container_t *c = running();
@@ -235,7 +309,7 @@ START_TEST(test_exec_sessions)
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	ck_assert_int_eq(poll(&p, 1, 200), 0);
 	IT_OK(ctr_exec_kill(c, a, SIGKILL));
-	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(poll(&p, 1, IT_GUARD_MS), 1);
 	close(fd);
 	IT_OK(ctr_exec_wait(c, a, IT_GUARD_MS, &code));
 	ck_assert_int_eq(code, 137);
@@ -302,7 +376,7 @@ START_TEST(test_exec_outlives_caller)
 	char id[65], path[4096];
 
 	snprintf(id, sizeof(id), "%s", ctr_id(c));
-	ck_assert_int_eq(it_join(it_fork(child_main, id), 10000), 0);
+	ck_assert_int_eq(it_join(it_fork(child_main, id), IT_GUARD_MS), 0);
 	snprintf(path, sizeof(path), "%s/io/eid", it_base());
 	FILE *f = fopen(path, "r");
 	ck_assert_ptr_nonnull(f);
@@ -311,6 +385,53 @@ START_TEST(test_exec_outlives_caller)
 	int code = -1;
 	IT_OK(ctr_exec_wait(c, child_eid, IT_GUARD_MS, &code));
 	ck_assert_int_eq(code, 9);
+	ctr_container_free(c);
+}
+END_TEST
+
+/* execve(2) fails with E2BIG after `runc exec --detach` has returned: runc's init prints why
+ * on the process's stderr and exits 1. That is a failure to start, not an exit code. */
+START_TEST(test_exec_too_large_for_execve_is_a_runtime_error)
+{
+	ctr_container_t *c = running();
+	static char big[200001];
+	const char *const argv[] = { "echo", big, NULL };
+	const char *const truth[] = { "true", NULL };
+	ctr_exec_opts_t o = opts_for(argv);
+	int code = -12345;
+
+	memset(big, 'x', sizeof(big) - 1); /* one string longer than execve takes (128 KiB) */
+	for (int terminal = 0; terminal < 2; terminal++) {
+		o.terminal = terminal;
+		IT_REFUSED(ctr_exec(c, &o, &code), CTR_E_RUNTIME, c);
+		ck_assert_msg(strstr(ctr_last_error(), "did not start") &&
+				  strstr(ctr_last_error(), "argument list too long"),
+			      "%s", ctr_last_error());
+		ck_assert_int_eq(code, -12345);
+	}
+
+	/* An environment of 3 MB: more than a quarter of the 8 MiB stack. */
+	enum { NVARS = 30000 };
+	char **env = calloc(NVARS + 1, sizeof(*env));
+	ck_assert_ptr_nonnull(env);
+	for (int i = 0; i < NVARS; i++) {
+		ck_assert_int_gt(asprintf(&env[i], "V%05d=%090d", i, i), 0);
+	}
+	o = opts_for(truth);
+	o.env = (const char *const *)env;
+	IT_REFUSED(ctr_exec(c, &o, &code), CTR_E_RUNTIME, c);
+	ck_assert_msg(strstr(ctr_last_error(), "E2BIG"), "%s", ctr_last_error());
+	for (int i = 0; i < NVARS; i++)
+		free(env[i]);
+	free(env);
+
+	char **ids = NULL; /* nothing is left, and the container carries on */
+	ck_assert_int_eq(ctr_exec_list(c, &ids, NULL), 0);
+	ctr_strv_free(ids);
+	o = opts_for(truth);
+	IT_OK(ctr_exec(c, &o, &code));
+	ck_assert_int_eq(code, 0);
+	IT_STATE(c, CTR_STATE_RUNNING);
 	ctr_container_free(c);
 }
 END_TEST
@@ -467,11 +588,13 @@ Suite *suite_exec(void)
 	tcase_add_test(tc, test_exec_exit_codes);
 	tcase_add_test(tc, test_exec_env_cwd_user);
 	tcase_add_test(tc, test_exec_tty_and_resize);
+	tcase_add_test(tc, test_exec_tty_passes_the_end_of_stdin_on_as_eof);
 	tcase_add_test(tc, test_exec_preserve_fds_and_stdin);
 	tcase_add_test(tc, test_exec_privileged);
 	tcase_add_test(tc, test_exec_sessions);
 	tcase_add_test(tc, test_exec_outlives_caller);
 	tcase_add_test(tc, test_exec_bad_input);
+	tcase_add_test(tc, test_exec_too_large_for_execve_is_a_runtime_error);
 	tcase_add_test(tc, test_exec_many_in_a_row);
 	tcase_add_test(tc, test_exec_parallel);
 	tcase_add_test(tc, test_exec_racing_the_containers_end);

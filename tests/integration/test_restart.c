@@ -71,7 +71,7 @@ START_TEST(test_on_failure_restarts_up_to_max_retries_without_its_starter)
 {
 	ctr_container_t *c = with_policy("exit 3", CTR_RESTART_ON_FAILURE, 2);
 
-	ck_assert_int_eq(it_join(it_fork(start_main, (void *)ctr_id(c)), 10000), 0);
+	ck_assert_int_eq(it_join(it_fork(start_main, (void *)ctr_id(c)), IT_GUARD_MS), 0);
 	ck_assert_msg(settle(c, 10) == CTR_STATE_EXITED, "still %s",
 		      ctr_state_name(it_state(c)));
 	ck_assert_int_eq(it_state_int(c, "restart_count"), 2);
@@ -128,7 +128,7 @@ static void exit_and_restart(ctr_container_t *c, int restart_count, long long wa
 	double t0 = it_now();
 
 	it_touch("go");
-	it_take_file("ready", 10000);
+	it_take_file("ready", IT_GUARD_MS);
 	while ((it_state(c) != CTR_STATE_RUNNING ||
 		it_state_int(c, "restart_count") != restart_count) &&
 	       it_now() - t0 < 10)

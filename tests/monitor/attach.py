@@ -11,8 +11,10 @@ Steps, run in order (TEXT takes Python escapes such as \\n):
   read             read until END or end of file; print "END" or "EOF", then byte counts
   closed           wait for the monitor to close the connection; print "CLOSED"
   sleep:SECONDS    do nothing, without reading
-  full:N           open N more connections (HELLO each), then one more: print "FULL closed"
-                   when the monitor closes that one without a HELLO
+  full:N           open N more connections (HELLO each), then one more: print "FULL REFUSED
+                   <payload>" when the monitor refuses it; then send it RESIZE (print
+                   "RESIZE kept" when the connection stays) and STDIN (print "STDIN closed"
+                   when the monitor closes it: a refused connection takes RESIZE only)
 Output records go to --out (STDOUT) and --err (STDERR) files when given. Exits 1 on a
 timeout (30 s per step: a guard against a hang) or a protocol surprise.
 """
@@ -21,7 +23,7 @@ import socket
 import sys
 import time
 
-HELLO, STDOUT, STDERR, END = 0, 1, 2, 3
+HELLO, STDOUT, STDERR, END, REFUSED = 0, 1, 2, 3, 4
 STDIN, STDIN_CLOSE, RESIZE = 16, 17, 18
 MAX = 32768
 TIMEOUT = 30
@@ -100,11 +102,24 @@ def full(path, n):
             sys.exit("no HELLO on one of %d connections" % n)
     extra = connect(path)
     extra.settimeout(TIMEOUT)
+    rec = extra.recv(1 + MAX)
+    if not rec or rec[0] != REFUSED:
+        sys.exit("the connection beyond the limit got %r, not REFUSED" % rec[:40])
+    print("FULL REFUSED " + rec[1:].decode())
+    extra.send(bytes([RESIZE]) + b"24 80")
+    extra.settimeout(0.3)
+    try:
+        rec = extra.recv(1 + MAX)
+        print("RESIZE closed" if not rec else "RESIZE got a record")
+    except socket.timeout:
+        print("RESIZE kept")
+    extra.settimeout(TIMEOUT)
+    extra.send(bytes([STDIN]) + b"x")
     try:
         rec = extra.recv(1 + MAX)
     except ConnectionResetError:
         rec = b""
-    print("FULL closed" if not rec else "FULL got a record")
+    print("STDIN closed" if not rec else "STDIN got a record")
 
 
 def step(c, arg):

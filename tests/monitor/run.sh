@@ -516,7 +516,10 @@ test_garbage_from_a_client_closes_only_its_connection() {
 		check "garbage '$g': that connection is closed" like "$out" "HELLO *CLOSED"
 	done
 	out=$(att "$sock" hello full:31)
-	check "a 33rd client is closed at once, without HELLO" like "$out" "*FULL closed"
+	check "a 33rd client is refused with the limit (${out//$'\n'/ })" like "$out" \
+		"*FULL REFUSED 2 busy 32*"
+	check "... and its connection is kept for RESIZE, closed at STDIN" like "$out" \
+		"*RESIZE kept*STDIN closed*"
 	out=$(att "$sock" --out "$T/junk.out" hello 'stdin:still here\n' expect:here close read)
 	check "after the garbage: monitor and container carry on" like "$out" "*EXPECT ok*END*"
 	wait_gone "$MPID"

@@ -24,5 +24,6 @@ Suite *suite_runc_start(void);
 Suite *suite_proc(void);
 Suite *suite_cleanup_ctx(void);
 Suite *suite_events(void);
+Suite *suite_exec_spec(void);
 
 #endif

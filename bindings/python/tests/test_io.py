@@ -26,6 +26,18 @@ def test_exec_feeds_bytes_in_and_returns_bytes_and_the_exit_code(rt, base):
     assert r == (0, b"", b"")
 
 
+def test_exec_on_a_terminal_sees_the_end_of_its_input(rt, base):
+    c = running(rt, base)
+    done = {}
+    # The thread's deadline only guards against a hang (the end of input never arriving).
+    t = threading.Thread(target=lambda: done.update(r=c.exec(["cat"], input=b"abc",
+                                                              terminal=True)), daemon=True)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), "cat on a terminal never saw the end of its input"
+    assert done["r"].exit_code == 0 and b"abc" in done["r"].stdout
+
+
 def test_exec_refusals(rt, base):
     c = sh(rt, base, GRACEFUL)
     with pytest.raises(ctr.StateError, match="configured"):
