@@ -366,7 +366,7 @@ test_oom_killed_container_reports_oom() {
 	bundle oom false --memory=$((16 << 20)) tail /dev/zero
 	monitor oom --run
 	started oom || return
-	wait_gone "$MPID" 100
+	wait_gone "$MPID"
 	check "OOM kill: oom true, exit_code 137 ($(cat "$EXITS/oom" 2>/dev/null))" \
 		[ "$(exit_field oom oom)" = true -a "$(exit_field oom exit_code)" = 137 ]
 	"$RUNC" --root "$ROOT" delete oom
