@@ -308,10 +308,49 @@ static int signal_if_running(ctr_container_t *c, pid_t mon_pid, int sig, int *er
 	return running;
 }
 
+/* Whether st's owner record is a stop by this process. */
+static int own_stop(const struct ctri_st *st)
+{
+	return st->has_owner && !strcmp(st->owner.op, "stop") && st->owner.pid == getpid();
+}
+
+/* A stop that failed leaves the record as it found it: without our owner record (a later
+ * reader would take it for a stopper that died and finish the stop with SIGKILL) and with
+ * the user-stop mark it had (which keeps the restart policy off). With the lock held; the
+ * failure's message stays. */
+static void stop_undo(ctr_container_t *c, struct ctri_st *st, int was_user_stop)
+{
+	char msg[1024];
+
+	if (!own_stop(st))
+		return;
+	snprintf(msg, sizeof(msg), "%s", ctr_last_error());
+	st->has_owner = 0;
+	st->stopped_by_user = was_user_stop;
+	ctri_st_save(c, "stop", st, 0);
+	ctri_err(0, "%s", msg);
+}
+
+/* stop_undo() after the lock was let go (a failed escalation). */
+static void stop_undo_unlocked(ctr_container_t *c, int was_user_stop)
+{
+	char msg[1024];
+	struct ctri_st st;
+	int fd;
+
+	snprintf(msg, sizeof(msg), "%s", ctr_last_error());
+	if (ctri_begin(c, "stop", &fd, &st, 0) == 0) {
+		stop_undo(c, &st, was_user_stop);
+		ctri_end(fd);
+	}
+	ctri_err(0, "%s", msg);
+}
+
 /* The stop's last step: record the exit and drop our owner record. gone: the monitor we
  * waited for has exited, so the run we stopped is over (the container may already run
- * again, started by someone else meanwhile). */
-static int stop_finish(ctr_container_t *c, int gone)
+ * again, started by someone else meanwhile). A container still running after SIGKILL is a
+ * failed stop (stop_undo). */
+static int stop_finish(ctr_container_t *c, int gone, int was_user_stop)
 {
 	struct ctri_st st;
 	int fd, r;
@@ -319,15 +358,16 @@ static int stop_finish(ctr_container_t *c, int gone)
 	if ((r = ctri_begin(c, "stop", &fd, &st, 0)) < 0)
 		return r;
 	CTRI_CRASHPOINT("stop.finishing");
-	if (st.has_owner && !strcmp(st.owner.op, "stop") && st.owner.pid == getpid()) {
+	if (!gone && ctri_st_active(st.state)) {
+		r = ctri_cerr(c->name, "stop", CTR_E_TIMEOUT,
+			      "the container did not exit within %d s of SIGKILL",
+			      KILL_WAIT_MS / 1000);
+		stop_undo(c, &st, was_user_stop);
+	} else if (own_stop(&st)) {
 		st.has_owner = 0;
 		r = ctri_st_save(c, "stop", &st, 0);
 	}
 	CTRI_CRASHPOINT("stop.finished");
-	if (r == 0 && !gone && ctri_st_active(st.state))
-		r = ctri_cerr(c->name, "stop", CTR_E_TIMEOUT,
-			      "the container did not exit within %d s of SIGKILL",
-			      KILL_WAIT_MS / 1000);
 	ctri_end(fd);
 	return r;
 }
@@ -336,7 +376,7 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 {
 	struct stop_cfg cfg;
 	struct ctri_st st;
-	int fd, r;
+	int fd, r, was_user_stop = 0;
 
 	CTRI_CHECK_ARG("ctr_stop", c);
 	if ((r = ctri_begin(c, "stop", &fd, &st, 0)) < 0)
@@ -358,6 +398,7 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 			timeout_s = cfg.timeout_s;
 		if (st.state == CTR_STATE_CREATED)
 			timeout_s = 0; /* nothing runs that could stop gracefully */
+		was_user_stop = st.stopped_by_user;
 		ctri_st_own(c, &st, "stop");
 		st.stopped_by_user = 1;
 		r = ctri_st_save(c, "stop", &st, 0);
@@ -368,6 +409,8 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 		if (r == 0 && st.state == CTR_STATE_PAUSED) /* frozen, it could not act on it */
 			r = thaw(c, "stop", &st);
 		CTRI_CRASHPOINT("stop.signalled");
+		if (r < 0)
+			stop_undo(c, &st, was_user_stop);
 	}
 	int mon = r == 0 ? ctri_monitor_fd(c, &st) : -1;
 	pid_t mon_pid = st.mon_pid;
@@ -383,7 +426,9 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 		gone = wait_monitor(mon, KILL_WAIT_MS);
 	if (mon >= 0)
 		close(mon);
-	if (r == 0 && (r = stop_finish(c, gone)) == 0)
+	if (r < 0) /* the escalation failed */
+		stop_undo_unlocked(c, was_user_stop);
+	else if ((r = stop_finish(c, gone, was_user_stop)) == 0)
 		ctri_event(c, "stop", NULL);
 	return r;
 }

@@ -469,7 +469,13 @@ CTR_API int ctr_start(ctr_container_t *c, unsigned flags);
  * when the process has exited (state STOPPED). A CREATED container is killed at once.
  * @param timeout_s seconds before SIGKILL; 0: SIGKILL at once; < 0: the configured stop
  *   timeout
- * @return 0; CTR_E_STOPPED when already STOPPED or EXITED; CTR_E_STATE when CONFIGURED.
+ * A stop that fails (the runtime's kill fails or times out, or the container outlives
+ * SIGKILL) leaves the container's record as it found it: still RUNNING, no stop pending
+ * that a later caller would finish, and a restart policy still in force. A signal that
+ * reached the container before the failure cannot be taken back.
+ * @return 0; CTR_E_STOPPED when already STOPPED or EXITED; CTR_E_STATE when CONFIGURED;
+ *   CTR_E_RUNTIME or CTR_E_TIMEOUT when the runtime's kill fails or hangs; CTR_E_TIMEOUT
+ *   when the container still runs 10 s after SIGKILL.
  */
 CTR_API int ctr_stop(ctr_container_t *c, int timeout_s);
 

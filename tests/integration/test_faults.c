@@ -454,6 +454,57 @@ START_TEST(test_a_remove_whose_caller_was_killed_is_finished)
 }
 END_TEST
 
+/* ---- failed operations ---------------------------------------------------------------------- */
+
+/* In a child process: ctr_stop(the container named arg, 0) on the fake runtime with a 1 s
+ * timeout. Exits with 0 if the stop timed out, as a hung kill makes it. */
+static int stop_times_out_main(void *arg)
+{
+	ctr_runtime_t *rt = NULL;
+	ctr_container_t *c = NULL;
+	int r;
+
+	if ((r = it_open(it_fake_runtime(), 1000, &rt)) == 0 && (r = ctr_lookup(rt, arg, &c)) == 0)
+		r = ctr_stop(c, 0);
+	if (r != CTR_E_TIMEOUT)
+		fprintf(stderr, "stop in a child: expected a timeout: %s\n", it_err(r));
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+	return r != CTR_E_TIMEOUT;
+}
+
+/* A stop whose kill hangs fails and leaves the container as it was: no owner record that a
+ * later reader would finish as SIGKILL once the stopper is gone, and no user-stop mark
+ * that would keep a restart policy off. */
+START_TEST(test_a_failed_stop_leaves_no_stop_pending)
+{
+	ctr_runtime_t *rt = fake_runtime(1000);
+	ctr_container_t *c = it_sh(rt, IT_GRACEFUL(0));
+
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	setenv("FAKE_RUNTIME_HANG", "kill", 1);
+	IT_REFUSED(ctr_stop(c, 0), CTR_E_TIMEOUT, c);
+	IT_SAYS("did not finish");
+	ck_assert_msg(!has_owner(c), "the failed stop left its owner record");
+	ck_assert_msg(!it_state_has(c, "stopped_by_user"), "the failed stop counts as a stop");
+	/* The same from a process that is gone when the next one reads the state. */
+	pid_t child = it_fork(stop_times_out_main, (void *)ctr_id(c));
+	ck_assert_int_eq(it_join(child, 20000), 0);
+	unsetenv("FAKE_RUNTIME_HANG");
+	IT_STATE(c, CTR_STATE_RUNNING);
+	ck_assert_msg(!has_owner(c), "the failed stop left its owner record");
+	ck_assert_msg(!it_state_has(c, "stopped_by_user"), "the failed stop counts as a stop");
+	/* Still the same run: a graceful stop ends it with its own exit code, not SIGKILL's. */
+	IT_OK(ctr_stop(c, 10));
+	ck_assert_int_eq(it_exit_code(c), 0);
+	IT_OK(ctr_remove(c, 0));
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
 Suite *suite_faults(void)
 {
 	Suite *s = suite_create("faults");
@@ -483,6 +534,12 @@ Suite *suite_faults(void)
 	tcase_add_test(tc, test_a_caller_killed_at_any_point_of_start);
 	tcase_add_test(tc, test_a_stop_whose_caller_was_killed_is_finished);
 	tcase_add_test(tc, test_a_remove_whose_caller_was_killed_is_finished);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("failed");
+	tcase_add_checked_fixture(tc, it_setup, it_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_a_failed_stop_leaves_no_stop_pending);
 	suite_add_tcase(s, tc);
 	return s;
 }
