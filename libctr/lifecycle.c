@@ -285,7 +285,7 @@ CTR_API int ctr_unpause(ctr_container_t *c)
 }
 
 /* Wait (without the lock) until fd, a pidfd on the monitor, is readable; no fd: gone. */
-static int wait_monitor(int fd, int ms)
+static int wait_monitor(int fd, long long ms)
 {
 	return fd < 0 || ctri_fd_readable(fd, ms);
 }
@@ -419,7 +419,7 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 		return r;
 	CTRI_CRASHPOINT("stop.waiting");
 	/* timeout 0: SIGKILL went first, so there is nothing to escalate to. */
-	int gone = wait_monitor(mon, timeout_s ? timeout_s * 1000 : KILL_WAIT_MS);
+	int gone = wait_monitor(mon, timeout_s ? timeout_s * 1000LL : KILL_WAIT_MS);
 	if (!gone && timeout_s && !signal_if_running(c, mon_pid, SIGKILL, &r))
 		gone = 1; /* it ended while we took the lock */
 	else if (!gone && timeout_s && r == 0)

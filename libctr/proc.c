@@ -269,13 +269,15 @@ int ctri_pidfd_verified(pid_t pid, unsigned long long start)
 	return fd;
 }
 
-int ctri_fd_readable(int fd, int ms)
+int ctri_fd_readable(int fd, long long ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	long long deadline = ctri_mono_ms() + ms;
+	long long deadline = ctri_mono_ms() + (ms < 0 ? 0 : ms);
 	int n;
 
-	while ((n = poll(&p, 1, ctri_poll_ms(deadline))) < 0 && errno == EINTR)
+	/* poll() takes at most INT_MAX ms (ctri_poll_ms clamps): a longer wait takes turns. */
+	while (((n = poll(&p, 1, ctri_poll_ms(deadline))) < 0 && errno == EINTR) ||
+	       (n == 0 && ctri_mono_ms() < deadline))
 		;
 	return n > 0;
 }

@@ -46,7 +46,7 @@ int ctri_proc_alive(pid_t pid, unsigned long long start);
 long long ctri_mono_ms(void);
 int ctri_poll_ms(long long deadline);
 /* 1 if fd is readable within ms milliseconds (0: now), e.g. a pidfd whose process ended. */
-int ctri_fd_readable(int fd, int ms);
+int ctri_fd_readable(int fd, long long ms);
 
 /* Wait (at most max_ms) until PID, a container's init that `runc start` has released, has
  * left runc's init code for the container's command: a signal sent before that reaches

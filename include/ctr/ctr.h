@@ -467,8 +467,8 @@ CTR_API int ctr_start(ctr_container_t *c, unsigned flags);
 /**
  * Stop the container: send its stop signal, wait up to the timeout, then SIGKILL. Returns
  * when the process has exited (state STOPPED). A CREATED container is killed at once.
- * @param timeout_s seconds before SIGKILL; 0: SIGKILL at once; < 0: the configured stop
- *   timeout
+ * @param timeout_s seconds before SIGKILL, up to INT_MAX; 0: SIGKILL at once; < 0: the
+ *   configured stop timeout
  * A stop that fails (the runtime's kill fails or times out, or the container outlives
  * SIGKILL) leaves the container's record as it found it: still RUNNING, no stop pending
  * that a later caller would finish, and a restart policy still in force. A signal that

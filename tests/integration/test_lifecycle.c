@@ -1,5 +1,6 @@
 /* The lifecycle with real runc: every state transition, the refusals of the state table,
  * removed handles, exit codes and signals, stop and its escalation to SIGKILL. */
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -454,6 +455,40 @@ START_TEST(test_a_stop_timeout_blocks_no_other_caller)
 }
 END_TEST
 
+/* In a child process: ctr_stop(container id, INT_MAX). */
+static int op_stop_longest(ctr_container_t *c)
+{
+	return ctr_stop(c, INT_MAX);
+}
+
+static int stop_longest_main(void *id)
+{
+	return it_child_op(NULL, id, "stop", op_stop_longest);
+}
+
+/* The longest timeout is a long wait: its milliseconds overflowed an int (INT_MAX * 1000
+ * became -1000), and the stop sent SIGKILL right after the stop signal. */
+START_TEST(test_the_longest_stop_timeout_waits)
+{
+	ctr_container_t *c =
+	    it_sh(it_rt, "trap 'touch /shared/term' TERM; touch /shared/ready; "
+			 "while [ ! -e /shared/go ]; do sleep 0.02; done; exit 33");
+
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", 5000);
+	pid_t stopper = it_fork(stop_longest_main, (void *)ctr_id(c));
+	it_take_file("term", 10000); /* the stop signal came, and did not end it */
+	it_sleep_ms(500);	     /* time for a wrongly short wait to escalate */
+	IT_STATE(c, CTR_STATE_RUNNING);
+	it_touch("go");
+	ck_assert_int_eq(it_join(stopper, 15000), 0);
+	IT_STATE(c, CTR_STATE_STOPPED);
+	ck_assert_int_eq(it_exit_code(c), 33); /* its own exit, not SIGKILL's 137 */
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+}
+END_TEST
+
 Suite *suite_lifecycle(void)
 {
 	Suite *s = suite_create("lifecycle");
@@ -480,6 +515,7 @@ Suite *suite_lifecycle(void)
 	tcase_add_test(tc, test_graceful_stop_keeps_the_exit_code);
 	tcase_add_test(tc, test_stop_sends_the_configured_stop_signal);
 	tcase_add_test(tc, test_a_stop_timeout_blocks_no_other_caller);
+	tcase_add_test(tc, test_the_longest_stop_timeout_waits);
 	suite_add_tcase(s, tc);
 	return s;
 }
