@@ -273,9 +273,13 @@ int ctri_oci_run(ctr_container_t *c, const char *op, const char *const *args, ch
 		r = ctri_cerr(c->name, op, CTR_E_RUNTIME, "cannot execute %s: %m", rt->oci_runtime);
 		goto out;
 	}
-	r = collect(pid, op_[0], ep[0], &ob, &eb, ctri_mono_ms() + rt->timeout_ms);
+	long long deadline = ctri_mono_ms() + rt->timeout_ms;
+	r = collect(pid, op_[0], ep[0], &ob, &eb, deadline);
 	op_[0] = ep[0] = -1; /* closed by collect */
-	if (ctri_reap(pid, &status) < 0)
+	int e = ctri_reap_by(pid, &status, deadline);
+	if (e == -ETIMEDOUT)
+		r = CTR_E_TIMEOUT; /* it outlived its output (collect gave up on it) */
+	else if (e < 0)
 		status = 0; /* SIGCHLD ignored by the program: judge by the output */
 	if (r == CTR_E_TIMEOUT) {
 		r = ctri_cerr(c->name, op, CTR_E_TIMEOUT, "%s %s did not finish in %u ms (killed)",
@@ -324,8 +328,12 @@ int ctri_cmd_output(ctr_container_t *c, const char *op, const char *const *argv,
 		errno = -r;
 		return ctri_cerr(c->name, op, CTR_E_NOTSUP, "cannot execute %s: %m", argv[0]);
 	}
-	r = collect(pid, p[0], -1, &ob, &none, ctri_mono_ms() + c->rt->timeout_ms);
-	if (ctri_reap(pid, &status) < 0)
+	long long deadline = ctri_mono_ms() + c->rt->timeout_ms;
+	r = collect(pid, p[0], -1, &ob, &none, deadline);
+	int e = ctri_reap_by(pid, &status, deadline);
+	if (e == -ETIMEDOUT)
+		r = CTR_E_TIMEOUT;
+	else if (e < 0)
 		status = 0;
 	if (r == CTR_E_TIMEOUT) {
 		free(ob.p);

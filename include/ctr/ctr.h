@@ -453,7 +453,9 @@ CTR_API int ctr_remove(ctr_container_t *c, unsigned flags);
  * @return 0; CTR_E_STATE; CTR_E_DEPEND naming a dependency that does not run (or could
  *   not be started, with its error); CTR_E_RUNTIME with the runtime's message (state unchanged,
  *   nothing left behind); CTR_E_MONITOR with the monitor's path when it cannot be run;
- *   CTR_E_TIMEOUT when the runtime hung (it is killed).
+ *   CTR_E_TIMEOUT when the runtime hung (it is killed), or when the monitor has not
+ *   answered within runtime_timeout_ms plus 5 s (it is killed; the container's state is
+ *   unchanged and its lock free again).
  */
 CTR_API int ctr_init(ctr_container_t *c, unsigned flags);
 

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,6 +77,87 @@ START_TEST(test_a_missing_monitor_is_named)
 	ctr_runtime_t *rt = it_reopen(NULL, 0);
 
 	assert_refused_to_run(it_sh(rt, "exit 0"), CTR_E_MONITOR, MISSING_MONITOR, NULL);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
+/* ---- a monitor that does not answer --------------------------------------------------------- */
+
+#define MUTE_SLEEP "sleep 4321.5" /* how a mute monitor waits, to find it by */
+
+/* it_base()/name: a monitor that runs the shell commands body and never answers. */
+static const char *mute_monitor(const char *name, const char *body)
+{
+	static char path[4200];
+	snprintf(path, sizeof(path), "%s/%s", it_base(), name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\ntouch '%s/io/monitor-started'\n%s\n", it_base(), body);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+	return path;
+}
+
+/* In a child process: ctr_start(the container named arg) with the monitor of the
+ * environment and a 500 ms runtime timeout. Exits with 0 if the start timed out. */
+static int start_times_out_main(void *arg)
+{
+	ctr_runtime_t *rt = NULL;
+	ctr_container_t *c = NULL;
+	int r;
+
+	if ((r = it_open(NULL, 500, &rt)) == 0 && (r = ctr_lookup(rt, arg, &c)) == 0)
+		r = ctr_start(c, 0);
+	if (r != CTR_E_TIMEOUT)
+		fprintf(stderr, "start in a child: expected a timeout: %s\n", it_err(r));
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+	return r != CTR_E_TIMEOUT;
+}
+
+/* A monitor that never exits, and one that leaves a process holding its sync pipe and
+ * exits: the start gives up at its deadline (the runtime timeout and a margin), kills
+ * them, says so, and leaves the container as it was. */
+START_TEST(test_a_monitor_that_never_answers_times_out)
+{
+	static const char *const bodies[] = { MUTE_SLEEP, "setsid " MUTE_SLEEP " &\nexit 0" };
+
+	for (int i = 0; i < 2; i++) {
+		setenv("CTR_MONITOR",
+		       mute_monitor(i ? "daemon-monitor" : "mute-monitor", bodies[i]), 1);
+		ctr_runtime_t *rt = it_reopen(NULL, 500);
+		ctr_container_t *c = it_sh(rt, "exit 0");
+		int fds = it_fd_count();
+
+		IT_REFUSED(ctr_start(c, 0), CTR_E_TIMEOUT, c);
+		IT_SAYS(i ? "did not answer within" : "did not exit within");
+		it_take_file("monitor-started", 1000);
+		assert_unchanged(c, CTR_STATE_CONFIGURED, fds);
+		it_assert_no_procs_with(MUTE_SLEEP);
+		IT_OK(ctr_remove(c, 0));
+		ctr_container_free(c);
+		ctr_runtime_close(rt);
+	}
+}
+END_TEST
+
+/* While a start waits for a mute monitor, a forced remove from another process waits for
+ * the lock, which the start lets go at its deadline, and then removes the container. */
+START_TEST(test_a_forced_remove_outlasts_a_mute_monitor)
+{
+	setenv("CTR_MONITOR", mute_monitor("mute-monitor", MUTE_SLEEP), 1);
+	ctr_runtime_t *rt = it_reopen(NULL, 500);
+	ctr_container_t *c = it_sh(rt, "exit 0");
+
+	pid_t starter = it_fork(start_times_out_main, (void *)ctr_id(c));
+	it_take_file("monitor-started", 10000);
+	IT_OK(ctr_remove(c, CTR_FORCE));
+	ck_assert_int_eq(it_join(starter, 20000), 0);
+	ctr_state_t st;
+	IT_REFUSED(ctr_state(c, &st), CTR_E_REMOVED, c);
+	it_assert_no_procs_with(MUTE_SLEEP);
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
 	ctr_runtime_close(rt);
 }
 END_TEST
@@ -515,6 +597,13 @@ Suite *suite_faults(void)
 	tcase_add_test(tc, test_a_missing_runtime_binary_is_named);
 	tcase_add_test(tc, test_a_missing_command_gives_the_runtime_error);
 	tcase_add_test(tc, test_a_missing_monitor_is_named);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("mute");
+	tcase_add_checked_fixture(tc, it_setup, it_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_a_monitor_that_never_answers_times_out);
+	tcase_add_test(tc, test_a_forced_remove_outlasts_a_mute_monitor);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("runtime");
