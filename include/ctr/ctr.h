@@ -505,20 +505,26 @@ CTR_API int ctr_unpause(ctr_container_t *c);
 CTR_API int ctr_restart(ctr_container_t *c, int timeout_s);
 
 /**
- * Wait until the container's process has exited (state STOPPED or EXITED) and read its
- * exit code. A CONFIGURED container is waited for until it has been started and has
- * exited. Waiting holds no lock.
+ * Wait while the container runs (state RUNNING or PAUSED), then read its last exit code.
+ * A container in any other state is not waited for: ctr_wait returns at once, also for
+ * CONFIGURED (e.g. after a failed start) and CREATED, whose process has not run (as
+ * libpod's Wait). To wait until a container reaches a state, e.g. a CREATED one STOPPED
+ * once started and ended, use ctr_wait_condition(). Waiting holds no lock.
  * @param timeout_ms the longest wait; -1: forever; 0: just check
- * @param[out] exit_code may be NULL: N for exit(N), 128+S when killed by signal S, -1 when
- *   lost (the monitor died after the container exited)
+ * @param[out] exit_code may be NULL: N for exit(N), 128+S when killed by signal S; -1
+ *   when there is none: the container has never exited (it never ran, or its first run
+ *   is CREATED), or the exit was lost (the monitor died after the container exited). A
+ *   container CREATED again after a run gives that run's exit code.
  * @return 0; CTR_E_TIMEOUT; CTR_E_REMOVED when the container is removed meanwhile.
  */
 CTR_API int ctr_wait(ctr_container_t *c, int timeout_ms, int *exit_code);
 
 /**
- * Wait until the container is in the given state. For CTR_STATE_STOPPED and
- * CTR_STATE_EXITED this is ctr_wait() (either of the two satisfies it). Other states are
- * noticed when an operation on the container completes (event-driven, no polling).
+ * Wait until the container is in the given state, whatever state it is in now (a
+ * CONFIGURED container is waited for until it has been started, and for
+ * CTR_STATE_STOPPED, until it has ended). For CTR_STATE_STOPPED and CTR_STATE_EXITED
+ * either of the two satisfies it. Other states are noticed when an operation on the
+ * container completes (event-driven, no polling).
  * @return 0; CTR_E_TIMEOUT; CTR_E_INVAL for CTR_STATE_UNKNOWN or out-of-range values;
  *   CTR_E_REMOVED.
  */
@@ -529,7 +535,9 @@ CTR_API int ctr_wait_condition(ctr_container_t *c, ctr_state_t state, int timeou
  * has ended. It is a pidfd on the container's monitor (readable when the monitor has
  * written the exit file and exited; where pidfds are unavailable, before Linux 5.3, a
  * pipe that libctr makes readable within 20 ms of that); for a STOPPED or EXITED
- * container it is readable at once. With the env CTR_WAIT_INOTIFY=1 it is an
+ * container it is readable at once; for a CREATED one, when its run has ended (as
+ * ctr_wait_condition() for CTR_STATE_STOPPED, not ctr_wait(), which returns at once for
+ * it). With the env CTR_WAIT_INOTIFY=1 it is an
  * inotify descriptor on the exit directory, which may also wake for other containers:
  * after a wake-up, first read() the descriptor empty (it is non-blocking), then call
  * ctr_wait(c, 0, &code), which says CTR_E_TIMEOUT if not yet; reading after the check
