@@ -113,6 +113,8 @@ int ctri_create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 		mo.tcp_established = rs->tcp_established;
 		run = 1; /* restored processes run at once */
 	}
+	/* Before the runtime runs it: a short run's exit (the monitor's clock) comes after. */
+	long long started_at = ctri_now_ns();
 	if ((r = ctri_rootfs_acquire(c, op)) == 0 &&
 	    (r = ctri_monitor_start(c, op, &mo, lock_fd, &m)) < 0)
 		ctri_rootfs_release(c, op, 0);
@@ -132,7 +134,7 @@ int ctri_create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 		st->restart_count = 0;
 	}
 	if (run) {
-		st->started_at = ctri_now_ns();
+		st->started_at = started_at;
 		ctri_proc_wait_exec(st->pid, EXEC_WAIT_MS);
 		CTRI_CRASHPOINT("run.exec-waited");
 	}
@@ -180,6 +182,7 @@ static int start_created(ctr_container_t *c, struct ctri_st *st)
 	 * exclusively before the exit file) from removing it while `start` still works in
 	 * it: a process that exits at once would otherwise fail its own start. */
 	int held = ctri_oci_hold(c);
+	long long started_at = ctri_now_ns(); /* before the process can run, and so exit */
 	r = ctri_runc_start(c, held, st->pid);
 	if (r == 1)
 		r = ctri_oci_run(c, "start", args, NULL);
@@ -189,7 +192,7 @@ static int start_created(ctr_container_t *c, struct ctri_st *st)
 	st->has_owner = 0;
 	if (r == 0) {
 		st->state = CTR_STATE_RUNNING;
-		st->started_at = ctri_now_ns();
+		st->started_at = started_at;
 		st->stopped_by_user = 0;
 		st->restart_count = 0;
 		ctri_proc_wait_exec(st->pid, EXEC_WAIT_MS);
