@@ -190,6 +190,11 @@ static int start_created(ctr_container_t *c, struct ctri_st *st)
 		close(held);
 	CTRI_CRASHPOINT("start.runtime-started");
 	st->has_owner = 0;
+	/* A CREATED process dies only when killed: another process's stop got there first,
+	 * and its monitor has not recorded the exit yet. That is the state, not the runtime. */
+	if (r < 0 && r != CTR_E_TIMEOUT && ctri_proc_gone_within(st->pid, 0))
+		r = ctri_cerr(c->name, "start", CTR_E_STATE,
+			      "the container's process has exited (stopped or killed meanwhile)");
 	if (r == 0) {
 		st->state = CTR_STATE_RUNNING;
 		st->started_at = started_at;

@@ -462,7 +462,8 @@ CTR_API int ctr_init(ctr_container_t *c, unsigned flags);
 /**
  * Start the container: -> RUNNING. A CONFIGURED, STOPPED or EXITED container is created
  * first (one runtime call, `run --detach`). Refused for RUNNING and PAUSED.
- * @return as ctr_init().
+ * @return as ctr_init(); CTR_E_STATE also when a CREATED container's process was killed
+ *   meanwhile (e.g. by another process's stop) before its exit was recorded.
  */
 CTR_API int ctr_start(ctr_container_t *c, unsigned flags);
 

@@ -245,6 +245,29 @@ START_TEST(test_state_table_refusals)
 }
 END_TEST
 
+/* A start that finds the CREATED container's process dead (another process's stop killed
+ * it, and the monitor has not recorded the exit yet) is refused for the state, not blamed
+ * on the runtime ("container process is already dead"). The monitor is held stopped to
+ * keep that moment. */
+START_TEST(test_a_start_after_its_process_was_killed_is_a_state_error)
+{
+	ctr_container_t *c = it_sh(it_rt, IT_LOOP);
+
+	IT_OK(ctr_init(c, 0));
+	pid_t pid = it_pid(c), monitor = (pid_t)it_state_int(c, "monitor_pid");
+	ck_assert_int_eq(kill(monitor, SIGSTOP), 0);
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert(it_wait_gone(pid, 5000));
+	IT_REFUSED(ctr_start(c, 0), CTR_E_STATE, c);
+	ck_assert_int_eq(kill(monitor, SIGCONT), 0);
+	IT_OK(ctr_wait_condition(c, CTR_STATE_STOPPED, 5000));
+	ck_assert_int_eq(it_exit_code(c), 137);
+	IT_OK(ctr_remove(c, 0));
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+}
+END_TEST
+
 START_TEST(test_removed_handles_say_removed)
 {
 	ctr_container_t *c = it_sh(it_rt, "exit 0"), *other = NULL;
@@ -528,6 +551,7 @@ Suite *suite_lifecycle(void)
 	tcase_add_test(tc, test_remove_of_a_running_container_needs_force);
 	tcase_add_test(tc, test_state_table_refusals);
 	tcase_add_test(tc, test_removed_handles_say_removed);
+	tcase_add_test(tc, test_a_start_after_its_process_was_killed_is_a_state_error);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("exit");
