@@ -557,7 +557,10 @@ CTR_API int ctr_cleanup(ctr_container_t *c)
 /* With the lock: take a container that does not run out of the runtime and delete it.
  * A CREATED container's init is killed; its monitor records that and exits, and we wait
  * for that so that no exit file appears after the records are gone. The runtime's state
- * of a stopped one may still be being deleted by its monitor: that goes on without us. */
+ * may still be being deleted by the monitor (a stopped one's, or a CREATED one's whose
+ * monitor saw the state before we deleted it): we wait for that too, so that no runtime
+ * call of the container outlives the remove (one recreated RUN/runtime after the caller
+ * had deleted its run directory). */
 static int remove_locked(ctr_container_t *c, struct ctri_st *st, int force)
 {
 	int created = st->state == CTR_STATE_CREATED;
@@ -567,13 +570,13 @@ static int remove_locked(ctr_container_t *c, struct ctri_st *st, int force)
 	st->state = CTR_STATE_REMOVING;
 	r = ctri_st_save(c, "remove", st, 0);
 	CTRI_CRASHPOINT("remove.owner-saved");
-	if (r == 0 &&
-	    (r = created ? ctri_oci_delete(c, "remove", 1) : ctri_oci_release(c, "remove", 0)) ==
-		    0) {
+	if (r == 0 && (r = created ? ctri_oci_delete(c, "remove", 1)
+				   : ctri_oci_release(c, "remove", 1)) == 0) {
 		CTRI_CRASHPOINT("remove.runtime-deleted");
 		wait_monitor(mon, KILL_WAIT_MS);
 		CTRI_CRASHPOINT("remove.monitor-waited");
-		if ((r = ctri_exec_purge(c, "remove")) == 0 &&
+		if ((!created || (r = ctri_oci_release(c, "remove", 1)) == 0) &&
+		    (r = ctri_exec_purge(c, "remove")) == 0 &&
 		    (r = ctri_remove_records(c, force)) == 0)
 			ctri_exit_remove(c);
 	}

@@ -451,7 +451,8 @@ int ctri_oci_hold(ctr_container_t *c)
 
 int ctri_oci_release(ctr_container_t *c, const char *op, int wait)
 {
-	long long deadline = ctri_mono_ms() + c->rt->timeout_ms;
+	/* The monitor kills its delete at the runtime timeout, which began before ours. */
+	long long deadline = ctri_mono_ms() + c->rt->timeout_ms + CTRI_KILLED_REAP_MS;
 
 	for (;;) {
 		int p = ctri_oci_presence(c);

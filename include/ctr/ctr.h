@@ -406,7 +406,9 @@ CTR_API int ctr_inspect(ctr_container_t *c, char **json);
  * Remove a container: its records, its name, its bundle and its log. Allowed in states
  * CONFIGURED, CREATED, STOPPED and EXITED. The runtime's state goes too: a CREATED
  * container is deleted from the runtime first; a stopped one's state is deleted by its
- * monitor right after the exit (and by ctr_remove if it is left over). A RUNNING or
+ * monitor right after the exit (and by ctr_remove if it is left over): ctr_remove waits
+ * for that deletion (at most runtime_timeout_ms and a margin), so no runtime call of the
+ * container runs any more when it returns. A RUNNING or
  * PAUSED container is refused unless CTR_FORCE is given: then it is stopped first as by
  * ctr_stop() with its configured stop timeout. A container others depend on is refused
  * (CTR_E_DEPEND naming them) unless CTR_FORCE is given; their later starts then fail with

@@ -254,6 +254,28 @@ START_TEST(test_hung_start_state_kill_and_delete_time_out)
 }
 END_TEST
 
+/* ctr_remove waits for the monitor's own delete of the runtime's state. It returned while
+ * that ran, and a delete that outlived it left the runtime's state behind, or recreated
+ * RUN/runtime after the caller had deleted its run directory. Here the monitor's delete
+ * hangs until the monitor kills it at the runtime timeout; the remove then deletes. */
+START_TEST(test_remove_waits_for_the_monitors_delete)
+{
+	ctr_runtime_t *rt = fake_runtime(1500);
+	ctr_container_t *c = it_sh(rt, "exit 0");
+
+	setenv("FAKE_RUNTIME_HANG", "delete", 1); /* for the monitor, which inherits it */
+	IT_OK(ctr_start(c, 0));
+	unsetenv("FAKE_RUNTIME_HANG");
+	ck_assert_int_eq(it_wait(c, 5000), 0);
+	IT_OK(ctr_remove(c, 0));
+	ck_assert_msg(it_fake_calls("delete", (pid_t[1]){ 0 }, 1) == 1,
+		      "the monitor's delete was not called");
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
 START_TEST(test_a_crashing_runtime_is_a_runtime_error)
 {
 	ctr_runtime_t *rt = fake_runtime(0);
@@ -611,6 +633,7 @@ Suite *suite_faults(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_a_hung_create_is_killed_after_the_runtime_timeout);
 	tcase_add_test(tc, test_hung_start_state_kill_and_delete_time_out);
+	tcase_add_test(tc, test_remove_waits_for_the_monitors_delete);
 	tcase_add_test(tc, test_a_crashing_runtime_is_a_runtime_error);
 	tcase_add_test(tc, test_the_runtime_error_message_is_reported);
 	suite_add_tcase(s, tc);
