@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "error.h"
 #include "oci.h"
 #include "proc.h"
@@ -393,10 +394,15 @@ int ctri_oci_delete(ctr_container_t *c, const char *op, int force)
 		args[1] = "--force";
 		args[2] = c->id;
 	}
-	if (!ctri_oci_exists(c))
+	if (!ctri_oci_exists(c)) {
+		ctri_cgroup_prune(c);
 		return 0;
+	}
 	int r = ctri_oci_run(c, op, args, NULL);
-	return r < 0 && ctri_oci_exists(c) ? r : 0;
+	if (r < 0 && ctri_oci_exists(c))
+		return r;
+	ctri_cgroup_prune(c); /* what the runtime left of the container's cgroup */
+	return 0;
 }
 
 int ctri_oci_exited(ctr_container_t *c, const char *op)
@@ -456,8 +462,12 @@ int ctri_oci_release(ctr_container_t *c, const char *op, int wait)
 
 	for (;;) {
 		int p = ctri_oci_presence(c);
-		if (p == CTRI_RT_ABSENT || (p == CTRI_RT_DELETING && !wait))
+		if (p == CTRI_RT_DELETING && !wait)
 			return 0;
+		if (p == CTRI_RT_ABSENT) { /* deleted, by the monitor or by us */
+			ctri_cgroup_prune(c);
+			return 0;
+		}
 		if (p == CTRI_RT_PRESENT)
 			return ctri_oci_delete(c, op, 1);
 		if (ctri_mono_ms() > deadline)

@@ -1,10 +1,13 @@
 /* The lifecycle with real runc: every state transition, the refusals of the state table,
  * removed handles, exit codes and signals, stop and its escalation to SIGKILL. */
+#include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "itest.h"
@@ -393,6 +396,55 @@ START_TEST(test_a_short_run_finishes_after_it_started)
 }
 END_TEST
 
+/* Run c to its end and let its monitor's delete finish; then make what runc leaves behind
+ * now and then on cgroup v1: an empty directory of c in every hierarchy that has libctr's
+ * (one with a directory below it). Returns how many were made. */
+static int run_and_leave_cgroups(ctr_container_t *c)
+{
+	char path[4096], runtime_state[4096];
+	struct dirent *e;
+	int made = 0;
+
+	IT_OK(ctr_start(c, 0));
+	ck_assert_int_eq(it_wait(c, 5000), 0);
+	snprintf(runtime_state, sizeof(runtime_state), "%s/run/runtime/%s", it_base(), ctr_id(c));
+	for (double t0 = it_now(); access(runtime_state, F_OK) == 0; it_sleep_ms(10))
+		ck_assert_msg(it_now() - t0 < 10, "the monitor did not delete %s", runtime_state);
+	it_assert_no_procs_with(ctr_id(c));
+	DIR *d = opendir("/sys/fs/cgroup");
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/libctr/%s", e->d_name, ctr_id(c));
+		if (mkdir(path, 0755) == 0 && made++ == 0) {
+			strcat(path, "/below");
+			ck_assert_msg(mkdir(path, 0755) == 0, "mkdir %s: %s", path,
+				      strerror(errno));
+		}
+	}
+	if (d)
+		closedir(d);
+	return made;
+}
+
+/* The cleanup (and the remove) take the empty cgroup directories runc left, in every
+ * hierarchy: they were left behind now and then. */
+START_TEST(test_cleanup_leaves_no_cgroup_directory)
+{
+	ctr_container_t *c = it_sh(it_rt, "exit 0");
+	char left[4096];
+
+	ck_assert_msg(run_and_leave_cgroups(c) > 0, "no cgroup hierarchy with libctr's directory");
+	IT_OK(ctr_cleanup(c));
+	ck_assert_msg(!it_cgroup_left(ctr_id(c), left, sizeof(left)), "cgroup left: %s", left);
+	ck_assert_msg(run_and_leave_cgroups(c) > 0, "no cgroup hierarchy with libctr's directory");
+	IT_OK(ctr_remove(c, 0));
+	ck_assert_msg(!it_cgroup_left(ctr_id(c), left, sizeof(left)), "cgroup left: %s", left);
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+}
+END_TEST
+
 /* ---- stop ----------------------------------------------------------------------------------- */
 
 START_TEST(test_stop_escalates_to_sigkill_after_the_timeout)
@@ -559,6 +611,7 @@ Suite *suite_lifecycle(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_exit_code_is_kept_across_cleanup);
 	tcase_add_test(tc, test_a_short_run_finishes_after_it_started);
+	tcase_add_test(tc, test_cleanup_leaves_no_cgroup_directory);
 	tcase_add_test(tc, test_sigkill_gives_137);
 	tcase_add_test(tc, test_an_uncaught_signal_gives_128_plus_n);
 	tcase_add_test(tc, test_stop_escalates_to_sigkill_after_the_timeout);
