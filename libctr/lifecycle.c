@@ -113,6 +113,8 @@ int ctri_create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 		mo.tcp_established = rs->tcp_established;
 		run = 1; /* restored processes run at once */
 	}
+	/* Before the runtime runs it: a short run's exit (the monitor's clock) comes after. */
+	long long started_at = ctri_now_ns();
 	if ((r = ctri_rootfs_acquire(c, op)) == 0 &&
 	    (r = ctri_monitor_start(c, op, &mo, lock_fd, &m)) < 0)
 		ctri_rootfs_release(c, op, 0);
@@ -132,7 +134,7 @@ int ctri_create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 		st->restart_count = 0;
 	}
 	if (run) {
-		st->started_at = ctri_now_ns();
+		st->started_at = started_at;
 		ctri_proc_wait_exec(st->pid, EXEC_WAIT_MS);
 		CTRI_CRASHPOINT("run.exec-waited");
 	}
@@ -182,6 +184,7 @@ static int start_created(ctr_container_t *c, struct ctri_st *st)
 	 * exclusively before the exit file) from removing it while `start` still works in
 	 * it: a process that exits at once would otherwise fail its own start. */
 	int held = ctri_oci_hold(c);
+	long long started_at = ctri_now_ns(); /* before the process can run, and so exit */
 	r = ctri_runc_start(c, held, st->pid);
 	if (r == 1)
 		r = ctri_oci_run(c, "start", args, NULL);
@@ -189,9 +192,14 @@ static int start_created(ctr_container_t *c, struct ctri_st *st)
 		close(held);
 	CTRI_CRASHPOINT("start.runtime-started");
 	st->has_owner = 0;
+	/* A CREATED process dies only when killed: another process's stop got there first,
+	 * and its monitor has not recorded the exit yet. That is the state, not the runtime. */
+	if (r < 0 && r != CTR_E_TIMEOUT && ctri_proc_gone_within(st->pid, 0))
+		r = ctri_cerr(c->name, "start", CTR_E_STATE,
+			      "the container's process has exited (stopped or killed meanwhile)");
 	if (r == 0) {
 		st->state = CTR_STATE_RUNNING;
-		st->started_at = ctri_now_ns();
+		st->started_at = started_at;
 		st->stopped_by_user = 0;
 		st->restart_count = 0;
 		ctri_proc_wait_exec(st->pid, EXEC_WAIT_MS);
@@ -288,7 +296,7 @@ CTR_API int ctr_unpause(ctr_container_t *c)
 }
 
 /* Wait (without the lock) until fd, a pidfd on the monitor, is readable; no fd: gone. */
-static int wait_monitor(int fd, int ms)
+static int wait_monitor(int fd, long long ms)
 {
 	return fd < 0 || ctri_fd_readable(fd, ms);
 }
@@ -311,10 +319,49 @@ static int signal_if_running(ctr_container_t *c, pid_t mon_pid, int sig, int *er
 	return running;
 }
 
+/* Whether st's owner record is a stop by this process. */
+static int own_stop(const struct ctri_st *st)
+{
+	return st->has_owner && !strcmp(st->owner.op, "stop") && st->owner.pid == getpid();
+}
+
+/* A stop that failed leaves the record as it found it: without our owner record (a later
+ * reader would take it for a stopper that died and finish the stop with SIGKILL) and with
+ * the user-stop mark it had (which keeps the restart policy off). With the lock held; the
+ * failure's message stays. */
+static void stop_undo(ctr_container_t *c, struct ctri_st *st, int was_user_stop)
+{
+	char msg[1024];
+
+	if (!own_stop(st))
+		return;
+	snprintf(msg, sizeof(msg), "%s", ctr_last_error());
+	st->has_owner = 0;
+	st->stopped_by_user = was_user_stop;
+	ctri_st_save(c, "stop", st, 0);
+	ctri_err(0, "%s", msg);
+}
+
+/* stop_undo() after the lock was let go (a failed escalation). */
+static void stop_undo_unlocked(ctr_container_t *c, int was_user_stop)
+{
+	char msg[1024];
+	struct ctri_st st;
+	int fd;
+
+	snprintf(msg, sizeof(msg), "%s", ctr_last_error());
+	if (ctri_begin(c, "stop", &fd, &st, 0) == 0) {
+		stop_undo(c, &st, was_user_stop);
+		ctri_end(fd);
+	}
+	ctri_err(0, "%s", msg);
+}
+
 /* The stop's last step: record the exit and drop our owner record. gone: the monitor we
  * waited for has exited, so the run we stopped is over (the container may already run
- * again, started by someone else meanwhile). */
-static int stop_finish(ctr_container_t *c, int gone)
+ * again, started by someone else meanwhile). A container still running after SIGKILL is a
+ * failed stop (stop_undo). */
+static int stop_finish(ctr_container_t *c, int gone, int was_user_stop)
 {
 	struct ctri_st st;
 	int fd, r;
@@ -322,15 +369,16 @@ static int stop_finish(ctr_container_t *c, int gone)
 	if ((r = ctri_begin(c, "stop", &fd, &st, 0)) < 0)
 		return r;
 	CTRI_CRASHPOINT("stop.finishing");
-	if (st.has_owner && !strcmp(st.owner.op, "stop") && st.owner.pid == getpid()) {
+	if (!gone && ctri_st_active(st.state)) {
+		r = ctri_cerr(c->name, "stop", CTR_E_TIMEOUT,
+			      "the container did not exit within %d s of SIGKILL",
+			      KILL_WAIT_MS / 1000);
+		stop_undo(c, &st, was_user_stop);
+	} else if (own_stop(&st)) {
 		st.has_owner = 0;
 		r = ctri_st_save(c, "stop", &st, 0);
 	}
 	CTRI_CRASHPOINT("stop.finished");
-	if (r == 0 && !gone && ctri_st_active(st.state))
-		r = ctri_cerr(c->name, "stop", CTR_E_TIMEOUT,
-			      "the container did not exit within %d s of SIGKILL",
-			      KILL_WAIT_MS / 1000);
 	ctri_end(fd);
 	return r;
 }
@@ -339,7 +387,7 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 {
 	struct stop_cfg cfg;
 	struct ctri_st st;
-	int fd, r;
+	int fd, r, was_user_stop = 0;
 
 	CTRI_CHECK_ARG("ctr_stop", c);
 	if ((r = ctri_begin(c, "stop", &fd, &st, 0)) < 0)
@@ -361,6 +409,7 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 			timeout_s = cfg.timeout_s;
 		if (st.state == CTR_STATE_CREATED)
 			timeout_s = 0; /* nothing runs that could stop gracefully */
+		was_user_stop = st.stopped_by_user;
 		ctri_st_own(c, &st, "stop");
 		st.stopped_by_user = 1;
 		r = ctri_st_save(c, "stop", &st, 0);
@@ -371,6 +420,8 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 		if (r == 0 && st.state == CTR_STATE_PAUSED) /* frozen, it could not act on it */
 			r = thaw(c, "stop", &st);
 		CTRI_CRASHPOINT("stop.signalled");
+		if (r < 0)
+			stop_undo(c, &st, was_user_stop);
 	}
 	int mon = r == 0 ? ctri_monitor_fd(c, &st) : -1;
 	pid_t mon_pid = st.mon_pid;
@@ -379,14 +430,16 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 		return r;
 	CTRI_CRASHPOINT("stop.waiting");
 	/* timeout 0: SIGKILL went first, so there is nothing to escalate to. */
-	int gone = wait_monitor(mon, timeout_s ? timeout_s * 1000 : KILL_WAIT_MS);
+	int gone = wait_monitor(mon, timeout_s ? timeout_s * 1000LL : KILL_WAIT_MS);
 	if (!gone && timeout_s && !signal_if_running(c, mon_pid, SIGKILL, &r))
 		gone = 1; /* it ended while we took the lock */
 	else if (!gone && timeout_s && r == 0)
 		gone = wait_monitor(mon, KILL_WAIT_MS);
 	if (mon >= 0)
 		close(mon);
-	if (r == 0 && (r = stop_finish(c, gone)) == 0)
+	if (r < 0) /* the escalation failed */
+		stop_undo_unlocked(c, was_user_stop);
+	else if ((r = stop_finish(c, gone, was_user_stop)) == 0)
 		ctri_event(c, "stop", NULL);
 	return r;
 }
@@ -538,7 +591,10 @@ CTR_API int ctr_cleanup(ctr_container_t *c)
 /* With the lock: take a container that does not run out of the runtime and delete it.
  * A CREATED container's init is killed; its monitor records that and exits, and we wait
  * for that so that no exit file appears after the records are gone. The runtime's state
- * of a stopped one may still be being deleted by its monitor: that goes on without us. */
+ * may still be being deleted by the monitor (a stopped one's, or a CREATED one's whose
+ * monitor saw the state before we deleted it): we wait for that too, so that no runtime
+ * call of the container outlives the remove (one recreated RUN/runtime after the caller
+ * had deleted its run directory). */
 static int remove_locked(ctr_container_t *c, struct ctri_st *st, int force)
 {
 	int created = st->state == CTR_STATE_CREATED;
@@ -548,13 +604,13 @@ static int remove_locked(ctr_container_t *c, struct ctri_st *st, int force)
 	st->state = CTR_STATE_REMOVING;
 	r = ctri_st_save(c, "remove", st, 0);
 	CTRI_CRASHPOINT("remove.owner-saved");
-	if (r == 0 &&
-	    (r = created ? ctri_oci_delete(c, "remove", 1) : ctri_oci_release(c, "remove", 0)) ==
-		    0) {
+	if (r == 0 && (r = created ? ctri_oci_delete(c, "remove", 1)
+				   : ctri_oci_release(c, "remove", 1)) == 0) {
 		CTRI_CRASHPOINT("remove.runtime-deleted");
 		wait_monitor(mon, KILL_WAIT_MS);
 		CTRI_CRASHPOINT("remove.monitor-waited");
-		if ((r = ctri_exec_purge(c, "remove")) == 0 &&
+		if ((!created || (r = ctri_oci_release(c, "remove", 1)) == 0) &&
+		    (r = ctri_exec_purge(c, "remove")) == 0 &&
 		    (r = ctri_remove_records(c, force)) == 0)
 			ctri_exit_remove(c);
 	}

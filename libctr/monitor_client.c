@@ -120,9 +120,11 @@ static int spawn_monitor(ctr_container_t *c, const char *op, const char *verb,
 		r = ctri_cerr(c->name, op, CTR_E_IO, "dup: %m");
 		goto out;
 	}
+	/* In a process group of its own, which a deadline kills whole. The monitor proper
+	 * leaves it (setsid) before it answers. */
 	struct ctri_spawn s = { .argv = argv, .fd_in = stdio[0], .fd_out = stdio[1],
 				.fd_err = stdio[2], .pass = pass, .n_pass = (size_t)n_pass,
-				.envp = env };
+				.new_pgroup = 1, .envp = env };
 	r = ctri_spawn(&s, &pid);
 	/* Our copies of the write end and the lock go now: end of file must mean the
 	 * monitor is gone, and the lock must be the monitor's alone once we drop ours. */
@@ -135,17 +137,27 @@ static int spawn_monitor(ctr_container_t *c, const char *op, const char *verb,
 		goto out;
 	}
 	CTRI_CRASHPOINT("monitor.spawned");
-	ctri_reap(pid, &status); /* it forks the real monitor and exits at once */
-	int len = read_line(sp[0], line, sizeof(line),
-			    ctri_mono_ms() + rt->timeout_ms + ANSWER_MARGIN_MS);
+	/* One deadline for all of it: the runtime's timeout, which the monitor enforces on the
+	 * runtime, and a margin for the monitor itself. */
+	long long wait_ms = (long long)rt->timeout_ms + ANSWER_MARGIN_MS;
+	long long deadline = ctri_mono_ms() + wait_ms;
+	int len = -1;
+	/* It forks the monitor proper and exits at once. */
+	if (ctri_reap_by(pid, &status, deadline) == -ETIMEDOUT)
+		r = ctri_cerr(c->name, op, CTR_E_TIMEOUT, "%s did not exit within %lld ms (killed)",
+			      rt->monitor_path, wait_ms);
+	else if ((len = read_line(sp[0], line, sizeof(line), deadline)) < 0) {
+		/* The monitor proper holds the pipe's other end: it goes, with the lock it was
+		 * given, so that nothing it might still do meets a caller that gave up. */
+		int killed = ctri_kill_pipe_holders(sp[0]);
+		r = ctri_cerr(c->name, op, CTR_E_TIMEOUT, "%s did not answer within %lld ms%s",
+			      rt->monitor_path, wait_ms, killed ? " (killed)" : "");
+	}
 	CTRI_CRASHPOINT("monitor.answer-read");
-	if (len < 0)
-		r = ctri_cerr(c->name, op, CTR_E_MONITOR, "%s did not answer in time",
-			      rt->monitor_path);
-	else if (len == 0)
+	if (len == 0)
 		r = ctri_cerr(c->name, op, CTR_E_MONITOR, "%s exited without answering (status %d)",
 			      rt->monitor_path, status);
-	else
+	else if (len > 0)
 		r = parse_answer(c, op, verb, line, out);
 out:
 	for (int i = 0; i < n_pass; i++)

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "error.h"
 #include "oci.h"
 #include "proc.h"
@@ -273,9 +274,13 @@ int ctri_oci_run(ctr_container_t *c, const char *op, const char *const *args, ch
 		r = ctri_cerr(c->name, op, CTR_E_RUNTIME, "cannot execute %s: %m", rt->oci_runtime);
 		goto out;
 	}
-	r = collect(pid, op_[0], ep[0], &ob, &eb, ctri_mono_ms() + rt->timeout_ms);
+	long long deadline = ctri_mono_ms() + rt->timeout_ms;
+	r = collect(pid, op_[0], ep[0], &ob, &eb, deadline);
 	op_[0] = ep[0] = -1; /* closed by collect */
-	if (ctri_reap(pid, &status) < 0)
+	int e = ctri_reap_by(pid, &status, deadline);
+	if (e == -ETIMEDOUT)
+		r = CTR_E_TIMEOUT; /* it outlived its output (collect gave up on it) */
+	else if (e < 0)
 		status = 0; /* SIGCHLD ignored by the program: judge by the output */
 	if (r == CTR_E_TIMEOUT) {
 		r = ctri_cerr(c->name, op, CTR_E_TIMEOUT, "%s %s did not finish in %u ms (killed)",
@@ -324,8 +329,12 @@ int ctri_cmd_output(ctr_container_t *c, const char *op, const char *const *argv,
 		errno = -r;
 		return ctri_cerr(c->name, op, CTR_E_NOTSUP, "cannot execute %s: %m", argv[0]);
 	}
-	r = collect(pid, p[0], -1, &ob, &none, ctri_mono_ms() + c->rt->timeout_ms);
-	if (ctri_reap(pid, &status) < 0)
+	long long deadline = ctri_mono_ms() + c->rt->timeout_ms;
+	r = collect(pid, p[0], -1, &ob, &none, deadline);
+	int e = ctri_reap_by(pid, &status, deadline);
+	if (e == -ETIMEDOUT)
+		r = CTR_E_TIMEOUT;
+	else if (e < 0)
 		status = 0;
 	if (r == CTR_E_TIMEOUT) {
 		free(ob.p);
@@ -385,10 +394,15 @@ int ctri_oci_delete(ctr_container_t *c, const char *op, int force)
 		args[1] = "--force";
 		args[2] = c->id;
 	}
-	if (!ctri_oci_exists(c))
+	if (!ctri_oci_exists(c)) {
+		ctri_cgroup_prune(c);
 		return 0;
+	}
 	int r = ctri_oci_run(c, op, args, NULL);
-	return r < 0 && ctri_oci_exists(c) ? r : 0;
+	if (r < 0 && ctri_oci_exists(c))
+		return r;
+	ctri_cgroup_prune(c); /* what the runtime left of the container's cgroup */
+	return 0;
 }
 
 int ctri_oci_exited(ctr_container_t *c, const char *op)
@@ -443,12 +457,17 @@ int ctri_oci_hold(ctr_container_t *c)
 
 int ctri_oci_release(ctr_container_t *c, const char *op, int wait)
 {
-	long long deadline = ctri_mono_ms() + c->rt->timeout_ms;
+	/* The monitor kills its delete at the runtime timeout, which began before ours. */
+	long long deadline = ctri_mono_ms() + c->rt->timeout_ms + CTRI_KILLED_REAP_MS;
 
 	for (;;) {
 		int p = ctri_oci_presence(c);
-		if (p == CTRI_RT_ABSENT || (p == CTRI_RT_DELETING && !wait))
+		if (p == CTRI_RT_DELETING && !wait)
 			return 0;
+		if (p == CTRI_RT_ABSENT) { /* deleted, by the monitor or by us */
+			ctri_cgroup_prune(c);
+			return 0;
+		}
 		if (p == CTRI_RT_PRESENT)
 			return ctri_oci_delete(c, op, 1);
 		if (ctri_mono_ms() > deadline)

@@ -37,7 +37,8 @@ int ctri_oci_exists(ctr_container_t *c);
  * CTR_E_NOENT (no message) when the runtime does not know it. */
 int ctri_oci_state(ctr_container_t *c, const char *op, char *status, size_t len, pid_t *pid);
 
-/* Delete the runtime's state of c (with force: killing it first). Absent state is fine. */
+/* Delete the runtime's state of c (with force: killing it first). Absent state is fine.
+ * Then the empty cgroup directories the runtime may have left go (ctri_cgroup_prune). */
 int ctri_oci_delete(ctr_container_t *c, const char *op, int force);
 
 /* Where the runtime's state of c stands. With --delete the monitor deletes it after the
@@ -52,7 +53,8 @@ int ctri_oci_presence(ctr_container_t *c);
 int ctri_oci_hold(ctr_container_t *c);
 
 /* Make sure the runtime's state of a container that no longer runs goes: delete it when it
- * is left over; when the monitor is deleting it, wait for that (wait) or leave it to it. */
+ * is left over; when the monitor is deleting it, wait for that (wait) or leave it to it.
+ * Once it is gone, so are the empty cgroup directories the runtime left. */
 int ctri_oci_release(ctr_container_t *c, const char *op, int wait);
 
 int ctri_oci_kill(ctr_container_t *c, const char *op, int sig);

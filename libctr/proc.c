@@ -1,4 +1,5 @@
 /* Child processes of the library (posix_spawn only) and facts about other processes. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -72,6 +73,59 @@ int ctri_reap(pid_t pid, int *status)
 	if (status)
 		*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	return 0;
+}
+
+/* 1 once our child PID has exited (it is left for ctri_reap), 0 if it still runs at the
+ * deadline. *fd: a descriptor on it, opened (ctri_pidfd_open) when first needed, -2 until
+ * then; where none can be had (-1), waitid is asked every few ms. */
+static int child_exited_by(pid_t pid, int *fd, long long deadline)
+{
+	long long pause_ms = 1;
+
+	for (;;) {
+		siginfo_t si = { 0 };
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 1; /* ECHILD: SIGCHLD ignored, the kernel reaps it */
+		}
+		if (si.si_pid == pid)
+			return 1;
+		long long left = deadline - ctri_mono_ms();
+		if (left <= 0)
+			return 0;
+		if (*fd == -2 && (*fd = ctri_pidfd_open(pid)) < 0)
+			*fd = -1;
+		if (*fd >= 0) {
+			ctri_fd_readable(*fd, left);
+			continue;
+		}
+		long long ms = pause_ms < left ? pause_ms : left;
+		struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+		nanosleep(&ts, NULL);
+		pause_ms = pause_ms * 2 > 20 ? 20 : pause_ms * 2;
+	}
+}
+
+int ctri_reap_by(pid_t pid, int *status, long long deadline)
+{
+	int fd = -2, r = 0;
+
+	if (!child_exited_by(pid, &fd, deadline)) {
+		/* Not reaped, so its pid (and a process group it leads) are still its own. */
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		r = -ETIMEDOUT;
+	}
+	int gone = r == 0 || child_exited_by(pid, &fd, ctri_mono_ms() + CTRI_KILLED_REAP_MS);
+	if (fd >= 0)
+		close(fd);
+	if (!gone)
+		return r; /* SIGKILL has not taken yet (uninterruptible sleep): not reaped */
+	int e = ctri_reap(pid, status);
+	if (r < 0 && status)
+		*status = 128 + SIGKILL;
+	return r < 0 ? r : e;
 }
 
 long long ctri_mono_ms(void)
@@ -269,15 +323,59 @@ int ctri_pidfd_verified(pid_t pid, unsigned long long start)
 	return fd;
 }
 
-int ctri_fd_readable(int fd, int ms)
+int ctri_fd_readable(int fd, long long ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	long long deadline = ctri_mono_ms() + ms;
+	long long deadline = ctri_mono_ms() + (ms < 0 ? 0 : ms);
 	int n;
 
-	while ((n = poll(&p, 1, ctri_poll_ms(deadline))) < 0 && errno == EINTR)
+	/* poll() takes at most INT_MAX ms (ctri_poll_ms clamps): a longer wait takes turns. */
+	while (((n = poll(&p, 1, ctri_poll_ms(deadline))) < 0 && errno == EINTR) ||
+	       (n == 0 && ctri_mono_ms() < deadline))
 		;
 	return n > 0;
+}
+
+/* Whether /proc/PID/fd holds link (e.g. "pipe:[123]"). */
+static int holds(pid_t pid, const char *link)
+{
+	char path[64], got[64];
+	struct dirent *e;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	while (d && !found && (e = readdir(d))) {
+		ssize_t n = readlinkat(dirfd(d), e->d_name, got, sizeof(got) - 1);
+		if (n > 0) {
+			got[n] = 0;
+			found = !strcmp(got, link);
+		}
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+int ctri_kill_pipe_holders(int fd)
+{
+	char link[64];
+	struct stat st;
+	struct dirent *e;
+	int n = 0;
+
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		return 0;
+	snprintf(link, sizeof(link), "pipe:[%llu]", (unsigned long long)st.st_ino);
+	DIR *d = opendir("/proc");
+	while (d && (e = readdir(d))) {
+		pid_t pid = (pid_t)atoi(e->d_name);
+		if (pid > 0 && pid != getpid() && holds(pid, link) && kill(pid, SIGKILL) == 0)
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
 }
 
 int ctri_eventfd_ready(const char *name, const char *op)

@@ -22,6 +22,15 @@ int ctri_spawn(const struct ctri_spawn *sp, pid_t *pid);
 /* Wait for our child PID; *status is its exit status, or 128+signal. 0 or -errno. */
 int ctri_reap(pid_t pid, int *status);
 
+/* How long a child killed at its deadline may take to die before we stop waiting. */
+#define CTRI_KILLED_REAP_MS 2000
+
+/* ctri_reap with a deadline (ctri_mono_ms() clock): a child still running then is killed
+ * with SIGKILL, with the process group it leads, and reaped; -ETIMEDOUT says so (*status is
+ * 128+SIGKILL). One that SIGKILL has not ended CTRI_KILLED_REAP_MS later is left unreaped
+ * (-ETIMEDOUT too). */
+int ctri_reap_by(pid_t pid, int *status, long long deadline);
+
 /* A descriptor on PID that is readable once it has exited: a pidfd, or where pidfd_open is
  * missing (ENOSYS: Linux before 5.3, valgrind) or CTR_NO_PIDFD=1 is set, a pipe that a
  * watcher thread writes when /proc no longer shows PID (it notices within 20 ms; it does
@@ -46,7 +55,7 @@ int ctri_proc_alive(pid_t pid, unsigned long long start);
 long long ctri_mono_ms(void);
 int ctri_poll_ms(long long deadline);
 /* 1 if fd is readable within ms milliseconds (0: now), e.g. a pidfd whose process ended. */
-int ctri_fd_readable(int fd, int ms);
+int ctri_fd_readable(int fd, long long ms);
 
 /* Wait (at most max_ms) until PID, a container's init that `runc start` has released, has
  * left runc's init code for the container's command: a signal sent before that reaches
@@ -57,6 +66,10 @@ void ctri_proc_wait_exec(pid_t pid, int max_ms);
 /* 1 if PID has exited (is missing or a zombie) now or within ms: after a runtime call on
  * a container failed, whether the reason is that its init was exiting. */
 int ctri_proc_gone_within(pid_t pid, int ms);
+
+/* SIGKILL every other process that has the pipe of fd open (either end): a daemon that
+ * inherited it from a child of ours and never answered. Returns how many were killed. */
+int ctri_kill_pipe_holders(int fd);
 
 /* A descriptor that is readable already (an eventfd), for waits that are over before they
  * begin. Errors name container name and op. */

@@ -94,7 +94,8 @@ static void record_exit(struct ctri_st *st, const struct ctri_exit *e)
 	st->exit_code = e->exit_code;
 	st->signal = e->signal;
 	st->oom = e->oom;
-	st->finished_at = e->time;
+	/* Two processes' clocks, and the realtime clock may step back: never before the start. */
+	st->finished_at = e->time < st->started_at ? st->started_at : e->time;
 	st->monitor_lost = 0;
 	ctri_st_no_process(st);
 }

@@ -118,6 +118,13 @@ static int ended(const struct ctri_st *st, int want)
 	return st->state == CTR_STATE_STOPPED || st->state == CTR_STATE_EXITED;
 }
 
+/* Nothing runs: what ctr_wait waits for (libpod's Wait: neither running nor paused). */
+static int not_running(const struct ctri_st *st, int want)
+{
+	(void)want;
+	return st->state != CTR_STATE_RUNNING && st->state != CTR_STATE_PAUSED;
+}
+
 static int in_state(const struct ctri_st *st, int want)
 {
 	return (int)st->state == want;
@@ -137,7 +144,7 @@ static int wait_for(ctr_container_t *c, const char *op, st_pred pred, int want, 
 		/* Waiting for the end of a run its monitor holds needs only the monitor's pidfd.
 		 * Anything else needs the inotify watch (whose close() can cost an RCU grace
 		 * period, ~10 ms here, so it is not set up when the pidfd suffices). */
-		if (ino < 0 && !(mon >= 0 && pred == ended)) {
+		if (ino < 0 && !(mon >= 0 && pred != in_state)) {
 			if (mon >= 0)
 				close(mon);
 			/* watch first, then look again: no change slips between */
@@ -170,7 +177,7 @@ CTR_API int ctr_wait(ctr_container_t *c, int timeout_ms, int *exit_code)
 	struct ctri_st st;
 
 	CTRI_CHECK_ARG("ctr_wait", c);
-	int r = wait_for(c, "wait", ended, 0, timeout_ms, &st);
+	int r = wait_for(c, "wait", not_running, 0, timeout_ms, &st);
 	if (r == 0 && exit_code)
 		*exit_code = st.has_exit ? st.exit_code : -1;
 	return r;
@@ -184,7 +191,7 @@ CTR_API int ctr_wait_condition(ctr_container_t *c, ctr_state_t state, int timeou
 	if (state <= CTR_STATE_UNKNOWN || state > CTR_STATE_REMOVING)
 		return ctri_cerr(c->name, "wait", CTR_E_INVAL, "invalid state %d", (int)state);
 	if (state == CTR_STATE_STOPPED || state == CTR_STATE_EXITED)
-		return ctr_wait(c, timeout_ms, NULL);
+		return wait_for(c, "wait", ended, 0, timeout_ms, &st);
 	return wait_for(c, "wait", in_state, (int)state, timeout_ms, &st);
 }
 

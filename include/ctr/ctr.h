@@ -432,7 +432,9 @@ CTR_API int ctr_inspect(ctr_container_t *c, char **json);
  * Remove a container: its records, its name, its bundle and its log. Allowed in states
  * CONFIGURED, CREATED, STOPPED and EXITED. The runtime's state goes too: a CREATED
  * container is deleted from the runtime first; a stopped one's state is deleted by its
- * monitor right after the exit (and by ctr_remove if it is left over). A RUNNING or
+ * monitor right after the exit (and by ctr_remove if it is left over): ctr_remove waits
+ * for that deletion (at most runtime_timeout_ms and a margin), so no runtime call of the
+ * container runs any more when it returns. A RUNNING or
  * PAUSED container is refused unless CTR_FORCE is given: then it is stopped first as by
  * ctr_stop() with its configured stop timeout. A container others depend on is refused
  * (CTR_E_DEPEND naming them) unless CTR_FORCE is given; their later starts then fail with
@@ -479,25 +481,34 @@ CTR_API int ctr_remove(ctr_container_t *c, unsigned flags);
  * @return 0; CTR_E_STATE; CTR_E_DEPEND naming a dependency that does not run (or could
  *   not be started, with its error); CTR_E_RUNTIME with the runtime's message (state unchanged,
  *   nothing left behind); CTR_E_MONITOR with the monitor's path when it cannot be run;
- *   CTR_E_TIMEOUT when the runtime hung (it is killed); CTR_E_INVAL, before anything
- *   starts, when the container has a restart policy and the context's ctr-cleanup is not an
- *   executable file (see ctr_restart_t).
+ *   CTR_E_TIMEOUT when the runtime hung (it is killed), or when the monitor has not
+ *   answered within runtime_timeout_ms plus 5 s (it is killed; the container's state is
+ *   unchanged and its lock free again); CTR_E_INVAL, before anything starts, when the
+ *   container has a restart policy and the context's ctr-cleanup is not an executable file
+ *   (see ctr_restart_t).
  */
 CTR_API int ctr_init(ctr_container_t *c, unsigned flags);
 
 /**
  * Start the container: -> RUNNING. A CONFIGURED, STOPPED or EXITED container is created
  * first (one runtime call, `run --detach`). Refused for RUNNING and PAUSED.
- * @return as ctr_init().
+ * @return as ctr_init(); CTR_E_STATE also when a CREATED container's process was killed
+ *   meanwhile (e.g. by another process's stop) before its exit was recorded.
  */
 CTR_API int ctr_start(ctr_container_t *c, unsigned flags);
 
 /**
  * Stop the container: send its stop signal, wait up to the timeout, then SIGKILL. Returns
  * when the process has exited (state STOPPED). A CREATED container is killed at once.
- * @param timeout_s seconds before SIGKILL; 0: SIGKILL at once; < 0: the configured stop
- *   timeout
- * @return 0; CTR_E_STOPPED when already STOPPED or EXITED; CTR_E_STATE when CONFIGURED.
+ * @param timeout_s seconds before SIGKILL, up to INT_MAX; 0: SIGKILL at once; < 0: the
+ *   configured stop timeout
+ * A stop that fails (the runtime's kill fails or times out, or the container outlives
+ * SIGKILL) leaves the container's record as it found it: still RUNNING, no stop pending
+ * that a later caller would finish, and a restart policy still in force. A signal that
+ * reached the container before the failure cannot be taken back.
+ * @return 0; CTR_E_STOPPED when already STOPPED or EXITED; CTR_E_STATE when CONFIGURED;
+ *   CTR_E_RUNTIME or CTR_E_TIMEOUT when the runtime's kill fails or hangs; CTR_E_TIMEOUT
+ *   when the container still runs 10 s after SIGKILL.
  */
 CTR_API int ctr_stop(ctr_container_t *c, int timeout_s);
 
@@ -526,20 +537,26 @@ CTR_API int ctr_unpause(ctr_container_t *c);
 CTR_API int ctr_restart(ctr_container_t *c, int timeout_s);
 
 /**
- * Wait until the container's process has exited (state STOPPED or EXITED) and read its
- * exit code. A CONFIGURED container is waited for until it has been started and has
- * exited. Waiting holds no lock.
+ * Wait while the container runs (state RUNNING or PAUSED), then read its last exit code.
+ * A container in any other state is not waited for: ctr_wait returns at once, also for
+ * CONFIGURED (e.g. after a failed start) and CREATED, whose process has not run (as
+ * libpod's Wait). To wait until a container reaches a state, e.g. a CREATED one STOPPED
+ * once started and ended, use ctr_wait_condition(). Waiting holds no lock.
  * @param timeout_ms the longest wait; -1: forever; 0: just check
- * @param[out] exit_code may be NULL: N for exit(N), 128+S when killed by signal S, -1 when
- *   lost (the monitor died after the container exited)
+ * @param[out] exit_code may be NULL: N for exit(N), 128+S when killed by signal S; -1
+ *   when there is none: the container has never exited (it never ran, or its first run
+ *   is CREATED), or the exit was lost (the monitor died after the container exited). A
+ *   container CREATED again after a run gives that run's exit code.
  * @return 0; CTR_E_TIMEOUT; CTR_E_REMOVED when the container is removed meanwhile.
  */
 CTR_API int ctr_wait(ctr_container_t *c, int timeout_ms, int *exit_code);
 
 /**
- * Wait until the container is in the given state. For CTR_STATE_STOPPED and
- * CTR_STATE_EXITED this is ctr_wait() (either of the two satisfies it). Other states are
- * noticed when an operation on the container completes (event-driven, no polling).
+ * Wait until the container is in the given state, whatever state it is in now (a
+ * CONFIGURED container is waited for until it has been started, and for
+ * CTR_STATE_STOPPED, until it has ended). For CTR_STATE_STOPPED and CTR_STATE_EXITED
+ * either of the two satisfies it. Other states are noticed when an operation on the
+ * container completes (event-driven, no polling).
  * @return 0; CTR_E_TIMEOUT; CTR_E_INVAL for CTR_STATE_UNKNOWN or out-of-range values;
  *   CTR_E_REMOVED.
  */
@@ -550,7 +567,9 @@ CTR_API int ctr_wait_condition(ctr_container_t *c, ctr_state_t state, int timeou
  * has ended. It is a pidfd on the container's monitor (readable when the monitor has
  * written the exit file and exited; where pidfds are unavailable, before Linux 5.3, a
  * pipe that libctr makes readable within 20 ms of that); for a STOPPED or EXITED
- * container it is readable at once. With the env CTR_WAIT_INOTIFY=1 it is an
+ * container it is readable at once; for a CREATED one, when its run has ended (as
+ * ctr_wait_condition() for CTR_STATE_STOPPED, not ctr_wait(), which returns at once for
+ * it). With the env CTR_WAIT_INOTIFY=1 it is an
  * inotify descriptor on the exit directory, which may also wake for other containers:
  * after a wake-up, first read() the descriptor empty (it is non-blocking), then call
  * ctr_wait(c, 0, &code), which says CTR_E_TIMEOUT if not yet; reading after the check

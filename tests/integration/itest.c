@@ -593,8 +593,7 @@ void it_assert_no_procs_with(const char *needle)
 		      (long)pid, cmd);
 }
 
-/* A cgroup directory of container id, or NULL; buf holds the path. */
-static const char *cgroup_left(const char *id, char *buf, size_t len)
+const char *it_cgroup_left(const char *id, char *buf, size_t len)
 {
 	struct dirent *e;
 	struct stat st;
@@ -638,7 +637,7 @@ void it_assert_no_traces(const char *id)
 	for (;;) {
 		int procs = it_procs_with(id, &pid);
 		int state = access(runtime_dir, F_OK) == 0;
-		const char *cgroup = cgroup_left(id, cg, sizeof(cg));
+		const char *cgroup = it_cgroup_left(id, cg, sizeof(cg));
 		int mounted = mounts_mention(id);
 		if (!procs && !state && !cgroup && !mounted)
 			return;

@@ -173,6 +173,9 @@ int it_wait_gone(pid_t pid, int timeout_ms);
 int it_procs_with(const char *needle, pid_t *first);
 /* No live process mentions needle (waits up to IT_GUARD_MS for it, then asserts). */
 void it_assert_no_procs_with(const char *needle);
+/* A cgroup directory of container id (/sys/fs/cgroup/libctr/ID or, in any hierarchy,
+ * /sys/fs/cgroup/H/libctr/ID), or NULL; buf holds the path. */
+const char *it_cgroup_left(const char *id, char *buf, size_t len);
 /* Nothing of container id is left: no process mentioning it (monitor, runtime), no runtime
  * state, no cgroup, no mount. Waits up to IT_GUARD_MS for it, then asserts. */
 void it_assert_no_traces(const char *id);

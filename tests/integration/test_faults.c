@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,6 +72,87 @@ START_TEST(test_a_missing_monitor_is_named)
 	ctr_runtime_t *rt = it_reopen(NULL, 0);
 
 	assert_refused_to_run(it_sh(rt, "exit 0"), CTR_E_MONITOR, MISSING_MONITOR, NULL);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
+/* ---- a monitor that does not answer --------------------------------------------------------- */
+
+#define MUTE_SLEEP "sleep 4321.5" /* how a mute monitor waits, to find it by */
+
+/* it_base()/name: a monitor that runs the shell commands body and never answers. */
+static const char *mute_monitor(const char *name, const char *body)
+{
+	static char path[4200];
+	snprintf(path, sizeof(path), "%s/%s", it_base(), name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\ntouch '%s/io/monitor-started'\n%s\n", it_base(), body);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+	return path;
+}
+
+/* In a child process: ctr_start(the container named arg) with the monitor of the
+ * environment and a 500 ms runtime timeout. Exits with 0 if the start timed out. */
+static int start_times_out_main(void *arg)
+{
+	ctr_runtime_t *rt = NULL;
+	ctr_container_t *c = NULL;
+	int r;
+
+	if ((r = it_open(NULL, 500, &rt)) == 0 && (r = ctr_lookup(rt, arg, &c)) == 0)
+		r = ctr_start(c, 0);
+	if (r != CTR_E_TIMEOUT)
+		fprintf(stderr, "start in a child: expected a timeout: %s\n", it_err(r));
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+	return r != CTR_E_TIMEOUT;
+}
+
+/* A monitor that never exits, and one that leaves a process holding its sync pipe and
+ * exits: the start gives up at its deadline (the runtime timeout and a margin), kills
+ * them, says so, and leaves the container as it was. */
+START_TEST(test_a_monitor_that_never_answers_times_out)
+{
+	static const char *const bodies[] = { MUTE_SLEEP, "setsid " MUTE_SLEEP " &\nexit 0" };
+
+	for (int i = 0; i < 2; i++) {
+		setenv("CTR_MONITOR",
+		       mute_monitor(i ? "daemon-monitor" : "mute-monitor", bodies[i]), 1);
+		ctr_runtime_t *rt = it_reopen(NULL, 500);
+		ctr_container_t *c = it_sh(rt, "exit 0");
+		int fds = it_fd_count();
+
+		IT_REFUSED(ctr_start(c, 0), CTR_E_TIMEOUT, c);
+		IT_SAYS(i ? "did not answer within" : "did not exit within");
+		it_take_file("monitor-started", 1000);
+		assert_unchanged(c, CTR_STATE_CONFIGURED, fds);
+		it_assert_no_procs_with(MUTE_SLEEP);
+		IT_OK(ctr_remove(c, 0));
+		ctr_container_free(c);
+		ctr_runtime_close(rt);
+	}
+}
+END_TEST
+
+/* While a start waits for a mute monitor, a forced remove from another process waits for
+ * the lock, which the start lets go at its deadline, and then removes the container. */
+START_TEST(test_a_forced_remove_outlasts_a_mute_monitor)
+{
+	setenv("CTR_MONITOR", mute_monitor("mute-monitor", MUTE_SLEEP), 1);
+	ctr_runtime_t *rt = it_reopen(NULL, 500);
+	ctr_container_t *c = it_sh(rt, "exit 0");
+
+	pid_t starter = it_fork(start_times_out_main, (void *)ctr_id(c));
+	it_take_file("monitor-started", IT_GUARD_MS);
+	IT_OK(ctr_remove(c, CTR_FORCE));
+	ck_assert_int_eq(it_join(starter, 20000), 0);
+	ctr_state_t st;
+	IT_REFUSED(ctr_state(c, &st), CTR_E_REMOVED, c);
+	it_assert_no_procs_with(MUTE_SLEEP);
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
 	ctr_runtime_close(rt);
 }
 END_TEST
@@ -161,6 +243,28 @@ START_TEST(test_hung_start_state_kill_and_delete_time_out)
 	IT_OK(ctr_remove(c, 0));
 	it_assert_no_traces(ctr_id(c));
 	it_assert_no_children();
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
+/* ctr_remove waits for the monitor's own delete of the runtime's state. It returned while
+ * that ran, and a delete that outlived it left the runtime's state behind, or recreated
+ * RUN/runtime after the caller had deleted its run directory. Here the monitor's delete
+ * hangs until the monitor kills it at the runtime timeout; the remove then deletes. */
+START_TEST(test_remove_waits_for_the_monitors_delete)
+{
+	ctr_runtime_t *rt = fake_runtime(1500);
+	ctr_container_t *c = it_sh(rt, "exit 0");
+
+	setenv("FAKE_RUNTIME_HANG", "delete", 1); /* for the monitor, which inherits it */
+	IT_OK(ctr_start(c, 0));
+	unsetenv("FAKE_RUNTIME_HANG");
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
+	IT_OK(ctr_remove(c, 0));
+	ck_assert_msg(it_fake_calls("delete", (pid_t[1]){ 0 }, 1) == 1,
+		      "the monitor's delete was not called");
+	it_assert_no_traces(ctr_id(c));
 	ctr_container_free(c);
 	ctr_runtime_close(rt);
 }
@@ -451,6 +555,57 @@ START_TEST(test_a_remove_whose_caller_was_killed_is_finished)
 }
 END_TEST
 
+/* ---- failed operations ---------------------------------------------------------------------- */
+
+/* In a child process: ctr_stop(the container named arg, 0) on the fake runtime with a 1 s
+ * timeout. Exits with 0 if the stop timed out, as a hung kill makes it. */
+static int stop_times_out_main(void *arg)
+{
+	ctr_runtime_t *rt = NULL;
+	ctr_container_t *c = NULL;
+	int r;
+
+	if ((r = it_open(it_fake_runtime(), 1000, &rt)) == 0 && (r = ctr_lookup(rt, arg, &c)) == 0)
+		r = ctr_stop(c, 0);
+	if (r != CTR_E_TIMEOUT)
+		fprintf(stderr, "stop in a child: expected a timeout: %s\n", it_err(r));
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+	return r != CTR_E_TIMEOUT;
+}
+
+/* A stop whose kill hangs fails and leaves the container as it was: no owner record that a
+ * later reader would finish as SIGKILL once the stopper is gone, and no user-stop mark
+ * that would keep a restart policy off. */
+START_TEST(test_a_failed_stop_leaves_no_stop_pending)
+{
+	ctr_runtime_t *rt = fake_runtime(1000);
+	ctr_container_t *c = it_sh(rt, IT_GRACEFUL(0));
+
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", IT_GUARD_MS);
+	setenv("FAKE_RUNTIME_HANG", "kill", 1);
+	IT_REFUSED(ctr_stop(c, 0), CTR_E_TIMEOUT, c);
+	IT_SAYS("did not finish");
+	ck_assert_msg(!has_owner(c), "the failed stop left its owner record");
+	ck_assert_msg(!it_state_has(c, "stopped_by_user"), "the failed stop counts as a stop");
+	/* The same from a process that is gone when the next one reads the state. */
+	pid_t child = it_fork(stop_times_out_main, (void *)ctr_id(c));
+	ck_assert_int_eq(it_join(child, 20000), 0);
+	unsetenv("FAKE_RUNTIME_HANG");
+	IT_STATE(c, CTR_STATE_RUNNING);
+	ck_assert_msg(!has_owner(c), "the failed stop left its owner record");
+	ck_assert_msg(!it_state_has(c, "stopped_by_user"), "the failed stop counts as a stop");
+	/* Still the same run: a graceful stop ends it with its own exit code, not SIGKILL's. */
+	IT_OK(ctr_stop(c, 10));
+	ck_assert_int_eq(it_exit_code(c), 0);
+	IT_OK(ctr_remove(c, 0));
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
 Suite *suite_faults(void)
 {
 	Suite *s = suite_create("faults");
@@ -463,11 +618,19 @@ Suite *suite_faults(void)
 	tcase_add_test(tc, test_a_missing_monitor_is_named);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("mute");
+	tcase_add_checked_fixture(tc, it_setup, it_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_a_monitor_that_never_answers_times_out);
+	tcase_add_test(tc, test_a_forced_remove_outlasts_a_mute_monitor);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("runtime");
 	tcase_add_checked_fixture(tc, it_setup, it_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_a_hung_create_is_killed_after_the_runtime_timeout);
 	tcase_add_test(tc, test_hung_start_state_kill_and_delete_time_out);
+	tcase_add_test(tc, test_remove_waits_for_the_monitors_delete);
 	tcase_add_test(tc, test_a_crashing_runtime_is_a_runtime_error);
 	tcase_add_test(tc, test_the_runtime_error_message_is_reported);
 	suite_add_tcase(s, tc);
@@ -480,6 +643,12 @@ Suite *suite_faults(void)
 	tcase_add_test(tc, test_a_caller_killed_at_any_point_of_start);
 	tcase_add_test(tc, test_a_stop_whose_caller_was_killed_is_finished);
 	tcase_add_test(tc, test_a_remove_whose_caller_was_killed_is_finished);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("failed");
+	tcase_add_checked_fixture(tc, it_setup, it_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_a_failed_stop_leaves_no_stop_pending);
 	suite_add_tcase(s, tc);
 	return s;
 }

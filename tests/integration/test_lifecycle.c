@@ -1,9 +1,13 @@
 /* The lifecycle with real runc: every state transition, the refusals of the state table,
  * removed handles, exit codes and signals, stop and its escalation to SIGKILL. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "itest.h"
@@ -248,6 +252,29 @@ START_TEST(test_state_table_refusals)
 }
 END_TEST
 
+/* A start that finds the CREATED container's process dead (another process's stop killed
+ * it, and the monitor has not recorded the exit yet) is refused for the state, not blamed
+ * on the runtime ("container process is already dead"). The monitor is held stopped to
+ * keep that moment. */
+START_TEST(test_a_start_after_its_process_was_killed_is_a_state_error)
+{
+	ctr_container_t *c = it_sh(it_rt, IT_LOOP);
+
+	IT_OK(ctr_init(c, 0));
+	pid_t pid = it_pid(c), monitor = (pid_t)it_state_int(c, "monitor_pid");
+	ck_assert_int_eq(kill(monitor, SIGSTOP), 0);
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert(it_wait_gone(pid, IT_GUARD_MS));
+	IT_REFUSED(ctr_start(c, 0), CTR_E_STATE, c);
+	ck_assert_int_eq(kill(monitor, SIGCONT), 0);
+	IT_OK(ctr_wait_condition(c, CTR_STATE_STOPPED, IT_GUARD_MS));
+	ck_assert_int_eq(it_exit_code(c), 137);
+	IT_OK(ctr_remove(c, 0));
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+}
+END_TEST
+
 START_TEST(test_removed_handles_say_removed)
 {
 	ctr_container_t *c = it_sh(it_rt, "exit 0"), *other = NULL;
@@ -343,6 +370,80 @@ START_TEST(test_an_uncaught_signal_gives_128_plus_n)
 	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 128 + SIGUSR1);
 	ck_assert_int_eq(it_state_int(c, "signal"), SIGUSR1);
 	IT_OK(ctr_remove(c, 0));
+	it_assert_no_traces(ctr_id(c));
+	ctr_container_free(c);
+}
+END_TEST
+
+/* A short run's finished_at (the monitor's clock at the exit) is never before its
+ * started_at, which was taken after the runtime had started the process: 6 of 30 runs of
+ * /bin/true were. Both ways to run: `run` from STOPPED, `start` of a CREATED container. */
+START_TEST(test_a_short_run_finishes_after_it_started)
+{
+	const char *const truth[] = { "/bin/true", NULL };
+	ctr_config_t *cfg = it_config("unused");
+	ck_assert_int_eq(ctr_config_set_args(cfg, truth), 0);
+	ctr_container_t *c = it_create(it_rt, cfg);
+
+	for (int i = 0; i < 30; i++) {
+		if (i % 2)
+			IT_OK(ctr_init(c, 0));
+		IT_OK(ctr_start(c, 0));
+		ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
+		long long started = it_state_int(c, "started_at");
+		long long finished = it_state_int(c, "finished_at");
+		ck_assert_msg(finished >= started, "run %d finished %lld ns before it started", i,
+			      started - finished);
+	}
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+}
+END_TEST
+
+/* Run c to its end and let its monitor's delete finish; then make what runc leaves behind
+ * now and then on cgroup v1: an empty directory of c in every hierarchy that has libctr's
+ * (one with a directory below it). Returns how many were made. */
+static int run_and_leave_cgroups(ctr_container_t *c)
+{
+	char path[4096], runtime_state[4096];
+	struct dirent *e;
+	int made = 0;
+
+	IT_OK(ctr_start(c, 0));
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
+	snprintf(runtime_state, sizeof(runtime_state), "%s/run/runtime/%s", it_base(), ctr_id(c));
+	for (double t0 = it_now(); access(runtime_state, F_OK) == 0; it_sleep_ms(10))
+		ck_assert_msg(it_now() - t0 < 10, "the monitor did not delete %s", runtime_state);
+	it_assert_no_procs_with(ctr_id(c));
+	DIR *d = opendir("/sys/fs/cgroup");
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/libctr/%s", e->d_name, ctr_id(c));
+		if (mkdir(path, 0755) == 0 && made++ == 0) {
+			strcat(path, "/below");
+			ck_assert_msg(mkdir(path, 0755) == 0, "mkdir %s: %s", path,
+				      strerror(errno));
+		}
+	}
+	if (d)
+		closedir(d);
+	return made;
+}
+
+/* The cleanup (and the remove) take the empty cgroup directories runc left, in every
+ * hierarchy: they were left behind now and then. */
+START_TEST(test_cleanup_leaves_no_cgroup_directory)
+{
+	ctr_container_t *c = it_sh(it_rt, "exit 0");
+	char left[4096];
+
+	ck_assert_msg(run_and_leave_cgroups(c) > 0, "no cgroup hierarchy with libctr's directory");
+	IT_OK(ctr_cleanup(c));
+	ck_assert_msg(!it_cgroup_left(ctr_id(c), left, sizeof(left)), "cgroup left: %s", left);
+	ck_assert_msg(run_and_leave_cgroups(c) > 0, "no cgroup hierarchy with libctr's directory");
+	IT_OK(ctr_remove(c, 0));
+	ck_assert_msg(!it_cgroup_left(ctr_id(c), left, sizeof(left)), "cgroup left: %s", left);
 	it_assert_no_traces(ctr_id(c));
 	ctr_container_free(c);
 }
@@ -456,6 +557,40 @@ START_TEST(test_a_stop_timeout_blocks_no_other_caller)
 }
 END_TEST
 
+/* In a child process: ctr_stop(container id, INT_MAX). */
+static int op_stop_longest(ctr_container_t *c)
+{
+	return ctr_stop(c, INT_MAX);
+}
+
+static int stop_longest_main(void *id)
+{
+	return it_child_op(NULL, id, "stop", op_stop_longest);
+}
+
+/* The longest timeout is a long wait: its milliseconds overflowed an int (INT_MAX * 1000
+ * became -1000), and the stop sent SIGKILL right after the stop signal. */
+START_TEST(test_the_longest_stop_timeout_waits)
+{
+	ctr_container_t *c =
+	    it_sh(it_rt, "trap 'touch /shared/term' TERM; touch /shared/ready; "
+			 "while [ ! -e /shared/go ]; do sleep 0.02; done; exit 33");
+
+	IT_OK(ctr_start(c, 0));
+	it_take_file("ready", IT_GUARD_MS);
+	pid_t stopper = it_fork(stop_longest_main, (void *)ctr_id(c));
+	it_take_file("term", IT_GUARD_MS); /* the stop signal came, and did not end it */
+	it_sleep_ms(500);	     /* time for a wrongly short wait to escalate */
+	IT_STATE(c, CTR_STATE_RUNNING);
+	it_touch("go");
+	ck_assert_int_eq(it_join(stopper, IT_GUARD_MS), 0);
+	IT_STATE(c, CTR_STATE_STOPPED);
+	ck_assert_int_eq(it_exit_code(c), 33); /* its own exit, not SIGKILL's 137 */
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+}
+END_TEST
+
 Suite *suite_lifecycle(void)
 {
 	Suite *s = suite_create("lifecycle");
@@ -470,18 +605,22 @@ Suite *suite_lifecycle(void)
 	tcase_add_test(tc, test_remove_of_a_running_container_needs_force);
 	tcase_add_test(tc, test_state_table_refusals);
 	tcase_add_test(tc, test_removed_handles_say_removed);
+	tcase_add_test(tc, test_a_start_after_its_process_was_killed_is_a_state_error);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("exit");
 	tcase_add_checked_fixture(tc, it_setup, it_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_exit_code_is_kept_across_cleanup);
+	tcase_add_test(tc, test_a_short_run_finishes_after_it_started);
+	tcase_add_test(tc, test_cleanup_leaves_no_cgroup_directory);
 	tcase_add_test(tc, test_sigkill_gives_137);
 	tcase_add_test(tc, test_an_uncaught_signal_gives_128_plus_n);
 	tcase_add_test(tc, test_stop_escalates_to_sigkill_after_the_timeout);
 	tcase_add_test(tc, test_graceful_stop_keeps_the_exit_code);
 	tcase_add_test(tc, test_stop_sends_the_configured_stop_signal);
 	tcase_add_test(tc, test_a_stop_timeout_blocks_no_other_caller);
+	tcase_add_test(tc, test_the_longest_stop_timeout_waits);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -101,7 +101,7 @@ START_TEST(test_wait_times_out_quickly)
 	ctr_container_t *c = it_sh(it_rt, IT_GRACEFUL(0));
 	int code = -7;
 
-	IT_FAILS(ctr_wait(c, 200, &code), CTR_E_TIMEOUT); /* CONFIGURED: waits for a run */
+	IT_FAILS(ctr_wait_condition(c, CTR_STATE_STOPPED, 200), CTR_E_TIMEOUT); /* CONFIGURED */
 	IT_FAILS(ctr_wait_condition(c, CTR_STATE_RUNNING, 200), CTR_E_TIMEOUT);
 	IT_OK(ctr_start(c, 0));
 	it_take_file("ready", IT_GUARD_MS);
@@ -124,12 +124,12 @@ START_TEST(test_waiters_in_other_threads_and_processes_get_the_exit_code)
 	ctr_container_t *c = it_sh(it_rt, IT_UNTIL_GO);
 	struct waiter w[2];
 
-	/* Waiters on a CONFIGURED container wait for it to run and exit. */
-	pid_t child = remote_start(c, CTR_STATE_UNKNOWN);
-	waiter_start(&w[0], c, CTR_STATE_UNKNOWN, 20000);
+	/* A waiter for STOPPED on a CONFIGURED container waits for it to run and exit. */
+	waiter_start(&w[0], c, CTR_STATE_STOPPED, 20000);
 	it_sleep_ms(200);
 	IT_OK(ctr_start(c, 0));
 	it_take_file("ready", IT_GUARD_MS);
+	pid_t child = remote_start(c, CTR_STATE_UNKNOWN);
 	waiter_start(&w[1], c, CTR_STATE_UNKNOWN, -1);
 	it_sleep_ms(200);
 	ck_assert_msg(still_running(child), "the waiting process ended early");
@@ -141,8 +141,8 @@ START_TEST(test_waiters_in_other_threads_and_processes_get_the_exit_code)
 	for (int i = 0; i < 2; i++) {
 		waiter_join(&w[i]);
 		ck_assert_msg(w[i].result == 0, "waiter %d: %s", i, it_err(w[i].result));
-		ck_assert_int_eq(w[i].code, 33);
 	}
+	ck_assert_int_eq(w[1].code, 33);
 	ck_assert_int_eq(it_wait(c, 0), 33);
 	IT_OK(ctr_remove(c, 0));
 	ctr_container_free(c);
@@ -317,12 +317,48 @@ START_TEST(test_wait_condition_created_sees_an_init)
 }
 END_TEST
 
+/* ctr_wait does not wait when nothing runs (libpod's Wait): after a failed start, before a
+ * first start, and for a container created again, whose last exit code it gives. */
+START_TEST(test_wait_returns_at_once_when_nothing_runs)
+{
+	const char *const missing[] = { "/nonexistent", NULL };
+	ctr_config_t *cfg = it_config("unused");
+	ck_assert_int_eq(ctr_config_set_args(cfg, missing), 0);
+	ctr_container_t *bad = it_create(it_rt, cfg);
+	int code = -7;
+
+	IT_FAILS(ctr_start(bad, 0), CTR_E_RUNTIME);
+	IT_STATE(bad, CTR_STATE_CONFIGURED);
+	IT_OK(ctr_wait(bad, -1, &code));
+	ck_assert_int_eq(code, -1); /* it never ran */
+	IT_OK(ctr_remove(bad, 0));
+	ctr_container_free(bad);
+
+	ctr_container_t *c = it_sh(it_rt, "exit 5");
+	IT_OK(ctr_init(c, 0));
+	code = -7;
+	IT_OK(ctr_wait(c, -1, &code));
+	ck_assert_int_eq(code, -1);
+	IT_STATE(c, CTR_STATE_CREATED);
+	IT_FAILS(ctr_wait_condition(c, CTR_STATE_STOPPED, 200), CTR_E_TIMEOUT);
+	IT_OK(ctr_start(c, 0));
+	IT_OK(ctr_wait_condition(c, CTR_STATE_STOPPED, IT_GUARD_MS));
+	ck_assert_int_eq(it_wait(c, 0), 5);
+	IT_OK(ctr_init(c, 0)); /* CREATED again: the last run's exit code */
+	code = -7;
+	IT_OK(ctr_wait(c, -1, &code));
+	ck_assert_int_eq(code, 5);
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+}
+END_TEST
+
 START_TEST(test_a_waiter_learns_that_the_container_was_removed)
 {
 	ctr_container_t *c = it_sh(it_rt, "exit 0");
 	struct waiter w[2];
 
-	waiter_start(&w[0], c, CTR_STATE_UNKNOWN, -1); /* woken by the removal, or hang */
+	waiter_start(&w[0], c, CTR_STATE_STOPPED, -1); /* woken by the removal, or hang */
 	waiter_start(&w[1], c, CTR_STATE_RUNNING, -1);
 	it_sleep_ms(200);
 	IT_OK(ctr_remove(c, 0));
@@ -350,6 +386,7 @@ Suite *suite_wait(void)
 	tcase_add_test(tc, test_wait_with_inotify_gets_the_exit_code);
 	tcase_add_test(tc, test_wait_condition_running_sees_a_start_elsewhere);
 	tcase_add_test(tc, test_wait_condition_created_sees_an_init);
+	tcase_add_test(tc, test_wait_returns_at_once_when_nothing_runs);
 	tcase_add_test(tc, test_a_waiter_learns_that_the_container_was_removed);
 	suite_add_tcase(s, tc);
 	return s;

@@ -147,7 +147,8 @@ function Container:restart(timeout)
 	check(C.ctr_restart(cp(self, "restart"), opt_int(timeout, -1, "restart", "timeout")))
 end
 
---- The exit code; timeout_ms nil: forever. Raises Timeout.
+--- Wait while it runs (running or paused), then its last exit code (-1: none, it never
+--- ran); at once when it does not run. timeout_ms nil: forever. Raises Timeout.
 function Container:wait(timeout_ms)
 	local p = cp(self, "wait")
 	check(C.ctr_wait(p, opt_int(timeout_ms, -1, "wait", "timeout_ms", -1, 0x7fffffff), int_out))
