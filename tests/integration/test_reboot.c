@@ -15,6 +15,7 @@
 #include "runtime.h"
 #include "store.h"
 #include "util.h"
+#include "../fixtures/other_boot.h"
 
 #define BOOT_ID "/proc/sys/kernel/random/boot_id"
 
@@ -29,13 +30,7 @@ static ctr_container_t *lookup(ctr_runtime_t *rt, const char *id)
 /* The stored boot id becomes that of another boot: the machine rebooted since. */
 static void store_other_boot(ctr_runtime_t *rt)
 {
-	json_object *meta = json_object_new_object();
-
-	json_object_object_add(meta, "format", json_object_new_int(1));
-	json_object_object_add(meta, "boot_id",
-			       json_object_new_string("00000000-0000-0000-0000-000000000000"));
-	ck_assert_int_eq(ctri_store_put(rt->store, "meta", meta, 0), 0);
-	json_object_put(meta);
+	ck_assert_int_eq(fixture_store_other_boot(rt), 0);
 }
 
 /* The container's monitor dies, then its init (left with its runtime state), as at a

@@ -6,19 +6,14 @@
 #include <sys/wait.h>
 
 #include "container_fixture.h"
+#include "../fixtures/other_boot.h"
 
 #define BOOT_ID "/proc/sys/kernel/random/boot_id"
 
 /* Reopen rt over the same directories as if the machine had booted again. */
 static void reboot(void)
 {
-	json_object *meta = json_object_new_object();
-
-	json_object_object_add(meta, "format", json_object_new_int(1));
-	json_object_object_add(meta, "boot_id",
-			       json_object_new_string("00000000-0000-0000-0000-000000000000"));
-	ck_assert_int_eq(ctri_store_put(rt->store, "meta", meta, 0), 0);
-	json_object_put(meta);
+	ck_assert_int_eq(fixture_store_other_boot(rt), 0);
 	char *state = strdup(rt->state_dir), *run = strdup(rt->run_dir);
 	ctr_runtime_close(rt);
 	CTR_OPTS(ctr_runtime_opts_t, o, .state_dir = state, .run_dir = run,
