@@ -248,7 +248,7 @@ static int run(struct mon *m, struct mon_args *a, int saved[3])
 	/* An exec'd process shares the container's memory cgroup: its OOM kills are not the
 	 * process's own, so exec mode reports none. */
 	if (!a->exec_name)
-		oom_watch(&m->oom, m->init.pid);
+		oom_watch(&m->oom, m->init.pid, a->bundle, a->run || a->restore);
 	else
 		m->oom.fd = -1;
 	report_ok(&a->sync_fd, &a->lock_fd, m->init.pid);

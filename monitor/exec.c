@@ -238,7 +238,9 @@ static void last_line(int pty, char *out, size_t size)
 	char *start = buf + len;
 	while (start > buf && start[-1] != '\n' && start[-1] != '\r')
 		start--;
-	snprintf(out, size, "%s", start);
+	size_t keep = strlen(start) < size - 1 ? strlen(start) : size - 1;
+	memcpy(out, start, keep); /* the line, cut to the caller's buffer */
+	out[keep] = 0;
 }
 
 int exec_check_started(pid_t pid, int pty, unsigned timeout_ms)

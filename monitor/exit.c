@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,20 +43,66 @@ static int has_memory(const char *list, const char *end)
 	return 0;
 }
 
-/* The file that counts OOM kills of PID's memory cgroup, from /proc/PID/cgroup: the v1 memory
- * hierarchy if there is one, else the v2 one (only when /sys/fs/cgroup is cgroup2). */
-static int oom_path(pid_t pid, char *out, size_t len)
+/* The spec's linux.cgroupsPath (BUNDLE/config.json) into OUT when it is an absolute path
+ * without escapes, as libctr writes it. A string scan, not a JSON parser: the monitor links
+ * no JSON library, and a key it cannot read only sends the caller to /proc. */
+static int spec_cgroup(const char *bundle, char *out, size_t len)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, r = -1;
+
+	if (!bundle || snprintf(path, sizeof(path), "%s/config.json", bundle) >= (int)sizeof(path))
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	char *spec =
+	    fstat(fd, &st) == 0 && st.st_size < (4 << 20) ? malloc((size_t)st.st_size + 1) : NULL;
+	ssize_t n = spec ? read(fd, spec, (size_t)st.st_size) : -1;
+	close(fd);
+	if (n > 0) {
+		spec[n] = '\0';
+		char *p = strstr(spec, "\"cgroupsPath\"");
+		p = p ? p + strlen("\"cgroupsPath\"") : NULL;
+		while (p && (*p == ' ' || *p == ':' || *p == '\n' || *p == '\t'))
+			p++;
+		char *end = p && *p == '"' ? strchr(p + 1, '"') : NULL;
+		if (end && p[1] == '/' && !memchr(p + 1, '\\', (size_t)(end - p - 1)) &&
+		    (size_t)(end - p - 1) < len) {
+			memcpy(out, p + 1, (size_t)(end - p - 1));
+			out[end - p - 1] = '\0';
+			r = 0;
+		}
+	}
+	free(spec);
+	return r;
+}
+
+/* The file that counts OOM kills of the container's memory cgroup: the v1 memory hierarchy
+ * if there is one, else the v2 one (only when /sys/fs/cgroup is cgroup2). The cgroup comes
+ * from the spec: a process killed before the watch starts (under load, `run` can return
+ * after the kill) shows "/" in /proc/PID/cgroup, the root's counter. Without a usable
+ * cgroupsPath, /proc/PID/cgroup tells. */
+static int oom_path(pid_t pid, const char *bundle, char *out, size_t len)
 {
 	char path[64], cg[4096];
-	int found = -1;
+	int found = -1, v1 = access("/sys/fs/cgroup/memory", F_OK) == 0;
 
+	if (spec_cgroup(bundle, cg, sizeof(cg)) == 0) {
+		snprintf(out, len,
+			 v1 ? "/sys/fs/cgroup/memory%s/memory.oom_control"
+			    : "/sys/fs/cgroup%s/memory.events",
+			 cg);
+		return 0;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
 	if (read_small(path, cg, sizeof(cg)) <= 0)
 		return -1;
 	for (char *line = strtok(cg, "\n"); line; line = strtok(NULL, "\n")) {
 		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		if (!c2)
-			continue;
+		if (!c2 || !strcmp(c2 + 1, "/"))
+			continue; /* a dead process's, or not a container's */
 		if (has_memory(c1 + 1, c2)) {
 			snprintf(out, len, "/sys/fs/cgroup/memory%s/memory.oom_control", c2 + 1);
 			return 0;
@@ -68,19 +115,23 @@ static int oom_path(pid_t pid, char *out, size_t len)
 	return found;
 }
 
-void oom_watch(struct mon_oom *o, pid_t pid)
+void oom_watch(struct mon_oom *o, pid_t pid, const char *bundle, int fresh)
 {
 	char path[PATH_MAX];
 
 	o->fd = -1;
 	o->base = 0;
-	if (oom_path(pid, path, sizeof(path)) < 0)
+	if (oom_path(pid, bundle, path, sizeof(path)) < 0)
 		return;
 	o->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (o->fd >= 0 && read_oom_kills(o->fd, &o->base) < 0) {
 		close(o->fd);
 		o->fd = -1;
 	}
+	/* A process that ran out of memory before `run` returned is counted already: a base
+	 * read now would hide its kill. */
+	if (fresh)
+		o->base = 0;
 }
 
 int oom_happened(struct mon_oom *o)

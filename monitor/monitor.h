@@ -198,7 +198,11 @@ struct mon_oom {
 	uint64_t base;
 };
 
-void oom_watch(struct mon_oom *o, pid_t pid);
+/* Watch the OOM kills of the container's memory cgroup (BUNDLE's cgroupsPath, else PID's).
+ * FRESH: the runtime made the cgroup for this container and its process has run already
+ * (run, restore), so every kill counted there is its own; otherwise (create: nothing of the
+ * container's has run yet) the count so far is the base. */
+void oom_watch(struct mon_oom *o, pid_t pid, const char *bundle, int fresh);
 int oom_happened(struct mon_oom *o);
 int exit_write(int dirfd, const char *name, pid_t pid, int status, int oom, int64_t time_ns);
 

@@ -159,6 +159,9 @@ exit_field() {
 		"$EXITS/$1" "$2" 2>/dev/null
 }
 
+# field_is ID FIELD VALUE: the exit file has it (read anew at each call, for wait_for).
+field_is() { [ "$(exit_field "$1" "$2")" = "$3" ]; }
+
 # has_log ID REGEX: the log has a line matching the (ERE) regex.
 has_log() { grep -Eq "$2" "$T/$1.log"; }
 
@@ -370,6 +373,18 @@ test_oom_killed_container_reports_oom() {
 	check "OOM kill: oom true, exit_code 137 ($(cat "$EXITS/oom" 2>/dev/null))" \
 		[ "$(exit_field oom oom)" = true -a "$(exit_field oom exit_code)" = 137 ]
 	"$RUNC" --root "$ROOT" delete oom
+	# A runtime slow to return (a loaded machine): the kill happens before `run` answers,
+	# and must count all the same.
+	local slow=$T/slow-run
+	printf '#!/bin/sh\n"%s" "$@"; rc=$?; sleep 1; exit $rc\n' "$RUNC" >"$slow"
+	chmod +x "$slow"
+	bundle oomslow false --memory=$((16 << 20)) tail /dev/zero
+	RUNC=$slow monitor oomslow --run
+	started oomslow || return
+	wait_gone "$MPID"
+	check "OOM kill before run returned: oom true ($(cat "$EXITS/oomslow" 2>/dev/null))" \
+		[ "$(exit_field oomslow oom)" = true -a "$(exit_field oomslow exit_code)" = 137 ]
+	"$RUNC" --root "$ROOT" delete oomslow
 }
 
 test_many_lines_are_logged_whole_and_in_order() {
@@ -664,7 +679,7 @@ test_exec_sessions_report_exit_codes_and_use_the_callers_descriptors() {
 	execmon xa e7 </dev/null >/dev/null 2>&1
 	check "exec: sync line '2 ok PID MONITOR_PID' ($SYNC)" sync_ok
 	check "exec: the monitor reaps the process, exit file EXITS/NAME: exit_code 7" \
-		wait_for [ "$(exit_field e7 exit_code)" = 7 ]
+		wait_for field_is e7 exit_code 7
 	check "exec: exit file: pid of the sync line, signal 0, oom false, proto 2" \
 		[ "$(exit_field e7 pid)" = "$EPID" -a "$(exit_field e7 signal)" = 0 -a \
 		"$(exit_field e7 oom)" = false -a "$(exit_field e7 proto)" = 2 ]
