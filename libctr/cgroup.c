@@ -83,7 +83,7 @@ void ctri_cgroup_prune(ctr_container_t *c)
 	size_t cap = 0;
 	FILE *f;
 
-	/* Read with stdio: a /proc file's size is 0, which ctri_read_file takes at its word. */
+	/* Line by line: the mount table of a busy machine can be long. */
 	if (cgroups_path(c, cg, sizeof(cg)) < 0 || !(f = fopen("/proc/self/mountinfo", "re")))
 		return;
 	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER" */
