@@ -394,13 +394,11 @@ int ctri_oci_delete(ctr_container_t *c, const char *op, int force)
 		args[1] = "--force";
 		args[2] = c->id;
 	}
-	if (!ctri_oci_exists(c)) {
-		ctri_cgroup_prune(c);
-		return 0;
+	if (ctri_oci_exists(c)) {
+		int r = ctri_oci_run(c, op, args, NULL);
+		if (r < 0 && ctri_oci_exists(c))
+			return r;
 	}
-	int r = ctri_oci_run(c, op, args, NULL);
-	if (r < 0 && ctri_oci_exists(c))
-		return r;
 	ctri_cgroup_prune(c); /* what the runtime left of the container's cgroup */
 	return 0;
 }
