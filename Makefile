@@ -27,12 +27,16 @@ JSONC_LIBS   = $(call lazy,JSONC_LIBS,pkg-config --libs json-c 2>/dev/null || ec
 CHECK_LIBS   = $(call lazy,CHECK_LIBS,pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 WARN         := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-BASE_CFLAGS   = -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Ilibctr $(PKG_CFLAGS) \
+# The library's folders are its layers, lowest first (libctr/LAYERS, docs/design.md).
+LAYERS       := $(shell sed -n '/^[a-z]/p' libctr/LAYERS)
+LIB_INCS     := $(addprefix -Ilibctr/,$(LAYERS))
+BASE_CFLAGS   = -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude $(LIB_INCS) $(PKG_CFLAGS) \
                 -DCTR_LIBEXECDIR='"$(LIBEXECDIR)"'
 LIB_CFLAGS    = $(BASE_CFLAGS) -fPIC -fvisibility=hidden $(SAN_FLAGS)
 LIBS          = $(PKG_LIBS) -pthread
 
-LIB_SRCS     := $(wildcard libctr/*.c)
+LIB_SRCS     := $(foreach l,$(LAYERS),$(wildcard libctr/$(l)/*.c))
+LIB_HDRS     := $(foreach l,$(LAYERS),$(wildcard libctr/$(l)/*.h))
 LIB_OBJS     := $(LIB_SRCS:libctr/%.c=$(B)/obj/%.o)
 SONAME       := libctr.so.$(SOVERSION)
 REALNAME     := libctr.so.$(VERSION)
@@ -73,7 +77,7 @@ help:
 	@echo "make check-faults / check-valgrind / check-asan   one suite of make check"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR= LIBDIR= INCLUDEDIR= LIBEXECDIR="
 
-$(B)/obj/%.o: libctr/%.c $(wildcard libctr/*.h) $(wildcard include/ctr/*.h)
+$(B)/obj/%.o: libctr/%.c $(LIB_HDRS) $(wildcard include/ctr/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
 
@@ -135,7 +139,7 @@ $(CONFIG_STAMP): FORCE
 	@mkdir -p $(@D)
 	@[ "$$(cat $@ 2>/dev/null)" = "$(PATHS_NOW)" ] || echo "$(PATHS_NOW)" > $@
 FORCE:
-$(B)/obj/runtime.o: $(CONFIG_STAMP)
+$(B)/obj/record/runtime.o: $(CONFIG_STAMP)
 
 $(B)/libctr.pc: pkgconfig/libctr.pc.in Makefile $(CONFIG_STAMP)
 	@mkdir -p $(@D)

@@ -5,7 +5,7 @@
 #   split (the default, make check-fuzz): SECONDS (default $FUZZ_SECONDS, else 20) is the
 #         whole budget, shared evenly by the targets (at least 1 s each);
 #   each  (make fuzz): every target runs for SECONDS.
-# libctr/*.c is compiled once (instrumented, -fsanitize=fuzzer-no-link) and linked into
+# The library's sources (libctr/<layer>/*.c) are compiled once (instrumented, -fsanitize=fuzzer-no-link) and linked into
 # each target. Inputs are at most 64 KiB (-max_len=65536): the tar target extracts them.
 set -eu
 clang=${1:-clang}
@@ -21,14 +21,15 @@ split | each) ;;
 esac
 out=build-fuzz
 mkdir -p "$out/obj"
-cflags="-g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilibctr $(pkg-config --cflags json-c)"
+incs=$(sed -n 's|^\([a-z]\)|-Ilibctr/\1|p' libctr/LAYERS | tr '\n' ' ')
+cflags="-g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude $incs $(pkg-config --cflags json-c)"
 san="address,undefined -fno-sanitize-recover=all"
 libs="$(pkg-config --libs tdb json-c libseccomp libcap libarchive) -pthread"
 
 # The library, instrumented once for all targets.
 rm -f "$out"/obj/*.o
 # shellcheck disable=SC2086
-ls libctr/*.c | xargs -P "$(nproc)" -I{} sh -c \
+ls libctr/*/*.c | xargs -P "$(nproc)" -I{} sh -c \
 	'f={}; b=$(basename "$f" .c); exec '"$clang $cflags -fsanitize=fuzzer-no-link,$san"' -c -o '"$out"'/obj/"$b".o "$f"'
 
 targets=$(ls tests/fuzz/fuzz_*.c 2>/dev/null || true)

@@ -3,7 +3,7 @@
 #include <sys/mount.h>
 
 #include "container_fixture.h"
-#include "mount.h"
+#include "overlay.h"
 #include "spec.h"
 
 /* ---- helpers ------------------------------------------------------------------------- */

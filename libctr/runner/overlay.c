@@ -15,7 +15,7 @@
 #include "crashpoint.h"
 #include "error.h"
 #include "json.h"
-#include "mount.h"
+#include "overlay.h"
 #include "runtime.h"
 #include "store.h"
 #include "sync.h"

@@ -11,7 +11,7 @@
 #include "config.h"
 #include "config_impl.h"
 #include "error.h"
-#include "mount.h"
+#include "overlay.h"
 #include "seccomp_profile.h"
 #include "util.h"
 

@@ -9,7 +9,7 @@
 #include "config.h"
 #include "error.h"
 #include "json.h"
-#include "mount.h"
+#include "overlay.h"
 #include "seccomp_profile.h"
 #include "spec.h"
 #include "util.h"

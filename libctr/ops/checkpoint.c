@@ -17,7 +17,7 @@
 #include "json.h"
 #include "lifecycle.h"
 #include "monitor_client.h"
-#include "mount.h"
+#include "overlay.h"
 #include "oci.h"
 #include "restart.h"
 #include "runtime.h"

@@ -11,7 +11,7 @@
 #include "tar.h"
 #include "container.h"
 #include "error.h"
-#include "mount.h"
+#include "overlay.h"
 #include "sync.h"
 
 #define OP "export"

@@ -14,7 +14,7 @@
 #include "error.h"
 #include "events.h"
 #include "monitor_client.h"
-#include "mount.h"
+#include "overlay.h"
 #include "oci.h"
 #include "pending.h"
 #include "proc.h"

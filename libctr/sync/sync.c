@@ -13,7 +13,7 @@
 #include "events.h"
 #include "exec.h"
 #include "monitor_client.h"
-#include "mount.h"
+#include "overlay.h"
 #include "oci.h"
 #include "proc.h"
 #include "runtime.h"

@@ -12,7 +12,7 @@
 #include "events.h"
 #include "exec.h"
 #include "lifecycle.h"
-#include "mount.h"
+#include "overlay.h"
 #include "monitor_client.h"
 #include "oci.h"
 #include "proc.h"

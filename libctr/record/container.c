@@ -13,7 +13,7 @@
 #include "error.h"
 #include "exec.h"
 #include "events.h"
-#include "mount.h"
+#include "overlay.h"
 #include "pending.h"
 #include "runtime.h"
 #include "spec.h"
