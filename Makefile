@@ -55,7 +55,7 @@ BENCHES      := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 include monitor/Makefile.inc
 
 .PHONY: check-monitor all lib tests deps install uninstall check check-unit check-asan check-abi check-header \
-        check-fuzz fuzz check-valgrind check-integration check-examples check-bindings abi-baseline demo bench clean \
+        check-layers check-fuzz fuzz check-valgrind check-integration check-examples check-bindings abi-baseline demo bench clean \
         help FORCE
 
 CLEANUP      := $(B)/ctr-cleanup
@@ -139,7 +139,7 @@ $(CONFIG_STAMP): FORCE
 	@mkdir -p $(@D)
 	@[ "$$(cat $@ 2>/dev/null)" = "$(PATHS_NOW)" ] || echo "$(PATHS_NOW)" > $@
 FORCE:
-$(B)/obj/record/runtime.o: $(CONFIG_STAMP)
+$(B)/obj/api/runtime_open.o: $(CONFIG_STAMP)
 
 $(B)/libctr.pc: pkgconfig/libctr.pc.in Makefile $(CONFIG_STAMP)
 	@mkdir -p $(@D)
@@ -228,6 +228,10 @@ check-soak: $(B)/tests/soak $(MONITOR) $(CLEANUP)
 	$(SOAK_ENV) timeout 300 $(B)/tests/soak $(CURDIR)/$(B)/rootfs --procs 2 --threads 2 --lifecycles 60 $(SOAK_ARGS)
 
 include tests/faults/Makefile.inc
+
+# The layers of libctr/LAYERS hold: no include or call goes up, no files in a circle.
+check-layers: lib
+	@scripts/layers.sh $(B)/obj
 
 check-header:
 	@tests/header/run.sh $(CC)

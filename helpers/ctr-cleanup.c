@@ -4,13 +4,14 @@
  * policy holds even when no program using libctr runs.
  *
  * Usage: ctr-cleanup ID, with CTR_CLEANUP_CONTEXT in the environment: the context of the
- * program that started the container (libctr/cleanup_ctx.h), which the monitor passes on.
+ * program that started the container (libctr/runner/cleanup_ctx.h), which the monitor passes on.
  * Exit status 0 when done or when there is nothing left to do (the container was removed,
  * or started again by someone else), 1 on errors, 2 for a bad command line or context. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cleanup_ctx.h"
+#include "runtime_open.h"
 
 int main(int argc, char **argv)
 {
@@ -26,7 +27,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ctr-cleanup: %s\n", ctr_last_error());
 		return 2;
 	}
-	int r = ctri_cleanup_ctx_open(&ctx, &rt);
+	int r = ctri_runtime_open(&ctx.opts, ctx.cleanup_path, &rt);
 	if (r == 0 && (r = ctr_lookup(rt, argv[1], &c)) == 0)
 		r = ctr_cleanup(c);
 	if (r < 0 && r != CTR_E_NOENT && r != CTR_E_REMOVED && r != CTR_E_STATE)

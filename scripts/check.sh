@@ -17,6 +17,7 @@ step() {
 
 step build-flags tests/build/flags.sh
 step build make -s all
+step layers make -s check-layers
 step header tests/header/run.sh "${CC:-cc}"
 step abi make -s check-abi
 step install tests/install.sh

@@ -13,7 +13,7 @@
 #include "tar.h"
 #include "error.h"
 #include "events.h"
-#include "exec.h"
+#include "exec_record.h"
 #include "json.h"
 #include "lifecycle.h"
 #include "monitor_client.h"

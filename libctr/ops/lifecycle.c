@@ -10,7 +10,7 @@
 #include "depend.h"
 #include "error.h"
 #include "events.h"
-#include "exec.h"
+#include "exec_record.h"
 #include "lifecycle.h"
 #include "overlay.h"
 #include "monitor_client.h"
@@ -23,7 +23,7 @@
 #include "sync.h"
 
 #define SIG_MAX 64
-#define KILL_WAIT_MS 10000 /* after SIGKILL, how long a process may take to go */
+#define DEPTH_MAX 64	   /* how deep dependencies may nest */
 #define EXEC_WAIT_MS 1000  /* how long a started init may take to exec its command */
 
 struct stop_cfg {
@@ -59,17 +59,120 @@ static int read_cfg(ctr_container_t *c, const char *op, struct stop_cfg *out)
 	return 0;
 }
 
+/* ---- dependencies (CTR_RECURSIVE, and the rule of ctr_start) ------------------------- */
+
+/* Call fn for each dependency of c, as a handle; with parallel, each in a thread of its
+ * own (independent dependencies start at the same time), the first error reported. */
+typedef int (*dep_fn)(ctr_container_t *c, ctr_container_t *dep, const char *op, int depth);
+
+struct job {
+	ctr_container_t *c, *d;
+	const char *op;
+	int depth;
+	dep_fn fn;
+	int r;
+	char msg[1024]; /* the worker thread's ctr_last_error(), carried to the caller's */
+	pthread_t th;
+	int threaded;
+};
+
+static void *job_run(void *p)
+{
+	struct job *j = p;
+
+	if ((j->r = j->fn(j->c, j->d, j->op, j->depth)) < 0)
+		snprintf(j->msg, sizeof(j->msg), "%s", ctr_last_error());
+	return NULL;
+}
+
+static int each_dep(ctr_container_t *c, const char *op, int depth, dep_fn fn, int parallel)
+{
+	json_object *deps;
+	int r = ctri_container_deps(c, op, &deps);
+	size_t n = r == 0 ? json_object_array_length(deps) : 0;
+	struct job *jobs = n ? calloc(n, sizeof(*jobs)) : NULL;
+
+	if (n && !jobs)
+		r = ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const char *id = json_object_get_string(json_object_array_get_idx(deps, i));
+		struct job *j = &jobs[i];
+		*j = (struct job){ .c = c, .op = op, .depth = depth, .fn = fn };
+		if ((r = ctr_lookup(c->rt, id, &j->d)) == CTR_E_NOENT)
+			r = ctri_cerr(c->name, op, CTR_E_DEPEND, "dependency %s was removed", id);
+	}
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct job *j = &jobs[i];
+		j->threaded = parallel && n > 1 && pthread_create(&j->th, NULL, job_run, j) == 0;
+		if (!j->threaded)
+			job_run(j);
+	}
+	for (size_t i = 0; jobs && i < n; i++) {
+		if (jobs[i].threaded)
+			pthread_join(jobs[i].th, NULL);
+		if (r == 0 && jobs[i].r < 0)
+			r = ctri_err(jobs[i].r, "%s", jobs[i].msg);
+		ctr_container_free(jobs[i].d);
+	}
+	free(jobs);
+	json_object_put(deps);
+	return r;
+}
+
+static int check_one(ctr_container_t *c, ctr_container_t *d, const char *op, int depth)
+{
+	ctr_state_t s;
+	int r = ctr_state(d, &s);
+
+	(void)depth;
+	if (r == CTR_E_REMOVED)
+		return ctri_cerr(c->name, op, CTR_E_DEPEND, "dependency %s was removed", d->name);
+	if (r < 0)
+		return r;
+	if (s != CTR_STATE_RUNNING)
+		return ctri_cerr(c->name, op, CTR_E_DEPEND, "dependency %s is %s, not running",
+				 d->name, ctr_state_name(s));
+	return 0;
+}
+
+int ctri_dep_check(ctr_container_t *c, const char *op)
+{
+	return each_dep(c, op, 0, check_one, 0);
+}
+
+static int start_one(ctr_container_t *c, ctr_container_t *d, const char *op, int depth)
+{
+	ctr_state_t s;
+	int r;
+
+	if (depth >= DEPTH_MAX)
+		return ctri_cerr(c->name, op, CTR_E_DEPEND, "dependencies nest deeper than %d",
+				 DEPTH_MAX);
+	if ((r = ctr_state(d, &s)) < 0 || s == CTR_STATE_RUNNING)
+		return r;
+	if ((r = each_dep(d, op, depth + 1, start_one, 1)) < 0)
+		return r;
+	r = ctr_start(d, 0);
+	if (r == CTR_E_STATE && ctr_state(d, &s) == 0 && s == CTR_STATE_RUNNING)
+		r = 0; /* someone else started it meanwhile */
+	if (r < 0) {
+		char why[1024];
+		snprintf(why, sizeof(why), "%s", ctr_last_error());
+		r = ctri_cerr(c->name, op, CTR_E_DEPEND, "dependency %s: %s", d->name, why);
+	}
+	return r;
+}
+
+int ctri_dep_start(ctr_container_t *c, const char *op)
+{
+	return each_dep(c, op, 0, start_one, 1);
+}
+
+/* ---- init and start ------------------------------------------------------------------- */
+
 static int refuse(ctr_container_t *c, const char *op, const struct ctri_st *st)
 {
 	return ctri_cerr(c->name, op, CTR_E_STATE, "container is %s", ctr_state_name(st->state));
-}
-
-/* Save st, then hand back r: the first error wins. */
-static int save_then(ctr_container_t *c, const char *op, struct ctri_st *st, int r)
-{
-	int s = ctri_st_save(c, op, st, 0);
-
-	return r < 0 ? r : s;
 }
 
 int ctri_create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
@@ -87,19 +190,19 @@ int ctri_create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 	CTRI_CRASHPOINT("run.owner-saved");
 	if ((r = ctri_exec_purge(c, op)) < 0) { /* the last run's sessions */
 		st->has_owner = 0;
-		return save_then(c, op, st, r);
+		return ctri_st_save_then(c, op, st, r);
 	}
 	if (st->state == CTR_STATE_STOPPED) { /* the last run's runtime state goes first */
 		if ((r = ctri_oci_release(c, op, 1)) < 0) {
 			st->has_owner = 0;
-			return save_then(c, op, st, r);
+			return ctri_st_save_then(c, op, st, r);
 		}
 		/* Recorded in the owner, so that a recovery does not take what the runtime has for
 		 * the last run's; readers still see STOPPED until the new run is there. */
 		st->owner.from = CTR_STATE_EXITED;
 		if ((r = ctri_st_save(c, op, st, 0)) < 0) {
 			st->has_owner = 0;
-			return save_then(c, op, st, r);
+			return ctri_st_save_then(c, op, st, r);
 		}
 		st->state = CTR_STATE_EXITED;
 		CTRI_CRASHPOINT("run.old-state-released");
@@ -120,7 +223,7 @@ int ctri_create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 		ctri_rootfs_release(c, op, 0);
 	st->has_owner = 0;
 	if (r < 0)
-		return save_then(c, op, st, r);
+		return ctri_st_save_then(c, op, st, r);
 	CTRI_CRASHPOINT("run.monitor-answered");
 	st->state = run ? CTR_STATE_RUNNING : CTR_STATE_CREATED;
 	st->checkpointed = 0;
@@ -205,7 +308,7 @@ static int start_created(ctr_container_t *c, struct ctri_st *st)
 		ctri_proc_wait_exec(st->pid, EXEC_WAIT_MS);
 		CTRI_CRASHPOINT("start.exec-waited");
 	}
-	return save_then(c, "start", st, r);
+	return ctri_st_save_then(c, "start", st, r);
 }
 
 CTR_API int ctr_start(ctr_container_t *c, unsigned flags)
@@ -372,7 +475,7 @@ static int stop_finish(ctr_container_t *c, int gone, int was_user_stop)
 	if (!gone && ctri_st_active(st.state)) {
 		r = ctri_cerr(c->name, "stop", CTR_E_TIMEOUT,
 			      "the container did not exit within %d s of SIGKILL",
-			      KILL_WAIT_MS / 1000);
+			      CTRI_KILL_WAIT_MS / 1000);
 		stop_undo(c, &st, was_user_stop);
 	} else if (own_stop(&st)) {
 		st.has_owner = 0;
@@ -430,11 +533,11 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 		return r;
 	CTRI_CRASHPOINT("stop.waiting");
 	/* timeout 0: SIGKILL went first, so there is nothing to escalate to. */
-	int gone = wait_monitor(mon, timeout_s ? timeout_s * 1000LL : KILL_WAIT_MS);
+	int gone = wait_monitor(mon, timeout_s ? timeout_s * 1000LL : CTRI_KILL_WAIT_MS);
 	if (!gone && timeout_s && !signal_if_running(c, mon_pid, SIGKILL, &r))
 		gone = 1; /* it ended while we took the lock */
 	else if (!gone && timeout_s && r == 0)
-		gone = wait_monitor(mon, KILL_WAIT_MS);
+		gone = wait_monitor(mon, CTRI_KILL_WAIT_MS);
 	if (mon >= 0)
 		close(mon);
 	if (r < 0) /* the escalation failed */
@@ -488,171 +591,4 @@ CTR_API int ctr_restart(ctr_container_t *c, int timeout_s)
 	if ((r = ctr_start(c, 0)) == 0)
 		ctri_event(c, "restart", NULL);
 	return r;
-}
-
-/* STOPPED -> EXITED: the runtime's state goes; the exit code stays. */
-static int cleanup_stopped(ctr_container_t *c, const char *op, struct ctri_st *st)
-{
-	int r;
-
-	ctri_st_own(c, st, "cleanup");
-	if ((r = ctri_st_save(c, op, st, 0)) < 0)
-		return r;
-	CTRI_CRASHPOINT("cleanup.owner-saved");
-	if ((r = ctri_oci_release(c, op, 1)) == 0 && (r = ctri_exec_purge(c, op)) == 0)
-		r = ctri_rootfs_release(c, op, 0); /* the run's hold */
-	CTRI_CRASHPOINT("cleanup.released");
-	st->has_owner = 0;
-	if (r == 0)
-		st->state = CTR_STATE_EXITED;
-	return save_then(c, op, st, r);
-}
-
-/* The restart policy's restart of a STOPPED container: a new run, counted. */
-static int policy_restart(ctr_container_t *c, int fd, struct ctri_st *st, long long delay_ms)
-{
-	st->restart_count++;
-	int r = ctri_create_in_runtime(c, "restart", fd, st, 1, 0, NULL);
-	if (r == 0) {
-		json_object *a = json_object_new_object();
-		if (a) {
-			json_object_object_add(a, "restart_count", json_object_new_int(st->restart_count));
-			json_object_object_add(a, "delay_ms", json_object_new_int64(delay_ms));
-			json_object_object_add(a, "policy", json_object_new_boolean(1));
-		}
-		ctri_event(c, "restart", a);
-	}
-	return r;
-}
-
-/* The cleanup event's attributes when a dependency held the policy's restart back. */
-static json_object *skipped(const char *why)
-{
-	json_object *a = *why ? json_object_new_object() : NULL;
-
-	if (a)
-		json_object_object_add(a, "restart_skipped", json_object_new_string(why));
-	return a;
-}
-
-/* 1 if the policy's restart is due and c's dependencies run (the rule of ctr_start), 0 if
- * not: then why[] says why when it is the dependencies. Or an error. */
-static int restart_allowed(ctr_container_t *c, const struct ctri_st *st, long long *delay,
-			   char *why, size_t len)
-{
-	int due = ctri_restart_due(c, "cleanup", st, delay);
-
-	if (due <= 0)
-		return due;
-	int r = ctri_dep_check(c, "restart");
-	if (r == CTR_E_DEPEND) {
-		snprintf(why, len, "%s", ctr_last_error());
-		return 0;
-	}
-	return r < 0 ? r : 1;
-}
-
-CTR_API int ctr_cleanup(ctr_container_t *c)
-{
-	struct ctri_st st;
-	long long delay = 0, waited = 0;
-	char why[1024] = "";
-	int fd, r;
-
-	CTRI_CHECK_ARG("ctr_cleanup", c);
-	for (;;) {
-		if ((r = ctri_begin(c, "cleanup", &fd, &st, 0)) < 0)
-			return r;
-		if (ctri_st_active(st.state))
-			r = ctri_cerr(c->name, "cleanup", CTR_E_STATE,
-				      "container is %s, refusing to clean up",
-				      ctr_state_name(st.state));
-		if (r < 0 || st.state != CTR_STATE_STOPPED)
-			break;
-		int due = restart_allowed(c, &st, &delay, why, sizeof(why));
-		if (due <= 0) {
-			if ((r = due) == 0 && (r = cleanup_stopped(c, "cleanup", &st)) == 0)
-				ctri_event(c, "cleanup", skipped(why));
-			break;
-		}
-		if (delay == 0) {
-			r = policy_restart(c, fd, &st, waited);
-			break;
-		}
-		/* The backoff, without the lock: a user's stop, start or remove meanwhile wins. */
-		ctri_end(fd);
-		ctri_sleep_ms(delay);
-		waited += delay;
-	}
-	ctri_end(fd);
-	return r;
-}
-
-/* With the lock: take a container that does not run out of the runtime and delete it.
- * A CREATED container's init is killed; its monitor records that and exits, and we wait
- * for that so that no exit file appears after the records are gone. The runtime's state
- * may still be being deleted by the monitor (a stopped one's, or a CREATED one's whose
- * monitor saw the state before we deleted it): we wait for that too, so that no runtime
- * call of the container outlives the remove (one recreated RUN/runtime after the caller
- * had deleted its run directory). */
-static int remove_locked(ctr_container_t *c, struct ctri_st *st, int force)
-{
-	int created = st->state == CTR_STATE_CREATED;
-	int mon = created ? ctri_monitor_fd(c, st) : -1, r;
-
-	ctri_st_own(c, st, "remove");
-	st->state = CTR_STATE_REMOVING;
-	r = ctri_st_save(c, "remove", st, 0);
-	CTRI_CRASHPOINT("remove.owner-saved");
-	if (r == 0 && (r = created ? ctri_oci_delete(c, "remove", 1)
-				   : ctri_oci_release(c, "remove", 1)) == 0) {
-		CTRI_CRASHPOINT("remove.runtime-deleted");
-		wait_monitor(mon, KILL_WAIT_MS);
-		CTRI_CRASHPOINT("remove.monitor-waited");
-		if ((!created || (r = ctri_oci_release(c, "remove", 1)) == 0) &&
-		    (r = ctri_exec_purge(c, "remove")) == 0 &&
-		    (r = ctri_remove_records(c, force)) == 0)
-			ctri_exit_remove(c);
-	}
-	if (r < 0) { /* still here: say what it is */
-		st->state = st->owner.from;
-		st->has_owner = 0;
-		ctri_st_save(c, "remove", st, 0);
-	}
-	if (mon >= 0)
-		close(mon);
-	return r;
-}
-
-CTR_API int ctr_remove(ctr_container_t *c, unsigned flags)
-{
-	struct ctri_st st;
-	int fd, r;
-
-	CTRI_CHECK_ARG("ctr_remove", c);
-	if (flags & ~CTR_FORCE)
-		return ctri_cerr(c->name, "remove", CTR_E_INVAL, "unknown flags 0x%x", flags);
-	for (int attempt = 0;; attempt++) {
-		if ((r = ctri_begin(c, "remove", &fd, &st, 0)) < 0)
-			return r == CTR_E_STORE && (flags & CTR_FORCE) ? ctri_remove_damaged(c) : r;
-		/* Dependents refuse it before anything is stopped or deleted. */
-		if (!(flags & CTR_FORCE) && (r = ctri_remove_check(c)) < 0) {
-			ctri_end(fd);
-			return r;
-		}
-		if (st.state != CTR_STATE_RUNNING && st.state != CTR_STATE_PAUSED)
-			break;
-		ctri_end(fd);
-		if (!(flags & CTR_FORCE) || attempt == 3)
-			return ctri_cerr(c->name, "remove", CTR_E_STATE,
-					 "container is %s (stop it first or use CTR_FORCE)",
-					 ctr_state_name(st.state));
-		if ((r = ctr_stop(c, -1)) < 0 && r != CTR_E_STOPPED)
-			return r;
-	}
-	if ((r = remove_locked(c, &st, !!(flags & CTR_FORCE))) == 0)
-		ctri_event(c, "remove", NULL);
-	ctri_end(fd);
-	/* Damaged records: a forced remove takes what it finds by the id (salvage.c). */
-	return r == CTR_E_STORE && (flags & CTR_FORCE) ? ctri_remove_damaged(c) : r;
 }

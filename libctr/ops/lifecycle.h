@@ -18,4 +18,12 @@ struct ctri_restore_src {
 int ctri_create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
 			   struct ctri_st *st, int run, int user, const struct ctri_restore_src *rs);
 
+/* Every dependency of c is RUNNING, else CTR_E_DEPEND naming the first that is not. */
+int ctri_dep_check(ctr_container_t *c, const char *op);
+/* Start c's dependencies that do not run, theirs first (depth first). Takes no lock of c. */
+int ctri_dep_start(ctr_container_t *c, const char *op);
+
+/* After SIGKILL, how long a process may take to go. */
+#define CTRI_KILL_WAIT_MS 10000
+
 #endif

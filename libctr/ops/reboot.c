@@ -12,6 +12,7 @@
 #include "oci.h"
 #include "proc.h"
 #include "reboot.h"
+#include "remove.h"
 #include "runtime.h"
 #include "state.h"
 #include "store.h"

@@ -11,7 +11,6 @@
 #include "config.h"
 #include "config_impl.h"
 #include "error.h"
-#include "overlay.h"
 #include "seccomp_profile.h"
 #include "util.h"
 
@@ -161,6 +160,23 @@ CTR_API int ctr_config_set_rootfs(ctr_config_t *cfg, const char *path)
 	return replace_str(op, &cfg->rootfs, path);
 }
 
+/* A layer path as overlay options can hold it: absolute, no ':' or ','. */
+static int layer_check(const char *op, const char *dir)
+{
+	if (dir[0] != '/')
+		return ctri_err(CTR_E_INVAL, "%s: layer \"%s\" is not an absolute path", op, dir);
+	if (strpbrk(dir, ":,"))
+		return ctri_err(
+		    CTR_E_INVAL,
+		    "%s: layer \"%s\" contains ':' or ',', which overlay options cannot "
+		    "hold",
+		    op, dir);
+	if (strlen(dir) >= PATH_MAX)
+		return ctri_err(CTR_E_INVAL, "%s: layer path is longer than %d bytes", op,
+				PATH_MAX - 1);
+	return 0;
+}
+
 CTR_API int ctr_config_add_layer(ctr_config_t *cfg, const char *dir)
 {
 	static const char op[] = "ctr_config_add_layer";
@@ -168,7 +184,7 @@ CTR_API int ctr_config_add_layer(ctr_config_t *cfg, const char *dir)
 
 	CTRI_CHECK_ARG(op, cfg);
 	CTRI_CHECK_ARG(op, dir);
-	if ((r = ctri_layer_check(op, dir)) < 0)
+	if ((r = layer_check(op, dir)) < 0)
 		return r;
 	if (strv_contains(cfg->layers, dir))
 		return ctri_err(CTR_E_INVAL, "%s: layer %s is already added", op, dir);

@@ -7,6 +7,8 @@
 
 #include "ctr/ctr.h"
 
+#define CTRI_LAYERS_MAX 64 /* layers of a container */
+
 /* Read access for other subsystems. Strings are borrowed from cfg. */
 const char *ctri_config_name(const ctr_config_t *cfg);   /* NULL when unset */
 const char *ctri_config_rootfs(const ctr_config_t *cfg); /* NULL when unset */

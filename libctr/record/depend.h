@@ -1,5 +1,6 @@
-/* Dependencies between containers: the reverse index kept in the store, the check that a
- * container's dependencies run, and starting them first (CTR_RECURSIVE). */
+/* Dependencies between containers: the reverse index kept in the store, and the rule that
+ * a container others depend on is not removed. Checking that a container's dependencies
+ * run and starting them first (CTR_RECURSIVE) are part of the start (lifecycle.h). */
 #ifndef LIBCTR_DEPEND_H
 #define LIBCTR_DEPEND_H
 
@@ -21,10 +22,10 @@ int ctri_dep_unlink(struct ctri_store *s, const char *id, json_object *deps);
 /* The ids of the containers that depend on id (a new array, maybe empty). */
 int ctri_dep_dependents(struct ctri_store *s, const char *id, json_object **out);
 
-/* Every dependency of c is RUNNING, else CTR_E_DEPEND naming the first that is not. */
-int ctri_dep_check(ctr_container_t *c, const char *op);
-
-/* Start c's dependencies that do not run, theirs first (depth first). Takes no lock of c. */
-int ctri_dep_start(ctr_container_t *c, const char *op);
+/* Inside a transaction: CTR_E_DEPEND naming them when containers that still exist depend
+ * on c, else 0. */
+int ctri_dep_refuse(ctr_container_t *c);
+/* The same, in a transaction of its own (checked before a remove starts). */
+int ctri_remove_check(ctr_container_t *c);
 
 #endif

@@ -37,11 +37,6 @@ struct ctr_runtime {
  * cover at least the size field, and bytes past what the library knows must be zero. */
 int ctri_opts_valid(const void *opts, size_t known, const char *op);
 
-/* ctr_runtime_open() with the path of ctr-cleanup given (NULL: env CTR_CLEANUP, else the
- * installed one), for ctr-cleanup itself (cleanup_ctx.h). */
-int ctri_runtime_open(const ctr_runtime_opts_t *opts, const char *cleanup_path,
-		      ctr_runtime_t **out);
-
 /* What libctr recorded as the boot id before it could read the kernel's (whose file
  * reports size 0): a record of an unknown boot. */
 #define CTRI_BOOT_UNKNOWN "unknown"

@@ -171,3 +171,15 @@ void ctri_st_no_process(struct ctri_st *st)
 	st->pid = st->mon_pid = 0;
 	st->mon_start = 0;
 }
+
+int ctri_st_save_then(ctr_container_t *c, const char *op, struct ctri_st *st, int r)
+{
+	int s = ctri_st_save(c, op, st, 0);
+
+	return r < 0 ? r : s;
+}
+
+int ctri_st_active(ctr_state_t s)
+{
+	return s == CTR_STATE_CREATED || s == CTR_STATE_RUNNING || s == CTR_STATE_PAUSED;
+}

@@ -54,4 +54,10 @@ int ctri_owner_alive(const ctr_container_t *c, const struct ctri_owner *o);
 /* Forget the process of the last run (pid, monitor). */
 void ctri_st_no_process(struct ctri_st *st);
 
+/* 1 for the states in which a monitor holds the container: CREATED, RUNNING, PAUSED. */
+int ctri_st_active(ctr_state_t s);
+
+/* Save st (not durably), then hand back r: the first error wins. */
+int ctri_st_save_then(ctr_container_t *c, const char *op, struct ctri_st *st, int r);
+
 #endif

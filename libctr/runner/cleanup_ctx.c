@@ -158,8 +158,3 @@ void ctri_cleanup_ctx_release(struct ctri_cleanup_ctx *ctx)
 	json_object_put(ctx->json);
 	ctx->json = NULL;
 }
-
-int ctri_cleanup_ctx_open(const struct ctri_cleanup_ctx *ctx, ctr_runtime_t **out)
-{
-	return ctri_runtime_open(&ctx->opts, ctx->cleanup_path, out);
-}

@@ -32,7 +32,4 @@ void ctri_cleanup_ctx_env_free(char **env);
 int ctri_cleanup_ctx_parse(const char *text, struct ctri_cleanup_ctx *out);
 void ctri_cleanup_ctx_release(struct ctri_cleanup_ctx *ctx);
 
-/* Open the runtime the context describes: as ctr_runtime_open(), with its ctr-cleanup. */
-int ctri_cleanup_ctx_open(const struct ctri_cleanup_ctx *ctx, ctr_runtime_t **out);
-
 #endif

@@ -11,7 +11,7 @@
 #include <sys/resource.h>
 
 #include "error.h"
-#include "exec.h"
+#include "exec_spec.h"
 #include "json.h"
 #include "runtime.h"
 #include "util.h"

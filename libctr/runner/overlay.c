@@ -1,5 +1,5 @@
 /* Image layers: the overlay root filesystem of a layered container, its directories, and
- * the count of its holders (mount.h); ctr_mount() and ctr_unmount(). */
+ * the count of its holders (overlay.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,7 +18,7 @@
 #include "overlay.h"
 #include "runtime.h"
 #include "store.h"
-#include "sync.h"
+#include "state.h"
 
 #define KEY_MAX	      (sizeof(CTRI_KEY_MOUNT) + CTRI_ID_LEN)
 #define UNMOUNT_TRIES 8 /* overlays stacked on merged by hand, at most */
@@ -30,22 +30,6 @@ struct holds {
 };
 
 /* ---- layers and directories ---------------------------------------------------------- */
-
-int ctri_layer_check(const char *op, const char *dir)
-{
-	if (dir[0] != '/')
-		return ctri_err(CTR_E_INVAL, "%s: layer \"%s\" is not an absolute path", op, dir);
-	if (strpbrk(dir, ":,"))
-		return ctri_err(
-		    CTR_E_INVAL,
-		    "%s: layer \"%s\" contains ':' or ',', which overlay options cannot "
-		    "hold",
-		    op, dir);
-	if (strlen(dir) >= PATH_MAX)
-		return ctri_err(CTR_E_INVAL, "%s: layer path is longer than %d bytes", op,
-				PATH_MAX - 1);
-	return 0;
-}
 
 static int make_dir(const char *name, const char *bundle, const char *leaf, mode_t mode, char *path,
 		    size_t len)
@@ -483,61 +467,37 @@ int ctri_rootfs_path(ctr_container_t *c, const char *op, char **path, int *mount
 	return root_path(c, op, 0, path, mounted_here);
 }
 
-/* ---- the API ------------------------------------------------------------------------- */
-
-CTR_API int ctr_mount(ctr_container_t *c, char **path)
+int ctri_rootfs_mount(ctr_container_t *c, const char *op, char **path)
 {
-	struct ctri_st st;
-	char *p = NULL;
-	int fd, held, r;
+	int held;
 
-	CTRI_CHECK_ARG("ctr_mount", c);
-	CTRI_CHECK_ARG("ctr_mount", path);
-	if ((r = ctri_begin(c, "mount", &fd, &st, 0)) < 0)
-		return r;
-	if ((r = root_path(c, "mount", 1, &p, &held)) == 0)
-		*path = p;
-	ctri_end(fd);
-	return r;
+	return root_path(c, op, 1, path, &held);
 }
 
-CTR_API int ctr_unmount(ctr_container_t *c, int force)
+int ctri_rootfs_unmount(ctr_container_t *c, const char *op, const struct ctri_st *st, int force)
 {
-	static const char op[] = "unmount";
 	char merged[PATH_MAX];
-	struct ctri_st st;
 	struct holds h;
-	int fd, r;
+	int r;
 
-	CTRI_CHECK_ARG("ctr_unmount", c);
-	if ((r = ctri_begin(c, op, &fd, &st, 0)) < 0)
-		return r;
 	if ((r = ctri_rootfs_layered(c, op)) <= 0) /* a plain rootfs: nothing is mounted */
-		goto out;
+		return r;
 	ctri_bundle_path(c, CTRI_LAYER_MERGED, merged, sizeof(merged));
 	if ((r = holds_load(c, op, merged, &h)) < 0)
-		goto out;
-	if (h.count == 0 && !overlay_mounted(merged)) {
-		r = ctri_cerr(c->name, op, CTR_E_STATE, "the root filesystem is not mounted");
-		goto out;
-	}
-	if (force) {
-		r = release_all(c, op, merged);
-		goto out;
-	}
+		return r;
+	if (h.count == 0 && !overlay_mounted(merged))
+		return ctri_cerr(c->name, op, CTR_E_STATE, "the root filesystem is not mounted");
+	if (force)
+		return release_all(c, op, merged);
 	if (h.count > h.run) { /* a ctr_mount() hold */
 		h.count--;
-	} else if (ctri_st_active(st.state)) {
-		r = ctri_cerr(c->name, op, CTR_E_BUSY,
-			      "container is %s: its run holds the root filesystem (force detaches "
-			      "it)",
-			      ctr_state_name(st.state));
-		goto out;
+	} else if (ctri_st_active(st->state)) {
+		return ctri_cerr(c->name, op, CTR_E_BUSY,
+				 "container is %s: its run holds the root filesystem (force "
+				 "detaches it)",
+				 ctr_state_name(st->state));
 	} else { /* the run is over: its hold goes too */
 		h.count = h.run = 0;
 	}
-	r = holds_settle(c, op, merged, &h, 0);
-out:
-	ctri_end(fd);
-	return r;
+	return holds_settle(c, op, merged, &h, 0);
 }

@@ -14,12 +14,13 @@
  * counts as no holder. A record is believed only while the overlay is really mounted on
  * merged: if it is gone (unmounted by hand), the count is 0. A count of 0 deletes the
  * record. All of these must be called with the container's lock held (ctri_begin). */
-#ifndef LIBCTR_MOUNT_H
-#define LIBCTR_MOUNT_H
+#ifndef LIBCTR_OVERLAY_H
+#define LIBCTR_OVERLAY_H
 
+#include "config.h"
 #include "container.h"
+#include "state.h"
 
-#define CTRI_LAYERS_MAX	  64
 #define CTRI_KEY_MOUNT	  "mount/" /* + id: the holders of the overlay; volatile */
 #define CTRI_LAYER_UPPER  "upper"  /* bundle leaves of a layered container */
 #define CTRI_LAYER_WORK	  "work"
@@ -50,15 +51,21 @@ int ctri_rootfs_release_run(ctr_container_t *c, const char *op);
  * malloc'd. */
 int ctri_rootfs_path(ctr_container_t *c, const char *op, char **path, int *mounted_here);
 
+/* ctr_mount(): the root filesystem's path, with a hold on a layered container's overlay
+ * (mounted if it is not). With c's lock held. */
+int ctri_rootfs_mount(ctr_container_t *c, const char *op, char **path);
+/* ctr_unmount(): let go of a ctr_mount() hold, or of every hold with force, c's state
+ * being st. CTR_E_STATE when nothing is mounted; CTR_E_BUSY when only the run of an
+ * active container holds it. With c's lock held. */
+int ctri_rootfs_unmount(ctr_container_t *c, const char *op, const struct ctri_st *st, int force);
+
 /* 1 if the container was created with layers, 0 if with a rootfs, or an error. */
 int ctri_rootfs_layered(ctr_container_t *c, const char *op);
 
-/* For the config and ctr_create(): check a layer path as ctr_config_add_layer() does
- * (absolute, no ':' or ','): CTR_E_INVAL "OP: ..."; and make a new layered container's
- * directories in its bundle directory (CTR_E_IO "container NAME: cannot create: ...").
+/* For ctr_create(): make a new layered container's directories in its bundle directory
+ * (CTR_E_IO "container NAME: cannot create: ...").
  * The upper directory is the overlay's root directory, so it takes the mode and owner of
  * top_layer's (the bundle directory, 0700, keeps it from other users). */
-int ctri_layer_check(const char *op, const char *dir);
 int ctri_layer_dirs(const char *name, const char *bundle, const char *top_layer);
 
 #endif

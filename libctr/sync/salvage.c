@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "batch.h"
 #include "depend.h"
 #include "error.h"
 #include "events.h"

@@ -7,24 +7,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "batch.h"
 #include "crashpoint.h"
 #include "error.h"
 #include "events.h"
-#include "exec.h"
+#include "exec_record.h"
 #include "monitor_client.h"
 #include "overlay.h"
+#include "remove.h"
 #include "oci.h"
 #include "proc.h"
 #include "runtime.h"
 #include "state.h"
 #include "store.h"
 #include "sync.h"
-
-int ctri_st_active(ctr_state_t s)
-{
-	return s == CTR_STATE_CREATED || s == CTR_STATE_RUNNING || s == CTR_STATE_PAUSED;
-}
 
 /* ---- the monitor --------------------------------------------------------------------- */
 
@@ -236,6 +231,51 @@ static int recover(ctr_container_t *c, const char *op, struct ctri_st *st)
 		return r;
 	st->has_owner = 0;
 	return ctri_st_save(c, op, st, 1);
+}
+
+/* ---- batches ------------------------------------------------------------------------- */
+
+/* The batches of this thread, innermost first: the lock's holder is the thread, so that an
+ * operation inside a batch finds it whichever handle of the container it is given. */
+static __thread struct ctri_batch *innermost;
+
+static struct ctri_batch *find(const ctr_container_t *c)
+{
+	for (struct ctri_batch *b = innermost; b; b = b->outer)
+		if (b->pid == getpid() && !strcmp(b->id, c->id) &&
+		    !strcmp(b->rt->locks_dir, c->rt->locks_dir))
+			return b;
+	return NULL;
+}
+
+int ctri_batch_fd(const ctr_container_t *c)
+{
+	struct ctri_batch *b = innermost ? find(c) : NULL;
+
+	return b ? b->fd : -1;
+}
+
+int ctri_batch_owns(int fd)
+{
+	for (struct ctri_batch *b = innermost; fd >= 0 && b; b = b->outer)
+		if (b->fd == fd && b->pid == getpid())
+			return 1;
+	return 0;
+}
+
+void ctri_batch_enter(struct ctri_batch *b, const ctr_container_t *c, int fd)
+{
+	b->rt = c->rt;
+	b->fd = fd;
+	b->pid = getpid();
+	memcpy(b->id, c->id, sizeof(b->id));
+	b->outer = innermost;
+	innermost = b;
+}
+
+void ctri_batch_leave(struct ctri_batch *b)
+{
+	innermost = b->outer;
 }
 
 /* ---- sync ---------------------------------------------------------------------------- */

@@ -6,6 +6,7 @@
 
 #include "cleanup_ctx.h"
 #include "runtime.h"
+#include "runtime_open.h"
 #include "tests.h"
 #include "testutil.h"
 
@@ -73,7 +74,7 @@ START_TEST(test_the_context_round_trips_every_option)
 	/* What ctr-cleanup opens is the same context, whatever its environment says. */
 	setenv("CTR_MONITOR", "/elsewhere/ctr-monitor", 1);
 	setenv("CTR_CLEANUP", "/elsewhere/ctr-cleanup", 1);
-	r = ctri_cleanup_ctx_open(&ctx, &back);
+	r = ctri_runtime_open(&ctx.opts, ctx.cleanup_path, &back);
 	ck_assert_msg(r == 0, "open the context: %s", ctr_last_error());
 	assert_same_context(rt, back);
 

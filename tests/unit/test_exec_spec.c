@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "exec.h"
+#include "exec_spec.h"
 #include "tests.h"
 
 static json_object *strings(const char *const *v)

@@ -1,13 +1,12 @@
-/* Exec sessions (ctr_exec_*): records `exec/<container id>/<session id>` in the store, files
- * in RUN/exec/<container id>/, one monitor per started session. */
-#ifndef LIBCTR_EXEC_H
-#define LIBCTR_EXEC_H
+/* The process of an exec session: checking the caller's options, the session's record, and
+ * the process.json given to the runtime's exec. */
+#ifndef LIBCTR_EXEC_SPEC_H
+#define LIBCTR_EXEC_SPEC_H
 
 #include <json-c/json.h>
 
 #include "container.h"
 
-/* exec_spec.c */
 /* Check opts (CTR_E_INVAL with the reason). */
 int ctri_exec_check(ctr_container_t *c, const char *op, const ctr_exec_opts_t *o);
 /* A new session record in state "created" (NULL when out of memory). */
@@ -30,14 +29,5 @@ int ctri_exec_write_process(ctr_container_t *c, const char *op, json_object *rec
 			    struct ctri_exec_args *args);
 /* When args are more than execve(2) takes (E2BIG), a sentence saying so in buf; else NULL. */
 const char *ctri_exec_e2big(const struct ctri_exec_args *args, char *buf, size_t len);
-
-/* exec.c */
-/* With c's lock held: remove every session of c, records and files (a new run, cleanup,
- * remove). Their processes ended with the container. */
-int ctri_exec_purge(ctr_container_t *c, const char *op);
-/* The sessions of c for ctr_inspect(): a new array of {id, state, argv, pid, exit_code...}. */
-int ctri_exec_inspect(ctr_container_t *c, const char *op, json_object **out);
-/* Close the descriptors sessions created through handle c still hold (ctr_container_free). */
-void ctri_exec_io_free_all(ctr_container_t *c);
 
 #endif

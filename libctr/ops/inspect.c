@@ -1,0 +1,94 @@
+/* ctr_inspect: a container's records, paths and exec sessions as one JSON document. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "container.h"
+#include "error.h"
+#include "exec_record.h"
+#include "runtime.h"
+#include "store.h"
+#include "sync.h"
+#include "util.h"
+
+static json_object *inspect_paths(ctr_container_t *c)
+{
+	ctr_runtime_t *rt = c->rt;
+	json_object *p = json_object_new_object();
+
+	if (!p)
+		return NULL;
+	char *bundle = ctri_strdupf("%s/%s", rt->containers_dir, c->id);
+	char *spec = ctri_strdupf("%s/%s/config.json", rt->containers_dir, c->id);
+	char lock[4096];
+	if (ctri_lock_path(lock, sizeof(lock), rt->locks_dir, c->id) < 0)
+		lock[0] = '\0';
+	json_object_object_add(p, "bundle", json_object_new_string(bundle ? bundle : ""));
+	json_object_object_add(p, "spec", json_object_new_string(spec ? spec : ""));
+	json_object_object_add(p, "run_dir", json_object_new_string(rt->run_dir));
+	json_object_object_add(p, "lock", json_object_new_string(lock));
+	char *log = ctri_strdupf("%s/%s/ctr.log", rt->containers_dir, c->id);
+	char *exit_file = ctri_strdupf("%s/%s", rt->exits_dir, c->id);
+	json_object_object_add(p, "log", json_object_new_string(log ? log : ""));
+	json_object_object_add(p, "exit_file", json_object_new_string(exit_file ? exit_file : ""));
+	json_object_object_add(p, "runtime_root", json_object_new_string(rt->runtime_root));
+	free(log);
+	free(exit_file);
+	json_object_object_add(p, "database", json_object_new_string(ctri_store_path(rt->store)));
+	free(bundle);
+	free(spec);
+	return p;
+}
+
+CTR_API int ctr_inspect(ctr_container_t *c, char **json)
+{
+	json_object *cfg = NULL, *state = NULL, *out = NULL, *v;
+	char when[48];
+	int r;
+
+	CTRI_CHECK_ARG("ctr_inspect", c);
+	CTRI_CHECK_ARG("ctr_inspect", json);
+	ctr_state_t s;
+	struct ctri_st st;
+	if ((r = ctri_refresh(c, "inspect", &st)) < 0 ||
+	    (r = ctri_state_read(c, "inspect", &state, &s)) < 0 ||
+	    (r = ctri_record_read(c, CTRI_KEY_CONFIG, "inspect", &cfg)) < 0)
+		goto out;
+	out = json_object_new_object();
+	if (!out) {
+		r = ctri_cerr(c->name, "inspect", CTR_E_NOMEM, "out of memory");
+		goto out;
+	}
+	json_object_object_add(out, "id", json_object_new_string(c->id));
+	json_object_object_add(out, "name", json_object_new_string(c->name));
+	if (json_object_object_get_ex(cfg, "created", &v)) {
+		ctri_format_time(json_object_get_int64(v), when, sizeof(when));
+		json_object_object_add(out, "created", json_object_new_string(when));
+	}
+	json_object_object_add(out, "state", json_object_get(state));
+	json_object *config = NULL;
+	json_object_object_get_ex(cfg, "config", &config);
+	json_object_object_add(out, "config", json_object_get(config));
+	if (config && json_object_object_get_ex(config, "labels", &v))
+		json_object_object_add(out, "labels", json_object_get(v));
+	else
+		json_object_object_add(out, "labels", json_object_new_object());
+	if (json_object_object_get_ex(cfg, "dependency_ids", &v))
+		json_object_object_add(out, "dependencies", json_object_get(v));
+	json_object_object_add(out, "paths", inspect_paths(c));
+	json_object *sessions = NULL;
+	if ((r = ctri_exec_sessions(c, "inspect", &sessions)) < 0)
+		goto out;
+	json_object_object_add(out, "exec_sessions", sessions);
+	const char *text = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN);
+	char *copy = text ? strdup(text) : NULL;
+	if (!copy)
+		r = ctri_cerr(c->name, "inspect", CTR_E_NOMEM, "out of memory");
+	else
+		*json = copy; /* outputs stay untouched on failure */
+out:
+	json_object_put(cfg);
+	json_object_put(state);
+	json_object_put(out);
+	return r;
+}
+

@@ -1,0 +1,34 @@
+/* ctr_mount() and ctr_unmount(): a hold on a container's root filesystem, under its lock
+ * (the overlay's mechanics are overlay.c). */
+#include "error.h"
+#include "overlay.h"
+#include "sync.h"
+
+CTR_API int ctr_mount(ctr_container_t *c, char **path)
+{
+	struct ctri_st st;
+	char *p = NULL;
+	int fd, r;
+
+	CTRI_CHECK_ARG("ctr_mount", c);
+	CTRI_CHECK_ARG("ctr_mount", path);
+	if ((r = ctri_begin(c, "mount", &fd, &st, 0)) < 0)
+		return r;
+	if ((r = ctri_rootfs_mount(c, "mount", &p)) == 0)
+		*path = p;
+	ctri_end(fd);
+	return r;
+}
+
+CTR_API int ctr_unmount(ctr_container_t *c, int force)
+{
+	struct ctri_st st;
+	int fd, r;
+
+	CTRI_CHECK_ARG("ctr_unmount", c);
+	if ((r = ctri_begin(c, "unmount", &fd, &st, 0)) < 0)
+		return r;
+	r = ctri_rootfs_unmount(c, "unmount", &st, force);
+	ctri_end(fd);
+	return r;
+}
