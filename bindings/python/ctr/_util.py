@@ -8,6 +8,7 @@ nothing reaches the library that could make it misbehave.
 import ctypes
 import math
 import os
+import time
 
 from . import _errors
 from ._lib import lib
@@ -293,3 +294,23 @@ class PollFd:
 
     def __repr__(self):
         return "<ctr.PollFd %s>" % (self._fd if self._fd >= 0 else "closed")
+
+
+# A wait without limit is made of waits of this many ms, so that Ctrl-C (KeyboardInterrupt)
+# and other signal handlers run during it: a C call cannot be interrupted.
+WAIT_SLICE_MS = 500
+
+
+def sliced_wait(call, ms):
+    """call(ms) -> rc for a C wait; one call for short waits, else slices of WAIT_SLICE_MS
+    until the total, so that signal handlers run in between. Returns the last rc."""
+    if 0 <= ms <= WAIT_SLICE_MS:
+        return call(ms)
+    deadline = None if ms < 0 else time.monotonic() + ms / 1000.0
+    while True:
+        left = WAIT_SLICE_MS
+        if deadline is not None:
+            left = max(0, min(left, int((deadline - time.monotonic()) * 1000) + 1))
+        rc = call(left)
+        if rc != _errors.E_TIMEOUT or (deadline is not None and time.monotonic() >= deadline):
+            return rc

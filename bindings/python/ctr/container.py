@@ -8,11 +8,10 @@ import ctypes
 import enum
 import json
 import signal as _signal
-import time
 
 from . import _errors
 from ._lib import BATCH_FN, lib
-from ._util import Handle, PollFd, flag, integer, timeout_ms, take_string
+from ._util import Handle, PollFd, flag, integer, sliced_wait, timeout_ms, take_string
 from .fs import FsMixin
 from .io import IoMixin
 
@@ -21,9 +20,6 @@ _c_int, _byref, _ctr_state = ctypes.c_int, ctypes.byref, lib.ctr_state
 RECURSIVE = 0x1
 FORCE = 0x2
 
-# A wait without limit is made of waits of this many ms, so that Ctrl-C (KeyboardInterrupt)
-# and other signal handlers run during it: a C call cannot be interrupted.
-WAIT_SLICE_MS = 500
 
 
 class State(str, enum.Enum):
@@ -57,21 +53,6 @@ def state_value(name, state):
                              % (name, ", ".join(s.value for s in _STATES), state)) from None
         raise TypeError("%s must be a ctr.State or str, not %s"
                         % (name, type(state).__name__)) from None
-
-
-def sliced_wait(call, ms):
-    """call(ms) -> rc for a C wait; one call for short waits, else slices of WAIT_SLICE_MS
-    until the total, so that signal handlers run in between. Returns the last rc."""
-    if 0 <= ms <= WAIT_SLICE_MS:
-        return call(ms)
-    deadline = None if ms < 0 else time.monotonic() + ms / 1000.0
-    while True:
-        left = WAIT_SLICE_MS
-        if deadline is not None:
-            left = max(0, min(left, int((deadline - time.monotonic()) * 1000) + 1))
-        rc = call(left)
-        if rc != _errors.E_TIMEOUT or (deadline is not None and time.monotonic() >= deadline):
-            return rc
 
 
 def stop_seconds(timeout):

@@ -10,7 +10,7 @@ import threading
 
 from . import _errors
 from ._lib import LOG_FN, AttachOpts, ExecOpts, LogsOpts, lib, opts
-from ._util import (PollFd, cstr, env_list, fileno, flag, integer, strv,
+from ._util import (PollFd, cstr, env_list, fileno, flag, integer, sliced_wait, strv,
                     take_string, take_strv, timeout_ms)
 
 ATTACH_STDIN = 0x1
@@ -188,7 +188,6 @@ class IoMixin:
     def exec_wait(self, exec_id, timeout=None):
         """Wait for a session's process and return its exit code (ctr_exec_wait);
         ``timeout`` in seconds (None: forever, 0: just check). Raises Timeout."""
-        from .container import sliced_wait
         eid = _eid(exec_id)
         ms = timeout_ms("timeout", timeout)
         code = ctypes.c_int()
