@@ -38,7 +38,7 @@ struct ctri_exec_io {
 	struct ctri_exec_io *next;
 	char id[EID_LEN + 1];
 	int stdio[3];
-	int preserve[CTRI_MON_EXTRA_MAX];
+	int preserve[CTRP_PRESERVE_MAX];
 	size_t n_preserve;
 };
 
@@ -196,7 +196,7 @@ static int rec_save(ctr_container_t *c, const char *op, json_object *rec, int du
 static int sess_sync(ctr_container_t *c, const char *op, json_object *rec)
 {
 	const char *eid = rec_str(rec, "id");
-	struct ctri_exit e = { .exit_code = -1 };
+	struct ctrp_exit e = { .exit_code = -1 };
 	char path[4096];
 	int lost = 0;
 
@@ -211,7 +211,7 @@ static int sess_sync(ctr_container_t *c, const char *op, json_object *rec)
 		/* Gone: it may have written the file just before it exited. */
 		r = ctri_exit_read_path(c, op, path, &e);
 		if (r == CTR_E_NOENT) {
-			e = (struct ctri_exit){ .exit_code = -1, .time = ctri_now_ns() };
+			e = (struct ctrp_exit){ .exit_code = -1, .time = ctri_now_ns() };
 			lost = 1;
 			r = 0;
 		}
@@ -586,7 +586,7 @@ CTR_API int ctr_exec_resize(ctr_container_t *c, const char *exec_id, unsigned ro
 	int fd, r;
 
 	CTRI_CHECK_ARG("ctr_exec_resize", c);
-	if (!rows || !cols || rows > 65535 || cols > 65535)
+	if (!rows || !cols || rows > CTRP_RESIZE_MAX || cols > CTRP_RESIZE_MAX)
 		return ctri_cerr(c->name, "exec resize", CTR_E_INVAL,
 				 "%u rows and %u columns: each must be 1 to 65535", rows, cols);
 	if ((r = sess_begin(c, "exec resize", exec_id, &fd, &st, &rec)) < 0)
