@@ -4,7 +4,8 @@
  * policy holds even when no program using libctr runs.
  *
  * Usage: ctr-cleanup ID, with CTR_CLEANUP_CONTEXT in the environment: the context of the
- * program that started the container (libctr/runner/cleanup_ctx.h), which the monitor passes on.
+ * program that started the container (CTRP_CLEANUP_CTX_ENV, libctr/proto/monitor_proto.h;
+ * written and read by libctr/runner/cleanup_ctx.c), which the monitor passes on.
  * Exit status 0 when done or when there is nothing left to do (the container was removed,
  * or started again by someone else), 1 on errors, 2 for a bad command line or context. */
 #include <stdio.h>
@@ -23,7 +24,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: ctr-cleanup ID\n");
 		return 2;
 	}
-	if (ctri_cleanup_ctx_parse(getenv(CTRI_CLEANUP_CTX_ENV), &ctx) < 0) {
+	if (ctri_cleanup_ctx_parse(getenv(CTRP_CLEANUP_CTX_ENV), &ctx) < 0) {
 		fprintf(stderr, "ctr-cleanup: %s\n", ctr_last_error());
 		return 2;
 	}

@@ -159,19 +159,20 @@ static int check_mode(const struct mon_args *a)
 
 	for (size_t i = 0; i < nrefused; i++)
 		if (given(a, refused[i]))
-			return mon_fail(MON_E_USAGE, "%s is %s --exec", refused[i],
+			return mon_fail(CTRP_ERR_USAGE, "%s is %s --exec", refused[i],
 					exec ? "not allowed with" : "only allowed with");
 	for (size_t i = 0; i < sizeof(req) / sizeof(req[0]); i++)
 		if (!req[i].val)
-			return mon_fail(MON_E_USAGE, "missing %s", req[i].name);
+			return mon_fail(CTRP_ERR_USAGE, "missing %s", req[i].name);
 	if (!valid_name(a->id))
-		return mon_fail(MON_E_USAGE, "invalid --id '%s'", a->id);
+		return mon_fail(CTRP_ERR_USAGE, "invalid --id '%s'", a->id);
 	if (exec && !valid_name(a->exec_name))
-		return mon_fail(MON_E_USAGE, "invalid --exec '%s'", a->exec_name);
+		return mon_fail(CTRP_ERR_USAGE, "invalid --exec '%s'", a->exec_name);
 	if (a->restore && a->run)
-		return mon_fail(MON_E_USAGE, "--restore and --run exclude each other");
+		return mon_fail(CTRP_ERR_USAGE, "--restore and --run exclude each other");
 	if ((a->restore_work || a->tcp_established) && !a->restore)
-		return mon_fail(MON_E_USAGE, "--restore-work and --tcp-established need --restore");
+		return mon_fail(CTRP_ERR_USAGE,
+				"--restore-work and --tcp-established need --restore");
 	return 0;
 }
 
@@ -180,28 +181,29 @@ static int check_values(const struct mon_args *a)
 	const char *paths[] = { a->runtime_root, a->bundle,	    a->exit_dir, a->log,
 				a->pid_file,	 a->console_socket, a->process,	 a->attach_socket,
 				a->restore,	 a->restore_work };
-	const int first = MON_PRESERVE_FIRST, last = first + (int)a->preserve_fds - 1;
+	const int first = CTRP_FD_PRESERVE_FIRST, last = first + (int)a->preserve_fds - 1;
 
 	if (strchr(a->runtime, '/') && a->runtime[0] != '/')
-		return mon_fail(MON_E_USAGE, "--runtime must be absolute or a bare name: %s",
+		return mon_fail(CTRP_ERR_USAGE, "--runtime must be absolute or a bare name: %s",
 				a->runtime);
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		if (paths[i] && (paths[i][0] != '/' || strlen(paths[i]) >= PATH_MAX - 256))
-			return mon_fail(MON_E_USAGE, "path must be absolute and short: %s",
+			return mon_fail(CTRP_ERR_USAGE, "path must be absolute and short: %s",
 					paths[i]);
 	if (a->timeout_ms == 0)
-		return mon_fail(MON_E_USAGE, "--runtime-timeout-ms must be positive");
-	if (a->log_size_max && a->log_size_max < MON_LOG_SIZE_MIN)
-		return mon_fail(MON_E_USAGE, "--log-size-max must be 0 or at least %d",
-				MON_LOG_SIZE_MIN);
-	if (a->preserve_fds > MON_PRESERVE_MAX)
-		return mon_fail(MON_E_USAGE, "--preserve-fds must be at most %d", MON_PRESERVE_MAX);
+		return mon_fail(CTRP_ERR_USAGE, "--runtime-timeout-ms must be positive");
+	if (a->log_size_max && a->log_size_max < CTRP_LOG_SIZE_MIN)
+		return mon_fail(CTRP_ERR_USAGE, "--log-size-max must be 0 or at least %d",
+				CTRP_LOG_SIZE_MIN);
+	if (a->preserve_fds > CTRP_PRESERVE_MAX)
+		return mon_fail(CTRP_ERR_USAGE, "--preserve-fds must be at most %d",
+				CTRP_PRESERVE_MAX);
 	if (a->lock_fd >= 0 && (a->lock_fd == a->sync_fd || fcntl(a->lock_fd, F_GETFD) < 0))
-		return mon_fail(MON_E_USAGE,
+		return mon_fail(CTRP_ERR_USAGE,
 				"--lock-fd must name an open descriptor other than --sync-fd");
 	for (int fd = first; fd <= last; fd++)
 		if (fd == a->sync_fd || fd == a->lock_fd || fcntl(fd, F_GETFD) < 0)
-			return mon_fail(MON_E_USAGE,
+			return mon_fail(CTRP_ERR_USAGE,
 					"--preserve-fds %u: descriptors %d to %d must be open and "
 					"not the sync or lock fd",
 					a->preserve_fds, first, last);
@@ -221,15 +223,17 @@ int args_parse(int argc, char **argv, struct mon_args *a)
 	if (a->sync_fd < 0 || (fl = fcntl(a->sync_fd, F_GETFL)) < 0 ||
 	    (fl & O_ACCMODE) == O_RDONLY) {
 		a->sync_fd = -1;
-		return mon_fail(MON_E_USAGE, "--sync-fd must name a descriptor open for writing");
+		return mon_fail(CTRP_ERR_USAGE,
+				"--sync-fd must name a descriptor open for writing");
 	}
 	/* Checked before the other arguments: a newer library may pass options unknown here. */
-	if (!a->proto_arg || parse_u64(a->proto_arg, INT_MAX, &proto) < 0 || proto != MON_PROTO)
-		return mon_fail(MON_E_PROTO, "unsupported protocol version '%s' (this monitor: %d)",
-				a->proto_arg ? a->proto_arg : "", MON_PROTO);
+	if (!a->proto_arg || parse_u64(a->proto_arg, INT_MAX, &proto) < 0 || proto != CTRP_PROTO)
+		return mon_fail(CTRP_ERR_PROTO,
+				"unsupported protocol version '%s' (this monitor: %d)",
+				a->proto_arg ? a->proto_arg : "", CTRP_PROTO);
 	a->proto = (unsigned)proto;
 	if (bad)
-		return mon_fail(MON_E_USAGE, "invalid argument '%s'", bad);
+		return mon_fail(CTRP_ERR_USAGE, "invalid argument '%s'", bad);
 	if (check_mode(a) < 0)
 		return -1;
 	if (a->bundle && !a->pid_file) {

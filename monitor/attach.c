@@ -25,7 +25,7 @@ struct mon_rec {
 };
 
 /* One record received: its type and its payload (MSG_TRUNC tells the size of longer ones). */
-static unsigned char rbuf[1 + MON_ATTACH_MAX];
+static unsigned char rbuf[1 + CTRP_ATT_PAYLOAD_MAX];
 
 /* What a queued record costs: the limit bounds memory, even for records of one byte. */
 #define REC_COST(len) (sizeof(struct mon_rec) + 16 + (len))
@@ -174,11 +174,11 @@ void attach_output(struct mon_attach *at, int type, const char *data, size_t len
 static void hello(struct mon_attach *at, struct mon_client *c)
 {
 	char buf[96];
-	int n = snprintf(buf, sizeof(buf), "%d %llu %u %d %d", MON_PROTO,
+	int n = snprintf(buf, sizeof(buf), "%d %llu %u %d %d", CTRP_PROTO,
 			 at->log ? (unsigned long long)at->log->size : 0ULL,
 			 at->log ? at->log->rotations : 0, at->has_stdin, at->terminal);
 
-	client_send(c, ATT_HELLO, buf, (size_t)n, 1);
+	client_send(c, CTRP_ATT_HELLO, buf, (size_t)n, 1);
 	for (int i = 0; i < at->nstreams; i++)
 		if (at->streams[i].len)
 			client_send(c, at->streams[i].type, at->streams[i].buf, at->streams[i].len,
@@ -222,8 +222,8 @@ static void accept_clients(struct mon_attach *at)
 		if (control) { /* told why, and served for RESIZE (which needs no slot) */
 			char buf[32];
 			int n =
-			    snprintf(buf, sizeof(buf), "%d busy %d", MON_PROTO, MON_CLIENTS_MAX);
-			client_send(c, ATT_REFUSED, buf, (size_t)n, 1);
+			    snprintf(buf, sizeof(buf), "%d busy %d", CTRP_PROTO, MON_CLIENTS_MAX);
+			client_send(c, CTRP_ATT_REFUSED, buf, (size_t)n, 1);
 			continue;
 		}
 		/* Room in the kernel for a burst, before records queue in our memory; charged to
@@ -300,7 +300,7 @@ static void sink_flush(struct mon_attach *at, short revents)
 	}
 }
 
-/* "ROWS COLS": decimals 1..65535, one space. */
+/* "ROWS COLS": decimals 1..CTRP_RESIZE_MAX, one space. */
 static int parse_size(const unsigned char *p, size_t len, unsigned short v[2])
 {
 	size_t i = 0;
@@ -310,7 +310,7 @@ static int parse_size(const unsigned char *p, size_t len, unsigned short v[2])
 		size_t start = i;
 		while (i < len && p[i] >= '0' && p[i] <= '9' && i - start < 5)
 			n = n * 10 + (unsigned long)(p[i++] - '0');
-		if (i == start || n < 1 || n > 65535)
+		if (i == start || n < 1 || n > CTRP_RESIZE_MAX)
 			return -1;
 		v[k] = (unsigned short)n;
 		if (k == 0 && (i >= len || p[i++] != ' '))
@@ -325,21 +325,21 @@ static int client_record(struct mon_attach *at, struct mon_client *c, int type,
 {
 	unsigned short v[2];
 
-	if (c->control && type != ATT_RESIZE)
+	if (c->control && type != CTRP_ATT_RESIZE)
 		return -1;
 	switch (type) {
-	case ATT_STDIN:
+	case CTRP_ATT_STDIN:
 		if (!at->has_stdin)
 			return -1;
 		stdin_write(at, c, data, len);
 		return 0;
-	case ATT_STDIN_CLOSE:
+	case CTRP_ATT_STDIN_CLOSE:
 		if (len)
 			return -1;
 		if (at->sink_owned && at->sink >= 0) /* a pty has no end of file to send */
 			sink_close(at);
 		return 0;
-	case ATT_RESIZE:
+	case CTRP_ATT_RESIZE:
 		if (parse_size(data, len, v) < 0)
 			return -1;
 		if (at->terminal && at->pty >= 0) {
@@ -441,7 +441,7 @@ void attach_finish(struct mon_attach *at)
 
 	for (int i = 0; i < MON_CONNS_MAX; i++)
 		if (!at->c[i].control)
-			client_send(&at->c[i], ATT_END, NULL, 0, 1);
+			client_send(&at->c[i], CTRP_ATT_END, NULL, 0, 1);
 	for (;;) {
 		int n = 0, left = ms_left(deadline);
 		for (int i = 0; i < MON_CONNS_MAX; i++)

@@ -38,7 +38,7 @@ static int close_fds(const int *keep, int n)
 		return 0;
 fallback:
 	if (errno != ENOSYS && errno != EINVAL)
-		return mon_fail(MON_E_INTERNAL, "close_range: %m");
+		return mon_fail(CTRP_ERR_INTERNAL, "close_range: %m");
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur > 65536)
 		rl.rlim_cur = 65536;
 	for (int fd = 3, i = 0; fd < (int)rl.rlim_cur; fd++) {
@@ -68,11 +68,11 @@ static int keep_fd(int *fd, const char *what)
 	if (*fd <= 2) {
 		int nfd = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
 		if (nfd < 0)
-			return mon_fail(MON_E_INTERNAL, "dup %s: %m", what);
+			return mon_fail(CTRP_ERR_INTERNAL, "dup %s: %m", what);
 		*fd = nfd;
 	}
 	if (fcntl(*fd, F_SETFD, FD_CLOEXEC) < 0)
-		return mon_fail(MON_E_INTERNAL, "fcntl %s: %m", what);
+		return mon_fail(CTRP_ERR_INTERNAL, "fcntl %s: %m", what);
 	return 0;
 }
 
@@ -81,10 +81,10 @@ static int null_stdio(void)
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
-		return mon_fail(MON_E_INTERNAL, "open /dev/null: %m");
+		return mon_fail(CTRP_ERR_INTERNAL, "open /dev/null: %m");
 	for (int i = 0; i < 3; i++)
 		if (dup2(fd, i) < 0)
-			return mon_fail(MON_E_INTERNAL, "dup2 /dev/null: %m");
+			return mon_fail(CTRP_ERR_INTERNAL, "dup2 /dev/null: %m");
 	return close(fd);
 }
 
@@ -98,14 +98,14 @@ static int setup_signals(void)
 
 	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
 		if (sigaction(ignored[i], &ign, NULL) < 0)
-			return mon_fail(MON_E_INTERNAL, "sigaction: %m");
+			return mon_fail(CTRP_ERR_INTERNAL, "sigaction: %m");
 	/* A SIG_IGN inherited from the caller would make the kernel reap the container. */
 	if (sigaction(SIGCHLD, &dfl, NULL) < 0)
-		return mon_fail(MON_E_INTERNAL, "sigaction: %m");
+		return mon_fail(CTRP_ERR_INTERNAL, "sigaction: %m");
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &chld, NULL) < 0)
-		return mon_fail(MON_E_INTERNAL, "sigprocmask: %m");
+		return mon_fail(CTRP_ERR_INTERNAL, "sigprocmask: %m");
 	return 0;
 }
 
@@ -114,12 +114,12 @@ static int setup_signals(void)
  * fd and, in exec mode, the saved stdio (SAVED) and the descriptors to preserve. */
 static int daemonize(struct mon_args *a, int saved[3])
 {
-	int keep[5 + MON_PRESERVE_MAX], n = 0;
-	const int first = MON_PRESERVE_FIRST, last = first + (int)a->preserve_fds - 1;
+	int keep[5 + CTRP_PRESERVE_MAX], n = 0;
+	const int first = CTRP_FD_PRESERVE_FIRST, last = first + (int)a->preserve_fds - 1;
 	pid_t pid = fork();
 
 	if (pid < 0)
-		return mon_fail(MON_E_INTERNAL, "fork: %m");
+		return mon_fail(CTRP_ERR_INTERNAL, "fork: %m");
 	if (pid > 0)
 		_exit(0);
 	if (keep_fd(&a->sync_fd, "sync fd") < 0 || keep_fd(&a->lock_fd, "lock fd") < 0)
@@ -129,13 +129,13 @@ static int daemonize(struct mon_args *a, int saved[3])
 		return -1;
 	for (int fd = first; fd <= last; fd++)
 		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-			return mon_fail(MON_E_INTERNAL, "fcntl %d: %m", fd);
+			return mon_fail(CTRP_ERR_INTERNAL, "fcntl %d: %m", fd);
 	if (setsid() < 0)
-		return mon_fail(MON_E_INTERNAL, "setsid: %m");
+		return mon_fail(CTRP_ERR_INTERNAL, "setsid: %m");
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-		return mon_fail(MON_E_INTERNAL, "prctl(PR_SET_CHILD_SUBREAPER): %m");
+		return mon_fail(CTRP_ERR_INTERNAL, "prctl(PR_SET_CHILD_SUBREAPER): %m");
 	if (chdir("/") < 0)
-		return mon_fail(MON_E_INTERNAL, "chdir /: %m");
+		return mon_fail(CTRP_ERR_INTERNAL, "chdir /: %m");
 	if (setup_signals() < 0 || null_stdio() < 0)
 		return -1;
 	keep[n++] = a->sync_fd;
@@ -152,11 +152,11 @@ static int daemonize(struct mon_args *a, int saved[3])
  * work done, even if the caller died meanwhile. */
 static void report_ok(int *sync_fd, int *lock_fd, pid_t pid)
 {
-	char line[64];
-	int n = snprintf(line, sizeof(line), "%d ok %d %d\n", MON_PROTO, (int)pid, (int)getpid());
+	char line[CTRP_SYNC_LINE_MAX];
+	size_t n = ctrp_sync_format_ok(line, sizeof(line), (int)pid, (int)getpid());
 
 	/* A caller that died meanwhile gets no answer; the container runs on regardless. */
-	(void)write_all(*sync_fd, line, (size_t)n);
+	(void)write_all(*sync_fd, line, n);
 	close(*sync_fd);
 	*sync_fd = -1;
 	if (*lock_fd >= 0)
@@ -172,12 +172,12 @@ static int open_files(struct mon *m, const struct mon_args *a)
 	sigaddset(&chld, SIGCHLD);
 	m->sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (m->sigfd < 0)
-		return mon_fail(MON_E_INTERNAL, "signalfd: %m");
+		return mon_fail(CTRP_ERR_INTERNAL, "signalfd: %m");
 	if (a->log && log_open(&m->log, a->log, a->log_size_max) < 0)
 		return -1;
 	m->exit_dirfd = open(a->exit_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (m->exit_dirfd < 0)
-		return mon_fail(MON_E_INTERNAL, "open %s: %m", a->exit_dir);
+		return mon_fail(CTRP_ERR_INTERNAL, "open %s: %m", a->exit_dir);
 	/* Before the runtime runs: the socket is there when the caller reads the sync line. */
 	if (a->attach_socket && attach_listen(&m->attach, a->attach_socket) < 0)
 		return -1;
@@ -199,11 +199,11 @@ static void take_over(struct mon *m, const struct mon_args *a, int saved[3])
 	} else if (a->terminal) {
 		/* The stream closes its own copy at end of file; clients keep writing to m->pty. */
 		log_open_stream(&m->streams[0], fcntl(m->pty, F_DUPFD_CLOEXEC, 3), "stdout",
-				ATT_STDOUT);
+				CTRP_ATT_STDOUT);
 		sink = m->pty;
 	} else if (!a->exec_name) {
-		log_open_stream(&m->streams[0], rt->out_r, "stdout", ATT_STDOUT);
-		log_open_stream(&m->streams[1], rt->err_r, "stderr", ATT_STDERR);
+		log_open_stream(&m->streams[0], rt->out_r, "stdout", CTRP_ATT_STDOUT);
+		log_open_stream(&m->streams[1], rt->err_r, "stderr", CTRP_ATT_STDERR);
 		rt->out_r = rt->err_r = -1;
 		sink = rt->in_w;
 		sink_owned = 1;
@@ -224,8 +224,8 @@ static int run(struct mon *m, struct mon_args *a, int saved[3])
 	m->a = a;
 	m->sigfd = m->exit_dirfd = m->pty = -1;
 	m->log.fd = -1;
-	log_open_stream(&m->streams[0], -1, "stdout", ATT_STDOUT);
-	log_open_stream(&m->streams[1], -1, "stderr", ATT_STDERR);
+	log_open_stream(&m->streams[0], -1, "stdout", CTRP_ATT_STDOUT);
+	log_open_stream(&m->streams[1], -1, "stderr", CTRP_ATT_STDERR);
 	attach_init(&m->attach);
 	exec_io_init(&m->eio);
 	r = open_files(m, a);

@@ -18,7 +18,7 @@ int exec_save_stdio(int saved[3], int min)
 	for (int i = 0; i < 3; i++) {
 		saved[i] = fcntl(i, F_DUPFD_CLOEXEC, min);
 		if (saved[i] < 0 && errno != EBADF)
-			return mon_fail(MON_E_INTERNAL, "dup stdio: %m");
+			return mon_fail(CTRP_ERR_INTERNAL, "dup stdio: %m");
 	}
 	return 0;
 }
@@ -263,7 +263,7 @@ int exec_check_started(pid_t pid, int pty, unsigned timeout_ms)
 		last_line(pty, why, sizeof(why));
 	else
 		snprintf(why, sizeof(why), "its message is on the process's stderr");
-	return mon_fail(MON_E_RUNTIME,
+	return mon_fail(CTRP_ERR_RUNTIME,
 			"the process did not start: the runtime's init exited with status %d "
 			"before executing it (%s)",
 			WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),

@@ -1,4 +1,5 @@
-/* The exit file (exits/ID, written atomically) and the container's OOM flag. */
+/* The exit file (exits/ID, written atomically by libctr/proto/exit_file.c) and the
+ * container's OOM flag. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -144,27 +145,11 @@ int oom_happened(struct mon_oom *o)
 int exit_write(int dirfd, const char *id, pid_t pid, int status, int oom, int64_t time_ns)
 {
 	int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-	int code = sig ? 128 + sig : WEXITSTATUS(status);
-	char tmp[NAME_MAX + 1], line[192];
-	int fd, n, r = 0;
+	struct ctrp_exit e = { .pid = (int)pid,
+			       .exit_code = sig ? 128 + sig : WEXITSTATUS(status),
+			       .signal = sig,
+			       .oom = oom,
+			       .time = time_ns };
 
-	n = snprintf(line, sizeof(line),
-		     "{\"proto\":%d,\"pid\":%d,\"exit_code\":%d,\"signal\":%d,\"oom\":%s,"
-		     "\"time\":%lld}\n",
-		     MON_PROTO, (int)pid, code, sig, oom ? "true" : "false", (long long)time_ns);
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", id);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
-	if ((r = write_all(fd, line, (size_t)n)) == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && renameat(dirfd, tmp, dirfd, id) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlinkat(dirfd, tmp, 0);
-		return r;
-	}
-	return fsync(dirfd) < 0 ? -errno : 0;
+	return ctrp_exit_write(dirfd, id, &e);
 }

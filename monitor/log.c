@@ -215,9 +215,9 @@ int log_open(struct mon_log *l, const char *path, uint64_t max)
 	*l = (struct mon_log){ .path = path, .max = max };
 	l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
 	if (l->fd < 0)
-		return mon_fail(MON_E_INTERNAL, "open %s: %m", path);
+		return mon_fail(CTRP_ERR_INTERNAL, "open %s: %m", path);
 	if (fstat(l->fd, &st) < 0)
-		return mon_fail(MON_E_INTERNAL, "fstat %s: %m", path);
+		return mon_fail(CTRP_ERR_INTERNAL, "fstat %s: %m", path);
 	l->size = (uint64_t)st.st_size;
 	return 0;
 }

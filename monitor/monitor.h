@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* The protocol version this monitor speaks: first word of the sync line, "proto" of the exit
- * file, first word of the attach HELLO. */
-#define MON_PROTO 2
+/* The protocol: version, sync line, attach records, exit file (libctr/proto). */
+#include "monitor_proto.h"
+
 /* Longest log line written as one "F" record; longer lines are cut into "P" records. */
 #define MON_LINE_MAX 8192
 /* Most bytes read from a container's output at once: what one attach record carries. Larger
@@ -18,15 +18,8 @@
 /* How long the monitor keeps draining output after the container's init exited. */
 #define MON_DRAIN_MS	       100
 #define MON_TIMEOUT_MS_DEFAULT 30000
-/* --log-size-max: smallest limit (0 is none). */
-#define MON_LOG_SIZE_MIN 4096
-/* Exec mode: the caller's descriptors 5 .. 4+N are the process's 3 .. 2+N. */
-#define MON_PRESERVE_FIRST 5
-#define MON_PRESERVE_MAX   64
 
-/* The attach socket: SOCK_SEQPACKET records of one type byte and at most MON_ATTACH_MAX bytes
- * of payload. */
-#define MON_ATTACH_MAX	     32768
+/* The attach socket (records: CTRP_ATT_*, at most CTRP_ATT_PAYLOAD_MAX bytes of payload). */
 /* SO_SNDBUF of a client's connection (the kernel caps it at net.core.wmem_max). */
 #define MON_CLIENT_SNDBUF (1 << 20)
 #define MON_CLIENTS_MAX	     32
@@ -36,17 +29,6 @@
 #define MON_CONNS_MAX	     (MON_CLIENTS_MAX + MON_CONTROLS_MAX)
 #define MON_CLIENT_QUEUE_MAX (1 << 20) /* bytes queued for one slow client */
 #define MON_END_FLUSH_MS     1000      /* how long the queues are flushed at the end */
-
-enum mon_att_type {
-	ATT_HELLO = 0,
-	ATT_STDOUT = 1,
-	ATT_STDERR = 2,
-	ATT_END = 3,
-	ATT_REFUSED = 4,
-	ATT_STDIN = 16,
-	ATT_STDIN_CLOSE = 17,
-	ATT_RESIZE = 18,
-};
 
 struct mon_args {
 	const char *proto_arg;
@@ -78,16 +60,6 @@ struct mon_args {
 	uint32_t seen;	       /* bit i: option i of the table was given */
 };
 
-/* Error codes of the sync line ("2 error CODE MESSAGE"). */
-enum mon_code {
-	MON_E_PROTO,
-	MON_E_USAGE,
-	MON_E_INTERNAL,
-	MON_E_EXEC,
-	MON_E_RUNTIME,
-	MON_E_TIMEOUT,
-};
-
 /* args.c */
 /* Fill A from the command line. Returns 0 or -1 (mon_fail called; a->sync_fd is -1 when the
  * sync fd itself is unusable). */
@@ -95,8 +67,8 @@ int args_parse(int argc, char **argv, struct mon_args *a);
 
 /* util.c */
 /* Record the error to report (the first one wins) and return -1. */
-int mon_fail(enum mon_code code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Write "PROTO error CODE MESSAGE\n" for the recorded error to FD. */
+int mon_fail(enum ctrp_err code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Write the sync line "PROTO error CODE MESSAGE\n" for the recorded error to FD. */
 void mon_report_error(int fd);
 int write_all(int fd, const void *buf, size_t len);
 int64_t now_ns(int clock);
@@ -136,7 +108,7 @@ struct mon_log {
 struct log_stream {
 	int fd;		  /* what the container writes to; -1 once closed */
 	const char *name; /* "stdout" or "stderr" */
-	int type;	  /* ATT_STDOUT or ATT_STDERR */
+	int type;	  /* CTRP_ATT_STDOUT or CTRP_ATT_STDERR */
 	size_t len;	  /* bytes not logged yet (less than a line) at the start of buf */
 	char buf[MON_READ_MAX];
 };
@@ -204,6 +176,7 @@ struct mon_oom {
  * container's has run yet) the count so far is the base. */
 void oom_watch(struct mon_oom *o, pid_t pid, const char *bundle, int fresh);
 int oom_happened(struct mon_oom *o);
+/* Write the exit file DIRFD/NAME of PID, which exited with wait STATUS (ctrp_exit_write). */
 int exit_write(int dirfd, const char *name, pid_t pid, int status, int oom, int64_t time_ns);
 
 /* attach.c: the attach socket. */

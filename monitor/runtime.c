@@ -33,7 +33,7 @@ int rt_init(struct mon_rt *rt, const struct mon_args *a, int sigfd, int saved[3]
 	rt->stdio[0] = rt->stdio[1] = rt->stdio[2] = -1;
 	rt->rtlog_fd = memfd_create("runtime-log", MFD_CLOEXEC);
 	if (rt->rtlog_fd < 0)
-		return mon_fail(MON_E_INTERNAL, "memfd_create: %m");
+		return mon_fail(CTRP_ERR_INTERNAL, "memfd_create: %m");
 	/* The runtime opens its log by name; this one names the memfd from any process. */
 	snprintf(rt->rtlog_path, sizeof(rt->rtlog_path), "/proc/%d/fd/%d", (int)getpid(),
 		 rt->rtlog_fd);
@@ -47,14 +47,14 @@ int rt_init(struct mon_rt *rt, const struct mon_args *a, int sigfd, int saved[3]
 		/* Pipes: the container's output (and the runtime's messages). */
 		for (int i = 1; i < 3; i++) {
 			if (pipe2(p, O_CLOEXEC) < 0)
-				return mon_fail(MON_E_INTERNAL, "pipe: %m");
+				return mon_fail(CTRP_ERR_INTERNAL, "pipe: %m");
 			*(i == 1 ? &rt->out_r : &rt->err_r) = p[0];
 			rt->stdio[i] = p[1];
 		}
 	}
 	if (a->stdin_pipe && !a->terminal && !a->exec_name) {
 		if (pipe2(p, O_CLOEXEC) < 0)
-			return mon_fail(MON_E_INTERNAL, "pipe: %m");
+			return mon_fail(CTRP_ERR_INTERNAL, "pipe: %m");
 		rt->stdio[0] = p[0];
 		rt->in_w = p[1];
 	}
@@ -95,10 +95,11 @@ static int spawn(char *const argv[], const struct fd_map *map, int nmap, pid_t *
 	sigdelset(&all, SIGKILL);
 	sigdelset(&all, SIGSTOP);
 	if ((r = posix_spawn_file_actions_init(&fa)))
-		return mon_fail(MON_E_INTERNAL, "posix_spawn_file_actions_init: %s", strerror(r));
+		return mon_fail(CTRP_ERR_INTERNAL, "posix_spawn_file_actions_init: %s",
+				strerror(r));
 	if ((r = posix_spawnattr_init(&at))) {
 		posix_spawn_file_actions_destroy(&fa);
-		return mon_fail(MON_E_INTERNAL, "posix_spawnattr_init: %s", strerror(r));
+		return mon_fail(CTRP_ERR_INTERNAL, "posix_spawnattr_init: %s", strerror(r));
 	}
 	for (int i = 0; i < nmap && !r; i++)
 		if (map[i].src >= 0)
@@ -109,7 +110,7 @@ static int spawn(char *const argv[], const struct fd_map *map, int nmap, pid_t *
 	    (r = posix_spawnattr_setpgroup(&at, 0)) ||
 	    (r = posix_spawnattr_setsigmask(&at, &none)) ||
 	    (r = posix_spawnattr_setsigdefault(&at, &all)))
-		mon_fail(MON_E_INTERNAL, "posix_spawn attributes: %s", strerror(r));
+		mon_fail(CTRP_ERR_INTERNAL, "posix_spawn attributes: %s", strerror(r));
 	else if (strchr(argv[0], '/'))
 		r = posix_spawn(pid, argv[0], &fa, &at, argv, environ);
 	else
@@ -117,7 +118,7 @@ static int spawn(char *const argv[], const struct fd_map *map, int nmap, pid_t *
 	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	if (r)
-		return mon_fail(MON_E_EXEC, "cannot execute %s: %s", argv[0], strerror(r));
+		return mon_fail(CTRP_ERR_EXEC, "cannot execute %s: %s", argv[0], strerror(r));
 	return 0;
 }
 
@@ -215,7 +216,7 @@ static int poll_once(struct mon_rt *rt, int serve_console, int64_t left_ns)
 	p[2].events = POLLIN;
 	r = poll(p, 3, (int)((left_ns + 999999) / 1000000));
 	if (r < 0 && errno != EINTR)
-		return mon_fail(MON_E_INTERNAL, "poll: %m");
+		return mon_fail(CTRP_ERR_INTERNAL, "poll: %m");
 	if (p[0].revents)
 		drain_signalfd(rt->sigfd);
 	if (serve_console && p[1].revents)
@@ -237,7 +238,7 @@ static int wait_runtime(struct mon_rt *rt, pid_t pid, const char *verb, int serv
 		if (r == pid)
 			return 0;
 		if (r < 0 && errno != EINTR)
-			return mon_fail(MON_E_INTERNAL, "waitpid %s: %m", rt->a->runtime);
+			return mon_fail(CTRP_ERR_INTERNAL, "waitpid %s: %m", rt->a->runtime);
 		int64_t left = deadline - now_ns(CLOCK_MONOTONIC);
 		if (left <= 0)
 			break;
@@ -247,7 +248,7 @@ static int wait_runtime(struct mon_rt *rt, pid_t pid, const char *verb, int serv
 	kill(-pid, SIGKILL);
 	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 		;
-	return mon_fail(MON_E_TIMEOUT, "%s %s did not finish within %u ms", rt->a->runtime, verb,
+	return mon_fail(CTRP_ERR_TIMEOUT, "%s %s did not finish within %u ms", rt->a->runtime, verb,
 			rt->a->timeout_ms);
 }
 
@@ -340,11 +341,11 @@ static int runtime_failed(struct mon_rt *rt, const char *verb, int status)
 
 	if (message_from_log(rt, msg, sizeof(msg)) == 0 ||
 	    message_from_stderr(rt, msg, sizeof(msg)) == 0)
-		return mon_fail(MON_E_RUNTIME, "%s", msg);
+		return mon_fail(CTRP_ERR_RUNTIME, "%s", msg);
 	if (WIFSIGNALED(status))
-		return mon_fail(MON_E_RUNTIME, "%s %s killed by signal %d", rt->a->runtime, verb,
+		return mon_fail(CTRP_ERR_RUNTIME, "%s %s killed by signal %d", rt->a->runtime, verb,
 				WTERMSIG(status));
-	return mon_fail(MON_E_RUNTIME, "%s %s failed with exit status %d", rt->a->runtime, verb,
+	return mon_fail(CTRP_ERR_RUNTIME, "%s %s failed with exit status %d", rt->a->runtime, verb,
 			WEXITSTATUS(status));
 }
 
@@ -406,7 +407,7 @@ int rt_create(struct mon_rt *rt)
 	const char *argv[32];
 	char nfds[16];
 	const char *verb = runtime_argv(rt, argv, nfds);
-	struct fd_map map[3 + MON_PRESERVE_MAX];
+	struct fd_map map[3 + CTRP_PRESERVE_MAX];
 	int nmap = 0, status;
 	pid_t pid;
 
@@ -414,15 +415,15 @@ int rt_create(struct mon_rt *rt)
 		map[nmap++] = (struct fd_map){ rt->stdio[i], i };
 	/* Ascending, so that no source is overwritten before it is used (source > target). */
 	for (unsigned i = 0; i < a->preserve_fds; i++)
-		map[nmap++] = (struct fd_map){ MON_PRESERVE_FIRST + (int)i, 3 + (int)i };
+		map[nmap++] = (struct fd_map){ CTRP_FD_PRESERVE_FIRST + (int)i, 3 + (int)i };
 	if (unlink(a->pid_file) < 0 && errno != ENOENT)
-		return mon_fail(MON_E_INTERNAL, "unlink %s: %m", a->pid_file);
+		return mon_fail(CTRP_ERR_INTERNAL, "unlink %s: %m", a->pid_file);
 	int r = spawn((char *const *)argv, map, nmap, &pid);
 	/* The runtime has its copies: the caller sees end of file when the process closes its. */
 	for (int i = 0; i < 3; i++)
 		close_fd(&rt->stdio[i]);
 	for (unsigned i = 0; i < a->preserve_fds; i++)
-		close(MON_PRESERVE_FIRST + (int)i);
+		close(CTRP_FD_PRESERVE_FIRST + (int)i);
 	/* A created container's init waits on the exec fifo, so until `start` everything on
 	 * its stderr pipe is the runtime's own: read it meanwhile, or a runtime writing more
 	 * than a pipe holds would block until the timeout. (run, restore and exec processes
@@ -444,8 +445,8 @@ int rt_create(struct mon_rt *rt)
 	if (a->terminal)
 		console_serve(rt); /* the runtime has sent it by now, if ever */
 	if (a->terminal && rt->console_fd < 0)
-		return mon_fail(MON_E_RUNTIME, "%s %s sent no console through %s", a->runtime, verb,
-				a->console_socket);
+		return mon_fail(CTRP_ERR_RUNTIME, "%s %s sent no console through %s", a->runtime,
+				verb, a->console_socket);
 	return 0;
 }
 
@@ -456,12 +457,12 @@ int rt_read_pid(struct mon_rt *rt, pid_t *out)
 	ssize_t n = read_small(rt->a->pid_file, buf, sizeof(buf));
 
 	if (n < 0)
-		return mon_fail(MON_E_RUNTIME, "read pid file %s: %s", rt->a->pid_file,
+		return mon_fail(CTRP_ERR_RUNTIME, "read pid file %s: %s", rt->a->pid_file,
 				strerror((int)-n));
 	errno = 0;
 	v = strtol(buf, &end, 10);
 	if (errno || end == buf || v <= 0 || v > INT_MAX || (*end && *end != '\n'))
-		return mon_fail(MON_E_RUNTIME, "pid file %s holds no pid: '%s'", rt->a->pid_file,
+		return mon_fail(CTRP_ERR_RUNTIME, "pid file %s holds no pid: '%s'", rt->a->pid_file,
 				buf);
 	*out = (pid_t)v;
 	return 0;

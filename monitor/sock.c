@@ -32,11 +32,11 @@ static int short_path(struct mon_sock *s, const char *path)
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 	s->dirfd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0)
-		return mon_fail(MON_E_INTERNAL, "open %s: %m", dir);
+		return mon_fail(CTRP_ERR_INTERNAL, "open %s: %m", dir);
 	n = snprintf(s->path, sizeof(s->path), "/proc/%d/fd/%d/%s", (int)getpid(), s->dirfd,
 		     slash + 1);
 	if (n < 0 || (size_t)n >= sizeof(s->path))
-		return mon_fail(MON_E_USAGE, "socket name too long: %s", path);
+		return mon_fail(CTRP_ERR_USAGE, "socket name too long: %s", path);
 	return 0;
 }
 
@@ -48,18 +48,18 @@ int sock_listen(struct mon_sock *s, const char *path, int type, int backlog)
 		return -1;
 	strcpy(sa.sun_path, s->path);
 	if (unlink(s->path) < 0 && errno != ENOENT)
-		return mon_fail(MON_E_INTERNAL, "unlink %s: %m", path);
+		return mon_fail(CTRP_ERR_INTERNAL, "unlink %s: %m", path);
 	s->fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s->fd < 0)
-		return mon_fail(MON_E_INTERNAL, "socket: %m");
+		return mon_fail(CTRP_ERR_INTERNAL, "socket: %m");
 	/* bind() gives the file the socket inode's mode (less the umask): 0600 from the start. */
 	if (fchmod(s->fd, 0600) < 0)
-		return mon_fail(MON_E_INTERNAL, "fchmod socket: %m");
+		return mon_fail(CTRP_ERR_INTERNAL, "fchmod socket: %m");
 	if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return mon_fail(MON_E_INTERNAL, "bind %s: %m", path);
+		return mon_fail(CTRP_ERR_INTERNAL, "bind %s: %m", path);
 	s->bound = 1;
 	if (listen(s->fd, backlog) < 0)
-		return mon_fail(MON_E_INTERNAL, "listen %s: %m", path);
+		return mon_fail(CTRP_ERR_INTERNAL, "listen %s: %m", path);
 	return 0;
 }
 

@@ -11,15 +11,10 @@
 
 #include "monitor.h"
 
-static const char *const code_names[] = {
-	[MON_E_PROTO] = "proto", [MON_E_USAGE] = "usage",     [MON_E_INTERNAL] = "internal",
-	[MON_E_EXEC] = "exec",	 [MON_E_RUNTIME] = "runtime", [MON_E_TIMEOUT] = "timeout",
-};
-
-static enum mon_code err_code = MON_E_INTERNAL;
+static enum ctrp_err err_code = CTRP_ERR_INTERNAL;
 static char err_msg[1024];
 
-int mon_fail(enum mon_code code, const char *fmt, ...)
+int mon_fail(enum ctrp_err code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -34,19 +29,9 @@ int mon_fail(enum mon_code code, const char *fmt, ...)
 
 void mon_report_error(int fd)
 {
-	char line[sizeof(err_msg) + 32];
-	int n;
+	char line[CTRP_SYNC_LINE_MAX];
 
-	if (!err_msg[0])
-		strcpy(err_msg, "unknown error");
-	/* The line is the record separator: the message must stay on one line. */
-	for (char *p = err_msg; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	n = snprintf(line, sizeof(line), "%d error %s %s\n", MON_PROTO, code_names[err_code],
-		     err_msg);
-	if (n > 0)
-		(void)write_all(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	(void)write_all(fd, line, ctrp_sync_format_error(line, sizeof(line), err_code, err_msg));
 }
 
 int write_all(int fd, const void *buf, size_t len)

@@ -123,7 +123,7 @@ static int refused(const char *name, const char *op, const unsigned char *p, int
 
 	snprintf(text, sizeof(text), "%.*s", len < 63 ? len : 63, (const char *)p);
 	if (sscanf(text, "%d busy %d%n", &proto, &clients, &end) == 2 && end == len &&
-	    proto == CTRI_ATT_PROTO && clients > 0)
+	    proto == CTRP_PROTO && clients > 0)
 		return ctri_cerr(name, op, CTR_E_BUSY,
 				 "the container's monitor already serves %d attach clients, its "
 				 "limit (try again once one has detached)",
@@ -152,18 +152,18 @@ static int read_greeting(int fd, const char *name, const char *op, struct ctri_a
 	if (type == CTRI_ATT_EOF)
 		return ctri_cerr(name, op, CTR_E_STATE,
 				 "the monitor closed the connection (the container is exiting)");
-	if (type == CTRI_ATT_REFUSED) {
+	if (type == CTRP_ATT_REFUSED) {
 		int r = refused(name, op, buf + 1, n);
 		return r == CTR_E_BUSY && control_ok ? 1 : r;
 	}
-	if (type != CTRI_ATT_HELLO || ctri_att_hello_parse((char *)buf + 1, (size_t)n, out) < 0)
+	if (type != CTRP_ATT_HELLO || ctri_att_hello_parse((char *)buf + 1, (size_t)n, out) < 0)
 		return ctri_cerr(name, op, CTR_E_MONITOR,
 				 "the monitor's greeting is not a HELLO (record type %d, %d bytes)",
 				 type, n);
-	if (out->proto != CTRI_ATT_PROTO)
+	if (out->proto != CTRP_PROTO)
 		return ctri_cerr(name, op, CTR_E_MONITOR,
 				 "the monitor speaks attach protocol %d, this library %d",
-				 out->proto, CTRI_ATT_PROTO);
+				 out->proto, CTRP_PROTO);
 	return 0;
 }
 
@@ -195,9 +195,9 @@ int ctri_att_send(int fd, int type, const void *data, size_t len, int dontwait)
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
 	ssize_t n;
 
-	if (len > CTRI_ATT_PAYLOAD_MAX)
+	if (len > CTRP_ATT_PAYLOAD_MAX)
 		return ctri_err(CTR_E_INVAL, "attach record of %zu bytes (at most %d)", len,
-				CTRI_ATT_PAYLOAD_MAX);
+				CTRP_ATT_PAYLOAD_MAX);
 	while ((n = sendmsg(fd, &m, MSG_NOSIGNAL | (dontwait ? MSG_DONTWAIT : 0))) < 0 &&
 	       errno == EINTR)
 		;
@@ -251,7 +251,7 @@ int ctri_attach_resize_path(const char *sock_path, const char *name_for_errors, 
 	char msg[32];
 	int fd, r;
 
-	if (rows < 1 || rows > 65535 || cols < 1 || cols > 65535)
+	if (rows < 1 || rows > CTRP_RESIZE_MAX || cols < 1 || cols > CTRP_RESIZE_MAX)
 		return ctri_cerr(name_for_errors, op, CTR_E_INVAL,
 				 "window size %ux%u: rows and columns must be 1..65535", rows,
 				 cols);
@@ -264,7 +264,7 @@ int ctri_attach_resize_path(const char *sock_path, const char *name_for_errors, 
 		return r;
 	}
 	int n = snprintf(msg, sizeof(msg), "%u %u", rows, cols);
-	if ((r = ctri_att_send(fd, CTRI_ATT_RESIZE, msg, (size_t)n, 0)) < 0)
+	if ((r = ctri_att_send(fd, CTRP_ATT_RESIZE, msg, (size_t)n, 0)) < 0)
 		r = ctri_cwrap(name_for_errors, op, r);
 	close(fd);
 	return r;

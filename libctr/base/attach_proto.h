@@ -1,5 +1,5 @@
-/* The attach wire formats: the client side of a monitor's attach socket (protocol 2, a unix
- * SOCK_SEQPACKET socket of records: one type byte, then at most CTRI_ATT_PAYLOAD_MAX bytes)
+/* The attach wire formats: the client side of a monitor's attach socket (a unix
+ * SOCK_SEQPACKET socket of records: one type byte, then at most CTRP_ATT_PAYLOAD_MAX bytes)
  * and the multiplexed stream framing of ctr_attach_opts_t.mux_fd. Used by attach.c (the
  * container's socket), exec.c (a session's socket, RESIZE only) and logs.c (mux frames). */
 #ifndef LIBCTR_ATTACH_PROTO_H
@@ -7,20 +7,10 @@
 
 #include <stddef.h>
 
-#define CTRI_ATT_PROTO	     2
-#define CTRI_ATT_PAYLOAD_MAX 32768
-#define CTRI_ATT_HELLO_MS    10000 /* how long a monitor may take to greet a client */
+#include "monitor_proto.h" /* the record types and limits: CTRP_ATT_* */
 
-/* Record types. Monitor -> client: */
-#define CTRI_ATT_HELLO	0 /* "PROTO LOGOFFSET ROTATIONS STDIN TERMINAL" */
-#define CTRI_ATT_STDOUT 1 /* output data (with a terminal, all output) */
-#define CTRI_ATT_STDERR 2
-#define CTRI_ATT_END	3 /* empty: the output is complete, the container exited */
-#define CTRI_ATT_REFUSED 4 /* "PROTO busy CLIENTS" instead of HELLO: RESIZE only */
-/* Client -> monitor: */
-#define CTRI_ATT_STDIN	     16 /* input data */
-#define CTRI_ATT_STDIN_CLOSE 17 /* empty: close the container's stdin (for every client) */
-#define CTRI_ATT_RESIZE	     18 /* "ROWS COLS", each 1..65535 */
+#define CTRI_ATT_HELLO_MS 10000 /* how long a monitor may take to greet a client */
+
 /* Not a record: ctri_att_recv() saw the monitor close the connection (or an empty record). */
 #define CTRI_ATT_EOF (-1)
 /* Not a record: ctri_att_recv_nb() found none waiting. */
@@ -54,18 +44,18 @@ int ctri_att_read_hello(int fd, const char *name, const char *op, struct ctri_at
 /* ctri_att_connect() then ctri_att_read_hello(): the descriptor or an error (nothing open). */
 int ctri_att_open(const char *path, const char *name, const char *op, struct ctri_att_hello *out);
 
-/* Send one record (len <= CTRI_ATT_PAYLOAD_MAX). dontwait: never block.
+/* Send one record (len <= CTRP_ATT_PAYLOAD_MAX). dontwait: never block.
  * 0; 1 when it would block (dontwait only: nothing was sent); CTR_E_IO (also when the
  * monitor has closed the connection: errno EPIPE or ECONNRESET); CTR_E_INVAL (too long). */
 int ctri_att_send(int fd, int type, const void *data, size_t len, int dontwait);
 
-/* Receive one record into buf (at least 1 + CTRI_ATT_PAYLOAD_MAX bytes): its type goes to
+/* Receive one record into buf (at least 1 + CTRP_ATT_PAYLOAD_MAX bytes): its type goes to
  * *type, the payload to buf + 1. An empty record (not even a type byte) reads as the end,
  * *type CTRI_ATT_EOF, as the monitor closing the connection does: recv() returns 0 for both
  * on a SOCK_SEQPACKET socket, and the protocol gives an empty record that meaning (it ends
  * a client's input; the monitor never sends one). Returns the payload length (>= 0, 0 at
  * the end); CTR_E_MONITOR for an oversized record (MSG_TRUNC); CTR_E_IO. */
-#define CTRI_ATT_BUF (1 + CTRI_ATT_PAYLOAD_MAX)
+#define CTRI_ATT_BUF (1 + CTRP_ATT_PAYLOAD_MAX)
 int ctri_att_recv(int fd, unsigned char *buf, int *type);
 /* The same without waiting: *type is CTRI_ATT_NONE when no record is there. */
 int ctri_att_recv_nb(int fd, unsigned char *buf, int *type);

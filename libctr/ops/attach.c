@@ -19,7 +19,7 @@
 
 #define OP		"attach"
 #define DETACH_FLUSH_MS 1000 /* how long the input typed before the detach keys may take to go */
-#define IN_CHUNK	(CTRI_ATT_PAYLOAD_MAX - CTRI_DETACH_MAX) /* + held keys: one record */
+#define IN_CHUNK	(CTRP_ATT_PAYLOAD_MAX - CTRI_DETACH_MAX) /* + held keys: one record */
 
 #define KNOWN_FLAGS                                                                                \
 	(CTR_ATTACH_STDIN | CTR_ATTACH_LOGS | CTR_ATTACH_START | CTR_ATTACH_NO_STDIN_CLOSE)
@@ -33,7 +33,7 @@ struct att {
 	int sock;
 	struct ctri_att_hello hello;
 	struct ctri_detach det;
-	unsigned char pend[CTRI_ATT_PAYLOAD_MAX]; /* input not yet sent */
+	unsigned char pend[CTRP_ATT_PAYLOAD_MAX]; /* input not yet sent */
 	size_t pend_len;
 	int close_pend; /* STDIN_CLOSE to send after pend */
 	int err;	/* from the log callback */
@@ -174,12 +174,12 @@ static void send_pending(struct att *a)
 	int r = 0;
 
 	if (a->pend_len) {
-		r = ctri_att_send(a->sock, CTRI_ATT_STDIN, a->pend, a->pend_len, 1);
+		r = ctri_att_send(a->sock, CTRP_ATT_STDIN, a->pend, a->pend_len, 1);
 		if (r == 0)
 			a->pend_len = 0;
 	}
 	if (r == 0 && a->close_pend &&
-	    (r = ctri_att_send(a->sock, CTRI_ATT_STDIN_CLOSE, NULL, 0, 1)) == 0)
+	    (r = ctri_att_send(a->sock, CTRP_ATT_STDIN_CLOSE, NULL, 0, 1)) == 0)
 		a->close_pend = 0;
 	if (r < 0) {
 		a->pend_len = 0;
@@ -250,9 +250,9 @@ static int handle_record(struct att *a, unsigned char *buf, int wait)
 		return ctri_cwrap(a->c->name, OP, n);
 	if (type == CTRI_ATT_NONE)
 		return 2;
-	if (type == CTRI_ATT_EOF || type == CTRI_ATT_END)
+	if (type == CTRI_ATT_EOF || type == CTRP_ATT_END)
 		return 1;
-	if (type != CTRI_ATT_STDOUT && type != CTRI_ATT_STDERR)
+	if (type != CTRP_ATT_STDOUT && type != CTRP_ATT_STDERR)
 		return 0; /* a later protocol's addition: not for us */
 	struct iovec iov = { buf + 1, (size_t)n };
 	return out_write(a, type, &iov, 1);

@@ -305,7 +305,7 @@ CTR_API int ctr_exec_resize(ctr_container_t *c, const char *exec_id, unsigned ro
 	int fd, r;
 
 	CTRI_CHECK_ARG("ctr_exec_resize", c);
-	if (!rows || !cols || rows > 65535 || cols > 65535)
+	if (!rows || !cols || rows > CTRP_RESIZE_MAX || cols > CTRP_RESIZE_MAX)
 		return ctri_cerr(c->name, "exec resize", CTR_E_INVAL,
 				 "%u rows and %u columns: each must be 1 to 65535", rows, cols);
 	if ((r = sess_begin(c, "exec resize", exec_id, &fd, &st, &rec)) < 0)

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "config_impl.h"
 #include "error.h"
+#include "monitor_proto.h"
 #include "seccomp_profile.h"
 #include "util.h"
 
@@ -240,11 +241,11 @@ CTR_API int ctr_config_set_stdin(ctr_config_t *cfg, int on)
 CTR_API int ctr_config_set_log_size_max(ctr_config_t *cfg, uint64_t bytes)
 {
 	CTRI_CHECK_ARG("ctr_config_set_log_size_max", cfg);
-	if (bytes && (bytes < 4096 || bytes > INT64_MAX))
+	if (bytes && (bytes < CTRP_LOG_SIZE_MIN || bytes > INT64_MAX))
 		return ctri_err(CTR_E_INVAL,
 				"ctr_config_set_log_size_max: %llu bytes: the limit is 0 (none) or "
-				"at least 4096",
-				(unsigned long long)bytes);
+				"at least %d",
+				(unsigned long long)bytes, CTRP_LOG_SIZE_MIN);
 	cfg->log_size_max = bytes;
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "ctr/ctr.h"
+#include "monitor_proto.h"
 #include "util.h"
 
 struct ctr_container {
@@ -67,13 +68,12 @@ int ctri_container_deps(ctr_container_t *c, const char *op, json_object **out);
 /* Descriptors of exec sessions created through a handle (ctr_exec_create's stdio and
  * preserved descriptors), held by the handle until the session starts or goes. */
 #define CTRI_EID_LEN	    16 /* hex digits of a session id */
-#define CTRI_MON_EXTRA_MAX 64 /* descriptors an exec session may preserve */
 
 struct ctri_exec_io {
 	struct ctri_exec_io *next;
 	char id[CTRI_EID_LEN + 1];
 	int stdio[3];
-	int preserve[CTRI_MON_EXTRA_MAX];
+	int preserve[CTRP_PRESERVE_MAX];
 	size_t n_preserve;
 };
 

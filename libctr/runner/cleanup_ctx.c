@@ -32,7 +32,7 @@ static char *ctx_text(const ctr_runtime_t *rt)
 	    ctri_json_add(o, "runtime_timeout_ms", json_object_new_int64(rt->timeout_ms)) ||
 	    ctri_json_add(o, "flags", json_object_new_int64(rt->flags)))
 		goto out;
-	text = ctri_strdupf("%s=%s", CTRI_CLEANUP_CTX_ENV,
+	text = ctri_strdupf("%s=%s", CTRP_CLEANUP_CTX_ENV,
 			    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 								  JSON_C_TO_STRING_NOSLASHESCAPE));
 out:
@@ -54,7 +54,7 @@ char **ctri_cleanup_ctx_env(const ctr_runtime_t *rt, char *const *base)
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(base[i], "CTR_CLEANUP_", 12))
+		if (strncmp(base[i], CTRP_CLEANUP_ENV_PREFIX, strlen(CTRP_CLEANUP_ENV_PREFIX)))
 			env[k++] = base[i];
 	env[k] = ours; /* the last entry: the only one we allocated */
 	return env;
@@ -76,7 +76,7 @@ void ctri_cleanup_ctx_env_free(char **env)
 /* The reader. */
 static int bad(const char *what, const char *key)
 {
-	return ctri_err(CTR_E_INVAL, "%s: member %s %s", CTRI_CLEANUP_CTX_ENV, key, what);
+	return ctri_err(CTR_E_INVAL, "%s: member %s %s", CTRP_CLEANUP_CTX_ENV, key, what);
 }
 
 static int get_str(json_object *o, const char *key, const char **out)
@@ -132,12 +132,12 @@ int ctri_cleanup_ctx_parse(const char *text, struct ctri_cleanup_ctx *out)
 
 	if (!text)
 		return ctri_err(CTR_E_INVAL, "%s is not set (ctr-cleanup is run by ctr-monitor)",
-				CTRI_CLEANUP_CTX_ENV);
+				CTRP_CLEANUP_CTX_ENV);
 	c.json = json_tokener_parse(text);
 	if (!c.json || !json_object_is_type(c.json, json_type_object)) {
 		json_object_put(c.json);
 		return ctri_err(CTR_E_INVAL, "%s is not a JSON object: %.200s",
-				CTRI_CLEANUP_CTX_ENV, text);
+				CTRP_CLEANUP_CTX_ENV, text);
 	}
 	if ((r = get_str(c.json, "state_dir", &o->state_dir)) ||
 	    (r = get_str(c.json, "run_dir", &o->run_dir)) ||

@@ -2,16 +2,16 @@
  * monitor that runs ctr-cleanup at its exit; ctr-cleanup must open the same context its
  * starter had (directories, runtime, monitor, ctr-cleanup itself, timeout, flags), or its
  * restart runs elsewhere or not at all. One writer (the library, into the monitor's
- * environment) and one reader (ctr-cleanup): the variable CTR_CLEANUP_CONTEXT, a JSON
- * object with one member per setting, all required, no others allowed. */
+ * environment) and one reader (ctr-cleanup): the variable CTRP_CLEANUP_CTX_ENV
+ * (CTR_CLEANUP_CONTEXT; its name is the monitor protocol's, monitor_proto.h), a JSON object
+ * with one member per setting, all required, no others allowed. */
 #ifndef LIBCTR_CLEANUP_CTX_H
 #define LIBCTR_CLEANUP_CTX_H
 
 #include <json-c/json.h>
 
 #include "ctr/ctr.h"
-
-#define CTRI_CLEANUP_CTX_ENV "CTR_CLEANUP_CONTEXT"
+#include "monitor_proto.h"
 
 /* A context, read back. */
 struct ctri_cleanup_ctx {
@@ -21,8 +21,9 @@ struct ctri_cleanup_ctx {
 };
 
 /* The environment of a monitor that runs ctr-cleanup: base without CTR_CLEANUP_* entries
- * (a context inherited from whoever started us is not ours), plus rt's context. NULL when
- * out of memory. Release with ctri_cleanup_ctx_env_free(); the strings of base stay base's. */
+ * (CTRP_CLEANUP_ENV_PREFIX: a context inherited from whoever started us is not ours), plus
+ * rt's context. NULL when out of memory. Release with ctri_cleanup_ctx_env_free(); the strings of
+ * base stay base's. */
 char **ctri_cleanup_ctx_env(const ctr_runtime_t *rt, char *const *base);
 void ctri_cleanup_ctx_env_free(char **env);
 

@@ -172,7 +172,7 @@ int ctri_exec_save(ctr_container_t *c, const char *op, json_object *rec, int dur
 int ctri_exec_sync(ctr_container_t *c, const char *op, json_object *rec)
 {
 	const char *eid = ctri_exec_str(rec, "id");
-	struct ctri_exit e = { .exit_code = -1 };
+	struct ctrp_exit e = { .exit_code = -1 };
 	char path[4096];
 	int lost = 0;
 
@@ -187,7 +187,7 @@ int ctri_exec_sync(ctr_container_t *c, const char *op, json_object *rec)
 		/* Gone: it may have written the file just before it exited. */
 		r = ctri_exit_read_path(c, op, path, &e);
 		if (r == CTR_E_NOENT) {
-			e = (struct ctri_exit){ .exit_code = -1, .time = ctri_now_ns() };
+			e = (struct ctrp_exit){ .exit_code = -1, .time = ctri_now_ns() };
 			lost = 1;
 			r = 0;
 		}

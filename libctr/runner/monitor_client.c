@@ -1,7 +1,6 @@
 /* Starting ctr-monitor and reading what it writes: the sync line and the exit file. */
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +15,6 @@
 #include "proc.h"
 #include "runtime.h"
 
-#define LINE_MAX_ 1100
 #define ANSWER_MARGIN_MS 5000
 
 /* Read the one sync line (or end of file) until the deadline. Returns its length, 0 at
@@ -54,42 +52,37 @@ static int parse_answer(ctr_container_t *c, const char *op, const char *verb, ch
 			struct ctri_mon *out)
 {
 	const char *mon = c->rt->monitor_path;
-	char *end;
-	long proto = strtol(line, &end, 10);
+	char shown[CTRP_SYNC_LINE_MAX], clean[CTRI_OCI_MSG_MAX + 4];
+	struct ctrp_sync s;
 
-	if (end == line || *end != ' ')
-		return ctri_cerr(c->name, op, CTR_E_MONITOR, "%s: malformed answer '%s'", mon,
-				 line);
-	if (proto != CTRI_MON_PROTO)
+	snprintf(shown, sizeof(shown), "%s", line); /* the parser cuts line apart */
+	int r = ctrp_sync_parse(line, &s);
+	if (s.proto && s.proto != CTRP_PROTO)
 		return ctri_cerr(c->name, op, CTR_E_MONITOR,
-				 "%s speaks protocol %ld, this library %d", mon, proto,
-				 CTRI_MON_PROTO);
-	char *rest = end + 1;
-	int pid, mpid;
-	if (!strncmp(rest, "ok ", 3) && sscanf(rest + 3, "%d %d", &pid, &mpid) == 2 && pid > 0 &&
-	    mpid > 0) {
-		out->pid = pid;
-		out->mon_pid = mpid;
-		if (ctri_proc_stat(mpid, &out->mon_start, NULL) < 0)
+				 "%s speaks protocol %d, this library %d", mon, s.proto,
+				 CTRP_PROTO);
+	if (r < 0)
+		return ctri_cerr(c->name, op, CTR_E_MONITOR, "%s: malformed answer '%s'", mon,
+				 shown);
+	if (s.ok) {
+		out->pid = s.pid;
+		out->mon_pid = s.mon_pid;
+		if (ctri_proc_stat(s.mon_pid, &out->mon_start, NULL) < 0)
 			out->mon_start = 0; /* gone already: its exit file tells the rest */
 		return 0;
 	}
-	if (strncmp(rest, "error ", 6))
-		return ctri_cerr(c->name, op, CTR_E_MONITOR, "%s: malformed answer '%s'", mon,
-				 line);
-	char *code = rest + 6, *msg = strchr(code, ' '), clean[CTRI_OCI_MSG_MAX + 4];
-	if (msg) { /* the runtime's words may hold anything but a newline */
-		*msg++ = 0;
-		ctri_oci_clean(msg, strlen(msg), clean, sizeof(clean));
+	const char *msg = NULL;
+	if (s.msg) { /* the runtime's words may hold anything but a newline */
+		ctri_oci_clean(s.msg, strlen(s.msg), clean, sizeof(clean));
 		msg = *clean ? clean : NULL;
 	}
-	if (!strcmp(code, "runtime")) /* the runtime's own words, said who said them */
+	if (s.code == CTRP_ERR_RUNTIME) /* the runtime's own words, said who said them */
 		return ctri_cerr(c->name, op, CTR_E_RUNTIME, "%s %s: %s", c->rt->oci_runtime, verb,
 				 msg ? msg : "failed");
-	int r = !strcmp(code, "exec")	 ? CTR_E_RUNTIME
-		: !strcmp(code, "timeout") ? CTR_E_TIMEOUT
-					   : CTR_E_MONITOR;
-	return ctri_cerr(c->name, op, r, "%s", msg ? msg : code);
+	r = s.code == CTRP_ERR_EXEC	 ? CTR_E_RUNTIME
+	    : s.code == CTRP_ERR_TIMEOUT ? CTR_E_TIMEOUT
+					 : CTR_E_MONITOR;
+	return ctri_cerr(c->name, op, r, "%s", msg ? msg : s.code_word);
 }
 
 extern char **environ;
@@ -101,13 +94,13 @@ static int spawn_monitor(ctr_container_t *c, const char *op, const char *verb,
 			 const int *extra, size_t n_extra, struct ctri_mon *out)
 {
 	ctr_runtime_t *rt = c->rt;
-	char line[LINE_MAX_];
-	int sp[2] = { -1, -1 }, pass[2 + CTRI_MON_EXTRA_MAX], n_pass = 0, r, status;
+	char line[CTRP_SYNC_LINE_MAX];
+	int sp[2] = { -1, -1 }, pass[2 + CTRP_PRESERVE_MAX], n_pass = 0, r, status;
 	pid_t pid;
 
-	if (n_extra > CTRI_MON_EXTRA_MAX)
+	if (n_extra > CTRP_PRESERVE_MAX)
 		return ctri_cerr(c->name, op, CTR_E_INVAL, "at most %d descriptors can be passed",
-				 CTRI_MON_EXTRA_MAX);
+				 CTRP_PRESERVE_MAX);
 	if (pipe2(sp, O_CLOEXEC) < 0)
 		return ctri_cerr(c->name, op, CTR_E_IO, "pipe: %m");
 	/* Above 9, as ctri_spawn wants them, in the order the monitor gets them. */
@@ -173,7 +166,7 @@ static size_t common_args(ctr_container_t *c, const char **argv, char timeout[16
 	ctr_runtime_t *rt = c->rt;
 
 	snprintf(timeout, 16, "%u", rt->timeout_ms);
-	const char *common[] = { rt->monitor_path, "--proto", CTRI_MON_PROTO_STR, "--runtime",
+	const char *common[] = { rt->monitor_path, "--proto", CTRP_PROTO_STR, "--runtime",
 				 rt->oci_runtime, "--runtime-root", rt->runtime_root, "--id", c->id,
 				 "--runtime-timeout-ms", timeout, "--sync-fd", "3", "--lock-fd",
 				 "4" };
@@ -264,12 +257,6 @@ static void exit_path(ctr_container_t *c, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s", c->rt->exits_dir, c->id);
 }
 
-/* Exit files outlive monitors: every version this library ever wrote is read. */
-static int known_exit_proto(int proto)
-{
-	return proto >= 1 && proto <= CTRI_MON_PROTO;
-}
-
 int ctri_exit_exists(ctr_container_t *c)
 {
 	char path[4096];
@@ -286,7 +273,7 @@ void ctri_exit_remove(ctr_container_t *c)
 	unlink(path);
 }
 
-int ctri_exit_read(ctr_container_t *c, const char *op, struct ctri_exit *out)
+int ctri_exit_read(ctr_container_t *c, const char *op, struct ctrp_exit *out)
 {
 	char path[4096];
 
@@ -294,33 +281,24 @@ int ctri_exit_read(ctr_container_t *c, const char *op, struct ctri_exit *out)
 	return ctri_exit_read_path(c, op, path, out);
 }
 
-int ctri_exit_read_path(ctr_container_t *c, const char *op, const char *path,
-			struct ctri_exit *out)
+int ctri_exit_read_path(ctr_container_t *c, const char *op, const char *path, struct ctrp_exit *out)
 {
 	char *text = NULL;
-	json_object *o, *v;
+	size_t len = 0;
 
-	int r = ctri_read_file(path, 4096, &text, NULL);
+	int r = ctri_read_file(path, 4096, &text, &len);
 	if (r == -ENOENT)
 		return CTR_E_NOENT;
 	if (r < 0) {
 		errno = -r;
 		return ctri_cerr(c->name, op, CTR_E_IO, "read %s: %m", path);
 	}
-	o = json_tokener_parse(text);
+	/* Exit files outlive monitors: every version this library ever wrote is read. */
+	r = ctrp_exit_parse(text, len, out);
 	free(text);
-	if (!o || !json_object_object_get_ex(o, "proto", &v) ||
-	    !known_exit_proto(json_object_get_int(v)) ||
-	    !json_object_object_get_ex(o, "exit_code", &v)) {
-		json_object_put(o);
+	if (r < 0)
 		return ctri_cerr(c->name, op, CTR_E_MONITOR,
-				 "exit file %s is not of protocol 1 to %d", path, CTRI_MON_PROTO);
-	}
-	out->exit_code = json_object_get_int(v);
-	out->pid = json_object_object_get_ex(o, "pid", &v) ? json_object_get_int(v) : 0;
-	out->signal = json_object_object_get_ex(o, "signal", &v) ? json_object_get_int(v) : 0;
-	out->oom = json_object_object_get_ex(o, "oom", &v) && json_object_get_boolean(v);
-	out->time = json_object_object_get_ex(o, "time", &v) ? json_object_get_int64(v) : 0;
-	json_object_put(o);
+				 "exit file %s is not of protocol %d to %d", path,
+				 CTRP_EXIT_PROTO_MIN, CTRP_PROTO);
 	return 0;
 }

@@ -1,12 +1,10 @@
-/* The library's side of the ctr-monitor protocol (docs/monitor-protocol.md). */
+/* The library's side of the ctr-monitor protocol (docs/monitor-protocol.md), whose words,
+ * limits and file formats are monitor_proto.h's. */
 #ifndef LIBCTR_MONITOR_CLIENT_H
 #define LIBCTR_MONITOR_CLIENT_H
 
 #include "container.h"
-
-#define CTRI_MON_PROTO 2
-#define CTRI_MON_PROTO_STR "2"
-#define CTRI_MON_EXTRA_MAX 64 /* descriptors an exec session may preserve */
+#include "monitor_proto.h"
 
 struct ctri_mon {
 	pid_t pid;		  /* the container's init */
@@ -42,7 +40,7 @@ struct ctri_mon_exec {
 	const char *pid_file, *exit_dir, *socket, *console_socket;
 	int terminal;
 	int stdio[3];		    /* the process's stdin, stdout, stderr; -1: /dev/null */
-	const int *preserve;	    /* given to the process as 3, 4, ... */
+	const int *preserve;	    /* given to the process as 3, 4, ... (CTRP_PRESERVE_MAX) */
 	size_t n_preserve;
 };
 
@@ -50,18 +48,11 @@ struct ctri_mon_exec {
 int ctri_monitor_exec(ctr_container_t *c, const char *op, const struct ctri_mon_exec *e,
 		      int lock_fd, struct ctri_mon *out);
 
-/* An exit file, parsed. */
-struct ctri_exit {
-	pid_t pid;
-	int exit_code, signal, oom;
-	long long time;
-};
-
-/* Read c's exit file. CTR_E_NOENT (no message) when there is none. */
-int ctri_exit_read(ctr_container_t *c, const char *op, struct ctri_exit *out);
+/* Read c's exit file (ctrp_exit_parse). CTR_E_NOENT (no message) when there is none. */
+int ctri_exit_read(ctr_container_t *c, const char *op, struct ctrp_exit *out);
 /* Read the exit file at path (an exec session's); messages name c. */
 int ctri_exit_read_path(ctr_container_t *c, const char *op, const char *path,
-			struct ctri_exit *out);
+			struct ctrp_exit *out);
 void ctri_exit_remove(ctr_container_t *c);
 /* 1 if c's exit file exists. */
 int ctri_exit_exists(ctr_container_t *c);

@@ -82,7 +82,7 @@ static void died(ctr_container_t *c, const struct ctri_st *st)
 	ctri_event(c, "died", a);
 }
 
-static void record_exit(struct ctri_st *st, const struct ctri_exit *e)
+static void record_exit(struct ctri_st *st, const struct ctrp_exit *e)
 {
 	st->state = CTR_STATE_STOPPED;
 	st->has_exit = 1;
@@ -99,7 +99,7 @@ static void record_exit(struct ctri_st *st, const struct ctri_exit *e)
  * copy once the file is gone). Returns 1 if applied, 0 if none, or an error. */
 static int take_exit_file(ctr_container_t *c, const char *op, struct ctri_st *st)
 {
-	struct ctri_exit e;
+	struct ctrp_exit e;
 	int r = ctri_exit_read(c, op, &e);
 
 	if (r == CTR_E_NOENT)
@@ -129,7 +129,7 @@ static int monitor_lost(ctr_container_t *c, const char *op, struct ctri_st *st)
 	if (r == 0 && (r = ctri_oci_delete(c, op, 1)) < 0)
 		return r;
 	CTRI_CRASHPOINT("sync.monitor-lost-deleted");
-	struct ctri_exit e = { .exit_code = killed ? 128 + SIGKILL : -1,
+	struct ctrp_exit e = { .exit_code = killed ? 128 + SIGKILL : -1,
 			       .signal = killed ? SIGKILL : 0,
 			       .time = ctri_now_ns() };
 	record_exit(st, &e);

@@ -513,7 +513,7 @@ START_TEST(test_garbage_on_the_socket_closes_only_that_connection)
 	IT_OK(ctr_start(c, 0));
 	attacher_start(&a, c, in[0], out[1], -1, 0, NULL);
 	garbage_closes(c, 99, 3);		  /* unknown type */
-	garbage_closes(c, CTRI_ATT_STDIN, 40000); /* oversized */
+	garbage_closes(c, CTRP_ATT_STDIN, 40000); /* oversized */
 	ck_assert_int_eq(write(in[1], "ping\n", 5), 5);
 	read_until(out[0], buf, sizeof(buf), "ping\n", IT_GUARD_MS);
 	IT_STATE(c, CTR_STATE_RUNNING);
@@ -538,14 +538,14 @@ static void raw_type_until_size(int fd, const char *line, const char *size)
 	double end = it_now() + 5;
 
 	while (!strstr(seen, size)) {
-		ck_assert_int_eq(ctri_att_send(fd, CTRI_ATT_STDIN, line, strlen(line), 0), 0);
+		ck_assert_int_eq(ctri_att_send(fd, CTRP_ATT_STDIN, line, strlen(line), 0), 0);
 		for (double next = it_now() + 0.2; !strstr(seen, size) && it_now() < next;) {
 			struct pollfd p = { .fd = fd, .events = POLLIN };
 			int t, n;
 			if (poll(&p, 1, 50) != 1)
 				continue;
 			ck_assert_int_ge(n = ctri_att_recv(fd, buf, &t), 0);
-			ck_assert_msg(t == CTRI_ATT_STDOUT, "record type %d before \"%s\"", t,
+			ck_assert_msg(t == CTRP_ATT_STDOUT, "record type %d before \"%s\"", t,
 				      size);
 			if ((size_t)n >= sizeof(seen) - len)
 				len = 0; /* keep the tail only */

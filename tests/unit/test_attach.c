@@ -51,12 +51,12 @@ static int rec_take(struct fake *f, int conn, int timeout_ms)
 	if (n <= 0)
 		return CTRI_ATT_EOF;
 	f->records++;
-	if (buf[0] == CTRI_ATT_STDIN && f->in_len + (size_t)n - 1 <= sizeof(f->in)) {
+	if (buf[0] == CTRP_ATT_STDIN && f->in_len + (size_t)n - 1 <= sizeof(f->in)) {
 		memcpy(f->in + f->in_len, buf + 1, (size_t)n - 1);
 		f->in_len += (size_t)n - 1;
-	} else if (buf[0] == CTRI_ATT_STDIN_CLOSE) {
+	} else if (buf[0] == CTRP_ATT_STDIN_CLOSE) {
 		f->stdin_closed = 1;
-	} else if (buf[0] == CTRI_ATT_RESIZE && (size_t)n - 1 < sizeof(f->resize)) {
+	} else if (buf[0] == CTRP_ATT_RESIZE && (size_t)n - 1 < sizeof(f->resize)) {
 		memcpy(f->resize, buf + 1, (size_t)n - 1);
 	}
 	return buf[0];
@@ -73,7 +73,7 @@ static void *fake_main(void *arg)
 	if (conn < 0)
 		return NULL;
 	const char *h = f->hello ? f->hello : "2 0 0 1 0";
-	rec_send(conn, CTRI_ATT_HELLO, h, strlen(h));
+	rec_send(conn, CTRP_ATT_HELLO, h, strlen(h));
 	if (f->serve)
 		f->serve(f, conn);
 	close(conn);
@@ -121,11 +121,11 @@ static void fake_join(struct fake *f)
 static void serve_output(struct fake *f, int conn)
 {
 	(void)f;
-	rec_send(conn, CTRI_ATT_STDOUT, "hello ", 6);
-	rec_send(conn, CTRI_ATT_STDERR, "oops\n", 5);
+	rec_send(conn, CTRP_ATT_STDOUT, "hello ", 6);
+	rec_send(conn, CTRP_ATT_STDERR, "oops\n", 5);
 	rec_send(conn, 9, "a later protocol's record", 25);
-	rec_send(conn, CTRI_ATT_STDOUT, "world\n", 6);
-	rec_send(conn, CTRI_ATT_END, "", 0);
+	rec_send(conn, CTRP_ATT_STDOUT, "world\n", 6);
+	rec_send(conn, CTRP_ATT_END, "", 0);
 }
 
 /* Read what a pipe holds (its write end closed) as a string. */
@@ -221,7 +221,7 @@ static void serve_oversized(struct fake *f, int conn)
 	static char big[40000];
 
 	(void)f;
-	rec_send(conn, CTRI_ATT_STDOUT, big, sizeof(big));
+	rec_send(conn, CTRP_ATT_STDOUT, big, sizeof(big));
 	rec_take(f, conn, 2000); /* until the client goes */
 }
 
@@ -236,10 +236,10 @@ static void serve_echo(struct fake *f, int conn)
 {
 	int t;
 
-	while ((t = rec_take(f, conn, 3000)) >= 0 && t != CTRI_ATT_STDIN_CLOSE)
+	while ((t = rec_take(f, conn, 3000)) >= 0 && t != CTRP_ATT_STDIN_CLOSE)
 		;
-	rec_send(conn, CTRI_ATT_STDOUT, f->in, f->in_len);
-	rec_send(conn, CTRI_ATT_END, "", 0);
+	rec_send(conn, CTRP_ATT_STDOUT, f->in, f->in_len);
+	rec_send(conn, CTRP_ATT_END, "", 0);
 }
 
 START_TEST(test_input_eof_sends_stdin_close_and_attach_goes_on_until_end)
@@ -270,7 +270,7 @@ static void serve_no_close(struct fake *f, int conn)
 {
 	while (rec_take(f, conn, 300) >= 0)
 		;
-	rec_send(conn, CTRI_ATT_END, "", 0);
+	rec_send(conn, CTRP_ATT_END, "", 0);
 }
 
 START_TEST(test_no_stdin_close_keeps_the_containers_stdin_open_at_input_eof)
@@ -411,8 +411,8 @@ END_TEST
 static void serve_live_line(struct fake *f, int conn)
 {
 	(void)f;
-	rec_send(conn, CTRI_ATT_STDOUT, "f\n", 2);
-	rec_send(conn, CTRI_ATT_END, "", 0);
+	rec_send(conn, CTRP_ATT_STDOUT, "f\n", 2);
+	rec_send(conn, CTRP_ATT_END, "", 0);
 }
 
 START_TEST(test_attach_logs_sends_the_log_up_to_the_hello_offset_then_live_output)

@@ -249,13 +249,13 @@ START_TEST(test_records_carry_a_type_an_empty_record_is_the_end_and_an_oversized
 	ck_assert_int_eq(ctri_att_recv_nb(sv[0], buf, &type), 0);
 	ck_assert_int_eq(type, CTRI_ATT_NONE);
 
-	ck_assert_int_eq(ctri_att_send(sv[1], CTRI_ATT_STDOUT, "hi", 2, 0), 0);
+	ck_assert_int_eq(ctri_att_send(sv[1], CTRP_ATT_STDOUT, "hi", 2, 0), 0);
 	ck_assert_int_eq(ctri_att_recv(sv[0], buf, &type), 2);
-	ck_assert_int_eq(type, CTRI_ATT_STDOUT);
+	ck_assert_int_eq(type, CTRP_ATT_STDOUT);
 	ck_assert_int_eq(memcmp(buf + 1, "hi", 2), 0);
-	ck_assert_int_eq(ctri_att_send(sv[1], CTRI_ATT_END, NULL, 0, 0), 0);
+	ck_assert_int_eq(ctri_att_send(sv[1], CTRP_ATT_END, NULL, 0, 0), 0);
 	ck_assert_int_eq(ctri_att_recv(sv[0], buf, &type), 0);
-	ck_assert_int_eq(type, CTRI_ATT_END);
+	ck_assert_int_eq(type, CTRP_ATT_END);
 
 	/* Not even a type byte: the end, as a close is (recv() cannot tell them apart). */
 	ck_assert_int_eq(send(sv[1], "", 0, 0), 0);
@@ -264,11 +264,11 @@ START_TEST(test_records_carry_a_type_an_empty_record_is_the_end_and_an_oversized
 	ck_assert_int_eq(type, CTRI_ATT_EOF);
 
 	memset(big, 0, sizeof(big));
-	big[0] = CTRI_ATT_STDOUT;
+	big[0] = CTRP_ATT_STDOUT;
 	ck_assert_int_eq(send(sv[1], big, sizeof(big), 0), (ssize_t)sizeof(big));
 	ck_assert_int_eq(ctri_att_recv(sv[0], buf, &type), CTR_E_MONITOR);
 	ck_assert_ptr_nonnull(strstr(ctr_last_error(), "bytes"));
-	ck_assert_int_eq(ctri_att_send(sv[1], CTRI_ATT_STDOUT, big, CTRI_ATT_PAYLOAD_MAX + 1, 0),
+	ck_assert_int_eq(ctri_att_send(sv[1], CTRP_ATT_STDOUT, big, CTRP_ATT_PAYLOAD_MAX + 1, 0),
 			 CTR_E_INVAL);
 
 	close(sv[1]);

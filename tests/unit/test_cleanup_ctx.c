@@ -57,7 +57,7 @@ START_TEST(test_the_context_round_trips_every_option)
 	ck_assert_str_eq(env_get(env, "PATH"), "/bin");
 	ck_assert_str_eq(env_get(env, "CTR_MONITOR"), "/elsewhere/ctr-monitor");
 	ck_assert_ptr_null(env_get(env, "CTR_CLEANUP_STATE_DIR"));
-	const char *text = env_get(env, CTRI_CLEANUP_CTX_ENV);
+	const char *text = env_get(env, CTRP_CLEANUP_CTX_ENV);
 	ck_assert_ptr_nonnull(text);
 
 	r = ctri_cleanup_ctx_parse(text, &ctx);
@@ -81,7 +81,7 @@ START_TEST(test_the_context_round_trips_every_option)
 	/* And so is what it would hand on to the next run's monitor. */
 	char **again = ctri_cleanup_ctx_env(back, base);
 	ck_assert_ptr_nonnull(again);
-	ck_assert_str_eq(env_get(again, CTRI_CLEANUP_CTX_ENV), text);
+	ck_assert_str_eq(env_get(again, CTRP_CLEANUP_CTX_ENV), text);
 	unsetenv("CTR_MONITOR");
 	unsetenv("CTR_CLEANUP");
 	ctri_cleanup_ctx_env_free(again);
@@ -107,7 +107,7 @@ START_TEST(test_the_context_carries_resolved_defaults)
 	ck_assert_int_eq(ctr_runtime_open(&o, &rt), 0);
 	char **env = ctri_cleanup_ctx_env(rt, base);
 	ck_assert_ptr_nonnull(env);
-	ck_assert_int_eq(ctri_cleanup_ctx_parse(env_get(env, CTRI_CLEANUP_CTX_ENV), &ctx), 0);
+	ck_assert_int_eq(ctri_cleanup_ctx_parse(env_get(env, CTRP_CLEANUP_CTX_ENV), &ctx), 0);
 	ck_assert_uint_eq(ctx.opts.runtime_timeout_ms, rt->timeout_ms);
 	ck_assert_uint_ne(ctx.opts.runtime_timeout_ms, 0);
 	ck_assert_str_eq(ctx.opts.oci_runtime, rt->oci_runtime);
