@@ -25,5 +25,6 @@ Suite *suite_proc(void);
 Suite *suite_cleanup_ctx(void);
 Suite *suite_events(void);
 Suite *suite_exec_spec(void);
+Suite *suite_op(void);
 
 #endif
