@@ -13,6 +13,7 @@
 #include "detach.h"
 #include "error.h"
 #include "logs.h"
+#include "op.h"
 #include "proc.h"
 #include "runtime.h"
 #include "sync.h"
@@ -94,7 +95,8 @@ static int read_opts(ctr_container_t *c, const ctr_attach_opts_t *opts, struct a
 }
 
 /* The state allows attaching (CREATED, RUNNING); with CTR_ATTACH_START a container that
- * is not in the runtime is created first. *start: ctr_start() is due once connected. */
+ * is not in the runtime (one init allows) is created first. *start: ctr_start() is due
+ * once connected. */
 static int check_state(struct att *a, int *start)
 {
 	struct ctri_st st;
@@ -103,19 +105,15 @@ static int check_state(struct att *a, int *start)
 	*start = 0;
 	if (r < 0)
 		return r;
-	if (st.state == CTR_STATE_CREATED || st.state == CTR_STATE_RUNNING) {
+	if (ctri_op_allowed(CTRI_OP_ATTACH, st.state)) {
 		*start = (a->flags & CTR_ATTACH_START) && st.state == CTR_STATE_CREATED;
 		return 0;
 	}
-	if ((a->flags & CTR_ATTACH_START) &&
-	    (st.state == CTR_STATE_CONFIGURED || st.state == CTR_STATE_STOPPED ||
-	     st.state == CTR_STATE_EXITED)) {
+	if ((a->flags & CTR_ATTACH_START) && ctri_op_allowed(CTRI_OP_INIT, st.state)) {
 		*start = 1;
 		return ctr_init(a->c, 0);
 	}
-	return ctri_cerr(a->c->name, OP, CTR_E_STATE,
-			 "container is %s: only created or running containers can be attached",
-			 ctr_state_name(st.state));
+	return ctri_state_check(a->c->name, CTRI_OP_ATTACH, st.state);
 }
 
 /* ---- output -------------------------------------------------------------------------- */
@@ -361,9 +359,8 @@ CTR_API int ctr_attach_resize(ctr_container_t *c, unsigned rows, unsigned cols)
 				 "container has no terminal (see ctr_config_set_terminal)");
 	if ((r = ctri_refresh(c, op, &st)) < 0)
 		return r;
-	if (st.state != CTR_STATE_CREATED && st.state != CTR_STATE_RUNNING)
-		return ctri_cerr(c->name, op, CTR_E_STATE, "container is %s",
-				 ctr_state_name(st.state));
+	if ((r = ctri_state_check(c->name, CTRI_OP_RESIZE, st.state)) < 0)
+		return r;
 	ctri_attach_path(c, path, sizeof(path));
 	return ctri_attach_resize_path(path, c->name, op, rows, cols);
 }

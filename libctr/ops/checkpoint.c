@@ -19,6 +19,7 @@
 #include "monitor_client.h"
 #include "overlay.h"
 #include "oci.h"
+#include "op.h"
 #include "restart.h"
 #include "runtime.h"
 #include "sync.h"
@@ -260,10 +261,8 @@ static int checkpoint_locked(ctr_container_t *c, struct ctri_st *st, const char 
 	char dir[4200], images[4200], work[4200];
 	int leave = !!(flags & CTR_CKPT_LEAVE_RUNNING), r;
 
-	if (st->state != CTR_STATE_RUNNING)
-		return ctri_cerr(c->name, op, CTR_E_STATE,
-				 "container is %s: only running containers can be checkpointed",
-				 ctr_state_name(st->state));
+	if ((r = ctri_state_check(c->name, CTRI_OP_CHECKPOINT, st->state)) < 0)
+		return r;
 	ckpt_path(c, name, NULL, dir, sizeof(dir));
 	ckpt_path(c, name, "images", images, sizeof(images));
 	ckpt_path(c, name, "work", work, sizeof(work));
@@ -344,11 +343,8 @@ static int restore_locked(ctr_container_t *c, int fd, struct ctri_st *st, const 
 	char dir[4200], images[4200], work[4200];
 	int r;
 
-	if (ctri_st_active(st->state))
-		return ctri_cerr(c->name, op, CTR_E_STATE,
-				 "container is %s: only a container that does not run can be "
-				 "restored",
-				 ctr_state_name(st->state));
+	if ((r = ctri_state_check(c->name, CTRI_OP_RESTORE, st->state)) < 0)
+		return r;
 	if (archive && (r = place_archive(c, op, archive, name, flags)) < 0)
 		return r;
 	ckpt_path(c, name, NULL, dir, sizeof(dir));
@@ -360,7 +356,7 @@ static int restore_locked(ctr_container_t *c, int fd, struct ctri_st *st, const 
 		return r;
 	struct ctri_restore_src rs = { .images = images, .work = work,
 				       .tcp_established = !!(flags & CTR_RESTORE_TCP_ESTABLISHED) };
-	if ((r = ctri_create_in_runtime(c, op, fd, st, 0, 1, &rs)) < 0)
+	if ((r = ctri_create_in_runtime(c, CTRI_OP_RESTORE, fd, st, 0, 1, &rs)) < 0)
 		return criu_verdict(c, op, r);
 	if (!(flags & CTR_RESTORE_KEEP))
 		ctri_rm_rf(dir);

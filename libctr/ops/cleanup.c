@@ -11,6 +11,7 @@
 #include "exec_record.h"
 #include "lifecycle.h"
 #include "monitor_client.h"
+#include "op.h"
 #include "oci.h"
 #include "overlay.h"
 #include "proc.h"
@@ -24,7 +25,7 @@ static int cleanup_stopped(ctr_container_t *c, const char *op, struct ctri_st *s
 {
 	int r;
 
-	ctri_st_own(c, st, "cleanup");
+	ctri_st_own(c, st, CTRI_OP_CLEANUP);
 	if ((r = ctri_st_save(c, op, st, 0)) < 0)
 		return r;
 	CTRI_CRASHPOINT("cleanup.owner-saved");
@@ -41,7 +42,7 @@ static int cleanup_stopped(ctr_container_t *c, const char *op, struct ctri_st *s
 static int policy_restart(ctr_container_t *c, int fd, struct ctri_st *st, long long delay_ms)
 {
 	st->restart_count++;
-	int r = ctri_create_in_runtime(c, "restart", fd, st, 1, 0, NULL);
+	int r = ctri_create_in_runtime(c, CTRI_OP_RESTART, fd, st, 1, 0, NULL);
 	if (r == 0) {
 		json_object *a = json_object_new_object();
 		if (a) {
@@ -92,11 +93,8 @@ CTR_API int ctr_cleanup(ctr_container_t *c)
 	for (;;) {
 		if ((r = ctri_begin(c, "cleanup", &fd, &st, 0)) < 0)
 			return r;
-		if (ctri_st_active(st.state))
-			r = ctri_cerr(c->name, "cleanup", CTR_E_STATE,
-				      "container is %s, refusing to clean up",
-				      ctr_state_name(st.state));
-		if (r < 0 || st.state != CTR_STATE_STOPPED)
+		if ((r = ctri_state_check(c->name, CTRI_OP_CLEANUP, st.state)) < 0 ||
+		    st.state != CTR_STATE_STOPPED)
 			break;
 		int due = restart_allowed(c, &st, &delay, why, sizeof(why));
 		if (due <= 0) {
@@ -129,7 +127,7 @@ static int remove_locked(ctr_container_t *c, struct ctri_st *st, int force)
 	int created = st->state == CTR_STATE_CREATED;
 	int mon = created ? ctri_monitor_fd(c, st) : -1, r;
 
-	ctri_st_own(c, st, "remove");
+	ctri_st_own(c, st, CTRI_OP_REMOVE);
 	st->state = CTR_STATE_REMOVING;
 	r = ctri_st_save(c, "remove", st, 0);
 	CTRI_CRASHPOINT("remove.owner-saved");
@@ -170,13 +168,11 @@ CTR_API int ctr_remove(ctr_container_t *c, unsigned flags)
 			ctri_end(fd);
 			return r;
 		}
-		if (st.state != CTR_STATE_RUNNING && st.state != CTR_STATE_PAUSED)
+		if (ctri_op_allowed(CTRI_OP_REMOVE, st.state))
 			break;
 		ctri_end(fd);
 		if (!(flags & CTR_FORCE) || attempt == 3)
-			return ctri_cerr(c->name, "remove", CTR_E_STATE,
-					 "container is %s (stop it first or use CTR_FORCE)",
-					 ctr_state_name(st.state));
+			return ctri_state_check(c->name, CTRI_OP_REMOVE, st.state);
 		if ((r = ctr_stop(c, -1)) < 0 && r != CTR_E_STOPPED)
 			return r;
 	}

@@ -23,6 +23,7 @@
 #include "json.h"
 #include "monitor_client.h"
 #include "oci.h"
+#include "op.h"
 #include "proc.h"
 #include "runtime.h"
 #include "store.h"
@@ -62,14 +63,6 @@ static int refuse_state(ctr_container_t *c, const char *op, json_object *rec)
 			 ctri_exec_str(rec, "state"));
 }
 
-static int need_running(ctr_container_t *c, const char *op, const struct ctri_st *st)
-{
-	if (st->state == CTR_STATE_RUNNING)
-		return 0;
-	return ctri_cerr(c->name, op, CTR_E_STATE, "container is %s: exec needs it running",
-			 ctr_state_name(st->state));
-}
-
 
 /* ---- the operations --------------------------------------------------------------------- */
 
@@ -95,7 +88,8 @@ CTR_API int ctr_exec_create(ctr_container_t *c, const ctr_exec_opts_t *opts, cha
 	}
 	if ((r = ctri_begin(c, "exec", &fd, &st, 0)) < 0)
 		goto out;
-	if ((r = need_running(c, "exec", &st)) == 0 && (r = ctri_exec_change(c, "exec", eid, rec)) == 0 &&
+	if ((r = ctri_state_check(c->name, CTRI_OP_EXEC, st.state)) == 0 &&
+	    (r = ctri_exec_change(c, "exec", eid, rec)) == 0 &&
 	    (r = ctri_exec_io_keep(c, "exec", eid, opts)) < 0)
 		ctri_exec_change(c, "exec", eid, NULL);
 	ctri_end(fd);
@@ -187,7 +181,7 @@ CTR_API int ctr_exec_start(ctr_container_t *c, const char *exec_id)
 	CTRI_CHECK_ARG("ctr_exec_start", c);
 	if ((r = sess_begin(c, "exec", exec_id, &fd, &st, &rec)) < 0)
 		return r;
-	if ((r = need_running(c, "exec", &st)) == 0)
+	if ((r = ctri_state_check(c->name, CTRI_OP_EXEC, st.state)) == 0)
 		r = strcmp(ctri_exec_str(rec, "state"), "created") ? refuse_state(c, "exec", rec)
 							     : start_locked(c, fd, st.pid, rec);
 	sess_end(fd, rec);

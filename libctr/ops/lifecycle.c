@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "crashpoint.h"
-#include "depend.h"
 #include "error.h"
 #include "events.h"
 #include "exec_record.h"
@@ -15,6 +14,7 @@
 #include "overlay.h"
 #include "monitor_client.h"
 #include "oci.h"
+#include "op.h"
 #include "proc.h"
 #include "restart.h"
 #include "runc_start.h"
@@ -170,21 +170,17 @@ int ctri_dep_start(ctr_container_t *c, const char *op)
 
 /* ---- init and start ------------------------------------------------------------------- */
 
-static int refuse(ctr_container_t *c, const char *op, const struct ctri_st *st)
+int ctri_create_in_runtime(ctr_container_t *c, enum ctri_op what, int lock_fd, struct ctri_st *st,
+			   int run, int user, const struct ctri_restore_src *rs)
 {
-	return ctri_cerr(c->name, op, CTR_E_STATE, "container is %s", ctr_state_name(st->state));
-}
-
-int ctri_create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
-			   struct ctri_st *st, int run, int user, const struct ctri_restore_src *rs)
-{
+	const char *op = ctri_op_name(what);
 	struct stop_cfg cfg;
 	struct ctri_mon m;
 	int r;
 
 	if ((r = read_cfg(c, op, &cfg)) < 0)
 		return r;
-	ctri_st_own(c, st, op);
+	ctri_st_own(c, st, what);
 	if ((r = ctri_st_save(c, op, st, 0)) < 0)
 		return r;
 	CTRI_CRASHPOINT("run.owner-saved");
@@ -259,13 +255,9 @@ CTR_API int ctr_init(ctr_container_t *c, unsigned flags)
 		return r;
 	if ((r = ctri_begin(c, "init", &fd, &st, 0)) < 0)
 		return r;
-	if (st.state != CTR_STATE_CONFIGURED && st.state != CTR_STATE_STOPPED &&
-	    st.state != CTR_STATE_EXITED)
-		r = ctri_cerr(c->name, "init", CTR_E_STATE,
-			      "container is %s: already created in the runtime",
-			      ctr_state_name(st.state));
-	else if ((r = ctri_dep_check(c, "init")) == 0 &&
-		 (r = ctri_create_in_runtime(c, "init", fd, &st, 0, 1, NULL)) == 0) {
+	if ((r = ctri_state_check(c->name, CTRI_OP_INIT, st.state)) == 0 &&
+	    (r = ctri_dep_check(c, "init")) == 0 &&
+	    (r = ctri_create_in_runtime(c, CTRI_OP_INIT, fd, &st, 0, 1, NULL)) == 0) {
 		CTRI_CRASHPOINT("init.saved");
 		ctri_event(c, "init", NULL);
 	}
@@ -279,7 +271,7 @@ static int start_created(ctr_container_t *c, struct ctri_st *st)
 	const char *args[] = { "start", c->id, NULL };
 	int r;
 
-	ctri_st_own(c, st, "start");
+	ctri_st_own(c, st, CTRI_OP_START);
 	if ((r = ctri_st_save(c, "start", st, 0)) < 0)
 		return r;
 	CTRI_CRASHPOINT("start.owner-saved");
@@ -324,14 +316,14 @@ CTR_API int ctr_start(ctr_container_t *c, unsigned flags)
 		return r;
 	if ((r = ctri_begin(c, "start", &fd, &st, 0)) < 0)
 		return r;
-	if (st.state == CTR_STATE_RUNNING || st.state == CTR_STATE_PAUSED)
-		r = refuse(c, "start", &st);
+	if ((r = ctri_state_check(c->name, CTRI_OP_START, st.state)) < 0)
+		; /* it runs */
 	else if ((r = ctri_dep_check(c, "start")) < 0)
 		; /* a dependency does not run */
 	else if (st.state == CTR_STATE_CREATED)
 		r = start_created(c, &st);
 	else
-		r = ctri_create_in_runtime(c, "start", fd, &st, 1, 1, NULL);
+		r = ctri_create_in_runtime(c, CTRI_OP_START, fd, &st, 1, 1, NULL);
 	if (r == 0) {
 		CTRI_CRASHPOINT("start.saved");
 		ctri_event(c, "start", NULL);
@@ -370,17 +362,16 @@ static int thaw(ctr_container_t *c, const char *op, struct ctri_st *st)
 	return r == CTR_E_STATE ? 0 : r;
 }
 
-static int pause_op(ctr_container_t *c, const char *op, ctr_state_t from, int on)
+static int pause_op(ctr_container_t *c, enum ctri_op what, int on)
 {
+	const char *op = ctri_op_name(what);
 	struct ctri_st st;
 	int fd, r;
 
 	if ((r = ctri_begin(c, op, &fd, &st, 0)) < 0)
 		return r;
-	if (st.state != from)
-		r = ctri_cerr(c->name, op, CTR_E_STATE, "container is %s, not %s",
-			      ctr_state_name(st.state), ctr_state_name(from));
-	else if ((r = freeze(c, op, &st, on)) == 0)
+	if ((r = ctri_state_check(c->name, what, st.state)) == 0 &&
+	    (r = freeze(c, op, &st, on)) == 0)
 		ctri_event(c, op, NULL);
 	ctri_end(fd);
 	return r;
@@ -389,13 +380,13 @@ static int pause_op(ctr_container_t *c, const char *op, ctr_state_t from, int on
 CTR_API int ctr_pause(ctr_container_t *c)
 {
 	CTRI_CHECK_ARG("ctr_pause", c);
-	return pause_op(c, "pause", CTR_STATE_RUNNING, 1);
+	return pause_op(c, CTRI_OP_PAUSE, 1);
 }
 
 CTR_API int ctr_unpause(ctr_container_t *c)
 {
 	CTRI_CHECK_ARG("ctr_unpause", c);
-	return pause_op(c, "unpause", CTR_STATE_PAUSED, 0);
+	return pause_op(c, CTRI_OP_UNPAUSE, 0);
 }
 
 /* Wait (without the lock) until fd, a pidfd on the monitor, is readable; no fd: gone. */
@@ -425,7 +416,8 @@ static int signal_if_running(ctr_container_t *c, pid_t mon_pid, int sig, int *er
 /* Whether st's owner record is a stop by this process. */
 static int own_stop(const struct ctri_st *st)
 {
-	return st->has_owner && !strcmp(st->owner.op, "stop") && st->owner.pid == getpid();
+	return st->has_owner && !strcmp(st->owner.op, ctri_op_name(CTRI_OP_STOP)) &&
+	       st->owner.pid == getpid();
 }
 
 /* A stop that failed leaves the record as it found it: without our owner record (a later
@@ -503,17 +495,15 @@ CTR_API int ctr_stop(ctr_container_t *c, int timeout_s)
 		}
 		r = ctri_cerr(c->name, "stop", CTR_E_STOPPED, "container is already %s",
 			      ctr_state_name(st.state));
-	}
-	else if (st.state != CTR_STATE_RUNNING && st.state != CTR_STATE_CREATED &&
-		 st.state != CTR_STATE_PAUSED)
-		r = refuse(c, "stop", &st);
+	} else if ((r = ctri_state_check(c->name, CTRI_OP_STOP, st.state)) < 0)
+		; /* configured */
 	else if ((r = read_cfg(c, "stop", &cfg)) == 0) {
 		if (timeout_s < 0)
 			timeout_s = cfg.timeout_s;
 		if (st.state == CTR_STATE_CREATED)
 			timeout_s = 0; /* nothing runs that could stop gracefully */
 		was_user_stop = st.stopped_by_user;
-		ctri_st_own(c, &st, "stop");
+		ctri_st_own(c, &st, CTRI_OP_STOP);
 		st.stopped_by_user = 1;
 		r = ctri_st_save(c, "stop", &st, 0);
 		CTRI_CRASHPOINT("stop.owner-saved");
@@ -557,11 +547,8 @@ CTR_API int ctr_kill(ctr_container_t *c, int signal)
 		return ctri_cerr(c->name, "kill", CTR_E_INVAL, "invalid signal %d", signal);
 	if ((r = ctri_begin(c, "kill", &fd, &st, 0)) < 0)
 		return r;
-	if (st.state != CTR_STATE_RUNNING && st.state != CTR_STATE_PAUSED)
-		r = ctri_cerr(c->name, "kill", CTR_E_STATE,
-			      "container is %s: only running or paused containers can be killed",
-			      ctr_state_name(st.state));
-	else if ((r = ctri_oci_kill(c, "kill", signal)) < 0 && ctri_oci_exited(c, "kill"))
+	if ((r = ctri_state_check(c->name, CTRI_OP_KILL, st.state)) == 0 &&
+	    (r = ctri_oci_kill(c, "kill", signal)) < 0 && ctri_oci_exited(c, "kill"))
 		r = ctri_cerr(c->name, "kill", CTR_E_STATE, "container has exited");
 	else if (r == 0 && st.state == CTR_STATE_PAUSED && signal == SIGKILL)
 		r = thaw(c, "kill", &st); /* a frozen process dies only once thawed */

@@ -2,6 +2,7 @@
 #ifndef LIBCTR_LIFECYCLE_H
 #define LIBCTR_LIFECYCLE_H
 
+#include "op.h"
 #include "state.h"
 
 /* Where a restore takes the container's processes from. */
@@ -12,11 +13,13 @@ struct ctri_restore_src {
 };
 
 /* With c's lock (lock_fd) held: CONFIGURED, STOPPED or EXITED -> CREATED, or RUNNING with
- * run (`run --detach`) or rs (`restore --detach` from a checkpoint; run must be 0). The last run's exec
- * sessions and runtime state go first; the root filesystem is mounted for the run. user: a
- * start by the user (begins a new restart count). On failure st is saved as it was. */
-int ctri_create_in_runtime(ctr_container_t *c, const char *op, int lock_fd,
-			   struct ctri_st *st, int run, int user, const struct ctri_restore_src *rs);
+ * run (`run --detach`) or rs (`restore --detach` from a checkpoint; run must be 0). The last run's
+ * exec sessions and runtime state go first; the root filesystem is mounted for the run. user: a
+ * start by the user (begins a new restart count). what: init, start, restart (the policy's)
+ * or restore, recorded as the owner and named in messages. On failure st is saved as it
+ * was. */
+int ctri_create_in_runtime(ctr_container_t *c, enum ctri_op what, int lock_fd, struct ctri_st *st,
+			   int run, int user, const struct ctri_restore_src *rs);
 
 /* Every dependency of c is RUNNING, else CTR_E_DEPEND naming the first that is not. */
 int ctri_dep_check(ctr_container_t *c, const char *op);

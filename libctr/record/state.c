@@ -148,12 +148,12 @@ int ctri_st_save(ctr_container_t *c, const char *op, struct ctri_st *st, int dur
 	return r < 0 ? ctri_cwrap(c->name, op, r) : 0;
 }
 
-void ctri_st_own(ctr_container_t *c, struct ctri_st *st, const char *op)
+void ctri_st_own(ctr_container_t *c, struct ctri_st *st, enum ctri_op op)
 {
 	struct ctri_owner *w = &st->owner;
 
 	memset(w, 0, sizeof(*w));
-	snprintf(w->op, sizeof(w->op), "%s", op);
+	snprintf(w->op, sizeof(w->op), "%s", ctri_op_name(op));
 	w->pid = getpid();
 	ctri_proc_stat(w->pid, &w->start, NULL);
 	snprintf(w->boot_id, sizeof(w->boot_id), "%s", c->rt->boot_id);

@@ -6,11 +6,12 @@
 #include <sys/types.h>
 
 #include "container.h"
+#include "op.h"
 
 /* Who runs an operation that spans several steps: a later caller that finds the owner
  * dead finishes or rolls it back (docs/design.md, "Interrupted operations"). */
 struct ctri_owner {
-	char op[16];		 /* "init", "start", "stop", "cleanup", "remove" */
+	char op[16];		 /* ctri_op_name() of the operation: see ctri_st_own() */
 	pid_t pid;		 /* the owner process */
 	unsigned long long start; /* its start time, against pid reuse */
 	char boot_id[40];	 /* the boot it ran in */
@@ -45,8 +46,10 @@ int ctri_st_load(ctr_container_t *c, const char *op, struct ctri_st *st);
  * and a reboot resets running containers anyway. */
 int ctri_st_save(ctr_container_t *c, const char *op, struct ctri_st *st, int durable);
 
-/* Make the calling process the owner of op, remembering the state it starts from. */
-void ctri_st_own(ctr_container_t *c, struct ctri_st *st, const char *op);
+/* Make the calling process the owner of op, remembering the state it starts from. The
+ * operations that record themselves: init, start, restart (the policy's), restore, stop,
+ * cleanup, remove; ctri_sync() finishes or rolls back each (sync.c, recover()). */
+void ctri_st_own(ctr_container_t *c, struct ctri_st *st, enum ctri_op op);
 
 /* 1 if the owner process still runs (same pid, start time and boot). */
 int ctri_owner_alive(const ctr_container_t *c, const struct ctri_owner *o);

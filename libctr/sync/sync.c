@@ -15,6 +15,7 @@
 #include "overlay.h"
 #include "remove.h"
 #include "oci.h"
+#include "op.h"
 #include "proc.h"
 #include "runtime.h"
 #include "state.h"
@@ -198,34 +199,52 @@ static int recover_start(ctr_container_t *c, const char *op, struct ctri_st *st)
 	return 0;
 }
 
+/* A remove whose caller died: finished now, and the caller gets CTR_E_REMOVED. */
+static int recover_remove(ctr_container_t *c, const char *op)
+{
+	int r = ctri_oci_delete(c, op, 1);
+
+	if (r < 0)
+		return r;
+	CTRI_CRASHPOINT("recover.remove-runtime-deleted");
+	/* The remover may have died purging the exec sessions (their files go too). */
+	if ((r = ctri_exec_purge(c, op)) < 0 || (r = ctri_remove_records(c, 1)) < 0)
+		return r;
+	ctri_exit_remove(c);
+	ctri_event(c, "remove", NULL);
+	return ctri_cerr(c->name, op, CTR_E_REMOVED, "the container was removed");
+}
+
 static int recover(ctr_container_t *c, const char *op, struct ctri_st *st)
 {
-	const char *what = st->owner.op;
+	enum ctri_op what;
 	int r = 0;
 
 	if (ctri_owner_alive(c, &st->owner))
 		return 0; /* a stop waiting without the lock, or ourselves */
-	if (!strcmp(what, "init") || !strcmp(what, "start") || !strcmp(what, "restart") ||
-	    !strcmp(what, "restore")) { /* the operations of ctri_create_in_runtime */
+	if (ctri_op_parse(st->owner.op, &what) < 0)
+		what = CTRI_OP__COUNT; /* no operation we know: the record is dropped */
+	switch (what) {
+	case CTRI_OP_INIT: /* the operations of ctri_create_in_runtime */
+	case CTRI_OP_START:
+	case CTRI_OP_RESTART:
+	case CTRI_OP_RESTORE:
 		r = recover_start(c, op, st);
-	} else if (!strcmp(what, "stop")) {
+		break;
+	case CTRI_OP_STOP:
 		/* The stopper asked for the container to stop; finish it now. */
 		if (ctri_st_active(st->state) && ctri_exit_exists(c) == 0)
 			(void)ctri_oci_kill(c, op, SIGKILL);
-	} else if (!strcmp(what, "cleanup")) { /* what cleanup_stopped does */
+		break;
+	case CTRI_OP_CLEANUP: /* what cleanup_stopped does */
 		if ((r = ctri_oci_release(c, op, 1)) == 0 && (r = ctri_exec_purge(c, op)) == 0 &&
 		    (r = ctri_rootfs_release_run(c, op)) == 0 && st->state == CTR_STATE_STOPPED)
 			st->state = CTR_STATE_EXITED;
-	} else if (!strcmp(what, "remove")) {
-		if ((r = ctri_oci_delete(c, op, 1)) < 0)
-			return r;
-		CTRI_CRASHPOINT("recover.remove-runtime-deleted");
-		/* The remover may have died purging the exec sessions (their files go too). */
-		if ((r = ctri_exec_purge(c, op)) < 0 || (r = ctri_remove_records(c, 1)) < 0)
-			return r;
-		ctri_exit_remove(c);
-		ctri_event(c, "remove", NULL);
-		return ctri_cerr(c->name, op, CTR_E_REMOVED, "the container was removed");
+		break;
+	case CTRI_OP_REMOVE:
+		return recover_remove(c, op);
+	default: /* the other operations record no owner */
+		break;
 	}
 	if (r < 0)
 		return r;

@@ -12,7 +12,7 @@ int main(void)
 				     suite_attach, suite_attach_wire, suite_logs, suite_mount,
 				     suite_runc_start, suite_proc, suite_cleanup_ctx,
 				     suite_events, suite_seccomp,
-				     suite_exec_spec, suite_monitor_proto };
+				     suite_exec_spec, suite_monitor_proto, suite_op };
 	/* Check's 4 s default limit per test is a duration a loaded machine can break: here a
 	 * limit is only a guard against a hang. */
 	setenv("CK_DEFAULT_TIMEOUT", "60", 0);

@@ -26,5 +26,6 @@ Suite *suite_cleanup_ctx(void);
 Suite *suite_events(void);
 Suite *suite_exec_spec(void);
 Suite *suite_monitor_proto(void);
+Suite *suite_op(void);
 
 #endif
