@@ -1,6 +1,7 @@
 /* ctr_mount() and ctr_unmount(): a hold on a container's root filesystem, under its lock
  * (the overlay's mechanics are overlay.c). */
 #include "error.h"
+#include "op.h"
 #include "overlay.h"
 #include "sync.h"
 
@@ -14,7 +15,8 @@ CTR_API int ctr_mount(ctr_container_t *c, char **path)
 	CTRI_CHECK_ARG("ctr_mount", path);
 	if ((r = ctri_begin(c, "mount", &fd, &st, 0)) < 0)
 		return r;
-	if ((r = ctri_rootfs_mount(c, "mount", &p)) == 0)
+	if ((r = ctri_state_check(c->name, CTRI_OP_MOUNT, st.state)) == 0 &&
+	    (r = ctri_rootfs_mount(c, "mount", &p)) == 0)
 		*path = p;
 	ctri_end(fd);
 	return r;
@@ -28,7 +30,8 @@ CTR_API int ctr_unmount(ctr_container_t *c, int force)
 	CTRI_CHECK_ARG("ctr_unmount", c);
 	if ((r = ctri_begin(c, "unmount", &fd, &st, 0)) < 0)
 		return r;
-	r = ctri_rootfs_unmount(c, "unmount", &st, force);
+	if ((r = ctri_state_check(c->name, CTRI_OP_UNMOUNT, st.state)) == 0)
+		r = ctri_rootfs_unmount(c, "unmount", &st, force);
 	ctri_end(fd);
 	return r;
 }

@@ -47,8 +47,8 @@ static const struct {
 	[CTRI_OP_ATTACH] = { "attach", S(CTR_STATE_CREATED) | S(CTR_STATE_RUNNING),
 			     ": only created or running containers can be attached" },
 	[CTRI_OP_RESIZE] = { "resize", S(CTR_STATE_CREATED) | S(CTR_STATE_RUNNING), "" },
-	/* No operation asks for these three: they work in every state a container rests in
-	 * (ctr_unmount refuses to take a run's hold from a running one with CTR_E_BUSY). */
+	/* Every state a container rests in (ctr_unmount refuses to take a run's hold from a
+	 * running one with CTR_E_BUSY). */
 	[CTRI_OP_MOUNT] = { "mount", ANY, "" },
 	[CTRI_OP_UNMOUNT] = { "unmount", ANY, "" },
 };
