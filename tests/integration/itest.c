@@ -234,10 +234,17 @@ void it_setup(void)
 
 void it_teardown(void)
 {
-	static const char *const vars[] = { "FAKE_RUNTIME_HANG", "FAKE_RUNTIME_CRASH",
-					    "FAKE_RUNTIME_FAIL", "FAKE_RUNTIME_LOG",
-					    "FAKE_RUNTIME_ARGS", "FAKE_RUNTIME_CRIU",
-					    "CTR_WAIT_INOTIFY", "CTR_CRIU" };
+	static const char *const vars[] = { "FAKE_RUNTIME_HANG",
+					    "FAKE_RUNTIME_CRASH",
+					    "FAKE_RUNTIME_FAIL",
+					    "FAKE_RUNTIME_LOG",
+					    "FAKE_RUNTIME_ARGS",
+					    "FAKE_RUNTIME_CRIU",
+					    "FAKE_RUNTIME_GARBAGE",
+					    "FAKE_RUNTIME_HOSTILE",
+					    "FAKE_RUNTIME_HOSTILE_JSON",
+					    "CTR_WAIT_INOTIFY",
+					    "CTR_CRIU" };
 
 	ctr_runtime_close(it_rt);
 	it_rt = NULL;
@@ -491,6 +498,43 @@ int it_state_has(ctr_container_t *c, const char *key)
 	return state_member(c, key, &v, NULL);
 }
 
+int it_has_owner(ctr_container_t *c)
+{
+	char *json = NULL;
+
+	IT_OK(ctr_inspect(c, &json));
+	int found = strstr(json, "\"owner\":{") != NULL;
+	ctr_free(json);
+	return found;
+}
+
+/* ---- after a failure ------------------------------------------------------------------------ */
+
+void it_assert_unchanged(ctr_container_t *c, ctr_state_t want, int fds)
+{
+	IT_STATE(c, want);
+	if (want == CTR_STATE_CONFIGURED)
+		it_assert_no_traces(ctr_id(c));
+	it_assert_no_children();
+	ck_assert_int_eq(it_fd_count(), fds);
+}
+
+void it_assert_refused_to_run(ctr_container_t *c, int code, const char *what, const char *also)
+{
+	IT_REFUSED(ctr_init(c, 0), code, c);
+	IT_SAYS(what);
+	if (also)
+		IT_SAYS(also);
+	int fds = it_fd_count();
+	IT_REFUSED(ctr_start(c, 0), code, c);
+	IT_SAYS(what);
+	if (also)
+		IT_SAYS(also);
+	it_assert_unchanged(c, CTR_STATE_CONFIGURED, fds);
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+}
+
 /* ---- processes and leaks -------------------------------------------------------------------- */
 
 double it_now(void)
@@ -693,6 +737,12 @@ void it_fake_log(void)
 
 	snprintf(path, sizeof(path), "%s/fake.log", base);
 	setenv("FAKE_RUNTIME_LOG", path, 1);
+}
+
+ctr_runtime_t *it_fake_reopen(unsigned timeout_ms)
+{
+	it_fake_log();
+	return it_reopen(it_fake_runtime(), timeout_ms);
 }
 
 int it_fake_calls(const char *sub, pid_t *pids, int max)
