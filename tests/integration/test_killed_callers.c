@@ -93,6 +93,18 @@ START_TEST(test_a_caller_killed_while_start_hangs)
 }
 END_TEST
 
+/* Run child_main(c's id) in a child process (it_fork), kill it with SIGKILL delay_us (below
+ * 1 s) later and return its exit status: 128 + SIGKILL, or its own if it ended first. */
+static int killed_after(int (*child_main)(void *), ctr_container_t *c, long delay_us)
+{
+	pid_t child = it_fork(child_main, (void *)ctr_id(c));
+	struct timespec ts = { 0, delay_us * 1000 };
+
+	nanosleep(&ts, NULL);
+	kill(child, SIGKILL);
+	return it_join(child, IT_GUARD_MS);
+}
+
 START_TEST(test_a_caller_killed_at_any_point_of_start)
 {
 	/* From before the child's first call to after its start returned. */
@@ -102,12 +114,7 @@ START_TEST(test_a_caller_killed_at_any_point_of_start)
 	child_runtime = NULL;
 	for (size_t i = 0; i < sizeof(delays_us) / sizeof(delays_us[0]); i++) {
 		ctr_container_t *c = it_sh(it_rt, "touch /shared/ready; " IT_LOOP);
-		pid_t child = it_fork(start_main, (void *)ctr_id(c));
-		struct timespec ts = { 0, delays_us[i] * 1000 };
-
-		nanosleep(&ts, NULL);
-		kill(child, SIGKILL);
-		int st = it_join(child, IT_GUARD_MS);
+		int st = killed_after(start_main, c, delays_us[i]);
 		ck_assert_msg(st == 128 + SIGKILL || st == 0, "child: status %d", st);
 		assert_recovers(c);
 		ctr_container_free(c);
@@ -267,12 +274,7 @@ START_TEST(test_a_caller_killed_mid_stop_of_a_busy_layered_container)
 	child_runtime = NULL;
 	for (size_t i = 0; i < sizeof(delays_us) / sizeof(delays_us[0]); i++) {
 		ctr_container_t *c = busy_layered();
-		pid_t child = it_fork(stop_main, (void *)ctr_id(c));
-		struct timespec ts = { 0, delays_us[i] * 1000 };
-
-		nanosleep(&ts, NULL);
-		kill(child, SIGKILL);
-		int st = it_join(child, IT_GUARD_MS);
+		int st = killed_after(stop_main, c, delays_us[i]);
 		ck_assert_msg(st == 128 + SIGKILL, "child: status %d", st);
 		IT_OK(ctr_sync(c));
 		assert_recovers_and_goes(c);
@@ -289,12 +291,7 @@ START_TEST(test_a_caller_killed_mid_remove_of_a_busy_layered_container)
 	child_runtime = NULL;
 	for (size_t i = 0; i < sizeof(delays_us) / sizeof(delays_us[0]); i++) {
 		ctr_container_t *c = busy_layered();
-		pid_t child = it_fork(force_remove_main, (void *)ctr_id(c));
-		struct timespec ts = { 0, delays_us[i] * 1000 };
-
-		nanosleep(&ts, NULL);
-		kill(child, SIGKILL);
-		int st = it_join(child, IT_GUARD_MS);
+		int st = killed_after(force_remove_main, c, delays_us[i]);
 		ck_assert_msg(st == 128 + SIGKILL || st == 0, "child: status %d", st);
 		assert_recovers_and_goes(c);
 		ctr_container_free(c);
