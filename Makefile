@@ -229,6 +229,9 @@ check-soak: $(B)/tests/soak $(MONITOR) $(CLEANUP)
 
 include tests/faults/Makefile.inc
 
+# Header-only helpers in tests/fixtures (procwalk.h, other_boot.h) that these programs include.
+$(UNIT_BIN) $(ITEST_BIN) $(FAULTS_BIN) $(B)/tests/soak $(BENCHES): $(wildcard tests/fixtures/*.h)
+
 # The layers of libctr/LAYERS hold: no include or call goes up, no files in a circle.
 check-layers: lib
 	@scripts/layers.sh $(B)/obj

@@ -3,7 +3,6 @@
 #ifndef CTR_BENCH_H
 #define CTR_BENCH_H
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -13,6 +12,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "../tests/fixtures/procwalk.h"
 
 static inline double now_ms(void)
 {
@@ -250,42 +251,13 @@ static inline int podman_cmd(const char *store, const char *const *extra, char *
 	return run_cmd(podman_words(argv, store, 0, extra), out, size);
 }
 
-/* 1 if a process other than this one has needle in its command line. */
-static inline int procs_with(const char *needle)
-{
-	char path[300], cmd[4096];
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int found = 0;
-
-	while (d && !found && (e = readdir(d))) {
-		if (e->d_name[0] < '0' || e->d_name[0] > '9' || atoi(e->d_name) == (int)getpid())
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd >= 0 ? read(fd, cmd, sizeof(cmd) - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		for (ssize_t i = 0; i < n; i++)
-			if (!cmd[i])
-				cmd[i] = ' ';
-		if (n > 0) {
-			cmd[n] = 0;
-			found = strstr(cmd, needle) != NULL;
-		}
-	}
-	if (d)
-		closedir(d);
-	return found;
-}
-
 /* Remove dir once no process (a monitor's background `runc delete`) works in it any more,
  * waiting at most 5 s. */
 static inline int rm_rf(const char *dir)
 {
 	char *const argv[] = { "rm", "-rf", (char *)dir, NULL };
 
-	for (int i = 0; i < 500 && procs_with(dir); i++)
+	for (int i = 0; i < 500 && procwalk_count_with(dir, NULL, NULL, 0); i++)
 		usleep(10000);
 	return run_cmd(argv, NULL, 0);
 }

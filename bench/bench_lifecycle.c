@@ -455,9 +455,9 @@ static void wait_fd_latency(ctr_runtime_t *rt, const char *rootfs, int n)
 /* The monitor's pid: inspect's "monitor_pid", or the parent of the container's init. */
 static pid_t monitor_pid(ctr_container_t *c)
 {
-	char *json = NULL, path[64], buf[512];
+	char *json = NULL;
 	long long pid = -1;
-	pid_t init = 0;
+	pid_t init = 0, parent = -1;
 
 	if (ctr_inspect(c, &json) == 0) {
 		pid = json_int(json, "monitor_pid");
@@ -465,17 +465,9 @@ static pid_t monitor_pid(ctr_container_t *c)
 	}
 	if (pid > 0)
 		return (pid_t)pid;
-	if (ctr_pid(c, &init) < 0 || init <= 0)
+	if (ctr_pid(c, &init) < 0 || init <= 0 || !procwalk_stat(init, &parent))
 		return -1;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)init);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -1;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	char *p = strrchr(buf, ')'); /* "pid (comm) state ppid ..." */
-	return p && sscanf(p + 1, " %*c %lld", &pid) == 1 ? (pid_t)pid : -1;
+	return parent;
 }
 
 /* Memory of the monitors of the first k containers; the averages in kB. */

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../fixtures/procwalk.h"
 #include "itest.h"
 #include "util.h"
 
@@ -61,49 +62,9 @@ static void prefix(char *buf, size_t len)
 	snprintf(buf, len, "ctr-itest-%ld-", (long)(run_tag ? run_tag : getpid()));
 }
 
-/* Read /proc/pid/cmdline with the NULs as spaces; "" for zombies and kernel threads. */
-static void read_cmdline(pid_t pid, char *buf, size_t len)
-{
-	char path[64];
-	ssize_t n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, len - 1);
-		close(fd);
-	}
-	if (n < 0)
-		n = 0;
-	for (ssize_t i = 0; i < n; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-	buf[n] = '\0';
-}
-
 int it_procs_with(const char *needle, pid_t *first)
 {
-	char cmd[16384];
-	struct dirent *e;
-	int count = 0;
-	DIR *d = opendir("/proc");
-
-	if (!d)
-		return 0;
-	while ((e = readdir(d))) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
-		if (*end || pid <= 0 || pid == getpid())
-			continue;
-		read_cmdline((pid_t)pid, cmd, sizeof(cmd));
-		if (strstr(cmd, needle) && it_alive((pid_t)pid)) {
-			if (first && count == 0)
-				*first = (pid_t)pid;
-			count++;
-		}
-	}
-	closedir(d);
-	return count;
+	return procwalk_count_with(needle, first, NULL, 0);
 }
 
 static void kill_procs_with(const char *needle)
@@ -234,10 +195,17 @@ void it_setup(void)
 
 void it_teardown(void)
 {
-	static const char *const vars[] = { "FAKE_RUNTIME_HANG", "FAKE_RUNTIME_CRASH",
-					    "FAKE_RUNTIME_FAIL", "FAKE_RUNTIME_LOG",
-					    "FAKE_RUNTIME_ARGS", "FAKE_RUNTIME_CRIU",
-					    "CTR_WAIT_INOTIFY", "CTR_CRIU" };
+	static const char *const vars[] = { "FAKE_RUNTIME_HANG",
+					    "FAKE_RUNTIME_CRASH",
+					    "FAKE_RUNTIME_FAIL",
+					    "FAKE_RUNTIME_LOG",
+					    "FAKE_RUNTIME_ARGS",
+					    "FAKE_RUNTIME_CRIU",
+					    "FAKE_RUNTIME_GARBAGE",
+					    "FAKE_RUNTIME_HOSTILE",
+					    "FAKE_RUNTIME_HOSTILE_JSON",
+					    "CTR_WAIT_INOTIFY",
+					    "CTR_CRIU" };
 
 	ctr_runtime_close(it_rt);
 	it_rt = NULL;
@@ -491,6 +459,43 @@ int it_state_has(ctr_container_t *c, const char *key)
 	return state_member(c, key, &v, NULL);
 }
 
+int it_has_owner(ctr_container_t *c)
+{
+	char *json = NULL;
+
+	IT_OK(ctr_inspect(c, &json));
+	int found = strstr(json, "\"owner\":{") != NULL;
+	ctr_free(json);
+	return found;
+}
+
+/* ---- after a failure ------------------------------------------------------------------------ */
+
+void it_assert_unchanged(ctr_container_t *c, ctr_state_t want, int fds)
+{
+	IT_STATE(c, want);
+	if (want == CTR_STATE_CONFIGURED)
+		it_assert_no_traces(ctr_id(c));
+	it_assert_no_children();
+	ck_assert_int_eq(it_fd_count(), fds);
+}
+
+void it_assert_refused_to_run(ctr_container_t *c, int code, const char *what, const char *also)
+{
+	IT_REFUSED(ctr_init(c, 0), code, c);
+	IT_SAYS(what);
+	if (also)
+		IT_SAYS(also);
+	int fds = it_fd_count();
+	IT_REFUSED(ctr_start(c, 0), code, c);
+	IT_SAYS(what);
+	if (also)
+		IT_SAYS(also);
+	it_assert_unchanged(c, CTR_STATE_CONFIGURED, fds);
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+}
+
 /* ---- processes and leaks -------------------------------------------------------------------- */
 
 double it_now(void)
@@ -511,38 +516,14 @@ void it_sleep_ms(int ms)
 
 int it_fd_count(void)
 {
-	int n = 0;
-	DIR *d = opendir("/proc/self/fd");
-
-	ck_assert_ptr_nonnull(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
+	return procwalk_fd_count();
 }
 
 void it_assert_no_children(void)
 {
-	char kids[4096] = "", path[300], buf[1024];
-	struct dirent *e;
-	DIR *d = opendir("/proc/self/task");
+	char kids[4096];
 
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/children", e->d_name);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		if (n > 0) {
-			buf[n] = '\0';
-			strncat(kids, buf, sizeof(kids) - strlen(kids) - 1);
-		}
-	}
-	closedir(d);
-	ck_assert_msg(kids[0] == '\0', "child processes left: %s", kids);
+	ck_assert_msg(procwalk_children(kids, sizeof(kids)) == 0, "child processes left: %s", kids);
 	int status;
 	pid_t r = waitpid(-1, &status, WNOHANG);
 	ck_assert_msg(r == 0 || (r < 0 && errno == ECHILD), "a zombie child was left: %ld",
@@ -551,20 +532,7 @@ void it_assert_no_children(void)
 
 int it_alive(pid_t pid)
 {
-	char path[64], buf[512];
-	ssize_t n = -1;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-	}
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	const char *paren = strrchr(buf, ')');
-	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+	return procwalk_alive(pid);
 }
 
 int it_wait_gone(pid_t pid, int timeout_ms)
@@ -581,14 +549,13 @@ int it_wait_gone(pid_t pid, int timeout_ms)
 
 void it_assert_no_procs_with(const char *needle)
 {
-	char cmd[4096];
+	char cmd[4096] = "";
 	double end = it_now() + IT_GUARD_MS / 1000.0;
 	pid_t pid = 0;
 	int n;
 
-	while ((n = it_procs_with(needle, &pid)) > 0 && it_now() < end)
+	while ((n = procwalk_count_with(needle, &pid, cmd, sizeof(cmd))) > 0 && it_now() < end)
 		it_sleep_ms(20);
-	read_cmdline(pid, cmd, sizeof(cmd));
 	ck_assert_msg(n == 0, "%d process(es) mentioning %s left, e.g. %ld: %s", n, needle,
 		      (long)pid, cmd);
 }
@@ -635,14 +602,13 @@ void it_assert_no_traces(const char *id)
 
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s/run/runtime/%s", base, id);
 	for (;;) {
-		int procs = it_procs_with(id, &pid);
+		int procs = procwalk_count_with(id, &pid, cmd, sizeof(cmd));
 		int state = access(runtime_dir, F_OK) == 0;
 		const char *cgroup = it_cgroup_left(id, cg, sizeof(cg));
 		int mounted = mounts_mention(id);
 		if (!procs && !state && !cgroup && !mounted)
 			return;
 		if (it_now() > end) {
-			read_cmdline(pid, cmd, sizeof(cmd));
 			ck_assert_msg(!procs, "%d process(es) of container %s left, e.g. %ld: %s",
 				      procs, id, (long)pid, cmd);
 			ck_assert_msg(!state, "runtime state left: %s", runtime_dir);
@@ -693,6 +659,12 @@ void it_fake_log(void)
 
 	snprintf(path, sizeof(path), "%s/fake.log", base);
 	setenv("FAKE_RUNTIME_LOG", path, 1);
+}
+
+ctr_runtime_t *it_fake_reopen(unsigned timeout_ms)
+{
+	it_fake_log();
+	return it_reopen(it_fake_runtime(), timeout_ms);
 }
 
 int it_fake_calls(const char *sub, pid_t *pids, int max)

@@ -8,10 +8,13 @@
 
 #include "ctr/ctr.h"
 
-Suite *suite_spec_runc(void);
+Suite *suite_spec(void);
 Suite *suite_lifecycle(void);
 Suite *suite_wait(void);
-Suite *suite_faults(void);
+Suite *suite_runtime_faults(void);
+Suite *suite_monitor_faults(void);
+Suite *suite_killed_callers(void);
+Suite *suite_store_faults(void);
 Suite *suite_stress(void);
 Suite *suite_crun(void);
 Suite *suite_batch(void);
@@ -27,7 +30,6 @@ Suite *suite_attach(void);
 Suite *suite_logs(void);
 Suite *suite_layers(void);
 Suite *suite_export(void);
-Suite *suite_faults2(void);
 Suite *suite_security(void);
 
 /* ---- the run ---------------------------------------------------------------------------------
@@ -129,6 +131,9 @@ const char *it_err(int r);
 			      ctr_name(c), ctr_last_error());                                      \
 	} while (0)
 
+/* The message of the last failure is not empty beyond the code. */
+#define IT_HAS_MESSAGE() ck_assert_msg(strlen(ctr_last_error()) > 0, "an empty error message")
+
 /* The message of the last failure mentions text. */
 #define IT_SAYS(text)                                                                              \
 	ck_assert_msg(strstr(ctr_last_error(), text), "expected '%s' in the message: %s", text,    \
@@ -155,6 +160,20 @@ int it_exit_code(ctr_container_t *c);
  * 0/1. it_state_int() asserts it is there (the message shows the record). */
 long long it_state_int(ctr_container_t *c, const char *key);
 int it_state_has(ctr_container_t *c, const char *key);
+
+/* The record of state ctr_inspect() shows names an owner: an operation of several steps is
+ * under way (or its caller died in it). */
+int it_has_owner(ctr_container_t *c);
+
+/* ---- after a failure ------------------------------------------------------------------------ */
+
+/* After a failed operation: the container is still in state want, no descriptor was left
+ * open since it_fd_count() gave fds, no child process and (for CONFIGURED) nothing of the
+ * container exists. */
+void it_assert_unchanged(ctr_container_t *c, ctr_state_t want, int fds);
+/* ctr_init and ctr_start of the CONFIGURED container c both fail with code, their messages
+ * saying what and (if not NULL) also; then c is unchanged, and it is removed and freed. */
+void it_assert_refused_to_run(ctr_container_t *c, int code, const char *what, const char *also);
 
 /* ---- processes and leaks -------------------------------------------------------------------- */
 
@@ -197,6 +216,9 @@ int it_join(pid_t pid, int timeout_ms);
 
 /* Log the fake runtime's calls to it_base()/fake.log (sets FAKE_RUNTIME_LOG). */
 void it_fake_log(void);
+/* A context on the fake runtime with a runtime timeout of timeout_ms (0: the default),
+ * logging its calls (it_fake_log). */
+ctr_runtime_t *it_fake_reopen(unsigned timeout_ms);
 /* Pids of the logged calls of subcommand sub, at most max; returns how many. */
 int it_fake_calls(const char *sub, pid_t *pids, int max);
 /* Every logged call of sub has ended (waits up to timeout_ms). */

@@ -8,10 +8,12 @@
 int main(void)
 {
 	Suite *(*suites[])(void) = {
-		suite_spec_runc,
+		suite_spec,
 		suite_lifecycle,
 		suite_wait,
-		suite_faults,
+		suite_runtime_faults,
+		suite_monitor_faults,
+		suite_killed_callers,
 		suite_stress,
 		suite_crun,
 		suite_batch,
@@ -27,7 +29,7 @@ int main(void)
 		suite_logs,
 		suite_layers,
 		suite_export,
-		suite_faults2,
+		suite_store_faults,
 		suite_security,
 	};
 	SRunner *sr = srunner_create(NULL);

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../fixtures/procwalk.h"
 #include "ctr/ctr.h"
 #include "soak.h"
 
@@ -183,13 +184,13 @@ static void parse(int argc, char **argv)
 /* Kill every process mentioning dir (after a failure: monitors, containers' runc). */
 static void kill_procs_with(const char *dir)
 {
-	char needle[PATH_MAX], cmd[8192];
-	long pid;
+	char needle[PATH_MAX], cmd[PROCWALK_CMDLINE_MAX];
+	pid_t pid;
 	DIR *d = opendir("/proc");
 
 	snprintf(needle, sizeof(needle), "%s/", dir);
-	while ((pid = next_proc_with(d, needle, cmd, sizeof(cmd))))
-		kill((pid_t)pid, SIGKILL);
+	while ((pid = procwalk_next_with(d, needle, cmd, sizeof(cmd))))
+		kill(pid, SIGKILL);
 	if (d)
 		closedir(d);
 }
@@ -198,9 +199,8 @@ static void kill_procs_with(const char *dir)
 static void sweep(void)
 {
 	char cmd[PATH_MAX * 2];
-	char ex[512] = "";
 
-	if (procs_with(base, ex, sizeof(ex))) {
+	if (procwalk_count_with(base, NULL, NULL, 0)) {
 		kill_procs_with(base);
 		sleep_ms(200);
 	}

@@ -3,7 +3,6 @@
 #ifndef CTR_SOAK_H
 #define CTR_SOAK_H
 
-#include <dirent.h>
 #include <pthread.h>
 #include <stdint.h>
 
@@ -49,8 +48,5 @@ struct traces {
 };
 /* This process's descriptors and children, mounts, files in run_dir, processes naming base. */
 void measure(struct traces *t);
-/* Live processes other than this one whose command line holds needle; one in example. */
-long next_proc_with(DIR *d, const char *needle, char *cmd, size_t len);
-int procs_with(const char *needle, char *example, size_t len);
 
 #endif

@@ -291,9 +291,9 @@ START_TEST(test_spec_override_is_merged)
 }
 END_TEST
 
-Suite *suite_spec_runc(void)
+Suite *suite_spec(void)
 {
-	Suite *s = suite_create("spec_runc");
+	Suite *s = suite_create("spec");
 	TCase *tc = tcase_create("runc");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
