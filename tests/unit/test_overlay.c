@@ -712,9 +712,9 @@ START_TEST(test_artifacts_go_with_the_container)
 }
 END_TEST
 
-Suite *suite_mount(void)
+Suite *suite_overlay(void)
 {
-	Suite *s = suite_create("mount");
+	Suite *s = suite_create("overlay");
 	TCase *tc;
 
 	tc = tcase_create("config");

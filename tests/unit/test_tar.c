@@ -716,9 +716,9 @@ START_TEST(test_export_writes_a_plain_rootfs_and_refuses_a_missing_path)
 }
 END_TEST
 
-Suite *suite_archive(void)
+Suite *suite_tar(void)
 {
-	Suite *s = suite_create("archive");
+	Suite *s = suite_create("tar");
 	TCase *tc = tcase_create("tar");
 
 	tu_add_fixtures(tc, archive_teardown);
