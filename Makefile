@@ -211,8 +211,11 @@ uninstall:
 check: deps
 	@scripts/check.sh
 
-check-unit: $(UNIT_BIN)
-	$(UNIT_BIN)
+# The lifecycle, sync and exec suites run containers with the monitor and the fake runtime
+# over tests/fake-runtime/host-runtime (host processes, so no root needed).
+check-unit: $(UNIT_BIN) $(MONITOR)
+	CTR_MONITOR=$(CURDIR)/$(MONITOR) CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime \
+		$(UNIT_BIN)
 
 check-monitor: $(MONITOR)
 	@tests/monitor/run.sh $(MONITOR)
