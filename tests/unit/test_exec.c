@@ -40,8 +40,9 @@ static ctr_container_t *running(void)
 
 static ctr_exec_opts_t opts_for(const char *const *argv)
 {
-	ctr_exec_opts_t o = { .sz = sizeof(o), .argv = argv, .stdin_fd = -1, .stdout_fd = -1,
-			      .stderr_fd = -1 };
+	ctr_exec_opts_t o = {
+		.sz = sizeof(o), .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1
+	};
 	return o;
 }
 

@@ -160,8 +160,9 @@ END_TEST
 /* host-runtime SUBCOMMAND on c, behind the library's back. */
 static void runtime_call(ctr_container_t *c, const char *sub)
 {
-	const char *argv[] = { getenv("FAKE_RUNTIME_REAL"), "--root", rt->runtime_root, sub,
-			       ctr_id(c), NULL };
+	const char *argv[] = {
+		getenv("FAKE_RUNTIME_REAL"), "--root", rt->runtime_root, sub, ctr_id(c), NULL
+	};
 	extern char **environ;
 	pid_t pid;
 	int status;

@@ -3,6 +3,8 @@
 #define CTR_TESTUTIL_H
 
 #include <check.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "ctr/ctr.h"
 
@@ -43,6 +45,16 @@ void tu_add_fixtures(TCase *tc, void (*extra_teardown)(void));
  * finished, 0 if it is still running (it is then left behind, detached: use only for
  * calls expected to finish, to turn a hang into a failure). */
 int tu_run_within(void *(*fn)(void *), void *arg, int ms);
+
+/* Ends the test early, as skipped, unless it runs as root: for what needs root itself
+ * (mounts, device nodes, files of other owners). */
+#define TU_NEEDS_ROOT(why)                                                                         \
+	do {                                                                                       \
+		if (geteuid() != 0) {                                                              \
+			printf("skipped %s: needs root to %s\n", __func__, why);                   \
+			return;                                                                    \
+		}                                                                                  \
+	} while (0)
 
 /* 1 if overlays can be mounted a layer at a time with the new mount API (fsopen and
  * "lowerdir+": Linux 6.8; valgrind 3.19 has no fsopen), which libctr then uses for layers
