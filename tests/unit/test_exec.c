@@ -217,15 +217,24 @@ START_TEST(test_a_session_outlives_the_process_that_started_it)
 		char *id = NULL;
 		close(p[0]);
 		o.cwd = tu_base();
-		if (ctr_lookup(own, ctr_id(c), &same) || ctr_exec_create(same, &o, &id) ||
-		    ctr_exec_start(same, id))
-			_exit(1);
-		_exit(write(p[1], id, strlen(id)) == (ssize_t)strlen(id) ? 0 : 1);
+		int r = ctr_lookup(own, ctr_id(c), &same);
+		if (r == 0 && (r = ctr_exec_create(same, &o, &id)) == 0)
+			r = ctr_exec_start(same, id);
+		if (r < 0)
+			fprintf(stderr, "exec start in a child: %d %s\n", r, ctr_last_error());
+		else if (write(p[1], id, strlen(id)) != (ssize_t)strlen(id))
+			r = -1;
+		free(id); /* nothing left behind: the child runs under valgrind too */
+		ctr_container_free(same);
+		ctr_container_free(c); /* the parent's copy */
+		ctr_runtime_close(own);
+		_exit(r < 0);
 	}
 	close(p[1]);
 	int status;
 	ck_assert_int_eq(waitpid(child, &status, 0), child);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the starter failed");
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the starter failed: %#x",
+		      status);
 	ck_assert_int_gt(read(p[0], eid, sizeof(eid) - 1), 0);
 	close(p[0]);
 
