@@ -45,8 +45,10 @@ STLIB        := $(B)/libctr.a
 
 UNIT_SRCS    := $(wildcard tests/unit/*.c)
 UNIT_BIN     := $(B)/tests/unit
+UNIT_SUITES  := $(B)/tests/unit.d/suites.h
 ITEST_SRCS   := $(wildcard tests/integration/*.c)
 ITEST_BIN    := $(B)/tests/integration
+ITEST_SUITES := $(B)/tests/integration.d/suites.h
 PROBE        := $(B)/tests/syscall-probe
 EXAMPLES     := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 BENCHES      := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
@@ -92,16 +94,32 @@ $(STLIB): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-# Tests link the static library so they can reach internal helpers too.
-$(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(STLIB)
+# A test program's suites.h: a CTR_SUITE(name) line for each suite its test files define
+# (tests/fixtures/suites.sh DIR...), expanded by its main.c into the list to run. Written
+# at every make, but replaced only when it changes, so that a new or removed file is seen
+# and an unchanged list rebuilds nothing. $(call suites_h,DIR...)
+define suites_h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $(UNIT_SRCS) $(STLIB) \
-		$(CHECK_LIBS) $(LIBS)
+	@tests/fixtures/suites.sh $1 > $@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+endef
 
-$(ITEST_BIN): $(ITEST_SRCS) $(wildcard tests/integration/*.h) $(STLIB)
+$(UNIT_SUITES): tests/fixtures/suites.sh FORCE
+	$(call suites_h,tests/unit)
+
+$(ITEST_SUITES): tests/fixtures/suites.sh FORCE
+	$(call suites_h,tests/integration)
+
+# Tests link the static library so they can reach internal helpers too.
+$(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(UNIT_SUITES) $(STLIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -Itests/integration -o $@ $(ITEST_SRCS) \
-		$(STLIB) $(CHECK_LIBS) $(LIBS)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -Itests/unit -I$(dir $(UNIT_SUITES)) -o $@ \
+		$(UNIT_SRCS) $(STLIB) $(CHECK_LIBS) $(LIBS)
+
+$(ITEST_BIN): $(ITEST_SRCS) $(wildcard tests/integration/*.h) $(ITEST_SUITES) $(STLIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -Itests/integration \
+		-I$(dir $(ITEST_SUITES)) -o $@ $(ITEST_SRCS) $(STLIB) $(CHECK_LIBS) $(LIBS)
 
 # Run inside containers by the integration tests, so static (like the monitor; MON_CC).
 $(PROBE): tests/fixtures/syscall-probe.c monitor/Makefile.inc
@@ -193,8 +211,11 @@ uninstall:
 check: deps
 	@scripts/check.sh
 
-check-unit: $(UNIT_BIN)
-	$(UNIT_BIN)
+# The lifecycle, sync and exec suites run containers with the monitor and the fake runtime
+# over tests/fake-runtime/host-runtime (host processes, so no root needed).
+check-unit: $(UNIT_BIN) $(MONITOR)
+	CTR_MONITOR=$(CURDIR)/$(MONITOR) CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime \
+		$(UNIT_BIN)
 
 check-monitor: $(MONITOR)
 	@tests/monitor/run.sh $(MONITOR)

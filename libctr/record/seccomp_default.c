@@ -1,7 +1,8 @@
 /* The built-in seccomp profile: an allowlist in the OCI form (linux.seccomp), built for the
  * container's capability set. Which system calls, argument filters and capabilities follow
  * containers-common's seccomp.json (podman's default), stricter where docs/design.md
- * ("Seccomp") says so; tests/unit/test_seccomp.c compares the two over the syscall table. */
+ * ("Seccomp") says so; tests/unit/test_seccomp_default.c compares the two over the syscall
+ * table. */
 #include <errno.h>
 #include <linux/netlink.h>
 #include <sched.h>

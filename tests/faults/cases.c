@@ -167,7 +167,7 @@ START_TEST(test_a_caller_killed_at_a_crash_point_leaves_a_consistent_container)
 }
 END_TEST
 
-static Suite *suite_crashpoints(void)
+Suite *suite_crashpoints(void)
 {
 	Suite *s = suite_create("crashpoints");
 	TCase *tc = tcase_create("coverage");
@@ -183,16 +183,4 @@ static Suite *suite_crashpoints(void)
 			    0, (int)f_n_cases);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	if (it_init() < 0)
-		return EXIT_FAILURE;
-	SRunner *sr = srunner_create(suite_crashpoints());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	it_sweep_all();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

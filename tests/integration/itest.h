@@ -8,29 +8,11 @@
 
 #include "ctr/ctr.h"
 
-Suite *suite_spec(void);
-Suite *suite_lifecycle(void);
-Suite *suite_wait(void);
-Suite *suite_runtime_faults(void);
-Suite *suite_monitor_faults(void);
-Suite *suite_killed_callers(void);
-Suite *suite_store_faults(void);
-Suite *suite_stress(void);
-Suite *suite_crun(void);
-Suite *suite_batch(void);
-Suite *suite_reboot(void);
-Suite *suite_depend(void);
-Suite *suite_events(void);
-Suite *suite_restart(void);
-Suite *suite_mini_init(void);
-Suite *suite_pause(void);
-Suite *suite_exec(void);
-Suite *suite_checkpoint(void);
-Suite *suite_attach(void);
-Suite *suite_logs(void);
-Suite *suite_layers(void);
-Suite *suite_export(void);
-Suite *suite_security(void);
+/* The suites, one CTR_SUITE(name) per `Suite *suite_name(void)` defined in a test file: the
+ * build generates suites.h from the sources of the program (tests/fixtures/suites.sh). */
+#define CTR_SUITE(name) Suite *suite_##name(void);
+#include "suites.h"
+#undef CTR_SUITE
 
 /* ---- the run ---------------------------------------------------------------------------------
  * it_init() once in main() before the suites: checks the environment and fills in defaults

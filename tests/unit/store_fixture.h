@@ -1,4 +1,4 @@
-/* Fixture and helpers shared by the store suites (test_store.c, test_lock.c). */
+/* Fixture and helpers shared by the store suites (test_store.c, test_store_lock.c). */
 #ifndef CTR_STORE_FIXTURE_H
 #define CTR_STORE_FIXTURE_H
 

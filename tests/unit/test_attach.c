@@ -1,6 +1,6 @@
 /* Attach without a monitor: ctr_attach's copy loop and ctr_attach_resize against a fake
  * monitor (a thread serving a SOCK_SEQPACKET socket at the attach path of a container whose
- * state record says RUNNING). The wire formats alone are in test_attach_wire.c. */
+ * state record says RUNNING). The wire formats alone are in test_attach_proto.c. */
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>

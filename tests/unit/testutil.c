@@ -1,7 +1,10 @@
 /* Helpers shared by the unit tests. */
 #include <check.h>
+#include <dirent.h>
+#include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +34,8 @@ void tu_rm_rf(const char *path)
 	ctri_rm_rf(path);
 }
 
-ctr_runtime_t *tu_runtime(void)
+/* A runtime over base/state and base/run with oci_runtime (NULL: runc), with base/rootfs. */
+static ctr_runtime_t *open_runtime(const char *oci_runtime, unsigned timeout_ms)
 {
 	char state[PATH_MAX], run[PATH_MAX];
 	ctr_runtime_t *rt = NULL;
@@ -43,10 +47,16 @@ ctr_runtime_t *tu_runtime(void)
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", base);
 	mkdir(rootfs, 0755);
 	CTR_OPTS(ctr_runtime_opts_t, o, .state_dir = state, .run_dir = run,
+		 .oci_runtime = oci_runtime, .runtime_timeout_ms = timeout_ms,
 		 .flags = CTR_RUNTIME_NOSYNC);
 	int r = ctr_runtime_open(&o, &rt);
 	ck_assert_msg(r == 0, "ctr_runtime_open: %d %s", r, ctr_last_error());
 	return rt;
+}
+
+ctr_runtime_t *tu_runtime(void)
+{
+	return open_runtime(NULL, 0);
 }
 
 const char *tu_base(void)
@@ -117,6 +127,38 @@ static void unmount_below(const char *dir)
 	}
 }
 
+/* SIGKILL every process whose command line names a path below dir: the monitors (their
+ * --bundle) and the containers' shells (tu_sh's $0) a failed test left running. */
+static void kill_below(const char *dir)
+{
+	DIR *d = opendir("/proc");
+	size_t len = strlen(dir);
+
+	for (struct dirent *e; d && (e = readdir(d));) {
+		char path[300], cmd[8192];
+		pid_t pid = (pid_t)atoi(e->d_name);
+		FILE *f;
+		size_t n;
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+		if (!(f = fopen(path, "re")))
+			continue;
+		n = fread(cmd, 1, sizeof(cmd) - 1, f);
+		fclose(f);
+		for (size_t i = 0; i < n; i++)
+			cmd[i] = cmd[i] ? cmd[i] : ' ';
+		cmd[n] = '\0';
+		for (const char *p = cmd; (p = strstr(p, dir)); p += len)
+			if (p[len] == '/' || p[len] == ' ' || p[len] == '\0') {
+				kill(pid, SIGKILL);
+				break;
+			}
+	}
+	if (d)
+		closedir(d);
+}
+
 static void sandbox_begin(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -141,6 +183,7 @@ static void sandbox_end(void)
 	free(saved_tmpdir);
 	saved_tmpdir = NULL;
 	if (sandbox) {
+		kill_below(sandbox);
 		unmount_below(sandbox);
 		/* chattr-style and ownership tricks are undone by rm as root; a failure here
 		 * only leaves a directory behind. */
@@ -224,4 +267,77 @@ int tu_new_mount_api(void)
 	ok = fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", "/", 0) == 0;
 	close(fs);
 	return ok;
+}
+
+/* ---- containers run by the fake runtime over host-runtime ------------------------------- */
+
+/* The absolute path of rel into variable, when it is unset and rel exists. */
+static void default_path(const char *variable, const char *rel)
+{
+	char abs[PATH_MAX];
+
+	if (!getenv(variable) && realpath(rel, abs))
+		setenv(variable, abs, 0);
+}
+
+ctr_runtime_t *tu_host_runtime(unsigned timeout_ms)
+{
+	char real[PATH_MAX], dir[PATH_MAX];
+
+	default_path("CTR_MONITOR", "build/ctr-monitor");
+	default_path("CTR_FAKE_RUNTIME", "tests/fake-runtime/fake-runtime");
+	const char *fake = getenv("CTR_FAKE_RUNTIME"), *mon = getenv("CTR_MONITOR");
+	ck_assert_msg(fake && access(fake, X_OK) == 0, "CTR_FAKE_RUNTIME (%s) is not executable",
+		      fake ? fake : "unset");
+	ck_assert_msg(mon && access(mon, X_OK) == 0, "CTR_MONITOR (%s) is not executable",
+		      mon ? mon : "unset");
+	snprintf(dir, sizeof(dir), "%s", fake);
+	snprintf(real, sizeof(real), "%s/host-runtime", dirname(dir));
+	setenv("FAKE_RUNTIME_REAL", real, 1);
+	return open_runtime(fake, timeout_ms);
+}
+
+ctr_container_t *tu_sh(ctr_runtime_t *rt, const char *script)
+{
+	const char *argv[] = { "/bin/sh", "-c", script, base, NULL };
+	ctr_config_t *cfg = NULL;
+	ctr_container_t *c = NULL;
+
+	ck_assert_int_eq(ctr_config_new(&cfg), 0);
+	ck_assert_int_eq(ctr_config_set_rootfs(cfg, rootfs), 0);
+	ck_assert_int_eq(ctr_config_set_args(cfg, argv), 0);
+	ck_assert_int_eq(ctr_config_set_cwd(cfg, base), 0);
+	int r = ctr_create(rt, cfg, &c);
+	ck_assert_msg(r == 0, "ctr_create: %d %s", r, ctr_last_error());
+	ctr_config_free(cfg);
+	return c;
+}
+
+void tu_take_file(const char *name)
+{
+	char *path = tu_path(name);
+	long long waited = 0;
+
+	while (unlink(path) < 0) {
+		ck_assert_msg(waited < TU_GUARD_MS, "no %s after %d ms", name, TU_GUARD_MS);
+		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+		waited += 10;
+	}
+	free(path);
+}
+
+ctr_state_t tu_state(ctr_container_t *c)
+{
+	ctr_state_t s = CTR_STATE_UNKNOWN;
+
+	TU_OK(ctr_state(c, &s));
+	return s;
+}
+
+int tu_wait(ctr_container_t *c)
+{
+	int code = -1;
+
+	TU_OK(ctr_wait(c, TU_GUARD_MS, &code));
+	return code;
 }

@@ -279,9 +279,9 @@ START_TEST(test_records_carry_a_type_an_empty_record_is_the_end_and_an_oversized
 }
 END_TEST
 
-Suite *suite_attach_wire(void)
+Suite *suite_attach_proto(void)
 {
-	Suite *s = suite_create("attach_wire");
+	Suite *s = suite_create("attach_proto");
 	TCase *tc = tcase_create("detach_keys");
 
 	tcase_add_test(tc, test_detach_keys_default_to_ctrl_p_ctrl_q_and_empty_means_never);

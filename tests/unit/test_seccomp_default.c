@@ -570,9 +570,9 @@ START_TEST(test_default_profile_loads_into_libseccomp_for_any_capability_set)
 }
 END_TEST
 
-Suite *suite_seccomp(void)
+Suite *suite_seccomp_default(void)
 {
-	Suite *s = suite_create("seccomp");
+	Suite *s = suite_create("seccomp_default");
 	TCase *tc = tcase_create("default");
 
 	tu_add_fixtures(tc, NULL);

@@ -313,6 +313,7 @@ END_TEST
 
 START_TEST(test_mount_twice_then_unmount_twice_unmounts_at_the_last)
 {
+	TU_NEEDS_ROOT("mount an overlay");
 	ctr_container_t *c = two_layers("twice");
 	char *merged = bundle_of(c, "merged"), *p1 = NULL, *p2 = NULL;
 
@@ -345,6 +346,7 @@ END_TEST
 
 START_TEST(test_writes_through_the_overlay_land_in_upper_only)
 {
+	TU_NEEDS_ROOT("mount an overlay");
 	ctr_container_t *c = two_layers("writes");
 	char *merged = bundle_of(c, "merged"), *upper = bundle_of(c, "upper"), *p = NULL;
 	char *lower = tu_path("lower"), *top = tu_path("top");
@@ -369,6 +371,7 @@ END_TEST
 
 START_TEST(test_run_hold_is_counted_once_and_busy_while_the_container_runs)
 {
+	TU_NEEDS_ROOT("mount an overlay");
 	ctr_container_t *c = two_layers("run");
 	char *merged = bundle_of(c, "merged"), *p = NULL;
 	int run = 0;
@@ -404,6 +407,7 @@ END_TEST
 
 START_TEST(test_cleanup_release_keeps_the_mount_for_a_ctr_mount_holder)
 {
+	TU_NEEDS_ROOT("mount an overlay");
 	ctr_container_t *c = two_layers("keep");
 	char *merged = bundle_of(c, "merged"), *p = NULL;
 	int run = 1;
@@ -424,6 +428,7 @@ END_TEST
 
 START_TEST(test_an_overlay_unmounted_by_hand_counts_as_not_mounted)
 {
+	TU_NEEDS_ROOT("mount an overlay");
 	ctr_container_t *c = two_layers("byhand");
 	char *merged = bundle_of(c, "merged"), *p = NULL;
 
@@ -447,6 +452,7 @@ END_TEST
 
 START_TEST(test_a_record_of_another_boot_counts_as_no_holder)
 {
+	TU_NEEDS_ROOT("mount an overlay");
 	ctr_container_t *c = two_layers("boot");
 	char *merged = bundle_of(c, "merged"), *p = NULL, key[128];
 	const char *old = "{\"count\":5,\"run\":1,\"boot_id\":\"another-boot\"}";
@@ -466,6 +472,7 @@ END_TEST
 
 START_TEST(test_rootfs_path_mounts_for_its_caller_only_when_not_mounted)
 {
+	TU_NEEDS_ROOT("mount an overlay");
 	ctr_container_t *c = two_layers("path"), *plain = create("plain");
 	char *merged = bundle_of(c, "merged"), *p = NULL, *q = NULL;
 	int here = -1;
@@ -518,6 +525,7 @@ END_TEST
 
 START_TEST(test_remove_detaches_the_overlay_and_deletes_upper)
 {
+	TU_NEEDS_ROOT("mount an overlay");
 	ctr_container_t *c = two_layers("removed");
 	char *merged = bundle_of(c, "merged"), *upper = bundle_of(c, "upper"), *p = NULL;
 	char id[65];
@@ -582,6 +590,7 @@ static void mount_many_layers(int fd_paths)
 
 START_TEST(test_layers_beyond_a_page_of_options_are_mounted_one_by_one)
 {
+	TU_NEEDS_ROOT("mount an overlay");
 	const char *v = getenv("CTR_NO_FSOPEN");
 
 	/* under valgrind (no fsopen) this is the fallback, as in the next test */
@@ -591,6 +600,7 @@ END_TEST
 
 START_TEST(test_layers_beyond_a_page_mount_by_descriptor_paths_without_the_new_mount_api)
 {
+	TU_NEEDS_ROOT("mount an overlay");
 	setenv("CTR_NO_FSOPEN", "1", 1);
 	mount_many_layers(1);
 	unsetenv("CTR_NO_FSOPEN");
@@ -712,9 +722,9 @@ START_TEST(test_artifacts_go_with_the_container)
 }
 END_TEST
 
-Suite *suite_mount(void)
+Suite *suite_overlay(void)
 {
-	Suite *s = suite_create("mount");
+	Suite *s = suite_create("overlay");
 	TCase *tc;
 
 	tc = tcase_create("config");

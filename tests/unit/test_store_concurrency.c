@@ -501,9 +501,9 @@ START_TEST(test_sixteen_first_opens_of_fresh_directories_at_once_all_succeed)
 }
 END_TEST
 
-Suite *suite_concurrency(void)
+Suite *suite_store_concurrency(void)
 {
-	Suite *s = suite_create("concurrency");
+	Suite *s = suite_create("store_concurrency");
 	TCase *tc = tcase_create("processes");
 
 	tu_add_fixtures(tc, NULL);

@@ -356,9 +356,9 @@ START_TEST(test_atomic_writes_of_one_file_from_many_threads_all_succeed_whole)
 }
 END_TEST
 
-Suite *suite_lock(void)
+Suite *suite_store_lock(void)
 {
-	Suite *s = suite_create("lock");
+	Suite *s = suite_create("store_lock");
 	TCase *tc;
 
 	tc = tcase_create("locks");

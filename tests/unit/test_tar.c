@@ -360,6 +360,7 @@ END_TEST
 
 START_TEST(test_memory_files_and_trees_go_under_their_prefixes)
 {
+	TU_NEEDS_ROOT("extract files owned by root");
 	struct ctri_tar_src srcs[] = {
 		{ .prefix = "config.json", .data = "{}", .len = 2 },
 		{ .prefix = "empty.txt", .data = NULL, .len = 0 },
@@ -397,6 +398,7 @@ END_TEST
 
 START_TEST(test_a_sparse_file_and_device_nodes_are_archived)
 {
+	TU_NEEDS_ROOT("make device nodes");
 	struct ctri_tar_src src = { .prefix = "" };
 
 	dir("src", 0755);
@@ -572,6 +574,7 @@ static void assert_refused(const struct craft *ents, size_t n, const char *want)
 
 START_TEST(test_names_that_climb_out_or_are_absolute_are_refused)
 {
+	TU_NEEDS_ROOT("extract files owned by root");
 	char abs[64];
 
 	snprintf(abs, sizeof(abs), "/tmp/ctr-test-abs-%d", (int)getpid());
@@ -584,6 +587,7 @@ END_TEST
 
 START_TEST(test_links_that_lead_out_are_refused)
 {
+	TU_NEEDS_ROOT("extract files owned by root");
 	REFUSED("\"l\" is a symbolic link out of the directory",
 		{ .name = "l", .type = AE_IFLNK, .link = "../../etc" },
 		{ .name = "l/passwd", .data = "root::0:0::/:/bin/sh\n" });
@@ -597,6 +601,7 @@ END_TEST
 
 START_TEST(test_nothing_is_written_through_a_symlink_an_earlier_entry_made)
 {
+	TU_NEEDS_ROOT("extract files owned by root");
 	/* l stays inside, so it is extracted; the entries through it are not. */
 	REFUSED("\"l/x\"", { .name = "sub/", .type = AE_IFDIR },
 		{ .name = "l", .type = AE_IFLNK, .link = "sub" }, { .name = "l/x", .data = "x" });
@@ -616,6 +621,7 @@ END_TEST
 
 START_TEST(test_links_that_stay_inside_are_extracted)
 {
+	TU_NEEDS_ROOT("extract files owned by root");
 	const struct craft ents[] = {
 		{ .name = "a/b/", .type = AE_IFDIR },
 		{ .name = "a/b/up", .type = AE_IFLNK, .link = "../../top" },
@@ -637,6 +643,7 @@ END_TEST
 
 START_TEST(test_truncated_garbage_and_empty_files_are_inval)
 {
+	TU_NEEDS_ROOT("extract files owned by root");
 	struct ctri_tar_src src = { .prefix = "" };
 	char big[200001];
 
@@ -716,9 +723,9 @@ START_TEST(test_export_writes_a_plain_rootfs_and_refuses_a_missing_path)
 }
 END_TEST
 
-Suite *suite_archive(void)
+Suite *suite_tar(void)
 {
-	Suite *s = suite_create("archive");
+	Suite *s = suite_create("tar");
 	TCase *tc = tcase_create("tar");
 
 	tu_add_fixtures(tc, archive_teardown);

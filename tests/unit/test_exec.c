@@ -1,0 +1,316 @@
+/* Exec sessions (ops/exec.c) with the monitor and the fake runtime over host-runtime, so
+ * without root: exit codes and output, the environment and working directory, the sessions'
+ * states (create, start, wait, kill, remove, list), their durable exit codes, a session that
+ * outlives its caller, and refusals. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests.h"
+#include "testutil.h"
+#include "util.h"
+
+static ctr_runtime_t *rt;
+
+static void setup(void)
+{
+	rt = tu_host_runtime(0);
+}
+
+static void teardown(void)
+{
+	ctr_runtime_close(rt);
+	rt = NULL;
+}
+
+static ctr_container_t *running(void)
+{
+	ctr_container_t *c = tu_sh(rt, "touch ready; " TU_LOOP);
+
+	TU_OK(ctr_start(c, 0));
+	tu_take_file("ready");
+	return c;
+}
+
+static ctr_exec_opts_t opts_for(const char *const *argv)
+{
+	ctr_exec_opts_t o = {
+		.sz = sizeof(o), .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1
+	};
+	return o;
+}
+
+/* Read fd to its end; the text, malloc'd. */
+static char *read_all(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+
+	ck_assert_ptr_nonnull(buf);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ck_assert_msg(poll(&p, 1, TU_GUARD_MS) == 1, "no end of the output");
+		ssize_t n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		ck_assert_uint_lt(len, cap - 1);
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/* ctr_exec with stdout and stderr on a pipe: the output, and the exit code in *code. */
+static char *exec_output(ctr_container_t *c, ctr_exec_opts_t *o, int *code)
+{
+	int p[2];
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	o->stdout_fd = o->stderr_fd = p[1];
+	TU_OK(ctr_exec(c, o, code));
+	close(p[1]);
+	char *out = read_all(p[0]);
+	close(p[0]);
+	return out;
+}
+
+static size_t sessions(ctr_container_t *c)
+{
+	char **ids = NULL;
+	size_t n = 0;
+	int r = ctr_exec_list(c, &ids, &n);
+
+	ck_assert_msg(r >= 0, "ctr_exec_list: %d %s", r, ctr_last_error());
+	ctr_strv_free(ids);
+	return n;
+}
+
+/* ---- one-shot exec -------------------------------------------------------------------- */
+
+START_TEST(test_exec_gives_the_exit_code_and_output_and_leaves_no_session)
+{
+	ctr_container_t *c = running();
+	const char *const argv[] = { "sh", "-c", "echo out; echo err >&2; exit 7", NULL };
+	const char *const truth[] = { "true", NULL };
+	ctr_exec_opts_t o = opts_for(argv);
+	int code = -1;
+
+	char *out = exec_output(c, &o, &code);
+	ck_assert_int_eq(code, 7);
+	ck_assert_str_eq(out, "out\nerr\n");
+	free(out);
+	o = opts_for(truth);
+	TU_OK(ctr_exec(c, &o, &code));
+	ck_assert_int_eq(code, 0);
+	ck_assert_uint_eq(sessions(c), 0);
+	TU_OK(ctr_remove(c, CTR_FORCE));
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_exec_env_and_cwd_reach_the_process)
+{
+	ctr_container_t *c = running();
+	const char *const argv[] = { "sh", "-c", "echo $FOO; pwd", NULL };
+	const char *const env[] = { "FOO=bar", NULL };
+	ctr_exec_opts_t o = opts_for(argv);
+	char *cwd = tu_path("rootfs"), *want = NULL;
+	int code = -1;
+
+	o.env = env;
+	o.cwd = cwd;
+	char *out = exec_output(c, &o, &code);
+	ck_assert_int_eq(code, 0);
+	want = ctri_strdupf("bar\n%s\n", cwd);
+	ck_assert_str_eq(out, want);
+	free(want);
+	free(out);
+	free(cwd);
+	TU_OK(ctr_remove(c, CTR_FORCE));
+	ctr_container_free(c);
+}
+END_TEST
+
+/* ---- sessions ------------------------------------------------------------------------- */
+
+START_TEST(test_exec_sessions_walk_their_states)
+{
+	ctr_container_t *c = running(), *c2 = NULL;
+	const char *const argv[] = { "sleep", "30", NULL };
+	ctr_exec_opts_t o = opts_for(argv);
+	char *a = NULL, *b = NULL, **ids = NULL;
+	size_t n = 0;
+	int code = -1;
+
+	TU_OK(ctr_exec_create(c, &o, &a));
+	TU_OK(ctr_exec_create(c, &o, &b));
+	ck_assert_int_eq(ctr_exec_list(c, &ids, &n), 2);
+	ck_assert_str_eq(ids[0], a);
+	ck_assert_str_eq(ids[1], b);
+	ctr_strv_free(ids);
+	TU_FAILS(ctr_exec_wait(c, a, 0, &code), CTR_E_STATE); /* not started */
+	TU_FAILS(ctr_exec_kill(c, a, SIGKILL), CTR_E_STATE);
+	TU_OK(ctr_exec_start(c, a));
+	TU_FAILS(ctr_exec_start(c, a), CTR_E_STATE);
+	TU_FAILS(ctr_exec_wait(c, a, 0, &code), CTR_E_TIMEOUT);
+	TU_FAILS(ctr_exec_remove(c, a, 0), CTR_E_STATE);
+
+	int fd = ctr_exec_wait_fd(c, a);
+	ck_assert_int_ge(fd, 0);
+	TU_OK(ctr_exec_kill(c, a, SIGKILL));
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ck_assert_int_eq(poll(&p, 1, TU_GUARD_MS), 1);
+	close(fd);
+	TU_OK(ctr_exec_wait(c, a, TU_GUARD_MS, &code));
+	ck_assert_int_eq(code, 137);
+
+	/* the exit code is durable: another context reads it */
+	ctr_runtime_t *rt2 = tu_host_runtime(0);
+	TU_OK(ctr_lookup(rt2, ctr_id(c), &c2));
+	code = -1;
+	TU_OK(ctr_exec_wait(c2, a, 0, &code));
+	ck_assert_int_eq(code, 137);
+	ctr_container_free(c2);
+	ctr_runtime_close(rt2);
+
+	TU_FAILS(ctr_exec_kill(c, "0123456789abcdef", SIGKILL), CTR_E_NOENT);
+	TU_FAILS(ctr_exec_wait(c, "../../etc", 0, &code), CTR_E_NOENT);
+	TU_OK(ctr_exec_remove(c, a, 0));
+	TU_FAILS(ctr_exec_wait(c, a, 0, &code), CTR_E_NOENT);
+
+	/* b ends with its container, and the cleanup removes its session */
+	TU_OK(ctr_exec_start(c, b));
+	TU_OK(ctr_stop(c, 0));
+	TU_OK(ctr_exec_wait(c, b, TU_GUARD_MS, &code));
+	TU_OK(ctr_cleanup(c));
+	ck_assert_uint_eq(sessions(c), 0);
+	TU_OK(ctr_remove(c, 0));
+	free(a);
+	free(b);
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_a_session_outlives_the_process_that_started_it)
+{
+	ctr_container_t *c = running();
+	const char *const argv[] = { "sh", "-c", "while [ ! -e go ]; do sleep 0.02; done; exit 9",
+				     NULL };
+	int p[2], code = -1;
+	char eid[64] = "";
+
+	ck_assert_int_eq(pipe(p), 0);
+	pid_t child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		ctr_runtime_t *own = tu_host_runtime(0);
+		ctr_container_t *same = NULL;
+		ctr_exec_opts_t o = opts_for(argv);
+		char *id = NULL;
+		close(p[0]);
+		o.cwd = tu_base();
+		int r = ctr_lookup(own, ctr_id(c), &same);
+		if (r == 0 && (r = ctr_exec_create(same, &o, &id)) == 0)
+			r = ctr_exec_start(same, id);
+		if (r < 0)
+			fprintf(stderr, "exec start in a child: %d %s\n", r, ctr_last_error());
+		else if (write(p[1], id, strlen(id)) != (ssize_t)strlen(id))
+			r = -1;
+		free(id); /* nothing left behind: the child runs under valgrind too */
+		ctr_container_free(same);
+		ctr_container_free(c); /* the parent's copy */
+		ctr_runtime_close(own);
+		_exit(r < 0);
+	}
+	close(p[1]);
+	int status;
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the starter failed: %#x",
+		      status);
+	ck_assert_int_gt(read(p[0], eid, sizeof(eid) - 1), 0);
+	close(p[0]);
+
+	TU_FAILS(ctr_exec_wait(c, eid, 0, &code), CTR_E_TIMEOUT); /* its starter is gone */
+	char *go = tu_path("go");
+	FILE *f = fopen(go, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	free(go);
+	TU_OK(ctr_exec_wait(c, eid, TU_GUARD_MS, &code));
+	ck_assert_int_eq(code, 9);
+	TU_OK(ctr_remove(c, CTR_FORCE));
+	ctr_container_free(c);
+}
+END_TEST
+
+/* ---- refusals ------------------------------------------------------------------------- */
+
+START_TEST(test_exec_is_refused_unless_the_container_runs)
+{
+	ctr_container_t *c = tu_sh(rt, "touch ready; " TU_LOOP);
+	const char *const argv[] = { "true", NULL };
+	ctr_exec_opts_t o = opts_for(argv);
+	char *id = NULL;
+	int code = -1;
+
+	TU_FAILS(ctr_exec(c, &o, &code), CTR_E_STATE); /* CONFIGURED */
+	TU_OK(ctr_init(c, 0));
+	TU_FAILS(ctr_exec_create(c, &o, &id), CTR_E_STATE); /* CREATED */
+	TU_OK(ctr_start(c, 0));
+	tu_take_file("ready");
+	TU_OK(ctr_pause(c));
+	TU_FAILS(ctr_exec(c, &o, &code), CTR_E_STATE); /* PAUSED */
+	TU_OK(ctr_unpause(c));
+	TU_OK(ctr_exec_create(c, &o, &id)); /* RUNNING */
+	TU_OK(ctr_stop(c, 0));
+	TU_FAILS(ctr_exec_start(c, id), CTR_E_STATE); /* STOPPED */
+	TU_OK(ctr_remove(c, 0));
+	free(id);
+	ctr_container_free(c);
+}
+END_TEST
+
+START_TEST(test_exec_of_a_missing_command_is_a_runtime_error)
+{
+	ctr_container_t *c = running();
+	const char *const argv[] = { "/nonexistent/command", NULL };
+	ctr_exec_opts_t o = opts_for(argv);
+	int code = -1;
+
+	TU_FAILS(ctr_exec(c, &o, &code), CTR_E_RUNTIME);
+	TU_SAYS("/nonexistent/command");
+	TU_STATE(c, CTR_STATE_RUNNING);
+	TU_OK(ctr_remove(c, CTR_FORCE));
+	ctr_container_free(c);
+}
+END_TEST
+
+Suite *suite_exec(void)
+{
+	Suite *s = suite_create("exec");
+	TCase *tc = tcase_create("exec");
+
+	tu_add_fixtures(tc, teardown);
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_exec_gives_the_exit_code_and_output_and_leaves_no_session);
+	tcase_add_test(tc, test_exec_env_and_cwd_reach_the_process);
+	tcase_add_test(tc, test_exec_of_a_missing_command_is_a_runtime_error);
+	tcase_add_test(tc, test_exec_is_refused_unless_the_container_runs);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sessions");
+	tu_add_fixtures(tc, teardown);
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_exec_sessions_walk_their_states);
+	tcase_add_test(tc, test_a_session_outlives_the_process_that_started_it);
+	suite_add_tcase(s, tc);
+	return s;
+}
