@@ -173,12 +173,16 @@ void attach_output(struct mon_attach *at, int type, const char *data, size_t len
  * yet. With the log up to LOGOFFSET and the live records, the client has every byte once. */
 static void hello(struct mon_attach *at, struct mon_client *c)
 {
-	char buf[96];
-	int n = snprintf(buf, sizeof(buf), "%d %llu %u %d %d", CTRP_PROTO,
-			 at->log ? (unsigned long long)at->log->size : 0ULL,
-			 at->log ? at->log->rotations : 0, at->has_stdin, at->terminal);
+	const struct ctrp_hello h = {
+		.log_offset = at->log ? (long long)at->log->size : 0,
+		.rotations = at->log ? at->log->rotations : 0,
+		.stdin_open = at->has_stdin,
+		.terminal = at->terminal,
+	};
+	char buf[CTRP_HELLO_MAX];
+	size_t n = ctrp_hello_format(buf, sizeof(buf), &h);
 
-	client_send(c, CTRP_ATT_HELLO, buf, (size_t)n, 1);
+	client_send(c, CTRP_ATT_HELLO, buf, n, 1);
 	for (int i = 0; i < at->nstreams; i++)
 		if (at->streams[i].len)
 			client_send(c, at->streams[i].type, at->streams[i].buf, at->streams[i].len,
@@ -220,10 +224,9 @@ static void accept_clients(struct mon_attach *at)
 			.fd = fd, .pidx = -1, .control = control, .since = at->accepted++
 		};
 		if (control) { /* told why, and served for RESIZE (which needs no slot) */
-			char buf[32];
-			int n =
-			    snprintf(buf, sizeof(buf), "%d busy %d", CTRP_PROTO, MON_CLIENTS_MAX);
-			client_send(c, CTRP_ATT_REFUSED, buf, (size_t)n, 1);
+			char buf[CTRP_REFUSED_MAX];
+			size_t n = ctrp_refused_format(buf, sizeof(buf), MON_CLIENTS_MAX);
+			client_send(c, CTRP_ATT_REFUSED, buf, n, 1);
 			continue;
 		}
 		/* Room in the kernel for a burst, before records queue in our memory; charged to
@@ -300,30 +303,11 @@ static void sink_flush(struct mon_attach *at, short revents)
 	}
 }
 
-/* "ROWS COLS": decimals 1..CTRP_RESIZE_MAX, one space. */
-static int parse_size(const unsigned char *p, size_t len, unsigned short v[2])
-{
-	size_t i = 0;
-
-	for (int k = 0; k < 2; k++) {
-		unsigned long n = 0;
-		size_t start = i;
-		while (i < len && p[i] >= '0' && p[i] <= '9' && i - start < 5)
-			n = n * 10 + (unsigned long)(p[i++] - '0');
-		if (i == start || n < 1 || n > CTRP_RESIZE_MAX)
-			return -1;
-		v[k] = (unsigned short)n;
-		if (k == 0 && (i >= len || p[i++] != ' '))
-			return -1;
-	}
-	return i == len ? 0 : -1;
-}
-
 /* Act on one record from a client. -1: protocol error. */
 static int client_record(struct mon_attach *at, struct mon_client *c, int type,
 			 const unsigned char *data, size_t len)
 {
-	unsigned short v[2];
+	unsigned rows, cols;
 
 	if (c->control && type != CTRP_ATT_RESIZE)
 		return -1;
@@ -340,10 +324,11 @@ static int client_record(struct mon_attach *at, struct mon_client *c, int type,
 			sink_close(at);
 		return 0;
 	case CTRP_ATT_RESIZE:
-		if (parse_size(data, len, v) < 0)
+		if (ctrp_resize_parse((const char *)data, len, &rows, &cols) < 0)
 			return -1;
 		if (at->terminal && at->pty >= 0) {
-			struct winsize ws = { .ws_row = v[0], .ws_col = v[1] };
+			struct winsize ws = { .ws_row = (unsigned short)rows,
+					      .ws_col = (unsigned short)cols };
 			ioctl(at->pty, TIOCSWINSZ, &ws);
 		}
 		return 0;

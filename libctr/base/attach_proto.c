@@ -18,46 +18,6 @@
 #include "attach_proto.h"
 #include "error.h"
 
-/* ---- HELLO --------------------------------------------------------------------------- */
-
-/* One decimal field of a HELLO: digits only, ended by a space (last: by the end). */
-static int hello_field(const char **p, const char *end, int last, long long *out)
-{
-	const char *s = *p;
-	long long v = 0;
-
-	if (s == end || *s < '0' || *s > '9')
-		return -1;
-	for (; s < end && *s >= '0' && *s <= '9'; s++) {
-		if (v > (LLONG_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	if (last ? s != end : (s == end || *s++ != ' '))
-		return -1;
-	*p = s;
-	*out = v;
-	return 0;
-}
-
-int ctri_att_hello_parse(const char *payload, size_t len, struct ctri_att_hello *out)
-{
-	const char *p = payload, *end = payload + len;
-	long long f[5];
-
-	for (int i = 0; i < 5; i++)
-		if (hello_field(&p, end, i == 4, &f[i]) < 0)
-			return CTR_E_MONITOR;
-	if (f[0] > INT_MAX || f[3] > 1 || f[4] > 1)
-		return CTR_E_MONITOR;
-	*out = (struct ctri_att_hello){ .proto = (int)f[0],
-					.log_offset = f[1],
-					.rotations = f[2],
-					.stdin_open = (int)f[3],
-					.terminal = (int)f[4] };
-	return 0;
-}
-
 /* ---- connecting ---------------------------------------------------------------------- */
 
 /* Fill sa for path; a path too long for sun_path goes through an O_PATH descriptor on its
@@ -115,25 +75,23 @@ out:
 	return r < 0 ? r : fd;
 }
 
-/* A REFUSED payload, "PROTO busy CLIENTS": CTR_E_BUSY naming the limit, else CTR_E_MONITOR. */
+/* A REFUSED payload: CTR_E_BUSY naming the limit, else CTR_E_MONITOR. */
 static int refused(const char *name, const char *op, const unsigned char *p, int len)
 {
-	char text[64];
-	int proto, clients, end = 0;
+	int proto, clients;
 
-	snprintf(text, sizeof(text), "%.*s", len < 63 ? len : 63, (const char *)p);
-	if (sscanf(text, "%d busy %d%n", &proto, &clients, &end) == 2 && end == len &&
-	    proto == CTRP_PROTO && clients > 0)
+	if (ctrp_refused_parse((const char *)p, (size_t)len, &proto, &clients) == 0 &&
+	    proto == CTRP_PROTO)
 		return ctri_cerr(name, op, CTR_E_BUSY,
 				 "the container's monitor already serves %d attach clients, its "
 				 "limit (try again once one has detached)",
 				 clients);
-	return ctri_cerr(name, op, CTR_E_MONITOR, "the monitor refused the connection: \"%s\"",
-			 text);
+	return ctri_cerr(name, op, CTR_E_MONITOR, "the monitor refused the connection: \"%.*s\"",
+			 len < 63 ? len : 63, (const char *)p);
 }
 
 /* The greeting: HELLO (0) or, with control_ok, a well-formed REFUSED (1). */
-static int read_greeting(int fd, const char *name, const char *op, struct ctri_att_hello *out,
+static int read_greeting(int fd, const char *name, const char *op, struct ctrp_hello *out,
 			 int control_ok)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -156,7 +114,7 @@ static int read_greeting(int fd, const char *name, const char *op, struct ctri_a
 		int r = refused(name, op, buf + 1, n);
 		return r == CTR_E_BUSY && control_ok ? 1 : r;
 	}
-	if (type != CTRP_ATT_HELLO || ctri_att_hello_parse((char *)buf + 1, (size_t)n, out) < 0)
+	if (type != CTRP_ATT_HELLO || ctrp_hello_parse((char *)buf + 1, (size_t)n, out) < 0)
 		return ctri_cerr(name, op, CTR_E_MONITOR,
 				 "the monitor's greeting is not a HELLO (record type %d, %d bytes)",
 				 type, n);
@@ -167,12 +125,12 @@ static int read_greeting(int fd, const char *name, const char *op, struct ctri_a
 	return 0;
 }
 
-int ctri_att_read_hello(int fd, const char *name, const char *op, struct ctri_att_hello *out)
+int ctri_att_read_hello(int fd, const char *name, const char *op, struct ctrp_hello *out)
 {
 	return read_greeting(fd, name, op, out, 0);
 }
 
-int ctri_att_open(const char *path, const char *name, const char *op, struct ctri_att_hello *out)
+int ctri_att_open(const char *path, const char *name, const char *op, struct ctrp_hello *out)
 {
 	int fd = ctri_att_connect(path, name, op);
 
@@ -247,8 +205,8 @@ int ctri_att_recv_nb(int fd, unsigned char *buf, int *type)
 int ctri_attach_resize_path(const char *sock_path, const char *name_for_errors, const char *op,
 			    unsigned rows, unsigned cols)
 {
-	struct ctri_att_hello h;
-	char msg[32];
+	struct ctrp_hello h;
+	char msg[CTRP_RESIZE_LEN_MAX];
 	int fd, r;
 
 	if (rows < 1 || rows > CTRP_RESIZE_MAX || cols < 1 || cols > CTRP_RESIZE_MAX)
@@ -263,8 +221,8 @@ int ctri_attach_resize_path(const char *sock_path, const char *name_for_errors, 
 		close(fd);
 		return r;
 	}
-	int n = snprintf(msg, sizeof(msg), "%u %u", rows, cols);
-	if ((r = ctri_att_send(fd, CTRP_ATT_RESIZE, msg, (size_t)n, 0)) < 0)
+	size_t n = ctrp_resize_format(msg, sizeof(msg), rows, cols);
+	if ((r = ctri_att_send(fd, CTRP_ATT_RESIZE, msg, n, 0)) < 0)
 		r = ctri_cwrap(name_for_errors, op, r);
 	close(fd);
 	return r;

@@ -16,19 +16,6 @@
 /* Not a record: ctri_att_recv_nb() found none waiting. */
 #define CTRI_ATT_NONE (-2)
 
-/* What the monitor said at accept. */
-struct ctri_att_hello {
-	int proto;
-	long long log_offset; /* the log's size at accept: its bytes up to here precede the live
-			       * records, and none of them is also sent live */
-	long long rotations;  /* how often the log had been rotated at accept */
-	int stdin_open;	      /* the container has a writable stdin */
-	int terminal;	      /* a pty container (only STDOUT records) */
-};
-
-/* Parse a HELLO payload (len bytes, not NUL-terminated). 0 or CTR_E_MONITOR. */
-int ctri_att_hello_parse(const char *payload, size_t len, struct ctri_att_hello *out);
-
 /* Connect to the socket at path, of any length (through /proc/self/fd/DIRFD/NAME when it
  * does not fit sun_path); the descriptor is close-on-exec and blocking.
  * Returns the descriptor; CTR_E_STATE (no socket, nobody listening: the monitor is gone);
@@ -39,10 +26,10 @@ int ctri_att_connect(const char *path, const char *name, const char *op);
  * 0; CTR_E_BUSY when the monitor refused a client (it serves as many as it takes);
  * CTR_E_STATE when the monitor closed the connection first (it is exiting);
  * CTR_E_MONITOR (another version, a bad record, no answer); CTR_E_IO. */
-int ctri_att_read_hello(int fd, const char *name, const char *op, struct ctri_att_hello *out);
+int ctri_att_read_hello(int fd, const char *name, const char *op, struct ctrp_hello *out);
 
 /* ctri_att_connect() then ctri_att_read_hello(): the descriptor or an error (nothing open). */
-int ctri_att_open(const char *path, const char *name, const char *op, struct ctri_att_hello *out);
+int ctri_att_open(const char *path, const char *name, const char *op, struct ctrp_hello *out);
 
 /* Send one record (len <= CTRP_ATT_PAYLOAD_MAX). dontwait: never block.
  * 0; 1 when it would block (dontwait only: nothing was sent); CTR_E_IO (also when the

@@ -32,7 +32,7 @@ struct att {
 	int out_fd[3]; /* by stream id; -1: discarded */
 	int mux_fd;    /* >= 0: frames on it instead of out_fd */
 	int sock;
-	struct ctri_att_hello hello;
+	struct ctrp_hello hello;
 	struct ctri_detach det;
 	unsigned char pend[CTRP_ATT_PAYLOAD_MAX]; /* input not yet sent */
 	size_t pend_len;

@@ -92,6 +92,30 @@ enum ctrp_att_type {
 
 #define CTRP_RESIZE_MAX 65535
 
+/* The payloads (attach_payload.c). A formatter writes into buf (NUL added) and returns the
+ * length; a parser takes len bytes of text (not NUL-terminated) and returns 0, or -1 for
+ * anything but the exact form: decimals without signs or leading spaces, one space between
+ * fields, nothing after the last. */
+struct ctrp_hello {
+	int proto;	      /* read only: the writer writes CTRP_PROTO */
+	long long log_offset; /* the log's size at accept: its bytes up to here precede the live
+			       * records, and none of them is also sent live */
+	long long rotations;  /* how often the log had been rotated at accept */
+	int stdin_open;	      /* the container has a writable stdin (0 or 1) */
+	int terminal;	      /* a pty container: only STDOUT records (0 or 1) */
+};
+#define CTRP_HELLO_MAX 96 /* longest HELLO payload, NUL included */
+size_t ctrp_hello_format(char *buf, size_t len, const struct ctrp_hello *h);
+int ctrp_hello_parse(const char *text, size_t len, struct ctrp_hello *out);
+/* REFUSED: "PROTO busy CLIENTS", CLIENTS (the limit, >= 1) being served already. */
+#define CTRP_REFUSED_MAX 32
+size_t ctrp_refused_format(char *buf, size_t len, int clients);
+int ctrp_refused_parse(const char *text, size_t len, int *proto, int *clients);
+/* RESIZE: "ROWS COLS", each 1..CTRP_RESIZE_MAX. */
+#define CTRP_RESIZE_LEN_MAX 16
+size_t ctrp_resize_format(char *buf, size_t len, unsigned rows, unsigned cols);
+int ctrp_resize_parse(const char *text, size_t len, unsigned *rows, unsigned *cols);
+
 /* ---- the exit file ------------------------------------------------------------------- */
 
 /* EXITS/ID (exec mode: EXITS/NAME), one JSON object on one line:

@@ -1,6 +1,6 @@
 /* libFuzzer target: the attach wire formats.
- * - ctri_att_hello_parse() on the input: a parse that succeeds gives fields in range, and
- *   the fields printed back parse to the same values;
+ * - ctrp_hello_parse() on the input: a parse that succeeds gives fields in range, and
+ *   what ctrp_hello_format() writes of them parses to the same values;
  * - records cut from the input go through a socketpair(AF_UNIX, SOCK_SEQPACKET) to
  *   ctri_att_recv() / ctri_att_recv_nb(): each comes back whole with its type, or is
  *   refused as oversized; an empty socket is CTRI_ATT_NONE, a closed one CTRI_ATT_EOF;
@@ -46,17 +46,16 @@ static void setup(void)
 
 static void check_hello(const uint8_t *data, size_t size)
 {
-	struct ctri_att_hello h, again;
+	struct ctrp_hello h, again;
 	char text[128];
 
-	if (ctri_att_hello_parse((const char *)data, size, &h) < 0)
+	if (ctrp_hello_parse((const char *)data, size, &h) < 0)
 		return;
 	if (h.proto < 0 || h.log_offset < 0 || h.rotations < 0 || (h.stdin_open & ~1) ||
 	    (h.terminal & ~1))
 		abort();
-	int n = snprintf(text, sizeof(text), "%d %lld %lld %d %d", h.proto, h.log_offset,
-			 h.rotations, h.stdin_open, h.terminal);
-	if (ctri_att_hello_parse(text, (size_t)n, &again) < 0 || again.proto != h.proto ||
+	size_t n = ctrp_hello_format(text, sizeof(text), &h);
+	if (ctrp_hello_parse(text, n, &again) < 0 || again.proto != CTRP_PROTO ||
 	    again.log_offset != h.log_offset || again.rotations != h.rotations ||
 	    again.stdin_open != h.stdin_open || again.terminal != h.terminal)
 		abort();

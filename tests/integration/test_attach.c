@@ -449,7 +449,7 @@ START_TEST(test_two_attached_clients_both_get_the_output)
 END_TEST
 
 /* A raw connection to c's attach socket, greeted. */
-static int raw_connect(ctr_container_t *c, struct ctri_att_hello *h)
+static int raw_connect(ctr_container_t *c, struct ctrp_hello *h)
 {
 	char path[4096];
 
@@ -464,7 +464,7 @@ START_TEST(test_a_client_that_never_reads_does_not_hold_up_the_container)
 	ctr_container_t *c = it_sh(it_rt, "while [ ! -e /shared/go ]; do sleep 0.02; done; "
 					  "yes 0123456789012345678901234567890123456789 | "
 					  "head -c 20000000; exit 7");
-	struct ctri_att_hello h;
+	struct ctrp_hello h;
 
 	IT_OK(ctr_start(c, 0));
 	int fd = raw_connect(c, &h);
@@ -486,7 +486,7 @@ END_TEST
 static void garbage_closes(ctr_container_t *c, int type, size_t len)
 {
 	static unsigned char rec[40001], buf[CTRI_ATT_BUF];
-	struct ctri_att_hello h;
+	struct ctrp_hello h;
 	int fd = raw_connect(c, &h), t = 0;
 
 	rec[0] = (unsigned char)type;
@@ -563,7 +563,7 @@ START_TEST(test_a_33rd_client_is_busy_and_resize_works_while_32_are_attached)
 {
 	ctr_config_t *cfg =
 	    it_config("while read -r line; do [ \"$line\" = q ] && exit 0; stty size; done");
-	struct ctri_att_hello h;
+	struct ctrp_hello h;
 	struct attacher a;
 	int fds[CLIENTS_MAX], in[2], out[2];
 

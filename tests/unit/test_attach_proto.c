@@ -223,17 +223,17 @@ START_TEST(test_hello_parses_five_decimals_and_refuses_anything_else)
 		"",	      "2 4711 0 1", "2  4711 0 1 0", "2 4711 0 1 0 ", "2 4711 0 2 0",
 		"2 -1 0 1 0", "x 0 0 0 0",  "2 0 0 0 0\n"
 	};
-	struct ctri_att_hello h;
+	struct ctrp_hello h;
 	const char *ok = "2 4711 3 1 0";
 
-	ck_assert_int_eq(ctri_att_hello_parse(ok, strlen(ok), &h), 0);
+	ck_assert_int_eq(ctrp_hello_parse(ok, strlen(ok), &h), 0);
 	ck_assert_int_eq(h.proto, 2);
 	ck_assert_int_eq(h.log_offset, 4711);
 	ck_assert_int_eq(h.rotations, 3);
 	ck_assert_int_eq(h.stdin_open, 1);
 	ck_assert_int_eq(h.terminal, 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(ctri_att_hello_parse(bad[i], strlen(bad[i]), &h) == CTR_E_MONITOR,
+		ck_assert_msg(ctrp_hello_parse(bad[i], strlen(bad[i]), &h) == -1,
 			      "accepted \"%s\"", bad[i]);
 }
 END_TEST

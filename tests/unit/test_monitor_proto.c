@@ -1,5 +1,6 @@
 /* The monitor protocol's files (libctr/proto): the exit file the monitor writes and the
- * library reads, and the sync line, each through its one writer and its one parser. */
+ * library reads, the sync line, and the attach socket's HELLO, REFUSED and RESIZE payloads,
+ * each through its one writer and its one parser. */
 #include <check.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -246,6 +247,91 @@ START_TEST(test_sync_lines_of_other_peers_are_parsed_or_refused)
 }
 END_TEST
 
+/* ---- the attach payloads --------------------------------------------------------------- */
+
+START_TEST(test_attach_payloads_written_are_read_back)
+{
+	const struct ctrp_hello hellos[] = {
+		{ .log_offset = 0, .rotations = 0, .stdin_open = 0, .terminal = 0 },
+		{ .log_offset = 4711, .rotations = 3, .stdin_open = 1, .terminal = 0 },
+		{ .log_offset = INT64_MAX, .rotations = INT64_MAX, .stdin_open = 1, .terminal = 1 },
+	};
+	char buf[CTRP_HELLO_MAX];
+	struct ctrp_hello h;
+
+	for (size_t i = 0; i < sizeof(hellos) / sizeof(hellos[0]); i++) {
+		size_t n = ctrp_hello_format(buf, sizeof(buf), &hellos[i]);
+		ck_assert_uint_eq(n, strlen(buf));
+		ck_assert_msg(ctrp_hello_parse(buf, n, &h) == 0, "refused its own \"%s\"", buf);
+		ck_assert_int_eq(h.proto, CTRP_PROTO);
+		ck_assert_int_eq(h.log_offset, hellos[i].log_offset);
+		ck_assert_int_eq(h.rotations, hellos[i].rotations);
+		ck_assert_int_eq(h.stdin_open, hellos[i].stdin_open);
+		ck_assert_int_eq(h.terminal, hellos[i].terminal);
+	}
+	/* Flags are 0 or 1 on the wire whatever the writer is given. */
+	const struct ctrp_hello loose = { .stdin_open = 7, .terminal = -1 };
+	size_t n = ctrp_hello_format(buf, sizeof(buf), &loose);
+	ck_assert_int_eq(ctrp_hello_parse(buf, n, &h), 0);
+	ck_assert_int_eq(h.stdin_open, 1);
+	ck_assert_int_eq(h.terminal, 1);
+
+	char refused[CTRP_REFUSED_MAX];
+	int proto = 0, clients = 0;
+	n = ctrp_refused_format(refused, sizeof(refused), 32);
+	ck_assert_str_eq(refused, "2 busy 32");
+	ck_assert_int_eq(ctrp_refused_parse(refused, n, &proto, &clients), 0);
+	ck_assert_int_eq(proto, CTRP_PROTO);
+	ck_assert_int_eq(clients, 32);
+
+	char resize[CTRP_RESIZE_LEN_MAX];
+	unsigned rows = 0, cols = 0;
+	n = ctrp_resize_format(resize, sizeof(resize), CTRP_RESIZE_MAX, 1);
+	ck_assert_int_eq(ctrp_resize_parse(resize, n, &rows, &cols), 0);
+	ck_assert_uint_eq(rows, CTRP_RESIZE_MAX);
+	ck_assert_uint_eq(cols, 1);
+}
+END_TEST
+
+START_TEST(test_attach_payloads_not_in_their_exact_form_are_refused)
+{
+	static const char *const bad_refused[] = { "",		 "2",	       "2 busy",
+						   "2 busy ",	 "2 busy 0",   "2 busy -1",
+						   "2 idle 32",	 "2 busy 32 ", " 2 busy 32",
+						   "2  busy 32", "x busy 32",  "2 busy 3x" };
+	static const char *const bad_resize[] = { "",
+						  "24",
+						  "24 ",
+						  "0 80",
+						  "24 0",
+						  "24 65536",
+						  "65536 80",
+						  "-1 80",
+						  "24  80",
+						  "24 80 ",
+						  "+24 80",
+						  "24 80x",
+						  "99999999999999999999 80" };
+	struct ctrp_hello h;
+	int proto, clients;
+	unsigned rows, cols;
+
+	for (size_t i = 0; i < sizeof(bad_refused) / sizeof(bad_refused[0]); i++)
+		ck_assert_msg(ctrp_refused_parse(bad_refused[i], strlen(bad_refused[i]), &proto,
+						 &clients) == -1,
+			      "accepted REFUSED \"%s\"", bad_refused[i]);
+	for (size_t i = 0; i < sizeof(bad_resize) / sizeof(bad_resize[0]); i++)
+		ck_assert_msg(
+		    ctrp_resize_parse(bad_resize[i], strlen(bad_resize[i]), &rows, &cols) == -1,
+		    "accepted RESIZE \"%s\"", bad_resize[i]);
+	/* Not NUL-terminated: the parser reads len bytes only. */
+	ck_assert_int_eq(ctrp_resize_parse("24 80999", 5, &rows, &cols), 0);
+	ck_assert_uint_eq(cols, 80);
+	ck_assert_int_eq(ctrp_hello_parse("2 1 1 1 1 junk", 9, &h), 0);
+	ck_assert_int_eq(ctrp_hello_parse("2 1 1 1 2", 9, &h), -1); /* a flag of 2 */
+}
+END_TEST
+
 Suite *suite_monitor_proto(void)
 {
 	Suite *s = suite_create("monitor_proto");
@@ -260,6 +346,10 @@ Suite *suite_monitor_proto(void)
 	tc = tcase_create("sync_line");
 	tcase_add_test(tc, test_sync_lines_written_are_read_back);
 	tcase_add_test(tc, test_sync_lines_of_other_peers_are_parsed_or_refused);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("attach_payloads");
+	tcase_add_test(tc, test_attach_payloads_written_are_read_back);
+	tcase_add_test(tc, test_attach_payloads_not_in_their_exact_form_are_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
