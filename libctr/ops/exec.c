@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "attach_proto.h"
-#include "crashpoint.h"
 #include "error.h"
 #include "events.h"
 #include "exec_record.h"
@@ -26,7 +25,6 @@
 #include "op.h"
 #include "proc.h"
 #include "runtime.h"
-#include "store.h"
 #include "sync.h"
 #include "util.h"
 

@@ -19,7 +19,6 @@
 #include "restart.h"
 #include "runc_start.h"
 #include "runtime.h"
-#include "salvage.h"
 #include "sync.h"
 
 #define SIG_MAX 64

@@ -15,7 +15,6 @@
 #include "remove.h"
 #include "runtime.h"
 #include "state.h"
-#include "store.h"
 #include "util.h"
 
 #define OP "reset after reboot"
