@@ -156,7 +156,7 @@ static void report_ok(int *sync_fd, int *lock_fd, pid_t pid)
 	size_t n = ctrp_sync_format_ok(line, sizeof(line), (int)pid, (int)getpid());
 
 	/* A caller that died meanwhile gets no answer; the container runs on regardless. */
-	(void)write_all(*sync_fd, line, n);
+	(void)ctrp_write_all(*sync_fd, line, n);
 	close(*sync_fd);
 	*sync_fd = -1;
 	if (*lock_fd >= 0)

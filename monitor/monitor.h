@@ -70,7 +70,6 @@ int args_parse(int argc, char **argv, struct mon_args *a);
 int mon_fail(enum ctrp_err code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Write the sync line "PROTO error CODE MESSAGE\n" for the recorded error to FD. */
 void mon_report_error(int fd);
-int write_all(int fd, const void *buf, size_t len);
 int64_t now_ns(int clock);
 /* Milliseconds left until DEADLINE (CLOCK_MONOTONIC ns), rounded up; 0 when passed. */
 int ms_left(int64_t deadline);

@@ -31,23 +31,7 @@ void mon_report_error(int fd)
 {
 	char line[CTRP_SYNC_LINE_MAX];
 
-	(void)write_all(fd, line, ctrp_sync_format_error(line, sizeof(line), err_code, err_msg));
-}
-
-int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	(void)ctrp_write_all(fd, line, ctrp_sync_format_error(line, sizeof(line), err_code, err_msg));
 }
 
 int64_t now_ns(int clock)

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monitor_proto.h"
 #include "util.h"
 
 size_t ctri_strv_len(const char *const *v)
@@ -105,23 +106,6 @@ int ctri_rm_rf(const char *path)
 	return rm_at(AT_FDCWD, path);
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int fsync_parent(const char *path)
 {
 	char dir[4096];
@@ -153,7 +137,7 @@ int ctri_write_file(const char *path, const void *data, size_t len, mode_t mode,
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -errno;
-	r = write_all(fd, data, len);
+	r = ctrp_write_all(fd, data, len);
 	if (r == 0 && do_sync && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)

@@ -15,6 +15,7 @@
 
 #include "container.h"
 #include "error.h"
+#include "monitor_proto.h"
 #include "runtime.h"
 #include "state.h"
 #include "sync.h"
@@ -76,20 +77,6 @@ static int make_dir(ctr_container_t *c, const char *op, const char *dir)
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Write data to tmp, sync it, and rename it to path. */
 static int write_file(ctr_container_t *c, const char *op, const char *tmp, const char *path,
 		      const void *data, size_t len)
@@ -99,7 +86,7 @@ static int write_file(ctr_container_t *c, const char *op, const char *tmp, const
 
 	if (fd < 0)
 		return ctri_cerr(c->name, op, CTR_E_IO, "open %s: %m", tmp);
-	if (write_all(fd, data, len) < 0 || (durable(c) && fsync(fd) < 0))
+	if (ctrp_write_all(fd, data, len) < 0 || (durable(c) && fsync(fd) < 0))
 		r = ctri_cerr(c->name, op, CTR_E_IO, "write %s: %m", tmp);
 	if (close(fd) < 0 && r == 0)
 		r = ctri_cerr(c->name, op, CTR_E_IO, "close %s: %m", tmp);

@@ -21,20 +21,6 @@ size_t ctrp_exit_format(char *buf, size_t len, const struct ctrp_exit *e)
 	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int ctrp_exit_write(int dirfd, const char *name, const struct ctrp_exit *e)
 {
 	char tmp[NAME_MAX + 1], line[CTRP_EXIT_LINE_MAX];
@@ -46,7 +32,7 @@ int ctrp_exit_write(int dirfd, const char *name, const struct ctrp_exit *e)
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
-	if ((r = write_all(fd, line, n)) == 0 && fsync(fd) < 0)
+	if ((r = ctrp_write_all(fd, line, n)) == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;

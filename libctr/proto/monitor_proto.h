@@ -146,6 +146,11 @@ int ctrp_exit_write(int dirfd, const char *name, const struct ctrp_exit *e);
  * Returns 0, or -1 for anything else (a truncated or damaged file, another version). */
 int ctrp_exit_parse(const char *text, size_t len, struct ctrp_exit *out);
 
+/* ---- writing ------------------------------------------------------------------------- */
+
+/* Write all len bytes of buf to fd, again after EINTR. 0, or -errno (errno is kept). */
+int ctrp_write_all(int fd, const void *buf, size_t len);
+
 /* ---- ctr-cleanup's environment ------------------------------------------------------- */
 
 /* A container with a restart policy gets a monitor that runs ctr-cleanup (--exit-command)

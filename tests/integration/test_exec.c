@@ -14,6 +14,8 @@
 
 #include "itest.h"
 
+#include "../fixtures/exec_story.h"
+
 static ctr_container_t *running(void)
 {
 	ctr_container_t *c = it_sh(it_rt, IT_GRACEFUL(0));
@@ -276,68 +278,18 @@ START_TEST(test_exec_privileged)
 }
 END_TEST
 
+static ctr_runtime_t *reopen(void)
+{
+	return it_reopen(NULL, 0);
+}
+
 START_TEST(test_exec_sessions)
 {
 	ctr_container_t *c = running();
 	const char *const argv[] = { "sleep", "30", NULL };
 	ctr_exec_opts_t o = opts_for(argv);
-	char *a = NULL, *b = NULL, **ids = NULL, *json = NULL;
-	size_t n = 0;
-	int code = -1;
 
-	IT_OK(ctr_exec_create(c, &o, &a));
-	IT_OK(ctr_exec_create(c, &o, &b));
-	ck_assert_int_eq(ctr_exec_list(c, &ids, &n), 2);
-	ck_assert_str_eq(ids[0], a);
-	ck_assert_str_eq(ids[1], b);
-	ck_assert_ptr_null(ids[2]);
-	ctr_strv_free(ids);
-	IT_FAILS(ctr_exec_wait(c, a, 0, &code), CTR_E_STATE); /* not started */
-	IT_FAILS(ctr_exec_kill(c, a, SIGKILL), CTR_E_STATE);
-	IT_OK(ctr_exec_start(c, a));
-	IT_FAILS(ctr_exec_start(c, a), CTR_E_STATE);
-	IT_FAILS(ctr_exec_wait(c, a, 100, &code), CTR_E_TIMEOUT);
-	IT_FAILS(ctr_exec_remove(c, a, 0), CTR_E_STATE);
-	IT_OK(ctr_inspect(c, &json));
-	ck_assert_msg(strstr(json, "\"exec_sessions\"") && strstr(json, a) && strstr(json, b),
-		      "inspect: %s", json);
-	ctr_free(json);
-
-	/* wait_fd becomes readable when the kill ends it. */
-	int fd = ctr_exec_wait_fd(c, a);
-	ck_assert_int_ge(fd, 0);
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	ck_assert_int_eq(poll(&p, 1, 200), 0);
-	IT_OK(ctr_exec_kill(c, a, SIGKILL));
-	ck_assert_int_eq(poll(&p, 1, IT_GUARD_MS), 1);
-	close(fd);
-	IT_OK(ctr_exec_wait(c, a, IT_GUARD_MS, &code));
-	ck_assert_int_eq(code, 137);
-
-	/* The exit code is durable: another context reads it. */
-	ctr_runtime_t *rt2 = it_reopen(NULL, 0);
-	ctr_container_t *c2;
-	IT_OK(ctr_lookup(rt2, ctr_id(c), &c2));
-	code = -1;
-	IT_OK(ctr_exec_wait(c2, a, 0, &code));
-	ck_assert_int_eq(code, 137);
-	ctr_container_free(c2);
-	ctr_runtime_close(rt2);
-
-	IT_FAILS(ctr_exec_kill(c, "0123456789abcdef", SIGKILL), CTR_E_NOENT);
-	IT_FAILS(ctr_exec_wait(c, "../../etc", 0, &code), CTR_E_NOENT);
-	IT_OK(ctr_exec_remove(c, a, 0));
-	IT_FAILS(ctr_exec_wait(c, a, 0, &code), CTR_E_NOENT);
-
-	/* b never started; the stop of the container, then cleanup, removes it. */
-	IT_OK(ctr_exec_start(c, b));
-	IT_OK(ctr_stop(c, 5));
-	IT_OK(ctr_exec_wait(c, b, IT_GUARD_MS, &code)); /* ended with its container */
-	IT_OK(ctr_cleanup(c));
-	ck_assert_int_eq(ctr_exec_list(c, &ids, NULL), 0);
-	ctr_strv_free(ids);
-	free(a);
-	free(b);
+	story_exec_sessions(c, &o, reopen, IT_GUARD_MS);
 	ctr_container_free(c);
 }
 END_TEST

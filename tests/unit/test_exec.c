@@ -16,6 +16,8 @@
 #include "testutil.h"
 #include "util.h"
 
+#include "../fixtures/exec_story.h"
+
 static ctr_runtime_t *rt;
 
 static void setup(void)
@@ -141,60 +143,20 @@ END_TEST
 
 /* ---- sessions ------------------------------------------------------------------------- */
 
+static ctr_runtime_t *reopen(void)
+{
+	return tu_host_runtime(0);
+}
+
 START_TEST(test_exec_sessions_walk_their_states)
 {
-	ctr_container_t *c = running(), *c2 = NULL;
+	ctr_container_t *c = running();
 	const char *const argv[] = { "sleep", "30", NULL };
 	ctr_exec_opts_t o = opts_for(argv);
-	char *a = NULL, *b = NULL, **ids = NULL;
-	size_t n = 0;
-	int code = -1;
 
-	TU_OK(ctr_exec_create(c, &o, &a));
-	TU_OK(ctr_exec_create(c, &o, &b));
-	ck_assert_int_eq(ctr_exec_list(c, &ids, &n), 2);
-	ck_assert_str_eq(ids[0], a);
-	ck_assert_str_eq(ids[1], b);
-	ctr_strv_free(ids);
-	TU_FAILS(ctr_exec_wait(c, a, 0, &code), CTR_E_STATE); /* not started */
-	TU_FAILS(ctr_exec_kill(c, a, SIGKILL), CTR_E_STATE);
-	TU_OK(ctr_exec_start(c, a));
-	TU_FAILS(ctr_exec_start(c, a), CTR_E_STATE);
-	TU_FAILS(ctr_exec_wait(c, a, 0, &code), CTR_E_TIMEOUT);
-	TU_FAILS(ctr_exec_remove(c, a, 0), CTR_E_STATE);
-
-	int fd = ctr_exec_wait_fd(c, a);
-	ck_assert_int_ge(fd, 0);
-	TU_OK(ctr_exec_kill(c, a, SIGKILL));
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	ck_assert_int_eq(poll(&p, 1, TU_GUARD_MS), 1);
-	close(fd);
-	TU_OK(ctr_exec_wait(c, a, TU_GUARD_MS, &code));
-	ck_assert_int_eq(code, 137);
-
-	/* the exit code is durable: another context reads it */
-	ctr_runtime_t *rt2 = tu_host_runtime(0);
-	TU_OK(ctr_lookup(rt2, ctr_id(c), &c2));
-	code = -1;
-	TU_OK(ctr_exec_wait(c2, a, 0, &code));
-	ck_assert_int_eq(code, 137);
-	ctr_container_free(c2);
-	ctr_runtime_close(rt2);
-
-	TU_FAILS(ctr_exec_kill(c, "0123456789abcdef", SIGKILL), CTR_E_NOENT);
-	TU_FAILS(ctr_exec_wait(c, "../../etc", 0, &code), CTR_E_NOENT);
-	TU_OK(ctr_exec_remove(c, a, 0));
-	TU_FAILS(ctr_exec_wait(c, a, 0, &code), CTR_E_NOENT);
-
-	/* b ends with its container, and the cleanup removes its session */
-	TU_OK(ctr_exec_start(c, b));
-	TU_OK(ctr_stop(c, 0));
-	TU_OK(ctr_exec_wait(c, b, TU_GUARD_MS, &code));
-	TU_OK(ctr_cleanup(c));
+	story_exec_sessions(c, &o, reopen, TU_GUARD_MS);
 	ck_assert_uint_eq(sessions(c), 0);
 	TU_OK(ctr_remove(c, 0));
-	free(a);
-	free(b);
 	ctr_container_free(c);
 }
 END_TEST
