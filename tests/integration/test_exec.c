@@ -25,67 +25,17 @@ static ctr_container_t *running(void)
 	return c;
 }
 
-static ctr_exec_opts_t opts_for(const char *const *argv)
-{
-	ctr_exec_opts_t o = { .sz = sizeof(o), .argv = argv, .stdin_fd = -1, .stdout_fd = -1,
-			      .stderr_fd = -1 };
-	return o;
-}
-
-/* Read fd to its end (at most IT_GUARD_MS); the text, malloc'd. */
-static char *read_all(int fd)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	double until = it_now() + IT_GUARD_MS / 1000.0;
-
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, 100) == 0) {
-			if (it_now() > until)
-				break;
-			continue;
-		}
-		if (len + 1024 > cap)
-			buf = realloc(buf, cap *= 2);
-		ssize_t n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = 0;
-	return buf;
-}
-
-/* Run argv in c with stdout (and stderr) on a pipe; the output and the exit code. */
-static char *exec_output(ctr_container_t *c, ctr_exec_opts_t *o, int *code)
-{
-	int p[2];
-
-	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
-	o->stdout_fd = p[1];
-	if (!o->terminal)
-		o->stderr_fd = p[1];
-	IT_OK(ctr_exec(c, o, code));
-	close(p[1]);
-	char *out = read_all(p[0]);
-	close(p[0]);
-	return out;
-}
-
 START_TEST(test_exec_exit_codes)
 {
 	ctr_container_t *c = running();
 	const char *const argv[] = { "sh", "-c", "exit 7", NULL };
 	const char *const truth[] = { "true", NULL };
-	ctr_exec_opts_t o = opts_for(argv);
+	ctr_exec_opts_t o = exec_opts(argv);
 	int code = -1;
 
 	IT_OK(ctr_exec(c, &o, &code));
 	ck_assert_int_eq(code, 7);
-	o = opts_for(truth);
+	o = exec_opts(truth);
 	IT_OK(ctr_exec(c, &o, &code));
 	ck_assert_int_eq(code, 0);
 	char **ids = NULL;
@@ -100,13 +50,13 @@ START_TEST(test_exec_env_cwd_user)
 	ctr_container_t *c = running();
 	const char *const argv[] = { "sh", "-c", "echo $FOO $HOME; pwd; id -u; id -g", NULL };
 	const char *const env[] = { "FOO=bar", "HOME=/nowhere", NULL };
-	ctr_exec_opts_t o = opts_for(argv);
+	ctr_exec_opts_t o = exec_opts(argv);
 	int code = -1;
 
 	o.env = env;
 	o.cwd = "/tmp";
 	o.user = "1000:1001";
-	char *out = exec_output(c, &o, &code);
+	char *out = exec_output(c, &o, &code, IT_GUARD_MS);
 	ck_assert_int_eq(code, 0);
 	ck_assert_str_eq(out, "bar /nowhere\n/tmp\n1000\n1001\n");
 	free(out);
@@ -118,18 +68,18 @@ START_TEST(test_exec_tty_and_resize)
 {
 	ctr_container_t *c = running();
 	const char *const tty[] = { "tty", NULL };
-	ctr_exec_opts_t o = opts_for(tty);
+	ctr_exec_opts_t o = exec_opts(tty);
 	int code = -1;
 
 	o.terminal = 1;
-	char *out = exec_output(c, &o, &code);
+	char *out = exec_output(c, &o, &code, IT_GUARD_MS);
 	ck_assert_int_eq(code, 0);
 	ck_assert_msg(!strncmp(out, "/dev/pts/", 9), "tty printed '%s'", out);
 	free(out);
 
 	/* A running terminal session is resized; stty inside sees it. */
 	const char *const size[] = { "sh", "-c", "sleep 0.5; stty size", NULL };
-	o = opts_for(size);
+	o = exec_opts(size);
 	o.terminal = 1;
 	int p[2];
 	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
@@ -140,7 +90,7 @@ START_TEST(test_exec_tty_and_resize)
 	IT_OK(ctr_exec_start(c, eid));
 	IT_OK(ctr_exec_resize(c, eid, 40, 100));
 	IT_OK(ctr_exec_wait(c, eid, IT_GUARD_MS, &code));
-	out = read_all(p[0]);
+	out = exec_read_all(p[0], IT_GUARD_MS);
 	close(p[0]);
 	ck_assert_msg(strstr(out, "40 100"), "stty size printed '%s'", out);
 	IT_FAILS(ctr_exec_resize(c, eid, 0, 100), CTR_E_INVAL);
@@ -173,7 +123,7 @@ static void *exec_job_main(void *arg)
 static char *tty_exec_with_input(ctr_container_t *c, const char *const *argv, const char *input,
 				 int *code)
 {
-	struct exec_job j = { .c = c, .o = opts_for(argv), .result = -12345, .code = -1 };
+	struct exec_job j = { .c = c, .o = exec_opts(argv), .result = -12345, .code = -1 };
 	struct timespec t;
 	pthread_t th;
 	int in[2], out[2];
@@ -193,7 +143,7 @@ static char *tty_exec_with_input(ctr_container_t *c, const char *const *argv, co
 	ck_assert_msg(j.result == 0, "ctr_exec: %d: %s", j.result, j.err);
 	close(in[0]);
 	close(out[1]);
-	char *text = read_all(out[0]);
+	char *text = exec_read_all(out[0], IT_GUARD_MS);
 	close(out[0]);
 	*code = j.code;
 	return text;
@@ -217,7 +167,7 @@ START_TEST(test_exec_tty_passes_the_end_of_stdin_on_as_eof)
 	ck_assert_msg(strstr(out, "2\r\n"), "wc -l printed '%s'", out);
 	free(out);
 	/* No input at all (stdin_fd -1 is /dev/null): an end of file at once. */
-	ctr_exec_opts_t o = opts_for(cat);
+	ctr_exec_opts_t o = exec_opts(cat);
 	o.terminal = 1;
 	IT_OK(ctr_exec(c, &o, &code));
 	ck_assert_int_eq(code, 0);
@@ -229,7 +179,7 @@ START_TEST(test_exec_preserve_fds_and_stdin)
 {
 	ctr_container_t *c = running();
 	const char *const argv[] = { "sh", "-c", "read x; echo \"got $x\" >&3", NULL };
-	ctr_exec_opts_t o = opts_for(argv);
+	ctr_exec_opts_t o = exec_opts(argv);
 	int in[2], extra[2], code = -1;
 
 	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
@@ -242,7 +192,7 @@ START_TEST(test_exec_preserve_fds_and_stdin)
 	IT_OK(ctr_exec(c, &o, &code));
 	close(in[0]);
 	close(extra[1]);
-	char *out = read_all(extra[0]);
+	char *out = exec_read_all(extra[0], IT_GUARD_MS);
 	close(extra[0]);
 	ck_assert_int_eq(code, 0);
 	ck_assert_str_eq(out, "got hello\n");
@@ -255,11 +205,11 @@ END_TEST
 static unsigned long long cap_eff(ctr_container_t *c, int privileged)
 {
 	const char *const argv[] = { "sh", "-c", "grep CapEff /proc/self/status", NULL };
-	ctr_exec_opts_t o = opts_for(argv);
+	ctr_exec_opts_t o = exec_opts(argv);
 	int code = -1;
 
 	o.privileged = privileged;
-	char *out = exec_output(c, &o, &code);
+	char *out = exec_output(c, &o, &code, IT_GUARD_MS);
 	unsigned long long caps = 0;
 	ck_assert_msg(sscanf(out, "CapEff: %llx", &caps) == 1, "output '%s'", out);
 	free(out);
@@ -287,7 +237,7 @@ START_TEST(test_exec_sessions)
 {
 	ctr_container_t *c = running();
 	const char *const argv[] = { "sleep", "30", NULL };
-	ctr_exec_opts_t o = opts_for(argv);
+	ctr_exec_opts_t o = exec_opts(argv);
 
 	story_exec_sessions(c, &o, reopen, IT_GUARD_MS);
 	ctr_container_free(c);
@@ -300,7 +250,7 @@ static char child_eid[17];
 static int start_and_leave(ctr_container_t *c)
 {
 	const char *const argv[] = { "sh", "-c", "sleep 0.5; exit 9", NULL };
-	ctr_exec_opts_t o = opts_for(argv);
+	ctr_exec_opts_t o = exec_opts(argv);
 	char *eid = NULL;
 	int r = ctr_exec_create(c, &o, &eid);
 
@@ -349,7 +299,7 @@ START_TEST(test_exec_too_large_for_execve_is_a_runtime_error)
 	static char big[200001];
 	const char *const argv[] = { "echo", big, NULL };
 	const char *const truth[] = { "true", NULL };
-	ctr_exec_opts_t o = opts_for(argv);
+	ctr_exec_opts_t o = exec_opts(argv);
 	int code = -12345;
 
 	memset(big, 'x', sizeof(big) - 1); /* one string longer than execve takes (128 KiB) */
@@ -369,7 +319,7 @@ START_TEST(test_exec_too_large_for_execve_is_a_runtime_error)
 	for (int i = 0; i < NVARS; i++) {
 		ck_assert_int_gt(asprintf(&env[i], "V%05d=%090d", i, i), 0);
 	}
-	o = opts_for(truth);
+	o = exec_opts(truth);
 	o.env = (const char *const *)env;
 	IT_REFUSED(ctr_exec(c, &o, &code), CTR_E_RUNTIME, c);
 	ck_assert_msg(strstr(ctr_last_error(), "E2BIG"), "%s", ctr_last_error());
@@ -380,7 +330,7 @@ START_TEST(test_exec_too_large_for_execve_is_a_runtime_error)
 	char **ids = NULL; /* nothing is left, and the container carries on */
 	ck_assert_int_eq(ctr_exec_list(c, &ids, NULL), 0);
 	ctr_strv_free(ids);
-	o = opts_for(truth);
+	o = exec_opts(truth);
 	IT_OK(ctr_exec(c, &o, &code));
 	ck_assert_int_eq(code, 0);
 	IT_STATE(c, CTR_STATE_RUNNING);
@@ -394,7 +344,7 @@ START_TEST(test_exec_bad_input)
 	const char *const argv[] = { "true", NULL };
 	const char *const empty[] = { NULL };
 	const char *const blank[] = { "", NULL };
-	ctr_exec_opts_t o = opts_for(argv);
+	ctr_exec_opts_t o = exec_opts(argv);
 	int code;
 
 	IT_REFUSED(ctr_exec(c, &o, &code), CTR_E_STATE, c); /* configured */
@@ -406,20 +356,20 @@ START_TEST(test_exec_bad_input)
 	IT_REFUSED(ctr_exec(c, &o, &code), CTR_E_INVAL, c);
 	o.argv = blank;
 	IT_REFUSED(ctr_exec(c, &o, &code), CTR_E_INVAL, c);
-	o = opts_for(argv);
+	o = exec_opts(argv);
 	o.user = "root";
 	IT_FAILS(ctr_exec(c, &o, &code), CTR_E_INVAL);
-	o = opts_for(argv);
+	o = exec_opts(argv);
 	o.cwd = "relative";
 	IT_FAILS(ctr_exec(c, &o, &code), CTR_E_INVAL);
-	o = opts_for(argv);
+	o = exec_opts(argv);
 	o.stdout_fd = 9999;
 	IT_FAILS(ctr_exec(c, &o, &code), CTR_E_INVAL);
 	IT_FAILS(ctr_exec(c, NULL, &code), CTR_E_INVAL);
 
 	/* No such executable: the runtime says so; nothing is left. */
 	const char *const missing[] = { "/no/such/program", NULL };
-	o = opts_for(missing);
+	o = exec_opts(missing);
 	IT_FAILS(ctr_exec(c, &o, &code), CTR_E_RUNTIME);
 	ck_assert_msg(strstr(ctr_last_error(), "/no/such/program"), "%s", ctr_last_error());
 	ck_assert_msg(strstr(ctr_last_error(), "runc exec: "), "%s", ctr_last_error());
@@ -428,7 +378,7 @@ START_TEST(test_exec_bad_input)
 	ctr_strv_free(ids);
 
 	IT_OK(ctr_stop(c, 5));
-	o = opts_for(argv);
+	o = exec_opts(argv);
 	IT_REFUSED(ctr_exec(c, &o, &code), CTR_E_STATE, c); /* stopped */
 	ctr_container_free(c);
 }
@@ -438,7 +388,7 @@ START_TEST(test_exec_many_in_a_row)
 {
 	ctr_container_t *c = running();
 	const char *const truth[] = { "true", NULL };
-	ctr_exec_opts_t t = opts_for(truth);
+	ctr_exec_opts_t t = exec_opts(truth);
 	IT_OK(ctr_exec(c, &t, NULL)); /* the handle caches a pidfd on the container's monitor */
 	int fds = it_fd_count();
 
@@ -446,7 +396,7 @@ START_TEST(test_exec_many_in_a_row)
 		char script[32];
 		snprintf(script, sizeof(script), "exit %d", i);
 		const char *const argv[] = { "sh", "-c", script, NULL };
-		ctr_exec_opts_t o = opts_for(argv);
+		ctr_exec_opts_t o = exec_opts(argv);
 		int code = -1;
 		IT_OK(ctr_exec(c, &o, &code));
 		ck_assert_int_eq(code, i);
@@ -469,7 +419,7 @@ static void *par_main(void *arg)
 
 	snprintf(script, sizeof(script), "sleep 0.2; exit %d", p->n);
 	const char *const argv[] = { "sh", "-c", script, NULL };
-	ctr_exec_opts_t o = opts_for(argv);
+	ctr_exec_opts_t o = exec_opts(argv);
 	p->result = ctr_exec(p->c, &o, &p->code);
 	return NULL;
 }
@@ -508,7 +458,7 @@ START_TEST(test_exec_racing_the_containers_end)
 		int code = -1, r;
 		IT_OK(ctr_start(c, 0));
 		for (;;) {
-			ctr_exec_opts_t o = opts_for(argv);
+			ctr_exec_opts_t o = exec_opts(argv);
 			if ((r = ctr_exec(c, &o, &code)) != 0)
 				break;
 			/* 137: the container's end killed it (its pid namespace went) */

@@ -18,70 +18,13 @@
 
 #include "../fixtures/exec_story.h"
 
-static ctr_runtime_t *rt;
-
-static void setup(void)
-{
-	rt = tu_host_runtime(0);
-}
-
-static void teardown(void)
-{
-	ctr_runtime_close(rt);
-	rt = NULL;
-}
-
 static ctr_container_t *running(void)
 {
-	ctr_container_t *c = tu_sh(rt, "touch ready; " TU_LOOP);
+	ctr_container_t *c = tu_sh(tu_host_rt, "touch ready; " TU_LOOP);
 
 	TU_OK(ctr_start(c, 0));
 	tu_take_file("ready");
 	return c;
-}
-
-static ctr_exec_opts_t opts_for(const char *const *argv)
-{
-	ctr_exec_opts_t o = {
-		.sz = sizeof(o), .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1
-	};
-	return o;
-}
-
-/* Read fd to its end; the text, malloc'd. */
-static char *read_all(int fd)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-
-	ck_assert_ptr_nonnull(buf);
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ck_assert_msg(poll(&p, 1, TU_GUARD_MS) == 1, "no end of the output");
-		ssize_t n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		ck_assert_uint_lt(len, cap - 1);
-	}
-	buf[len] = '\0';
-	return buf;
-}
-
-/* ctr_exec with stdout and stderr on a pipe: the output, and the exit code in *code. */
-static char *exec_output(ctr_container_t *c, ctr_exec_opts_t *o, int *code)
-{
-	int p[2];
-
-	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
-	o->stdout_fd = o->stderr_fd = p[1];
-	TU_OK(ctr_exec(c, o, code));
-	close(p[1]);
-	char *out = read_all(p[0]);
-	close(p[0]);
-	return out;
 }
 
 static size_t sessions(ctr_container_t *c)
@@ -102,14 +45,14 @@ START_TEST(test_exec_gives_the_exit_code_and_output_and_leaves_no_session)
 	ctr_container_t *c = running();
 	const char *const argv[] = { "sh", "-c", "echo out; echo err >&2; exit 7", NULL };
 	const char *const truth[] = { "true", NULL };
-	ctr_exec_opts_t o = opts_for(argv);
+	ctr_exec_opts_t o = exec_opts(argv);
 	int code = -1;
 
-	char *out = exec_output(c, &o, &code);
+	char *out = exec_output(c, &o, &code, TU_GUARD_MS);
 	ck_assert_int_eq(code, 7);
 	ck_assert_str_eq(out, "out\nerr\n");
 	free(out);
-	o = opts_for(truth);
+	o = exec_opts(truth);
 	TU_OK(ctr_exec(c, &o, &code));
 	ck_assert_int_eq(code, 0);
 	ck_assert_uint_eq(sessions(c), 0);
@@ -123,13 +66,13 @@ START_TEST(test_exec_env_and_cwd_reach_the_process)
 	ctr_container_t *c = running();
 	const char *const argv[] = { "sh", "-c", "echo $FOO; pwd", NULL };
 	const char *const env[] = { "FOO=bar", NULL };
-	ctr_exec_opts_t o = opts_for(argv);
+	ctr_exec_opts_t o = exec_opts(argv);
 	char *cwd = tu_path("rootfs"), *want = NULL;
 	int code = -1;
 
 	o.env = env;
 	o.cwd = cwd;
-	char *out = exec_output(c, &o, &code);
+	char *out = exec_output(c, &o, &code, TU_GUARD_MS);
 	ck_assert_int_eq(code, 0);
 	want = ctri_strdupf("bar\n%s\n", cwd);
 	ck_assert_str_eq(out, want);
@@ -152,7 +95,7 @@ START_TEST(test_exec_sessions_walk_their_states)
 {
 	ctr_container_t *c = running();
 	const char *const argv[] = { "sleep", "30", NULL };
-	ctr_exec_opts_t o = opts_for(argv);
+	ctr_exec_opts_t o = exec_opts(argv);
 
 	story_exec_sessions(c, &o, reopen, TU_GUARD_MS);
 	ck_assert_uint_eq(sessions(c), 0);
@@ -175,7 +118,7 @@ START_TEST(test_a_session_outlives_the_process_that_started_it)
 	if (child == 0) {
 		ctr_runtime_t *own = tu_host_runtime(0);
 		ctr_container_t *same = NULL;
-		ctr_exec_opts_t o = opts_for(argv);
+		ctr_exec_opts_t o = exec_opts(argv);
 		char *id = NULL;
 		close(p[0]);
 		o.cwd = tu_base();
@@ -217,9 +160,9 @@ END_TEST
 
 START_TEST(test_exec_is_refused_unless_the_container_runs)
 {
-	ctr_container_t *c = tu_sh(rt, "touch ready; " TU_LOOP);
+	ctr_container_t *c = tu_sh(tu_host_rt, "touch ready; " TU_LOOP);
 	const char *const argv[] = { "true", NULL };
-	ctr_exec_opts_t o = opts_for(argv);
+	ctr_exec_opts_t o = exec_opts(argv);
 	char *id = NULL;
 	int code = -1;
 
@@ -244,7 +187,7 @@ START_TEST(test_exec_of_a_missing_command_is_a_runtime_error)
 {
 	ctr_container_t *c = running();
 	const char *const argv[] = { "/nonexistent/command", NULL };
-	ctr_exec_opts_t o = opts_for(argv);
+	ctr_exec_opts_t o = exec_opts(argv);
 	int code = -1;
 
 	TU_FAILS(ctr_exec(c, &o, &code), CTR_E_RUNTIME);
@@ -260,8 +203,7 @@ Suite *suite_exec(void)
 	Suite *s = suite_create("exec");
 	TCase *tc = tcase_create("exec");
 
-	tu_add_fixtures(tc, teardown);
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tu_add_host_fixtures(tc);
 	tcase_add_test(tc, test_exec_gives_the_exit_code_and_output_and_leaves_no_session);
 	tcase_add_test(tc, test_exec_env_and_cwd_reach_the_process);
 	tcase_add_test(tc, test_exec_of_a_missing_command_is_a_runtime_error);
@@ -269,8 +211,7 @@ Suite *suite_exec(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sessions");
-	tu_add_fixtures(tc, teardown);
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tu_add_host_fixtures(tc);
 	tcase_add_test(tc, test_exec_sessions_walk_their_states);
 	tcase_add_test(tc, test_a_session_outlives_the_process_that_started_it);
 	suite_add_tcase(s, tc);

@@ -9,19 +9,6 @@
 #include "tests.h"
 #include "testutil.h"
 
-static ctr_runtime_t *rt;
-
-static void setup(void)
-{
-	rt = tu_host_runtime(0);
-}
-
-static void teardown(void)
-{
-	ctr_runtime_close(rt);
-	rt = NULL;
-}
-
 static pid_t pid_of(ctr_container_t *c)
 {
 	pid_t pid = -1;
@@ -54,7 +41,7 @@ static int alive(pid_t pid)
 
 START_TEST(test_init_start_stop_cleanup_walk_every_state)
 {
-	ctr_container_t *c = tu_sh(rt, TU_GRACEFUL(0));
+	ctr_container_t *c = tu_sh(tu_host_rt, TU_GRACEFUL(0));
 
 	TU_STATE(c, CTR_STATE_CONFIGURED);
 	ck_assert_int_eq(pid_of(c), 0);
@@ -102,7 +89,7 @@ END_TEST
 
 START_TEST(test_start_runs_from_configured_stopped_and_exited)
 {
-	ctr_container_t *c = tu_sh(rt, "exit 3");
+	ctr_container_t *c = tu_sh(tu_host_rt, "exit 3");
 
 	TU_OK(ctr_start(c, 0)); /* CONFIGURED: created and started in one go */
 	ck_assert_int_eq(tu_wait(c), 3);
@@ -120,7 +107,7 @@ END_TEST
 
 START_TEST(test_restart_runs_a_new_process_and_keeps_the_last_exit_code)
 {
-	ctr_container_t *c = tu_sh(rt, TU_GRACEFUL(5));
+	ctr_container_t *c = tu_sh(tu_host_rt, TU_GRACEFUL(5));
 
 	TU_OK(ctr_start(c, 0));
 	tu_take_file("ready");
@@ -141,7 +128,7 @@ END_TEST
 
 START_TEST(test_state_table_refusals)
 {
-	ctr_container_t *c = tu_sh(rt, TU_GRACEFUL(0));
+	ctr_container_t *c = tu_sh(tu_host_rt, TU_GRACEFUL(0));
 	int code = -7;
 
 	/* CONFIGURED */
@@ -191,7 +178,7 @@ END_TEST
 
 START_TEST(test_a_forced_remove_of_a_running_container_sends_the_stop_signal)
 {
-	ctr_container_t *c = tu_sh(rt, "trap 'touch termed; exit 0' TERM; touch ready; " TU_LOOP);
+	ctr_container_t *c = tu_sh(tu_host_rt, "trap 'touch termed; exit 0' TERM; touch ready; " TU_LOOP);
 
 	TU_OK(ctr_start(c, 0));
 	tu_take_file("ready");
@@ -209,7 +196,7 @@ END_TEST
 
 START_TEST(test_stop_escalates_to_sigkill_after_the_timeout)
 {
-	ctr_container_t *c = tu_sh(rt, "trap 'touch termed' TERM; touch ready; " TU_LOOP);
+	ctr_container_t *c = tu_sh(tu_host_rt, "trap 'touch termed' TERM; touch ready; " TU_LOOP);
 
 	TU_OK(ctr_start(c, 0));
 	tu_take_file("ready");
@@ -232,7 +219,7 @@ END_TEST
 
 START_TEST(test_an_uncaught_signal_gives_128_plus_its_number)
 {
-	ctr_container_t *c = tu_sh(rt, "touch ready; " TU_LOOP);
+	ctr_container_t *c = tu_sh(tu_host_rt, "touch ready; " TU_LOOP);
 
 	TU_OK(ctr_start(c, 0));
 	tu_take_file("ready");
@@ -245,7 +232,7 @@ END_TEST
 
 START_TEST(test_pause_and_unpause_and_a_stop_of_a_paused_container)
 {
-	ctr_container_t *c = tu_sh(rt, TU_GRACEFUL(4));
+	ctr_container_t *c = tu_sh(tu_host_rt, TU_GRACEFUL(4));
 
 	TU_OK(ctr_start(c, 0));
 	tu_take_file("ready");
@@ -267,7 +254,7 @@ END_TEST
 
 START_TEST(test_the_runtime_error_message_is_reported_and_nothing_changes)
 {
-	ctr_container_t *c = tu_sh(rt, "exit 0");
+	ctr_container_t *c = tu_sh(tu_host_rt, "exit 0");
 
 	setenv("FAKE_RUNTIME_FAIL", "create,run,start,delete", 1);
 	TU_FAILS(ctr_init(c, 0), CTR_E_RUNTIME);
@@ -293,7 +280,7 @@ END_TEST
 
 START_TEST(test_a_crashing_runtime_is_a_runtime_error)
 {
-	ctr_container_t *c = tu_sh(rt, "touch ready; " TU_LOOP);
+	ctr_container_t *c = tu_sh(tu_host_rt, "touch ready; " TU_LOOP);
 
 	setenv("FAKE_RUNTIME_CRASH", "create,run", 1);
 	TU_FAILS(ctr_init(c, 0), CTR_E_RUNTIME);
@@ -318,7 +305,7 @@ START_TEST(test_a_command_that_is_not_found_gives_the_runtime_error)
 	ctr_container_t *c = NULL;
 
 	ck_assert_int_eq(ctr_config_set_args(cfg, argv), 0);
-	TU_OK(ctr_create(rt, cfg, &c));
+	TU_OK(ctr_create(tu_host_rt, cfg, &c));
 	ctr_config_free(cfg);
 	TU_FAILS(ctr_start(c, 0), CTR_E_RUNTIME);
 	TU_SAYS("/nonexistent/command");
@@ -333,8 +320,7 @@ Suite *suite_lifecycle(void)
 	Suite *s = suite_create("lifecycle");
 	TCase *tc = tcase_create("transitions");
 
-	tu_add_fixtures(tc, teardown);
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tu_add_host_fixtures(tc);
 	tcase_add_test(tc, test_init_start_stop_cleanup_walk_every_state);
 	tcase_add_test(tc, test_start_runs_from_configured_stopped_and_exited);
 	tcase_add_test(tc, test_restart_runs_a_new_process_and_keeps_the_last_exit_code);
@@ -343,16 +329,14 @@ Suite *suite_lifecycle(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("signals");
-	tu_add_fixtures(tc, teardown);
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tu_add_host_fixtures(tc);
 	tcase_add_test(tc, test_stop_escalates_to_sigkill_after_the_timeout);
 	tcase_add_test(tc, test_an_uncaught_signal_gives_128_plus_its_number);
 	tcase_add_test(tc, test_pause_and_unpause_and_a_stop_of_a_paused_container);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("runtime_failures");
-	tu_add_fixtures(tc, teardown);
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tu_add_host_fixtures(tc);
 	tcase_add_test(tc, test_the_runtime_error_message_is_reported_and_nothing_changes);
 	tcase_add_test(tc, test_a_crashing_runtime_is_a_runtime_error);
 	tcase_add_test(tc, test_a_command_that_is_not_found_gives_the_runtime_error);

@@ -17,19 +17,6 @@
 #include "testutil.h"
 #include "util.h"
 
-static ctr_runtime_t *rt;
-
-static void setup(void)
-{
-	rt = tu_host_runtime(0);
-}
-
-static void teardown(void)
-{
-	ctr_runtime_close(rt);
-	rt = NULL;
-}
-
 /* The state record as it is stored, without a sync. */
 static struct ctri_st record(ctr_container_t *c)
 {
@@ -60,7 +47,7 @@ static int gone(pid_t pid)
 /* A running container and its monitor's pid. */
 static ctr_container_t *running(pid_t *monitor)
 {
-	ctr_container_t *c = tu_sh(rt, "touch ready; " TU_LOOP);
+	ctr_container_t *c = tu_sh(tu_host_rt, "touch ready; " TU_LOOP);
 
 	TU_OK(ctr_start(c, 0));
 	tu_take_file("ready");
@@ -73,7 +60,7 @@ static ctr_container_t *running(pid_t *monitor)
 
 START_TEST(test_the_exit_file_becomes_the_state_and_is_taken_once)
 {
-	ctr_container_t *c = tu_sh(rt, "exit 9"), *other = NULL;
+	ctr_container_t *c = tu_sh(tu_host_rt, "exit 9"), *other = NULL;
 	int code = -1;
 
 	TU_OK(ctr_start(c, 0));
@@ -88,7 +75,7 @@ START_TEST(test_the_exit_file_becomes_the_state_and_is_taken_once)
 	ck_assert_msg(ctri_exit_exists(c) == 0, "the exit file is still there");
 
 	/* another handle reads the stored exit code: the file is gone, the store has it */
-	TU_OK(ctr_lookup(rt, ctr_id(c), &other));
+	TU_OK(ctr_lookup(tu_host_rt, ctr_id(c), &other));
 	code = -1;
 	TU_OK(ctr_exit_code(other, &code));
 	ck_assert_int_eq(code, 9);
@@ -161,7 +148,7 @@ END_TEST
 static void runtime_call(ctr_container_t *c, const char *sub)
 {
 	const char *argv[] = {
-		getenv("FAKE_RUNTIME_REAL"), "--root", rt->runtime_root, sub, ctr_id(c), NULL
+		getenv("FAKE_RUNTIME_REAL"), "--root", tu_host_rt->runtime_root, sub, ctr_id(c), NULL
 	};
 	extern char **environ;
 	pid_t pid;
@@ -216,7 +203,7 @@ static pid_t logged_call(const char *log, const char *sub)
  * finds the container CREATED, as the runtime has it, and can start it. */
 START_TEST(test_a_start_whose_caller_died_is_recovered_by_the_next_caller)
 {
-	ctr_container_t *c = tu_sh(rt, "touch ready; " TU_LOOP);
+	ctr_container_t *c = tu_sh(tu_host_rt, "touch ready; " TU_LOOP);
 	char *log = tu_path("fake.log");
 
 	TU_OK(ctr_init(c, 0));
@@ -256,21 +243,18 @@ Suite *suite_sync(void)
 	Suite *s = suite_create("sync");
 	TCase *tc = tcase_create("exit_file");
 
-	tu_add_fixtures(tc, teardown);
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tu_add_host_fixtures(tc);
 	tcase_add_test(tc, test_the_exit_file_becomes_the_state_and_is_taken_once);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("monitor_lost");
-	tu_add_fixtures(tc, teardown);
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tu_add_host_fixtures(tc);
 	tcase_add_test(tc, test_a_killed_monitor_stops_its_container);
 	tcase_add_test(tc, test_a_monitor_lost_after_its_container_records_a_lost_exit_code);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reconcile");
-	tu_add_fixtures(tc, teardown);
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tu_add_host_fixtures(tc);
 	tcase_add_test(tc, test_sync_asks_the_runtime_and_a_read_does_not);
 	tcase_add_test(tc, test_a_start_whose_caller_died_is_recovered_by_the_next_caller);
 	suite_add_tcase(s, tc);

@@ -297,6 +297,25 @@ ctr_runtime_t *tu_host_runtime(unsigned timeout_ms)
 	return open_runtime(fake, timeout_ms);
 }
 
+ctr_runtime_t *tu_host_rt;
+
+static void host_setup(void)
+{
+	tu_host_rt = tu_host_runtime(0);
+}
+
+static void host_teardown(void)
+{
+	ctr_runtime_close(tu_host_rt);
+	tu_host_rt = NULL;
+}
+
+void tu_add_host_fixtures(TCase *tc)
+{
+	tu_add_fixtures(tc, host_teardown);
+	tcase_add_checked_fixture(tc, host_setup, NULL);
+}
+
 ctr_container_t *tu_sh(ctr_runtime_t *rt, const char *script)
 {
 	const char *argv[] = { "/bin/sh", "-c", script, base, NULL };

@@ -72,6 +72,11 @@ int tu_new_mount_api(void);
  * runtime_timeout_ms of timeout_ms (0: the default). */
 ctr_runtime_t *tu_host_runtime(unsigned timeout_ms);
 
+/* The fixtures of a test case run that way: tu_add_fixtures(), and tu_host_rt, a
+ * tu_host_runtime(0) opened before each test and closed after it. */
+extern ctr_runtime_t *tu_host_rt;
+void tu_add_host_fixtures(TCase *tc);
+
 /* A container created in rt whose process is `/bin/sh -c script`, with the base directory
  * (tu_base()) as its working directory and as $0 (so that the sandbox's sweep finds it). */
 ctr_container_t *tu_sh(ctr_runtime_t *rt, const char *script);
