@@ -1,8 +1,11 @@
-/* The lifecycle: init, start, stop, kill, restart, cleanup, remove (DESIGN §3, §4). Each
- * operation locks the container, syncs it, checks the state table, records itself as the
- * owner while it has several steps to take, and never holds the lock while it waits. */
+/* The lifecycle: init and start (with the dependencies they need), pause, stop, kill,
+ * restart (DESIGN §3, §4; cleanup and remove are cleanup.c). Each operation locks the
+ * container, syncs it, checks the state table, records itself as the owner while it has
+ * several steps to take, and never holds the lock while it waits. */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,10 +14,10 @@
 #include "events.h"
 #include "exec_record.h"
 #include "lifecycle.h"
-#include "overlay.h"
 #include "monitor_client.h"
 #include "oci.h"
 #include "op.h"
+#include "overlay.h"
 #include "proc.h"
 #include "restart.h"
 #include "runc_start.h"
