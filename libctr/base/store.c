@@ -35,6 +35,51 @@ struct ctri_store {
 /* Open stores of this process: TDB allows one handle per file per process. */
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct ctri_store *registry;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+/* A fork copies each store as it is at that moment: a store's mutex held by another thread,
+ * and TDB's count of the locks that thread holds, would stay held in the child, whose
+ * open of the same file then fails (tdb_reopen() refuses while locks are counted) or waits
+ * for ever. So a fork waits until no thread is inside a store call (each holds its store's
+ * mutex throughout, the JSON parse and print of its records included), and the child gets
+ * stores at rest. */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&registry_mu);
+	for (struct ctri_store *s = registry; s; s = s->next)
+		pthread_mutex_lock(&s->mu);
+}
+
+static void init_store_mutex(pthread_mutex_t *mu)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(mu, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
+static void fork_parent(void)
+{
+	for (struct ctri_store *s = registry; s; s = s->next)
+		pthread_mutex_unlock(&s->mu);
+	pthread_mutex_unlock(&registry_mu);
+}
+
+/* The child's thread is not the owner glibc recorded in a recursive mutex (its thread id
+ * differs), so it cannot unlock the copies: they are made anew, free. */
+static void fork_child(void)
+{
+	for (struct ctri_store *s = registry; s; s = s->next)
+		init_store_mutex(&s->mu);
+	pthread_mutex_unlock(&registry_mu);
+}
+
+static void atfork_register(void)
+{
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
 
 /* What TDB said during the current call: its last message, and the errno of the first
  * system call that failed (TDB's own messages rarely carry it, and its error code for a
@@ -154,6 +199,7 @@ int ctri_store_open(const char *path, int nosync, struct ctri_store **out)
 	struct ctri_store *s;
 	int r = 0;
 
+	pthread_once(&atfork_once, atfork_register);
 	pthread_mutex_lock(&registry_mu);
 	if (stat(path, &st) == 0) {
 		for (s = registry; s; s = s->next) {
@@ -198,11 +244,7 @@ int ctri_store_open(const char *path, int nosync, struct ctri_store **out)
 		free(s);
 		goto out;
 	}
-	pthread_mutexattr_t a;
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
-	pthread_mutex_init(&s->mu, &a);
-	pthread_mutexattr_destroy(&a);
+	init_store_mutex(&s->mu);
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
 	s->pid = getpid();
@@ -285,25 +327,18 @@ out:
 	return r;
 }
 
-int ctri_store_get(struct ctri_store *s, const char *key, json_object **out)
+static int parse_record(struct ctri_store *s, const char *key, char *raw, size_t len,
+			json_object **out)
 {
-	char *raw;
-	size_t len;
-	int r = ctri_store_get_raw(s, key, &raw, &len);
-
-	if (r < 0)
-		return r;
 	json_tokener *tok = json_tokener_new();
-	if (!tok) {
-		free(raw);
+
+	if (!tok)
 		return ctri_err(CTR_E_NOMEM, "read %s: out of memory", key);
-	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	json_object *obj = json_tokener_parse_ex(tok, raw, (int)len);
 	int bad = !obj || json_tokener_get_error(tok) != json_tokener_success ||
 		  json_tokener_get_parse_end(tok) != len || !json_object_is_type(obj, json_type_object);
 	json_tokener_free(tok);
-	free(raw);
 	if (bad) {
 		json_object_put(obj);
 		return ctri_err(CTR_E_STORE, "database %s: record %s is damaged (not a JSON object)",
@@ -311,6 +346,23 @@ int ctri_store_get(struct ctri_store *s, const char *key, json_object **out)
 	}
 	*out = obj;
 	return 0;
+}
+
+/* The parse, too, holds the mutex: json-c takes glibc's locale lock while it parses, and a
+ * fork copies that lock as held by then (see fork_prepare). */
+int ctri_store_get(struct ctri_store *s, const char *key, json_object **out)
+{
+	char *raw;
+	size_t len;
+
+	pthread_mutex_lock(&s->mu);
+	int r = ctri_store_get_raw(s, key, &raw, &len);
+	if (r == 0) {
+		r = parse_record(s, key, raw, len, out);
+		free(raw);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return r;
 }
 
 int ctri_store_exists(struct ctri_store *s, const char *key)
@@ -376,11 +428,13 @@ int ctri_store_put_raw(struct ctri_store *s, const char *key, const char *val, s
 int ctri_store_put(struct ctri_store *s, const char *key, json_object *val, int insert_only)
 {
 	size_t len;
-	const char *text = json_object_to_json_string_length(val, JSON_C_TO_STRING_PLAIN, &len);
 
-	if (!text)
-		return ctri_err(CTR_E_NOMEM, "write %s: out of memory", key);
-	return ctri_store_put_raw(s, key, text, len, insert_only);
+	pthread_mutex_lock(&s->mu); /* as for ctri_store_get() */
+	const char *text = json_object_to_json_string_length(val, JSON_C_TO_STRING_PLAIN, &len);
+	int r = text ? ctri_store_put_raw(s, key, text, len, insert_only)
+		     : ctri_err(CTR_E_NOMEM, "write %s: out of memory", key);
+	pthread_mutex_unlock(&s->mu);
+	return r;
 }
 
 int ctri_store_put_volatile(struct ctri_store *s, const char *key, json_object *val)

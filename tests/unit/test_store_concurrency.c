@@ -1,9 +1,11 @@
 /* Several processes with several threads each on one state directory: creates, a race
- * for one name, readers during writes, and a race to remove one container. */
+ * for one name, readers during writes, a race to remove one container, and forks beside
+ * a reading thread. */
 #include <check.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -501,6 +503,81 @@ START_TEST(test_sixteen_first_opens_of_fresh_directories_at_once_all_succeed)
 }
 END_TEST
 
+/* ---- a fork beside a thread in the store ---------------------------------------------- */
+
+struct reader {
+	ctr_container_t *c;
+	volatile int stop;
+	int reads;
+};
+
+static void *read_until_stopped(void *arg)
+{
+	struct reader *rd = arg;
+	ctr_state_t state;
+
+	while (!rd->stop)
+		if (ctr_state(rd->c, &state) == 0)
+			rd->reads++;
+	return NULL;
+}
+
+/* The child of a fork made while another thread reads the store (a program whose waiting
+ * thread goes on while it forks a helper) opens the same state directory and reads: the
+ * copy of the store it inherits must not be caught in the middle of a read. */
+START_TEST(test_a_fork_beside_a_thread_reading_the_store_leaves_the_child_a_usable_store)
+{
+	ctr_config_t *cfg = NULL;
+	ctr_container_t *c = NULL;
+	pthread_t th;
+	int failed = 0;
+
+	prepare_dirs();
+	ctr_runtime_t *rt = open_shared();
+	ck_assert_int_eq(make_config("forked", &cfg), 0);
+	ck_assert_int_eq(ctr_create(rt, cfg, &c), 0);
+	ctr_config_free(cfg);
+	struct reader rd = { .c = c };
+	ck_assert_int_eq(pthread_create(&th, NULL, read_until_stopped, &rd), 0);
+	for (int i = 0; i < 200; i++) {
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			ctr_runtime_t *crt = NULL;
+			ctr_container_t *cc = NULL;
+			ctr_state_t state;
+			CTR_OPTS(ctr_runtime_opts_t, o, .state_dir = state_dir, .run_dir = run_dir,
+				 .flags = CTR_RUNTIME_NOSYNC);
+			int r = ctr_runtime_open(&o, &crt);
+			if (r == 0 && (r = ctr_lookup(crt, ctr_id(c), &cc)) == 0)
+				r = ctr_state(cc, &state);
+			if (r < 0)
+				fprintf(stderr, "child %d: %s\n", i, ctr_last_error());
+			_exit(r < 0);
+		}
+		/* a child stuck on a lock copied in the middle of a read is a failure too */
+		int status = -1;
+		for (int waited = 0; waitpid(pid, &status, WNOHANG) == 0; waited += 10) {
+			if (waited >= TU_GUARD_MS) {
+				kill(pid, SIGKILL);
+				waitpid(pid, &status, 0);
+				fprintf(stderr, "child %d: still blocked after %d ms\n", i, waited);
+				break;
+			}
+			usleep(10000);
+		}
+		failed += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	}
+	rd.stop = 1;
+	pthread_join(th, NULL);
+	ck_assert_int_gt(rd.reads, 0);
+	ck_assert_msg(failed == 0, "%d of 200 children could not use the store", failed);
+	ck_assert_int_eq(ctr_remove(c, 0), 0);
+	ctr_container_free(c);
+	ctr_runtime_close(rt);
+}
+END_TEST
+
 Suite *suite_store_concurrency(void)
 {
 	Suite *s = suite_create("store_concurrency");
@@ -513,6 +590,7 @@ Suite *suite_store_concurrency(void)
 	tcase_add_test(tc, test_readers_in_another_process_never_see_a_half_created_container);
 	tcase_add_test(tc, test_racing_removes_of_one_container_succeed_exactly_once);
 	tcase_add_test(tc, test_sixteen_first_opens_of_fresh_directories_at_once_all_succeed);
+	tcase_add_test(tc, test_a_fork_beside_a_thread_reading_the_store_leaves_the_child_a_usable_store);
 	suite_add_tcase(s, tc);
 	return s;
 }
