@@ -505,6 +505,8 @@ END_TEST
 
 /* ---- a fork beside a thread in the store ---------------------------------------------- */
 
+#define FORKS 100
+
 struct reader {
 	ctr_container_t *c;
 	volatile int stop;
@@ -539,7 +541,7 @@ START_TEST(test_a_fork_beside_a_thread_reading_the_store_leaves_the_child_a_usab
 	ctr_config_free(cfg);
 	struct reader rd = { .c = c };
 	ck_assert_int_eq(pthread_create(&th, NULL, read_until_stopped, &rd), 0);
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < FORKS; i++) {
 		pid_t pid = fork();
 		ck_assert_int_ge(pid, 0);
 		if (pid == 0) {
@@ -571,7 +573,7 @@ START_TEST(test_a_fork_beside_a_thread_reading_the_store_leaves_the_child_a_usab
 	rd.stop = 1;
 	pthread_join(th, NULL);
 	ck_assert_int_gt(rd.reads, 0);
-	ck_assert_msg(failed == 0, "%d of 200 children could not use the store", failed);
+	ck_assert_msg(failed == 0, "%d of %d children could not use the store", failed, FORKS);
 	ck_assert_int_eq(ctr_remove(c, 0), 0);
 	ctr_container_free(c);
 	ctr_runtime_close(rt);
