@@ -1,4 +1,5 @@
-/* The lifecycle's shared step (lifecycle.c), for checkpoint/restore. */
+/* What lifecycle.c shares: the step that creates a run in the runtime (start, restart, the
+ * restart policy, restore), the dependency rules of a start, the kill wait. */
 #ifndef LIBCTR_LIFECYCLE_H
 #define LIBCTR_LIFECYCLE_H
 

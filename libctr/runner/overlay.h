@@ -1,5 +1,5 @@
 /* Image layers: the overlay root filesystem of a layered container, its directories, and
- * the count of who holds it mounted (mount.c).
+ * the count of who holds it mounted (overlay.c; the API over it is ops/mount.c).
  *
  * A layered container (ctr_config_add_layer) has, in its bundle directory
  * (ctri_bundle_path), CTRI_LAYER_UPPER and CTRI_LAYER_WORK (0700) and CTRI_LAYER_MERGED
