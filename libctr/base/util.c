@@ -134,20 +134,8 @@ int ctri_write_file(const char *path, const void *data, size_t len, mode_t mode,
 	/* per thread, not per process: two threads writing one path must not share it */
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)gettid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
-		return -errno;
-	r = ctrp_write_all(fd, data, len);
-	if (r == 0 && do_sync && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
+	if ((r = ctrp_write_replace(AT_FDCWD, tmp, path, data, len, mode, do_sync)) < 0)
 		return r;
-	}
 	return do_sync ? fsync_parent(path) : 0;
 }
 

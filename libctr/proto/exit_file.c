@@ -25,23 +25,12 @@ int ctrp_exit_write(int dirfd, const char *name, const struct ctrp_exit *e)
 {
 	char tmp[NAME_MAX + 1], line[CTRP_EXIT_LINE_MAX];
 	size_t n = ctrp_exit_format(line, sizeof(line), e);
-	int fd, r = 0;
+	int r;
 
 	if (snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
-	if ((r = ctrp_write_all(fd, line, n)) == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlinkat(dirfd, tmp, 0);
+	if ((r = ctrp_write_replace(dirfd, tmp, name, line, n, 0644, 1)) < 0)
 		return r;
-	}
 	return fsync(dirfd) < 0 ? -errno : 0;
 }
 

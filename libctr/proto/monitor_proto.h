@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define CTRP_STR_(x) #x
 #define CTRP_STR(x)  CTRP_STR_(x)
@@ -150,6 +151,12 @@ int ctrp_exit_parse(const char *text, size_t len, struct ctrp_exit *out);
 
 /* Write all len bytes of buf to fd, again after EINTR. 0, or -errno (errno is kept). */
 int ctrp_write_all(int fd, const void *buf, size_t len);
+
+/* Replace DIRFD/NAME (DIRFD may be AT_FDCWD) with len bytes of data: written to the new file
+ * DIRFD/TMP (created with mode), fsynced when sync, renamed over NAME; TMP is removed on
+ * failure. The directory is not synced (the caller does it when it must). 0 or -errno. */
+int ctrp_write_replace(int dirfd, const char *tmp, const char *name, const void *data,
+		       size_t len, mode_t mode, int sync);
 
 /* ---- ctr-cleanup's environment ------------------------------------------------------- */
 
