@@ -71,5 +71,28 @@ check_gone "a prefix the loader searches"
 [ -e /etc/ld.so.conf.d/test-prefix.conf ] || bad "uninstall removed a loader file it did not write"
 
 make -s lib >/dev/null # back to the default paths
-[ $fail = 0 ] && echo "install: a real install runs a pkg-config program without LD_LIBRARY_PATH (new and known prefix), uninstall leaves nothing: ok"
+
+# The default prefix, /usr/local, with /usr/local as an overlay too: Debian's loader searches
+# /usr/local/lib (/etc/ld.so.conf.d/libc.conf), so install only runs ldconfig; uninstall
+# leaves /usr/local and /etc/ld.so.conf.d as they were. Not over another copy of libctr.
+if [ -e /usr/local/lib/libctr.so.1 ]; then
+	echo "install: SKIP installing to /usr/local (a libctr is installed there)"
+elif mkdir "$dest/local-upper" "$dest/local-work" &&
+	mount -t overlay overlay -o "lowerdir=/usr/local,upperdir=$dest/local-upper,workdir=$dest/local-work" /usr/local; then
+	prefix=/usr/local
+	find /usr/local /etc/ld.so.conf.d | sort >"$dest/before"
+	make -s install >/dev/null
+	if grep -qsx /usr/local/lib /etc/ld.so.conf.d/*.conf; then
+		[ ! -e /etc/ld.so.conf.d/libctr-usr-local-lib.conf ] ||
+			bad "install wrote a loader file for /usr/local/lib, which the loader searches already"
+	fi
+	run_hello "the default prefix"
+	make -s uninstall >/dev/null
+	left=$(find /usr/local /etc/ld.so.conf.d | sort | diff "$dest/before" - | sed -n 's/^[<>] //p')
+	[ -z "$left" ] || bad "uninstall from /usr/local did not restore: $(echo "$left" | tr '\n' ' ')"
+	! ldconfig -p | grep -qF /usr/local/lib/libctr || bad "the loader's cache still lists /usr/local/lib/libctr"
+else
+	echo "install: SKIP installing to /usr/local (no overlay over it)"
+fi
+[ $fail = 0 ] && echo "install: a real install (new prefix, prefix in the loader's path, /usr/local) runs a pkg-config program without LD_LIBRARY_PATH; uninstall leaves nothing: ok"
 exit $fail
