@@ -176,9 +176,17 @@ HEADERS      := $(wildcard include/ctr/*.h)
 PY_FILES     := $(wildcard bindings/python/ctr/*.py)
 LUA_FILES    := $(shell cd bindings/lua 2>/dev/null && find . -name '*.lua' -not -path './tests/*' -not -name 'bench*')
 
+# The directories install makes; install-dirs.sh records those that did not exist in
+# MANIFEST, and uninstall removes them again when empty.
+LUA_DIRS     := $(sort $(patsubst %/,%,$(dir $(addprefix $(LUADIR)/,$(LUA_FILES:./%=%)))))
+INSTALL_DIRS  = $(LIBDIR)/pkgconfig $(INCLUDEDIR)/ctr $(BINDIR) $(LIBEXECDIR)/libctr \
+                $(EXAMPLESDIR) $(if $(PY_FILES),$(PYTHONDIR)/ctr) $(LUA_DIRS)
+MANIFEST      = $(LIBEXECDIR)/libctr/installed-dirs
+
+# A real install (DESTDIR empty) tells the dynamic loader about LIBDIR, so that programs
+# linked with `pkg-config --libs libctr` run as they are: loader-path.sh.
 install: lib $(MONITOR) $(CLEANUP) $(B)/libctr.pc $(EXAMPLES)
-	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/ctr $(DESTDIR)$(BINDIR) \
-		$(DESTDIR)$(LIBEXECDIR)/libctr $(DESTDIR)$(EXAMPLESDIR)
+	scripts/install-dirs.sh create '$(DESTDIR)' '$(MANIFEST)' $(INSTALL_DIRS)
 	install -m 0755 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(REALNAME)
 	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libctr.so
@@ -189,11 +197,11 @@ install: lib $(MONITOR) $(CLEANUP) $(B)/libctr.pc $(EXAMPLES)
 	install -m 0755 $(CLEANUP) $(DESTDIR)$(LIBEXECDIR)/libctr/ctr-cleanup
 	install -m 0755 $(B)/examples/ctr-run $(DESTDIR)$(BINDIR)/ctr-run
 	install -m 0755 $(EXAMPLES) $(DESTDIR)$(EXAMPLESDIR)/
-	$(if $(PY_FILES),install -d $(DESTDIR)$(PYTHONDIR)/ctr && \
-		install -m 0644 $(PY_FILES) $(DESTDIR)$(PYTHONDIR)/ctr/ && \
+	$(if $(PY_FILES),install -m 0644 $(PY_FILES) $(DESTDIR)$(PYTHONDIR)/ctr/ && \
 		printf '# Written by make install: where the installed library is.\nLIBRARY = "%s"\n' \
 			'$(LIBDIR)/$(SONAME)' > $(DESTDIR)$(PYTHONDIR)/ctr/_installed.py)
-	$(foreach f,$(LUA_FILES),install -D -m 0644 bindings/lua/$(f) $(DESTDIR)$(LUADIR)/$(f) &&) true
+	$(foreach f,$(LUA_FILES),install -m 0644 bindings/lua/$(f) $(DESTDIR)$(LUADIR)/$(f) &&) true
+	$(if $(DESTDIR),,scripts/loader-path.sh add '$(LIBDIR)')
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) \
@@ -204,8 +212,8 @@ uninstall:
 	      $(addprefix $(DESTDIR)$(EXAMPLESDIR)/,$(notdir $(EXAMPLES))) \
 	      $(addprefix $(DESTDIR)$(LUADIR)/,$(LUA_FILES))
 	rm -rf $(DESTDIR)$(PYTHONDIR)/ctr
-	-rmdir $(DESTDIR)$(INCLUDEDIR)/ctr $(DESTDIR)$(EXAMPLESDIR) $(DESTDIR)$(LIBEXECDIR)/libctr \
-		$(DESTDIR)$(LUADIR)/ctr 2>/dev/null
+	scripts/install-dirs.sh remove '$(DESTDIR)' '$(MANIFEST)'
+	$(if $(DESTDIR),,scripts/loader-path.sh remove '$(LIBDIR)')
 
 # ---- tests --------------------------------------------------------------------------
 check: deps
