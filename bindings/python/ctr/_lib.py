@@ -43,6 +43,8 @@ INSTALLED = _installed_path()
 class LibraryNotFound(ImportError):
     """libctr could not be loaded; the message lists every place that was tried."""
 
+    __module__ = "ctr"  # shown as ctr.LibraryNotFound, the name it is imported by
+
     def __init__(self, tried):
         self.tried = list(tried)
         lines = ["libctr (%s) not found; looked at:" % SONAME]
