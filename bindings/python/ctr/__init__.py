@@ -20,9 +20,8 @@ system); :class:`LibraryNotFound` otherwise.
 
 from ._lib import LibraryNotFound, lib as _clib, path as library_path
 from ._errors import (Busy, DependencyError, Error, Exists, InternalError, InvalidArgument,
-                      IoError, IOError_, MonitorError, NoMemory, NotFound, NotSupported,
-                      Removed, RuntimeError_, StateError, Stopped, StoreError, Timeout,
-                      strerror)
+                      IOFailed, MonitorError, NoMemory, NotFound, NotSupported, Removed,
+                      RuntimeFailed, StateError, Stopped, StoreError, Timeout, strerror)
 from ._errors import (E_BUSY, E_DEPEND, E_EXISTS, E_INTERNAL, E_INVAL, E_IO, E_MONITOR,
                       E_NOENT, E_NOMEM, E_NOTSUP, E_REMOVED, E_RUNTIME, E_STATE, E_STOPPED,
                       E_STORE, E_TIMEOUT)
@@ -35,8 +34,8 @@ from .runtime import Event, Runtime
 __all__ = [
     "Runtime", "Container", "Config", "State", "RestartPolicy", "Network", "Mount",
     "Event", "LogEntry", "ExecResult", "PollFd", "STDIN", "STDOUT", "STDERR", "SETTINGS",
-    "Error", "InvalidArgument", "NotFound", "Exists", "Timeout", "NotSupported", "IoError",
-    "IOError_", "NoMemory", "Busy", "StateError", "Stopped", "Removed", "RuntimeError_",
+    "Error", "InvalidArgument", "NotFound", "Exists", "Timeout", "NotSupported", "IOFailed",
+    "NoMemory", "Busy", "StateError", "Stopped", "Removed", "RuntimeFailed",
     "StoreError", "DependencyError", "MonitorError", "InternalError", "LibraryNotFound",
     "version", "version_number", "has_feature", "strerror", "detach_keys_valid",
     "library_path", "E_INVAL", "E_NOENT", "E_EXISTS", "E_TIMEOUT", "E_NOTSUP", "E_IO",

@@ -1,4 +1,9 @@
-"""Exceptions: one class per CTR_E_* code, all derived from :class:`Error`."""
+"""Exceptions: one class per CTR_E_* code, all derived from :class:`Error`.
+
+Each class is shown as ``ctr.<Name>`` (its ``__module__`` is "ctr"), the name it is
+imported by, so tracebacks and ``repr`` say ``ctr.StateError``, not this module's name.
+"""
+
 
 from ._lib import lib
 
@@ -35,6 +40,8 @@ class Error(Exception):
             self.code = code
         self.message = message
         super().__init__(message or strerror(self.code))
+        if isinstance(self, OSError):  # as an OSError of the same errno would have them
+            self.errno, self.strerror = -self.code, str(self)
 
     def __str__(self):
         return self.message or strerror(self.code)
@@ -62,7 +69,8 @@ class Exists(Error):
 
 
 class Timeout(Error, TimeoutError):
-    """CTR_E_TIMEOUT: a wait ran out, or the OCI runtime hung."""
+    """CTR_E_TIMEOUT: a wait ran out, or the OCI runtime hung. Also a TimeoutError (an
+    OSError with ``errno`` ETIMEDOUT)."""
     code = E_TIMEOUT
 
 
@@ -71,13 +79,12 @@ class NotSupported(Error):
     code = E_NOTSUP
 
 
-class IoError(Error):
-    """CTR_E_IO: an I/O error; the failing call and path are in the message."""
+class IOFailed(Error, OSError):
+    """CTR_E_IO: an I/O error; the failing call and path are in the message.
+
+    Also an OSError, with ``errno`` EIO.
+    """
     code = E_IO
-
-
-#: The same class as :class:`IoError` (named so as not to shadow the builtin IOError).
-IOError_ = IoError
 
 
 class NoMemory(Error):
@@ -105,11 +112,9 @@ class Removed(Error):
     code = E_REMOVED
 
 
-class RuntimeError_(Error):
-    """CTR_E_RUNTIME: the OCI runtime failed; its error output is in the message.
-
-    Named with a trailing underscore so as not to shadow the builtin RuntimeError.
-    """
+class RuntimeFailed(Error, RuntimeError):
+    """CTR_E_RUNTIME: the OCI runtime failed; its error output is in the message. Also a
+    RuntimeError."""
     code = E_RUNTIME
 
 
@@ -134,9 +139,13 @@ class InternalError(Error):
 
 
 BY_CODE = {cls.code: cls for cls in (
-    InvalidArgument, NotFound, Exists, Timeout, NotSupported, IoError, NoMemory, Busy,
-    StateError, Stopped, Removed, RuntimeError_, StoreError, DependencyError, MonitorError,
+    InvalidArgument, NotFound, Exists, Timeout, NotSupported, IOFailed, NoMemory, Busy,
+    StateError, Stopped, Removed, RuntimeFailed, StoreError, DependencyError, MonitorError,
     InternalError)}
+
+for _cls in (Error,) + tuple(BY_CODE.values()):
+    _cls.__module__ = "ctr"
+del _cls
 
 
 def strerror(code):

@@ -7,12 +7,15 @@ The library is looked for, in this order:
    ``<repo>/bindings/python/ctr``;
 3. the path ``make install`` wrote into ``ctr/_installed.py`` (``LIBRARY``) beside the
    installed package;
-4. ``ctypes.util.find_library("ctr")`` (the linker cache, e.g. after ``ldconfig``);
-5. the plain soname ``libctr.so.1`` handed to the dynamic loader (``LD_LIBRARY_PATH``,
-   the system directories).
+4. the plain soname ``libctr.so.1`` handed to the dynamic loader (``LD_LIBRARY_PATH``,
+   the loader's cache, the system directories): how a package installed with pip finds
+   the library;
+5. ``ctypes.util.find_library("ctr")`` (which also asks the compiler's and the linker's
+   search paths).
 
-The first that loads wins. When none does, :class:`LibraryNotFound` says every place
-looked at and why each failed.
+The first that loads and is libctr 1.x wins: a library of that name of another major
+version, or another library of the same name, is passed over and the search goes on. When
+none fits, :class:`LibraryNotFound` says every place looked at and why each failed.
 """
 
 import ctypes
@@ -23,9 +26,21 @@ from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_int, c_int64, c_l
 
 SONAME = "libctr.so.1"
 ENV = "CTR_LIBRARY"
-#: ``<repo>/build/libctr.so.1`` seen from ``<repo>/bindings/python/ctr/_lib.py``.
-BUILD_TREE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.dirname(os.path.abspath(__file__))))), "build", SONAME)
+MAJOR = 1
+
+
+def _build_tree():
+    """``<repo>/build/libctr.so.1`` when this package is ``<repo>/bindings/python/ctr``,
+    else None (an installed package has no build tree)."""
+    pkg = os.path.dirname(os.path.abspath(__file__))
+    python = os.path.dirname(pkg)
+    bindings = os.path.dirname(python)
+    if os.path.basename(python) != "python" or os.path.basename(bindings) != "bindings":
+        return None
+    return os.path.join(os.path.dirname(bindings), "build", SONAME)
+
+
+BUILD_TREE = _build_tree()
 
 
 def _installed_path():
@@ -43,6 +58,8 @@ INSTALLED = _installed_path()
 class LibraryNotFound(ImportError):
     """libctr could not be loaded; the message lists every place that was tried."""
 
+    __module__ = "ctr"  # shown as ctr.LibraryNotFound, the name it is imported by
+
     def __init__(self, tried):
         self.tried = list(tried)
         lines = ["libctr (%s) not found; looked at:" % SONAME]
@@ -54,25 +71,44 @@ class LibraryNotFound(ImportError):
         return self.msg
 
 
+def is_libctr(lib):
+    """None when ``lib`` is libctr of this binding's major version, else why not."""
+    try:
+        number = lib.ctr_version_number
+    except AttributeError:
+        return "not libctr (no ctr_version_number)"
+    number.restype, number.argtypes = c_int, []
+    if number() // 1000000 != MAJOR:
+        return "libctr %d.%d, this binding needs %d.x" % (
+            number() // 1000000, number() // 1000 % 1000, MAJOR)
+    return None
+
+
 def locate(environ=None, build_tree=BUILD_TREE, installed=INSTALLED,
-           find_library=ctypes.util.find_library, loader=ctypes.CDLL):
+           find_library=ctypes.util.find_library, loader=ctypes.CDLL, check=is_libctr):
     """Load libctr from the places described in the module's docstring.
 
     The parameters exist for tests: ``environ`` (default ``os.environ``), ``build_tree``
     (a path, or None to skip it), ``installed`` (the path make install recorded, or
     None), ``find_library`` (a function of the name "ctr" returning
-    a name or None, or None to skip it) and ``loader`` (called with a path, returns the
-    library or raises OSError). Returns ``(library, path)``; raises LibraryNotFound.
+    a name or None, or None to skip it), ``loader`` (called with a path, returns the
+    library or raises OSError) and ``check`` (called with a loaded library, returns None
+    to take it or why not). Returns ``(library, path)``; raises LibraryNotFound.
     """
     environ = os.environ if environ is None else environ
     tried = []
 
     def attempt(where, path):
         try:
-            return loader(path)
+            lib = loader(path)
         except OSError as e:
             tried.append((where, str(e) or "cannot load"))
             return None
+        why = check(lib)
+        if why:
+            tried.append((where, why))
+            return None
+        return lib
 
     candidates = []
     env_path = environ.get(ENV)
@@ -89,17 +125,20 @@ def locate(environ=None, build_tree=BUILD_TREE, installed=INSTALLED,
         candidates.append(("installed path %s (ctr/_installed.py)" % installed, installed))
     else:
         tried.append(("installed path (ctr/_installed.py)", "not installed by make install"))
-    if find_library:
-        found = find_library("ctr")
-        if found:
-            candidates.append(("ctypes.util.find_library('ctr') -> %s" % found, found))
-        else:
-            tried.append(("ctypes.util.find_library('ctr')", "nothing found"))
     candidates.append(("dynamic loader search path for %s" % SONAME, SONAME))
     for where, path in candidates:
         lib = attempt(where, path)
         if lib is not None:
             return lib, path
+    # Asked only now: it runs ldconfig -p (and may run gcc and ld), which takes a while.
+    if find_library:
+        found = find_library("ctr")
+        if not found:
+            tried.append(("ctypes.util.find_library('ctr')", "nothing found"))
+        else:
+            lib = attempt("ctypes.util.find_library('ctr') -> %s" % found, found)
+            if lib is not None:
+                return lib, found
     raise LibraryNotFound(tried)
 
 
@@ -285,6 +324,3 @@ def declare(lib):
 
 lib, path = locate()
 declare(lib)
-if lib.ctr_version_number() // 1000000 != 1:
-    raise ImportError("%s is libctr %s; this binding needs major version 1"
-                      % (path, lib.ctr_version().decode()))

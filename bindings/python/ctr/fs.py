@@ -100,7 +100,7 @@ class FsMixin:
         Runtime.import_checkpoint(); ``ignore_rootfs`` leaves a layered container's
         filesystem changes out of it; ``keep`` keeps CRIU's work files. Raises
         NotSupported when CRIU cannot work on this machine (criu check's output in the
-        message), RuntimeError_ when it failed (the container still runs)."""
+        message), RuntimeFailed when it failed (the container still runs)."""
         flags = ((CKPT_KEEP if flag("keep", keep) else 0)
                  | (CKPT_LEAVE_RUNNING if flag("leave_running", leave_running) else 0)
                  | (CKPT_TCP_ESTABLISHED if flag("tcp_established", tcp_established) else 0)

@@ -123,7 +123,7 @@ class IoMixin:
         (None: stdin is /dev/null). With ``capture_output`` its stdout and stderr are
         collected through pipes; without, it writes to this process's stdout and stderr.
         Pipes are served by a helper thread while this one waits, so large input and
-        output do not deadlock. Raises StateError (not running), RuntimeError_ (e.g. no
+        output do not deadlock. Raises StateError (not running), RuntimeFailed (e.g. no
         such executable)."""
         if input is not None and not isinstance(input, (bytes, bytearray, memoryview)):
             raise TypeError("input must be bytes or None, not %s" % type(input).__name__)
@@ -279,7 +279,7 @@ class IoMixin:
         lines over (at most a few thousand ahead). If you stop iterating a follow early,
         that thread stays in the library until the next line or the end of the run, then
         ends; the container handle is kept open (close() is deferred) until then.
-        Raises Removed (also while following) or IoError from the iteration."""
+        Raises Removed (also while following) or IOFailed from the iteration."""
         flags = ((LOGS_FOLLOW if flag("follow", follow) else 0)
                  | (LOGS_TIMESTAMPS if flag("timestamps", timestamps) else 0))
         o = opts(LogsOpts, flags=flags, since_ns=integer("since_ns", since_ns, 0, _LL),

@@ -1,9 +1,12 @@
 """Errors: each CTR_E_* code has its class, the library's message travels with it, and wrong
 Python types are refused before anything reaches C."""
 
+import errno
 import os
+import pickle
 import signal
 import threading
+import traceback
 
 import pytest
 
@@ -13,9 +16,9 @@ from conftest import ROOTFS, running, sh
 
 CODES = {
     ctr.E_INVAL: ctr.InvalidArgument, ctr.E_NOENT: ctr.NotFound, ctr.E_EXISTS: ctr.Exists,
-    ctr.E_TIMEOUT: ctr.Timeout, ctr.E_NOTSUP: ctr.NotSupported, ctr.E_IO: ctr.IoError,
+    ctr.E_TIMEOUT: ctr.Timeout, ctr.E_NOTSUP: ctr.NotSupported, ctr.E_IO: ctr.IOFailed,
     ctr.E_NOMEM: ctr.NoMemory, ctr.E_BUSY: ctr.Busy, ctr.E_STATE: ctr.StateError,
-    ctr.E_STOPPED: ctr.Stopped, ctr.E_REMOVED: ctr.Removed, ctr.E_RUNTIME: ctr.RuntimeError_,
+    ctr.E_STOPPED: ctr.Stopped, ctr.E_REMOVED: ctr.Removed, ctr.E_RUNTIME: ctr.RuntimeFailed,
     ctr.E_STORE: ctr.StoreError, ctr.E_DEPEND: ctr.DependencyError,
     ctr.E_MONITOR: ctr.MonitorError, ctr.E_INTERNAL: ctr.InternalError,
 }
@@ -27,13 +30,42 @@ def test_every_code_has_its_class_with_code_and_message():
         assert type(e) is cls and isinstance(e, ctr.Error)
         assert e.code == code and e.message == "container x: it failed"
         assert str(e) == "container x: it failed"
-    assert ctr.IOError_ is ctr.IoError
     assert issubclass(ctr.InvalidArgument, ValueError)
     assert issubclass(ctr.Timeout, TimeoutError)
     assert issubclass(ctr.NotFound, LookupError)
+    assert issubclass(ctr.IOFailed, OSError) and issubclass(ctr.RuntimeFailed, RuntimeError)
     unknown = _errors.error(-1234, "")
     assert type(unknown) is ctr.Error and unknown.code == -1234
     assert str(unknown) == "unknown error"  # ctr_strerror's words when no message
+
+
+def test_exceptions_are_shown_under_the_package_s_name():
+    classes = [getattr(ctr, n) for n in ctr.__all__
+               if isinstance(getattr(ctr, n), type) and issubclass(getattr(ctr, n), Exception)]
+    assert set(CODES.values()) | {ctr.Error, ctr.LibraryNotFound} <= set(classes)
+    for cls in classes:
+        assert cls.__module__ == "ctr", cls
+        assert getattr(ctr, cls.__qualname__) is cls
+    assert not [n for n in dir(ctr) if n.endswith("_") and not n.startswith("_")]
+    e = _errors.error(ctr.E_STATE, "container x: cannot start: container is running")
+    assert traceback.format_exception_only(type(e), e) == [
+        "ctr.StateError: container x: cannot start: container is running\n"]
+    assert repr(e) == "StateError('container x: cannot start: container is running', " \
+        "code=%d)" % ctr.E_STATE
+
+
+def test_exceptions_survive_pickling_and_os_errors_carry_errno():
+    for code, cls in CODES.items():
+        e = pickle.loads(pickle.dumps(_errors.error(code, "it failed")))
+        assert type(e) is cls and e.code == code and e.message == "it failed"
+    io = _errors.error(ctr.E_IO, "write /x: No space left on device")
+    assert isinstance(io, OSError) and io.errno == errno.EIO
+    assert io.strerror == str(io) == "write /x: No space left on device"
+    assert _errors.error(ctr.E_TIMEOUT, "").errno == errno.ETIMEDOUT
+    try:
+        raise _errors.error(ctr.E_RUNTIME, "runc: exec failed")
+    except RuntimeError as e:  # a caller catching the built-in catches it
+        assert type(e) is ctr.RuntimeFailed
 
 
 def test_the_message_is_the_library_s_last_error_of_this_thread():

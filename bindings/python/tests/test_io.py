@@ -44,7 +44,7 @@ def test_exec_refusals(rt, base):
         c.exec(["true"])
     c.start()
     take_file(base, "ready")
-    with pytest.raises(ctr.RuntimeError_):
+    with pytest.raises(ctr.RuntimeFailed):
         c.exec(["/no/such/program"])
     with pytest.raises(ctr.InvalidArgument):
         c.exec(["true"], cwd="relative")
