@@ -6,8 +6,9 @@
  * create, init, start, stop, kill, wait, cleanup, logs, rm, run, ps, inspect, pause,
  * unpause, exec, attach, checkpoint, restore, export and events. Every
  * libctr call that fails leaves a message naming the container and the cause in
- * ctr_last_error(); fail() prints it. Exit status: 0, or 125 when libctr refused (as
- * podman does); `run` exits with the container's exit code. */
+ * ctr_last_error(); fail() prints it. Exit status, as podman's: 0; 125 for a bad option
+ * value or when libctr refused; `run`, `attach` and `exec` exit with the container's (the
+ * process's) code, 127 when the command was not found and 126 when it could not be run. */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -22,6 +23,7 @@
 #include <time.h>
 
 #include <ctr/ctr.h>
+#include <json-c/json.h>
 
 struct cli {
 	ctr_runtime_t *rt;
@@ -35,37 +37,41 @@ static int fail(const char *what)
 
 static int usage(FILE *f)
 {
-	fprintf(f,
-		"usage: ctr-run [--state-dir DIR] [--run-dir DIR] [--runtime PATH] COMMAND [ARGS]\n"
-		"  create [--name N] [--env K=V]... [--user UID:GID] [--cwd DIR] [--hostname H]\n"
-		"         [--memory BYTES] [--pids N] [--read-only] [--network none|host]\n"
-		"         [--label K=V]... [--tty] [-i] [--log-size-max BYTES]\n"
-		"         ROOTFS CMD [ARG...]   print the new id (-i: keep stdin open)\n"
-		"  run [create's options] ROOTFS CMD [ARG...]\n"
-		"                           create, start, wait, print the output and the exit\n"
-		"                           code, remove; exit with the container's code\n"
-		"  init NAME...             create in the OCI runtime (state created)\n"
-		"  start NAME...            start (creating first if needed)\n"
-		"  stop [-t SECONDS] NAME...  stop signal, then SIGKILL after SECONDS\n"
-		"  kill NAME [SIGNAL]       send SIGNAL (number or name; default KILL)\n"
-		"  wait NAME                wait for the exit and print the exit code\n"
-		"  cleanup NAME...          release the runtime state of a stopped container\n"
-		"  logs [-f] [-t] [-n N] [-s SECS] NAME  print the container's output (follow,\n"
-		"                           timestamps, last N lines, since SECS ago)\n"
-		"  pause NAME... / unpause NAME...  freeze / thaw\n"
-		"  exec [-t] [-i] [-e K=V]... [-u UID[:GID]] [-w DIR] [--privileged] NAME CMD...\n"
-		"                           run CMD in the container; exit with its code\n"
-		"  attach [--no-stdin] [--detach-keys KEYS] NAME  connect to its stdio\n"
-		"                           (detach with ctrl-p ctrl-q)\n"
-		"  checkpoint [--leave-running] [--tcp-established] [--name N] [--export FILE] NAME\n"
-		"  restore [--name N] NAME   from its checkpoint; or\n"
-		"  restore --import FILE [--as NEWNAME]  a new container from an archive\n"
-		"  export NAME FILE          its root filesystem as a tar archive\n"
-		"  events [-f] [--json] [--type T] [--since SECS] [NAME]  the event log\n"
-		"  rm [-f] NAME...          remove containers (-f: stop running ones first)\n"
-		"  ps [--json]              list containers\n"
-		"  inspect NAME             print the container as JSON\n"
-		"NAME is a name, an id or a unique id prefix.\n");
+	fprintf(
+	    f,
+	    "usage: ctr-run [--state-dir DIR] [--run-dir DIR] [--runtime PATH] COMMAND [ARGS]\n"
+	    "  create [--name N] [-e K=V]... [--env-file F] [--user UID:GID] [-w DIR]\n"
+	    "         [--hostname H] [-m SIZE] [--pids-limit N] [--read-only] [--network "
+	    "none|host]\n"
+	    "         [--label K=V]... [-t] [-i] [--restart POLICY[:N]] [--cap-add CAP]...\n"
+	    "         [--cap-drop CAP|ALL]... [--stop-timeout SECS] [--log-size-max SIZE]\n"
+	    "         ROOTFS CMD [ARG...]   print the new id (-i: keep stdin open)\n"
+	    "  run [-d] [create's options] ROOTFS CMD [ARG...]\n"
+	    "                           create, start attached, remove; exit with the\n"
+	    "                           container's code (-d: start, print the id, leave it)\n"
+	    "  init NAME...             create in the OCI runtime (state created)\n"
+	    "  start NAME...            start (creating first if needed)\n"
+	    "  stop [-t SECS] NAME...   stop signal, then SIGKILL after SECS\n"
+	    "  kill NAME [SIGNAL]       send SIGNAL (number or name; default KILL)\n"
+	    "  wait NAME                wait for the exit and print the exit code\n"
+	    "  cleanup NAME...          release the runtime state of a stopped container\n"
+	    "  logs [-f] [-t] [-n N] [-s SECS] NAME  print the container's output (follow,\n"
+	    "                           timestamps, last N lines, since SECS ago)\n"
+	    "  pause NAME... / unpause NAME...  freeze / thaw\n"
+	    "  exec [-t] [-i] [-e K=V]... [-u UID[:GID]] [-w DIR] [--privileged] NAME CMD...\n"
+	    "                           run CMD in the container; exit with its code\n"
+	    "                           (127: not found, 126: not executable)\n"
+	    "  attach [--no-stdin] [--detach-keys KEYS] NAME  connect to its stdio; exit\n"
+	    "                           with its code (detach with ctrl-p ctrl-q)\n"
+	    "  checkpoint [--leave-running] [--tcp-established] [--name N] [--export FILE] NAME\n"
+	    "  restore [--name N] NAME   from its checkpoint; or\n"
+	    "  restore --import FILE [--as NEWNAME]  a new container from an archive\n"
+	    "  export NAME FILE          its root filesystem as a tar archive\n"
+	    "  events [-f] [--json] [--type T] [--since SECS] [NAME]  the event log\n"
+	    "  rm [-f] NAME...          remove containers (-f: stop running ones first)\n"
+	    "  ps [--json]              list containers\n"
+	    "  inspect NAME             print the container as JSON\n"
+	    "NAME is a name, an id or a unique id prefix. SIZE is bytes or N[kmgt].\n");
 	return f == stderr ? 125 : 0;
 }
 
@@ -80,8 +86,7 @@ static int bad_value(const char *opt, const char *val, const char *why)
 }
 
 /* The whole of s, a decimal integer in [min, max]. */
-static int parse_int(const char *opt, const char *s, long long min, long long max,
-		     long long *out)
+static int parse_int(const char *opt, const char *s, long long min, long long max, long long *out)
 {
 	char *end;
 
@@ -90,8 +95,8 @@ static int parse_int(const char *opt, const char *s, long long min, long long ma
 	if (!(isdigit((unsigned char)*s) || (*s == '-' && isdigit((unsigned char)s[1]))) || *end)
 		return bad_value(opt, s, "not an integer");
 	if (errno == ERANGE || *out < min || *out > max) {
-		fprintf(stderr, "ctr-run: invalid argument \"%s\" for \"%s\": not in %lld..%lld\n", s,
-			opt, min, max);
+		fprintf(stderr, "ctr-run: invalid argument \"%s\" for \"%s\": not in %lld..%lld\n",
+			s, opt, min, max);
 		return REPORTED;
 	}
 	return 0;
@@ -252,9 +257,10 @@ static int set_restart(ctr_config_t *cfg, const char *arg)
 static int set_caps(ctr_config_t *cfg, struct create_args *a)
 {
 	static const char *const defaults[] = {
-		"CHOWN",    "DAC_OVERRIDE", "FSETID",	    "FOWNER",	   "MKNOD",
-		"NET_RAW",  "SETGID",	    "SETUID",	    "SETFCAP",	   "SETPCAP",
-		"NET_BIND_SERVICE",	    "SYS_CHROOT",   "KILL",	   "AUDIT_WRITE",
+		"CHOWN",   "DAC_OVERRIDE", "FSETID",	       "FOWNER",
+		"MKNOD",   "NET_RAW",	   "SETGID",	       "SETUID",
+		"SETFCAP", "SETPCAP",	   "NET_BIND_SERVICE", "SYS_CHROOT",
+		"KILL",	   "AUDIT_WRITE",
 	};
 	struct strv caps = { 0 };
 	int r = 0;
@@ -284,17 +290,28 @@ static int set_caps(ctr_config_t *cfg, struct create_args *a)
 static int parse_create(ctr_config_t *cfg, int argc, char **argv, struct create_args *a)
 {
 	static const struct option opts[] = {
-		{ "name", required_argument, 0, 'n' },	    { "env", required_argument, 0, 'e' },
-		{ "env-file", required_argument, 0, 'E' },  { "user", required_argument, 0, 'u' },
-		{ "workdir", required_argument, 0, 'w' },   { "cwd", required_argument, 0, 'w' },
-		{ "hostname", required_argument, 0, 'h' },  { "memory", required_argument, 0, 'm' },
-		{ "pids-limit", required_argument, 0, 'p' }, { "pids", required_argument, 0, 'p' },
-		{ "read-only", no_argument, 0, 'r' },	    { "network", required_argument, 0, 'N' },
-		{ "label", required_argument, 0, 'l' },	    { "tty", no_argument, 0, 't' },
-		{ "interactive", no_argument, 0, 'i' },	    { "detach", no_argument, 0, 'd' },
-		{ "restart", required_argument, 0, 'R' },   { "cap-add", required_argument, 0, 'A' },
-		{ "cap-drop", required_argument, 0, 'D' },  { "stop-timeout", required_argument, 0, 'T' },
-		{ "log-size-max", required_argument, 0, 'L' }, { 0, 0, 0, 0 },
+		{ "name", required_argument, 0, 'n' },
+		{ "env", required_argument, 0, 'e' },
+		{ "env-file", required_argument, 0, 'E' },
+		{ "user", required_argument, 0, 'u' },
+		{ "workdir", required_argument, 0, 'w' },
+		{ "cwd", required_argument, 0, 'w' },
+		{ "hostname", required_argument, 0, 'h' },
+		{ "memory", required_argument, 0, 'm' },
+		{ "pids-limit", required_argument, 0, 'p' },
+		{ "pids", required_argument, 0, 'p' },
+		{ "read-only", no_argument, 0, 'r' },
+		{ "network", required_argument, 0, 'N' },
+		{ "label", required_argument, 0, 'l' },
+		{ "tty", no_argument, 0, 't' },
+		{ "interactive", no_argument, 0, 'i' },
+		{ "detach", no_argument, 0, 'd' },
+		{ "restart", required_argument, 0, 'R' },
+		{ "cap-add", required_argument, 0, 'A' },
+		{ "cap-drop", required_argument, 0, 'D' },
+		{ "stop-timeout", required_argument, 0, 'T' },
+		{ "log-size-max", required_argument, 0, 'L' },
+		{ 0, 0, 0, 0 },
 	};
 	uint64_t bytes;
 	long long n;
@@ -305,9 +322,15 @@ static int parse_create(ctr_config_t *cfg, int argc, char **argv, struct create_
 	while (r == 0 && (o = getopt_long(argc, argv, "+n:e:u:w:m:rl:tid", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n': r = ctr_config_set_name(cfg, optarg); break;
-		case 'e': r = strv_add(&a->env, optarg, strlen(optarg)); break;
-		case 'E': r = read_env_file(&a->env, optarg); break;
-		case 'u': r = set_user(cfg, optarg); break;
+		case 'e':
+			r = strv_add(&a->env, optarg, strlen(optarg));
+			break;
+		case 'E':
+			r = read_env_file(&a->env, optarg);
+			break;
+		case 'u':
+			r = set_user(cfg, optarg);
+			break;
 		case 'w': r = ctr_config_set_cwd(cfg, optarg); break;
 		case 'h': r = ctr_config_set_hostname(cfg, optarg); break;
 		case 'm':
@@ -320,21 +343,32 @@ static int parse_create(ctr_config_t *cfg, int argc, char **argv, struct create_
 			break;
 		case 'r': r = ctr_config_set_readonly_rootfs(cfg, 1); break;
 		case 'N':
-			r = !strcmp(optarg, "host")   ? ctr_config_set_network(cfg, CTR_NETWORK_HOST)
-			    : !strcmp(optarg, "none") ? ctr_config_set_network(cfg, CTR_NETWORK_NONE)
-						      : bad_value("--network", optarg, "not none or host");
+			r = !strcmp(optarg, "host") ? ctr_config_set_network(cfg, CTR_NETWORK_HOST)
+			    : !strcmp(optarg, "none")
+				? ctr_config_set_network(cfg, CTR_NETWORK_NONE)
+				: bad_value("--network", optarg, "not none or host");
 			break;
 		case 'l':
 			r = (eq = strchr(optarg, '=')) == NULL
-				    ? bad_value("--label", optarg, "not KEY=VALUE")
-				    : (*eq = '\0', ctr_config_set_label(cfg, optarg, eq + 1));
+				? bad_value("--label", optarg, "not KEY=VALUE")
+				: (*eq = '\0', ctr_config_set_label(cfg, optarg, eq + 1));
 			break;
 		case 't': r = ctr_config_set_terminal(cfg, 1); break;
-		case 'i': r = ctr_config_set_stdin(cfg, 1), a->interactive = 1; break;
-		case 'd': a->detach = 1; break;
-		case 'R': r = set_restart(cfg, optarg); break;
-		case 'A': r = strv_add(&a->cap_add, optarg, strlen(optarg)), a->caps_given = 1; break;
-		case 'D': r = strv_add(&a->cap_drop, optarg, strlen(optarg)), a->caps_given = 1; break;
+		case 'i':
+			r = ctr_config_set_stdin(cfg, 1), a->interactive = 1;
+			break;
+		case 'd':
+			a->detach = 1;
+			break;
+		case 'R':
+			r = set_restart(cfg, optarg);
+			break;
+		case 'A':
+			r = strv_add(&a->cap_add, optarg, strlen(optarg)), a->caps_given = 1;
+			break;
+		case 'D':
+			r = strv_add(&a->cap_drop, optarg, strlen(optarg)), a->caps_given = 1;
+			break;
 		case 'T':
 			if ((r = parse_int("--stop-timeout", optarg, 0, UINT_MAX, &n)) == 0)
 				r = ctr_config_set_stop_timeout(cfg, (unsigned)n);
@@ -630,10 +664,10 @@ static int cmd_pause(struct cli *cli, int argc, char **argv)
 static int start_failed(const char *what, int runtime_printed)
 {
 	const char *m = strstr(ctr_last_error(), "unable to start container process: exec:");
-	int code = !m ? 125
+	int code = !m								      ? 125
 		   : strstr(m, "not found") || strstr(m, "no such file or directory") ? 127
 		   : strstr(m, "permission denied") || strstr(m, "is a directory")    ? 126
-										     : 125;
+										      : 125;
 
 	if (code == 125 || !runtime_printed)
 		fail(what);
@@ -877,29 +911,128 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 
 /* ---- reading state -------------------------------------------------------------------- */
 
+/* A time of ctr_inspect()'s JSON, ns since the epoch: a number of ns or an RFC 3339 UTC
+ * string; 0 when absent. */
+static long long json_time_ns(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	struct tm tm = { 0 };
+	const char *s, *rest;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return json_object_get_int64(v);
+	s = json_object_get_string(v);
+	if (!(rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)))
+		return 0;
+	return (long long)timegm(&tm) * 1000000000LL + (long long)(strtod(rest, NULL) * 1e9);
+}
+
+/* How long ago, as podman says it (go-units' HumanDuration): "5 seconds", "About a minute". */
+static void human_duration(char *buf, size_t size, long long since_ns)
+{
+	struct timespec now;
+	long long secs, hours;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	secs = ((long long)now.tv_sec * 1000000000LL + now.tv_nsec - since_ns) / 1000000000LL;
+	hours = (secs + 1800) / 3600;
+
+	if (secs < 1)
+		snprintf(buf, size, "Less than a second");
+	else if (secs < 60)
+		snprintf(buf, size, "%lld second%s", secs, secs == 1 ? "" : "s");
+	else if (secs < 120)
+		snprintf(buf, size, "About a minute");
+	else if (secs < 3600)
+		snprintf(buf, size, "%lld minutes", secs / 60);
+	else if (hours == 1)
+		snprintf(buf, size, "About an hour");
+	else if (hours < 48)
+		snprintf(buf, size, "%lld hours", hours);
+	else if (hours < 24 * 7 * 2)
+		snprintf(buf, size, "%lld days", hours / 24);
+	else if (hours < 24 * 30 * 2)
+		snprintf(buf, size, "%lld weeks", hours / 24 / 7);
+	else if (hours < 24 * 365 * 2)
+		snprintf(buf, size, "%lld months", hours / 24 / 30);
+	else
+		snprintf(buf, size, "%lld years", secs / 3600 / 24 / 365);
+}
+
+/* One line of ps, as podman ps has it: the command cut to 17 characters and "...",
+ * the creation time and the status ("Up 3 seconds", "Exited (137) 2 seconds ago", else
+ * the state: "Created", "Paused"). */
+static void print_ps_line(ctr_container_t *c)
+{
+	struct json_object *root = NULL, *cfg, *st, *args, *v;
+	char cmd[64] = "", created[48], status[64], ago[32];
+	const char *state = "unknown";
+	char *json = NULL;
+	size_t len = 0;
+
+	if (ctr_inspect(c, &json) == 0)
+		root = json_tokener_parse(json);
+	if (!root || !json_object_object_get_ex(root, "state", &st) ||
+	    !json_object_object_get_ex(root, "config", &cfg))
+		st = cfg = NULL;
+	if (st && json_object_object_get_ex(st, "state", &v))
+		state = json_object_get_string(v);
+	for (size_t i = 0; cfg && json_object_object_get_ex(cfg, "args", &args) &&
+			   i < json_object_array_length(args) && len < sizeof(cmd);
+	     i++)
+		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, "%s%s", i ? " " : "",
+					json_object_get_string(json_object_array_get_idx(args, i)));
+	if (strlen(cmd) > 17)
+		strcpy(cmd + 17, "...");
+	human_duration(ago, sizeof(ago), root ? json_time_ns(root, "created") : 0);
+	snprintf(created, sizeof(created), "%s ago", ago);
+	if (!strcmp(state, "running")) {
+		human_duration(ago, sizeof(ago), json_time_ns(st, "started_at"));
+		snprintf(status, sizeof(status), "Up %s", ago);
+	} else if (!strcmp(state, "stopped") || !strcmp(state, "exited")) {
+		human_duration(ago, sizeof(ago), json_time_ns(st, "finished_at"));
+		snprintf(status, sizeof(status), "Exited (%d) %s ago",
+			 json_object_object_get_ex(st, "exit_code", &v) ? json_object_get_int(v)
+									: -1,
+			 ago);
+	} else {
+		snprintf(status, sizeof(status), "%c%s", toupper((unsigned char)*state),
+			 !strcmp(state, "configured") ? "reated" : state + 1);
+	}
+	printf("%-12.12s  %-20s  %-22s  %-30s  %s\n", ctr_id(c), cmd, created, status, ctr_name(c));
+	json_object_put(root);
+	ctr_free(json);
+}
+
+/* ps [--json] */
 static int cmd_ps(struct cli *cli, int argc, char **argv)
 {
 	ctr_container_t **list = NULL;
 	size_t n = 0;
 	int json = argc > 1 && !strcmp(argv[1], "--json");
 
+	if (argc > 2 || (argc == 2 && !json))
+		return usage(stderr);
 	if (ctr_list(cli->rt, &list, &n) < 0)
 		return fail("ps");
 	if (json)
 		printf("[");
 	else
-		printf("%-12s  %-24s  %-10s  %s\n", "CONTAINER ID", "NAME", "STATE", "PID");
+		printf("%-12s  %-20s  %-22s  %-30s  %s\n", "CONTAINER ID", "COMMAND", "CREATED",
+		       "STATUS", "NAMES");
 	for (size_t i = 0; i < n; i++) {
 		ctr_state_t s;
 		pid_t pid = 0;
 		const char *state = ctr_state(list[i], &s) == 0 ? ctr_state_name(s) : "error";
+		if (!json) {
+			print_ps_line(list[i]);
+			continue;
+		}
 		ctr_pid(list[i], &pid);
-		if (json)
-			printf("%s{\"id\":\"%s\",\"name\":\"%s\",\"state\":\"%s\",\"pid\":%d}",
-			       i ? "," : "", ctr_id(list[i]), ctr_name(list[i]), state, (int)pid);
-		else
-			printf("%-12.12s  %-24s  %-10s  %d\n", ctr_id(list[i]), ctr_name(list[i]),
-			       state, (int)pid);
+		printf("%s{\"id\":\"%s\",\"name\":\"%s\",\"state\":\"%s\",\"pid\":%d}",
+		       i ? "," : "", ctr_id(list[i]), ctr_name(list[i]), state, (int)pid);
 	}
 	if (json)
 		printf("]\n");
