@@ -45,7 +45,7 @@ run start demo
 out=$(ctr ps)
 echo "\$ ctr-run ps"
 echo "$out"
-echo "$out" | grep -q ' demo .* running ' || fail "demo is not running after start"
+echo "$out" | grep -q ' Up .* demo$' || fail "demo is not running after start"
 
 step "its output, from the log the monitor writes"
 sleep 0.2 # the shell echoes right after start; give it a moment
@@ -61,7 +61,7 @@ echo "(exec exited with 3, as its shell said)"
 
 step "pause: the container is frozen; unpause thaws it"
 run pause demo
-ctr ps | grep -q ' demo .* paused ' || fail "demo is not paused"
+ctr ps | grep -q ' Paused .* demo$' || fail "demo is not paused"
 run ps
 run unpause demo
 

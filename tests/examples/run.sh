@@ -49,9 +49,75 @@ expect "ctr-batch stops inside one lock" "in the batch: running, pid set
 in the batch: stopped, exit code 137" "$B/examples/ctr-batch" "$rootfs"
 
 run=$B/examples/ctr-run
-expect "ctr-run run prints the output and the exit code, and exits with it" "hi
-7
+# bad NAME CMD... MESSAGE: CMD must exit 125 with MESSAGE on stderr, and no output.
+bad() {
+	name=$1 msg=$2
+	shift 2
+	got=$("$@" 2>"$tmp/err")
+	st=$?
+	if [ $st = 125 ] && [ -z "$got" ] && grep -qF -- "$msg" "$tmp/err"; then
+		echo "ok   $name"
+	else
+		echo "FAIL $name: status $st, stdout '$got', stderr:"
+		sed 's/^/       /' "$tmp/err"
+		fail=1
+	fi
+}
+expect "ctr-run run prints only the output and exits with the container's code" "hi
 7" sh -c "'$run' run '$rootfs' /bin/sh -c 'echo hi; exit 7'; echo \$?"
+expect "ctr-run run -i passes stdin; -d leaves it running" "got in
+0
+running" sh -c "echo in | '$run' run -i '$rootfs' sh -c 'read x; echo got \$x'; echo \$?
+	'$run' run -d --name det '$rootfs' sleep 60 >/dev/null &&
+	'$run' ps --json | grep -o '\"name\":\"det\",\"state\":\"[a-z]*\"' | sed 's/.*:\"//; s/\"//'
+	'$run' rm -f det >/dev/null"
+expect "ctr-run attach exits with the container's code" "got x
+5" sh -c "'$run' create -i --name att '$rootfs' sh -c 'read v; echo got \$v; exit 5' >/dev/null &&
+	'$run' start att && echo x | '$run' attach att; echo \$?; '$run' rm att >/dev/null"
+expect "ctr-run run and exec: 127 for a missing command, 126 for one not executable, the message once" \
+	"127 1
+126 1
+127 1
+126 1" sh -c "'$run' run '$rootfs' /nonexist 2>'$tmp/e1'; echo \$? \$(grep -c nonexist '$tmp/e1')
+	'$run' run '$rootfs' /etc/passwd 2>'$tmp/e1'; echo \$? \$(grep -c passwd '$tmp/e1')
+	'$run' run -d --name ex '$rootfs' sleep 60 >/dev/null
+	'$run' exec ex nonexist 2>'$tmp/e1'; echo \$? \$(grep -c nonexist '$tmp/e1')
+	'$run' exec ex /etc/passwd 2>'$tmp/e1'; echo \$? \$(grep -c passwd '$tmp/e1')
+	'$run' rm -f ex >/dev/null"
+bad "ctr-run --memory 64x is refused" "\"64x\" for \"--memory\"" "$run" run --memory 64x "$rootfs" true
+bad "ctr-run --pids-limit abc is refused" "\"abc\" for \"--pids-limit\"" "$run" create --pids-limit abc "$rootfs" true
+bad "ctr-run --pids 1x is refused" "\"1x\" for \"--pids-limit\"" "$run" create --pids 1x "$rootfs" true
+bad "ctr-run stop -t abc is refused" "\"abc\" for \"-t/--time\"" "$run" stop -t abc nosuch
+bad "ctr-run stop -t -1 is refused" "\"-1\" for \"-t/--time\"" "$run" stop -t -1 nosuch
+bad "ctr-run --stop-timeout 1.5 is refused" "\"1.5\" for \"--stop-timeout\"" "$run" create --stop-timeout 1.5 "$rootfs" true
+bad "ctr-run --restart always:3 is refused" "\"always:3\" for \"--restart\"" "$run" create --restart always:3 "$rootfs" true
+bad "ctr-run --memory beyond 64 bits is refused" "too large" "$run" create -m 99999999999999999999 "$rootfs" true
+bad "ctr-run logs -n x is refused" "\"x\" for \"-n\"" "$run" logs -n x nosuch
+bad "ctr-run events --since 1h is refused" "\"1h\" for \"--since\"" "$run" events --since 1h
+printf 'B=2\n# comment\n\nC\n' >"$tmp/env"
+expect "ctr-run create sets sizes with units, limits, caps, restart, env, workdir, labels" \
+	'"env":["PATH=/bin","A=1","B=2","C=3"],"restart_policy":"on-failure","restart_max_retries":3,"cwd":"/tmp","hostname":"hh","capabilities":["CAP_KILL","CAP_NET_ADMIN"],"memory_limit":67108864,"pids_limit":10,"readonly_rootfs":true,"labels":{"k":"v"}
+1073741824 524288 1000' sh -c "
+	C=3 '$run' create --name opt -m 64m --pids-limit 10 --cap-drop ALL --cap-add KILL \
+		--cap-add net_admin --restart on-failure:3 -e PATH=/bin -e A=1 --env-file '$tmp/env' \
+		-w /tmp --hostname hh --read-only --label k=v '$rootfs' true >/dev/null &&
+	'$run' inspect opt | sed 's/\\\\//g' | grep -o '\"env\":[^]]*]\|\"restart_policy\":[^,]*,\"restart_max_retries\":3\|\"cwd\":\"[^\"]*\",\"hostname\":\"hh\"\|\"capabilities\":[^]]*]\|\"memory_limit\":[0-9]*,\"pids_limit\":[0-9]*\|\"readonly_rootfs\":true\|\"labels\":{[^}]*}' |
+		head -7 | paste -sd, -; '$run' rm opt >/dev/null
+	for m in 1g 512k 1000; do
+		'$run' create --name sz -m \$m '$rootfs' true >/dev/null &&
+			'$run' inspect sz | grep -o '\"memory_limit\":[0-9]*' | cut -d: -f2 || echo 0
+		'$run' rm sz >/dev/null 2>&1
+	done | paste -sd' ' -"
+expect "ctr-run ps shows id, command, created, status and name as podman ps does" \
+	"CONTAINER ID COMMAND CREATED STATUS NAMES
+ID sh -c exit 3; ech... X ago Exited (3) X ago ex3
+ID true X ago Created new
+ID sleep 60 X ago Up X up" sh -c "
+	'$run' create --name new '$rootfs' true >/dev/null
+	'$run' run -d --name ex3 '$rootfs' sh -c 'exit 3; echo never' >/dev/null && '$run' wait ex3 >/dev/null
+	'$run' run -d --name up '$rootfs' sleep 60 >/dev/null
+	'$run' ps | sed -E 's/^[0-9a-f]{12}  /ID            /; s/(Less than a second|[0-9]+ seconds?|About a minute)/X/g' | tr -s ' '
+	'$run' rm -f new ex3 up >/dev/null"
 expect "ctr-run create, start, exec, pause, wait, ps --json" \
 	'exec 4
 paused
@@ -64,10 +130,11 @@ paused
 	'$run' unpause demo && '$run' exec demo touch /tmp/go.$$ && '$run' wait demo &&
 	'$run' ps --json | sed \"s/\$id/X/\" && '$run' rm demo >/dev/null; rm -f '$rootfs/tmp/go.$$'"
 expect "ctr-run events lists the life of a container" "create
+init
 start
 died
 remove" sh -c "'$run' run '$rootfs' true >/dev/null; '$run' events --json |
-	grep -o '\"type\":\"[a-z_]*\"' | tail -4 | sed 's/.*:\"//; s/\"//'"
+	grep -o '\"type\":\"[a-z_]*\"' | tail -5 | sed 's/.*:\"//; s/\"//'"
 expect "ctr-run export writes a tar of the rootfs" "bin/busybox" sh -c "
 	'$run' create --name exp '$rootfs' true >/dev/null && '$run' export exp '$tmp/x.tar' &&
 	tar -tf '$tmp/x.tar' | grep -x 'bin/busybox'; '$run' rm exp >/dev/null"
