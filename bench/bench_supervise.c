@@ -102,7 +102,8 @@ static int on_event(const ctr_event_t *ev, void *ud)
 static void *follower(void *p)
 {
 	struct follow *f = p;
-	CTR_OPTS(ctr_events_opts_t, o, .type = "create", .flags = CTR_EVENTS_FOLLOW, .since_ns = realtime_ns());
+	CTR_OPTS(ctr_events_opts_t, o, .type = "create", .flags = CTR_EVENTS_FOLLOW,
+		 .since_ns = realtime_ns());
 
 	ctr_events(f->rt, &o, on_event, f);
 	return NULL;

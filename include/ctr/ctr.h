@@ -4,8 +4,9 @@
  * This header is the manual. Conventions that hold for every function:
  *
  * - Functions that can fail return int: 0 on success (a descriptor or a yes/no answer where
- *   the function says so), a negative CTR_E_* code on failure. On failure a message naming the container, the operation and
- *   the cause is readable with ctr_last_error() from the same thread.
+ *   the function says so), a negative CTR_E_* code on failure. On failure a message naming
+ *   the container, the operation and the cause is readable with ctr_last_error() from the
+ *   same thread.
  * - Output parameters come last and are named out or out_*; a count comes right after the
  *   array it counts. On failure they are left untouched.
  * - Every string or handle the library hands out is released by the *_free function named
@@ -238,8 +239,11 @@ CTR_API int ctr_config_set_rootfs(ctr_config_t *cfg, const char *path);
 CTR_API int ctr_config_set_args(ctr_config_t *cfg, const char *const *argv);
 
 /**
- * Environment, NULL-terminated "KEY=value" strings; replaces any earlier list. Without
- * one the container gets PATH (and TERM=xterm when it has a terminal).
+ * Environment, NULL-terminated "KEY=value" strings; replaces any earlier list. A list
+ * without PATH gets docker's and podman's default,
+ * PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; TERM=xterm is added
+ * when the container has a terminal and HOSTNAME always, unless the list sets them.
+ * @return 0; CTR_E_INVAL (cfg NULL, an entry not of the form KEY=value); CTR_E_NOMEM.
  */
 CTR_API int ctr_config_set_env(ctr_config_t *cfg, const char *const *envp);
 
@@ -282,8 +286,17 @@ CTR_API int ctr_config_add_dependency(ctr_config_t *cfg, const char *name_or_id)
 /** Working directory of the process, absolute. Default "/". */
 CTR_API int ctr_config_set_cwd(ctr_config_t *cfg, const char *path);
 
-/** Numeric user and group the process runs as. Default 0:0. */
-CTR_API int ctr_config_set_user(ctr_config_t *cfg, unsigned uid, unsigned gid);
+/**
+ * The user and group the process runs as, as podman's --user: "USER[:GROUP]", each a name
+ * or a number ("nginx", "1000:1000", "www-data:adm"). Names are looked up in the container's
+ * /etc/passwd and /etc/group when each run begins (ctr_init, ctr_start, a restart), read
+ * inside its root filesystem. Without GROUP the gid is the passwd entry's (0 for a uid
+ * that has none) and the groups in /etc/group that list the user are added; with GROUP
+ * only that group. NULL: the default, "0:0" (root).
+ * @return 0; CTR_E_INVAL for a malformed user (a name not found fails the run instead:
+ *   CTR_E_INVAL naming the file); CTR_E_NOMEM.
+ */
+CTR_API int ctr_config_set_user(ctr_config_t *cfg, const char *user);
 
 /** Host name inside the container (1..63 chars of [a-zA-Z0-9.-]). Default: the id's first 12 chars. */
 CTR_API int ctr_config_set_hostname(ctr_config_t *cfg, const char *hostname);
@@ -291,9 +304,17 @@ CTR_API int ctr_config_set_hostname(ctr_config_t *cfg, const char *hostname);
 /**
  * The container's capability set, NULL-terminated, names as "CAP_NET_ADMIN" or
  * "net_admin" (any case). NULL restores the default set; an empty list drops all.
- * @return CTR_E_INVAL naming the first unknown capability.
+ * @return 0; CTR_E_INVAL naming the first unknown capability; CTR_E_NOMEM.
  */
 CTR_API int ctr_config_set_capabilities(ctr_config_t *cfg, const char *const *caps);
+
+/**
+ * The default capability set (runc's, podman's and docker's), which a container has until
+ * ctr_config_set_capabilities() is called: "CAP_CHOWN", ... NULL-terminated. A caller adds
+ * to it or takes from it (podman's --cap-add and --cap-drop) and sets the result.
+ * @return static storage; never freed.
+ */
+CTR_API const char *const *ctr_default_capabilities(void);
 
 /**
  * Seccomp filter: NULL or "default" for the built-in profile, "unconfined" for none, or the

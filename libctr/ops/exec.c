@@ -119,7 +119,7 @@ static int start_locked(ctr_container_t *c, int fd, pid_t init, json_object *rec
 		return ctri_cerr(c->name, "exec", CTR_E_IO, "mkdir %s: %m", dir);
 	}
 	struct ctri_exec_args args;
-	if ((r = ctri_exec_write_process(c, "exec", rec, proc, &args)) < 0)
+	if ((r = ctri_exec_write_process(c, "exec", rec, init, proc, &args)) < 0)
 		return r;
 	unlink(exit_file);
 	unlink(pid);
@@ -373,7 +373,6 @@ CTR_API int ctr_exec(ctr_container_t *c, const ctr_exec_opts_t *opts, int *out_e
 
 
 /* ---- listing -------------------------------------------------------------------------- */
-
 
 CTR_API int ctr_exec_list(ctr_container_t *c, char ***out, size_t *out_count)
 {

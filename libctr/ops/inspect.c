@@ -105,7 +105,7 @@ CTR_API int ctr_inspect(ctr_container_t *c, char **out_json)
 		bad = bad || times_as_text(json_object_array_get_idx(sessions, i));
 	const char *text = bad ? NULL
 			       : json_object_to_json_string_ext(
-					 out, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+				     out, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	char *copy = text ? strdup(text) : NULL;
 	if (!copy)
 		r = ctri_cerr(c->name, "inspect", CTR_E_NOMEM, "out of memory");
@@ -117,4 +117,3 @@ out:
 	json_object_put(out);
 	return r;
 }
-

@@ -438,7 +438,8 @@ static int follow(struct reader *rd, struct ctri_follow *f, int wfd)
 		}
 		if ((r = ctri_follow_wait(f, wfd, until_ms(rd))) < 0)
 			return ctri_cwrap(rd->c->name, OP, r);
-		ended = r == 1 /* wfd: a pidfd's or eventfd's word is final */ || (rd->until && ctri_now_ns() > rd->until);
+		ended = r == 1 /* wfd: a pidfd's or eventfd's word is final */ ||
+			(rd->until && ctri_now_ns() > rd->until);
 	}
 }
 

@@ -195,9 +195,11 @@ CTR_API int ctr_wait_fd(ctr_container_t *c)
 	if ((r = ctri_refresh(c, "wait", &st)) < 0)
 		return r;
 	if (st.state == CTR_STATE_CONFIGURED)
-		return ctri_cerr(c->name, "wait", CTR_E_STATE, "container is configured: nothing runs");
+		return ctri_cerr(c->name, "wait", CTR_E_STATE,
+				 "container is configured: nothing runs");
 	if (!ctri_st_active(st.state))
 		return ctri_eventfd_ready(c->name, "wait");
 	int fd = ctri_monitor_fd(c, &st);
-	return fd >= 0 ? fd : ctri_eventfd_ready(c->name, "wait"); /* the monitor is gone: so is the container */
+	/* No monitor: the container is gone with it. */
+	return fd >= 0 ? fd : ctri_eventfd_ready(c->name, "wait");
 }

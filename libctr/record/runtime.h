@@ -37,9 +37,9 @@ struct ctr_runtime {
  * every byte from the end of the last field the library knows up to sz must be zero (the
  * type's tail padding included, where a later version may put a field). */
 int ctri_opts_valid(const void *opts, size_t known, const char *op);
-#define CTRI_OPTS_VALID(opts, last_field, op)                                                \
-	ctri_opts_valid((opts),                                                               \
-			offsetof(__typeof__(*(opts)), last_field) + sizeof((opts)->last_field), (op))
+#define CTRI_OPTS_VALID(opts, last_field, op)                                                      \
+	ctri_opts_valid(                                                                           \
+	    (opts), offsetof(__typeof__(*(opts)), last_field) + sizeof((opts)->last_field), (op))
 
 /* What libctr recorded as the boot id before it could read the kernel's (whose file
  * reports size 0): a record of an unknown boot. */

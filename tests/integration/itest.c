@@ -195,16 +195,11 @@ void it_setup(void)
 
 void it_teardown(void)
 {
-	static const char *const vars[] = { "FAKE_RUNTIME_HANG",
-					    "FAKE_RUNTIME_CRASH",
-					    "FAKE_RUNTIME_FAIL",
-					    "FAKE_RUNTIME_LOG",
-					    "FAKE_RUNTIME_ARGS",
-					    "FAKE_RUNTIME_CRIU",
-					    "FAKE_RUNTIME_GARBAGE",
-					    "FAKE_RUNTIME_HOSTILE",
-					    "FAKE_RUNTIME_HOSTILE_JSON",
-					    "CTR_CRIU" };
+	static const char *const vars[] = { "FAKE_RUNTIME_HANG",	 "FAKE_RUNTIME_CRASH",
+					    "FAKE_RUNTIME_FAIL",	 "FAKE_RUNTIME_LOG",
+					    "FAKE_RUNTIME_ARGS",	 "FAKE_RUNTIME_CRIU",
+					    "FAKE_RUNTIME_GARBAGE",	 "FAKE_RUNTIME_HOSTILE",
+					    "FAKE_RUNTIME_HOSTILE_JSON", "CTR_CRIU" };
 
 	ctr_runtime_close(it_rt);
 	it_rt = NULL;

@@ -50,16 +50,27 @@ static int call_with(enum call k, ctr_runtime_t *rt, ctr_container_t *c, const v
 		if ((r = ctr_runtime_open(opts, &other)) == 0)
 			ctr_runtime_close(other);
 		break;
-	case EVENTS: r = ctr_events(rt, opts, drop_event, NULL); break;
-	case LOGS: r = ctr_logs(c, opts, drop_line, NULL); break;
-	case ATTACH: r = ctr_attach(c, opts); break;
+	case EVENTS:
+		r = ctr_events(rt, opts, drop_event, NULL);
+		break;
+	case LOGS:
+		r = ctr_logs(c, opts, drop_line, NULL);
+		break;
+	case ATTACH:
+		r = ctr_attach(c, opts);
+		break;
 	case EXEC:
 		if ((r = ctr_exec_create(c, opts, &id)) == 0)
 			ctr_free(id);
 		break;
-	case CHECKPOINT: r = ctr_checkpoint(c, opts); break;
-	case RESTORE: r = ctr_restore(c, opts); break;
-	case N_CALLS: break;
+	case CHECKPOINT:
+		r = ctr_checkpoint(c, opts);
+		break;
+	case RESTORE:
+		r = ctr_restore(c, opts);
+		break;
+	case N_CALLS:
+		break;
 	}
 	return r;
 }
@@ -102,7 +113,8 @@ START_TEST(test_options_structs_refuse_a_byte_past_their_last_field)
 	for (size_t at = end; at < sz; at += (at + 1 < size ? 1 : 8)) {
 		buf[at] = 0x5a;
 		int r = call_with(k, rt, c, buf);
-		ck_assert_msg(r == CTR_E_INVAL, "%s with a byte at %zu (last field ends at %zu): %d %s",
+		ck_assert_msg(r == CTR_E_INVAL,
+			      "%s with a byte at %zu (last field ends at %zu): %d %s",
 			      opts_types[k].name, at, end, r, ctr_last_error());
 		snprintf(want, sizeof(want), "offset %zu", at);
 		TU_SAYS(want);
@@ -203,9 +215,9 @@ static int check_times(json_object *o, const char *where)
 		int y, mo, d, h, mi, sec, len = 0;
 		char frac[10];
 		ck_assert_msg(json_object_is_type(v, json_type_string) &&
-				      sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%9[0-9]Z%n", &y, &mo, &d,
-					     &h, &mi, &sec, frac, &len) == 7 &&
-				      len == 30 && strlen(s) == 30 && y >= 2024,
+				  sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%9[0-9]Z%n", &y, &mo, &d, &h,
+					 &mi, &sec, frac, &len) == 7 &&
+				  len == 30 && strlen(s) == 30 && y >= 2024,
 			      "%s.%s is not an RFC 3339 UTC time with ns: %s", where, key, s);
 		n++;
 	}
