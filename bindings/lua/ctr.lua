@@ -4,7 +4,8 @@
   local rt = ctr.runtime{ state_dir = "/tmp/s", run_dir = "/tmp/r" }
   local c = rt:create{ rootfs = "/srv/rootfs", args = { "/bin/echo", "hi" }, name = "web" }
   c:start()
-  print(c:wait())          -- 0
+  print(c:wait(10))        -- 0 (waits 10 s at most)
+  print(c:exec{ argv = { "/bin/echo", "hi" } })  -- 0  "hi\n"  ""
   c:remove()
 
 The names are the C verbs (ctr_start -> c:start()), as in the Python binding.
@@ -14,9 +15,10 @@ ERRORS. Every failure raises a Lua error whose value is a table
 (metatable ctr.Error; tostring gives "StateError: <message>"), so
   local ok, e = pcall(c.pause, c); if not ok and e.name == "StateError" then ... end
 code is the CTR_E_* value (ctr.E.STATE), message is ctr_last_error() read right after
-the failing call. Names: InvalidArgument, NotFound, Exists, Timeout, NotSupported,
-IoError, NoMemory, Busy, StateError, Stopped, Removed, RuntimeError, StoreError,
-DependencyError, MonitorError, InternalError (ctr.errors maps codes to names). Misuse
+the failing call. Names (those of the Python binding's exceptions): InvalidArgument,
+NotFound, Exists, Timeout, NotSupported, IOFailed, NoMemory, Busy, StateError, Stopped,
+Removed, RuntimeFailed, StoreError, DependencyError, MonitorError, InternalError
+(ctr.errors maps codes to names). Misuse
 caught by the binding before any C call (a wrong type, an unknown option, a freed
 handle, c.start() instead of c:start()) raises name "TypeError" with code CTR_E_INVAL.
 Queries answer booleans (ctr.has_feature, ctr.detach_keys_valid, rt:rebooted).
@@ -25,10 +27,21 @@ HANDLES. Runtimes and containers are freed by the garbage collector (ctr_runtime
 ctr_container_free), or at once by rt:close() / c:free(); a closed or freed handle
 raises TypeError, never crashes. A container keeps working after its runtime is closed.
 
+TIMEOUTS are seconds everywhere, as numbers (fractions allowed): c:wait(t),
+c:wait_condition(state, t), c:stop(t), c:restart(t), s:wait(t) of an exec session,
+c:exec{ timeout = t }. nil is "no timeout" (forever; for stop and restart the configured
+stop timeout). Waits round up to the millisecond; stop and restart take whole seconds
+(ctr_stop's timeout_s): 0.2 is 1 s, 0 stays 0 (SIGKILL at once).
+
+EXEC. c:exec{ argv = {...}, ... } runs a process and returns its exit code (and its
+output); c:exec_create{ argv = {...}, ... } returns a session object s (s.id, s:start(),
+s:wait(t), s:poll(), s:kill(sig), s:resize(rows, cols), s:remove(force), s:wait_fd()), as
+c:exec_list() does for every session of the container.
+
 NUMBERS. Times in nanoseconds (time_ns of events and log lines) are int64 cdata, since a
 Lua number cannot hold them exactly; since_ns/until_ns take numbers or int64 cdata.
-File descriptors are plain integers; those the binding hands out (wait_fd, exec_wait_fd,
-events_fd) belong to the caller: close them with ctr.close_fd(fd).
+File descriptors are plain integers; those the binding hands out (c:wait_fd(),
+s:wait_fd(), rt:events_fd()) belong to the caller: close them with ctr.close_fd(fd).
 
 CALLBACKS. batch(fn), logs{fn=} and events{fn=} call Lua from C; an error raised in fn
 stops the C function cleanly (the container's lock is released) and is raised again
@@ -54,6 +67,7 @@ local ctr = {
 	states = K.state_name,        -- state number -> name
 	config_json = config.json,    -- ctr.config_json{...}: the JSON form of a config
 	Container = Container,
+	ExecSession = require("ctr.exec").Session,
 }
 
 ---------------------------------------------------------------------------------------

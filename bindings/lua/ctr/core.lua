@@ -79,9 +79,9 @@ K.E = {
 local E = K.E
 K.errors = {
 	[E.INVAL] = "InvalidArgument", [E.NOENT] = "NotFound", [E.EXISTS] = "Exists",
-	[E.TIMEOUT] = "Timeout", [E.NOTSUP] = "NotSupported", [E.IO] = "IoError",
+	[E.TIMEOUT] = "Timeout", [E.NOTSUP] = "NotSupported", [E.IO] = "IOFailed",
 	[E.NOMEM] = "NoMemory", [E.BUSY] = "Busy", [E.STATE] = "StateError",
-	[E.STOPPED] = "Stopped", [E.REMOVED] = "Removed", [E.RUNTIME] = "RuntimeError",
+	[E.STOPPED] = "Stopped", [E.REMOVED] = "Removed", [E.RUNTIME] = "RuntimeFailed",
 	[E.STORE] = "StoreError", [E.DEPEND] = "DependencyError", [E.MONITOR] = "MonitorError",
 	[E.INTERNAL] = "InternalError",
 }
@@ -182,6 +182,40 @@ local function ll(v, where, what)
 	return int(v, where, what, -2 ^ 63, 2 ^ 63 - 1)
 end
 
+-- Timeouts are seconds everywhere (numbers, fractions allowed); nil is "no timeout".
+local INT_MAX = 0x7fffffff
+
+local function seconds(v, where, what)
+	if type(v) ~= "number" or v ~= v then
+		type_error("%s: %s must be a number of seconds or nil, not %s", where, what,
+			type(v) == "number" and tostring(v) or type(v))
+	end
+	if v < 0 then
+		type_error("%s: %s must be >= 0 seconds or nil, not %s", where, what, tostring(v))
+	end
+	return v
+end
+
+-- Seconds -> the milliseconds of a C wait (nil: -1, forever). Rounded up, so a wait never
+-- ends before the time asked; at most INT_MAX ms (about 24.8 days).
+local function timeout_ms(v, where, what)
+	if v == nil then
+		return -1
+	end
+	local ms = seconds(v, where, what) * 1000
+	return ms >= INT_MAX and INT_MAX or math.ceil(ms)
+end
+
+-- Seconds -> the whole seconds of ctr_stop/ctr_restart's timeout_s (nil: -1, the
+-- configured stop timeout). Rounded up: 0.2 is 1 s; 0 stays 0 (SIGKILL at once).
+local function timeout_s(v, where, what)
+	if v == nil then
+		return -1
+	end
+	local s = seconds(v, where, what)
+	return s >= INT_MAX and INT_MAX or math.ceil(s)
+end
+
 local function flag(v, where, what)
 	if v == nil or v == false or v == 0 then
 		return false
@@ -210,6 +244,15 @@ local function set(...)
 		s[k] = true
 	end
 	return s
+end
+
+local force_known = set("force")
+-- CTR_FORCE (0x2) from nil, true/false or { force = bool }.
+local function force_flag(o, where)
+	if type(o) == "boolean" then
+		return o and 2 or 0
+	end
+	return flag(opts_table(o, where, force_known).force, where, "force") and 2 or 0
 end
 
 -- A NULL-terminated const char *[] of a list of strings (kept alive by the list).
@@ -300,7 +343,8 @@ end
 for name, v in pairs {
 	new_error = new_error, c_error = c_error, raise = raise, check = check,
 	type_error = type_error, want = want, str = str, opt_str = opt_str, int = int,
-	opt_int = opt_int, ll = ll, flag = flag, opts_table = opts_table, set = set, strv = strv,
+	opt_int = opt_int, ll = ll, flag = flag, timeout_ms = timeout_ms, timeout_s = timeout_s,
+	opts_table = opts_table, set = set, force_flag = force_flag, strv = strv,
 	take_strv = take_strv, take_string = take_string, signal = signal,
 	with_callback = with_callback, flags_of = flags_of,
 } do
