@@ -30,16 +30,20 @@ raises TypeError, never crashes. A container keeps working after its runtime is 
 TIMEOUTS are seconds everywhere, as numbers (fractions allowed): c:wait(t),
 c:wait_condition(state, t), c:stop(t), c:restart(t), s:wait(t) of an exec session,
 c:exec{ timeout = t }. nil is "no timeout" (forever; for stop and restart the configured
-stop timeout). Waits round up to the millisecond; stop and restart take whole seconds
-(ctr_stop's timeout_s): 0.2 is 1 s, 0 stays 0 (SIGKILL at once).
+stop timeout), as for ctr.runtime{ runtime_timeout = t } (nil: the library's default).
+Waits round up to the millisecond; stop, restart and the stop_timeout of a config take
+whole seconds (ctr_stop's timeout_s): 0.2 is 1 s, 0 stays 0 (SIGKILL at once).
 
 EXEC. c:exec{ argv = {...}, ... } runs a process and returns its exit code (and its
 output); c:exec_create{ argv = {...}, ... } returns a session object s (s.id, s:start(),
 s:wait(t), s:poll(), s:kill(sig), s:resize(rows, cols), s:remove(force), s:wait_fd()), as
 c:exec_list() does for every session of the container.
 
-NUMBERS. Times in nanoseconds (time_ns of events and log lines) are int64 cdata, since a
-Lua number cannot hold them exactly; since_ns/until_ns take numbers or int64 cdata.
+TIMES of events and log lines are `time`, seconds since the epoch as a number, and
+`time_ns`, the same time in nanoseconds as an exact int64 cdata (a Lua number holds a
+time of today to about 0.24 us). The since/until bounds of logs{} and events{} take
+seconds since the epoch (os.time(), an entry's `time`), widened by a number's precision
+so that an entry's own time takes it in; `until` is a Lua keyword: write ["until"] = t.
 File descriptors are plain integers; those the binding hands out (c:wait_fd(),
 s:wait_fd(), rt:events_fd()) belong to the caller: close them with ctr.close_fd(fd).
 
@@ -129,7 +133,7 @@ local function rtp(self, op)
 end
 
 local runtime_known = set("state_dir", "run_dir", "oci_runtime", "monitor_path", "nosync",
-	"runtime_timeout_ms", "flags")
+	"runtime_timeout", "flags")
 
 function ctr.runtime(o)
 	local where = "ctr.runtime"
@@ -144,8 +148,9 @@ function ctr.runtime(o)
 	if flag(o.nosync, where, "nosync") then
 		opts.flags = bit.bor(opts.flags, 1)
 	end
-	opts.runtime_timeout_ms = opt_int(o.runtime_timeout_ms, 0, where, "runtime_timeout_ms", 0,
-		0xffffffff)
+	if o.runtime_timeout ~= nil then -- seconds, as every timeout; nil: the library's 30 s
+		opts.runtime_timeout_ms = K.timeout_ms(o.runtime_timeout, where, "runtime_timeout")
+	end
 	local out = ffi.new("ctr_runtime_t *[1]")
 	check(C.ctr_runtime_open(opts, out))
 	return setmetatable({ _p = ffi.gc(out[0], C.ctr_runtime_close) }, Runtime)
@@ -203,7 +208,7 @@ end
 local function event_table(ev)
 	return {
 		time_ns = ffi.new("int64_t", ev.time_ns),
-		time = tonumber(ev.time_ns) / 1e9,
+		time = K.seconds_of_ns(ev.time_ns),
 		type = ffi.string(ev.type),
 		id = ffi.string(ev.id),
 		name = ffi.string(ev.name),
@@ -211,7 +216,7 @@ local function event_table(ev)
 	}
 end
 
-local events_known = set("container", "type", "since_ns", "until_ns", "follow", "fn")
+local events_known = set("container", "type", "since", "until", "follow", "fn")
 
 --- Events, oldest first: a list of { time_ns, time, type, id, name, attributes (JSON) }.
 -- With fn, fn(event) is called for each instead (a true return stops); follow (which
@@ -223,8 +228,7 @@ function Runtime:events(o)
 	opts.sz = ffi.sizeof(opts)
 	opts.container = opt_str(o.container, "events", "container")
 	opts.type = opt_str(o.type, "events", "type")
-	opts.since_ns = ll(o.since_ns, "events", "since_ns")
-	opts.until_ns = ll(o.until_ns, "events", "until_ns")
+	opts.since_ns, opts.until_ns = K.time_bounds(o, "events")
 	opts.follow = flag(o.follow, "events", "follow") and 1 or 0
 	if o.fn ~= nil then
 		want(o.fn, "function", "events", "fn")

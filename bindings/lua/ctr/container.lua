@@ -230,7 +230,7 @@ function Container:resize(rows, cols)
 		int(cols, "resize", "cols", 0, 0xffffffff)))
 end
 
-local logs_known = set("tail", "since_ns", "until_ns", "timestamps", "follow", "fn")
+local logs_known = set("tail", "since", "until", "timestamps", "follow", "fn")
 local stream_names = { [0] = "stdin", "stdout", "stderr" }
 
 --- The log's lines, oldest first: a list of { stream = "stdout"|"stderr", time_ns, time,
@@ -243,8 +243,7 @@ function Container:logs(o)
 	local opts = ffi.new("ctr_logs_opts_t")
 	opts.sz = ffi.sizeof(opts)
 	opts.flags = flags_of(o, { follow = 0x1, timestamps = 0x2 }, where)
-	opts.since_ns = ll(o.since_ns, where, "since_ns")
-	opts.until_ns = ll(o.until_ns, where, "until_ns")
+	opts.since_ns, opts.until_ns = K.time_bounds(o, where)
 	opts.tail = ll(o.tail, where, "tail")
 	if o.fn ~= nil then
 		want(o.fn, "function", where, "fn")
@@ -255,7 +254,7 @@ function Container:logs(o)
 			stream = stream_names[l.stream] or tostring(l.stream),
 			partial = l.partial ~= 0,
 			time_ns = ffi.new("int64_t", l.time_ns),
-			time = tonumber(l.time_ns) / 1e9,
+			time = K.seconds_of_ns(l.time_ns),
 			data = ffi.string(l.data, l.len),
 		}
 		if o.fn then

@@ -26,8 +26,14 @@ test("logs", { rootfs = true }, function(w)
 	eq(#tail, 2, "tail lines")
 	eq(tail[1].data, "three", "tail's first")
 	eq(#c:logs { tail = -1 }, 0, "tail < 0: none")
-	local since = c:logs { since_ns = lines[3].time_ns }
-	eq(since[1].data, "three", "since_ns keeps the line of that time")
+	local since = c:logs { since = lines[3].time }
+	eq(since[1].data, "three", "since keeps the line of that time")
+	local upto = c:logs { ["until"] = lines[2].time }
+	eq(#upto, 2, "until keeps the line of that time")
+	eq(upto[2].data, "two", "until's last line")
+	eq(#c:logs { since = lines[2].time, ["until"] = lines[3].time }, 2, "since and until")
+	raises("TypeError", c.logs, c, { since = lines[3].time, ["until"] = lines[1].time })
+	raises("TypeError", c.logs, c, { since_ns = lines[3].time_ns }) -- the old name
 	local ts = c:logs { timestamps = true }
 	assert(ts[1].data:match("^%d%d%d%d%-%d%d%-%d%dT.* one$"), "timestamps: " .. ts[1].data)
 	local seen = {}
@@ -74,8 +80,10 @@ test("events", { rootfs = true }, function(w)
 	local died = rt:events { container = "ev", type = "died" }
 	eq(#died, 1, "died events")
 	has(died[1].attributes, '"exit_code":9', "attributes")
-	eq(#rt:events { since_ns = died[1].time_ns + 1, type = "create" }, 0, "since_ns")
-	eq(#rt:events { until_ns = all[1].time_ns }, 1, "until_ns")
+	eq(#rt:events { since = died[1].time, type = "create" }, 0, "since")
+	eq(#rt:events { ["until"] = all[1].time }, 1, "until")
+	eq(rt:events { since = died[1].time, type = "died" }[1].time_ns, died[1].time_ns,
+		"an event's own time as since takes it in")
 	local n = 0
 	rt:events { fn = function()
 		n = n + 1

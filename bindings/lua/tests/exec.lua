@@ -1,7 +1,7 @@
-local C, GUARD, REPO, ctr, eq, ffi, has, now, pipe, raises, read_all, readable, test =
-	require("harness").take "C GUARD REPO ctr eq ffi has now pipe raises read_all readable test"
--- Exec (the one call and sessions as objects), timeouts in seconds, and the error names
--- shared with the Python binding.
+local C, GUARD, REPO, ROOTFS, ctr, eq, ffi, has, now, pipe, raises, read_all, readable, test =
+	require("harness").take "C GUARD REPO ROOTFS ctr eq ffi has now pipe raises read_all readable test"
+-- Exec (the one call and sessions as objects), timeouts and times in seconds, and the
+-- error names shared with the Python binding.
 
 test("exec_feeds_stdin_and_captures_stdout_stderr_and_exit_code", { rootfs = true }, function(w)
 	local rt = w:runtime()
@@ -162,6 +162,26 @@ test("timeouts_are_seconds_rounded_up", function()
 	end
 end)
 
+test("time_bounds_are_epoch_seconds_widened_by_their_precision", function()
+	local K = require "ctr.core"
+	local function ns(v, upper)
+		return tostring(K.epoch_ns(v, "t", "since", upper))
+	end
+	eq(ns(nil), "0LL", "nil: no bound")
+	eq(ns(5), "5000000000LL", "whole seconds are exact")
+	eq(ns(5, true), "5000000000LL", "whole seconds are exact, as an upper bound")
+	eq(ns(0, true), "1LL", "an upper bound at the epoch (0 is no bound)")
+	-- 1765000000.123456789 is 1765000000.12345671653... as a double, whose last place
+	-- is 2^-22 s (238.4 ns): widened by that, down or up.
+	eq(ns(1765000000.123456789), "1765000000123456478LL", "lower bound")
+	eq(ns(1765000000.123456789, true), "1765000000123456955LL", "upper bound")
+	eq(K.seconds_of_ns(ffi.new("int64_t", 1765000000123456789LL)), 1765000000.123456789,
+		"ns to seconds, rounded once")
+	for _, bad in ipairs { -1, 0 / 0, 1 / 0, 1e10, "1", true } do
+		raises("TypeError", K.epoch_ns, bad, "t", "since")
+	end
+end)
+
 test("every_timeout_argument_is_seconds", { rootfs = true }, function(w)
 	local rt = w:runtime()
 	local c = w:create(rt, "trap '' TERM; touch /shared/ready; while :; do sleep 0.1; done")
@@ -188,6 +208,9 @@ test("every_timeout_argument_is_seconds", { rootfs = true }, function(w)
 	assert(now() - t0 >= 0.9, "stop(0.2) killed it after " .. (now() - t0) .. " s")
 	eq(c:exit_code(), 137, "killed")
 	eq(c:wait(1e12), 137, "a long timeout is capped, not refused")
+	-- The config's stop_timeout is whole seconds too: 0.5 is 1.
+	local d = rt:create { rootfs = ROOTFS, args = { "/bin/true" }, stop_timeout = 0.5 }
+	has(d:inspect(), '"stop_timeout":1', "stop_timeout rounded up")
 end)
 
 -- The names of the Python binding's exceptions (bindings/python/ctr/_errors.py), code
