@@ -48,7 +48,7 @@ int ctri_exec_check(ctr_container_t *c, const char *op, const ctr_exec_opts_t *o
 	int r;
 
 	CTRI_CHECK_ARG(op, o);
-	if ((r = ctri_opts_valid(o, sizeof(*o), op)) < 0)
+	if ((r = CTRI_OPTS_VALID(o, n_preserve_fds, op)) < 0)
 		return r;
 	if (!o->argv || !o->argv[0] || !o->argv[0][0])
 		return ctri_cerr(c->name, op, CTR_E_INVAL, "argv is %s",
