@@ -229,10 +229,10 @@ function Runtime:events(o)
 	opts.container = opt_str(o.container, "events", "container")
 	opts.type = opt_str(o.type, "events", "type")
 	opts.since_ns, opts.until_ns = K.time_bounds(o, "events")
-	opts.follow = flag(o.follow, "events", "follow") and 1 or 0
+	opts.flags = flag(o.follow, "events", "follow") and 1 or 0 -- CTR_EVENTS_FOLLOW
 	if o.fn ~= nil then
 		want(o.fn, "function", "events", "fn")
-	elseif opts.follow == 1 then
+	elseif opts.flags == 1 then
 		type_error("events: follow needs fn (the list would never end)")
 	end
 	local list = {}

@@ -302,8 +302,9 @@ function Container:mount()
 	return take_string(out[0])
 end
 
-function Container:unmount(force)
-	check(C.ctr_unmount(cp(self, "unmount"), flag(force, "unmount", "force") and 1 or 0))
+--- force (true or { force = true }: CTR_FORCE) unmounts even while the mount is used.
+function Container:unmount(o)
+	check(C.ctr_unmount(cp(self, "unmount"), force_flag(o, "unmount")))
 end
 
 function Container:artifact_add(name, data)

@@ -182,6 +182,12 @@ test("mount_and_unmount", { rootfs = true }, function(w)
 	local path = c:mount()
 	assert(exists(path .. "/bin/sh"), "mounted rootfs at " .. path)
 	c:unmount(false)
+	c:mount()
+	c:unmount(true) -- CTR_FORCE
+	c:mount()
+	c:unmount { force = true }
+	raises("TypeError", c.unmount, c, { forse = true })
+	raises("TypeError", c.unmount, c, "force")
 	-- A layered container: an overlay.
 	local d = rt:create { layers = { ROOTFS }, args = { "/bin/true" } }
 	path = d:mount()
@@ -285,7 +291,7 @@ test("every_config_setter", { rootfs = true }, function(w)
 	}
 	local j = c:inspect()
 	for _, s in ipairs { '"hostname":"fullhost"', '"a":"1"', '"org.x":"y"', '"stop_signal":2',
-		'"restart_max_retries":2', '"pids_limit":100', '"destination":"\\/scratch"' } do
+		'"restart_max_retries":2', '"pids_limit":100', '"destination":"/scratch"' } do
 		has(j, s, "inspect")
 	end
 	raises("DependencyError", c.start, c)
@@ -299,6 +305,14 @@ test("every_config_setter", { rootfs = true }, function(w)
 	raises("NotFound", rt.create, rt, { rootfs = ROOTFS, args = { "/bin/true" },
 		dependencies = { "nosuch" } })
 	eq(type(rt:rebooted()), "boolean", "rebooted")
+	-- Times are RFC 3339 strings in UTC with nanoseconds.
+	local created = j:match('"created":"([^"]*)"')
+	assert(created and created:match("^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d%.%d%d%d%d%d%d%d%d%dZ$"),
+		"created: " .. tostring(created))
+	assert(not j:find('"finished_at"', 1, true), "no finished_at before any exit")
+	-- The restore flags of static IP and MAC addresses are gone.
+	raises("TypeError", c.restore, c, { ignore_static_ip = true })
+	raises("TypeError", c.restore, c, { ignore_static_mac = true })
 end)
 
 test("handles_survive_gc_and_runtime_close", { rootfs = true }, function(w)

@@ -36,7 +36,7 @@ local structs = {
 	ctr_runtime_opts_t = { "sz", "state_dir", "run_dir", "oci_runtime", "monitor_path", "flags",
 		"runtime_timeout_ms" },
 	ctr_event_t = { "sz", "time_ns", "type", "id", "name", "attributes" },
-	ctr_events_opts_t = { "sz", "container", "type", "since_ns", "until_ns", "follow" },
+	ctr_events_opts_t = { "sz", "container", "type", "since_ns", "until_ns", "flags" },
 	ctr_exec_opts_t = { "sz", "argv", "env", "cwd", "user", "terminal", "privileged", "stdin_fd",
 		"stdout_fd", "stderr_fd", "preserve_fds", "n_preserve_fds" },
 	ctr_attach_opts_t = { "sz", "flags", "stdin_fd", "stdout_fd", "stderr_fd", "mux_fd",
