@@ -114,7 +114,7 @@ typedef struct ctr_events_opts {
 	const char *type;
 	long long since_ns;
 	long long until_ns;
-	int follow;
+	unsigned flags;
 } ctr_events_opts_t;
 int ctr_events(ctr_runtime_t *rt, const ctr_events_opts_t *opts, ctr_event_fn fn,
 	       void *userdata);
@@ -182,7 +182,7 @@ int ctr_logs(ctr_container_t *c, const ctr_logs_opts_t *opts, ctr_log_fn fn, voi
 /* fs.h: layers, mounts, export, artifacts */
 int ctr_config_add_layer(ctr_config_t *cfg, const char *dir);
 int ctr_mount(ctr_container_t *c, char **path);
-int ctr_unmount(ctr_container_t *c, int force);
+int ctr_unmount(ctr_container_t *c, unsigned flags);
 int ctr_export(ctr_container_t *c, const char *path);
 int ctr_artifact_add(ctr_container_t *c, const char *name, const void *data, size_t len);
 int ctr_artifact_get(ctr_container_t *c, const char *name, void **data, size_t *len);

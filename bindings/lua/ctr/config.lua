@@ -66,7 +66,7 @@ local config_keys = {
 	{ "stdin", function(cfg, v) return C.ctr_config_set_stdin(cfg, flag(v, W, "stdin") and 1 or 0) end },
 	{ "log_size_max", function(cfg, v) return C.ctr_config_set_log_size_max(cfg, int(v, W, "log_size_max", 0, 2 ^ 64 - 1)) end },
 	{ "stop_signal", function(cfg, v) return C.ctr_config_set_stop_signal(cfg, signal(v, W)) end },
-	{ "stop_timeout", function(cfg, v) return C.ctr_config_set_stop_timeout(cfg, int(v, W, "stop_timeout", 0, 0xffffffff)) end },
+	{ "stop_timeout", function(cfg, v) return C.ctr_config_set_stop_timeout(cfg, K.timeout_s(v, W, "stop_timeout")) end },
 	{ "restart_policy", function(cfg, v, o)
 		local p = type(v) == "string" and restart_policies[v] or v
 		if type(p) ~= "number" then
