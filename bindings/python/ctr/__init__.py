@@ -11,7 +11,11 @@
 [b'hi']
 
 The names mirror the C API (include/ctr/ctr.h is the manual): ``ctr_start(c, 0)`` is
-``c.start()``, ``ctr_wait(c, ms, &code)`` is ``code = c.wait(seconds)``. Failures raise
+``c.start()``, ``ctr_wait(c, ms, &code)`` is ``code = c.wait(seconds)``. Times are seconds
+as floats everywhere, as in :mod:`subprocess` and :mod:`threading`: every timeout (None:
+forever, or the configured default) and every point in time (seconds since the epoch, as
+:func:`time.time`; a :class:`datetime.datetime` is taken too). Exec sessions are
+:class:`ExecSession` objects, used as :class:`subprocess.Popen` is. Failures raise
 :class:`Error` subclasses (:class:`StateError`, :class:`NotFound`, ...) carrying the
 library's message; wrong Python types raise TypeError before anything reaches C. The
 library is found as :mod:`ctr._lib` describes (``CTR_LIBRARY``, the build tree, the
@@ -29,11 +33,12 @@ from ._util import PollFd, cstr as _cstr
 from .config import SETTINGS, Config, Mount, Network, RestartPolicy
 from .container import Container, State
 from .io import STDERR, STDIN, STDOUT, ExecResult, LogEntry
+from .session import ExecSession
 from .runtime import Event, Runtime
 
 __all__ = [
     "Runtime", "Container", "Config", "State", "RestartPolicy", "Network", "Mount",
-    "Event", "LogEntry", "ExecResult", "PollFd", "STDIN", "STDOUT", "STDERR", "SETTINGS",
+    "Event", "LogEntry", "ExecResult", "ExecSession", "PollFd", "STDIN", "STDOUT", "STDERR", "SETTINGS",
     "Error", "InvalidArgument", "NotFound", "Exists", "Timeout", "NotSupported", "IOFailed",
     "NoMemory", "Busy", "StateError", "Stopped", "Removed", "RuntimeFailed",
     "StoreError", "DependencyError", "MonitorError", "InternalError", "LibraryNotFound",

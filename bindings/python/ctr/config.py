@@ -7,7 +7,8 @@ import json
 
 from . import _errors
 from ._lib import lib
-from ._util import (UINT_MAX, Handle, cstr, env_list, flag, integer, strv, take_string)
+from ._util import (UINT_MAX, Handle, cstr, env_list, flag, integer, strv, take_string,
+                    whole_seconds)
 
 
 class RestartPolicy(str, enum.Enum):
@@ -102,7 +103,8 @@ class Config(Handle):
     ``name`` str; ``rootfs`` path; ``layers`` list of paths (lowest first, instead of
     rootfs); ``args`` list of str; ``env`` dict or list of "K=V"; ``terminal`` bool;
     ``stdin`` bool (keep stdin open for attach); ``log_size_max`` bytes; ``stop_signal``
-    int; ``stop_timeout`` seconds; ``restart_policy`` "no", "always", "on-failure",
+    int; ``stop_timeout`` seconds (float, rounded up to whole seconds as the library
+    keeps them; None: the default, 10); ``restart_policy`` "no", "always", "on-failure",
     "unless-stopped" (or :class:`RestartPolicy`); ``restart_max_retries`` int (with
     on-failure); ``dependencies`` list of names or ids; ``cwd`` str; ``user`` uid,
     (uid, gid) or "UID:GID"; ``hostname`` str; ``capabilities`` list of names (None: the
@@ -204,7 +206,7 @@ _SETTERS = {
                          lambda v: integer("log_size_max", v, 0, 2**64 - 1)),
     "stop_signal": _one(lib.ctr_config_set_stop_signal, lambda v: integer("stop_signal", v)),
     "stop_timeout": _one(lib.ctr_config_set_stop_timeout,
-                         lambda v: integer("stop_timeout", v, 0, UINT_MAX)),
+                         lambda v: whole_seconds("stop_timeout", v, UINT_MAX, none=10)),
     "restart_policy": _restart,
     "dependencies": lambda v: [(lib.ctr_config_add_dependency,
                                 (cstr("dependencies[%d]" % i, d),))
