@@ -217,20 +217,10 @@ static int read_env_file(struct strv *env, const char *path)
 }
 /* ---- creating: a ctr_config_t from command-line options ----------------------------- */
 
-/* --user UID:GID, numbers */
+/* --user USER[:GROUP]: names or numbers (the library checks and looks them up) */
 static int set_user(ctr_config_t *cfg, const char *arg)
 {
-	char uid[32];
-	long long u, g;
-	size_t len = strcspn(arg, ":");
-
-	if (!arg[len] || len >= sizeof(uid))
-		return bad_value("--user", arg, "not UID:GID");
-	snprintf(uid, sizeof(uid), "%.*s", (int)len, arg);
-	if (parse_int("--user", uid, 0, UINT_MAX - 1, &u) < 0 ||
-	    parse_int("--user", arg + len + 1, 0, UINT_MAX - 1, &g) < 0)
-		return REPORTED;
-	return ctr_config_set_user(cfg, (unsigned)u, (unsigned)g);
+	return ctr_config_set_user(cfg, arg);
 }
 
 /* --restart no|always|on-failure[:N]|unless-stopped */
@@ -855,13 +845,13 @@ static int cmd_events(struct cli *cli, int argc, char **argv)
 					      { "type", required_argument, 0, 'T' },
 					      { "since", required_argument, 0, 's' },
 					      { 0, 0, 0, 0 } };
-	CTR_OPTS(ctr_events_opts_t, eo, .follow = 0);
+	CTR_OPTS(ctr_events_opts_t, eo, .flags = 0);
 	int opt, json = 0;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'f': eo.follow = 1; break;
+		case 'f': eo.flags |= CTR_EVENTS_FOLLOW; break;
 		case 'j': json = 1; break;
 		case 'T': eo.type = optarg; break;
 		case 's':

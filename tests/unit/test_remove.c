@@ -164,7 +164,8 @@ START_TEST(test_corrupt_state_record_fails_only_that_container)
 	ck_assert_int_eq(ctr_inspect(b, &json), CTR_E_STORE);
 	ck_assert_int_eq(ctr_remove(b, 0), CTR_E_STORE);
 
-	ck_assert_int_eq(ctr_list(rt, &list, &n), 3);
+	ck_assert_int_eq(ctr_list(rt, &list, &n), 0);
+	ck_assert_uint_eq(n, 3);
 	ck_assert_str_eq(ctr_name(list[1]), "b-bad");
 	ck_assert_int_eq(ctr_state(list[1], &s), CTR_E_STORE);
 	ctr_list_free(list, n);
