@@ -189,9 +189,9 @@ class Container(Handle, IoMixin, FsMixin):
         """Wait while it runs (running or paused) and return its last exit code (ctr_wait):
         N for exit(N), 128+S when killed by signal S, -1 when there is none (it never ran)
         or it was lost. Returns at once for a container that does not run, even one never
-        started; wait_condition() waits for a state. ``timeout`` in seconds (float, rounded up
-        to whole ms; None: forever; 0: just check). Raises Timeout, Removed. Holds no lock; Ctrl-C interrupts
-        it."""
+        started; wait_condition() waits for a state. ``timeout`` in seconds (float, rounded
+        up to whole ms; None: forever; 0: just check). Raises Timeout, Removed. Holds no
+        lock; Ctrl-C interrupts it."""
         ms = timeout_ms("timeout", timeout)
         code = ctypes.c_int()
         ptr = self._acquire()

@@ -268,7 +268,7 @@ class _LogStream:
         try:
             line = line_p.contents
             ns = line.time_ns
-            entry = LogEntry(line.stream, ns / 1e9, ctypes.string_at(line.data, line.len),
+            entry = LogEntry(line.stream, ns / 10**9, ctypes.string_at(line.data, line.len),
                              bool(line.partial), ns)
             with self.cond:
                 while len(self.items) >= _LOG_BACKLOG and not self.stop:

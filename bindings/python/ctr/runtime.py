@@ -34,10 +34,10 @@ class Runtime(Handle):
 
     ``Runtime(state_dir=None, run_dir=None, oci_runtime=None, monitor_path=None,
     nosync=False, runtime_timeout=None)``: None takes the library's defaults
-    (/var/lib/libctr, /run/libctr, "runc", the installed ctr-monitor or $CTR_MONITOR,
-    30 s); ``runtime_timeout`` is how long one call of the OCI runtime may take, in
-    seconds (float, rounded up to whole ms); ``nosync`` never fsyncs (tests, tmpfs). Use it as a context manager, or
-    call close(). Containers it hands out stay usable after it is closed.
+    (/var/lib/libctr, /run/libctr, "runc", the installed ctr-monitor or $CTR_MONITOR, 30 s);
+    ``runtime_timeout`` is how long one call of the OCI runtime may take, in seconds (float,
+    rounded up to whole ms); ``nosync`` never fsyncs (tests, tmpfs). Use it as a context
+    manager, or call close(). Containers it hands out stay usable after it is closed.
 
     >>> with ctr.Runtime(state_dir="/tmp/s", run_dir="/tmp/r") as rt:
     ...     c = rt.create(rootfs="/srv/rootfs", args=["/bin/echo", "hi"])
@@ -168,7 +168,7 @@ class Runtime(Handle):
             try:
                 ev = ev_p.contents
                 ns = ev.time_ns
-                got.append(Event(ns / 1e9, ev.type.decode(), ev.id.decode(), ev.name.decode(),
+                got.append(Event(ns / 10**9, ev.type.decode(), ev.id.decode(), ev.name.decode(),
                                  json.loads(ev.attributes or b"{}"), ns))
                 return 0
             except BaseException as e:  # never let an exception cross the C frames
@@ -188,11 +188,12 @@ class Runtime(Handle):
         Filters: ``container`` (a name or full id), ``type`` ("start", "died", ...),
         ``since``/``until`` (at or after / at or before: seconds since the epoch, a float
         as time.time() gives or an Event's ``time``, or a datetime, naive meaning local
-        time; None: no limit). Without ``follow`` it ends at the end of the log. A container's "died"
-        event is written when a caller notices the exit (wait(), state, any operation,
-        or its monitor's ctr-cleanup for a restart policy), not by the exit itself. With ``follow`` it then
-        waits for new events, without polling, until you stop iterating (``break``, or
-        close() the generator), or, with ``until``, once the clock has passed it.
+        time; None: no limit). Without ``follow`` it ends at the end of the log. A
+        container's "died" event is written when a caller notices the exit (wait(), state,
+        any operation, or its monitor's ctr-cleanup for a restart policy), not by the exit
+        itself. With ``follow`` it then waits for new events, without polling, until you
+        stop iterating (``break``, or close() the generator), or, with ``until``, once the
+        clock has passed it.
 
         How a follow works (no thread): an inotify descriptor on the state directory
         (ctr_events_fd) is opened before the first read; each time it reports a change to

@@ -100,7 +100,7 @@ def _safe(fn):
     ({"labels": ["a"]}, TypeError),
     ({"memory_limit": -1}, OverflowError),
     ({"stop_signal": 2**40}, OverflowError),
-    ({"user": "root"}, ValueError),
+    ({"user": (1000, 1000)}, TypeError),          # one way: a string or an int uid
     ({"user": [1, 2]}, TypeError),
     ({"network": "bridge"}, ValueError),
     ({"restart_policy": 1}, TypeError),
@@ -127,7 +127,7 @@ def test_bad_values_are_refused_by_the_library_naming_the_argument():
 
 def test_config_round_trips_through_json():
     cfg = ctr.Config(name="web", rootfs="/srv/r", args=["/bin/true"], env={"A": "1"},
-                     labels={"team": "x"}, user=(1000, 100), restart_policy="on-failure",
+                     labels={"team": "x"}, user="1000:100", restart_policy="on-failure",
                      restart_max_retries=3, network=ctr.Network.HOST,
                      spec_override={"annotations": {"k": "v"}})
     d = cfg.to_dict()

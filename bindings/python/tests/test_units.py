@@ -65,8 +65,8 @@ def test_points_in_time_are_seconds_since_the_epoch_or_datetimes():
 
 
 def test_a_float_bound_is_widened_by_its_own_precision():
-    for ns in (time.time_ns(), 1577836800_123456789, 1, 999_999_999):
-        f = ns / 1e9
+    for ns in (time.time_ns(), 1796648321924324871, 1577836800_123456789, 1, 999_999_999):
+        f = ns / 10**9  # int / int: correctly rounded, as the binding does it
         lo, hi = epoch_ns("s", f), epoch_ns("u", f, upper=True)
         assert lo <= ns <= hi  # an entry's own time as a bound takes it in
         assert hi - lo <= math.ulp(f) * 1e9 + 2  # and no more than the float's precision
