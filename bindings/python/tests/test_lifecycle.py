@@ -156,9 +156,10 @@ def test_inspect_is_a_dict(rt, base):
 
 
 def test_user_is_one_string_with_names_from_the_rootfs(rt, base):
+    # The test rootfs lists app (1000:1000, also in staff, 50) and nobody; 1234 is unlisted.
     ids = "echo $(id -u):$(id -g)"
-    for user, want in (("nobody", b"65534:65534"), ("1000:1000", b"1000:1000"),
-                       (1000, b"1000:0"), ("nobody:root", b"65534:0"), (None, b"0:0")):
+    for user, want in (("app", b"1000:1000"), ("1234:1000", b"1234:1000"), (1234, b"1234:0"),
+                       (1000, b"1000:1000"), ("nobody:root", b"65534:0"), (None, b"0:0")):
         c = sh(rt, base, ids, **({} if user is None else {"user": user}))
         c.start()
         assert c.wait(GUARD) == 0
@@ -170,7 +171,8 @@ def test_user_is_one_string_with_names_from_the_rootfs(rt, base):
         sh(rt, base, "true", user=(1000, 1000))
     c = running(rt, base)
     assert c.exec(["/bin/sh", "-c", ids], user="nobody").stdout == b"65534:65534\n"
-    assert c.exec(["/bin/sh", "-c", ids], user=1000).stdout == b"1000:0\n"
+    assert c.exec(["/bin/sh", "-c", ids], user=1234).stdout == b"1234:0\n"
+    assert sorted(c.exec(["id", "-G"], user="app").stdout.split()) == [b"1000", b"50"]
     with pytest.raises(ctr.InvalidArgument, match="passwd"):
         c.exec(["true"], user="no-such-user")
 
