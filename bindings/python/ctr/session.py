@@ -90,9 +90,10 @@ class ExecSession:
         The caller closes it. Raises StateError for a session never started."""
         return PollFd(self._call(lib.ctr_exec_wait_fd))
 
-    def kill(self, sig=_signal.SIGTERM):
-        """Send ``sig`` (1..64, default SIGTERM) to the running process (ctr_exec_kill).
-        Raises StateError when it does not run."""
+    def kill(self, sig=_signal.SIGKILL):
+        """Send ``sig`` (1..64) to the running process (ctr_exec_kill); SIGKILL by default,
+        as Popen.kill(), Container.kill() and the Lua binding's kill do. Raises StateError
+        when it does not run."""
         self._call(lib.ctr_exec_kill, integer("sig", sig))
 
     def resize(self, rows, cols):

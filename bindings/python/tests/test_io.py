@@ -2,6 +2,7 @@
 
 import datetime
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -83,12 +84,16 @@ def test_exec_sessions_are_objects_like_popen(rt, base):
     with pytest.raises(ctr.Timeout):
         sess.wait(timeout=0.05)
     with sess.wait_fd() as fd:
-        sess.kill()  # SIGTERM by default, as Popen.terminate()
+        sess.kill(signal.SIGTERM)
         import selectors
         with selectors.DefaultSelector() as sel:
             sel.register(fd, selectors.EVENT_READ)
             assert sel.select(GUARD)
     assert sess.poll() == 128 + 15 and sess.returncode == 143
+    sess = c.exec_create(["sleep", "100"])
+    sess.start()
+    sess.kill()  # SIGKILL by default, as Popen.kill() and Container.kill()
+    assert sess.wait(GUARD) == 128 + 9
     with pytest.raises(ctr.InvalidArgument):
         sess.resize(24, 80)  # no terminal
     sess.remove(force=True)
