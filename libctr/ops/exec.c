@@ -138,6 +138,8 @@ static int start_locked(ctr_container_t *c, int fd, pid_t init, json_object *rec
 		e.preserve = io->preserve;
 		e.n_preserve = io->n_preserve;
 	}
+	/* Before the runtime runs it: a short process's exit (the monitor's clock) comes after. */
+	long long started_at = ctri_now_ns();
 	r = ctri_monitor_exec(c, "exec", &e, fd, &m);
 	/* The container's end during the exec fails it in many ways (runc's messages vary). */
 	if (r == CTR_E_RUNTIME && (ctri_proc_gone_within(init, EXIT_GRACE_MS) ||
@@ -159,7 +161,7 @@ static int start_locked(ctr_container_t *c, int fd, pid_t init, json_object *rec
 	if (ctri_json_add(rec, "state", json_object_new_string("running")) ||
 	    ctri_exec_set(rec, "pid", m.pid) || ctri_exec_set(rec, "mon_pid", m.mon_pid) ||
 	    ctri_exec_set(rec, "mon_start", (long long)m.mon_start) ||
-	    ctri_exec_set(rec, "started_at", ctri_now_ns()))
+	    ctri_exec_set(rec, "started_at", started_at))
 		return ctri_cerr(c->name, "exec", CTR_E_NOMEM, "out of memory");
 	if ((r = ctri_exec_save(c, "exec", rec, 0)) == 0) {
 		json_object *a = json_object_new_object();
