@@ -105,6 +105,18 @@ function ctr.detach_keys_valid(spec)
 	return true
 end
 
+--- The capabilities a container gets when its config sets none (a new list each call).
+function ctr.default_capabilities()
+	local v, t = C.ctr_default_capabilities(), {}
+	local i = 0
+	while v[i] ~= nil do
+		t[i + 1] = ffi.string(v[i])
+		i = i + 1
+	end
+	return t
+end
+
+
 function ctr.close_fd(fd)
 	if libc.close(int(fd, "ctr.close_fd", "fd")) < 0 then
 		error(new_error(E.IO, "close: " .. ffi.string(libc.strerror(ffi.errno()))), 0)

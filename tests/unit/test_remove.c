@@ -319,7 +319,7 @@ START_TEST(test_null_arguments_are_inval_naming_the_argument)
 	assert_null_arg(ctr_lookup(rt, "target", NULL), "out");
 	assert_null_arg(ctr_list(NULL, &list, &n), "rt");
 	assert_null_arg(ctr_list(rt, NULL, &n), "out");
-	assert_null_arg(ctr_list(rt, &list, NULL), "count");
+	assert_null_arg(ctr_list(rt, &list, NULL), "out_count");
 	assert_null_arg(ctr_state(NULL, &s), "c");
 	assert_null_arg(ctr_state(c, NULL), "out");
 	assert_null_arg(ctr_inspect(NULL, &json), "c");

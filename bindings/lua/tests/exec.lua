@@ -45,6 +45,28 @@ test("exec_feeds_stdin_and_captures_stdout_stderr_and_exit_code", { rootfs = tru
 end)
 
 
+test("users_are_names_or_numbers_in_config_and_exec", { rootfs = true }, function(w)
+	local rt = w:runtime()
+	local c = w:create(rt, "sleep 30", { user = "nobody" })
+	c:start()
+	local code, out = c:exec { argv = { "/bin/sh", "-c", "id -u; id -g" } }
+	eq(code, 0, "exit code")
+	eq(out, "65534\n65534\n", "the container's user, its group from /etc/passwd")
+	code, out = c:exec { argv = { "/bin/sh", "-c", "id -u; id -g" }, user = "root:nogroup" }
+	eq(out, "0\n65534\n", "exec's user and group by name")
+	code, out = c:exec { argv = { "/bin/id", "-u" }, user = 1234 }
+	eq(out, "1234\n", "exec's user as a number")
+	-- (user 4321 cannot write to /shared: the exit code says it)
+	local d = w:create(rt, "[ \"$(id -u):$(id -g)\" = 4321:0 ]", { user = 4321 })
+	d:start()
+	eq(d:wait(GUARD), 0, "config's user as a number: uid 4321, gid 0 (not in /etc/passwd)")
+	local g = w:create(rt, "true", { user = "nosuchuser" }) -- looked up when the run begins
+	local e = raises("InvalidArgument", g.start, g)
+	has(e.message, "passwd", "the message names the file")
+	e = raises("InvalidArgument", c.exec, c, { argv = { "/bin/true" }, user = "nosuchuser" })
+	has(e.message, "passwd", "the message names the file")
+end)
+
 test("exec_takes_argv_under_that_one_name", { rootfs = true }, function(w)
 	local rt = w:runtime()
 	local c = w:create(rt, "sleep 30")

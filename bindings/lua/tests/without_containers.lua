@@ -135,7 +135,7 @@ test("runtime_options_are_type_checked_before_any_c_call", function(w)
 	e = raises("TypeError", rt.create, rt, { rootfs = ROOTFS, args = { "/bin/true" }, nmae = "x" })
 	has(e.message, "unknown option nmae", "message")
 	raises("TypeError", rt.create, rt, { rootfs = ROOTFS, args = { "/bin/true" }, labels = "a=b" })
-	raises("TypeError", rt.create, rt, { rootfs = ROOTFS, args = { "/bin/true" }, user = "root" })
+	raises("TypeError", rt.create, rt, { rootfs = ROOTFS, args = { "/bin/true" }, user = { 0, 0 } })
 	raises("TypeError", rt.create, rt, { rootfs = ROOTFS, args = { "/bin/true" }, restart_policy = "sometimes" })
 	raises("TypeError", rt.lookup, rt, nil)
 	raises("TypeError", rt.lookup, rt, 42)
@@ -168,6 +168,21 @@ test("config_json_round_trips_through_create", { rootfs = true }, function(w)
 	has(c:inspect(), '"hostname":"h1"', "inspect")
 	raises("InvalidArgument", rt.create, rt, { json = "{\"bogus\":1}" })
 end)
+
+test("default_capabilities_is_a_list_of_names", function()
+	local caps = ctr.default_capabilities()
+	assert(#caps >= 5, "only " .. #caps .. " capabilities")
+	local seen = {}
+	for i, cap in ipairs(caps) do
+		assert(cap:match("^CAP_[A-Z_]+$"), "capabilities[" .. i .. "]: " .. cap)
+		seen[cap] = true
+	end
+	assert(seen.CAP_CHOWN and seen.CAP_KILL, "CAP_CHOWN and CAP_KILL: " .. table.concat(caps, ","))
+	assert(not seen.CAP_SYS_ADMIN, "no CAP_SYS_ADMIN by default")
+	caps[1] = "changed"
+	assert(ctr.default_capabilities()[1] ~= "changed", "a new list each call")
+end)
+
 
 test("detach_keys_valid_answers_a_boolean", function()
 	eq(ctr.detach_keys_valid("ctrl-p,ctrl-q"), true, "ctrl-p,ctrl-q")
