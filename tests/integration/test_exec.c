@@ -361,7 +361,7 @@ START_TEST(test_exec_bad_input)
 	o.argv = blank;
 	IT_REFUSED(ctr_exec(c, &o, &code), CTR_E_INVAL, c);
 	o = exec_opts(argv);
-	o.user = "root";
+	o.user = "root:wheel:x"; /* not USER[:GROUP] */
 	IT_FAILS(ctr_exec(c, &o, &code), CTR_E_INVAL);
 	o = exec_opts(argv);
 	o.cwd = "relative";

@@ -323,7 +323,7 @@ START_TEST(test_null_arguments_are_inval_naming_the_argument)
 	assert_null_arg(ctr_state(NULL, &s), "c");
 	assert_null_arg(ctr_state(c, NULL), "out");
 	assert_null_arg(ctr_inspect(NULL, &json), "c");
-	assert_null_arg(ctr_inspect(c, NULL), "json");
+	assert_null_arg(ctr_inspect(c, NULL), "out_json");
 	assert_null_arg(ctr_remove(NULL, 0), "c");
 	assert_null_arg(ctr_runtime_open(NULL, NULL), "out");
 	assert_null_arg(ctr_runtime_rebooted(NULL), "rt");
