@@ -47,11 +47,11 @@ extern "C" {
  * garbage. Callers that fill a struct by other means memset() it to zero first.
  */
 #if defined(__GNUC__)
-#define CTR_OPTS(TYPE, NAME, ...)                                                            \
-	TYPE NAME = ({                                                                        \
-		memset(&NAME, 0, sizeof(TYPE));                                               \
-		(TYPE){ .sz = sizeof(TYPE), __VA_ARGS__ };                                    \
-	})
+#define CTR_OPTS(TYPE, NAME, ...)                                                           \
+	TYPE NAME = __extension__({                                                         \
+		memset(&NAME, 0, sizeof(TYPE));                                             \
+		(TYPE){ .sz = sizeof(TYPE), __VA_ARGS__ };                                  \
+	})                                                                                  \
 #else
 #define CTR_OPTS(TYPE, NAME, ...) TYPE NAME = { .sz = sizeof(TYPE), __VA_ARGS__ }
 #endif
