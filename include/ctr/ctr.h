@@ -51,7 +51,7 @@ extern "C" {
 	TYPE NAME = __extension__({                                                         \
 		memset(&NAME, 0, sizeof(TYPE));                                             \
 		(TYPE){ .sz = sizeof(TYPE), __VA_ARGS__ };                                  \
-	})                                                                                  \
+	})
 #else
 #define CTR_OPTS(TYPE, NAME, ...) TYPE NAME = { .sz = sizeof(TYPE), __VA_ARGS__ }
 #endif

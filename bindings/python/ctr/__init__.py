@@ -11,7 +11,11 @@
 [b'hi']
 
 The names mirror the C API (include/ctr/ctr.h is the manual): ``ctr_start(c, 0)`` is
-``c.start()``, ``ctr_wait(c, ms, &code)`` is ``code = c.wait(seconds)``. Failures raise
+``c.start()``, ``ctr_wait(c, ms, &code)`` is ``code = c.wait(seconds)``. Times are seconds
+as floats everywhere, as in :mod:`subprocess` and :mod:`threading`: every timeout (None:
+forever, or the configured default) and every point in time (seconds since the epoch, as
+:func:`time.time`; a :class:`datetime.datetime` is taken too). Exec sessions are
+:class:`ExecSession` objects, used as :class:`subprocess.Popen` is. Failures raise
 :class:`Error` subclasses (:class:`StateError`, :class:`NotFound`, ...) carrying the
 library's message; wrong Python types raise TypeError before anything reaches C. The
 library is found as :mod:`ctr._lib` describes (``CTR_LIBRARY``, the build tree, the
@@ -29,15 +33,18 @@ from ._util import PollFd, cstr as _cstr
 from .config import SETTINGS, Config, Mount, Network, RestartPolicy
 from .container import Container, State
 from .io import STDERR, STDIN, STDOUT, ExecResult, LogEntry
+from .session import ExecSession
 from .runtime import Event, Runtime
 
 __all__ = [
     "Runtime", "Container", "Config", "State", "RestartPolicy", "Network", "Mount",
-    "Event", "LogEntry", "ExecResult", "PollFd", "STDIN", "STDOUT", "STDERR", "SETTINGS",
+    "Event", "LogEntry", "ExecResult", "ExecSession", "PollFd", "STDIN", "STDOUT", "STDERR",
+    "SETTINGS",
     "Error", "InvalidArgument", "NotFound", "Exists", "Timeout", "NotSupported", "IOFailed",
     "NoMemory", "Busy", "StateError", "Stopped", "Removed", "RuntimeFailed",
     "StoreError", "DependencyError", "MonitorError", "InternalError", "LibraryNotFound",
     "version", "version_number", "has_feature", "strerror", "detach_keys_valid",
+    "default_capabilities",
     "library_path", "E_INVAL", "E_NOENT", "E_EXISTS", "E_TIMEOUT", "E_NOTSUP", "E_IO",
     "E_NOMEM", "E_BUSY", "E_STATE", "E_STOPPED", "E_REMOVED", "E_RUNTIME", "E_STORE",
     "E_DEPEND", "E_MONITOR", "E_INTERNAL",
@@ -64,3 +71,14 @@ def detach_keys_valid(spec):
     """Whether ``spec`` is a valid detach key specification for Container.attach()
     ("ctrl-p,ctrl-q", "" and None are) (ctr_detach_keys_valid)."""
     return _clib.ctr_detach_keys_valid(_cstr("spec", spec, none=True)) == 0
+
+
+def default_capabilities():
+    """The capabilities a container has unless ``capabilities`` is set, as a list of
+    names ("CAP_CHOWN", ...) (ctr_default_capabilities); add to it or take from it, as
+    podman's --cap-add and --cap-drop do, and set the result."""
+    arr = _clib.ctr_default_capabilities()
+    out = []
+    while arr[len(out)] is not None:
+        out.append(arr[len(out)].decode())
+    return out

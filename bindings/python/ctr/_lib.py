@@ -157,7 +157,7 @@ class Event(Structure):
 
 class EventsOpts(Structure):
     _fields_ = [("sz", c_size_t), ("container", c_char_p), ("type", c_char_p),
-                ("since_ns", c_longlong), ("until_ns", c_longlong), ("follow", c_int)]
+                ("since_ns", c_longlong), ("until_ns", c_longlong), ("flags", c_uint)]
 
 
 class ExecOpts(Structure):
@@ -238,9 +238,10 @@ PROTOTYPES = {
     "ctr_config_set_restart_policy": (c_int, [_cfg, c_int, c_uint]),
     "ctr_config_add_dependency": (c_int, [_cfg, c_char_p]),
     "ctr_config_set_cwd": (c_int, [_cfg, c_char_p]),
-    "ctr_config_set_user": (c_int, [_cfg, c_uint, c_uint]),
+    "ctr_config_set_user": (c_int, [_cfg, c_char_p]),
     "ctr_config_set_hostname": (c_int, [_cfg, c_char_p]),
     "ctr_config_set_capabilities": (c_int, [_cfg, _strv]),
+    "ctr_default_capabilities": (_strv, []),
     "ctr_config_set_seccomp": (c_int, [_cfg, c_char_p]),
     "ctr_config_set_memory_limit": (c_int, [_cfg, c_uint64]),
     "ctr_config_set_pids_limit": (c_int, [_cfg, c_int64]),
@@ -301,7 +302,7 @@ PROTOTYPES = {
     "ctr_logs": (c_int, [_c, _P(LogsOpts), LOG_FN, c_void_p]),
     # layers, mounts, export, artifacts, checkpoint
     "ctr_mount": (c_int, [_c, _P(c_void_p)]),
-    "ctr_unmount": (c_int, [_c, c_int]),
+    "ctr_unmount": (c_int, [_c, c_uint]),
     "ctr_export": (c_int, [_c, c_char_p]),
     "ctr_artifact_add": (c_int, [_c, c_char_p, c_char_p, c_size_t]),
     "ctr_artifact_get": (c_int, [_c, c_char_p, _P(c_void_p), _P(c_size_t)]),

@@ -6,6 +6,8 @@ nothing reaches the library that could make it misbehave.
 """
 
 import ctypes
+import datetime
+import fractions
 import math
 import os
 import time
@@ -15,6 +17,8 @@ from ._lib import lib
 
 INT_MIN, INT_MAX = -2**31, 2**31 - 1
 UINT_MAX = 2**32 - 1
+LLONG_MAX = 2**63 - 1
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 def cstr(name, value, path=False, none=False):
@@ -55,20 +59,84 @@ def flag(name, value):
     raise TypeError("%s must be bool, not %s" % (name, type(value).__name__))
 
 
-def timeout_ms(name, seconds):
-    """Seconds (int or float, None: forever) -> milliseconds for the C API (-1: forever).
-
-    Rounded up, so that a wait never ends before the time asked; at most INT_MAX ms."""
-    if seconds is None:
-        return -1
+def _seconds(name, seconds):
+    """Check a number of seconds (int or float, >= 0; bool refused); returns it."""
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
         raise TypeError("%s must be a number of seconds or None, not %s"
                         % (name, type(seconds).__name__))
     if math.isnan(seconds) or seconds < 0:
         raise ValueError("%s must be >= 0 seconds or None, not %r" % (name, seconds))
-    if seconds * 1000 >= INT_MAX:
-        return INT_MAX
+    return seconds
+
+
+def timeout_ms(name, seconds, hi=INT_MAX, none=-1):
+    """Seconds (int or float, None: forever) -> milliseconds for the C API (None gives
+    ``none``, -1 unless told).
+
+    Rounded up, so that a wait never ends before the time asked (0.0001 s is 1 ms); at
+    most ``hi`` ms (INT_MAX: about 24.8 days; a longer timeout is cut to that)."""
+    if seconds is None:
+        return none
+    seconds = _seconds(name, seconds)
+    if seconds * 1000 >= hi:
+        return hi
     return int(math.ceil(seconds * 1000))
+
+
+def whole_seconds(name, seconds, hi=INT_MAX, none=-1):
+    """Seconds (int or float, None gives ``none``) -> whole seconds for a C call that
+    takes them (ctr_stop, ctr_restart, ctr_config_set_stop_timeout): rounded up, so that
+    0.2 s is 1 s and a grace period is never shorter than asked; at most ``hi``."""
+    if seconds is None:
+        return none
+    seconds = _seconds(name, seconds)
+    if seconds >= hi:
+        return hi
+    return int(math.ceil(seconds))
+
+
+def epoch_ns(name, when, upper=False):
+    """A time bound -> CLOCK_REALTIME nanoseconds for the C API (0: no bound).
+
+    ``when`` is seconds since the epoch (int or float, as time.time() gives), a
+    datetime.datetime (a naive one is local time, as datetime.timestamp() takes it) or
+    None (no bound). A float holds a time of today to about 0.24 µs, so it is widened by
+    its own precision (half a unit in the last place) away from the range it bounds:
+    down for a lower bound, up for an ``upper`` one; so a LogEntry's or an Event's own
+    ``time`` as a bound always takes that entry in."""
+    if when is None:
+        return 0
+    if isinstance(when, datetime.datetime):
+        delta = when - _EPOCH if when.tzinfo else when.astimezone() - _EPOCH
+        ns = (delta.days * 86400 + delta.seconds) * 10**9 + delta.microseconds * 1000
+    elif isinstance(when, bool) or not isinstance(when, (int, float)):
+        raise TypeError("%s must be seconds since the epoch (a number), a datetime or None, "
+                        "not %s" % (name, type(when).__name__))
+    elif math.isnan(when) or math.isinf(when) or when < 0 or when * 10**9 > LLONG_MAX:
+        raise ValueError("%s=%r is not a time from the epoch to 2262" % (name, when))
+    elif isinstance(when, int):
+        ns = when * 10**9
+    else:
+        half_ulp = fractions.Fraction(math.ulp(when)) / 2
+        exact = (fractions.Fraction(when) + (half_ulp if upper else -half_ulp)) * 10**9
+        ns = min(math.ceil(exact), LLONG_MAX) if upper else max(math.floor(exact), 0)
+    if not 0 <= ns <= LLONG_MAX:
+        raise ValueError("%s=%r is not a time from the epoch to 2262" % (name, when))
+    # 0 is "no bound" to the C API: an upper bound at the epoch itself is 1 ns past it.
+    return max(ns, 1) if upper else ns
+
+
+def user_spec(user, name="user"):
+    """A user as ctr_config_set_user() and ctr_exec_opts_t.user take it: "USER[:GROUP]",
+    each a name or a number (as podman's --user), or an int uid; None gives NULL (the
+    default). Names are looked up by the library, in the container's /etc/passwd and
+    /etc/group."""
+    if isinstance(user, int) and not isinstance(user, bool):
+        return str(integer(name, user, 0, UINT_MAX - 1)).encode()
+    if user is not None and not isinstance(user, str):
+        raise TypeError("%s must be 'USER[:GROUP]' or an int uid, not %s"
+                        % (name, type(user).__name__))
+    return cstr(name, user, none=True)
 
 
 def strv(name, items, allow_str_items=True):
@@ -245,8 +313,8 @@ class PollFd:
         return self._fd < 0
 
     def is_inotify(self):
-        """Whether this is an inotify descriptor (ctr_events_fd; ctr_wait_fd's fallback
-        where pidfds are unavailable) rather than a pidfd."""
+        """Whether this is an inotify descriptor (ctr_events_fd) rather than a pidfd or a
+        pipe (ctr_wait_fd, ctr_exec_wait_fd)."""
         try:
             return "inotify" in os.readlink("/proc/self/fd/%d" % self.fileno())
         except OSError:
@@ -254,7 +322,7 @@ class PollFd:
 
     def drain(self):
         """Read an inotify descriptor empty (it is non-blocking) and return what was read;
-        b"" for a pidfd, which has nothing to read. Call it after each wake-up, before
+        b"" for a pidfd or a pipe, which need no draining. Call it after each wake-up, before
         checking (e.g. ``container.wait(0)``), so the next change wakes you again."""
         if not self.is_inotify():
             return b""

@@ -7,7 +7,8 @@ import json
 
 from . import _errors
 from ._lib import lib
-from ._util import (UINT_MAX, Handle, cstr, env_list, flag, integer, strv, take_string)
+from ._util import (UINT_MAX, Handle, cstr, env_list, flag, integer, strv, take_string,
+                    user_spec, whole_seconds)
 
 
 class RestartPolicy(str, enum.Enum):
@@ -49,21 +50,6 @@ def _choice(name, value, table):
     return table[value]
 
 
-def _user(value):
-    """user=: uid int, (uid, gid), or "uid[:gid]" -> (uid, gid); gid defaults to 0."""
-    if isinstance(value, str):
-        uid, _, gid = value.partition(":")
-        if not uid.isdigit() or (gid and not gid.isdigit()):
-            raise ValueError("user must be 'UID' or 'UID:GID' (numeric), not %r" % value)
-        value = (int(uid), int(gid or 0))
-    elif isinstance(value, int) and not isinstance(value, bool):
-        value = (value, 0)
-    if not isinstance(value, tuple) or len(value) != 2:
-        raise TypeError("user must be an int uid, a (uid, gid) tuple or 'UID:GID', not %s"
-                        % type(value).__name__)
-    return integer("user uid", value[0], 0, UINT_MAX), integer("user gid", value[1], 0, UINT_MAX)
-
-
 def _mapping(name, value):
     if not hasattr(value, "items"):
         raise TypeError("%s must be a dict, not %s" % (name, type(value).__name__))
@@ -102,15 +88,18 @@ class Config(Handle):
     ``name`` str; ``rootfs`` path; ``layers`` list of paths (lowest first, instead of
     rootfs); ``args`` list of str; ``env`` dict or list of "K=V"; ``terminal`` bool;
     ``stdin`` bool (keep stdin open for attach); ``log_size_max`` bytes; ``stop_signal``
-    int; ``stop_timeout`` seconds; ``restart_policy`` "no", "always", "on-failure",
+    int; ``stop_timeout`` seconds (float, rounded up to whole seconds as the library keeps
+    them; None: the default, 10); ``restart_policy`` "no", "always", "on-failure",
     "unless-stopped" (or :class:`RestartPolicy`); ``restart_max_retries`` int (with
-    on-failure); ``dependencies`` list of names or ids; ``cwd`` str; ``user`` uid,
-    (uid, gid) or "UID:GID"; ``hostname`` str; ``capabilities`` list of names (None: the
-    default set); ``seccomp`` "default", "unconfined" or a profile path (None: default);
-    ``memory_limit`` bytes; ``pids_limit`` int; ``readonly_rootfs`` bool; ``mounts`` list
-    of :data:`Mount` / tuples / dicts; ``network`` "none" or "host"; ``labels`` and
-    ``annotations`` dicts (a None value removes the key); ``spec_override`` JSON text or a
-    dict (RFC 7386 merge patch into the OCI spec; None clears it).
+    on-failure); ``dependencies`` list of names or ids; ``cwd`` str; ``user`` "USER[:GROUP]"
+    as podman's --user, each a name or a number ("nobody", "1000:1000"; names are looked up
+    in the rootfs's /etc/passwd and /etc/group when each run begins) or an int uid (None:
+    root); ``hostname`` str; ``capabilities`` list of names (None: the default set,
+    :func:`ctr.default_capabilities`); ``seccomp`` "default", "unconfined" or a profile path
+    (None: default); ``memory_limit`` bytes; ``pids_limit`` int; ``readonly_rootfs`` bool;
+    ``mounts`` list of :data:`Mount` / tuples / dicts; ``network`` "none" or "host";
+    ``labels`` and ``annotations`` dicts (a None value removes the key); ``spec_override``
+    JSON text or a dict (RFC 7386 merge patch into the OCI spec; None clears it).
 
     A Config is not safe to modify from several threads at once.
     """
@@ -204,13 +193,13 @@ _SETTERS = {
                          lambda v: integer("log_size_max", v, 0, 2**64 - 1)),
     "stop_signal": _one(lib.ctr_config_set_stop_signal, lambda v: integer("stop_signal", v)),
     "stop_timeout": _one(lib.ctr_config_set_stop_timeout,
-                         lambda v: integer("stop_timeout", v, 0, UINT_MAX)),
+                         lambda v: whole_seconds("stop_timeout", v, UINT_MAX, none=10)),
     "restart_policy": _restart,
     "dependencies": lambda v: [(lib.ctr_config_add_dependency,
                                 (cstr("dependencies[%d]" % i, d),))
                                for i, d in enumerate(_list("dependencies", v))],
     "cwd": _one(lib.ctr_config_set_cwd, lambda v: cstr("cwd", v)),
-    "user": lambda v: [(lib.ctr_config_set_user, _user(v))],
+    "user": _one(lib.ctr_config_set_user, user_spec),
     "hostname": _one(lib.ctr_config_set_hostname, lambda v: cstr("hostname", v)),
     "capabilities": _caps,
     "seccomp": _one(lib.ctr_config_set_seccomp, lambda v: cstr("seccomp", v, path=True,

@@ -11,7 +11,8 @@ import signal as _signal
 
 from . import _errors
 from ._lib import BATCH_FN, lib
-from ._util import Handle, PollFd, flag, integer, sliced_wait, timeout_ms, take_string
+from ._util import (Handle, PollFd, flag, integer, sliced_wait, take_string, timeout_ms,
+                    whole_seconds)
 from .fs import FsMixin
 from .io import IoMixin
 
@@ -53,14 +54,6 @@ def state_value(name, state):
                              % (name, ", ".join(s.value for s in _STATES), state)) from None
         raise TypeError("%s must be a ctr.State or str, not %s"
                         % (name, type(state).__name__)) from None
-
-
-def stop_seconds(timeout):
-    """stop/restart timeout: None -> -1 (the configured one), seconds rounded up."""
-    if timeout is None:
-        return -1
-    ms = timeout_ms("timeout", timeout)
-    return min((ms + 999) // 1000, 2**31 - 1)
 
 
 class Container(Handle, IoMixin, FsMixin):
@@ -167,10 +160,12 @@ class Container(Handle, IoMixin, FsMixin):
         self._call(lib.ctr_start, RECURSIVE if flag("recursive", recursive) else 0)
 
     def stop(self, timeout=None):
-        """Send the stop signal, wait up to ``timeout`` seconds (None: the configured stop
-        timeout; 0: SIGKILL at once), then SIGKILL; returns once it is stopped (ctr_stop).
-        Raises Stopped when it is already stopped or exited."""
-        self._call(lib.ctr_stop, stop_seconds(timeout))
+        """Send the stop signal, wait up to ``timeout`` seconds (float; None: the
+        configured stop timeout; 0: SIGKILL at once), then SIGKILL; returns once it is
+        stopped (ctr_stop). The C call takes whole seconds: a fraction is rounded up
+        (0.5 gives 1 s), so the container never gets less time than asked. Raises Stopped
+        when it is already stopped or exited."""
+        self._call(lib.ctr_stop, whole_seconds("timeout", timeout))
 
     def kill(self, sig=_signal.SIGKILL):
         """Send signal ``sig`` (1..64, default SIGKILL) to its init process (ctr_kill);
@@ -186,16 +181,17 @@ class Container(Handle, IoMixin, FsMixin):
         self._call(lib.ctr_unpause)
 
     def restart(self, timeout=None):
-        """Stop (if running, with ``timeout`` as for stop()) and start again (ctr_restart)."""
-        self._call(lib.ctr_restart, stop_seconds(timeout))
+        """Stop (if running, with ``timeout`` seconds as for stop(): None the configured
+        one, a fraction rounded up) and start again (ctr_restart)."""
+        self._call(lib.ctr_restart, whole_seconds("timeout", timeout))
 
     def wait(self, timeout=None):
         """Wait while it runs (running or paused) and return its last exit code (ctr_wait):
         N for exit(N), 128+S when killed by signal S, -1 when there is none (it never ran)
         or it was lost. Returns at once for a container that does not run, even one never
-        started; wait_condition() waits for a state. ``timeout`` in seconds (float; None:
-        forever; 0: just check). Raises Timeout, Removed. Holds no lock; Ctrl-C interrupts
-        it."""
+        started; wait_condition() waits for a state. ``timeout`` in seconds (float, rounded
+        up to whole ms; None: forever; 0: just check). Raises Timeout, Removed. Holds no
+        lock; Ctrl-C interrupts it."""
         ms = timeout_ms("timeout", timeout)
         code = ctypes.c_int()
         ptr = self._acquire()
@@ -209,20 +205,15 @@ class Container(Handle, IoMixin, FsMixin):
 
     def wait_fd(self):
         """A :class:`PollFd` that becomes readable when the current run has ended
-        (ctr_wait_fd); readable at once for a stopped or exited container. The caller
-        closes it (``with``, or close()). Raises StateError for a configured container.
+        (ctr_wait_fd: a pidfd or a pipe on the container's monitor); readable at once for
+        a stopped or exited container. The caller closes it (``with``, or close()). Raises
+        StateError for a configured container.
 
         >>> import selectors
         >>> with c.wait_fd() as fd, selectors.DefaultSelector() as sel:
         ...     sel.register(fd, selectors.EVENT_READ)
-        ...     while True:
-        ...         sel.select()
-        ...         fd.drain()           # inotify fallback: read it empty first
-        ...         try:
-        ...             code = c.wait(0)  # then check
-        ...             break
-        ...         except ctr.Timeout:   # woken for another container
-        ...             continue
+        ...     sel.select()
+        ...     code = c.wait(0)
 
         With asyncio: ``loop.add_reader(fd.fileno(), callback)``.
         """
@@ -231,7 +222,8 @@ class Container(Handle, IoMixin, FsMixin):
     def wait_condition(self, state, timeout=None):
         """Wait until the container is in ``state`` (a :class:`State` or its name;
         "stopped" and "exited" both satisfy either), ``timeout`` seconds at most (None:
-        forever) (ctr_wait_condition). Raises Timeout, Removed."""
+        forever; a float, rounded up to whole ms) (ctr_wait_condition). Raises Timeout,
+        Removed. Holds no lock; Ctrl-C interrupts it."""
         value = state_value("state", state)
         ms = timeout_ms("timeout", timeout)
         ptr = self._acquire()

@@ -13,18 +13,14 @@ CKPT_IGNORE_ROOTFS = 0x8
 RESTORE_KEEP = 0x1
 RESTORE_TCP_ESTABLISHED = 0x2
 RESTORE_IGNORE_ROOTFS = 0x4
-RESTORE_IGNORE_STATIC_IP = 0x8
-RESTORE_IGNORE_STATIC_MAC = 0x10
+FORCE = 0x2
 
 
-def restore_flags(keep, tcp_established, ignore_rootfs, ignore_static_ip, ignore_static_mac):
+def restore_flags(keep, tcp_established, ignore_rootfs):
     """The CTR_RESTORE_* bits of the keyword arguments of restore() and import."""
     return ((RESTORE_KEEP if flag("keep", keep) else 0)
             | (RESTORE_TCP_ESTABLISHED if flag("tcp_established", tcp_established) else 0)
-            | (RESTORE_IGNORE_ROOTFS if flag("ignore_rootfs", ignore_rootfs) else 0)
-            | (RESTORE_IGNORE_STATIC_IP if flag("ignore_static_ip", ignore_static_ip) else 0)
-            | (RESTORE_IGNORE_STATIC_MAC if flag("ignore_static_mac", ignore_static_mac)
-               else 0))
+            | (RESTORE_IGNORE_ROOTFS if flag("ignore_rootfs", ignore_rootfs) else 0))
 
 
 def _artifact_name(name):
@@ -49,7 +45,7 @@ class FsMixin:
         left. Raises Busy when the running container still holds it and no mount() is left
         to let go of, StateError when it is not mounted; ``force`` drops every holder and
         detaches the overlay lazily."""
-        self._call(lib.ctr_unmount, flag("force", force))
+        self._call(lib.ctr_unmount, FORCE if flag("force", force) else 0)
 
     def export(self, path):
         """Write the root filesystem to ``path`` as a pax tar archive (ctr_export); the
@@ -110,13 +106,12 @@ class FsMixin:
         self._call(lib.ctr_checkpoint, ctypes.byref(o))
 
     def restore(self, name=None, import_file=None, keep=False, tcp_established=False,
-                ignore_rootfs=False, ignore_static_ip=False, ignore_static_mac=False):
+                ignore_rootfs=False):
         """Restore the container from its checkpoint ``name`` (None: "default") or from
         the archive ``import_file`` (ctr_restore): configured/stopped/exited -> running.
         Unless ``keep`` the images are removed afterwards. Raises NotFound (no such
         checkpoint), StateError, InvalidArgument (a bad archive)."""
         o = opts(RestoreOpts, name=cstr("name", name, none=True),
                  import_file=cstr("import_file", import_file, path=True, none=True),
-                 flags=restore_flags(keep, tcp_established, ignore_rootfs, ignore_static_ip,
-                                     ignore_static_mac))
+                 flags=restore_flags(keep, tcp_established, ignore_rootfs))
         self._call(lib.ctr_restore, ctypes.byref(o))

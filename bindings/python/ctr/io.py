@@ -5,13 +5,13 @@ import collections
 import ctypes
 import os
 import selectors
-import signal as _signal
 import threading
 
 from . import _errors
 from ._lib import LOG_FN, AttachOpts, ExecOpts, LogsOpts, lib, opts
-from ._util import (PollFd, cstr, env_list, fileno, flag, integer, sliced_wait, strv,
-                    take_string, take_strv, timeout_ms)
+from ._util import (cstr, env_list, epoch_ns, fileno, flag, integer, strv, take_string,
+                    take_strv, user_spec)
+from .session import ExecSession
 
 ATTACH_STDIN = 0x1
 ATTACH_LOGS = 0x2
@@ -21,32 +21,21 @@ ATTACH_DETACHED = 1
 STDIN, STDOUT, STDERR = 0, 1, 2
 LOGS_FOLLOW = 0x1
 LOGS_TIMESTAMPS = 0x2
-EXEC_FORCE = 0x2
 _LL = 2**63 - 1
 
 ExecResult = collections.namedtuple("ExecResult", "exit_code stdout stderr")
 ExecResult.__doc__ = """What Container.exec() returns: the exit code (N, or 128+S for signal
 S) and the bytes the process wrote on stdout and stderr (b"" when not captured)."""
 
-LogEntry = collections.namedtuple("LogEntry", "stream time_ns data partial")
+LogEntry = collections.namedtuple("LogEntry", "stream time data partial time_ns")
 LogEntry.__doc__ = """One line of a container's log: ``stream`` (ctr.STDOUT or ctr.STDERR;
-a terminal's output is STDOUT), ``time_ns`` (when its first byte was read, CLOCK_REALTIME
-ns), ``data`` (bytes, without the newline), ``partial`` (True: the line did not end)."""
+a terminal's output is STDOUT), ``time`` (when its first byte was read: seconds since the
+epoch, a float as time.time() gives), ``data`` (bytes, without the newline), ``partial``
+(True: the line did not end), ``time_ns`` (the same time in integer nanoseconds, exact
+where the float keeps about a quarter of a microsecond)."""
 
 # How many log lines the reading thread may be ahead of the consumer.
 _LOG_BACKLOG = 4096
-
-
-def _exec_user(user):
-    if user is None or isinstance(user, str):
-        return cstr("user", user, none=True)
-    if isinstance(user, int) and not isinstance(user, bool):
-        return str(integer("user", user, 0, 2**32 - 2)).encode()
-    if isinstance(user, tuple) and len(user) == 2:
-        return ("%d:%d" % (integer("user uid", user[0], 0, 2**32 - 2),
-                           integer("user gid", user[1], 0, 2**32 - 2))).encode()
-    raise TypeError("user must be 'UID[:GID]', an int uid or a (uid, gid) tuple, not %s"
-                    % type(user).__name__)
 
 
 def exec_opts(argv, env, cwd, user, terminal, privileged, stdin=-1, stdout=-1, stderr=-1,
@@ -59,14 +48,10 @@ def exec_opts(argv, env, cwd, user, terminal, privileged, stdin=-1, stdout=-1, s
     keep = [fileno("preserve_fds[%d]" % i, f) for i, f in enumerate(preserve_fds)]
     fds = (ctypes.c_int * max(1, len(keep)))(*keep)
     o = opts(ExecOpts, argv=args, env=envp, cwd=cstr("cwd", cwd, path=True, none=True),
-             user=_exec_user(user), terminal=flag("terminal", terminal),
+             user=user_spec(user), terminal=flag("terminal", terminal),
              privileged=flag("privileged", privileged), stdin_fd=stdin, stdout_fd=stdout,
              stderr_fd=stderr, preserve_fds=fds if keep else None, n_preserve_fds=len(keep))
     return o, (args, envp, fds)
-
-
-def _eid(exec_id):
-    return cstr("exec_id", exec_id)
 
 
 def _pump(stdin_w, data, readers):
@@ -117,7 +102,8 @@ class IoMixin:
         :data:`ExecResult` (ctr_exec).
 
         ``env`` (dict or "K=V" list) adds to the container's environment; ``cwd`` and
-        ``user`` ("UID[:GID]", uid or (uid, gid)) default to the container's; ``terminal``
+        ``user`` ("USER[:GROUP]", each a name in the running container's /etc/passwd and
+        /etc/group or a number, or an int uid) default to the container's; ``terminal``
         runs it on a pty (stderr then comes on stdout); ``privileged`` gives it every
         capability. ``input`` (bytes) is written to its stdin, which is closed after it
         (None: stdin is /dev/null). With ``capture_output`` its stdout and stderr are
@@ -168,63 +154,27 @@ class IoMixin:
 
     def exec_create(self, argv, env=None, cwd=None, user=None, terminal=False,
                     privileged=False, stdin=None, stdout=None, stderr=None, preserve_fds=()):
-        """Record a new exec session and return its id (ctr_exec_create); start it with
-        exec_start(). ``stdin``/``stdout``/``stderr`` are descriptors or file objects
-        (None: /dev/null), duplicated now (close yours when you like) and given to the
-        process by exec_start() through this same handle. ``preserve_fds`` become the
-        process's fds 3, 4, ... Other arguments as for exec()."""
+        """Record a new exec session and return it as an :class:`ExecSession`
+        (ctr_exec_create); ``sess.start()`` starts it, ``sess.wait()`` waits for it.
+        ``stdin``/``stdout``/``stderr`` are descriptors or file objects (None:
+        /dev/null), duplicated now (close yours when you like) and given to the process
+        by start() through this same handle. ``preserve_fds`` become the process's fds 3,
+        4, ... Other arguments as for exec()."""
         o, keep = exec_opts(argv, env, cwd, user, terminal, privileged,
                             fileno("stdin", stdin), fileno("stdout", stdout, True),
                             fileno("stderr", stderr, True), preserve_fds)
         out = ctypes.c_void_p()
         self._call(lib.ctr_exec_create, ctypes.byref(o), ctypes.byref(out))
         del keep
-        return take_string(out)
-
-    def exec_start(self, exec_id):
-        """Start a created session; returns once its process runs (ctr_exec_start)."""
-        self._call(lib.ctr_exec_start, _eid(exec_id))
-
-    def exec_wait(self, exec_id, timeout=None):
-        """Wait for a session's process and return its exit code (ctr_exec_wait);
-        ``timeout`` in seconds (None: forever, 0: just check). Raises Timeout."""
-        eid = _eid(exec_id)
-        ms = timeout_ms("timeout", timeout)
-        code = ctypes.c_int()
-        ptr = self._acquire()
-        try:
-            rc = sliced_wait(lambda t: lib.ctr_exec_wait(ptr, eid, t, ctypes.byref(code)), ms)
-            if rc < 0:
-                raise _errors.error(rc)
-        finally:
-            self._release()
-        return code.value
-
-    def exec_wait_fd(self, exec_id):
-        """A :class:`PollFd` readable once the session's process has exited
-        (ctr_exec_wait_fd); the caller closes it."""
-        return PollFd(self._call(lib.ctr_exec_wait_fd, _eid(exec_id)))
-
-    def exec_kill(self, exec_id, sig=_signal.SIGKILL):
-        """Send ``sig`` (default SIGKILL) to a running session's process (ctr_exec_kill)."""
-        self._call(lib.ctr_exec_kill, _eid(exec_id), integer("sig", sig))
-
-    def exec_resize(self, exec_id, rows, cols):
-        """Resize a terminal session's pty (ctr_exec_resize)."""
-        self._call(lib.ctr_exec_resize, _eid(exec_id), integer("rows", rows, 0, 2**32 - 1),
-                   integer("cols", cols, 0, 2**32 - 1))
-
-    def exec_remove(self, exec_id, force=False):
-        """Remove a session's record and exit code (ctr_exec_remove); ``force`` kills a
-        running one first (else StateError)."""
-        self._call(lib.ctr_exec_remove, _eid(exec_id), EXEC_FORCE if flag("force", force) else 0)
+        return ExecSession(self, take_string(out))
 
     def exec_list(self):
-        """The ids of the container's exec sessions, oldest first (ctr_exec_list)."""
+        """The container's exec sessions, oldest first, as :class:`ExecSession` objects
+        (ctr_exec_list)."""
         arr = ctypes.POINTER(ctypes.c_char_p)()
         count = ctypes.c_size_t()
         self._call(lib.ctr_exec_list, ctypes.byref(arr), ctypes.byref(count))
-        return take_strv(arr, count.value)
+        return [ExecSession(self, i) for i in take_strv(arr, count.value)]
 
     # ---- attach -------------------------------------------------------------------------
 
@@ -265,15 +215,17 @@ class IoMixin:
 
     # ---- logs ---------------------------------------------------------------------------
 
-    def logs(self, follow=False, since_ns=0, until_ns=0, tail=0, timestamps=False):
+    def logs(self, follow=False, since=None, until=None, tail=0, timestamps=False):
         """Iterate over the container's log, oldest first, as :data:`LogEntry` tuples
         (ctr_logs).
 
-        ``since_ns``/``until_ns`` bound the lines' times (0: no bound); ``tail`` N > 0
+        ``since``/``until`` bound the lines' times, at or after / at or before: seconds
+        since the epoch (a float as time.time() gives, or a LogEntry's ``time``) or a
+        datetime (naive: local time); None: no bound. ``tail`` N > 0
         gives only the last N lines there are, < 0 none of them (with follow: only new
         ones); ``timestamps`` prefixes each line's data with its RFC 3339 time and a space.
         With ``follow`` it waits for new lines until the container's current run has
-        ended (then the iteration ends), until_ns has passed, or you stop iterating.
+        ended (then the iteration ends), ``until`` has passed, or you stop iterating.
 
         The library's call is callback-based, so it runs in a helper thread that hands
         lines over (at most a few thousand ahead). If you stop iterating a follow early,
@@ -282,11 +234,11 @@ class IoMixin:
         Raises Removed (also while following) or IOFailed from the iteration."""
         flags = ((LOGS_FOLLOW if flag("follow", follow) else 0)
                  | (LOGS_TIMESTAMPS if flag("timestamps", timestamps) else 0))
-        o = opts(LogsOpts, flags=flags, since_ns=integer("since_ns", since_ns, 0, _LL),
-                 until_ns=integer("until_ns", until_ns, 0, _LL),
+        o = opts(LogsOpts, flags=flags, since_ns=epoch_ns("since", since),
+                 until_ns=epoch_ns("until", until, upper=True),
                  tail=integer("tail", tail, -_LL - 1, _LL))
         if o.until_ns and o.until_ns < o.since_ns:
-            raise ValueError("until_ns is before since_ns")
+            raise ValueError("until is before since")
         return _LogStream(self, o).lines()
 
 
@@ -315,8 +267,9 @@ class _LogStream:
     def on_line(self, line_p, _ud):
         try:
             line = line_p.contents
-            entry = LogEntry(line.stream, line.time_ns, ctypes.string_at(line.data, line.len),
-                             bool(line.partial))
+            ns = line.time_ns
+            entry = LogEntry(line.stream, ns / 10**9, ctypes.string_at(line.data, line.len),
+                             bool(line.partial), ns)
             with self.cond:
                 while len(self.items) >= _LOG_BACKLOG and not self.stop:
                     self.cond.wait()

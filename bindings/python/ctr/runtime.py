@@ -10,35 +10,34 @@ import time
 
 from . import _errors
 from ._lib import (EVENT_FN, EventsOpts, RestoreOpts, RuntimeOpts, lib, opts)
-from ._util import UINT_MAX, Handle, PollFd, cstr, flag, integer
+from ._util import UINT_MAX, Handle, PollFd, cstr, epoch_ns, flag, timeout_ms
 from .config import Config
 from .container import Container
 from .fs import restore_flags
 
 RUNTIME_NOSYNC = 0x1
 
-Event = collections.namedtuple("Event", "time_ns type id name attributes")
-Event.__doc__ = """One event of the log: ``time_ns`` (CLOCK_REALTIME ns), ``type`` ("create",
-"start", "died", ...), the container's ``id`` and ``name``, ``attributes`` (a dict, e.g.
-{"exit_code": 3, "signal": 0, "oom": False} for "died")."""
+Event = collections.namedtuple("Event", "time type id name attributes time_ns")
+Event.__doc__ = """One event of the log: ``time`` (seconds since the epoch, a float as
+time.time() gives), ``type`` ("create", "start", "died", ...), the container's ``id`` and
+``name``, ``attributes`` (a dict, e.g. {"exit_code": 3, "signal": 0, "oom": False} for
+"died"), ``time_ns`` (the same time in integer nanoseconds, exact where the float keeps
+about a quarter of a microsecond; the times of the log increase strictly)."""
 
 _INOTIFY_HDR = struct.Struct("iIII")
 _IN_Q_OVERFLOW = 0x4000
-_LL_MAX = 2**63 - 1
-
-
-def _ns(name, value):
-    return integer(name, value, 0, _LL_MAX)
+EVENTS_FOLLOW = 0x1
 
 
 class Runtime(Handle):
     """A runtime context over a state and a run directory (ctr_runtime_open).
 
     ``Runtime(state_dir=None, run_dir=None, oci_runtime=None, monitor_path=None,
-    nosync=False, runtime_timeout_ms=0)``: None and 0 take the library's defaults
-    (/var/lib/libctr, /run/libctr, "runc", the installed ctr-monitor or $CTR_MONITOR,
-    30000 ms); ``nosync`` never fsyncs (tests, tmpfs). Use it as a context manager, or
-    call close(). Containers it hands out stay usable after it is closed.
+    nosync=False, runtime_timeout=None)``: None takes the library's defaults
+    (/var/lib/libctr, /run/libctr, "runc", the installed ctr-monitor or $CTR_MONITOR, 30 s);
+    ``runtime_timeout`` is how long one call of the OCI runtime may take, in seconds (float,
+    rounded up to whole ms); ``nosync`` never fsyncs (tests, tmpfs). Use it as a context
+    manager, or call close(). Containers it hands out stay usable after it is closed.
 
     >>> with ctr.Runtime(state_dir="/tmp/s", run_dir="/tmp/r") as rt:
     ...     c = rt.create(rootfs="/srv/rootfs", args=["/bin/echo", "hi"])
@@ -51,15 +50,15 @@ class Runtime(Handle):
     _kind = "runtime"
 
     def __init__(self, state_dir=None, run_dir=None, oci_runtime=None, monitor_path=None,
-                 nosync=False, runtime_timeout_ms=0):
+                 nosync=False, runtime_timeout=None):
         o = opts(RuntimeOpts,
                  state_dir=cstr("state_dir", state_dir, path=True, none=True),
                  run_dir=cstr("run_dir", run_dir, path=True, none=True),
                  oci_runtime=cstr("oci_runtime", oci_runtime, path=True, none=True),
                  monitor_path=cstr("monitor_path", monitor_path, path=True, none=True),
                  flags=RUNTIME_NOSYNC if flag("nosync", nosync) else 0,
-                 runtime_timeout_ms=integer("runtime_timeout_ms", runtime_timeout_ms, 0,
-                                            UINT_MAX))
+                 runtime_timeout_ms=timeout_ms("runtime_timeout", runtime_timeout,
+                                               UINT_MAX, none=0))
         out = ctypes.c_void_p()
         _errors.check(lib.ctr_runtime_open(ctypes.byref(o), ctypes.byref(out)))
         Handle.__init__(self, out.value)
@@ -136,8 +135,7 @@ class Runtime(Handle):
             return False
 
     def import_checkpoint(self, archive, name=None, checkpoint=None, keep=False,
-                          tcp_established=False, ignore_rootfs=False,
-                          ignore_static_ip=False, ignore_static_mac=False):
+                          tcp_established=False, ignore_rootfs=False):
         """Create a container from a checkpoint archive and restore it (ctr_import).
 
         ``archive`` is a file from ``Container.checkpoint(target_file=...)``; ``name`` the
@@ -147,8 +145,7 @@ class Runtime(Handle):
         path = cstr("archive", archive, path=True)
         new_name = cstr("name", name, none=True)
         o = opts(RestoreOpts, name=cstr("checkpoint", checkpoint, none=True),
-                 flags=restore_flags(keep, tcp_established, ignore_rootfs, ignore_static_ip,
-                                     ignore_static_mac))
+                 flags=restore_flags(keep, tcp_established, ignore_rootfs))
         out = ctypes.c_void_p()
         self._call(lib.ctr_import, path, new_name, ctypes.byref(o), ctypes.byref(out))
         return Container._own(out.value)
@@ -159,7 +156,7 @@ class Runtime(Handle):
         """A :class:`PollFd` readable when the event log may have changed (ctr_events_fd:
         an inotify descriptor on the state directory, which also wakes for other files
         there). After a wake-up, ``drain()`` it, then read the new events with
-        ``events(since_ns=...)``. The caller closes it (or uses ``with``)."""
+        ``events(since=...)``. The caller closes it (or uses ``with``)."""
         return PollFd(self._call(lib.ctr_events_fd))
 
     def _read_events(self, container, type_, since_ns, until_ns):
@@ -170,30 +167,33 @@ class Runtime(Handle):
         def on_event(ev_p, _ud):
             try:
                 ev = ev_p.contents
-                got.append(Event(ev.time_ns, ev.type.decode(), ev.id.decode(),
-                                 ev.name.decode(), json.loads(ev.attributes or b"{}")))
+                ns = ev.time_ns
+                got.append(Event(ns / 10**9, ev.type.decode(), ev.id.decode(), ev.name.decode(),
+                                 json.loads(ev.attributes or b"{}"), ns))
                 return 0
             except BaseException as e:  # never let an exception cross the C frames
                 failure.append(e)
                 return 1
 
         o = opts(EventsOpts, container=container, type=type_, since_ns=since_ns,
-                 until_ns=until_ns, follow=0)
+                 until_ns=until_ns)  # flags 0: this binding follows by itself
         self._call(lib.ctr_events, ctypes.byref(o), EVENT_FN(on_event), None)
         if failure:
             raise failure[0]
         return got
 
-    def events(self, container=None, type=None, since_ns=0, until_ns=0, follow=False):
+    def events(self, container=None, type=None, since=None, until=None, follow=False):
         """Iterate over the event log, oldest first, as :data:`Event` tuples (ctr_events).
 
         Filters: ``container`` (a name or full id), ``type`` ("start", "died", ...),
-        ``since_ns``/``until_ns`` (CLOCK_REALTIME ns, at or after / at or before; 0: no
-        limit). Without ``follow`` it ends at the end of the log. A container's "died"
-        event is written when a caller notices the exit (wait(), state, any operation,
-        or its monitor's ctr-cleanup for a restart policy), not by the exit itself. With ``follow`` it then
-        waits for new events, without polling, until you stop iterating (``break``, or
-        close() the generator), or, with until_ns, once the clock has passed until_ns.
+        ``since``/``until`` (at or after / at or before: seconds since the epoch, a float
+        as time.time() gives or an Event's ``time``, or a datetime, naive meaning local
+        time; None: no limit). Without ``follow`` it ends at the end of the log. A
+        container's "died" event is written when a caller notices the exit (wait(), state,
+        any operation, or its monitor's ctr-cleanup for a restart policy), not by the exit
+        itself. With ``follow`` it then waits for new events, without polling, until you
+        stop iterating (``break``, or close() the generator), or, with ``until``, once the
+        clock has passed it.
 
         How a follow works (no thread): an inotify descriptor on the state directory
         (ctr_events_fd) is opened before the first read; each time it reports a change to
@@ -204,10 +204,10 @@ class Runtime(Handle):
         """
         want = cstr("container", container, none=True)
         typ = cstr("type", type, none=True)
-        since = _ns("since_ns", since_ns)
-        until = _ns("until_ns", until_ns)
-        if until and since and until < since:
-            raise ValueError("until_ns is before since_ns")
+        since = epoch_ns("since", since)
+        until = epoch_ns("until", until, upper=True)
+        if until and until < since:
+            raise ValueError("until is before since")
         if not flag("follow", follow):
             return iter(self._read_events(want, typ, since, until))
         return self._follow_events(want, typ, since, until)

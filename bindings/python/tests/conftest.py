@@ -81,7 +81,7 @@ def sweep(base):
     there (monitors, runtimes: found by base in their command line), unmount, delete."""
     try:
         with ctr.Runtime(state_dir=base + "/s", run_dir=base + "/r", nosync=True,
-                         runtime_timeout_ms=5000) as rt:
+                         runtime_timeout=5) as rt:
             for c in rt.list():
                 try:
                     c.remove(force=True)

@@ -100,7 +100,7 @@ def _safe(fn):
     ({"labels": ["a"]}, TypeError),
     ({"memory_limit": -1}, OverflowError),
     ({"stop_signal": 2**40}, OverflowError),
-    ({"user": "root"}, ValueError),
+    ({"user": (1000, 1000)}, TypeError),          # one way: a string or an int uid
     ({"user": [1, 2]}, TypeError),
     ({"network": "bridge"}, ValueError),
     ({"restart_policy": 1}, TypeError),
@@ -127,7 +127,7 @@ def test_bad_values_are_refused_by_the_library_naming_the_argument():
 
 def test_config_round_trips_through_json():
     cfg = ctr.Config(name="web", rootfs="/srv/r", args=["/bin/true"], env={"A": "1"},
-                     labels={"team": "x"}, user=(1000, 100), restart_policy="on-failure",
+                     labels={"team": "x"}, user="1000:100", restart_policy="on-failure",
                      restart_max_retries=3, network=ctr.Network.HOST,
                      spec_override={"annotations": {"k": "v"}})
     d = cfg.to_dict()
@@ -144,8 +144,12 @@ def test_runtime_refuses_wrong_types(base):
         ctr.Runtime(state_dir=5)
     with pytest.raises(TypeError):
         ctr.Runtime(state_dir=base + "/s", run_dir=base + "/r", nosync="no")
-    with pytest.raises(OverflowError):
-        ctr.Runtime(runtime_timeout_ms=-1)
+    with pytest.raises(ValueError):
+        ctr.Runtime(runtime_timeout=-1)
+    with pytest.raises(TypeError):
+        ctr.Runtime(runtime_timeout="5")
+    with pytest.raises(TypeError):
+        ctr.Runtime(runtime_timeout_ms=5000)  # one unit: seconds
 
 
 def test_runtime_refuses_a_symlinked_directory(base):
@@ -185,17 +189,20 @@ def test_container_methods_refuse_wrong_types_and_never_crash(rt, base):
         (c.stop, ("x",)), (c.wait_condition, (5,)), (c.wait_condition, ("dancing",)),
         (c.exec, (None,)), (c.exec, ("ls",)), (c.exec, (["ls"],), {"input": "text"}),
         (c.exec, (["ls"],), {"env": 3}), (c.exec, (["ls"],), {"user": 1.5}),
-        (c.exec_start, (None,)), (c.exec_wait, (b"id",)), (c.exec_kill, ("id", "TERM")),
-        (c.exec_resize, ("id", -1, 2)), (c.exec_remove, (None,)),
+        (c.exec, (["ls"],), {"user": (0, 0)}), (c.exec_create, (["ls"],), {"stdin": "x"}),
+        (c.stop, (-1,)), (c.restart, ("1",)), (c.wait_condition, ("running", "1")),
         (c.attach, (), {"stdin": "stdin"}), (c.attach, (), {"stdout": 1.0}),
         (c.attach, (), {"detach_keys": 5}), (c.attach, (), {"mux": 3, "stdout": 1}),
-        (c.resize, ("24", 80)), (c.logs, (), {"tail": "5"}), (c.logs, (), {"since_ns": -1}),
+        (c.resize, ("24", 80)), (c.logs, (), {"tail": "5"}), (c.logs, (), {"since": -1}),
+        (c.logs, (), {"since": "0"}), (c.logs, (), {"until": float("inf")}),
+        (c.logs, (), {"since_ns": 0}),
         (c.artifact_add, ("a", "text")), (c.artifact_add, (None, b"")),
         (c.artifact_get, (5,)), (c.artifact_remove, (None,)), (c.export, (None,)),
         (c.checkpoint, (), {"name": 5}), (c.restore, (), {"import_file": 5}),
         (c.batch, (None,)), (c.remove, ("yes",)), (c.start, (), {"recursive": "no"}),
         (c.unmount, (), {"force": None}),
-        (rt.events, (), {"container": 5}), (rt.events, (), {"since_ns": "0"}),
+        (rt.events, (), {"container": 5}), (rt.events, (), {"since": "0"}),
+        (rt.events, (), {"until": True}), (rt.events, (), {"until_ns": 1}),
         (rt.import_checkpoint, (None,)), (rt.create, (), {"config": 5}),
     ]
     for fn, args, *kw in calls:

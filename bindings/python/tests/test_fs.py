@@ -74,6 +74,11 @@ def test_layers_are_mounted_as_an_overlay(rt, base):
         c.unmount()
     with pytest.raises(ctr.StateError):
         c.unmount()  # not mounted
+    c.mount()
+    c.mount()
+    c.unmount(force=True)  # every holder at once
+    with pytest.raises(ctr.StateError):
+        c.unmount()
     c.remove()
 
 

@@ -1,6 +1,8 @@
 """Exec, exec sessions, attach, logs and events over real runc."""
 
+import datetime
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -20,7 +22,7 @@ def test_exec_feeds_bytes_in_and_returns_bytes_and_the_exit_code(rt, base):
     r = c.exec(["/bin/sh", "-c", "cat; cat /dev/null >&2"], input=big)
     assert r.exit_code == 0 and r.stdout == big
     r = c.exec(["/bin/sh", "-c", "echo $FOO $(id -u) $(pwd)"], env={"FOO": "bar"},
-               user=(1000, 1000), cwd="/tmp")
+               user="1000:1000", cwd="/tmp")
     assert r.stdout == b"bar 1000 /tmp\n"
     r = c.exec(["true"], capture_output=False)
     assert r == (0, b"", b"")
@@ -51,56 +53,116 @@ def test_exec_refusals(rt, base):
     assert c.exec_list() == []  # ctr_exec removes its session even on failure
 
 
-def test_exec_sessions(rt, base):
+def test_exec_sessions_are_objects_like_popen(rt, base):
     c = running(rt, base)
     r, w = os.pipe()
     try:
-        eid = c.exec_create(["/bin/sh", "-c", "echo session; exit 4"], stdout=w)
+        sess = c.exec_create(argv=["/bin/sh", "-c", "echo session; exit 4"], stdout=w)
         os.close(w)
-        assert c.exec_list() == [eid]
-        c.exec_start(eid)
-        assert c.exec_wait(eid, timeout=GUARD) == 4
+        assert isinstance(sess, ctr.ExecSession) and len(sess.id) == 16
+        assert sess.container is c and sess.returncode is None
+        assert c.exec_list() == [sess]
+        assert "returncode=None" in repr(sess)
+        sess.start()
+        assert sess.wait(timeout=float(GUARD)) == 4 and sess.returncode == 4
+        assert sess.poll() == 4
         assert os.read(r, 100) == b"session\n"
     finally:
         os.close(r)
     with pytest.raises(ctr.StateError):
-        c.exec_start(eid)  # started already
-    c.exec_remove(eid)
+        sess.start()  # started already
+    sess.remove()
     assert c.exec_list() == []
     with pytest.raises(ctr.NotFound):
-        c.exec_wait(eid, 0)
+        sess.wait(0)
 
-    eid = c.exec_create(["sleep", "100"])
-    c.exec_start(eid)
+    sess = c.exec_create(["sleep", "100"])
+    with pytest.raises(ctr.StateError):
+        sess.wait_fd()  # never started
+    sess.start()
+    assert sess.poll() is None and sess.returncode is None
     with pytest.raises(ctr.Timeout):
-        c.exec_wait(eid, timeout=0.1)
-    with c.exec_wait_fd(eid) as fd:
-        c.exec_kill(eid)
+        sess.wait(timeout=0.05)
+    with sess.wait_fd() as fd:
+        sess.kill(signal.SIGTERM)
         import selectors
         with selectors.DefaultSelector() as sel:
             sel.register(fd, selectors.EVENT_READ)
             assert sel.select(GUARD)
-    assert c.exec_wait(eid, GUARD) == 137
+    assert sess.poll() == 128 + 15 and sess.returncode == 143
+    sess = c.exec_create(["sleep", "100"])
+    sess.start()
+    sess.kill()  # SIGKILL by default, as Popen.kill() and Container.kill()
+    assert sess.wait(GUARD) == 128 + 9
     with pytest.raises(ctr.InvalidArgument):
-        c.exec_resize(eid, 24, 80)  # no terminal
-    c.exec_remove(eid, force=True)
+        sess.resize(24, 80)  # no terminal
+    sess.remove(force=True)
+
+
+def test_exec_session_context_manager_removes_it_and_kills_a_running_one(rt, base):
+    c = running(rt, base)
+    with c.exec_create(["sleep", "100"]) as sess:
+        sess.start()
+        again = c.exec_list()
+        assert again == [sess] and again[0] is not sess and again[0].returncode is None
+        with pytest.raises(ctr.StateError):
+            sess.remove()  # running: only with force
+    assert c.exec_list() == []
+    with c.exec_create(["true"]) as gone:
+        gone.remove()  # removed inside the block: leaving it is no error
+    with pytest.raises(ctr.NotFound):
+        gone.poll()
+
+
+def test_exec_session_on_a_terminal_can_be_resized(rt, base):
+    c = running(rt, base)
+    r, w = os.pipe()
+    try:
+        with c.exec_create(["/bin/sh", "-c", "sleep 0.5; stty size"], terminal=True,
+                           stdout=w) as sess:
+            os.close(w)
+            w = -1
+            sess.start()
+            sess.resize(33, 101)
+            assert sess.wait(GUARD) == 0
+            out = b""
+            while True:
+                chunk = os.read(r, 4096)
+                if not chunk:
+                    break
+                out += chunk
+    finally:
+        os.close(r)
+        if w >= 0:
+            os.close(w)
+    assert b"33 101" in out
 
 
 def test_logs_lines_with_streams_times_and_tail(rt, base):
     c = sh(rt, base, "echo one; echo two >&2; printf 'no newline'")
-    t0 = time.time_ns()
+    t0 = time.time()
     c.start()
     c.wait(GUARD)
     lines = list(c.logs())
     assert [(e.stream, e.data, e.partial) for e in lines] == [
         (ctr.STDOUT, b"one", False), (ctr.STDERR, b"two", False),
         (ctr.STDOUT, b"no newline", True)]
-    assert all(t0 <= e.time_ns <= time.time_ns() for e in lines)
+    assert all(t0 - 0.001 <= e.time <= time.time() for e in lines)
+    assert all(isinstance(e.time, float) and e.time == e.time_ns / 10**9 for e in lines)
     assert [e.data for e in c.logs(tail=1)] == [b"no newline"]
     assert list(c.logs(tail=-1)) == []
     stamped = next(iter(c.logs(timestamps=True)))
     assert stamped.data.endswith(b" one") and stamped.data[:4].isdigit()
-    assert [e.data for e in c.logs(since_ns=lines[1].time_ns)][0] == b"two"
+    # An entry's own float time as a bound takes that entry in, at either end.
+    assert [e.data for e in c.logs(since=lines[1].time)] == [b"two", b"no newline"]
+    assert [e.data for e in c.logs(until=lines[1].time)] == [b"one", b"two"]
+    assert [e.data for e in c.logs(since=lines[1].time, until=lines[1].time)] == [b"two"]
+    start = datetime.datetime.fromtimestamp(lines[1].time_ns // 1000 / 1e6,
+                                            datetime.timezone.utc)
+    assert [e.data for e in c.logs(since=start)][0] == b"two"  # µs: at most before it
+    assert list(c.logs(until=0)) == []  # the epoch itself: no line is that old
+    with pytest.raises(ValueError, match="until is before since"):
+        c.logs(since=lines[1].time, until=lines[0].time)
 
 
 def test_logs_follow_ends_when_the_run_ends(rt, base):
@@ -186,9 +248,13 @@ def test_events_are_read_and_filtered(rt, base):
     assert len(died) == 1 and died[0].attributes["exit_code"] == 3
     assert died[0].name == "ev-a" and died[0].id == a.id
     assert [e.name for e in rt.events(type="create")] == ["ev-a", "ev-b"]
-    later = list(rt.events(since_ns=died[0].time_ns))
+    later = list(rt.events(since=died[0].time))
     assert later[0] == died[0] and all(e.time_ns >= died[0].time_ns for e in later)
-    assert list(rt.events(until_ns=1)) == []
+    assert isinstance(died[0].time, float) and died[0].time == died[0].time_ns / 10**9
+    assert list(rt.events(until=died[0].time))[-1] == died[0]
+    when = datetime.datetime.fromtimestamp(died[0].time_ns // 1000 / 1e6 + 1e-6)
+    assert list(rt.events(until=when))[-1] == died[0]  # naive datetime: local time
+    assert list(rt.events(until=0)) == []
     b.remove()
 
 
@@ -203,8 +269,8 @@ def test_events_follow_sees_new_events_and_stops_on_break(rt, base):
 
     t = threading.Thread(target=later)
     t.start()
-    safety = time.time_ns() + GUARD * 10**9  # never hang the suite
-    for ev in rt.events(container="followed", follow=True, until_ns=safety):
+    safety = time.time() + GUARD  # never hang the suite
+    for ev in rt.events(container="followed", follow=True, until=safety):
         seen.append(ev.type)
         if ev.type == "died":
             break
@@ -234,9 +300,9 @@ def test_events_follow_gives_each_event_of_concurrent_writers_once(rt, base):
     want = sorted(("w%d-%d" % (w, i), t) for w in range(4) for i in range(n)
                   for t in ("create", "remove"))
     got = []
-    safety = time.time_ns() + 120 * 10**9  # a missed event must not hang the suite
+    safety = time.time() + 120  # a missed event must not hang the suite
     try:
-        for ev in rt.events(follow=True, until_ns=safety):
+        for ev in rt.events(follow=True, until=safety):
             got.append(ev)
             if len(got) == len(want):
                 break
@@ -249,13 +315,13 @@ def test_events_follow_gives_each_event_of_concurrent_writers_once(rt, base):
 def test_events_follow_until_ends_when_the_time_has_passed(rt, base):
     sh(rt, base, "true", name="until")
     t = time.monotonic()
-    until = time.time_ns() + 300_000_000
+    until = time.time() + 0.3
     got = []
     follow = threading.Thread(target=lambda: got.extend(
-        e.type for e in rt.events(follow=True, until_ns=until)), daemon=True)
+        e.type for e in rt.events(follow=True, until=until)), daemon=True)
     follow.start()
     follow.join(GUARD)
-    assert not follow.is_alive(), "follow did not end at until_ns"
+    assert not follow.is_alive(), "follow did not end at until"
     assert got == ["create"]
     assert time.monotonic() - t > 0.25
 

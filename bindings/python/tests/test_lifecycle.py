@@ -1,7 +1,9 @@
 """The lifecycle over real runc: states, exit codes, waits, pause, batch, handles."""
 
+import datetime
 import gc
 import os
+import re
 import selectors
 import signal
 import time
@@ -142,9 +144,47 @@ def test_inspect_is_a_dict(rt, base):
     assert d["state"]["state"] == "configured"
     assert "A=1" in d["config"]["env"]
     assert set(d["paths"]) >= {"bundle", "spec", "run_dir", "lock"}
+    assert "finished_at" not in d["state"]  # no time yet: absent
     c.start()
     c.wait(GUARD)
-    assert c.inspect()["state"]["exit_code"] == 2
+    d = c.inspect()
+    assert d["state"]["exit_code"] == 2
+    # Every time is RFC 3339 in UTC with nanoseconds; Python's datetime takes it to the µs.
+    for when in (d["created"], d["state"]["started_at"], d["state"]["finished_at"]):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z", when), when
+        datetime.datetime.fromisoformat(when[:26] + "+00:00")
+
+
+def test_user_is_one_string_with_names_from_the_rootfs(rt, base):
+    # The test rootfs lists app (1000:1000, also in staff, 50) and nobody; 1234 is unlisted.
+    ids = "echo $(id -u):$(id -g)"
+    for user, want in (("app", b"1000:1000"), ("1234:1000", b"1234:1000"), (1234, b"1234:0"),
+                       (1000, b"1000:1000"), ("nobody:root", b"65534:0"), (None, b"0:0")):
+        c = sh(rt, base, ids, **({} if user is None else {"user": user}))
+        c.start()
+        assert c.wait(GUARD) == 0
+        assert [e.data for e in c.logs()] == [want], user
+    c = sh(rt, base, "true", user="no-such-user")
+    with pytest.raises(ctr.InvalidArgument, match="passwd"):
+        c.start()
+    with pytest.raises(TypeError):
+        sh(rt, base, "true", user=(1000, 1000))
+    c = running(rt, base)
+    assert c.exec(["/bin/sh", "-c", ids], user="nobody").stdout == b"65534:65534\n"
+    assert c.exec(["/bin/sh", "-c", ids], user=1234).stdout == b"1234:0\n"
+    assert sorted(c.exec(["id", "-G"], user="app").stdout.split()) == [b"1000", b"50"]
+    with pytest.raises(ctr.InvalidArgument, match="passwd"):
+        c.exec(["true"], user="no-such-user")
+
+
+def test_default_capabilities_are_what_a_container_gets(rt, base):
+    caps = ctr.default_capabilities()
+    assert "CAP_CHOWN" in caps and "CAP_SYS_ADMIN" not in caps
+    assert ctr.default_capabilities() == caps  # a new list each time
+    c = sh(rt, base, "grep CapEff /proc/self/status", capabilities=caps[:1])
+    c.start()
+    assert c.wait(GUARD) == 0
+    assert [e.data for e in c.logs()] == [b"CapEff:\t0000000000000001"]  # CAP_CHOWN = 0
 
 
 def test_sync_and_batch(rt, base):
