@@ -267,6 +267,7 @@ check-layers: lib
 
 check-header:
 	@tests/header/run.sh $(CC)
+	@scripts/check-header-docs.sh
 
 check-abi: lib
 	@tests/abi/symbols.sh $(SHLIB) libctr/libctr.map

@@ -63,7 +63,7 @@ extern "C" {
 /** @return the library's version, "1.0.0". Static storage; never freed. */
 CTR_API const char *ctr_version(void);
 
-/** @return the library's version as MAJOR*1000000 + MINOR*1000 + PATCH. */
+/** @return the library's version as MAJOR*1000000 + MINOR*1000 + PATCH; never fails. */
 CTR_API int ctr_version_number(void);
 
 /**
@@ -146,15 +146,17 @@ typedef struct ctr_runtime_opts {
 /**
  * Open (creating if needed) a runtime context over a state and a run directory.
  *
- * Both directories are created with mode 0700. A directory that is a symbolic link or is
- * owned by another user is refused. The machine's boot id
+ * Both directories are created with mode 0700. A directory that is a symbolic link, is
+ * owned by another user or is writable by group or others is refused. The machine's boot id
  * (/proc/sys/kernel/random/boot_id) is read and recorded; see ctr_runtime_rebooted().
  * Several contexts, in one process or many, may use the same directories at once.
  *
  * @param opts options, or NULL for all defaults
  * @param[out] out the context; release with ctr_runtime_close()
  * @return 0; CTR_E_INVAL for bad options (NULL out, sz too small, unknown flags or
- *   non-zero bytes past the fields this library knows); CTR_E_IO when a directory or the
+ *   non-zero bytes past the fields this library knows, an empty oci_runtime or
+ *   monitor_path) and for a directory that is relative, not a directory, a symbolic link,
+ *   owned by another user or writable by group or others; CTR_E_IO when a directory or the
  *   database cannot be created or written (the path and the system's reason, such as "No
  *   space left on device", are in the message), and when the boot id cannot be read
  *   (no /proc, or not a boot id in it: without it a reboot cannot be told, and nothing is
@@ -170,10 +172,9 @@ CTR_API int ctr_runtime_open(const ctr_runtime_opts_t *opts, ctr_runtime_t **out
 CTR_API void ctr_runtime_close(ctr_runtime_t *rt);
 
 /**
- * @return 1 if, when rt was opened, the machine had been rebooted since the directories
- * were last used (the kernel's boot id differs from the one recorded in the state
- * directory; files missing from the run directory do not count), 0 if not, CTR_E_INVAL if
- * rt is NULL.
+ * Whether, when rt was opened, the machine had been rebooted since the directories were
+ * last used (the kernel's boot id differs from the one recorded in the state directory;
+ * files missing from the run directory do not count).
  *
  * The opener that sees the reboot (exactly one) first resets every container, since
  * nothing of the last boot runs: CREATED, RUNNING and PAUSED become EXITED if they have
@@ -184,6 +185,7 @@ CTR_API void ctr_runtime_close(ctr_runtime_t *rt);
  * ids say. Containers are not started again: a program that wants its containers back
  * after a reboot (restart policy always or unless-stopped) checks this flag and starts
  * them.
+ * @return 1 if rebooted, 0 if not; CTR_E_INVAL if rt is NULL.
  */
 CTR_API int ctr_runtime_rebooted(const ctr_runtime_t *rt);
 
@@ -192,7 +194,9 @@ CTR_API int ctr_runtime_rebooted(const ctr_runtime_t *rt);
  *
  * A ctr_config_t is a builder: set what you need, pass it to ctr_create(), free it. Each
  * setter validates its input and leaves the config unchanged on failure. A config is not
- * safe to modify from several threads at once.
+ * safe to modify from several threads at once. Every setter fails with CTR_E_INVAL when
+ * cfg is NULL, and those that copy strings with CTR_E_NOMEM when memory runs out; their
+ * @return lines name the other cases.
  */
 
 /**
@@ -222,20 +226,32 @@ typedef enum ctr_network {
 	CTR_NETWORK__FORCE_INT = 0x7fffffff
 } ctr_network_t;
 
-/** @param[out] out a new empty config; release with ctr_config_free(). */
+/**
+ * @param[out] out a new empty config; release with ctr_config_free().
+ * @return 0; CTR_E_INVAL (out NULL); CTR_E_NOMEM.
+ */
 CTR_API int ctr_config_new(ctr_config_t **out);
 CTR_API void ctr_config_free(ctr_config_t *cfg);
 
 /**
  * Name of the container, matching [a-zA-Z0-9][a-zA-Z0-9_.-]{0,252}. Without one,
  * ctr_create() generates a name.
+ * @return 0; CTR_E_INVAL (cfg or name NULL, a name that does not match); CTR_E_NOMEM.
  */
 CTR_API int ctr_config_set_name(ctr_config_t *cfg, const char *name);
 
-/** Absolute path of the root filesystem directory. Required; checked by ctr_create(). */
+/**
+ * Absolute path of the root filesystem directory. Required (or layers, see
+ * ctr_config_add_layer()); that it is a directory is checked by ctr_create().
+ * @return 0; CTR_E_INVAL (cfg or path NULL, a relative path); CTR_E_NOMEM.
+ */
 CTR_API int ctr_config_set_rootfs(ctr_config_t *cfg, const char *path);
 
-/** Command and arguments, NULL-terminated, at least one non-empty element. Required. */
+/**
+ * Command and arguments, NULL-terminated, at least one element, the first non-empty.
+ * Required.
+ * @return 0; CTR_E_INVAL (cfg or argv NULL, argv empty or argv[0] ""); CTR_E_NOMEM.
+ */
 CTR_API int ctr_config_set_args(ctr_config_t *cfg, const char *const *argv);
 
 /**
@@ -243,16 +259,21 @@ CTR_API int ctr_config_set_args(ctr_config_t *cfg, const char *const *argv);
  * without PATH gets docker's and podman's default,
  * PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; TERM=xterm is added
  * when the container has a terminal and HOSTNAME always, unless the list sets them.
- * @return 0; CTR_E_INVAL (cfg NULL, an entry not of the form KEY=value); CTR_E_NOMEM.
+ * @return 0; CTR_E_INVAL (cfg or envp NULL, an entry not of the form KEY=value with a
+ *   non-empty KEY); CTR_E_NOMEM.
  */
 CTR_API int ctr_config_set_env(ctr_config_t *cfg, const char *const *envp);
 
-/** Give the container a pseudo-terminal (1) or pipes (0, the default). */
+/**
+ * Give the container a pseudo-terminal (1) or pipes (0, the default).
+ * @return 0; CTR_E_INVAL (cfg NULL).
+ */
 CTR_API int ctr_config_set_terminal(ctr_config_t *cfg, int on);
 
 /**
  * Keep the container's stdin open (1) for ctr_attach() clients to write to, or give it
  * /dev/null (0, the default). A terminal container always has its pty as stdin.
+ * @return 0; CTR_E_INVAL (cfg NULL).
  */
 CTR_API int ctr_config_set_stdin(ctr_config_t *cfg, int on);
 
@@ -260,30 +281,36 @@ CTR_API int ctr_config_set_stdin(ctr_config_t *cfg, int on);
  * Limit of the container's log in bytes (at least 4096; 0, the default: no limit). When
  * the log would grow past it, it is renamed to a previous file (replacing the older one)
  * and a new log starts, so at most about twice the limit is kept. ctr_logs() reads both.
+ * @return 0; CTR_E_INVAL (cfg NULL, a limit below 4096 other than 0, or above INT64_MAX).
  */
 CTR_API int ctr_config_set_log_size_max(ctr_config_t *cfg, uint64_t bytes);
 
-/** Signal sent by ctr_stop() first, 1..64. Default SIGTERM. */
+/** Signal sent by ctr_stop() first, 1..64. Default SIGTERM. @return 0; CTR_E_INVAL. */
 CTR_API int ctr_config_set_stop_signal(ctr_config_t *cfg, int sig);
 
-/** Seconds ctr_stop() waits before SIGKILL. Default 10. */
+/** Seconds ctr_stop() waits before SIGKILL. Default 10. @return 0; CTR_E_INVAL (cfg NULL). */
 CTR_API int ctr_config_set_stop_timeout(ctr_config_t *cfg, unsigned seconds);
 
 /**
  * @param policy a CTR_RESTART_* value
  * @param max_retries for CTR_RESTART_ON_FAILURE, the most restarts (0: unlimited); must
  *   be 0 for the other policies
+ * @return 0; CTR_E_INVAL (cfg NULL, an unknown policy, max_retries with another policy).
  */
 CTR_API int ctr_config_set_restart_policy(ctr_config_t *cfg, ctr_restart_t policy,
 					  unsigned max_retries);
 
 /**
  * Add a container this one depends on. ctr_create() resolves it (name, id or unique id
- * prefix) and fails with CTR_E_NOENT when it does not exist.
+ * prefix) and fails with CTR_E_NOENT when it does not exist. Adding one twice adds it once.
+ * @return 0; CTR_E_INVAL (cfg or name_or_id NULL, name_or_id empty); CTR_E_NOMEM.
  */
 CTR_API int ctr_config_add_dependency(ctr_config_t *cfg, const char *name_or_id);
 
-/** Working directory of the process, absolute. Default "/". */
+/**
+ * Working directory of the process, absolute. Default "/".
+ * @return 0; CTR_E_INVAL (cfg or path NULL, a relative path); CTR_E_NOMEM.
+ */
 CTR_API int ctr_config_set_cwd(ctr_config_t *cfg, const char *path);
 
 /**
@@ -293,18 +320,22 @@ CTR_API int ctr_config_set_cwd(ctr_config_t *cfg, const char *path);
  * inside its root filesystem. Without GROUP the gid is the passwd entry's (0 for a uid
  * that has none) and the groups in /etc/group that list the user are added; with GROUP
  * only that group. NULL: the default, "0:0" (root).
- * @return 0; CTR_E_INVAL for a malformed user (a name not found fails the run instead:
- *   CTR_E_INVAL naming the file); CTR_E_NOMEM.
+ * @return 0; CTR_E_INVAL (cfg NULL, a malformed user; a name not found fails the run
+ *   instead: CTR_E_INVAL naming the file); CTR_E_NOMEM.
  */
 CTR_API int ctr_config_set_user(ctr_config_t *cfg, const char *user);
 
-/** Host name inside the container (1..63 chars of [a-zA-Z0-9.-]). Default: the id's first 12 chars. */
+/**
+ * Host name inside the container (1..63 chars of [a-zA-Z0-9.-], not starting with '-' or
+ * '.'). Default: the id's first 12 chars.
+ * @return 0; CTR_E_INVAL (cfg or hostname NULL, an invalid name); CTR_E_NOMEM.
+ */
 CTR_API int ctr_config_set_hostname(ctr_config_t *cfg, const char *hostname);
 
 /**
  * The container's capability set, NULL-terminated, names as "CAP_NET_ADMIN" or
  * "net_admin" (any case). NULL restores the default set; an empty list drops all.
- * @return 0; CTR_E_INVAL naming the first unknown capability; CTR_E_NOMEM.
+ * @return 0; CTR_E_INVAL (cfg NULL, or naming the first unknown capability); CTR_E_NOMEM.
  */
 CTR_API int ctr_config_set_capabilities(ctr_config_t *cfg, const char *const *caps);
 
@@ -332,17 +363,25 @@ CTR_API const char *const *ctr_default_capabilities(void);
  * namespace included). personality is limited to the Linux personas; the rest of
  * docs/design.md ("Seccomp") lists what differs from podman and why. The capability set is
  * the one ctr_config_set_capabilities() gives, not one a spec override writes.
- * @return CTR_E_INVAL naming an unknown syscall or action, or the unreadable file.
+ * @return 0; CTR_E_INVAL (cfg NULL; naming an unknown syscall or action, a file that is
+ *   not JSON, not a regular file or cannot be read, with the system's reason);
+ *   CTR_E_NOMEM.
  */
 CTR_API int ctr_config_set_seccomp(ctr_config_t *cfg, const char *profile);
 
-/** Memory limit in bytes; 0 for none. */
+/** Memory limit in bytes; 0 for none. @return 0; CTR_E_INVAL (cfg NULL, above INT64_MAX). */
 CTR_API int ctr_config_set_memory_limit(ctr_config_t *cfg, uint64_t bytes);
 
-/** Most processes the container may have; 0 for no limit. */
+/**
+ * Most processes the container may have; 0 for no limit.
+ * @return 0; CTR_E_INVAL (cfg NULL, max < 0).
+ */
 CTR_API int ctr_config_set_pids_limit(ctr_config_t *cfg, int64_t max);
 
-/** Mount the root filesystem read-only (1) or read-write (0, the default). */
+/**
+ * Mount the root filesystem read-only (1) or read-write (0, the default).
+ * @return 0; CTR_E_INVAL (cfg NULL).
+ */
 CTR_API int ctr_config_set_readonly_rootfs(ctr_config_t *cfg, int on);
 
 /**
@@ -352,23 +391,32 @@ CTR_API int ctr_config_set_readonly_rootfs(ctr_config_t *cfg, int on);
  * @param type filesystem type; NULL means "bind"
  * @param options comma-separated mount options ("rbind,ro"); NULL means "rbind" for bind
  *   mounts and none otherwise
+ * @return 0; CTR_E_INVAL (cfg, source or destination NULL; an empty source or type; a
+ *   relative destination, or one with a ".." component; a relative source of a bind mount
+ *   (type "bind", or option bind or rbind); an empty option); CTR_E_NOMEM.
  */
 CTR_API int ctr_config_add_mount(ctr_config_t *cfg, const char *source, const char *destination,
 				 const char *type, const char *options);
 
-/** Network mode, a CTR_NETWORK_* value. */
+/** Network mode, a CTR_NETWORK_* value. @return 0; CTR_E_INVAL (cfg NULL, another value). */
 CTR_API int ctr_config_set_network(ctr_config_t *cfg, ctr_network_t mode);
 
-/** Set a label (kept in the store, shown by ctr_inspect()); value NULL removes it. */
+/**
+ * Set a label (kept in the store, shown by ctr_inspect()); value NULL removes it.
+ * @return 0; CTR_E_INVAL (cfg or key NULL, key empty); CTR_E_NOMEM.
+ */
 CTR_API int ctr_config_set_label(ctr_config_t *cfg, const char *key, const char *value);
 
-/** Set an OCI annotation (written to the runtime spec); value NULL removes it. */
+/**
+ * Set an OCI annotation (written to the runtime spec); value NULL removes it.
+ * @return 0; CTR_E_INVAL (cfg or key NULL, key empty); CTR_E_NOMEM.
+ */
 CTR_API int ctr_config_set_annotation(ctr_config_t *cfg, const char *key, const char *value);
 
 /**
  * A JSON object merged into the generated OCI spec as an RFC 7386 merge patch (objects
  * merge recursively, null deletes, anything else replaces). NULL clears it.
- * @return CTR_E_INVAL when json is not a JSON object.
+ * @return 0; CTR_E_INVAL (cfg NULL, json not a JSON object); CTR_E_NOMEM.
  */
 CTR_API int ctr_config_set_spec_override(ctr_config_t *cfg, const char *json);
 
@@ -376,11 +424,15 @@ CTR_API int ctr_config_set_spec_override(ctr_config_t *cfg, const char *json);
  * Build a config from its JSON form (the form ctr_config_to_json() writes). Every field
  * is checked as its setter checks it; unknown fields are refused.
  * @param[out] out the new config; release with ctr_config_free()
- * @return 0; CTR_E_INVAL naming the bad field.
+ * @return 0; CTR_E_INVAL (json or out NULL, not a JSON object, or naming the bad or
+ *   unknown field); CTR_E_NOMEM.
  */
 CTR_API int ctr_config_from_json(const char *json, ctr_config_t **out);
 
-/** @param[out] out the config as JSON text; release with ctr_free(). */
+/**
+ * @param[out] out the config as JSON text; release with ctr_free().
+ * @return 0; CTR_E_INVAL (cfg or out NULL); CTR_E_NOMEM.
+ */
 CTR_API int ctr_config_to_json(const ctr_config_t *cfg, char **out);
 
 /* ---------------------------------------------------------------------------------------
@@ -406,9 +458,12 @@ typedef enum ctr_state {
  * directory. Nothing runs yet.
  *
  * @param[out] out a handle; release with ctr_container_free()
- * @return 0; CTR_E_INVAL (missing or bad rootfs, with the path; no args; a bad field);
- *   CTR_E_EXISTS when the name is taken (the existing container is not touched);
- *   CTR_E_NOENT for an unknown dependency; CTR_E_IO; CTR_E_STORE.
+ * @return 0; CTR_E_INVAL (rt, cfg or out NULL; missing or bad rootfs or layer, with the
+ *   path; both rootfs and layers; no args; a bad field; a dependency's id prefix that
+ *   matches several); CTR_E_EXISTS when the name is taken (the existing container is not
+ *   touched); CTR_E_NOENT for an unknown dependency (or one removed meanwhile); CTR_E_IO
+ *   when the bundle or the database cannot be written; CTR_E_STORE when the database is
+ *   damaged; CTR_E_NOMEM.
  */
 CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container_t **out);
 
@@ -421,8 +476,9 @@ CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container
  * (a damaged one is CTR_E_STORE; ctr_list() shows the container's id). Operations on such
  * a handle fail with CTR_E_STORE.
  * @param[out] out a handle; release with ctr_container_free()
- * @return 0; CTR_E_NOENT when nothing matches; CTR_E_INVAL when a prefix matches several;
- *   CTR_E_STORE when the name's record is damaged.
+ * @return 0; CTR_E_NOENT when nothing matches; CTR_E_INVAL (rt, name_or_id or out NULL,
+ *   name_or_id empty, a prefix that matches several); CTR_E_STORE when the name's record is
+ *   damaged; CTR_E_IO when the database cannot be read; CTR_E_NOMEM.
  */
 CTR_API int ctr_lookup(ctr_runtime_t *rt, const char *name_or_id, ctr_container_t **out);
 
@@ -432,8 +488,8 @@ CTR_API int ctr_lookup(ctr_runtime_t *rt, const char *name_or_id, ctr_container_
  * CTR_E_STORE, and ctr_remove() with CTR_FORCE removes it.
  * @param[out] out array of handles; release with ctr_list_free()
  * @param[out] out_count number of handles
- * @return 0; CTR_E_INVAL (an argument NULL); CTR_E_STORE when the database cannot be read;
- *   CTR_E_NOMEM.
+ * @return 0; CTR_E_INVAL (an argument NULL); CTR_E_STORE when the database is damaged;
+ *   CTR_E_IO when the system refuses to read it; CTR_E_NOMEM.
  */
 CTR_API int ctr_list(ctr_runtime_t *rt, ctr_container_t ***out, size_t *out_count);
 
@@ -450,9 +506,15 @@ CTR_API const char *ctr_id(const ctr_container_t *c);
 CTR_API const char *ctr_name(const ctr_container_t *c);
 
 /**
- * Read the container's state, synced with reality first.
- * @return 0; CTR_E_REMOVED if the container was removed; CTR_E_STORE if its record is
- *   damaged.
+ * Read the container's state, synced with reality first (see "Lifecycle"; the container's
+ * lock is taken only when the sync has something to record, such as an exit).
+ * @return 0; CTR_E_INVAL (c or out NULL); CTR_E_REMOVED if the container was removed;
+ *   CTR_E_STORE if its record is damaged; CTR_E_IO when the database, the container's lock
+ *   file or its monitor's exit file cannot be read or written; CTR_E_NOMEM; and when the
+ *   sync has to finish an operation whose caller died or to kill a container whose monitor
+ *   died, the errors of the runtime (CTR_E_RUNTIME, CTR_E_TIMEOUT), or CTR_E_MONITOR for an
+ *   exit file of an unknown protocol. Every function below that says "other errors as
+ *   ctr_state()" syncs the same way and can fail in all of these ways.
  */
 CTR_API int ctr_state(ctr_container_t *c, ctr_state_t *out);
 
@@ -461,8 +523,11 @@ CTR_API const char *ctr_state_name(ctr_state_t s);
 
 /**
  * Describe the container as JSON: {"id","name","created","state":{...},"config":{...},
- * "labels":{...},"paths":{"bundle","spec","run_dir","lock"}}.
+ * "labels":{...},"dependencies":[...],"paths":{"bundle","spec","run_dir","lock"},
+ * "exec_sessions":[...]}; docs/inspect.md documents every field.
  * @param[out] out_json the text; release with ctr_free()
+ * @return 0; CTR_E_INVAL (c or out_json NULL); CTR_E_STORE when a record is damaged;
+ *   CTR_E_NOMEM; other errors as ctr_state().
  */
 CTR_API int ctr_inspect(ctr_container_t *c, char **out_json);
 
@@ -485,9 +550,11 @@ CTR_API int ctr_inspect(ctr_container_t *c, char **out_json);
  * bundle, log and run files; the remove then succeeds.
  * @param flags 0 or CTR_FORCE
  * @return 0; CTR_E_STATE (running without CTR_FORCE); CTR_E_DEPEND; CTR_E_REMOVED if
- *   already removed; CTR_E_INVAL for unknown flags; CTR_E_RUNTIME if the runtime cannot
- *   delete it (nothing else is deleted then); CTR_E_STORE for damaged records without
- *   CTR_FORCE; CTR_E_IO when the database cannot be written (a full disk).
+ *   already removed; CTR_E_INVAL (c NULL, unknown flags); CTR_E_RUNTIME or CTR_E_TIMEOUT
+ *   if the runtime cannot delete it (nothing else is deleted then); with CTR_FORCE, the
+ *   errors of the stop (see ctr_stop()); CTR_E_STORE for damaged records without
+ *   CTR_FORCE; CTR_E_IO when the database cannot be written (a full disk) or the overlay
+ *   cannot be unmounted; other errors as ctr_state().
  */
 CTR_API int ctr_remove(ctr_container_t *c, unsigned flags);
 
@@ -505,6 +572,10 @@ CTR_API int ctr_remove(ctr_container_t *c, unsigned flags);
  * A monitor that dies leaves its container without a supervisor: the next sync kills the
  * container and records it STOPPED with exit code 137 (or -1 when it had already exited
  * and its code is lost), and ctr_inspect() shows "monitor_lost": true.
+ *
+ * Every function here also fails as ctr_state() does (a NULL c is CTR_E_INVAL, a removed
+ * container CTR_E_REMOVED, damaged records CTR_E_STORE, ...): "other errors as
+ * ctr_state()" in their @return lines.
  */
 
 #define CTR_RECURSIVE 0x1u /**< ctr_init/ctr_start: start the dependencies first */
@@ -521,9 +592,12 @@ CTR_API int ctr_remove(ctr_container_t *c, unsigned flags);
  *   nothing left behind); CTR_E_MONITOR with the monitor's path when it cannot be run;
  *   CTR_E_TIMEOUT when the runtime hung (it is killed), or when the monitor has not
  *   answered within runtime_timeout_ms plus 5 s (it is killed; the container's state is
- *   unchanged and its lock free again); CTR_E_INVAL, before anything starts, when the
- *   container has a restart policy and the context's ctr-cleanup is not an executable file
- *   (see ctr_restart_t).
+ *   unchanged and its lock free again); CTR_E_INVAL for unknown flags, and, before
+ *   anything starts, when the container has a restart policy and the context's ctr-cleanup
+ *   is not an executable file (see ctr_restart_t), or, before the monitor starts, for a
+ *   user or group name the container's /etc/passwd or /etc/group does not list (see
+ *   ctr_config_set_user()); CTR_E_IO when the overlay cannot be mounted or a file written;
+ *   other errors as ctr_state().
  */
 CTR_API int ctr_init(ctr_container_t *c, unsigned flags);
 
@@ -546,31 +620,44 @@ CTR_API int ctr_start(ctr_container_t *c, unsigned flags);
  * reached the container before the failure cannot be taken back.
  * @return 0; CTR_E_STOPPED when already STOPPED or EXITED; CTR_E_STATE when CONFIGURED;
  *   CTR_E_RUNTIME or CTR_E_TIMEOUT when the runtime's kill fails or hangs; CTR_E_TIMEOUT
- *   when the container still runs 10 s after SIGKILL.
+ *   when the container still runs 10 s after SIGKILL; other errors as ctr_state().
  */
 CTR_API int ctr_stop(ctr_container_t *c, int timeout_s);
 
 /**
- * Send a signal to the container's init process. Only in state RUNNING.
+ * Send a signal to the container's init process. Only in states RUNNING and PAUSED (a
+ * paused container is thawed after a SIGKILL, so that it dies; other signals reach it when
+ * it is unpaused).
  * @param signal 1..64
- * @return 0; CTR_E_INVAL for an invalid signal; CTR_E_STATE.
+ * @return 0; CTR_E_INVAL for an invalid signal; CTR_E_STATE in another state, or when the
+ *   process has exited meanwhile; CTR_E_RUNTIME or CTR_E_TIMEOUT when the runtime's kill
+ *   fails or hangs; other errors as ctr_state().
  */
 CTR_API int ctr_kill(ctr_container_t *c, int signal);
 
 /**
  * Freeze every process of the container (`runc pause`): RUNNING -> PAUSED. A paused
  * container can be stopped, killed or removed with CTR_FORCE (it is thawed for that).
- * @return 0; CTR_E_STATE when not RUNNING; CTR_E_RUNTIME (e.g. no freezer cgroup).
+ * @return 0; CTR_E_STATE when not RUNNING, or when it exited as it was frozen;
+ *   CTR_E_RUNTIME (e.g. no freezer cgroup) or CTR_E_TIMEOUT when the runtime fails or
+ *   hangs; other errors as ctr_state().
  */
 CTR_API int ctr_pause(ctr_container_t *c);
 
-/** Thaw a paused container: PAUSED -> RUNNING. @return 0; CTR_E_STATE when not PAUSED. */
+/**
+ * Thaw a paused container: PAUSED -> RUNNING.
+ * @return 0; CTR_E_STATE when not PAUSED (or it has exited); CTR_E_RUNTIME or
+ *   CTR_E_TIMEOUT when the runtime fails or hangs; other errors as ctr_state().
+ */
 CTR_API int ctr_unpause(ctr_container_t *c);
 
 /**
  * Stop (if running) and start again. A restart policy that cannot be carried out (see
  * ctr_restart_t) is refused with CTR_E_INVAL before the stop.
  * @param timeout_s as for ctr_stop()
+ * @return 0; CTR_E_INVAL (c NULL, the restart policy); the errors of ctr_stop() but
+ *   CTR_E_STOPPED and CTR_E_STATE (a container that does not run is just started), then
+ *   those of ctr_start().
  */
 CTR_API int ctr_restart(ctr_container_t *c, int timeout_s);
 
@@ -585,7 +672,8 @@ CTR_API int ctr_restart(ctr_container_t *c, int timeout_s);
  *   when there is none: the container has never exited (it never ran, or its first run
  *   is CREATED), or the exit was lost (the monitor died after the container exited). A
  *   container CREATED again after a run gives that run's exit code.
- * @return 0; CTR_E_TIMEOUT; CTR_E_REMOVED when the container is removed meanwhile.
+ * @return 0; CTR_E_TIMEOUT; CTR_E_REMOVED when the container is removed meanwhile;
+ *   CTR_E_IO when the inotify watch cannot be set up; other errors as ctr_state().
  */
 CTR_API int ctr_wait(ctr_container_t *c, int timeout_ms, int *out_exit_code);
 
@@ -596,7 +684,8 @@ CTR_API int ctr_wait(ctr_container_t *c, int timeout_ms, int *out_exit_code);
  * either of the two satisfies it. Other states are noticed when an operation on the
  * container completes (event-driven, no polling).
  * @return 0; CTR_E_TIMEOUT; CTR_E_INVAL for CTR_STATE_UNKNOWN or out-of-range values;
- *   CTR_E_REMOVED.
+ *   CTR_E_REMOVED; CTR_E_IO when the inotify watch cannot be set up; other errors as
+ *   ctr_state().
  */
 CTR_API int ctr_wait_condition(ctr_container_t *c, ctr_state_t state, int timeout_ms);
 
@@ -629,12 +718,18 @@ CTR_API int ctr_wait_fd(ctr_container_t *c);
  * container is not restarted but cleaned up (EXITED, exit code and restart_count kept) and
  * the "cleanup" event's attribute "restart_skipped" holds the reason, e.g. "container web:
  * cannot restart: dependency db is stopped, not running".
+ * @return 0; CTR_E_STATE for CREATED, RUNNING and PAUSED; CTR_E_RUNTIME or CTR_E_TIMEOUT
+ *   when the runtime cannot release the container; CTR_E_IO when the overlay cannot be
+ *   unmounted; when the policy restarts it, the errors of the start (see ctr_start()); other
+ *   errors as ctr_state().
  */
 CTR_API int ctr_cleanup(ctr_container_t *c);
 
 /**
  * Sync the recorded state with reality now, asking the runtime for the container's state
  * too (other operations only look at the exit file and the monitor).
+ * @return 0; CTR_E_RUNTIME or CTR_E_TIMEOUT when the runtime's state cannot be read; other
+ *   errors as ctr_state().
  */
 CTR_API int ctr_sync(ctr_container_t *c);
 
@@ -649,21 +744,24 @@ typedef int (*ctr_batch_fn)(ctr_container_t *c, void *userdata);
  * Other threads and processes wait for c's lock until fn returns, so fn must not wait for
  * them (a ctr_wait_condition() for another process's operation on c would time out).
  * The lock is released whatever fn returns.
- * @return fn's return value; CTR_E_BUSY when called inside a batch on the same container
- *   (from fn); errors of the lock and the sync (fn is not called then).
+ * @return fn's return value; CTR_E_INVAL (c or fn NULL); CTR_E_BUSY when called inside a
+ *   batch on the same container (from fn); errors of the lock and the sync, as ctr_state()
+ *   (fn is not called then).
  */
 CTR_API int ctr_batch(ctr_container_t *c, ctr_batch_fn fn, void *userdata);
 
 /**
  * The container's init pid (in the caller's pid namespace), 0 when no process exists
  * (CONFIGURED, STOPPED, EXITED).
+ * @return 0; CTR_E_INVAL (c or out NULL); other errors as ctr_state().
  */
 CTR_API int ctr_pid(ctr_container_t *c, pid_t *out);
 
 /**
  * The exit code of the container's last run: N for exit(N), 128+S for signal S, -1 when
  * it was lost with its monitor. Kept across cleanup and restart until the next exit.
- * @return 0; CTR_E_STATE when the container has never exited.
+ * @return 0; CTR_E_STATE when the container has never exited; CTR_E_INVAL (c or out NULL);
+ *   other errors as ctr_state().
  */
 CTR_API int ctr_exit_code(ctr_container_t *c, int *out);
 
@@ -716,7 +814,8 @@ typedef struct ctr_events_opts {
  * @param opts NULL for all events, no follow
  * @return 0 at the end of the log (without CTR_EVENTS_FOLLOW); fn's non-zero value;
  *   CTR_E_INVAL (rt or fn NULL, bad opts, unknown flags); CTR_E_IO when the log cannot be
- *   read or watched; CTR_E_NOMEM.
+ *   opened or watched (CTR_E_NOENT, with CTR_EVENTS_FOLLOW, when the state directory is
+ *   gone); CTR_E_NOMEM.
  */
 CTR_API int ctr_events(ctr_runtime_t *rt, const ctr_events_opts_t *opts, ctr_event_fn fn,
 		       void *userdata);
@@ -727,6 +826,9 @@ CTR_API int ctr_events(ctr_runtime_t *rt, const ctr_events_opts_t *opts, ctr_eve
  * the new events with ctr_events() and since_ns = the newest time_ns seen so far + 1: each
  * event is read exactly once (events a rotation drops before they are read excepted: the
  * log and events.log.1 hold the last 4 to 8 MiB). The caller closes it.
+ * @return the descriptor (close-on-exec, non-blocking); CTR_E_INVAL (rt NULL); CTR_E_IO
+ *   when inotify refuses (too many descriptors or watches); CTR_E_NOENT when the state
+ *   directory is gone; CTR_E_NOMEM.
  */
 CTR_API int ctr_events_fd(ctr_runtime_t *rt);
 

@@ -35,8 +35,8 @@ extern "C" {
  * ctr_create(), which also checks that each layer is an existing directory. In the JSON
  * form: "layers": [dirs], lowest first. The container's root directory takes the mode and
  * owner of the top layer's.
- * @return 0; CTR_E_INVAL (NULL, not absolute, contains ':' or ',' (overlay option syntax),
- *   added already, a 65th layer).
+ * @return 0; CTR_E_INVAL (cfg or dir NULL, not absolute, contains ':' or ',' (overlay option
+ *   syntax), longer than PATH_MAX, added already, a 65th layer); CTR_E_NOMEM.
  */
 CTR_API int ctr_config_add_layer(ctr_config_t *cfg, const char *dir);
 
@@ -46,7 +46,8 @@ CTR_API int ctr_config_add_layer(ctr_config_t *cfg, const char *dir);
  * its path is returned. Takes the container's lock: safe from any thread or process.
  * @param[out] out_path the mounted root filesystem (the overlay's merged directory in the
  *   state directory); release with ctr_free()
- * @return 0; CTR_E_IO (the mount failed; the message has the reason); CTR_E_REMOVED.
+ * @return 0; CTR_E_INVAL (c or out_path NULL); CTR_E_IO (the mount failed; the message has
+ *   the reason); CTR_E_REMOVED; CTR_E_NOMEM; other errors as ctr_state().
  */
 CTR_API int ctr_mount(ctr_container_t *c, char **out_path);
 
@@ -60,8 +61,8 @@ CTR_API int ctr_mount(ctr_container_t *c, char **out_path);
  * behind the library's back counts as not mounted. For a plain rootfs this is 0: nothing
  * was mounted. Takes the container's lock.
  * @param flags 0 or CTR_FORCE
- * @return 0; CTR_E_INVAL for unknown flags; CTR_E_BUSY; CTR_E_STATE when it is not mounted;
- *   CTR_E_IO (the unmount failed); CTR_E_REMOVED.
+ * @return 0; CTR_E_INVAL (c NULL, unknown flags); CTR_E_BUSY; CTR_E_STATE when it is not
+ *   mounted; CTR_E_IO (the unmount failed); CTR_E_REMOVED; other errors as ctr_state().
  */
 CTR_API int ctr_unmount(ctr_container_t *c, unsigned flags);
 
@@ -74,8 +75,8 @@ CTR_API int ctr_unmount(ctr_container_t *c, unsigned flags);
  * containers, mounted for the time of the export if needed) to path as a tar archive
  * (POSIX pax format), keeping modes, owners, times, symbolic links, hard links, device
  * nodes and extended attributes. path is created (mode 0600) or replaced atomically.
- * @return 0; CTR_E_IO with the file that failed; CTR_E_INVAL (NULL or empty path);
- *   CTR_E_REMOVED; CTR_E_NOMEM.
+ * @return 0; CTR_E_IO with the file that failed (or the mount); CTR_E_INVAL (c or path NULL,
+ *   empty path); CTR_E_REMOVED; CTR_E_NOMEM; other errors as ctr_state().
  */
 CTR_API int ctr_export(ctr_container_t *c, const char *path);
 
@@ -84,16 +85,18 @@ CTR_API int ctr_export(ctr_container_t *c, const char *path);
  * removed, in any state.
  *
  * Names are 1 to 255 bytes of any character but '/' (and NUL), and not "." or "..".
- * Adding and removing take the container's lock; reading takes none and sees an artifact
- * either whole before or whole after a concurrent add. All are thread-safe. Each may
- * also fail with CTR_E_REMOVED (the container was removed) or CTR_E_IO (the file is in
- * the message).
+ * Adding and removing take the container's lock; reading takes none (unless, as
+ * ctr_state(), it has an exit to record first) and sees an artifact either whole before or
+ * whole after a concurrent add. All are thread-safe. Each may also fail with CTR_E_INVAL
+ * for a NULL c or name, CTR_E_REMOVED (the container was removed), CTR_E_IO (the file is
+ * in the message) and the other errors of ctr_state().
  */
 
 /**
  * Store (or replace) an artifact; written durably (unless CTR_RUNTIME_NOSYNC).
  * data may be NULL when len is 0.
- * @return 0; CTR_E_INVAL (bad name, NULL data with len > 0).
+ * @return 0; CTR_E_INVAL (bad name, NULL data with len > 0); CTR_E_IO; CTR_E_REMOVED; other
+ *   errors as ctr_state().
  */
 CTR_API int ctr_artifact_add(ctr_container_t *c, const char *name, const void *data,
 			     size_t len);
@@ -102,12 +105,17 @@ CTR_API int ctr_artifact_add(ctr_container_t *c, const char *name, const void *d
  * Read an artifact.
  * @param[out] out_data its bytes (and a NUL after them); release with ctr_free()
  * @param[out] out_len its length
- * @return 0; CTR_E_NOENT (no such artifact); CTR_E_INVAL (bad name).
+ * @return 0; CTR_E_NOENT (no such artifact); CTR_E_INVAL (bad name, an output NULL);
+ *   CTR_E_IO; CTR_E_REMOVED; CTR_E_NOMEM; other errors as ctr_state().
  */
 CTR_API int ctr_artifact_get(ctr_container_t *c, const char *name, void **out_data,
 			     size_t *out_len);
 
-/** Delete an artifact. @return 0; CTR_E_NOENT (no such artifact); CTR_E_INVAL (bad name). */
+/**
+ * Delete an artifact.
+ * @return 0; CTR_E_NOENT (no such artifact); CTR_E_INVAL (bad name); CTR_E_IO;
+ *   CTR_E_REMOVED; other errors as ctr_state().
+ */
 CTR_API int ctr_artifact_remove(ctr_container_t *c, const char *name);
 
 /**
@@ -116,7 +124,7 @@ CTR_API int ctr_artifact_remove(ctr_container_t *c, const char *name);
  *   release with ctr_strv_free()
  * @param[out] out_count how many
  * @return 0; CTR_E_INVAL (an argument NULL); CTR_E_IO when the directory cannot be read;
- *   CTR_E_REMOVED; CTR_E_NOMEM.
+ *   CTR_E_REMOVED; CTR_E_NOMEM; other errors as ctr_state().
  */
 CTR_API int ctr_artifact_list(ctr_container_t *c, char ***out, size_t *out_count);
 
@@ -143,9 +151,11 @@ typedef struct ctr_checkpoint_opts {
  * target_file an archive holds the images, the container's config and spec and (for a
  * layered container, unless CTR_CKPT_IGNORE_ROOTFS) its upper directory: the root
  * filesystem's changes. Event "checkpoint".
- * @return 0; CTR_E_STATE when not RUNNING; CTR_E_INVAL; CTR_E_NOTSUP when CRIU cannot
- *   work on this machine (the output of `criu check` in the message); CTR_E_RUNTIME when
- *   the runtime or CRIU failed (the container still runs).
+ * @return 0; CTR_E_STATE when not RUNNING; CTR_E_INVAL (c NULL; bad opts, unknown flags, a
+ *   bad name, an empty target_file); CTR_E_NOTSUP when CRIU cannot work on this machine
+ *   (the output of `criu check` in the message); CTR_E_RUNTIME when the runtime or CRIU
+ *   failed (the container still runs); CTR_E_TIMEOUT when the runtime hung; CTR_E_IO when
+ *   a directory or the archive cannot be written; other errors as ctr_state().
  */
 CTR_API int ctr_checkpoint(ctr_container_t *c, const ctr_checkpoint_opts_t *opts);
 
@@ -164,9 +174,13 @@ typedef struct ctr_restore_opts {
  * Restore a container from its checkpoint (or from import_file): CONFIGURED, STOPPED or
  * EXITED -> RUNNING, its processes as they were checkpointed. Unless CTR_RESTORE_KEEP the
  * images are removed afterwards. Event "restore".
- * @return 0; CTR_E_STATE; CTR_E_NOENT (no such checkpoint); CTR_E_INVAL (a bad or unsafe
- *   archive: nothing is written outside the container's directories; or a restart policy
- *   that cannot be carried out, see ctr_restart_t); CTR_E_RUNTIME.
+ * @return 0; CTR_E_STATE; CTR_E_NOENT (no such checkpoint); CTR_E_INVAL (c NULL; bad opts,
+ *   unknown flags, a bad name; a bad or unsafe archive: nothing is written outside the
+ *   container's directories; or a restart policy that cannot be carried out, see
+ *   ctr_restart_t); CTR_E_NOTSUP when CRIU cannot work on this machine; CTR_E_RUNTIME;
+ *   CTR_E_IO when the archive cannot be read or a directory written; the other errors of
+ *   a run's start as ctr_init() (CTR_E_MONITOR, CTR_E_TIMEOUT); other errors as
+ *   ctr_state().
  */
 CTR_API int ctr_restore(ctr_container_t *c, const ctr_restore_opts_t *opts);
 
@@ -175,7 +189,9 @@ CTR_API int ctr_restore(ctr_container_t *c, const ctr_restore_opts_t *opts);
  * with name (NULL: a generated one) and a new id, its root filesystem changes (unless
  * CTR_RESTORE_IGNORE_ROOTFS), then ctr_restore().
  * @param[out] out the new container; release with ctr_container_free()
- * @return as ctr_create() and ctr_restore(); on failure no container is left.
+ * @return 0; CTR_E_INVAL (rt, archive or out NULL; bad opts; an archive without a config);
+ *   CTR_E_IO when the archive cannot be read or unpacked; the errors of ctr_create() and
+ *   ctr_restore(). On failure no container is left.
  */
 CTR_API int ctr_import(ctr_runtime_t *rt, const char *archive, const char *name,
 		       const ctr_restore_opts_t *opts, ctr_container_t **out);

@@ -27,6 +27,11 @@ extern "C" {
  * identified by a string id (16 hex digits) unique within their container, and are listed
  * in ctr_inspect() under "exec_sessions". When the container stops, its sessions' processes
  * end with it; ctr_cleanup(), ctr_init() (a new run) and ctr_remove() remove the sessions.
+ *
+ * Every function here takes the container's lock for its checks and changes (waits hold no
+ * lock) and fails as ctr_state() does: "other errors as ctr_state()". An exec_id that is
+ * NULL is CTR_E_INVAL; one that names no session of the container (not of the form of an
+ * id, or removed) is CTR_E_NOENT.
  */
 
 /** What to run. */
@@ -49,10 +54,11 @@ typedef struct ctr_exec_opts {
  * Run a process in the container and wait for it: ctr_exec_create(), ctr_exec_start(),
  * ctr_exec_wait() and ctr_exec_remove() in one call.
  * @param[out] out_exit_code may be NULL: N for exit(N), 128+S when killed by signal S
- * @return 0; CTR_E_INVAL (argv NULL or empty, bad user, cwd or fds); CTR_E_STATE when the
- *   container is not RUNNING; CTR_E_RUNTIME with the runtime's message when the process
- *   could not be started (e.g. no such executable, or argv and environment too large for
- *   execve(2): E2BIG).
+ * @return 0; CTR_E_INVAL (opts NULL, argv NULL or empty, bad user, cwd or fds); CTR_E_STATE
+ *   when the container is not RUNNING; CTR_E_RUNTIME with the runtime's message when the
+ *   process could not be started (e.g. no such executable, or argv and environment too
+ *   large for execve(2): E2BIG); other errors as ctr_exec_create(), ctr_exec_start() and
+ *   ctr_exec_wait(). The session is removed whatever the result.
  */
 CTR_API int ctr_exec(ctr_container_t *c, const ctr_exec_opts_t *opts, int *out_exit_code);
 
@@ -62,7 +68,10 @@ CTR_API int ctr_exec(ctr_container_t *c, const ctr_exec_opts_t *opts, int *out_e
  * ctr_exec_start() through the same handle. A session started through another handle or
  * process gets /dev/null (and no preserved fds).
  * @param[out] out_id the session's id; release with ctr_free()
- * @return 0; CTR_E_INVAL; CTR_E_STATE when the container is not RUNNING.
+ * @return 0; CTR_E_INVAL (c, opts or out_id NULL; bad opts: sz, argv NULL or empty, an env
+ *   entry not KEY=value, a relative cwd, a malformed user, a descriptor < -1 or not open,
+ *   more than 64 preserve_fds); CTR_E_STATE when the container is not RUNNING; CTR_E_IO
+ *   when the descriptors cannot be duplicated; CTR_E_NOMEM; other errors as ctr_state().
  */
 CTR_API int ctr_exec_create(ctr_container_t *c, const ctr_exec_opts_t *opts, char **out_id);
 
@@ -70,15 +79,22 @@ CTR_API int ctr_exec_create(ctr_container_t *c, const ctr_exec_opts_t *opts, cha
  * Start a created session. Returns once the process runs (its monitor reported its pid,
  * and saw the runtime execute it).
  * @return 0; CTR_E_NOENT for an unknown session; CTR_E_STATE when the session was already
- *   started or the container is not RUNNING; CTR_E_RUNTIME when the runtime could not start
- *   the process (its message; for an execve(2) failure such as E2BIG, the cause).
+ *   started or the container is not RUNNING (or exited during the start); CTR_E_RUNTIME when
+ *   the runtime could not start the process (its message; for an execve(2) failure such as
+ *   E2BIG, the cause); CTR_E_INVAL (exec_id NULL; a user or group name the running
+ *   container's /etc/passwd or /etc/group does not list); CTR_E_MONITOR when the session's
+ *   monitor cannot be run; CTR_E_TIMEOUT when the runtime or the monitor hangs; CTR_E_IO;
+ *   other errors as ctr_state().
  */
 CTR_API int ctr_exec_start(ctr_container_t *c, const char *exec_id);
 
 /**
- * Wait for a started session's process to exit. Holds no lock.
+ * Wait for a started session's process to exit. Holds no lock while it waits.
  * @param timeout_ms -1: forever; 0: just check
- * @return 0; CTR_E_TIMEOUT; CTR_E_NOENT; CTR_E_STATE for a session never started.
+ * @param[out] out_exit_code may be NULL: as for ctr_exec(); -1 when the exit was lost (the
+ *   session's monitor died first)
+ * @return 0; CTR_E_TIMEOUT; CTR_E_NOENT; CTR_E_STATE for a session never started;
+ *   CTR_E_INVAL (c or exec_id NULL); other errors as ctr_state().
  */
 CTR_API int ctr_exec_wait(ctr_container_t *c, const char *exec_id, int timeout_ms,
 			  int *out_exit_code);
@@ -87,21 +103,36 @@ CTR_API int ctr_exec_wait(ctr_container_t *c, const char *exec_id, int timeout_m
  * A descriptor readable once the session's process has exited (a pidfd on its monitor,
  * or where pidfds are unavailable a pipe, as for ctr_wait_fd()); readable at once for an
  * exited session. Close it when done.
- * @return the descriptor; CTR_E_NOENT; CTR_E_STATE for a session never started.
+ * @return the descriptor; CTR_E_NOENT; CTR_E_STATE for a session never started;
+ *   CTR_E_INVAL (c or exec_id NULL); other errors as ctr_state().
  */
 CTR_API int ctr_exec_wait_fd(ctr_container_t *c, const char *exec_id);
 
-/** Send a signal (1..64) to a running session's process. @return 0; CTR_E_STATE; CTR_E_NOENT. */
+/**
+ * Send a signal (1..64) to a running session's process.
+ * @return 0; CTR_E_INVAL (c or exec_id NULL, an invalid signal); CTR_E_STATE when the
+ *   session is not running (never started, or exited); CTR_E_NOENT; CTR_E_IO when the
+ *   system refuses the signal; other errors as ctr_state().
+ */
 CTR_API int ctr_exec_kill(ctr_container_t *c, const char *exec_id, int signal);
 
-/** Resize a terminal session's pty. @return 0; CTR_E_INVAL for 0 rows or columns or a
- *  session without terminal; CTR_E_STATE when it does not run. */
+/**
+ * Resize a terminal session's pty.
+ * @param rows, cols 1..65535
+ * @return 0; CTR_E_INVAL (c or exec_id NULL, 0 or more than 65535 rows or columns, a
+ *   session without terminal); CTR_E_STATE when it does not run; CTR_E_NOENT;
+ *   CTR_E_MONITOR when its monitor does not answer; CTR_E_IO; other errors as ctr_state().
+ */
 CTR_API int ctr_exec_resize(ctr_container_t *c, const char *exec_id, unsigned rows,
 			    unsigned cols);
 
 /**
  * Remove a session's record (and its exit code). A running session is refused
  * (CTR_E_STATE) unless CTR_FORCE is given: then it is killed with SIGKILL first.
+ * @param flags 0 or CTR_FORCE
+ * @return 0; CTR_E_INVAL (c or exec_id NULL, unknown flags); CTR_E_STATE (running without
+ *   CTR_FORCE, or still running after two SIGKILLs and 10 s after each); CTR_E_NOENT;
+ *   CTR_E_IO when the system refuses the signal; other errors as ctr_state().
  */
 CTR_API int ctr_exec_remove(ctr_container_t *c, const char *exec_id, unsigned flags);
 
@@ -109,7 +140,8 @@ CTR_API int ctr_exec_remove(ctr_container_t *c, const char *exec_id, unsigned fl
  * The ids of the container's sessions, oldest first.
  * @param[out] out the ids, followed by a NULL; release with ctr_strv_free()
  * @param[out] out_count how many
- * @return 0; CTR_E_INVAL (an argument NULL); CTR_E_REMOVED; CTR_E_STORE; CTR_E_NOMEM.
+ * @return 0; CTR_E_INVAL (an argument NULL); CTR_E_REMOVED; CTR_E_STORE when the sessions'
+ *   index is damaged; CTR_E_IO when the database cannot be read; CTR_E_NOMEM.
  */
 CTR_API int ctr_exec_list(ctr_container_t *c, char ***out, size_t *out_count);
 
@@ -187,7 +219,8 @@ typedef struct ctr_attach_opts {
  *   stdin is not open (see ctr_config_set_stdin()); CTR_E_BUSY when the container's
  *   monitor already serves 32 attached clients; CTR_E_IO when a descriptor fails;
  *   CTR_E_MONITOR when the monitor does not answer or speaks another protocol; with
- *   CTR_ATTACH_START, the errors of ctr_init() and ctr_start().
+ *   CTR_ATTACH_START, the errors of ctr_init() and ctr_start(); with CTR_ATTACH_LOGS, those
+ *   of ctr_logs(); other errors as ctr_state().
  */
 CTR_API int ctr_attach(ctr_container_t *c, const ctr_attach_opts_t *opts);
 
@@ -196,8 +229,10 @@ CTR_API int ctr_attach(ctr_container_t *c, const ctr_attach_opts_t *opts);
  * monitor applies it (the container gets SIGWINCH) soon after this returns. Works however
  * many clients are attached (it takes none of the 32 client places).
  * @param rows, cols 1..65535
- * @return 0; CTR_E_INVAL for 0 or more than 65535 rows or columns, or a container without
- *   terminal; CTR_E_STATE when it is not CREATED or RUNNING; CTR_E_MONITOR.
+ * @return 0; CTR_E_INVAL (c NULL, 0 or more than 65535 rows or columns, a container without
+ *   terminal); CTR_E_STATE when it is not CREATED or RUNNING, or its monitor is gone;
+ *   CTR_E_MONITOR when the monitor does not answer or speaks another protocol; CTR_E_IO;
+ *   other errors as ctr_state().
  */
 CTR_API int ctr_attach_resize(ctr_container_t *c, unsigned rows, unsigned cols);
 
@@ -260,7 +295,8 @@ typedef struct ctr_logs_opts {
  * @param opts NULL: every line, no follow
  * @return 0; fn's non-zero value; CTR_E_INVAL (NULL c or fn, bad opts, unknown flags,
  *   until_ns before since_ns); CTR_E_REMOVED when the container was removed (before the
- *   call, or while following: after the lines read until then); CTR_E_IO; CTR_E_NOMEM.
+ *   call, or while following: after the lines read until then); CTR_E_IO; CTR_E_NOMEM;
+ *   other errors as ctr_state().
  */
 CTR_API int ctr_logs(ctr_container_t *c, const ctr_logs_opts_t *opts, ctr_log_fn fn,
 		     void *userdata);
