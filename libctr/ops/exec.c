@@ -378,13 +378,15 @@ CTR_API int ctr_exec(ctr_container_t *c, const ctr_exec_opts_t *opts, int *out_e
 
 CTR_API int ctr_exec_list(ctr_container_t *c, char ***out, size_t *out_count)
 {
+	struct ctri_st st;
 	json_object *arr;
 	int r;
 
 	CTRI_CHECK_ARG("ctr_exec_list", c);
 	CTRI_CHECK_ARG("ctr_exec_list", out);
 	CTRI_CHECK_ARG("ctr_exec_list", out_count);
-	if ((r = ctri_exec_sessions(c, "exec list", &arr)) < 0)
+	if ((r = ctri_refresh(c, "exec list", &st)) < 0 ||
+	    (r = ctri_exec_sessions(c, "exec list", &arr)) < 0)
 		return r;
 	size_t n = json_object_array_length(arr);
 	char **v = calloc(n + 1, sizeof(*v));

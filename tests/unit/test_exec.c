@@ -198,6 +198,19 @@ START_TEST(test_exec_of_a_missing_command_is_a_runtime_error)
 }
 END_TEST
 
+START_TEST(test_listing_the_sessions_of_a_removed_container_says_so)
+{
+	ctr_container_t *c = tu_sh(tu_host_rt, "true");
+	char **ids = NULL;
+	size_t n = 0;
+
+	TU_OK(ctr_remove(c, 0));
+	TU_FAILS(ctr_exec_list(c, &ids, &n), CTR_E_REMOVED);
+	ck_assert_ptr_null(ids);
+	ctr_container_free(c);
+}
+END_TEST
+
 Suite *suite_exec(void)
 {
 	Suite *s = suite_create("exec");
@@ -208,6 +221,7 @@ Suite *suite_exec(void)
 	tcase_add_test(tc, test_exec_env_and_cwd_reach_the_process);
 	tcase_add_test(tc, test_exec_of_a_missing_command_is_a_runtime_error);
 	tcase_add_test(tc, test_exec_is_refused_unless_the_container_runs);
+	tcase_add_test(tc, test_listing_the_sessions_of_a_removed_container_says_so);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sessions");
