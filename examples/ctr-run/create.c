@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "ctr-run.h"
 
@@ -108,6 +109,39 @@ static int set_restart(ctr_config_t *cfg, const char *arg)
 	return bad_value("--restart", arg, "not no, always, on-failure[:N] or unless-stopped");
 }
 
+/* -v/--volume SRC:DST[:OPTS]: the host directory or file SRC (an absolute path that
+ * exists) bind-mounted at DST; OPTS is ro or rw, or both comma-separated (the last wins). */
+static int add_volume(ctr_config_t *cfg, const char *arg)
+{
+	char *src = strdup(arg), *dst, *opts, *o, *save = NULL;
+	struct stat st;
+	int r = 0, ro = 0;
+
+	if (!src)
+		return CTR_E_NOMEM;
+	if ((dst = strchr(src, ':')) != NULL)
+		*dst++ = '\0';
+	if (dst && (opts = strchr(dst, ':')) != NULL)
+		*opts++ = '\0';
+	else
+		opts = NULL;
+	for (o = opts ? strtok_r(opts, ",", &save) : NULL; r == 0 && o;
+	     o = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(o, "ro") || !strcmp(o, "rw"))
+			ro = o[1] == 'o';
+		else
+			r = bad_value("--volume", arg, "options other than ro and rw");
+	}
+	if (r == 0 && (src[0] != '/' || !dst || dst[0] != '/'))
+		r = bad_value("--volume", arg, "not SRC:DST[:ro] with absolute paths");
+	else if (r == 0 && stat(src, &st) < 0)
+		r = bad_value("--volume", arg, strerror(errno));
+	else if (r == 0 && ctr_config_add_mount(cfg, src, dst, NULL, ro ? "rbind,ro" : NULL) < 0)
+		r = bad_value("--volume", arg, ctr_last_error());
+	free(src);
+	return r;
+}
+
 /* The capability set --cap-add and --cap-drop change: podman's default (the library's),
  * less the dropped ones ("ALL": every one), plus the added ones. */
 static int set_caps(ctr_config_t *cfg, struct create_args *a)
@@ -167,6 +201,7 @@ static int parse_create(ctr_config_t *cfg, int argc, char **argv, struct create_
 		{ "cap-drop", required_argument, 0, 'D' },
 		{ "stop-timeout", required_argument, 0, 'T' },
 		{ "log-size-max", required_argument, 0, 'L' },
+		{ "volume", required_argument, 0, 'v' },
 		{ 0, 0, 0, 0 },
 	};
 	uint64_t bytes;
@@ -175,7 +210,7 @@ static int parse_create(ctr_config_t *cfg, int argc, char **argv, struct create_
 	int o, r = 0;
 
 	optind = 1;
-	while (r == 0 && (o = getopt_long(argc, argv, "+n:e:u:w:m:rl:tid", opts, NULL)) != -1) {
+	while (r == 0 && (o = getopt_long(argc, argv, "+n:e:u:w:m:rl:tidv:", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n': r = ctr_config_set_name(cfg, optarg); break;
 		case 'e':
@@ -232,6 +267,9 @@ static int parse_create(ctr_config_t *cfg, int argc, char **argv, struct create_
 		case 'L':
 			if ((r = parse_size("--log-size-max", optarg, &bytes)) == 0)
 				r = ctr_config_set_log_size_max(cfg, bytes);
+			break;
+		case 'v':
+			r = add_volume(cfg, optarg);
 			break;
 		default: return -1;
 		}

@@ -28,12 +28,12 @@ int usage(FILE *f)
 	fprintf(
 	    f,
 	    "usage: ctr-run [--state-dir DIR] [--run-dir DIR] [--runtime PATH] COMMAND [ARGS]\n"
-	    "  create [--name N] [-e K=V]... [--env-file F] [--user UID:GID] [-w DIR]\n"
-	    "         [--hostname H] [-m SIZE] [--pids-limit N] [--read-only] [--network "
-	    "none|host]\n"
-	    "         [--label K=V]... [-t] [-i] [--restart POLICY[:N]] [--cap-add CAP]...\n"
-	    "         [--cap-drop CAP|ALL]... [--stop-timeout SECS] [--log-size-max SIZE]\n"
-	    "         ROOTFS CMD [ARG...]   print the new id (-i: keep stdin open)\n"
+	    "  create [--name N] [-e K=V]... [--env-file F] [-u UID:GID] [-w DIR] [--hostname H]\n"
+	    "         [-v SRC:DST[:ro]]... [--read-only] [-m SIZE] [--pids-limit N]\n"
+	    "         [--network none|host] [--label K=V]... [-t] [-i] [--restart POLICY[:N]]\n"
+	    "         [--cap-add CAP]... [--cap-drop CAP|ALL]... [--stop-timeout SECS]\n"
+	    "         [--log-size-max SIZE] ROOTFS CMD [ARG...]\n"
+	    "                           print the new id (-t: a terminal; -i: keep stdin open)\n"
 	    "  run [-d] [create's options] ROOTFS CMD [ARG...]\n"
 	    "                           create, start attached, remove; exit with the\n"
 	    "                           container's code (-d: start, print the id, leave it)\n"
