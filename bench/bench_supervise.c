@@ -102,7 +102,8 @@ static int on_event(const ctr_event_t *ev, void *ud)
 static void *follower(void *p)
 {
 	struct follow *f = p;
-	CTR_OPTS(ctr_events_opts_t, o, .type = "create", .follow = 1, .since_ns = realtime_ns());
+	CTR_OPTS(ctr_events_opts_t, o, .type = "create", .flags = CTR_EVENTS_FOLLOW,
+		 .since_ns = realtime_ns());
 
 	ctr_events(f->rt, &o, on_event, f);
 	return NULL;
@@ -161,7 +162,7 @@ static void restarts(ctr_runtime_t *rt, const char *rootfs, int n)
 	for (int i = 0; i < n; i++) {
 		ctr_container_t *c = make(rt, rootfs, "exit 1", CTR_RESTART_ON_FAILURE, 1);
 		struct restart_seen r = { 0 };
-		CTR_OPTS(ctr_events_opts_t, o, .container = ctr_id(c), .follow = 1);
+		CTR_OPTS(ctr_events_opts_t, o, .container = ctr_id(c), .flags = CTR_EVENTS_FOLLOW);
 		if (ctr_start(c, 0) < 0)
 			die("start");
 		ctr_events(rt, &o, on_restart, &r); /* returns at the restart event */

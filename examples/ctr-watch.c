@@ -70,7 +70,6 @@ int main(int argc, char **argv)
 		int k = epoll_wait(ep, ev, 8, -1);
 		for (int j = 0; j < k; j++) {
 			int i = (int)ev[j].data.u32, code = -1;
-			/* An inotify fd (CTR_WAIT_INOTIFY) may wake early: then it says TIMEOUT. */
 			if (ctr_wait(cs[i], 0, &code) == CTR_E_TIMEOUT)
 				continue;
 			printf("%s exited with %d\n", ctr_name(cs[i]), code);

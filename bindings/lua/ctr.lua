@@ -4,7 +4,8 @@
   local rt = ctr.runtime{ state_dir = "/tmp/s", run_dir = "/tmp/r" }
   local c = rt:create{ rootfs = "/srv/rootfs", args = { "/bin/echo", "hi" }, name = "web" }
   c:start()
-  print(c:wait())          -- 0
+  print(c:wait(10))        -- 0 (waits 10 s at most)
+  print(c:exec{ argv = { "/bin/echo", "hi" } })  -- 0  "hi\n"  ""
   c:remove()
 
 The names are the C verbs (ctr_start -> c:start()), as in the Python binding.
@@ -14,9 +15,10 @@ ERRORS. Every failure raises a Lua error whose value is a table
 (metatable ctr.Error; tostring gives "StateError: <message>"), so
   local ok, e = pcall(c.pause, c); if not ok and e.name == "StateError" then ... end
 code is the CTR_E_* value (ctr.E.STATE), message is ctr_last_error() read right after
-the failing call. Names: InvalidArgument, NotFound, Exists, Timeout, NotSupported,
-IoError, NoMemory, Busy, StateError, Stopped, Removed, RuntimeError, StoreError,
-DependencyError, MonitorError, InternalError (ctr.errors maps codes to names). Misuse
+the failing call. Names (those of the Python binding's exceptions): InvalidArgument,
+NotFound, Exists, Timeout, NotSupported, IOFailed, NoMemory, Busy, StateError, Stopped,
+Removed, RuntimeFailed, StoreError, DependencyError, MonitorError, InternalError
+(ctr.errors maps codes to names). Misuse
 caught by the binding before any C call (a wrong type, an unknown option, a freed
 handle, c.start() instead of c:start()) raises name "TypeError" with code CTR_E_INVAL.
 Queries answer booleans (ctr.has_feature, ctr.detach_keys_valid, rt:rebooted).
@@ -25,10 +27,25 @@ HANDLES. Runtimes and containers are freed by the garbage collector (ctr_runtime
 ctr_container_free), or at once by rt:close() / c:free(); a closed or freed handle
 raises TypeError, never crashes. A container keeps working after its runtime is closed.
 
-NUMBERS. Times in nanoseconds (time_ns of events and log lines) are int64 cdata, since a
-Lua number cannot hold them exactly; since_ns/until_ns take numbers or int64 cdata.
-File descriptors are plain integers; those the binding hands out (wait_fd, exec_wait_fd,
-events_fd) belong to the caller: close them with ctr.close_fd(fd).
+TIMEOUTS are seconds everywhere, as numbers (fractions allowed): c:wait(t),
+c:wait_condition(state, t), c:stop(t), c:restart(t), s:wait(t) of an exec session,
+c:exec{ timeout = t }. nil is "no timeout" (forever; for stop and restart the configured
+stop timeout), as for ctr.runtime{ runtime_timeout = t } (nil: the library's default).
+Waits round up to the millisecond; stop, restart and the stop_timeout of a config take
+whole seconds (ctr_stop's timeout_s): 0.2 is 1 s, 0 stays 0 (SIGKILL at once).
+
+EXEC. c:exec{ argv = {...}, ... } runs a process and returns its exit code (and its
+output); c:exec_create{ argv = {...}, ... } returns a session object s (s.id, s:start(),
+s:wait(t), s:poll(), s:kill(sig), s:resize(rows, cols), s:remove(force), s:wait_fd()), as
+c:exec_list() does for every session of the container.
+
+TIMES of events and log lines are `time`, seconds since the epoch as a number, and
+`time_ns`, the same time in nanoseconds as an exact int64 cdata (a Lua number holds a
+time of today to about 0.24 us). The since/until bounds of logs{} and events{} take
+seconds since the epoch (os.time(), an entry's `time`), widened by a number's precision
+so that an entry's own time takes it in; `until` is a Lua keyword: write ["until"] = t.
+File descriptors are plain integers; those the binding hands out (c:wait_fd(),
+s:wait_fd(), rt:events_fd()) belong to the caller: close them with ctr.close_fd(fd).
 
 CALLBACKS. batch(fn), logs{fn=} and events{fn=} call Lua from C; an error raised in fn
 stops the C function cleanly (the container's lock is released) and is raised again
@@ -54,6 +71,7 @@ local ctr = {
 	states = K.state_name,        -- state number -> name
 	config_json = config.json,    -- ctr.config_json{...}: the JSON form of a config
 	Container = Container,
+	ExecSession = require("ctr.exec").Session,
 }
 
 ---------------------------------------------------------------------------------------
@@ -87,6 +105,18 @@ function ctr.detach_keys_valid(spec)
 	return true
 end
 
+--- The capabilities a container gets when its config sets none (a new list each call).
+function ctr.default_capabilities()
+	local v, t = C.ctr_default_capabilities(), {}
+	local i = 0
+	while v[i] ~= nil do
+		t[i + 1] = ffi.string(v[i])
+		i = i + 1
+	end
+	return t
+end
+
+
 function ctr.close_fd(fd)
 	if libc.close(int(fd, "ctr.close_fd", "fd")) < 0 then
 		error(new_error(E.IO, "close: " .. ffi.string(libc.strerror(ffi.errno()))), 0)
@@ -115,7 +145,7 @@ local function rtp(self, op)
 end
 
 local runtime_known = set("state_dir", "run_dir", "oci_runtime", "monitor_path", "nosync",
-	"runtime_timeout_ms", "flags")
+	"runtime_timeout", "flags")
 
 function ctr.runtime(o)
 	local where = "ctr.runtime"
@@ -130,8 +160,9 @@ function ctr.runtime(o)
 	if flag(o.nosync, where, "nosync") then
 		opts.flags = bit.bor(opts.flags, 1)
 	end
-	opts.runtime_timeout_ms = opt_int(o.runtime_timeout_ms, 0, where, "runtime_timeout_ms", 0,
-		0xffffffff)
+	if o.runtime_timeout ~= nil then -- seconds, as every timeout; nil: the library's 30 s
+		opts.runtime_timeout_ms = K.timeout_ms(o.runtime_timeout, where, "runtime_timeout")
+	end
 	local out = ffi.new("ctr_runtime_t *[1]")
 	check(C.ctr_runtime_open(opts, out))
 	return setmetatable({ _p = ffi.gc(out[0], C.ctr_runtime_close) }, Runtime)
@@ -189,7 +220,7 @@ end
 local function event_table(ev)
 	return {
 		time_ns = ffi.new("int64_t", ev.time_ns),
-		time = tonumber(ev.time_ns) / 1e9,
+		time = K.seconds_of_ns(ev.time_ns),
 		type = ffi.string(ev.type),
 		id = ffi.string(ev.id),
 		name = ffi.string(ev.name),
@@ -197,7 +228,7 @@ local function event_table(ev)
 	}
 end
 
-local events_known = set("container", "type", "since_ns", "until_ns", "follow", "fn")
+local events_known = set("container", "type", "since", "until", "follow", "fn")
 
 --- Events, oldest first: a list of { time_ns, time, type, id, name, attributes (JSON) }.
 -- With fn, fn(event) is called for each instead (a true return stops); follow (which
@@ -209,12 +240,11 @@ function Runtime:events(o)
 	opts.sz = ffi.sizeof(opts)
 	opts.container = opt_str(o.container, "events", "container")
 	opts.type = opt_str(o.type, "events", "type")
-	opts.since_ns = ll(o.since_ns, "events", "since_ns")
-	opts.until_ns = ll(o.until_ns, "events", "until_ns")
-	opts.follow = flag(o.follow, "events", "follow") and 1 or 0
+	opts.since_ns, opts.until_ns = K.time_bounds(o, "events")
+	opts.flags = flag(o.follow, "events", "follow") and 1 or 0 -- CTR_EVENTS_FOLLOW
 	if o.fn ~= nil then
 		want(o.fn, "function", "events", "fn")
-	elseif opts.follow == 1 then
+	elseif opts.flags == 1 then
 		type_error("events: follow needs fn (the list would never end)")
 	end
 	local list = {}

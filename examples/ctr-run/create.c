@@ -74,20 +74,11 @@ static int read_env_file(struct strv *env, const char *path)
 	return r;
 }
 
-/* --user UID:GID, numbers */
+/* -u/--user USER[:GROUP]: names (looked up in the rootfs's /etc/passwd and /etc/group
+ * when it starts) or numbers; the library checks the syntax. */
 static int set_user(ctr_config_t *cfg, const char *arg)
 {
-	char uid[32];
-	long long u, g;
-	size_t len = strcspn(arg, ":");
-
-	if (!arg[len] || len >= sizeof(uid))
-		return bad_value("--user", arg, "not UID:GID");
-	snprintf(uid, sizeof(uid), "%.*s", (int)len, arg);
-	if (parse_int("--user", uid, 0, UINT_MAX - 1, &u) < 0 ||
-	    parse_int("--user", arg + len + 1, 0, UINT_MAX - 1, &g) < 0)
-		return REPORTED;
-	return ctr_config_set_user(cfg, (unsigned)u, (unsigned)g);
+	return ctr_config_set_user(cfg, arg) < 0 ? bad_value("--user", arg, ctr_last_error()) : 0;
 }
 
 /* --restart no|always|on-failure[:N]|unless-stopped */

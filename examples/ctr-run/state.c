@@ -89,13 +89,13 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 					      { "type", required_argument, 0, 'T' },
 					      { "since", required_argument, 0, 's' },
 					      { 0, 0, 0, 0 } };
-	CTR_OPTS(ctr_events_opts_t, eo, .follow = 0);
+	CTR_OPTS(ctr_events_opts_t, eo, .flags = 0);
 	int opt, json = 0;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'f': eo.follow = 1; break;
+		case 'f': eo.flags |= CTR_EVENTS_FOLLOW; break;
 		case 'j': json = 1; break;
 		case 'T': eo.type = optarg; break;
 		case 's':

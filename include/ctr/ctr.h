@@ -3,10 +3,12 @@
  *
  * This header is the manual. Conventions that hold for every function:
  *
- * - Functions that can fail return int: 0 (or a non-negative count) on success, a negative
- *   CTR_E_* code on failure. On failure a message naming the container, the operation and
- *   the cause is readable with ctr_last_error() from the same thread.
- * - Output parameters come last; on failure they are left untouched.
+ * - Functions that can fail return int: 0 on success (a descriptor or a yes/no answer where
+ *   the function says so), a negative CTR_E_* code on failure. On failure a message naming
+ *   the container, the operation and the cause is readable with ctr_last_error() from the
+ *   same thread.
+ * - Output parameters come last and are named out or out_*; a count comes right after the
+ *   array it counts. On failure they are left untouched.
  * - Every string or handle the library hands out is released by the *_free function named
  *   next to it (or ctr_free() where that is said). Every *_free(NULL) is a no-op.
  * - Options structs start with `size_t sz`; initialise them with CTR_OPTS() so that a
@@ -18,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h> /* memset, for CTR_OPTS */
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -36,8 +39,22 @@ extern "C" {
 #define CTR_VERSION_PATCH 0
 #define CTR_VERSION_NUMBER (CTR_VERSION_MAJOR * 1000000 + CTR_VERSION_MINOR * 1000 + CTR_VERSION_PATCH)
 
-/** Declare and initialise an options struct: CTR_OPTS(ctr_runtime_opts_t, o, .state_dir = d); */
+/**
+ * Declare and initialise an options struct: CTR_OPTS(ctr_runtime_opts_t, o, .state_dir = d);
+ * Every byte the fields do not cover (padding included) is zero: the library refuses an
+ * options struct with a non-zero byte between the end of the last field it knows and sz,
+ * so that a field added in a later version can never be read from an older caller's
+ * garbage. Callers that fill a struct by other means memset() it to zero first.
+ */
+#if defined(__GNUC__)
+#define CTR_OPTS(TYPE, NAME, ...)                                                            \
+	TYPE NAME = ({                                                                        \
+		memset(&NAME, 0, sizeof(TYPE));                                               \
+		(TYPE){ .sz = sizeof(TYPE), __VA_ARGS__ };                                    \
+	})
+#else
 #define CTR_OPTS(TYPE, NAME, ...) TYPE NAME = { .sz = sizeof(TYPE), __VA_ARGS__ }
+#endif
 
 /* ---------------------------------------------------------------------------------------
  * Versions and features
@@ -222,8 +239,11 @@ CTR_API int ctr_config_set_rootfs(ctr_config_t *cfg, const char *path);
 CTR_API int ctr_config_set_args(ctr_config_t *cfg, const char *const *argv);
 
 /**
- * Environment, NULL-terminated "KEY=value" strings; replaces any earlier list. Without
- * one the container gets PATH (and TERM=xterm when it has a terminal).
+ * Environment, NULL-terminated "KEY=value" strings; replaces any earlier list. A list
+ * without PATH gets docker's and podman's default,
+ * PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; TERM=xterm is added
+ * when the container has a terminal and HOSTNAME always, unless the list sets them.
+ * @return 0; CTR_E_INVAL (cfg NULL, an entry not of the form KEY=value); CTR_E_NOMEM.
  */
 CTR_API int ctr_config_set_env(ctr_config_t *cfg, const char *const *envp);
 
@@ -266,8 +286,17 @@ CTR_API int ctr_config_add_dependency(ctr_config_t *cfg, const char *name_or_id)
 /** Working directory of the process, absolute. Default "/". */
 CTR_API int ctr_config_set_cwd(ctr_config_t *cfg, const char *path);
 
-/** Numeric user and group the process runs as. Default 0:0. */
-CTR_API int ctr_config_set_user(ctr_config_t *cfg, unsigned uid, unsigned gid);
+/**
+ * The user and group the process runs as, as podman's --user: "USER[:GROUP]", each a name
+ * or a number ("nginx", "1000:1000", "www-data:adm"). Names are looked up in the container's
+ * /etc/passwd and /etc/group when each run begins (ctr_init, ctr_start, a restart), read
+ * inside its root filesystem. Without GROUP the gid is the passwd entry's (0 for a uid
+ * that has none) and the groups in /etc/group that list the user are added; with GROUP
+ * only that group. NULL: the default, "0:0" (root).
+ * @return 0; CTR_E_INVAL for a malformed user (a name not found fails the run instead:
+ *   CTR_E_INVAL naming the file); CTR_E_NOMEM.
+ */
+CTR_API int ctr_config_set_user(ctr_config_t *cfg, const char *user);
 
 /** Host name inside the container (1..63 chars of [a-zA-Z0-9.-]). Default: the id's first 12 chars. */
 CTR_API int ctr_config_set_hostname(ctr_config_t *cfg, const char *hostname);
@@ -275,9 +304,17 @@ CTR_API int ctr_config_set_hostname(ctr_config_t *cfg, const char *hostname);
 /**
  * The container's capability set, NULL-terminated, names as "CAP_NET_ADMIN" or
  * "net_admin" (any case). NULL restores the default set; an empty list drops all.
- * @return CTR_E_INVAL naming the first unknown capability.
+ * @return 0; CTR_E_INVAL naming the first unknown capability; CTR_E_NOMEM.
  */
 CTR_API int ctr_config_set_capabilities(ctr_config_t *cfg, const char *const *caps);
+
+/**
+ * The default capability set (runc's, podman's and docker's), which a container has until
+ * ctr_config_set_capabilities() is called: "CAP_CHOWN", ... NULL-terminated. A caller adds
+ * to it or takes from it (podman's --cap-add and --cap-drop) and sets the result.
+ * @return static storage; never freed.
+ */
+CTR_API const char *const *ctr_default_capabilities(void);
 
 /**
  * Seccomp filter: NULL or "default" for the built-in profile, "unconfined" for none, or the
@@ -394,10 +431,11 @@ CTR_API int ctr_lookup(ctr_runtime_t *rt, const char *name_or_id, ctr_container_
  * listed (under its id when its name cannot be read); operations on it fail with
  * CTR_E_STORE, and ctr_remove() with CTR_FORCE removes it.
  * @param[out] out array of handles; release with ctr_list_free()
- * @param[out] count number of handles
- * @return the count (>= 0) or an error.
+ * @param[out] out_count number of handles
+ * @return 0; CTR_E_INVAL (an argument NULL); CTR_E_STORE when the database cannot be read;
+ *   CTR_E_NOMEM.
  */
-CTR_API int ctr_list(ctr_runtime_t *rt, ctr_container_t ***out, size_t *count);
+CTR_API int ctr_list(ctr_runtime_t *rt, ctr_container_t ***out, size_t *out_count);
 
 /** Free an array from ctr_list() and the handles in it. */
 CTR_API void ctr_list_free(ctr_container_t **list, size_t count);
@@ -424,9 +462,9 @@ CTR_API const char *ctr_state_name(ctr_state_t s);
 /**
  * Describe the container as JSON: {"id","name","created","state":{...},"config":{...},
  * "labels":{...},"paths":{"bundle","spec","run_dir","lock"}}.
- * @param[out] json the text; release with ctr_free()
+ * @param[out] out_json the text; release with ctr_free()
  */
-CTR_API int ctr_inspect(ctr_container_t *c, char **json);
+CTR_API int ctr_inspect(ctr_container_t *c, char **out_json);
 
 /**
  * Remove a container: its records, its name, its bundle and its log. Allowed in states
@@ -470,7 +508,7 @@ CTR_API int ctr_remove(ctr_container_t *c, unsigned flags);
  */
 
 #define CTR_RECURSIVE 0x1u /**< ctr_init/ctr_start: start the dependencies first */
-#define CTR_FORCE 0x2u     /**< ctr_remove: stop a running container first */
+#define CTR_FORCE 0x2u     /**< ctr_remove, ctr_exec_remove, ctr_unmount: see each */
 
 /**
  * Create the container in the OCI runtime: CONFIGURED, STOPPED or EXITED -> CREATED. The
@@ -543,13 +581,13 @@ CTR_API int ctr_restart(ctr_container_t *c, int timeout_s);
  * libpod's Wait). To wait until a container reaches a state, e.g. a CREATED one STOPPED
  * once started and ended, use ctr_wait_condition(). Waiting holds no lock.
  * @param timeout_ms the longest wait; -1: forever; 0: just check
- * @param[out] exit_code may be NULL: N for exit(N), 128+S when killed by signal S; -1
+ * @param[out] out_exit_code may be NULL: N for exit(N), 128+S when killed by signal S; -1
  *   when there is none: the container has never exited (it never ran, or its first run
  *   is CREATED), or the exit was lost (the monitor died after the container exited). A
  *   container CREATED again after a run gives that run's exit code.
  * @return 0; CTR_E_TIMEOUT; CTR_E_REMOVED when the container is removed meanwhile.
  */
-CTR_API int ctr_wait(ctr_container_t *c, int timeout_ms, int *exit_code);
+CTR_API int ctr_wait(ctr_container_t *c, int timeout_ms, int *out_exit_code);
 
 /**
  * Wait until the container is in the given state, whatever state it is in now (a
@@ -569,11 +607,7 @@ CTR_API int ctr_wait_condition(ctr_container_t *c, ctr_state_t state, int timeou
  * pipe that libctr makes readable within 20 ms of that); for a STOPPED or EXITED
  * container it is readable at once; for a CREATED one, when its run has ended (as
  * ctr_wait_condition() for CTR_STATE_STOPPED, not ctr_wait(), which returns at once for
- * it). With the env CTR_WAIT_INOTIFY=1 it is an
- * inotify descriptor on the exit directory, which may also wake for other containers:
- * after a wake-up, first read() the descriptor empty (it is non-blocking), then call
- * ctr_wait(c, 0, &code), which says CTR_E_TIMEOUT if not yet; reading after the check
- * could swallow the exit's event.
+ * it). After it is readable, ctr_wait(c, 0, &code) gives the exit code.
  * @return the descriptor (close-on-exec; the caller closes it); CTR_E_STATE for a
  *   CONFIGURED container (nothing runs yet); other errors as ctr_state().
  */
@@ -670,15 +704,19 @@ typedef struct ctr_events_opts {
 	const char *type;	/**< an event type */
 	long long since_ns;	/**< events at or after this time */
 	long long until_ns;	/**< events at or before this time */
-	int follow;		/**< after the existing events, wait for new ones (no polling) */
+	unsigned flags;		/**< CTR_EVENTS_* */
 } ctr_events_opts_t;
+
+#define CTR_EVENTS_FOLLOW 0x1u /**< after the existing events, wait for new ones (no polling) */
 
 /**
  * Read the event log, oldest first, calling fn for each event that passes the filters.
- * With follow, it then waits for new events and goes on until fn returns non-zero; a log
- * that is rotated, removed or truncated meanwhile is reopened.
+ * With CTR_EVENTS_FOLLOW, it then waits for new events and goes on until fn returns
+ * non-zero; a log that is rotated, removed or truncated meanwhile is reopened.
  * @param opts NULL for all events, no follow
- * @return 0 at the end of the log (without follow); fn's non-zero value; CTR_E_INVAL.
+ * @return 0 at the end of the log (without CTR_EVENTS_FOLLOW); fn's non-zero value;
+ *   CTR_E_INVAL (rt or fn NULL, bad opts, unknown flags); CTR_E_IO when the log cannot be
+ *   read or watched; CTR_E_NOMEM.
  */
 CTR_API int ctr_events(ctr_runtime_t *rt, const ctr_events_opts_t *opts, ctr_event_fn fn,
 		       void *userdata);

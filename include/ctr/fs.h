@@ -44,25 +44,26 @@ CTR_API int ctr_config_add_layer(ctr_config_t *cfg, const char *dir);
  * Mount the container's root filesystem (if it is not mounted yet) and count one more
  * holder, in any state. For a plain rootfs directory nothing is mounted or counted and
  * its path is returned. Takes the container's lock: safe from any thread or process.
- * @param[out] path the mounted root filesystem (the overlay's merged directory in the
+ * @param[out] out_path the mounted root filesystem (the overlay's merged directory in the
  *   state directory); release with ctr_free()
  * @return 0; CTR_E_IO (the mount failed; the message has the reason); CTR_E_REMOVED.
  */
-CTR_API int ctr_mount(ctr_container_t *c, char **path);
+CTR_API int ctr_mount(ctr_container_t *c, char **out_path);
 
 /**
  * Let go of one ctr_mount(); the overlay is unmounted when no holder is left. While the
  * container is CREATED, RUNNING or PAUSED its run holds the mount too: letting go of the
  * last ctr_mount() then leaves it mounted, and with no ctr_mount() left to let go of this
  * is CTR_E_BUSY. A run that is over (STOPPED, EXITED) lets go of its hold here if
- * ctr_cleanup() has not. With force every holder is dropped and the overlay is detached
+ * ctr_cleanup() has not. With CTR_FORCE every holder is dropped and the overlay is detached
  * (lazily: the running container keeps its view until it exits). An overlay unmounted
  * behind the library's back counts as not mounted. For a plain rootfs this is 0: nothing
  * was mounted. Takes the container's lock.
- * @return 0; CTR_E_BUSY; CTR_E_STATE when it is not mounted; CTR_E_IO (the unmount
- *   failed); CTR_E_REMOVED.
+ * @param flags 0 or CTR_FORCE
+ * @return 0; CTR_E_INVAL for unknown flags; CTR_E_BUSY; CTR_E_STATE when it is not mounted;
+ *   CTR_E_IO (the unmount failed); CTR_E_REMOVED.
  */
-CTR_API int ctr_unmount(ctr_container_t *c, int force);
+CTR_API int ctr_unmount(ctr_container_t *c, unsigned flags);
 
 /* ---------------------------------------------------------------------------------------
  * Export
@@ -99,23 +100,25 @@ CTR_API int ctr_artifact_add(ctr_container_t *c, const char *name, const void *d
 
 /**
  * Read an artifact.
- * @param[out] data its bytes (and a NUL after them); release with ctr_free()
- * @param[out] len its length
+ * @param[out] out_data its bytes (and a NUL after them); release with ctr_free()
+ * @param[out] out_len its length
  * @return 0; CTR_E_NOENT (no such artifact); CTR_E_INVAL (bad name).
  */
-CTR_API int ctr_artifact_get(ctr_container_t *c, const char *name, void **data, size_t *len);
+CTR_API int ctr_artifact_get(ctr_container_t *c, const char *name, void **out_data,
+			     size_t *out_len);
 
 /** Delete an artifact. @return 0; CTR_E_NOENT (no such artifact); CTR_E_INVAL (bad name). */
 CTR_API int ctr_artifact_remove(ctr_container_t *c, const char *name);
 
 /**
  * The names of the container's artifacts, sorted bytewise (strcmp).
- * @param[out] names a NULL-terminated array (empty, not NULL, when there are none);
+ * @param[out] out the names (empty, not NULL, when there are none), followed by a NULL;
  *   release with ctr_strv_free()
- * @param[out] count its length
- * @return the count (>= 0) or an error.
+ * @param[out] out_count how many
+ * @return 0; CTR_E_INVAL (an argument NULL); CTR_E_IO when the directory cannot be read;
+ *   CTR_E_REMOVED; CTR_E_NOMEM.
  */
-CTR_API int ctr_artifact_list(ctr_container_t *c, char ***names, size_t *count);
+CTR_API int ctr_artifact_list(ctr_container_t *c, char ***out, size_t *out_count);
 
 /* ---------------------------------------------------------------------------------------
  * Checkpoint and restore (`runc checkpoint` / `runc restore`, which use CRIU)
@@ -149,8 +152,6 @@ CTR_API int ctr_checkpoint(ctr_container_t *c, const ctr_checkpoint_opts_t *opts
 #define CTR_RESTORE_KEEP 0x1u		 /**< keep the images (and CRIU's files) after restoring */
 #define CTR_RESTORE_TCP_ESTABLISHED 0x2u /**< restore established TCP connections */
 #define CTR_RESTORE_IGNORE_ROOTFS 0x4u	 /**< import_file: do not apply its root filesystem changes */
-#define CTR_RESTORE_IGNORE_STATIC_IP 0x8u  /**< import: drop a static IP address from the config */
-#define CTR_RESTORE_IGNORE_STATIC_MAC 0x10u /**< import: drop a static MAC address from the config */
 
 typedef struct ctr_restore_opts {
 	size_t sz;		 /**< sizeof(ctr_restore_opts_t) */

@@ -35,7 +35,7 @@ typedef struct ctr_exec_opts {
 	const char *const *argv;  /**< NULL-terminated; argv[0] is looked up in the container's PATH */
 	const char *const *env;	  /**< "K=V" added to (and overriding) the container's env; may be NULL */
 	const char *cwd;	  /**< absolute; NULL: the container's working directory */
-	const char *user;	  /**< "UID" or "UID:GID" (numeric); NULL: the container's user */
+	const char *user;	  /**< "USER[:GROUP]" as in ctr_config_set_user(), looked up in the running container's files; NULL: the container's user */
 	int terminal;		  /**< run on a new pty; stdin_fd/stdout_fd are copied to/from it; the end of stdin_fd's input reaches the process as the terminal's EOF character (^D, in canonical mode), so its read() returns 0 */
 	int privileged;		  /**< with every capability and without NoNewPrivileges (the container's seccomp filter stays) */
 	int stdin_fd;		  /**< -1: /dev/null */
@@ -48,23 +48,23 @@ typedef struct ctr_exec_opts {
 /**
  * Run a process in the container and wait for it: ctr_exec_create(), ctr_exec_start(),
  * ctr_exec_wait() and ctr_exec_remove() in one call.
- * @param[out] exit_code may be NULL: N for exit(N), 128+S when killed by signal S
+ * @param[out] out_exit_code may be NULL: N for exit(N), 128+S when killed by signal S
  * @return 0; CTR_E_INVAL (argv NULL or empty, bad user, cwd or fds); CTR_E_STATE when the
  *   container is not RUNNING; CTR_E_RUNTIME with the runtime's message when the process
  *   could not be started (e.g. no such executable, or argv and environment too large for
  *   execve(2): E2BIG).
  */
-CTR_API int ctr_exec(ctr_container_t *c, const ctr_exec_opts_t *opts, int *exit_code);
+CTR_API int ctr_exec(ctr_container_t *c, const ctr_exec_opts_t *opts, int *out_exit_code);
 
 /**
  * Record a new exec session. The options are checked and stored; the descriptors are
  * duplicated into the handle c (close-on-exec) and handed to the process by
  * ctr_exec_start() through the same handle. A session started through another handle or
  * process gets /dev/null (and no preserved fds).
- * @param[out] exec_id the session's id; release with ctr_free()
+ * @param[out] out_id the session's id; release with ctr_free()
  * @return 0; CTR_E_INVAL; CTR_E_STATE when the container is not RUNNING.
  */
-CTR_API int ctr_exec_create(ctr_container_t *c, const ctr_exec_opts_t *opts, char **exec_id);
+CTR_API int ctr_exec_create(ctr_container_t *c, const ctr_exec_opts_t *opts, char **out_id);
 
 /**
  * Start a created session. Returns once the process runs (its monitor reported its pid,
@@ -81,7 +81,7 @@ CTR_API int ctr_exec_start(ctr_container_t *c, const char *exec_id);
  * @return 0; CTR_E_TIMEOUT; CTR_E_NOENT; CTR_E_STATE for a session never started.
  */
 CTR_API int ctr_exec_wait(ctr_container_t *c, const char *exec_id, int timeout_ms,
-			  int *exit_code);
+			  int *out_exit_code);
 
 /**
  * A descriptor readable once the session's process has exited (a pidfd on its monitor,
@@ -107,10 +107,11 @@ CTR_API int ctr_exec_remove(ctr_container_t *c, const char *exec_id, unsigned fl
 
 /**
  * The ids of the container's sessions, oldest first.
- * @param[out] ids a NULL-terminated array; release with ctr_strv_free()
- * @return the count (>= 0) or an error.
+ * @param[out] out the ids, followed by a NULL; release with ctr_strv_free()
+ * @param[out] out_count how many
+ * @return 0; CTR_E_INVAL (an argument NULL); CTR_E_REMOVED; CTR_E_STORE; CTR_E_NOMEM.
  */
-CTR_API int ctr_exec_list(ctr_container_t *c, char ***ids, size_t *count);
+CTR_API int ctr_exec_list(ctr_container_t *c, char ***out, size_t *out_count);
 
 /** Free a NULL-terminated string array the library handed out. */
 CTR_API void ctr_strv_free(char **v);

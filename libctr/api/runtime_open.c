@@ -241,7 +241,7 @@ int ctri_runtime_open(const ctr_runtime_opts_t *opts, const char *cleanup_path, 
 {
 	CTRI_CHECK_ARG("ctr_runtime_open", out);
 	if (opts) {
-		int r = ctri_opts_valid(opts, sizeof(*opts), "ctr_runtime_open");
+		int r = CTRI_OPTS_VALID(opts, runtime_timeout_ms, "ctr_runtime_open");
 		if (r < 0)
 			return r;
 	}

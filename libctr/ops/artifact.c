@@ -166,7 +166,7 @@ static int read_all(int fd, size_t size, char **out, size_t *len)
 	return -ENOMEM;
 }
 
-CTR_API int ctr_artifact_get(ctr_container_t *c, const char *name, void **data, size_t *len)
+CTR_API int ctr_artifact_get(ctr_container_t *c, const char *name, void **out_data, size_t *out_len)
 {
 	static const char op[] = "get artifact";
 	char path[PATH_MAX], *buf = NULL;
@@ -177,8 +177,8 @@ CTR_API int ctr_artifact_get(ctr_container_t *c, const char *name, void **data, 
 
 	CTRI_CHECK_ARG("ctr_artifact_get", c);
 	CTRI_CHECK_ARG("ctr_artifact_get", name);
-	CTRI_CHECK_ARG("ctr_artifact_get", data);
-	CTRI_CHECK_ARG("ctr_artifact_get", len);
+	CTRI_CHECK_ARG("ctr_artifact_get", out_data);
+	CTRI_CHECK_ARG("ctr_artifact_get", out_len);
 	if ((r = check_name(c, op, name)) < 0 || (r = ctri_refresh(c, op, &st)) < 0)
 		return r;
 	artifact_path(c, name, path, sizeof(path));
@@ -194,8 +194,8 @@ CTR_API int ctr_artifact_get(ctr_container_t *c, const char *name, void **data, 
 		r = ctri_cerr(c->name, op, r == -ENOMEM ? CTR_E_NOMEM : CTR_E_IO, "read %s: %m",
 			      path);
 	} else {
-		*data = buf;
-		*len = n;
+		*out_data = buf;
+		*out_len = n;
 	}
 	close(fd);
 	return r;
@@ -280,7 +280,7 @@ static int read_names(const char *dir, char ***out, size_t *count)
 	return 0;
 }
 
-CTR_API int ctr_artifact_list(ctr_container_t *c, char ***names, size_t *count)
+CTR_API int ctr_artifact_list(ctr_container_t *c, char ***out, size_t *out_count)
 {
 	static const char op[] = "list artifacts";
 	char dir[PATH_MAX], **v = NULL;
@@ -289,8 +289,8 @@ CTR_API int ctr_artifact_list(ctr_container_t *c, char ***names, size_t *count)
 	int r;
 
 	CTRI_CHECK_ARG("ctr_artifact_list", c);
-	CTRI_CHECK_ARG("ctr_artifact_list", names);
-	CTRI_CHECK_ARG("ctr_artifact_list", count);
+	CTRI_CHECK_ARG("ctr_artifact_list", out);
+	CTRI_CHECK_ARG("ctr_artifact_list", out_count);
 	if ((r = ctri_refresh(c, op, &st)) < 0)
 		return r;
 	artifact_path(c, NULL, dir, sizeof(dir));
@@ -299,7 +299,7 @@ CTR_API int ctr_artifact_list(ctr_container_t *c, char ***names, size_t *count)
 		return ctri_cerr(c->name, op, r == -ENOMEM ? CTR_E_NOMEM : CTR_E_IO, "%s: %m", dir);
 	}
 	qsort(v, n, sizeof(*v), by_name);
-	*names = v;
-	*count = n;
-	return n > INT_MAX ? INT_MAX : (int)n;
+	*out = v;
+	*out_count = n;
+	return 0;
 }

@@ -63,7 +63,7 @@ static int read_opts(ctr_container_t *c, const ctr_attach_opts_t *opts, struct a
 {
 	int r;
 
-	if (opts && (r = ctri_opts_valid(opts, sizeof(*opts), "ctr_attach")) < 0)
+	if (opts && (r = CTRI_OPTS_VALID(opts, detach_keys, "ctr_attach")) < 0)
 		return r;
 	a->flags = CTRI_OPTS_GET(opts, flags, 0u);
 	a->in_fd = CTRI_OPTS_GET(opts, stdin_fd, -1);

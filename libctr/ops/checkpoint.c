@@ -31,8 +31,7 @@
 
 #define CKPT_FLAGS (CTR_CKPT_KEEP | CTR_CKPT_LEAVE_RUNNING | CTR_CKPT_TCP_ESTABLISHED | \
 		    CTR_CKPT_IGNORE_ROOTFS)
-#define RESTORE_FLAGS (CTR_RESTORE_KEEP | CTR_RESTORE_TCP_ESTABLISHED | CTR_RESTORE_IGNORE_ROOTFS | \
-		       CTR_RESTORE_IGNORE_STATIC_IP | CTR_RESTORE_IGNORE_STATIC_MAC)
+#define RESTORE_FLAGS (CTR_RESTORE_KEEP | CTR_RESTORE_TCP_ESTABLISHED | CTR_RESTORE_IGNORE_ROOTFS)
 
 /* Archive members. */
 #define AR_CONFIG "config.json" /* the container's config (ctr_config_to_json form) */
@@ -315,7 +314,7 @@ CTR_API int ctr_checkpoint(ctr_container_t *c, const ctr_checkpoint_opts_t *opts
 	int fd, r;
 
 	CTRI_CHECK_ARG("ctr_checkpoint", c);
-	if (opts && (r = ctri_opts_valid(opts, sizeof(*opts), "ctr_checkpoint")) < 0)
+	if (opts && (r = CTRI_OPTS_VALID(opts, name, "ctr_checkpoint")) < 0)
 		return r;
 	unsigned flags = CTRI_OPTS_GET(opts, flags, 0u);
 	const char *name = CTRI_OPTS_GET(opts, name, (const char *)NULL);
@@ -373,7 +372,7 @@ static int restore_opts(const char *who, const ctr_restore_opts_t *opts, unsigne
 {
 	int r;
 
-	if (opts && (r = ctri_opts_valid(opts, sizeof(*opts), "ctr_restore")) < 0)
+	if (opts && (r = CTRI_OPTS_VALID(opts, name, "ctr_restore")) < 0)
 		return r;
 	*flags = CTRI_OPTS_GET(opts, flags, 0u);
 	*name = CTRI_OPTS_GET(opts, name, (const char *)NULL);

@@ -64,14 +64,14 @@ static int refuse_state(ctr_container_t *c, const char *op, json_object *rec)
 
 /* ---- the operations --------------------------------------------------------------------- */
 
-CTR_API int ctr_exec_create(ctr_container_t *c, const ctr_exec_opts_t *opts, char **exec_id)
+CTR_API int ctr_exec_create(ctr_container_t *c, const ctr_exec_opts_t *opts, char **out_id)
 {
 	struct ctri_st st;
 	char eid[CTRI_EID_LEN + 1];
 	int fd, r;
 
 	CTRI_CHECK_ARG("ctr_exec_create", c);
-	CTRI_CHECK_ARG("ctr_exec_create", exec_id);
+	CTRI_CHECK_ARG("ctr_exec_create", out_id);
 	if ((r = ctri_exec_check(c, "exec", opts)) < 0)
 		return r;
 	if ((r = ctri_random_hex(eid, CTRI_EID_LEN / 2)) < 0) {
@@ -94,7 +94,7 @@ CTR_API int ctr_exec_create(ctr_container_t *c, const ctr_exec_opts_t *opts, cha
 out:
 	json_object_put(rec);
 	if (r == 0)
-		*exec_id = id;
+		*out_id = id;
 	else
 		free(id);
 	return r;
@@ -119,7 +119,7 @@ static int start_locked(ctr_container_t *c, int fd, pid_t init, json_object *rec
 		return ctri_cerr(c->name, "exec", CTR_E_IO, "mkdir %s: %m", dir);
 	}
 	struct ctri_exec_args args;
-	if ((r = ctri_exec_write_process(c, "exec", rec, proc, &args)) < 0)
+	if ((r = ctri_exec_write_process(c, "exec", rec, init, proc, &args)) < 0)
 		return r;
 	unlink(exit_file);
 	unlink(pid);
@@ -210,7 +210,7 @@ static int exit_fd(ctr_container_t *c, const char *op, const char *eid, int *exi
 }
 
 CTR_API int ctr_exec_wait(ctr_container_t *c, const char *exec_id, int timeout_ms,
-			  int *exit_code)
+			  int *out_exit_code)
 {
 	long long deadline = timeout_ms < 0 ? -1 : ctri_mono_ms() + timeout_ms;
 	int exited, code = 0;
@@ -222,8 +222,8 @@ CTR_API int ctr_exec_wait(ctr_container_t *c, const char *exec_id, int timeout_m
 			return fd;
 		if (exited) {
 			close(fd);
-			if (exit_code)
-				*exit_code = code;
+			if (out_exit_code)
+				*out_exit_code = code;
 			return 0;
 		}
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -351,7 +351,7 @@ CTR_API int ctr_exec_remove(ctr_container_t *c, const char *exec_id, unsigned fl
 	return r;
 }
 
-CTR_API int ctr_exec(ctr_container_t *c, const ctr_exec_opts_t *opts, int *exit_code)
+CTR_API int ctr_exec(ctr_container_t *c, const ctr_exec_opts_t *opts, int *out_exit_code)
 {
 	char *eid = NULL;
 	int r, code;
@@ -360,8 +360,8 @@ CTR_API int ctr_exec(ctr_container_t *c, const ctr_exec_opts_t *opts, int *exit_
 	if ((r = ctr_exec_create(c, opts, &eid)) < 0)
 		return r;
 	if ((r = ctr_exec_start(c, eid)) == 0 && (r = ctr_exec_wait(c, eid, -1, &code)) == 0 &&
-	    exit_code)
-		*exit_code = code;
+	    out_exit_code)
+		*out_exit_code = code;
 	char saved[1024];
 	snprintf(saved, sizeof(saved), "%s", r < 0 ? ctr_last_error() : "");
 	ctr_exec_remove(c, eid, CTR_FORCE);
@@ -374,14 +374,14 @@ CTR_API int ctr_exec(ctr_container_t *c, const ctr_exec_opts_t *opts, int *exit_
 
 /* ---- listing -------------------------------------------------------------------------- */
 
-
-CTR_API int ctr_exec_list(ctr_container_t *c, char ***ids, size_t *count)
+CTR_API int ctr_exec_list(ctr_container_t *c, char ***out, size_t *out_count)
 {
 	json_object *arr;
 	int r;
 
 	CTRI_CHECK_ARG("ctr_exec_list", c);
-	CTRI_CHECK_ARG("ctr_exec_list", ids);
+	CTRI_CHECK_ARG("ctr_exec_list", out);
+	CTRI_CHECK_ARG("ctr_exec_list", out_count);
 	if ((r = ctri_exec_sessions(c, "exec list", &arr)) < 0)
 		return r;
 	size_t n = json_object_array_length(arr);
@@ -394,10 +394,9 @@ CTR_API int ctr_exec_list(ctr_container_t *c, char ***ids, size_t *count)
 	json_object_put(arr);
 	if (!v)
 		return ctri_cerr(c->name, "exec list", CTR_E_NOMEM, "out of memory");
-	*ids = v;
-	if (count)
-		*count = n;
-	return (int)n;
+	*out = v;
+	*out_count = n;
+	return 0;
 }
 
 CTR_API void ctr_strv_free(char **v)

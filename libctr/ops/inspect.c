@@ -39,14 +39,37 @@ static json_object *inspect_paths(ctr_container_t *c)
 	return p;
 }
 
-CTR_API int ctr_inspect(ctr_container_t *c, char **json)
+/* The time fields of record o (ns since the epoch in the store) as RFC 3339 strings with
+ * nanoseconds in UTC; a field of 0 (no time) is left out. */
+static int times_as_text(json_object *o)
+{
+	static const char *const keys[] = { "created", "changed", "started_at", "finished_at" };
+	json_object *v;
+	char when[48];
+
+	for (size_t i = 0; o && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!json_object_object_get_ex(o, keys[i], &v) ||
+		    !json_object_is_type(v, json_type_int))
+			continue;
+		long long ns = json_object_get_int64(v);
+		if (ns <= 0) {
+			json_object_object_del(o, keys[i]);
+			continue;
+		}
+		ctri_format_time(ns, when, sizeof(when));
+		if (json_object_object_add(o, keys[i], json_object_new_string(when)))
+			return -1;
+	}
+	return 0;
+}
+
+CTR_API int ctr_inspect(ctr_container_t *c, char **out_json)
 {
 	json_object *cfg = NULL, *state = NULL, *out = NULL, *v;
-	char when[48];
 	int r;
 
 	CTRI_CHECK_ARG("ctr_inspect", c);
-	CTRI_CHECK_ARG("ctr_inspect", json);
+	CTRI_CHECK_ARG("ctr_inspect", out_json);
 	ctr_state_t s;
 	struct ctri_st st;
 	if ((r = ctri_refresh(c, "inspect", &st)) < 0 ||
@@ -60,10 +83,8 @@ CTR_API int ctr_inspect(ctr_container_t *c, char **json)
 	}
 	json_object_object_add(out, "id", json_object_new_string(c->id));
 	json_object_object_add(out, "name", json_object_new_string(c->name));
-	if (json_object_object_get_ex(cfg, "created", &v)) {
-		ctri_format_time(json_object_get_int64(v), when, sizeof(when));
-		json_object_object_add(out, "created", json_object_new_string(when));
-	}
+	if (json_object_object_get_ex(cfg, "created", &v))
+		json_object_object_add(out, "created", json_object_get(v));
 	json_object_object_add(out, "state", json_object_get(state));
 	json_object *config = NULL;
 	json_object_object_get_ex(cfg, "config", &config);
@@ -79,16 +100,20 @@ CTR_API int ctr_inspect(ctr_container_t *c, char **json)
 	if ((r = ctri_exec_sessions(c, "inspect", &sessions)) < 0)
 		goto out;
 	json_object_object_add(out, "exec_sessions", sessions);
-	const char *text = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN);
+	int bad = times_as_text(out) || times_as_text(state);
+	for (size_t i = 0; i < json_object_array_length(sessions); i++)
+		bad = bad || times_as_text(json_object_array_get_idx(sessions, i));
+	const char *text = bad ? NULL
+			       : json_object_to_json_string_ext(
+				     out, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	char *copy = text ? strdup(text) : NULL;
 	if (!copy)
 		r = ctri_cerr(c->name, "inspect", CTR_E_NOMEM, "out of memory");
 	else
-		*json = copy; /* outputs stay untouched on failure */
+		*out_json = copy; /* outputs stay untouched on failure */
 out:
 	json_object_put(cfg);
 	json_object_put(state);
 	json_object_put(out);
 	return r;
 }
-

@@ -22,7 +22,9 @@
 #include "restart.h"
 #include "runc_start.h"
 #include "runtime.h"
+#include "spec.h"
 #include "sync.h"
+#include "user.h"
 
 #define SIG_MAX 64
 #define DEPTH_MAX 64	   /* how deep dependencies may nest */
@@ -32,6 +34,7 @@ struct stop_cfg {
 	int terminal, open_stdin, signal, timeout_s;
 	int restarts; /* a restart policy other than "no" */
 	unsigned long long log_size_max;
+	char user[CTRI_USER_MAX]; /* "": nothing to look up (user.h) */
 };
 
 static int read_cfg(ctr_container_t *c, const char *op, struct stop_cfg *out)
@@ -55,6 +58,11 @@ static int read_cfg(ctr_container_t *c, const char *op, struct stop_cfg *out)
 				 : 10;
 	out->restarts = json_object_object_get_ex(cfg, "restart_policy", &v) &&
 			strcmp(json_object_get_string(v), "no") != 0;
+	unsigned uid, gid;
+	const char *user =
+	    json_object_object_get_ex(cfg, "user", &v) ? json_object_get_string(v) : NULL;
+	snprintf(out->user, sizeof(out->user), "%s",
+		 user && !ctri_user_numeric(user, &uid, &gid) ? user : "");
 	if (out->signal < 1 || out->signal > SIG_MAX)
 		out->signal = SIGTERM;
 	json_object_put(cfg);
@@ -217,7 +225,8 @@ int ctri_create_in_runtime(ctr_container_t *c, enum ctri_op what, int lock_fd, s
 	/* Before the runtime runs it: a short run's exit (the monitor's clock) comes after. */
 	long long started_at = ctri_now_ns();
 	if ((r = ctri_rootfs_acquire(c, op)) == 0 &&
-	    (r = ctri_monitor_start(c, op, &mo, lock_fd, &m)) < 0)
+	    ((cfg.user[0] && (r = ctri_spec_set_user(c, op, cfg.user)) < 0) ||
+	     (r = ctri_monitor_start(c, op, &mo, lock_fd, &m)) < 0))
 		ctri_rootfs_release(c, op, 0);
 	st->has_owner = 0;
 	if (r < 0)

@@ -84,7 +84,6 @@ struct reader {
 	size_t len;
 	int skipping; /* inside an overlong line: drop up to its LF */
 	char path[4096];
-	struct ctri_st st0; /* the run being followed */
 };
 
 /* ---- records ------------------------------------------------------------------------- */
@@ -414,22 +413,6 @@ static int catch_up(struct reader *rd, struct ctri_follow *f)
 	}
 }
 
-/* wfd (from ctr_wait_fd) is readable: has the run rd->st0 ended? A pidfd's or eventfd's
- * word is final; an inotify descriptor (CTR_WAIT_INOTIFY) wakes for any exit file. */
-static int run_ended(struct reader *rd, int wfd)
-{
-	struct ctri_st st;
-	char buf[4096];
-
-	if (ctri_exit_exists(rd->c) || ctri_st_load(rd->c, OP, &st) < 0 ||
-	    !ctri_st_active(st.state) || st.mon_pid != rd->st0.mon_pid ||
-	    st.mon_start != rd->st0.mon_start || !ctri_monitor_alive(rd->c, &st))
-		return 1;
-	while (read(wfd, buf, sizeof(buf)) > 0) /* take the inotify events */
-		;
-	return ctri_fd_readable(wfd, 0);
-}
-
 /* The poll timeout until rd->until (-1: none). */
 static int until_ms(const struct reader *rd)
 {
@@ -455,7 +438,8 @@ static int follow(struct reader *rd, struct ctri_follow *f, int wfd)
 		}
 		if ((r = ctri_follow_wait(f, wfd, until_ms(rd))) < 0)
 			return ctri_cwrap(rd->c->name, OP, r);
-		ended = (r == 1 && run_ended(rd, wfd)) || (rd->until && ctri_now_ns() > rd->until);
+		ended = r == 1 /* wfd: a pidfd's or eventfd's word is final */ ||
+			(rd->until && ctri_now_ns() > rd->until);
 	}
 }
 
@@ -485,10 +469,8 @@ static int logs(ctr_container_t *c, const ctr_logs_opts_t *opts, long long limit
 	rd->ring_max = tail;
 	ctri_bundle_path(c, LOG_NAME, rd->path, sizeof(rd->path));
 	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(rd->path, '/') - rd->path), rd->path);
-	/* The run, the watch, then the files: no change falls between. The wait fd can come
-	 * last: once the run has ended it stays readable. */
-	if (follow_ && (r = ctri_st_load(c, OP, &rd->st0)) < 0)
-		goto out;
+	/* The watch, then the files: no change falls between. The wait fd can come last: once
+	 * the run has ended it stays readable. */
 	if ((r = ctri_follow_open(&f, dir, LOG_NAME, follow_)) < 0) {
 		r = r == CTR_E_NOENT
 			? ctri_cerr(c->name, OP, CTR_E_REMOVED, "container was removed")
@@ -502,7 +484,8 @@ static int logs(ctr_container_t *c, const ctr_logs_opts_t *opts, long long limit
 		goto out;
 	}
 	/* A CONFIGURED container (CTR_E_STATE) has no run to follow: its log is complete. */
-	if (f.fd < 0 && f.prev_fd < 0 && wfd < 0 && (r = ctri_st_load(c, OP, &rd->st0)) < 0)
+	struct ctri_st st;
+	if (f.fd < 0 && f.prev_fd < 0 && wfd < 0 && (r = ctri_st_load(c, OP, &st)) < 0)
 		goto out; /* no log, no run: removed? */
 	r = read_existing(rd, &f, limit, wfd < 0);
 	if (r == 0 && wfd >= 0)
@@ -521,7 +504,7 @@ out:
 
 static int check_opts(ctr_container_t *c, const ctr_logs_opts_t *opts, const char *op)
 {
-	int r = opts ? ctri_opts_valid(opts, sizeof(*opts), op) : 0;
+	int r = opts ? CTRI_OPTS_VALID(opts, tail, op) : 0;
 
 	if (r < 0)
 		return r;

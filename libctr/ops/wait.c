@@ -70,16 +70,8 @@ CTR_API int ctr_sync(ctr_container_t *c)
 	return r;
 }
 
-static int inotify_mode(void)
-{
-	const char *v = secure_getenv("CTR_WAIT_INOTIFY");
-
-	return v && !strcmp(v, "1");
-}
-
-/* An inotify fd on c's lock file (IN_CLOSE: an operation finished) and, in inotify mode,
- * on the exit directory. */
-static int watch_open(ctr_container_t *c, const char *op, int exits)
+/* An inotify fd on c's lock file (IN_CLOSE: an operation finished). */
+static int watch_open(ctr_container_t *c, const char *op)
 {
 	char path[4096];
 	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
@@ -93,8 +85,7 @@ static int watch_open(ctr_container_t *c, const char *op, int exits)
 	int lf = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lf >= 0)
 		close(lf);
-	if (inotify_add_watch(fd, path, IN_CLOSE | IN_DELETE_SELF | IN_ATTRIB) < 0 ||
-	    (exits && inotify_add_watch(fd, c->rt->exits_dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0)) {
+	if (inotify_add_watch(fd, path, IN_CLOSE | IN_DELETE_SELF | IN_ATTRIB) < 0) {
 		int r = ctri_cerr(c->name, op, ctri_errno_code(errno), "inotify_add_watch: %m");
 		close(fd);
 		return r;
@@ -135,12 +126,12 @@ static int wait_for(ctr_container_t *c, const char *op, st_pred pred, int want, 
 		    struct ctri_st *st)
 {
 	long long deadline = timeout_ms < 0 ? -1 : ctri_mono_ms() + timeout_ms;
-	int exits = inotify_mode(), ino = -1, r;
+	int ino = -1, r;
 
 	for (;;) {
 		if ((r = ctri_refresh(c, op, st)) < 0 || pred(st, want))
 			break;
-		int mon = !exits && ctri_st_active(st->state) ? ctri_monitor_fd(c, st) : -1;
+		int mon = ctri_st_active(st->state) ? ctri_monitor_fd(c, st) : -1;
 		/* Waiting for the end of a run its monitor holds needs only the monitor's pidfd.
 		 * Anything else needs the inotify watch (whose close() can cost an RCU grace
 		 * period, ~10 ms here, so it is not set up when the pidfd suffices). */
@@ -148,7 +139,7 @@ static int wait_for(ctr_container_t *c, const char *op, st_pred pred, int want, 
 			if (mon >= 0)
 				close(mon);
 			/* watch first, then look again: no change slips between */
-			if ((r = ino = watch_open(c, op, exits)) < 0)
+			if ((r = ino = watch_open(c, op)) < 0)
 				break;
 			continue;
 		}
@@ -172,14 +163,14 @@ static int wait_for(ctr_container_t *c, const char *op, st_pred pred, int want, 
 	return r;
 }
 
-CTR_API int ctr_wait(ctr_container_t *c, int timeout_ms, int *exit_code)
+CTR_API int ctr_wait(ctr_container_t *c, int timeout_ms, int *out_exit_code)
 {
 	struct ctri_st st;
 
 	CTRI_CHECK_ARG("ctr_wait", c);
 	int r = wait_for(c, "wait", not_running, 0, timeout_ms, &st);
-	if (r == 0 && exit_code)
-		*exit_code = st.has_exit ? st.exit_code : -1;
+	if (r == 0 && out_exit_code)
+		*out_exit_code = st.has_exit ? st.exit_code : -1;
 	return r;
 }
 
@@ -198,31 +189,17 @@ CTR_API int ctr_wait_condition(ctr_container_t *c, ctr_state_t state, int timeou
 CTR_API int ctr_wait_fd(ctr_container_t *c)
 {
 	struct ctri_st st;
-	int ino = -1, r;
+	int r;
 
 	CTRI_CHECK_ARG("ctr_wait_fd", c);
-	if (inotify_mode() && (ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) >= 0 &&
-	    inotify_add_watch(ino, c->rt->exits_dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
-		close(ino);
-		ino = -1;
-	}
-	/* The watch (if any) exists before we look, so an exit after the look wakes it. */
 	if ((r = ctri_refresh(c, "wait", &st)) < 0)
-		goto fail;
-	if (st.state == CTR_STATE_CONFIGURED) {
-		r = ctri_cerr(c->name, "wait", CTR_E_STATE, "container is configured: nothing runs");
-		goto fail;
-	}
-	if (!ctri_st_active(st.state)) {
-		r = ctri_eventfd_ready(c->name, "wait");
-		goto fail;
-	}
-	if (ino >= 0)
-		return ino;
+		return r;
+	if (st.state == CTR_STATE_CONFIGURED)
+		return ctri_cerr(c->name, "wait", CTR_E_STATE,
+				 "container is configured: nothing runs");
+	if (!ctri_st_active(st.state))
+		return ctri_eventfd_ready(c->name, "wait");
 	int fd = ctri_monitor_fd(c, &st);
-	return fd >= 0 ? fd : ctri_eventfd_ready(c->name, "wait"); /* the monitor is gone: so is the container */
-fail:
-	if (ino >= 0)
-		close(ino);
-	return r;
+	/* No monitor: the container is gone with it. */
+	return fd >= 0 ? fd : ctri_eventfd_ready(c->name, "wait");
 }

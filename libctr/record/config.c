@@ -13,6 +13,7 @@
 #include "error.h"
 #include "monitor_proto.h"
 #include "seccomp_profile.h"
+#include "user.h"
 #include "util.h"
 
 #define SECCOMP_FILE_MAX (1024 * 1024) /* a profile file; runc's default is 30 KiB */
@@ -118,6 +119,7 @@ CTR_API void ctr_config_free(ctr_config_t *cfg)
 	free(cfg->name);
 	free(cfg->rootfs);
 	free(cfg->cwd);
+	free(cfg->user);
 	free(cfg->hostname);
 	ctri_strv_free(cfg->args);
 	ctri_strv_free(cfg->env);
@@ -309,16 +311,20 @@ CTR_API int ctr_config_set_cwd(ctr_config_t *cfg, const char *path)
 	return replace_str(op, &cfg->cwd, path);
 }
 
-CTR_API int ctr_config_set_user(ctr_config_t *cfg, unsigned uid, unsigned gid)
+CTR_API int ctr_config_set_user(ctr_config_t *cfg, const char *user)
 {
 	static const char op[] = "ctr_config_set_user";
+	int r;
 
 	CTRI_CHECK_ARG(op, cfg);
-	if (uid == (unsigned)-1 || gid == (unsigned)-1)
-		return ctri_err(CTR_E_INVAL, "%s: uid and gid must not be %u", op, (unsigned)-1);
-	cfg->uid = uid;
-	cfg->gid = gid;
-	return 0;
+	if (!user) {
+		free(cfg->user);
+		cfg->user = NULL;
+		return 0;
+	}
+	if ((r = ctri_user_check(NULL, "set user", user)) < 0)
+		return r;
+	return replace_str(op, &cfg->user, user);
 }
 
 static int is_hostname(const char *s)

@@ -36,8 +36,7 @@ struct ctr_config {
 	unsigned stop_timeout;
 	ctr_restart_t restart;
 	unsigned max_retries;
-	unsigned uid;
-	unsigned gid;
+	char *user; /* "USER[:GROUP]" (user.h); NULL: 0:0 */
 	uint64_t memory_limit;
 	int64_t pids_limit;
 	ctr_network_t network;

@@ -47,18 +47,6 @@ static json_object *mounts_array(const ctr_config_t *cfg)
 	return arr;
 }
 
-static json_object *user_object(const ctr_config_t *cfg)
-{
-	json_object *o = json_object_new_object();
-
-	if (o && (ctri_json_add(o, "uid", json_object_new_int64(cfg->uid)) < 0 ||
-		  ctri_json_add(o, "gid", json_object_new_int64(cfg->gid)) < 0)) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
-
 static json_object *seccomp_value(const ctr_config_t *cfg)
 {
 	if (cfg->seccomp_mode == CTRI_SECCOMP_PROFILE)
@@ -93,7 +81,7 @@ static int fill(json_object *o, const ctr_config_t *cfg)
 	r |= cfg->max_retries ? ctri_json_add(o, "restart_max_retries", num(cfg->max_retries)) : 0;
 	r |= cfg->deps[0] ? ctri_json_add(o, "dependencies", str_array(cfg->deps)) : 0;
 	r |= cfg->cwd ? ctri_json_add(o, "cwd", json_object_new_string(cfg->cwd)) : 0;
-	r |= cfg->uid || cfg->gid ? ctri_json_add(o, "user", user_object(cfg)) : 0;
+	r |= cfg->user ? ctri_json_add(o, "user", json_object_new_string(cfg->user)) : 0;
 	r |=
 	    cfg->hostname ? ctri_json_add(o, "hostname", json_object_new_string(cfg->hostname)) : 0;
 	r |= cfg->caps ? ctri_json_add(o, "capabilities", str_array(cfg->caps)) : 0;
@@ -304,18 +292,7 @@ static int f_restart_max_retries(ctr_config_t *cfg, json_object *v)
 
 static int f_user(ctr_config_t *cfg, json_object *v)
 {
-	json_object *uid = NULL, *gid = NULL;
-	int64_t u = 0, g = 0;
-	int r;
-
-	if (json_object_object_length(v) != 2 || !json_object_object_get_ex(v, "uid", &uid) ||
-	    !json_object_object_get_ex(v, "gid", &gid) ||
-	    !json_object_is_type(uid, json_type_int) || !json_object_is_type(gid, json_type_int))
-		return ctri_err(CTR_E_INVAL, "must be {\"uid\": integer, \"gid\": integer}");
-	r = integer(uid, 0, UINT_MAX, &u);
-	if (r == 0)
-		r = integer(gid, 0, UINT_MAX, &g);
-	return r < 0 ? r : ctr_config_set_user(cfg, (unsigned)u, (unsigned)g);
+	return ctr_config_set_user(cfg, json_object_get_string(v));
 }
 
 static int f_seccomp(ctr_config_t *cfg, json_object *v)
@@ -477,7 +454,7 @@ static const struct field {
 	{ "restart_max_retries", json_type_int, f_restart_max_retries },
 	{ "dependencies", json_type_array, f_dependencies },
 	{ "cwd", json_type_string, f_cwd },
-	{ "user", json_type_object, f_user },
+	{ "user", json_type_string, f_user },
 	{ "hostname", json_type_string, f_hostname },
 	{ "capabilities", json_type_array, f_capabilities },
 	{ "seccomp", json_type_null, f_seccomp },

@@ -330,13 +330,13 @@ static int by_name(const void *a, const void *b)
 	return strcmp((*(ctr_container_t *const *)a)->name, (*(ctr_container_t *const *)b)->name);
 }
 
-CTR_API int ctr_list(ctr_runtime_t *rt, ctr_container_t ***out, size_t *count)
+CTR_API int ctr_list(ctr_runtime_t *rt, ctr_container_t ***out, size_t *out_count)
 {
 	struct list_ctx l = { .rt = rt };
 
 	CTRI_CHECK_ARG("ctr_list", rt);
 	CTRI_CHECK_ARG("ctr_list", out);
-	CTRI_CHECK_ARG("ctr_list", count);
+	CTRI_CHECK_ARG("ctr_list", out_count);
 	int r = ctri_store_each(rt->store, CTRI_KEY_ID, list_one, &l);
 	if (r < 0) {
 		ctr_list_free(l.v, l.n);
@@ -345,8 +345,8 @@ CTR_API int ctr_list(ctr_runtime_t *rt, ctr_container_t ***out, size_t *count)
 	if (l.n > 1)
 		qsort(l.v, l.n, sizeof(*l.v), by_name);
 	*out = l.v;
-	*count = l.n;
-	return l.n > 0x7fffffff ? 0x7fffffff : (int)l.n;
+	*out_count = l.n;
+	return 0;
 }
 
 CTR_API void ctr_list_free(ctr_container_t **list, size_t count)

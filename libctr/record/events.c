@@ -296,15 +296,18 @@ CTR_API int ctr_events(ctr_runtime_t *rt, const ctr_events_opts_t *opts, ctr_eve
 	CTRI_CHECK_ARG("ctr_events", rt);
 	CTRI_CHECK_ARG("ctr_events", fn);
 	if (opts) {
-		int r = ctri_opts_valid(opts, sizeof(*opts), "ctr_events");
+		int r = CTRI_OPTS_VALID(opts, flags, "ctr_events");
 		if (r < 0)
 			return r;
+		if (CTRI_OPTS_GET(opts, flags, 0) & ~CTR_EVENTS_FOLLOW)
+			return ctri_err(CTR_E_INVAL, "ctr_events: unknown flags 0x%x",
+					opts->flags & ~CTR_EVENTS_FOLLOW);
 	}
 	struct reader *rd = calloc(1, sizeof(*rd));
 	if (!rd)
 		return ctri_err(CTR_E_NOMEM, "ctr_events: out of memory");
 	*rd = (struct reader){ .o = opts, .fn = fn, .ud = userdata };
-	int r = read_log(rd, rt, CTRI_OPTS_GET(opts, follow, 0));
+	int r = read_log(rd, rt, !!(CTRI_OPTS_GET(opts, flags, 0) & CTR_EVENTS_FOLLOW));
 	free(rd);
 	return r;
 }

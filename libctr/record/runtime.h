@@ -33,9 +33,13 @@ struct ctr_runtime {
 	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) + sizeof((opts)->field))
 #define CTRI_OPTS_GET(opts, field, def) (CTRI_OPTS_HAS(opts, field) ? (opts)->field : (def))
 
-/* Check an opts struct of the caller's size against the library's type size: sz must
- * cover at least the size field, and bytes past what the library knows must be zero. */
+/* Check an opts struct of the caller's size: sz must cover at least the size field, and
+ * every byte from the end of the last field the library knows up to sz must be zero (the
+ * type's tail padding included, where a later version may put a field). */
 int ctri_opts_valid(const void *opts, size_t known, const char *op);
+#define CTRI_OPTS_VALID(opts, last_field, op)                                                      \
+	ctri_opts_valid(                                                                           \
+	    (opts), offsetof(__typeof__(*(opts)), last_field) + sizeof((opts)->last_field), (op))
 
 /* What libctr recorded as the boot id before it could read the kernel's (whose file
  * reports size 0): a record of an unknown boot. */

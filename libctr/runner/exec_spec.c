@@ -14,6 +14,7 @@
 #include "exec_spec.h"
 #include "json.h"
 #include "runtime.h"
+#include "user.h"
 #include "util.h"
 
 #define PRESERVE_MAX 64
@@ -23,32 +24,12 @@ static int valid_fd(int fd)
 	return fd == -1 || (fd >= 0 && fcntl(fd, F_GETFD) >= 0);
 }
 
-/* "UID" or "UID:GID", decimal. */
-static int parse_user(const char *s, long long *uid, long long *gid)
-{
-	char *end;
-
-	errno = 0;
-	*uid = strtoll(s, &end, 10);
-	*gid = -1;
-	if (end == s || !isdigit((unsigned char)*s) || errno || *uid > 0xfffffffeLL)
-		return -1;
-	if (*end == ':') {
-		const char *g = end + 1;
-		*gid = strtoll(g, &end, 10);
-		if (end == g || !isdigit((unsigned char)*g) || errno || *gid > 0xfffffffeLL)
-			return -1;
-	}
-	return *end ? -1 : 0;
-}
-
 int ctri_exec_check(ctr_container_t *c, const char *op, const ctr_exec_opts_t *o)
 {
-	long long uid, gid;
 	int r;
 
 	CTRI_CHECK_ARG(op, o);
-	if ((r = ctri_opts_valid(o, sizeof(*o), op)) < 0)
+	if ((r = CTRI_OPTS_VALID(o, n_preserve_fds, op)) < 0)
 		return r;
 	if (!o->argv || !o->argv[0] || !o->argv[0][0])
 		return ctri_cerr(c->name, op, CTR_E_INVAL, "argv is %s",
@@ -62,9 +43,8 @@ int ctri_exec_check(ctr_container_t *c, const char *op, const ctr_exec_opts_t *o
 	}
 	if (o->cwd && o->cwd[0] != '/')
 		return ctri_cerr(c->name, op, CTR_E_INVAL, "cwd \"%s\" is not absolute", o->cwd);
-	if (o->user && parse_user(o->user, &uid, &gid) < 0)
-		return ctri_cerr(c->name, op, CTR_E_INVAL,
-				 "user \"%s\" is not UID or UID:GID (numeric)", o->user);
+	if (o->user && (r = ctri_user_check(c->name, op, o->user)) < 0)
+		return r;
 	if (!valid_fd(o->stdin_fd) || !valid_fd(o->stdout_fd) || !valid_fd(o->stderr_fd))
 		return ctri_cerr(c->name, op, CTR_E_INVAL,
 				 "stdin_fd, stdout_fd and stderr_fd must be open descriptors or -1 "
@@ -257,8 +237,7 @@ static int make_privileged(json_object *proc)
 /* Apply the record's options to the container's process object. */
 static int apply(json_object *proc, json_object *rec)
 {
-	json_object *v, *user;
-	long long uid, gid;
+	json_object *v;
 	int r = 0;
 
 	if (json_object_object_get_ex(rec, "argv", &v))
@@ -267,16 +246,6 @@ static int apply(json_object *proc, json_object *rec)
 		r = ctri_exec_merge_env(proc, v);
 	if (!r && json_object_object_get_ex(rec, "cwd", &v))
 		r = ctri_json_add(proc, "cwd", json_object_new_string(json_object_get_string(v)));
-	if (!r && json_object_object_get_ex(rec, "user", &v) &&
-	    parse_user(json_object_get_string(v), &uid, &gid) == 0) {
-		if (!json_object_object_get_ex(proc, "user", &user) &&
-		    (!(user = json_object_new_object()) || ctri_json_add(proc, "user", user)))
-			return -1;
-		r = ctri_json_add(user, "uid", json_object_new_int64(uid));
-		if (!r && gid >= 0)
-			r = ctri_json_add(user, "gid", json_object_new_int64(gid));
-		json_object_object_del(user, "additionalGids");
-	}
 	int term = json_object_object_get_ex(rec, "terminal", &v) && json_object_get_boolean(v);
 	r = r || ctri_json_add(proc, "terminal", json_object_new_boolean(term));
 	if (!term)
@@ -360,8 +329,27 @@ const char *ctri_exec_e2big(const struct ctri_exec_args *a, char *buf, size_t le
 	return buf;
 }
 
-int ctri_exec_write_process(ctr_container_t *c, const char *op, json_object *rec, const char *path,
-			    struct ctri_exec_args *args)
+/* The session's user, looked up in the files of the container whose first process is
+ * init, as process.user. */
+static int set_user(ctr_container_t *c, const char *op, json_object *proc, json_object *rec,
+		    pid_t init)
+{
+	json_object *v, *user = NULL;
+	char root[64];
+	int r;
+
+	if (!json_object_object_get_ex(rec, "user", &v))
+		return 0;
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)init);
+	if ((r = ctri_user_resolve(c->name, op, root, json_object_get_string(v), &user)) < 0)
+		return r;
+	return ctri_json_add(proc, "user", user) < 0
+		   ? ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory")
+		   : 0;
+}
+
+int ctri_exec_write_process(ctr_container_t *c, const char *op, json_object *rec, pid_t init,
+			    const char *path, struct ctri_exec_args *args)
 {
 	char spec_path[4200], *text = NULL;
 	json_object *spec = NULL, *proc;
@@ -382,6 +370,10 @@ int ctri_exec_write_process(ctr_container_t *c, const char *op, json_object *rec
 	if (apply(proc, rec) < 0) {
 		json_object_put(spec);
 		return ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
+	}
+	if ((r = set_user(c, op, proc, rec, init)) < 0) {
+		json_object_put(spec);
+		return r;
 	}
 	if (args)
 		exec_args(proc, args);

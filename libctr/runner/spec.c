@@ -12,6 +12,7 @@
 #include "overlay.h"
 #include "seccomp_profile.h"
 #include "spec.h"
+#include "user.h"
 #include "util.h"
 
 #define OCI_VERSION	 "1.0.2"
@@ -36,6 +37,12 @@ static const char *const default_caps[] = {
 	NULL,
 };
 
+CTR_API const char *const *ctr_default_capabilities(void)
+{
+	return default_caps;
+}
+
+/* docker's and podman's: a process that is given an environment without PATH gets it. */
 static const char *const default_env[] = {
 	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL
 };
@@ -151,6 +158,8 @@ static json_object *build_env(json_object *c, const char *hostname)
 	char var[128];
 	int r = env ? 0 : -1;
 
+	if (r == 0 && !has_var(env, "PATH"))
+		r = ctri_json_push(env, json_object_new_string(default_env[0]));
 	if (r == 0 && json_object_get_boolean(member(c, "terminal")) && !has_var(env, "TERM"))
 		r = ctri_json_push(env, json_object_new_string("TERM=xterm"));
 	if (r == 0 && !has_var(env, "HOSTNAME")) {
@@ -164,16 +173,18 @@ static json_object *build_env(json_object *c, const char *hostname)
 	return env;
 }
 
+/* A user that is not two numbers is looked up when each run begins (ctri_spec_set_user);
+ * until then the spec names nobody (65534), never root. */
 static int fill_user(json_object *o, json_object *c, const char *arg)
 {
-	json_object *user = member(c, "user"); /* absent: 0:0 */
+	const char *user = string_or(c, "user", "0:0");
+	unsigned uid = 65534, gid = 65534;
 	int r = 0;
 
 	(void)arg;
-	r |= ctri_json_add(o, "uid",
-			   json_object_new_int64(json_object_get_int64(member(user, "uid"))));
-	r |= ctri_json_add(o, "gid",
-			   json_object_new_int64(json_object_get_int64(member(user, "gid"))));
+	ctri_user_numeric(user, &uid, &gid);
+	r |= ctri_json_add(o, "uid", json_object_new_int64(uid));
+	r |= ctri_json_add(o, "gid", json_object_new_int64(gid));
 	return r;
 }
 
@@ -520,6 +531,49 @@ int ctri_spec_write(const ctr_config_t *cfg, const char *id, const char *bundle_
 			      r == -ENOMEM ? CTR_E_NOMEM : CTR_E_IO, "%s: %s", path, strerror(-r));
 out:
 	free(path);
+	json_object_put(spec);
+	return r;
+}
+
+int ctri_spec_set_user(ctr_container_t *c, const char *op, const char *user)
+{
+	json_object *spec = NULL, *proc, *root, *path, *resolved = NULL;
+	char file[4200], *text = NULL, *dir = NULL;
+	int r;
+
+	ctri_bundle_path(c, "config.json", file, sizeof(file));
+	if ((r = ctri_read_file(file, 16 << 20, &text, NULL)) < 0)
+		return ctri_cerr(c->name, op, CTR_E_IO, "read %s: %s", file, strerror(-r));
+	spec = json_tokener_parse(text);
+	free(text);
+	if (!json_object_object_get_ex(spec, "process", &proc) ||
+	    !json_object_object_get_ex(spec, "root", &root) ||
+	    !json_object_object_get_ex(root, "path", &path)) {
+		r = ctri_cerr(c->name, op, CTR_E_STORE, "%s has no process or root.path", file);
+		goto out;
+	}
+	const char *rp = json_object_get_string(path);
+	char bundle[4200];
+	ctri_bundle_path(c, "", bundle, sizeof(bundle));
+	if (!(dir = rp[0] == '/' ? strdup(rp) : ctri_strdupf("%s/%s", bundle, rp))) {
+		r = ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = ctri_user_resolve(c->name, op, dir, user, &resolved)) < 0)
+		goto out;
+	if (ctri_json_add(proc, "user", resolved) < 0) {
+		r = ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
+		goto out;
+	}
+	text = (char *)json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PRETTY |
+								JSON_C_TO_STRING_SPACED |
+								JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text)
+		r = ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
+	else if ((r = ctri_write_file(file, text, strlen(text), 0600, 0)) < 0)
+		r = ctri_cerr(c->name, op, CTR_E_IO, "write %s: %s", file, strerror(-r));
+out:
+	free(dir);
 	json_object_put(spec);
 	return r;
 }

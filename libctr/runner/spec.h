@@ -4,7 +4,7 @@
 
 #include <json-c/json.h>
 
-#include "ctr/ctr.h"
+#include "container.h"
 
 /* Build the OCI runtime spec (config.json content) for container id from cfg.
  * cfg must have passed ctri_config_check(). Returns 0 or CTR_E_*; caller puts *out.
@@ -15,5 +15,10 @@ int ctri_spec_build(const ctr_config_t *cfg, const char *id, json_object **out);
 /* Build the spec and write it to BUNDLE_DIR/config.json (atomically, not fsynced: it can
  * always be rebuilt from the stored config). */
 int ctri_spec_write(const ctr_config_t *cfg, const char *id, const char *bundle_dir);
+
+/* When each run begins, for a user that is not two numbers: look it up in the root
+ * filesystem (mounted by then) and put it in the bundle's config.json (user.h).
+ * CTR_E_INVAL when a name is not found; CTR_E_IO; CTR_E_STORE for a damaged spec. */
+int ctri_spec_set_user(ctr_container_t *c, const char *op, const char *user);
 
 #endif

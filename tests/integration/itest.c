@@ -195,17 +195,11 @@ void it_setup(void)
 
 void it_teardown(void)
 {
-	static const char *const vars[] = { "FAKE_RUNTIME_HANG",
-					    "FAKE_RUNTIME_CRASH",
-					    "FAKE_RUNTIME_FAIL",
-					    "FAKE_RUNTIME_LOG",
-					    "FAKE_RUNTIME_ARGS",
-					    "FAKE_RUNTIME_CRIU",
-					    "FAKE_RUNTIME_GARBAGE",
-					    "FAKE_RUNTIME_HOSTILE",
-					    "FAKE_RUNTIME_HOSTILE_JSON",
-					    "CTR_WAIT_INOTIFY",
-					    "CTR_CRIU" };
+	static const char *const vars[] = { "FAKE_RUNTIME_HANG",	 "FAKE_RUNTIME_CRASH",
+					    "FAKE_RUNTIME_FAIL",	 "FAKE_RUNTIME_LOG",
+					    "FAKE_RUNTIME_ARGS",	 "FAKE_RUNTIME_CRIU",
+					    "FAKE_RUNTIME_GARBAGE",	 "FAKE_RUNTIME_HOSTILE",
+					    "FAKE_RUNTIME_HOSTILE_JSON", "CTR_CRIU" };
 
 	ctr_runtime_close(it_rt);
 	it_rt = NULL;
@@ -417,7 +411,24 @@ int it_exit_code(ctr_container_t *c)
 	return code;
 }
 
-/* The member key of the inspected state record: 1 and *val, or 0; *text gets the JSON. */
+/* ns since the epoch of an inspect time, "YYYY-MM-DDTHH:MM:SS.NNNNNNNNNZ" (RFC 3339 with
+ * nanoseconds, UTC); the test fails on any other form. */
+static long long rfc3339_ns(const char *s)
+{
+	struct tm tm = { 0 };
+	char frac[16] = "", z = 0;
+	int n = sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%15[0-9]%c", &tm.tm_year, &tm.tm_mon,
+		       &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, frac, &z);
+
+	ck_assert_msg(n == 8 && z == 'Z' && strlen(frac) == 9 && strlen(s) == 30,
+		      "not an RFC 3339 UTC time with nanoseconds: \"%s\"", s);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (long long)timegm(&tm) * 1000000000LL + atoll(frac);
+}
+
+/* The member key of the inspected state record (a time as ns since the epoch): 1 and
+ * *val, or 0; *text gets the JSON. */
 static int state_member(ctr_container_t *c, const char *key, long long *val, char **text)
 {
 	char *json = NULL;
@@ -432,6 +443,10 @@ static int state_member(ctr_container_t *c, const char *key, long long *val, cha
 	    (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_boolean))) {
 		*val = json_object_is_type(v, json_type_boolean) ? json_object_get_boolean(v)
 								 : json_object_get_int64(v);
+		found = 1;
+	} else if (state && json_object_object_get_ex(state, key, &v) &&
+		   json_object_is_type(v, json_type_string) && strstr(key, "_at")) {
+		*val = rfc3339_ns(json_object_get_string(v));
 		found = 1;
 	}
 	json_object_put(obj);

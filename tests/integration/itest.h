@@ -36,7 +36,7 @@ int it_open(const char *oci_runtime, unsigned timeout_ms, ctr_runtime_t **out);
 ctr_runtime_t *it_reopen(const char *oci_runtime, unsigned timeout_ms);
 
 /* The usual fixture: it_rt = it_runtime(); teardown closes it, restores the environment the
- * tests change (CTR_MONITOR, CTR_CLEANUP, FAKE_RUNTIME_*, CTR_WAIT_INOTIFY) and calls
+ * tests change (CTR_MONITOR, CTR_CLEANUP, FAKE_RUNTIME_*) and calls
  * it_cleanup(). */
 extern ctr_runtime_t *it_rt;
 void it_setup(void);

@@ -101,7 +101,7 @@ struct follower {
 static void *follow_main(void *p)
 {
 	struct follower *f = p;
-	CTR_OPTS(ctr_events_opts_t, o, .type = "died", .follow = 1);
+	CTR_OPTS(ctr_events_opts_t, o, .type = "died", .flags = CTR_EVENTS_FOLLOW);
 
 	f->r = ctr_events(f->rt, &o, record, &f->s);
 	return NULL;

@@ -39,7 +39,9 @@ START_TEST(test_exec_exit_codes)
 	IT_OK(ctr_exec(c, &o, &code));
 	ck_assert_int_eq(code, 0);
 	char **ids = NULL;
-	ck_assert_int_eq(ctr_exec_list(c, &ids, NULL), 0); /* ctr_exec removes its session */
+	size_t n_ids;
+	ck_assert_int_eq(ctr_exec_list(c, &ids, &n_ids), 0);
+	ck_assert_uint_eq(n_ids, 0); /* ctr_exec removes its session */
 	ctr_strv_free(ids);
 	ctr_container_free(c);
 }
@@ -328,7 +330,9 @@ START_TEST(test_exec_too_large_for_execve_is_a_runtime_error)
 	free(env);
 
 	char **ids = NULL; /* nothing is left, and the container carries on */
-	ck_assert_int_eq(ctr_exec_list(c, &ids, NULL), 0);
+	size_t n_ids;
+	ck_assert_int_eq(ctr_exec_list(c, &ids, &n_ids), 0);
+	ck_assert_uint_eq(n_ids, 0);
 	ctr_strv_free(ids);
 	o = exec_opts(truth);
 	IT_OK(ctr_exec(c, &o, &code));
@@ -374,7 +378,9 @@ START_TEST(test_exec_bad_input)
 	ck_assert_msg(strstr(ctr_last_error(), "/no/such/program"), "%s", ctr_last_error());
 	ck_assert_msg(strstr(ctr_last_error(), "runc exec: "), "%s", ctr_last_error());
 	char **ids = NULL;
-	ck_assert_int_eq(ctr_exec_list(c, &ids, NULL), 0);
+	size_t n_ids;
+	ck_assert_int_eq(ctr_exec_list(c, &ids, &n_ids), 0);
+	ck_assert_uint_eq(n_ids, 0);
 	ctr_strv_free(ids);
 
 	IT_OK(ctr_stop(c, 5));

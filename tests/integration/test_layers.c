@@ -175,7 +175,7 @@ START_TEST(test_unmount_of_a_running_container_is_busy_and_force_detaches_it)
 	ck_assert_int_eq(merged_mounts(c), 1);
 	IT_REFUSED(ctr_unmount(c, 0), CTR_E_BUSY, c);
 	ck_assert_int_eq(merged_mounts(c), 1);
-	IT_OK(ctr_unmount(c, 1));
+	IT_OK(ctr_unmount(c, CTR_FORCE));
 	ck_assert_int_eq(merged_mounts(c), 0);
 	IT_FAILS(ctr_unmount(c, 0), CTR_E_STATE);
 

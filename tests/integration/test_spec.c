@@ -100,7 +100,7 @@ START_TEST(test_user_cwd_env_and_hostname_reach_the_process)
 	ctr_config_t *cfg = config("id -u; id -g; pwd; echo \"$FOO\"; hostname");
 	char *out;
 
-	ck_assert_int_eq(ctr_config_set_user(cfg, 65534, 65534), 0);
+	ck_assert_int_eq(ctr_config_set_user(cfg, "65534:65534"), 0);
 	ck_assert_int_eq(ctr_config_set_cwd(cfg, "/tmp"), 0);
 	ck_assert_int_eq(ctr_config_set_env(cfg, env), 0);
 	ck_assert_int_eq(ctr_config_set_hostname(cfg, "web-1.local"), 0);

@@ -341,21 +341,13 @@ static void op_wait_fd(struct life *l)
 	}
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	int n = poll(&p, 1, t);
-	/* An inotify descriptor (non-blocking) is read empty before the check. Not the others:
-	 * the eventfd a stopped container gets blocks once read. */
-	char buf[4096], link[64], what[64] = "";
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	ssize_t len = readlink(link, what, sizeof(what) - 1);
-	if (len > 0 && strstr(what, "inotify"))
-		while (read(fd, buf, sizeof(buf)) > 0)
-			;
 	int r = ctr_wait(l->c, 0, &code);
 	close(fd);
 	if (r == 0)
 		ended(l, code);
 	else if (r != CTR_E_TIMEOUT)
 		fail(l, &st->unexpected, "wait(0) after poll: %s", err(r));
-	else if (n > 0 && (p.revents & POLLIN) && !getenv("CTR_WAIT_INOTIFY"))
+	else if (n > 0 && (p.revents & POLLIN))
 		fail(l, &st->lost, "wait_fd readable but wait(0) timed out");
 	else if (l->model == M_ENDED)
 		fail(l, &st->lost, "wait_fd: wait(0) timed out on an ended container");

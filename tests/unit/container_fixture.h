@@ -97,8 +97,7 @@ static inline size_t count_list(void)
 	size_t n = 0;
 	int r = ctr_list(rt, &list, &n);
 
-	ck_assert_msg(r >= 0, "ctr_list: %d %s", r, ctr_last_error());
-	ck_assert_uint_eq((size_t)r, n);
+	ck_assert_msg(r == 0, "ctr_list: %d %s", r, ctr_last_error());
 	ctr_list_free(list, n);
 	return n;
 }

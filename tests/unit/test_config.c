@@ -125,7 +125,7 @@ START_TEST(test_every_setter_names_a_null_config)
 	assert_fails(ctr_config_set_restart_policy(NULL, CTR_RESTART_NO, 0), CTR_E_INVAL, "cfg");
 	assert_fails(ctr_config_add_dependency(NULL, "db"), CTR_E_INVAL, "argument cfg is NULL");
 	assert_fails(ctr_config_set_cwd(NULL, "/"), CTR_E_INVAL, "argument cfg is NULL");
-	assert_fails(ctr_config_set_user(NULL, 1, 1), CTR_E_INVAL, "argument cfg is NULL");
+	assert_fails(ctr_config_set_user(NULL, "1:1"), CTR_E_INVAL, "argument cfg is NULL");
 	assert_fails(ctr_config_set_hostname(NULL, "h"), CTR_E_INVAL, "argument cfg is NULL");
 	assert_fails(ctr_config_set_capabilities(NULL, NULL), CTR_E_INVAL, "argument cfg is NULL");
 	assert_fails(ctr_config_set_seccomp(NULL, NULL), CTR_E_INVAL, "argument cfg is NULL");
@@ -296,12 +296,24 @@ START_TEST(test_add_dependency_keeps_order_and_ignores_duplicates)
 }
 END_TEST
 
-START_TEST(test_set_user_refuses_minus_one)
+START_TEST(test_set_user_takes_names_and_numbers_and_refuses_the_rest)
 {
-	ck_assert_int_eq(ctr_config_set_user(cfg, 1000, 65534), 0);
-	assert_json_has("\"user\":{\"uid\":1000,\"gid\":65534}");
-	assert_refused_unchanged(ctr_config_set_user(cfg, (unsigned)-1, 0), "4294967295");
-	assert_refused_unchanged(ctr_config_set_user(cfg, 0, (unsigned)-1), "must not be");
+	static const char *const bad[] = { "",		"4294967295", "0:4294967295", "a:b:c",
+					   "-x",	"x:",	      ":0",	    "a b",
+					   "a/b",	"012345678901234567890123456789012" };
+
+	ck_assert_int_eq(ctr_config_set_user(cfg, "1000:65534"), 0);
+	assert_json_has("\"user\":\"1000:65534\"");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_refused_unchanged(ctr_config_set_user(cfg, bad[i]), "is not USER[:GROUP]");
+	ck_assert_int_eq(ctr_config_set_user(cfg, "www-data:adm"), 0);
+	assert_json_has("\"user\":\"www-data:adm\"");
+	ck_assert_int_eq(ctr_config_set_user(cfg, "nobody"), 0);
+	ck_assert_int_eq(ctr_config_set_user(cfg, NULL), 0); /* back to the default */
+	char *json = NULL;
+	ck_assert_int_eq(ctr_config_to_json(cfg, &json), 0);
+	ck_assert_ptr_null(strstr(json, "\"user\""));
+	ctr_free(json);
 }
 END_TEST
 
@@ -548,7 +560,7 @@ static void build_full_config(void)
 	ck_assert_int_eq(ctr_config_add_dependency(cfg, "db"), 0);
 	ck_assert_int_eq(ctr_config_add_dependency(cfg, "cache"), 0);
 	ck_assert_int_eq(ctr_config_set_cwd(cfg, "/app"), 0);
-	ck_assert_int_eq(ctr_config_set_user(cfg, 1000, 100), 0);
+	ck_assert_int_eq(ctr_config_set_user(cfg, "1000:100"), 0);
 	ck_assert_int_eq(ctr_config_set_hostname(cfg, "web.example"), 0);
 	ck_assert_int_eq(ctr_config_set_capabilities(cfg, caps), 0);
 	ck_assert_int_eq(ctr_config_set_seccomp(cfg, profile), 0);
@@ -662,8 +674,7 @@ static const struct {
     {"{\"stop_signal\":9.0}", "key \"stop_signal\" must be of type int"},
     {"{\"seccomp\":42}", "key \"seccomp\": must be a string or an object"},
     {"{\"labels\":{\"a\":1}}", "key \"labels\": value of \"a\" is not a string"},
-    {"{\"user\":{\"uid\":1}}", "key \"user\": must be {"},
-    {"{\"user\":{\"uid\":1,\"gid\":1,\"x\":1}}", "key \"user\""},
+    {"{\"user\":{\"uid\":1}}", "key \"user\" must be of type string"},
     {"{\"mounts\":[1]}", "key \"mounts\": mount 0 is not an object"},
     {"{\"mounts\":[{\"source\":\"/a\",\"destination\":\"/b\",\"ro\":true}]}", "unknown key \"ro\""},
     {"{\"mounts\":[{\"source\":\"/a\"}]}", "\"destination\" are required"},
@@ -674,8 +685,8 @@ static const struct {
     {"{\"stop_signal\":0}", "key \"stop_signal\": ctr_config_set_stop_signal: invalid signal 0"},
     {"{\"stop_timeout\":-1}", "key \"stop_timeout\": value out of range"},
     {"{\"stop_timeout\":4294967296}", "key \"stop_timeout\": value out of range"},
-    {"{\"user\":{\"uid\":-1,\"gid\":0}}", "key \"user\": value out of range"},
-    {"{\"user\":{\"uid\":4294967295,\"gid\":0}}", "key \"user\": ctr_config_set_user"},
+    {"{\"user\":{\"uid\":1,\"gid\":0}}", "key \"user\""},
+    {"{\"user\":\"4294967295\"}", "key \"user\": cannot set user"},
     {"{\"memory_limit\":9223372036854775808}", "key \"memory_limit\": value out of range"},
     {"{\"memory_limit\":99999999999999999999999}", "key \"memory_limit\": value out of range"},
     {"{\"memory_limit\":-1}", "key \"memory_limit\": value out of range"},
@@ -750,7 +761,7 @@ Suite *suite_config(void)
 	tcase_add_test(tc, test_stop_timeout_takes_any_unsigned);
 	tcase_add_test(tc, test_restart_retries_only_with_on_failure);
 	tcase_add_test(tc, test_add_dependency_keeps_order_and_ignores_duplicates);
-	tcase_add_test(tc, test_set_user_refuses_minus_one);
+	tcase_add_test(tc, test_set_user_takes_names_and_numbers_and_refuses_the_rest);
 	tcase_add_test(tc, test_set_hostname_checks_length_and_characters);
 	tcase_add_test(tc, test_capabilities_are_normalised_and_deduplicated);
 	tcase_add_test(tc, test_capabilities_refuse_unknown_names_naming_them);

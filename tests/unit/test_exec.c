@@ -33,7 +33,7 @@ static size_t sessions(ctr_container_t *c)
 	size_t n = 0;
 	int r = ctr_exec_list(c, &ids, &n);
 
-	ck_assert_msg(r >= 0, "ctr_exec_list: %d %s", r, ctr_last_error());
+	ck_assert_msg(r == 0, "ctr_exec_list: %d %s", r, ctr_last_error());
 	ctr_strv_free(ids);
 	return n;
 }

@@ -164,7 +164,8 @@ START_TEST(test_corrupt_state_record_fails_only_that_container)
 	ck_assert_int_eq(ctr_inspect(b, &json), CTR_E_STORE);
 	ck_assert_int_eq(ctr_remove(b, 0), CTR_E_STORE);
 
-	ck_assert_int_eq(ctr_list(rt, &list, &n), 3);
+	ck_assert_int_eq(ctr_list(rt, &list, &n), 0);
+	ck_assert_uint_eq(n, 3);
 	ck_assert_str_eq(ctr_name(list[1]), "b-bad");
 	ck_assert_int_eq(ctr_state(list[1], &s), CTR_E_STORE);
 	ctr_list_free(list, n);
@@ -318,7 +319,7 @@ START_TEST(test_null_arguments_are_inval_naming_the_argument)
 	assert_null_arg(ctr_lookup(rt, "target", NULL), "out");
 	assert_null_arg(ctr_list(NULL, &list, &n), "rt");
 	assert_null_arg(ctr_list(rt, NULL, &n), "out");
-	assert_null_arg(ctr_list(rt, &list, NULL), "count");
+	assert_null_arg(ctr_list(rt, &list, NULL), "out_count");
 	assert_null_arg(ctr_state(NULL, &s), "c");
 	assert_null_arg(ctr_state(c, NULL), "out");
 	assert_null_arg(ctr_inspect(NULL, &json), "c");

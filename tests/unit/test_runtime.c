@@ -488,6 +488,7 @@ START_TEST(test_two_contexts_on_the_same_dirs_share_the_store)
 	size_t n = 99;
 	ck_assert_int_eq(ctr_list(b, &list, &n), 0);
 	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(n, 0);
 	ctr_list_free(list, n);
 	ctr_runtime_close(b);
 	a = open_ok();

@@ -214,11 +214,17 @@ START_TEST(test_spec_env_adds_term_and_hostname_only_when_not_given)
 	ck_assert(bool_at("process.terminal"));
 	ck_assert_int_eq(ctr_config_set_env(cfg, env), 0);
 	build();
-	ck_assert_str_eq(list_at("process.env"), "A=1,HOSTNAME=mine,TERM=xterm");
+	ck_assert_str_eq(
+	    list_at("process.env"),
+	    "A=1,HOSTNAME=mine,"
+	    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin,TERM=xterm");
 	ck_assert_int_eq(ctr_config_set_env(cfg, with_term), 0);
 	ck_assert_int_eq(ctr_config_set_hostname(cfg, "web.example"), 0);
 	build();
-	ck_assert_str_eq(list_at("process.env"), "TERM=dumb,HOSTNAME=web.example");
+	ck_assert_str_eq(list_at("process.env"),
+			 "TERM=dumb,"
+			 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin,"
+			 "HOSTNAME=web.example");
 	ck_assert_str_eq(str_at("hostname"), "web.example");
 }
 END_TEST
@@ -244,7 +250,7 @@ START_TEST(test_spec_user_cwd_readonly_root_and_capabilities_follow_the_config)
 	static const char *const caps[] = {"net_admin", "sys_time", NULL};
 	static const char *const none[] = {NULL};
 
-	ck_assert_int_eq(ctr_config_set_user(cfg, 1000, 100), 0);
+	ck_assert_int_eq(ctr_config_set_user(cfg, "1000:100"), 0);
 	ck_assert_int_eq(ctr_config_set_cwd(cfg, "/srv"), 0);
 	ck_assert_int_eq(ctr_config_set_readonly_rootfs(cfg, 1), 0);
 	ck_assert_int_eq(ctr_config_set_capabilities(cfg, caps), 0);
@@ -259,6 +265,28 @@ START_TEST(test_spec_user_cwd_readonly_root_and_capabilities_follow_the_config)
 	ck_assert_int_eq(ctr_config_set_capabilities(cfg, none), 0);
 	build();
 	ck_assert_str_eq(list_at("process.capabilities.bounding"), "");
+	/* A name is looked up when a run begins; until then the spec names nobody, not root. */
+	ck_assert_int_eq(ctr_config_set_user(cfg, "app"), 0);
+	build();
+	ck_assert_int_eq(int_at("process.user.uid"), 65534);
+	ck_assert_int_eq(int_at("process.user.gid"), 65534);
+}
+END_TEST
+
+START_TEST(test_default_capabilities_are_the_spec_default)
+{
+	const char *const *caps = ctr_default_capabilities();
+	char joined[1024] = "";
+
+	for (size_t i = 0; caps[i]; i++)
+		snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s",
+			 i ? "," : "", caps[i]);
+	ck_assert_str_eq(joined, "CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FSETID,CAP_FOWNER,CAP_MKNOD,"
+				 "CAP_NET_RAW,CAP_SETGID,CAP_SETUID,CAP_SETFCAP,CAP_SETPCAP,"
+				 "CAP_NET_BIND_SERVICE,CAP_SYS_CHROOT,CAP_KILL,CAP_AUDIT_WRITE");
+	build();
+	ck_assert_str_eq(list_at("process.capabilities.bounding"), joined);
+	ck_assert_int_eq(ctr_config_set_capabilities(cfg, caps), 0); /* a valid set as it is */
 }
 END_TEST
 
@@ -664,6 +692,7 @@ Suite *suite_spec(void)
 	tcase_add_test(tc, test_spec_env_adds_term_and_hostname_only_when_not_given);
 	tcase_add_test(tc, test_spec_hostname_and_cgroup_follow_short_and_long_ids);
 	tcase_add_test(tc, test_spec_user_cwd_readonly_root_and_capabilities_follow_the_config);
+	tcase_add_test(tc, test_default_capabilities_are_the_spec_default);
 	tcase_add_test(tc, test_spec_namespaces_include_a_private_network_by_default);
 	tcase_add_test(tc, test_spec_host_network_shares_the_netns_and_binds_sys);
 	tcase_add_test(tc, test_spec_mounts_are_the_defaults_then_the_configs);

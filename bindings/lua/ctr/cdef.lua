@@ -50,9 +50,10 @@ int ctr_config_set_stop_timeout(ctr_config_t *cfg, unsigned seconds);
 int ctr_config_set_restart_policy(ctr_config_t *cfg, ctr_restart_t policy, unsigned max_retries);
 int ctr_config_add_dependency(ctr_config_t *cfg, const char *name_or_id);
 int ctr_config_set_cwd(ctr_config_t *cfg, const char *path);
-int ctr_config_set_user(ctr_config_t *cfg, unsigned uid, unsigned gid);
+int ctr_config_set_user(ctr_config_t *cfg, const char *user);
 int ctr_config_set_hostname(ctr_config_t *cfg, const char *hostname);
 int ctr_config_set_capabilities(ctr_config_t *cfg, const char *const *caps);
+const char *const *ctr_default_capabilities(void);
 int ctr_config_set_seccomp(ctr_config_t *cfg, const char *profile);
 int ctr_config_set_memory_limit(ctr_config_t *cfg, uint64_t bytes);
 int ctr_config_set_pids_limit(ctr_config_t *cfg, int64_t max);
@@ -114,7 +115,7 @@ typedef struct ctr_events_opts {
 	const char *type;
 	long long since_ns;
 	long long until_ns;
-	int follow;
+	unsigned flags;
 } ctr_events_opts_t;
 int ctr_events(ctr_runtime_t *rt, const ctr_events_opts_t *opts, ctr_event_fn fn,
 	       void *userdata);
@@ -182,7 +183,7 @@ int ctr_logs(ctr_container_t *c, const ctr_logs_opts_t *opts, ctr_log_fn fn, voi
 /* fs.h: layers, mounts, export, artifacts */
 int ctr_config_add_layer(ctr_config_t *cfg, const char *dir);
 int ctr_mount(ctr_container_t *c, char **path);
-int ctr_unmount(ctr_container_t *c, int force);
+int ctr_unmount(ctr_container_t *c, unsigned flags);
 int ctr_export(ctr_container_t *c, const char *path);
 int ctr_artifact_add(ctr_container_t *c, const char *name, const void *data, size_t len);
 int ctr_artifact_get(ctr_container_t *c, const char *name, void **data, size_t *len);

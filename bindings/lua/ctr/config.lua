@@ -66,7 +66,7 @@ local config_keys = {
 	{ "stdin", function(cfg, v) return C.ctr_config_set_stdin(cfg, flag(v, W, "stdin") and 1 or 0) end },
 	{ "log_size_max", function(cfg, v) return C.ctr_config_set_log_size_max(cfg, int(v, W, "log_size_max", 0, 2 ^ 64 - 1)) end },
 	{ "stop_signal", function(cfg, v) return C.ctr_config_set_stop_signal(cfg, signal(v, W)) end },
-	{ "stop_timeout", function(cfg, v) return C.ctr_config_set_stop_timeout(cfg, int(v, W, "stop_timeout", 0, 0xffffffff)) end },
+	{ "stop_timeout", function(cfg, v) return C.ctr_config_set_stop_timeout(cfg, K.timeout_s(v, W, "stop_timeout")) end },
 	{ "restart_policy", function(cfg, v, o)
 		local p = type(v) == "string" and restart_policies[v] or v
 		if type(p) ~= "number" then
@@ -90,19 +90,11 @@ local config_keys = {
 		return 0
 	end },
 	{ "cwd", function(cfg, v) return C.ctr_config_set_cwd(cfg, str(v, W, "cwd")) end },
-	{ "user", function(cfg, v) -- 1000, "1000:1000" or { 1000, 1000 } (gid default 0)
-		local uid, gid
-		if type(v) == "string" then
-			uid, gid = v:match("^(%d+):?(%d*)$")
-			if not uid then type_error("create: user must be \"UID[:GID]\", not %q", v) end
-			uid, gid = tonumber(uid), tonumber(gid) or 0
-		elseif type(v) == "table" then
-			uid, gid = v[1] or v.uid, v[2] or v.gid or 0
-		else
-			uid, gid = v, 0
+	{ "user", function(cfg, v) -- "USER[:GROUP]" (names or numbers) or a uid
+		if type(v) == "number" then
+			v = tostring(int(v, W, "user", 0, 0xfffffffe))
 		end
-		return C.ctr_config_set_user(cfg, int(uid, W, "user's uid", 0, 0xffffffff),
-			int(gid, W, "user's gid", 0, 0xffffffff))
+		return C.ctr_config_set_user(cfg, str(v, W, "user"))
 	end },
 	{ "hostname", function(cfg, v) return C.ctr_config_set_hostname(cfg, str(v, W, "hostname")) end },
 	{ "capabilities", function(cfg, v) -- a list; false: the default set

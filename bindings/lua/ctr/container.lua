@@ -9,18 +9,17 @@ local want, str, opt_str, int, opt_int, ll, flag = K.want, K.str, K.opt_str, K.i
 	K.ll, K.flag
 local opts_table, set, strv, take_strv, take_string = K.opts_table, K.set, K.strv,
 	K.take_strv, K.take_string
-local signal, with_callback, flags_of = K.signal, K.with_callback, K.flags_of
+local signal, with_callback, flags_of, force_flag = K.signal, K.with_callback, K.flags_of,
+	K.force_flag
+local timeout_ms, timeout_s = K.timeout_ms, K.timeout_s
 local state_name, state_num = K.state_name, K.state_num
-local pipes = require "ctr.pipes"
 
 local Container = {}
 Container.__index = Container
 
 -- Restore options, shared with rt:import().
-local restore_flags = { keep = 0x1, tcp_established = 0x2, ignore_rootfs = 0x4,
-	ignore_static_ip = 0x8, ignore_static_mac = 0x10 }
-local restore_known = set("import_file", "name", "keep", "tcp_established", "ignore_rootfs",
-	"ignore_static_ip", "ignore_static_mac")
+local restore_flags = { keep = 0x1, tcp_established = 0x2, ignore_rootfs = 0x4 }
+local restore_known = set("import_file", "name", "keep", "tcp_established", "ignore_rootfs")
 
 local function restore_opts(o, where)
 	o = opts_table(o, where, restore_known)
@@ -126,9 +125,10 @@ function Container:start(o)
 	check(C.ctr_start(cp(self, "start"), recursive_flags(o, "start")))
 end
 
---- timeout in seconds; nil: the configured stop timeout.
+--- Send the stop signal, wait up to timeout seconds (nil: the configured stop timeout;
+-- 0: SIGKILL at once), then SIGKILL. The C call takes whole seconds: a fraction rounds up.
 function Container:stop(timeout)
-	check(C.ctr_stop(cp(self, "stop"), opt_int(timeout, -1, "stop", "timeout")))
+	check(C.ctr_stop(cp(self, "stop"), timeout_s(timeout, "stop", "timeout")))
 end
 
 function Container:kill(sig)
@@ -143,15 +143,17 @@ function Container:unpause()
 	check(C.ctr_unpause(cp(self, "unpause")))
 end
 
+--- Stop (timeout as for stop) and start again.
 function Container:restart(timeout)
-	check(C.ctr_restart(cp(self, "restart"), opt_int(timeout, -1, "restart", "timeout")))
+	check(C.ctr_restart(cp(self, "restart"), timeout_s(timeout, "restart", "timeout")))
 end
 
 --- Wait while it runs (running or paused), then its last exit code (-1: none, it never
---- ran); at once when it does not run. timeout_ms nil: forever. Raises Timeout.
-function Container:wait(timeout_ms)
+-- ran); at once when it does not run. timeout in seconds (nil: forever; fractions round
+-- up to the millisecond). Raises Timeout.
+function Container:wait(timeout)
 	local p = cp(self, "wait")
-	check(C.ctr_wait(p, opt_int(timeout_ms, -1, "wait", "timeout_ms", -1, 0x7fffffff), int_out))
+	check(C.ctr_wait(p, timeout_ms(timeout, "wait", "timeout"), int_out))
 	return int_out[0]
 end
 
@@ -160,27 +162,18 @@ function Container:wait_fd()
 	return check(C.ctr_wait_fd(cp(self, "wait_fd")))
 end
 
---- state: a name ("running") or number; timeout_ms nil: forever.
-function Container:wait_condition(state, timeout_ms)
+--- Wait until it is in state (a name, "running", or a number); timeout as for wait.
+function Container:wait_condition(state, timeout)
 	local p = cp(self, "wait_condition")
 	local s = type(state) == "string" and state_num[state] or state
 	if type(s) ~= "number" then
 		type_error("wait_condition: unknown state %s", tostring(state))
 	end
-	check(C.ctr_wait_condition(p, s, opt_int(timeout_ms, -1, "wait_condition", "timeout_ms")))
+	check(C.ctr_wait_condition(p, s, timeout_ms(timeout, "wait_condition", "timeout")))
 end
 
 function Container:cleanup()
 	check(C.ctr_cleanup(cp(self, "cleanup")))
-end
-
-local force_known = set("force")
--- CTR_FORCE from true/false or { force = bool }.
-local function force_flag(o, where)
-	if type(o) == "boolean" then
-		return o and 2 or 0
-	end
-	return flag(opts_table(o, where, force_known).force, where, "force") and 2 or 0
 end
 
 function Container:remove(o)
@@ -206,206 +199,6 @@ function Container:batch(fn)
 		return C.ctr_batch(p, cb, nil)
 	end)
 	return unpack(results, 1, results.n)
-end
-
----------------------------------------------------------------------------------------
--- Exec
-
-local exec_known = set("args", "env", "cwd", "user", "terminal", "privileged", "stdin",
-	"stdin_fd", "stdout_fd", "stderr_fd", "preserve_fds", "timeout_ms")
-
--- A ctr_exec_opts_t and the values it points into (keep them alive with it).
-local function exec_opts(o, where)
-	local anchor = {}
-	local opts = ffi.new("ctr_exec_opts_t")
-	opts.sz = ffi.sizeof(opts)
-	local args = o.args
-	if args == nil and o[1] ~= nil then -- c:exec{ "sh", "-c", "..." }
-		args = {}
-		for i = 1, #o do
-			args[i] = o[i]
-		end
-	end
-	if args == nil then
-		type_error("%s: args needed", where)
-	end
-	anchor.argv = strv(args, where, "args")
-	opts.argv = anchor.argv
-	if o.env ~= nil then
-		anchor.env = strv(o.env, where, "env")
-		opts.env = anchor.env
-	end
-	opts.cwd = opt_str(o.cwd, where, "cwd")
-	if type(o.user) == "number" then
-		anchor.user = tostring(int(o.user, where, "user", 0))
-	else
-		anchor.user = opt_str(o.user, where, "user")
-	end
-	opts.user = anchor.user
-	opts.terminal = flag(o.terminal, where, "terminal") and 1 or 0
-	opts.privileged = flag(o.privileged, where, "privileged") and 1 or 0
-	opts.stdin_fd = opt_int(o.stdin_fd, -1, where, "stdin_fd", -1)
-	opts.stdout_fd = opt_int(o.stdout_fd, -1, where, "stdout_fd", -1)
-	opts.stderr_fd = opt_int(o.stderr_fd, -1, where, "stderr_fd", -1)
-	if o.preserve_fds ~= nil then
-		want(o.preserve_fds, "table", where, "preserve_fds")
-		local n = #o.preserve_fds
-		anchor.fds = ffi.new("int[?]", math.max(n, 1))
-		for i = 1, n do
-			anchor.fds[i - 1] = int(o.preserve_fds[i], where, "preserve_fds[" .. i .. "]", 0)
-		end
-		opts.preserve_fds, opts.n_preserve_fds = anchor.fds, n
-	end
-	return opts, anchor
-end
-
-local function exec_table(o, where)
-	want(o, "table", where, "options")
-	for k in pairs(o) do
-		if type(k) ~= "number" and not exec_known[k] then
-			type_error("%s: unknown option %s", where, tostring(k))
-		end
-	end
-	return o
-end
-
---- Run a process in the container. Returns exit_code, stdout, stderr (strings) with the
--- output captured through pipes and `stdin` (a string, optional) fed to it. When any of
--- stdin_fd/stdout_fd/stderr_fd is given, those descriptors are used instead and only
--- the exit code is returned. timeout_ms (capture mode): kill it then, raise Timeout.
-function Container:exec(o)
-	local p = cp(self, "exec")
-	o = exec_table(o, "exec")
-	if o.stdin_fd or o.stdout_fd or o.stderr_fd then
-		if o.stdin ~= nil or o.timeout_ms ~= nil then
-			type_error("exec: stdin and timeout_ms go with captured output, not with *_fd")
-		end
-		local opts, anchor = exec_opts(o, "exec") -- anchor: what opts points into
-		check(C.ctr_exec(p, opts, int_out))
-		return int_out[0]
-	end
-	local input = o.stdin
-	if input ~= nil then
-		want(input, "string", "exec", "stdin")
-	end
-	local timeout = opt_int(o.timeout_ms, nil, "exec", "timeout_ms", 0)
-	local opts, anchor = exec_opts(o, "exec")
-	local mine, theirs = {}, {} -- our ends and the process's
-	local function close_all()
-		for _, fd in pairs(mine) do pipes.close(fd) end
-		for _, fd in pairs(theirs) do pipes.close(fd) end
-	end
-	local function pipe(name, ours)
-		local r, w = pipes.pipe(ours)
-		if not r then
-			close_all()
-			error(new_error(E.IO, "container " .. self:name() .. ": exec: " .. w), 0)
-		end
-		if ours == "r" then mine[name], theirs[name] = r, w else mine[name], theirs[name] = w, r end
-	end
-	if input then
-		pipe("stdin", "w")
-		opts.stdin_fd = theirs.stdin
-	end
-	pipe("stdout", "r")
-	pipe("stderr", "r")
-	opts.stdout_fd, opts.stderr_fd = theirs.stdout, theirs.stderr
-	local idp = ffi.new("char *[1]")
-	local r = C.ctr_exec_create(p, opts, idp)
-	local failure = r < 0 and c_error(r)
-	for k, fd in pairs(theirs) do -- the handle holds its own copies now
-		pipes.close(fd)
-		theirs[k] = nil
-	end
-	if failure then
-		close_all()
-		error(failure, 0)
-	end
-	local id = take_string(idp[0])
-	r = C.ctr_exec_start(p, id)
-	if r < 0 then
-		failure = c_error(r)
-		C.ctr_exec_remove(p, id, 2)
-		close_all()
-		error(failure, 0)
-	end
-	local done = C.ctr_exec_wait_fd(p, id)
-	local deadline = timeout and pipes.now_ms() + timeout
-	local out, err = pipes.communicate(mine.stdin, input, mine.stdout, mine.stderr,
-		done >= 0 and done or nil, deadline)
-	mine = {}
-	if done >= 0 then
-		pipes.close(done)
-	end
-	if not out then
-		C.ctr_exec_remove(p, id, 2)
-		if err == "timeout" then
-			error(new_error(E.TIMEOUT, string.format("container %s: exec: timed out after %d ms",
-				self:name(), timeout)), 0)
-		end
-		error(new_error(E.IO, "container " .. self:name() .. ": exec: " .. err), 0)
-	end
-	r = C.ctr_exec_wait(p, id, -1, int_out)
-	local code = int_out[0]
-	if r < 0 then
-		failure = c_error(r)
-		C.ctr_exec_remove(p, id, 2)
-		error(failure, 0)
-	end
-	check(C.ctr_exec_remove(p, id, 0))
-	return code, out, err
-end
-
---- Exec sessions: exec_create takes exec's options with descriptors (stdin_fd,
--- stdout_fd, stderr_fd; default none) and returns the session's id.
-function Container:exec_create(o)
-	local p = cp(self, "exec_create")
-	o = exec_table(o, "exec_create")
-	if o.stdin ~= nil or o.timeout_ms ~= nil then
-		type_error("exec_create: stdin and timeout_ms are exec's; give stdin_fd")
-	end
-	local opts, anchor = exec_opts(o, "exec_create") -- anchor: what opts points into
-	local idp = ffi.new("char *[1]")
-	check(C.ctr_exec_create(p, opts, idp))
-	return take_string(idp[0])
-end
-
-function Container:exec_start(id)
-	check(C.ctr_exec_start(cp(self, "exec_start"), str(id, "exec_start", "id")))
-end
-
-function Container:exec_wait(id, timeout_ms)
-	local p = cp(self, "exec_wait")
-	check(C.ctr_exec_wait(p, str(id, "exec_wait", "id"),
-		opt_int(timeout_ms, -1, "exec_wait", "timeout_ms"), int_out))
-	return int_out[0]
-end
-
-function Container:exec_wait_fd(id)
-	return check(C.ctr_exec_wait_fd(cp(self, "exec_wait_fd"), str(id, "exec_wait_fd", "id")))
-end
-
-function Container:exec_kill(id, sig)
-	local p = cp(self, "exec_kill")
-	check(C.ctr_exec_kill(p, str(id, "exec_kill", "id"),
-		sig == nil and 9 or signal(sig, "exec_kill")))
-end
-
-function Container:exec_resize(id, rows, cols)
-	local p = cp(self, "exec_resize")
-	check(C.ctr_exec_resize(p, str(id, "exec_resize", "id"),
-		int(rows, "exec_resize", "rows", 0, 0xffffffff), int(cols, "exec_resize", "cols", 0, 0xffffffff)))
-end
-
-function Container:exec_remove(id, o)
-	local p = cp(self, "exec_remove")
-	check(C.ctr_exec_remove(p, str(id, "exec_remove", "id"), force_flag(o, "exec_remove")))
-end
-
-function Container:exec_list()
-	local ids, count = ffi.new("char **[1]"), ffi.new("size_t[1]")
-	check(C.ctr_exec_list(cp(self, "exec_list"), ids, count))
-	return take_strv(ids[0], count[0])
 end
 
 ---------------------------------------------------------------------------------------
@@ -437,7 +230,7 @@ function Container:resize(rows, cols)
 		int(cols, "resize", "cols", 0, 0xffffffff)))
 end
 
-local logs_known = set("tail", "since_ns", "until_ns", "timestamps", "follow", "fn")
+local logs_known = set("tail", "since", "until", "timestamps", "follow", "fn")
 local stream_names = { [0] = "stdin", "stdout", "stderr" }
 
 --- The log's lines, oldest first: a list of { stream = "stdout"|"stderr", time_ns, time,
@@ -450,8 +243,7 @@ function Container:logs(o)
 	local opts = ffi.new("ctr_logs_opts_t")
 	opts.sz = ffi.sizeof(opts)
 	opts.flags = flags_of(o, { follow = 0x1, timestamps = 0x2 }, where)
-	opts.since_ns = ll(o.since_ns, where, "since_ns")
-	opts.until_ns = ll(o.until_ns, where, "until_ns")
+	opts.since_ns, opts.until_ns = K.time_bounds(o, where)
 	opts.tail = ll(o.tail, where, "tail")
 	if o.fn ~= nil then
 		want(o.fn, "function", where, "fn")
@@ -462,7 +254,7 @@ function Container:logs(o)
 			stream = stream_names[l.stream] or tostring(l.stream),
 			partial = l.partial ~= 0,
 			time_ns = ffi.new("int64_t", l.time_ns),
-			time = tonumber(l.time_ns) / 1e9,
+			time = K.seconds_of_ns(l.time_ns),
 			data = ffi.string(l.data, l.len),
 		}
 		if o.fn then
@@ -510,8 +302,9 @@ function Container:mount()
 	return take_string(out[0])
 end
 
-function Container:unmount(force)
-	check(C.ctr_unmount(cp(self, "unmount"), flag(force, "unmount", "force") and 1 or 0))
+--- force (true or { force = true }: CTR_FORCE) unmounts even while the mount is used.
+function Container:unmount(o)
+	check(C.ctr_unmount(cp(self, "unmount"), force_flag(o, "unmount")))
 end
 
 function Container:artifact_add(name, data)
@@ -546,6 +339,7 @@ function Container._wrap(p, owner)
 	return setmetatable({ _p = ffi.gc(p, C.ctr_container_free), }, Container)
 end
 Container._restore_opts = restore_opts
+require("ctr.exec").install(Container, cp)
 
 -- Their C call runs a Lua callback: no JIT ("bad callback").
 jit.off(Container.batch)

@@ -79,9 +79,9 @@ K.E = {
 local E = K.E
 K.errors = {
 	[E.INVAL] = "InvalidArgument", [E.NOENT] = "NotFound", [E.EXISTS] = "Exists",
-	[E.TIMEOUT] = "Timeout", [E.NOTSUP] = "NotSupported", [E.IO] = "IoError",
+	[E.TIMEOUT] = "Timeout", [E.NOTSUP] = "NotSupported", [E.IO] = "IOFailed",
 	[E.NOMEM] = "NoMemory", [E.BUSY] = "Busy", [E.STATE] = "StateError",
-	[E.STOPPED] = "Stopped", [E.REMOVED] = "Removed", [E.RUNTIME] = "RuntimeError",
+	[E.STOPPED] = "Stopped", [E.REMOVED] = "Removed", [E.RUNTIME] = "RuntimeFailed",
 	[E.STORE] = "StoreError", [E.DEPEND] = "DependencyError", [E.MONITOR] = "MonitorError",
 	[E.INTERNAL] = "InternalError",
 }
@@ -182,6 +182,88 @@ local function ll(v, where, what)
 	return int(v, where, what, -2 ^ 63, 2 ^ 63 - 1)
 end
 
+-- Timeouts are seconds everywhere (numbers, fractions allowed); nil is "no timeout".
+local INT_MAX = 0x7fffffff
+
+local function seconds(v, where, what)
+	if type(v) ~= "number" or v ~= v then
+		type_error("%s: %s must be a number of seconds or nil, not %s", where, what,
+			type(v) == "number" and tostring(v) or type(v))
+	end
+	if v < 0 then
+		type_error("%s: %s must be >= 0 seconds or nil, not %s", where, what, tostring(v))
+	end
+	return v
+end
+
+-- Seconds -> the milliseconds of a C wait (nil: -1, forever). Rounded up, so a wait never
+-- ends before the time asked; at most INT_MAX ms (about 24.8 days).
+local function timeout_ms(v, where, what)
+	if v == nil then
+		return -1
+	end
+	local ms = seconds(v, where, what) * 1000
+	return ms >= INT_MAX and INT_MAX or math.ceil(ms)
+end
+
+-- Seconds -> the whole seconds of ctr_stop/ctr_restart's timeout_s (nil: -1, the
+-- configured stop timeout). Rounded up: 0.2 is 1 s; 0 stays 0 (SIGKILL at once).
+local function timeout_s(v, where, what)
+	if v == nil then
+		return -1
+	end
+	local s = seconds(v, where, what)
+	return s >= INT_MAX and INT_MAX or math.ceil(s)
+end
+
+-- Nanoseconds since the epoch (a C long long) -> seconds as a number: the whole seconds
+-- exactly, plus the fraction (one rounding, to within the number's last place).
+local function seconds_of_ns(ns)
+	local sec = ns / 1000000000 -- int64 division: whole seconds (ns >= 0)
+	return tonumber(sec) + tonumber(ns - sec * 1000000000) / 1e9
+end
+
+-- A point in time, seconds since the epoch (a number as os.time() or an entry's `time`),
+-- -> the int64 CLOCK_REALTIME ns of the C API (nil: 0, no bound). A number holds a time
+-- of today to about 0.24 us, so a fraction is widened by its last place away from the
+-- range it bounds (down for a lower bound, up for an upper one): an entry's own `time`
+-- as a bound takes that entry in, as in the Python binding.
+local LLONG_MAX_S = 9223372036 -- whole seconds below 2^63 ns (the year 2262)
+
+local function epoch_ns(v, where, what, upper)
+	if v == nil then
+		return ffi.new("int64_t", 0)
+	end
+	if type(v) ~= "number" or v ~= v or v < 0 or v >= LLONG_MAX_S then
+		type_error("%s: %s must be seconds since the epoch (a number up to the year 2262), not %s",
+			where, what, type(v) == "number" and tostring(v) or type(v))
+	end
+	local sec = math.floor(v)
+	local ns = ffi.new("int64_t", sec) * 1000000000
+	if v == sec then -- whole seconds are exact
+		return (upper and ns == 0) and ffi.new("int64_t", 1) or ns
+	end
+	local _, e = math.frexp(v)
+	local ulp = 2 ^ (e - 53)
+	local frac = (v - sec) * 1e9 -- v - sec is exact
+	if upper then
+		ns = ns + math.ceil(frac + ulp * 1e9)
+		return ns > 0 and ns or ffi.new("int64_t", 1) -- 0 would be "no bound"
+	end
+	ns = ns + math.floor(frac - ulp * 1e9)
+	return ns > 0 and ns or ffi.new("int64_t", 0)
+end
+
+-- o.since and o["until"] (until is a Lua keyword) -> since_ns, until_ns.
+local function time_bounds(o, where)
+	local since = epoch_ns(o.since, where, "since", false)
+	local till = epoch_ns(o["until"], where, "until", true)
+	if till ~= 0 and till < since then
+		type_error("%s: until is before since", where)
+	end
+	return since, till
+end
+
 local function flag(v, where, what)
 	if v == nil or v == false or v == 0 then
 		return false
@@ -210,6 +292,15 @@ local function set(...)
 		s[k] = true
 	end
 	return s
+end
+
+local force_known = set("force")
+-- CTR_FORCE (0x2) from nil, true/false or { force = bool }.
+local function force_flag(o, where)
+	if type(o) == "boolean" then
+		return o and 2 or 0
+	end
+	return flag(opts_table(o, where, force_known).force, where, "force") and 2 or 0
 end
 
 -- A NULL-terminated const char *[] of a list of strings (kept alive by the list).
@@ -300,7 +391,9 @@ end
 for name, v in pairs {
 	new_error = new_error, c_error = c_error, raise = raise, check = check,
 	type_error = type_error, want = want, str = str, opt_str = opt_str, int = int,
-	opt_int = opt_int, ll = ll, flag = flag, opts_table = opts_table, set = set, strv = strv,
+	opt_int = opt_int, ll = ll, flag = flag, timeout_ms = timeout_ms, timeout_s = timeout_s,
+	epoch_ns = epoch_ns, time_bounds = time_bounds, seconds_of_ns = seconds_of_ns,
+	opts_table = opts_table, set = set, force_flag = force_flag, strv = strv,
 	take_strv = take_strv, take_string = take_string, signal = signal,
 	with_callback = with_callback, flags_of = flags_of,
 } do

@@ -1,90 +1,15 @@
-local C, FAKE_RUNTIME, GUARD_MS, ROOTFS, ctr, eq, exists, ffi, has, pipe, raises, read_all,
-	readable, sh, test, write_all = require("harness").take [[C FAKE_RUNTIME GUARD_MS ROOTFS ctr
+local C, FAKE_RUNTIME, GUARD, ROOTFS, ctr, eq, exists, ffi, has, pipe, raises, read_all,
+	readable, sh, test, write_all = require("harness").take [[C FAKE_RUNTIME GUARD ROOTFS ctr
 	eq exists ffi has pipe raises read_all readable sh test write_all]]
--- Containers: exec and exec sessions, logs, events, attach and terminals, artifacts, export
+-- Containers: logs, events, attach and terminals, artifacts, export
 -- and mounts, checkpoint and restore, batch, every config setter, handles and the gc.
-
-test("exec_feeds_stdin_and_captures_stdout_stderr_and_exit_code", { rootfs = true }, function(w)
-	local rt = w:runtime()
-	local c = w:create(rt, "sleep 30")
-	c:start()
-	local code, out, err = c:exec { args = { "/bin/sh", "-c", "cat; echo oops >&2; exit 4" },
-		stdin = "hello\n" }
-	eq(code, 4, "exit code")
-	eq(out, "hello\n", "stdout")
-	eq(err, "oops\n", "stderr")
-	-- Positional args, env, cwd and user.
-	code, out = c:exec { "/bin/sh", "-c", "echo $FOO; pwd; id -u", env = { "FOO=bar" },
-		cwd = "/tmp", user = "1000:1000" }
-	eq(code, 0, "exit code")
-	eq(out, "bar\n/tmp\n1000\n", "stdout")
-	-- Much input and much output on both streams at once: no deadlock.
-	local big = string.rep("0123456789abcdef", 65536) -- 1 MiB
-	code, out, err = c:exec { args = { "/bin/sh", "-c", "tee /dev/stderr" }, stdin = big }
-	eq(code, 0, "exit code")
-	eq(#out, #big, "stdout length")
-	eq(out == big and err == big, true, "both streams whole")
-	-- A process that does not read its stdin: no SIGPIPE for us.
-	code = c:exec { args = { "/bin/true" }, stdin = big }
-	eq(code, 0, "exit code")
-	-- No such program.
-	raises("RuntimeError", c.exec, c, { args = { "/no/such/program" } })
-	-- A timeout kills it.
-	local e = raises("Timeout", c.exec, c, { args = { "/bin/sleep", "30" }, timeout_ms = 300 })
-	has(e.message, "timed out", "message")
-	eq(#c:exec_list(), 0, "no session left behind")
-	-- Descriptors of our own: only the exit code comes back.
-	local r, wfd = pipe()
-	code, out = c:exec { args = { "/bin/sh", "-c", "echo direct; exit 2" }, stdout_fd = wfd }
-	C.close(wfd)
-	eq(code, 2, "exit code")
-	eq(out, nil, "no captured output")
-	eq(read_all(r), "direct\n", "our pipe")
-	C.close(r)
-	c:stop(0)
-	raises("StateError", c.exec, c, { args = { "/bin/true" } })
-end)
-
-test("exec_sessions", { rootfs = true }, function(w)
-	local rt = w:runtime()
-	local c = w:create(rt, "sleep 30")
-	c:start()
-	local r, wfd = pipe()
-	local id = c:exec_create { args = { "/bin/sh", "-c", "echo session; sleep 30" }, stdout_fd = wfd }
-	C.close(wfd)
-	eq(#id, 16, "id length")
-	eq(c:exec_list()[1], id, "listed")
-	raises("StateError", c.exec_wait, c, id, 0) -- not started yet
-	c:exec_start(id)
-	raises("StateError", c.exec_start, c, id) -- started already
-	raises("Timeout", c.exec_wait, c, id, 100)
-	assert(readable(r, GUARD_MS), "the session's output")
-	local buf = ffi.new("char[64]")
-	eq(ffi.string(buf, C.read(r, buf, 64)), "session\n", "the session's stdout")
-	C.close(r)
-	local fd = c:exec_wait_fd(id)
-	assert(not readable(fd, 0), "not readable while it runs")
-	raises("InvalidArgument", c.exec_resize, c, id, 24, 80) -- no terminal
-	c:exec_kill(id, "KILL")
-	assert(readable(fd, GUARD_MS), "readable once it was killed")
-	ctr.close_fd(fd)
-	eq(c:exec_wait(id, GUARD_MS), 137, "killed by SIGKILL")
-	c:exec_remove(id)
-	eq(#c:exec_list(), 0, "removed")
-	raises("NotFound", c.exec_start, c, id)
-	local id2 = c:exec_create { args = { "/bin/sleep", "30" } }
-	c:exec_start(id2)
-	raises("StateError", c.exec_remove, c, id2) -- it runs
-	c:exec_remove(id2, { force = true })
-	eq(#c:exec_list(), 0, "removed by force")
-end)
 
 test("logs", { rootfs = true }, function(w)
 	local rt = w:runtime()
 	-- stdout and stderr are two pipes: a pause between the streams keeps the order.
 	local c = w:create(rt, "echo one; sleep 0.1; echo two >&2; sleep 0.1; echo three; printf four")
 	c:start()
-	eq(c:wait(GUARD_MS), 0, "exit code")
+	eq(c:wait(GUARD), 0, "exit code")
 	local lines = c:logs()
 	eq(#lines, 4, "lines")
 	eq(lines[1].data, "one", "first line")
@@ -101,8 +26,14 @@ test("logs", { rootfs = true }, function(w)
 	eq(#tail, 2, "tail lines")
 	eq(tail[1].data, "three", "tail's first")
 	eq(#c:logs { tail = -1 }, 0, "tail < 0: none")
-	local since = c:logs { since_ns = lines[3].time_ns }
-	eq(since[1].data, "three", "since_ns keeps the line of that time")
+	local since = c:logs { since = lines[3].time }
+	eq(since[1].data, "three", "since keeps the line of that time")
+	local upto = c:logs { ["until"] = lines[2].time }
+	eq(#upto, 2, "until keeps the line of that time")
+	eq(upto[2].data, "two", "until's last line")
+	eq(#c:logs { since = lines[2].time, ["until"] = lines[3].time }, 2, "since and until")
+	raises("TypeError", c.logs, c, { since = lines[3].time, ["until"] = lines[1].time })
+	raises("TypeError", c.logs, c, { since_ns = lines[3].time_ns }) -- the old name
 	local ts = c:logs { timestamps = true }
 	assert(ts[1].data:match("^%d%d%d%d%-%d%d%-%d%dT.* one$"), "timestamps: " .. ts[1].data)
 	local seen = {}
@@ -132,8 +63,8 @@ test("events", { rootfs = true }, function(w)
 	local fd = rt:events_fd()
 	local c = w:create(rt, "exit 9", { name = "ev" })
 	c:start()
-	c:wait(GUARD_MS)
-	assert(readable(fd, GUARD_MS), "events_fd readable after operations")
+	c:wait(GUARD)
+	assert(readable(fd, GUARD), "events_fd readable after operations")
 	ctr.close_fd(fd)
 	local all = rt:events { container = "ev" }
 	local types = {}
@@ -149,8 +80,10 @@ test("events", { rootfs = true }, function(w)
 	local died = rt:events { container = "ev", type = "died" }
 	eq(#died, 1, "died events")
 	has(died[1].attributes, '"exit_code":9', "attributes")
-	eq(#rt:events { since_ns = died[1].time_ns + 1, type = "create" }, 0, "since_ns")
-	eq(#rt:events { until_ns = all[1].time_ns }, 1, "until_ns")
+	eq(#rt:events { since = died[1].time, type = "create" }, 0, "since")
+	eq(#rt:events { ["until"] = all[1].time }, 1, "until")
+	eq(rt:events { since = died[1].time, type = "died" }[1].time_ns, died[1].time_ns,
+		"an event's own time as since takes it in")
 	local n = 0
 	rt:events { fn = function()
 		n = n + 1
@@ -178,7 +111,7 @@ test("attach_round_trip_through_cat", { rootfs = true }, function(w)
 	eq(detached, false, "not detached")
 	eq(read_all(out_r), "ping\npong\n", "echoed by cat")
 	C.close(out_r)
-	eq(c:wait(GUARD_MS), 0, "cat's exit code")
+	eq(c:wait(GUARD), 0, "cat's exit code")
 	eq(#c:logs(), 2, "and in the log")
 	-- Without stdin open: refused.
 	local d = w:create(rt, "sleep 30")
@@ -205,7 +138,7 @@ test("terminal_resize_and_exec_on_a_pty", { rootfs = true }, function(w)
 	c:start()
 	c:resize(40, 120)
 	raises("InvalidArgument", c.resize, c, 0, 80)
-	local code, out = c:exec { args = { "/bin/sh", "-c", "tty; exit 6" }, terminal = true }
+	local code, out = c:exec { argv = { "/bin/sh", "-c", "tty; exit 6" }, terminal = true }
 	eq(code, 6, "exit code")
 	has(out, "/dev/pts/", "a pty's output")
 end)
@@ -240,7 +173,7 @@ test("export_writes_a_tar_of_the_rootfs", { rootfs = true }, function(w)
 	eq(code, 0, "tar -tf status")
 	has(list, "bin/busybox", "tar listing")
 	has(list, "etc/passwd", "tar listing")
-	raises("IoError", c.export, c, w.base .. "/no/such/dir/fs.tar")
+	raises("IOFailed", c.export, c, w.base .. "/no/such/dir/fs.tar")
 end)
 
 test("mount_and_unmount", { rootfs = true }, function(w)
@@ -249,6 +182,12 @@ test("mount_and_unmount", { rootfs = true }, function(w)
 	local path = c:mount()
 	assert(exists(path .. "/bin/sh"), "mounted rootfs at " .. path)
 	c:unmount(false)
+	c:mount()
+	c:unmount(true) -- CTR_FORCE
+	c:mount()
+	c:unmount { force = true }
+	raises("TypeError", c.unmount, c, { forse = true })
+	raises("TypeError", c.unmount, c, "force")
 	-- A layered container: an overlay.
 	local d = rt:create { layers = { ROOTFS }, args = { "/bin/true" } }
 	path = d:mount()
@@ -352,7 +291,7 @@ test("every_config_setter", { rootfs = true }, function(w)
 	}
 	local j = c:inspect()
 	for _, s in ipairs { '"hostname":"fullhost"', '"a":"1"', '"org.x":"y"', '"stop_signal":2',
-		'"restart_max_retries":2', '"pids_limit":100', '"destination":"\\/scratch"' } do
+		'"restart_max_retries":2', '"pids_limit":100', '"destination":"/scratch"' } do
 		has(j, s, "inspect")
 	end
 	raises("DependencyError", c.start, c)
@@ -366,6 +305,14 @@ test("every_config_setter", { rootfs = true }, function(w)
 	raises("NotFound", rt.create, rt, { rootfs = ROOTFS, args = { "/bin/true" },
 		dependencies = { "nosuch" } })
 	eq(type(rt:rebooted()), "boolean", "rebooted")
+	-- Times are RFC 3339 strings in UTC with nanoseconds.
+	local created = j:match('"created":"([^"]*)"')
+	assert(created and created:match("^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d%.%d%d%d%d%d%d%d%d%dZ$"),
+		"created: " .. tostring(created))
+	assert(not j:find('"finished_at"', 1, true), "no finished_at before any exit")
+	-- The restore flags of static IP and MAC addresses are gone.
+	raises("TypeError", c.restore, c, { ignore_static_ip = true })
+	raises("TypeError", c.restore, c, { ignore_static_mac = true })
 end)
 
 test("handles_survive_gc_and_runtime_close", { rootfs = true }, function(w)
@@ -382,7 +329,7 @@ test("handles_survive_gc_and_runtime_close", { rootfs = true }, function(w)
 	-- The container keeps its own reference on the runtime.
 	eq(keep:state(), "configured", "state after rt:close()")
 	keep:start()
-	eq(keep:wait(GUARD_MS), 2, "wait after rt:close()")
+	eq(keep:wait(GUARD), 2, "wait after rt:close()")
 	-- A runtime dropped without close, and its containers, to the gc.
 	local rt2 = w:runtime()
 	local c2 = rt2:lookup("kept")

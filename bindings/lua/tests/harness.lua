@@ -88,10 +88,10 @@ local function raises(name, f, ...)
 	return e
 end
 
--- The timeout (ms) of a wait for something that must happen (a file, an exit, an event): only
+-- The timeout (seconds) of a wait for something that must happen (a file, an exit, an event): only
 -- a guard against a hang, far longer than anything takes on a loaded machine. Tests assert
 -- what happens, never how fast: no upper bound on a duration (timings belong in make bench).
-local GUARD_MS = 20000
+local GUARD = 20
 
 local function now()
 	local ts = ffi.new("struct timespec")
@@ -99,11 +99,11 @@ local function now()
 	return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) / 1e9
 end
 
--- poll() one descriptor for reading: true if readable within timeout_ms.
-local function readable(fd, timeout_ms)
+-- poll() one descriptor for reading: true if readable within timeout seconds.
+local function readable(fd, timeout)
 	local p = ffi.new("struct pollfd[1]")
 	p[0].fd, p[0].events = fd, 1
-	return C.poll(p, 1, timeout_ms) == 1
+	return C.poll(p, 1, math.ceil(timeout * 1000)) == 1
 end
 
 local function pipe()
@@ -201,12 +201,12 @@ end
 
 
 -- Wait until the container has touched /shared/<name> (then remove it).
-function World:take_file(name, timeout_ms)
+function World:take_file(name, timeout)
 	local path = self.base .. "/io/" .. name
 	local t0 = now()
 	while not exists(path) do
-		if now() - t0 > timeout_ms / 1000 then
-			fail("%s did not appear within %d ms", path, timeout_ms)
+		if now() - t0 > timeout then
+			fail("%s did not appear within %g s", path, timeout)
 		end
 		sh("sleep 0.02")
 	end
@@ -275,7 +275,7 @@ end
 local H = {
 	ctr = ctr, ffi = ffi, C = C, REPO = REPO, ROOTFS = ROOTFS, FAKE_RUNTIME = FAKE_RUNTIME,
 	exists = exists, sh = sh, fail = fail, eq = eq, has = has, raises = raises, now = now,
-	GUARD_MS = GUARD_MS,
+	GUARD = GUARD,
 	readable = readable, pipe = pipe, write_all = write_all, read_all = read_all,
 	World = World, new_world = new_world, test = test, run = run,
 }

@@ -10,7 +10,7 @@
 -- its own state and run directories under /tmp, removed afterwards.
 --
 -- The helpers and the runner are in harness.lua; the tests, in the order they run, in
--- without_containers.lua, containers.lua and container_io.lua.
+-- without_containers.lua, containers.lua, container_io.lua and exec.lua.
 
 -- The modules next to this file come first on package.path.
 local dir = debug.getinfo(1, "S").source:sub(2):match("^(.*)/[^/]*$") or "."
@@ -20,4 +20,5 @@ local harness = require "harness"
 require "without_containers"
 require "containers"
 require "container_io"
+require "exec"
 harness.run(arg and arg[1])

@@ -36,7 +36,7 @@ local structs = {
 	ctr_runtime_opts_t = { "sz", "state_dir", "run_dir", "oci_runtime", "monitor_path", "flags",
 		"runtime_timeout_ms" },
 	ctr_event_t = { "sz", "time_ns", "type", "id", "name", "attributes" },
-	ctr_events_opts_t = { "sz", "container", "type", "since_ns", "until_ns", "follow" },
+	ctr_events_opts_t = { "sz", "container", "type", "since_ns", "until_ns", "flags" },
 	ctr_exec_opts_t = { "sz", "argv", "env", "cwd", "user", "terminal", "privileged", "stdin_fd",
 		"stdout_fd", "stderr_fd", "preserve_fds", "n_preserve_fds" },
 	ctr_attach_opts_t = { "sz", "flags", "stdin_fd", "stdout_fd", "stderr_fd", "mux_fd",
@@ -119,7 +119,9 @@ test("runtime_options_are_type_checked_before_any_c_call", function(w)
 	raises("TypeError", ctr.runtime, { state_dir = 5 })
 	raises("TypeError", ctr.runtime, { statedir = "/tmp/x" })
 	raises("TypeError", ctr.runtime, { nosync = "yes" })
-	raises("TypeError", ctr.runtime, { runtime_timeout_ms = -1 })
+	raises("TypeError", ctr.runtime, { runtime_timeout = -1 })
+	raises("TypeError", ctr.runtime, { runtime_timeout = "30" })
+	raises("TypeError", ctr.runtime, { runtime_timeout_ms = 30000 }) -- seconds now
 	raises("TypeError", ctr.runtime, { state_dir = "a\0b" })
 	local e = raises("TypeError", ctr.has_feature, nil)
 	eq(e.code, ctr.E.INVAL, "TypeError's code")
@@ -133,13 +135,17 @@ test("runtime_options_are_type_checked_before_any_c_call", function(w)
 	e = raises("TypeError", rt.create, rt, { rootfs = ROOTFS, args = { "/bin/true" }, nmae = "x" })
 	has(e.message, "unknown option nmae", "message")
 	raises("TypeError", rt.create, rt, { rootfs = ROOTFS, args = { "/bin/true" }, labels = "a=b" })
-	raises("TypeError", rt.create, rt, { rootfs = ROOTFS, args = { "/bin/true" }, user = "root" })
+	raises("TypeError", rt.create, rt, { rootfs = ROOTFS, args = { "/bin/true" }, user = { 0, 0 } })
 	raises("TypeError", rt.create, rt, { rootfs = ROOTFS, args = { "/bin/true" }, restart_policy = "sometimes" })
 	raises("TypeError", rt.lookup, rt, nil)
 	raises("TypeError", rt.lookup, rt, 42)
 	raises("TypeError", rt.lookup, nil, "x") -- rt.lookup without rt
 	raises("TypeError", rt.events, rt, { follow = true }) -- follow needs fn
-	raises("TypeError", rt.events, rt, { since_ns = "yesterday" })
+	raises("TypeError", rt.events, rt, { since = "yesterday" })
+	raises("TypeError", rt.events, rt, { since = -1 })
+	raises("TypeError", rt.events, rt, { since = 2, ["until"] = 1 })
+	raises("TypeError", rt.events, rt, { since_ns = 1 }) -- the old name
+	w:runtime({ runtime_timeout = 2.5 }):close()
 	raises("TypeError", rt.import, rt, nil)
 	eq(#rt:list(), 0, "nothing was created")
 	-- The library's own refusals are InvalidArgument with its message.
@@ -162,6 +168,21 @@ test("config_json_round_trips_through_create", { rootfs = true }, function(w)
 	has(c:inspect(), '"hostname":"h1"', "inspect")
 	raises("InvalidArgument", rt.create, rt, { json = "{\"bogus\":1}" })
 end)
+
+test("default_capabilities_is_a_list_of_names", function()
+	local caps = ctr.default_capabilities()
+	assert(#caps >= 5, "only " .. #caps .. " capabilities")
+	local seen = {}
+	for i, cap in ipairs(caps) do
+		assert(cap:match("^CAP_[A-Z_]+$"), "capabilities[" .. i .. "]: " .. cap)
+		seen[cap] = true
+	end
+	assert(seen.CAP_CHOWN and seen.CAP_KILL, "CAP_CHOWN and CAP_KILL: " .. table.concat(caps, ","))
+	assert(not seen.CAP_SYS_ADMIN, "no CAP_SYS_ADMIN by default")
+	caps[1] = "changed"
+	assert(ctr.default_capabilities()[1] ~= "changed", "a new list each call")
+end)
+
 
 test("detach_keys_valid_answers_a_boolean", function()
 	eq(ctr.detach_keys_valid("ctrl-p,ctrl-q"), true, "ctrl-p,ctrl-q")
