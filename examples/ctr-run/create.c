@@ -133,25 +133,39 @@ static int add_volume(ctr_config_t *cfg, const char *arg)
 	return r;
 }
 
-/* The capability set --cap-add and --cap-drop change: podman's default (the library's),
+/* A capability's name without "CAP_". */
+static const char *cap_name(const char *cap)
+{
+	return cap + (strncasecmp(cap, "CAP_", 4) == 0 ? 4 : 0);
+}
+
+/* Each of list's names is a capability the library knows, or "ALL" where all_ok. */
+static int check_caps(ctr_config_t *cfg, const char *opt, const struct strv *list, int all_ok)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		const char *one[] = { list->v[i], NULL };
+		if (!(all_ok && !strcasecmp(cap_name(list->v[i]), "ALL")) &&
+		    ctr_config_set_capabilities(cfg, one) < 0)
+			return bad_value(opt, list->v[i], ctr_last_error());
+	}
+	return 0;
+}
+
+/* The capability set --cap-add and --cap-drop change: the library's default (podman's),
  * less the dropped ones ("ALL": every one), plus the added ones. */
 static int set_caps(ctr_config_t *cfg, struct create_args *a)
 {
-	static const char *const defaults[] = {
-		"CHOWN",   "DAC_OVERRIDE", "FSETID",	       "FOWNER",
-		"MKNOD",   "NET_RAW",	   "SETGID",	       "SETUID",
-		"SETFCAP", "SETPCAP",	   "NET_BIND_SERVICE", "SYS_CHROOT",
-		"KILL",	   "AUDIT_WRITE",
-	};
+	const char *const *defaults = ctr_default_capabilities();
 	struct strv caps = { 0 };
-	int r = 0;
+	int r = check_caps(cfg, "--cap-drop", &a->cap_drop, 1);
 
-	for (size_t i = 0; r == 0 && i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+	if (r == 0)
+		r = check_caps(cfg, "--cap-add", &a->cap_add, 0);
+	for (size_t i = 0; r == 0 && defaults[i]; i++) {
 		int dropped = 0;
 		for (size_t j = 0; j < a->cap_drop.n; j++) {
-			const char *d = a->cap_drop.v[j];
-			d += strncasecmp(d, "CAP_", 4) == 0 ? 4 : 0;
-			dropped |= !strcasecmp(d, "ALL") || !strcasecmp(d, defaults[i]);
+			const char *d = cap_name(a->cap_drop.v[j]);
+			dropped |= !strcasecmp(d, "ALL") || !strcasecmp(d, cap_name(defaults[i]));
 		}
 		if (!dropped)
 			r = strv_add(&caps, defaults[i], strlen(defaults[i]));

@@ -28,11 +28,11 @@ int usage(FILE *f)
 	fprintf(
 	    f,
 	    "usage: ctr-run [--state-dir DIR] [--run-dir DIR] [--runtime PATH] COMMAND [ARGS]\n"
-	    "  create [--name N] [-e K=V]... [--env-file F] [-u UID:GID] [-w DIR] [--hostname H]\n"
-	    "         [-v SRC:DST[:ro]]... [--read-only] [-m SIZE] [--pids-limit N]\n"
-	    "         [--network none|host] [--label K=V]... [-t] [-i] [--restart POLICY[:N]]\n"
-	    "         [--cap-add CAP]... [--cap-drop CAP|ALL]... [--stop-timeout SECS]\n"
-	    "         [--log-size-max SIZE] ROOTFS CMD [ARG...]\n"
+	    "  create [--name N] [-e K=V]... [--env-file F] [-u USER[:GROUP]] [-w DIR]\n"
+	    "         [--hostname H] [-v SRC:DST[:ro]]... [--read-only] [-m SIZE]\n"
+	    "         [--pids-limit N] [--network none|host] [--label K=V]... [-t] [-i]\n"
+	    "         [--restart POLICY[:N]] [--cap-add CAP]... [--cap-drop CAP|ALL]...\n"
+	    "         [--stop-timeout SECS] [--log-size-max SIZE] ROOTFS CMD [ARG...]\n"
 	    "                           print the new id (-t: a terminal; -i: keep stdin open)\n"
 	    "  run [-d] [create's options] ROOTFS CMD [ARG...]\n"
 	    "                           create, start attached, remove; exit with the\n"
@@ -46,7 +46,7 @@ int usage(FILE *f)
 	    "  logs [-f] [-t] [-n N] [-s SECS] NAME  print the container's output (follow,\n"
 	    "                           timestamps, last N lines, since SECS ago)\n"
 	    "  pause NAME... / unpause NAME...  freeze / thaw\n"
-	    "  exec [-t] [-i] [-e K=V]... [-u UID[:GID]] [-w DIR] [--privileged] NAME CMD...\n"
+	    "  exec [-t] [-i] [-e K=V]... [-u USER[:GROUP]] [-w DIR] [--privileged] NAME CMD...\n"
 	    "                           run CMD in the container; exit with its code\n"
 	    "                           (127: not found, 126: not executable)\n"
 	    "  attach [--no-stdin] [--detach-keys KEYS] NAME  connect to its stdio; exit\n"
@@ -258,7 +258,7 @@ int start_failed(const char *what, int runtime_printed)
 	return code;
 }
 
-/* exec [-t] [-i] [-e K=V]... [-u UID[:GID]] [-w DIR] [--privileged] NAME CMD [ARG...]:
+/* exec [-t] [-i] [-e K=V]... [-u USER[:GROUP]] [-w DIR] [--privileged] NAME CMD [ARG...]:
  * our stdio is the process's (with -t, copied through a pty by its monitor). */
 static int cmd_exec(struct cli *cli, int argc, char **argv)
 {

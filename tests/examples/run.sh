@@ -99,6 +99,20 @@ bad "ctr-run -v with a missing source is refused" "\"$tmp/none:/mnt\" for \"--vo
 bad "ctr-run -v with an unknown option is refused" "\"/tmp:/mnt:rx\" for \"--volume\"" "$run" run -v /tmp:/mnt:rx "$rootfs" true
 bad "ctr-run -v without a destination is refused" "\"/tmp\" for \"--volume\"" "$run" run -v /tmp "$rootfs" true
 bad "ctr-run --label without = is refused" "\"k\" for \"--label\"" "$run" create --label k "$rootfs" true
+bad "ctr-run -u a:b:c is refused" "\"a:b:c\" for \"--user\"" "$run" create -u a:b:c "$rootfs" true
+bad "ctr-run -u with a name not in the rootfs fails the run" "\"nosuch\" is not in /etc/passwd" "$run" run -u nosuch "$rootfs" true
+bad "ctr-run --cap-add of an unknown capability is refused" "\"NOPE\" for \"--cap-add\"" "$run" create --cap-add NOPE "$rootfs" true
+bad "ctr-run --cap-drop of an unknown capability is refused" "\"nope\" for \"--cap-drop\"" "$run" create --cap-drop nope "$rootfs" true
+expect "ctr-run -u takes a user name or numbers, as run and exec" "uid=1000(app) gid=1000(app) groups=50(staff)
+uid=2000 gid=2000
+uid=65534(nobody) gid=65534(nogroup)" sh -c "
+	'$run' run -u app '$rootfs' id; '$run' run --user 2000:2000 '$rootfs' id
+	'$run' run -d --name usr '$rootfs' sleep 60 >/dev/null && '$run' exec -u nobody usr id
+	'$run' rm -f usr >/dev/null"
+expect "ctr-run --cap-drop takes from the default set, --cap-add adds to it" "00000000a82425da
+0000000000000020" sh -c "
+	'$run' run --cap-drop chown --cap-drop CAP_KILL --cap-add sys_admin '$rootfs' sh -c 'grep CapEff /proc/self/status' | cut -f2
+	'$run' run --cap-drop all --cap-add kill '$rootfs' sh -c 'grep CapEff /proc/self/status' | cut -f2"
 mkdir "$tmp/vol" && echo from-host >"$tmp/vol/f"
 expect "ctr-run -v bind-mounts a host directory, read-only with :ro" "from-host
 ro-refused
