@@ -50,7 +50,8 @@ ITEST_SRCS   := $(wildcard tests/integration/*.c)
 ITEST_BIN    := $(B)/tests/integration
 ITEST_SUITES := $(B)/tests/integration.d/suites.h
 PROBE        := $(B)/tests/syscall-probe
-EXAMPLES     := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
+EXAMPLES     := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c)) $(B)/examples/ctr-run
+CTR_RUN_SRCS := $(wildcard examples/ctr-run/*.c)
 BENCHES      := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
 .DEFAULT_GOAL := all
@@ -135,11 +136,15 @@ $(CLEANUP): helpers/ctr-cleanup.c $(STLIB)
 # Examples and benchmarks link the shared library, as users do.
 define link_with_shlib
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -o $@ $< -L$(B) -lctr -Wl,-rpath,'$$ORIGIN/..' \
-		-Wl,-rpath,$(LIBDIR) $(JSONC_LIBS)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -o $@ $(filter %.c,$^) -L$(B) -lctr \
+		-Wl,-rpath,'$$ORIGIN/..' -Wl,-rpath,$(LIBDIR) $(JSONC_LIBS)
 endef
 
 $(B)/examples/%: examples/%.c $(B)/libctr.so
+	$(link_with_shlib)
+
+# ctr-run, the example CLI, is several files.
+$(B)/examples/ctr-run: $(CTR_RUN_SRCS) examples/ctr-run/ctr-run.h $(B)/libctr.so
 	$(link_with_shlib)
 
 $(B)/bench/%: bench/%.c $(wildcard bench/*.h) $(B)/libctr.so

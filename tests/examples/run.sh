@@ -94,6 +94,36 @@ bad "ctr-run --restart always:3 is refused" "\"always:3\" for \"--restart\"" "$r
 bad "ctr-run --memory beyond 64 bits is refused" "too large" "$run" create -m 99999999999999999999 "$rootfs" true
 bad "ctr-run logs -n x is refused" "\"x\" for \"-n\"" "$run" logs -n x nosuch
 bad "ctr-run events --since 1h is refused" "\"1h\" for \"--since\"" "$run" events --since 1h
+bad "ctr-run -v with a relative source is refused" "\"vol:/mnt\" for \"--volume\"" "$run" create -v vol:/mnt "$rootfs" true
+bad "ctr-run -v with a missing source is refused" "\"$tmp/none:/mnt\" for \"--volume\"" "$run" create -v "$tmp/none:/mnt" "$rootfs" true
+bad "ctr-run -v with an unknown option is refused" "\"/tmp:/mnt:rx\" for \"--volume\"" "$run" run -v /tmp:/mnt:rx "$rootfs" true
+bad "ctr-run -v without a destination is refused" "\"/tmp\" for \"--volume\"" "$run" run -v /tmp "$rootfs" true
+bad "ctr-run --label without = is refused" "\"k\" for \"--label\"" "$run" create --label k "$rootfs" true
+bad "ctr-run -u a:b:c is refused" "\"a:b:c\" for \"--user\"" "$run" create -u a:b:c "$rootfs" true
+bad "ctr-run -u with a name not in the rootfs fails the run" "\"nosuch\" is not in /etc/passwd" "$run" run -u nosuch "$rootfs" true
+bad "ctr-run --cap-add of an unknown capability is refused" "\"NOPE\" for \"--cap-add\"" "$run" create --cap-add NOPE "$rootfs" true
+bad "ctr-run --cap-drop of an unknown capability is refused" "\"nope\" for \"--cap-drop\"" "$run" create --cap-drop nope "$rootfs" true
+expect "ctr-run -u takes a user name or numbers, as run and exec" "uid=1000(app) gid=1000(app) groups=50(staff)
+uid=2000 gid=2000
+uid=65534(nobody) gid=65534(nogroup)" sh -c "
+	'$run' run -u app '$rootfs' id; '$run' run --user 2000:2000 '$rootfs' id
+	'$run' run -d --name usr '$rootfs' sleep 60 >/dev/null && '$run' exec -u nobody usr id
+	'$run' rm -f usr >/dev/null"
+expect "ctr-run --cap-drop takes from the default set, --cap-add adds to it" "00000000a82425da
+0000000000000020" sh -c "
+	'$run' run --cap-drop chown --cap-drop CAP_KILL --cap-add sys_admin '$rootfs' sh -c 'grep CapEff /proc/self/status' | cut -f2
+	'$run' run --cap-drop all --cap-add kill '$rootfs' sh -c 'grep CapEff /proc/self/status' | cut -f2"
+mkdir "$tmp/vol" && echo from-host >"$tmp/vol/f"
+expect "ctr-run -v bind-mounts a host directory, read-only with :ro" "from-host
+ro-refused
+from-container" sh -c "
+	'$run' run -v '$tmp/vol:/mnt:ro' '$rootfs' sh -c 'cat /mnt/f; echo x >/mnt/g 2>/dev/null || echo ro-refused'
+	'$run' run -v '$tmp/vol:/mnt' '$rootfs' sh -c 'echo from-container >/mnt/g' && cat '$tmp/vol/g'"
+expect "ctr-run --hostname and --read-only reach the container" "hh
+read-only" sh -c "'$run' run --hostname hh --read-only '$rootfs' sh -c 'hostname; touch /x 2>/dev/null || echo read-only'"
+expect "ctr-run run -t gives the container a terminal" "/dev/pts/N on a tty" sh -c "
+	'$run' run -t '$rootfs' sh -c 'test -t 0 && test -t 1 && echo \$(tty) on a tty' </dev/null | tr -d '\r' | sed 's|/dev/pts/[0-9]*|/dev/pts/N|'"
+expect "ctr-run run -e keeps the default PATH: sh is found" "1" "$run" run -e FOO=1 "$rootfs" sh -c 'echo $FOO'
 printf 'B=2\n# comment\n\nC\n' >"$tmp/env"
 expect "ctr-run create sets sizes with units, limits, caps, restart, env, workdir, labels" \
 	'"env":["PATH=/bin","A=1","B=2","C=3"],"restart_policy":"on-failure","restart_max_retries":3,"cwd":"/tmp","hostname":"hh","capabilities":["CAP_KILL","CAP_NET_ADMIN"],"memory_limit":67108864,"pids_limit":10,"readonly_rootfs":true,"labels":{"k":"v"}

@@ -1,0 +1,40 @@
+/* ctr-run: what its files share. main.c: the command table, the lifecycle verbs, exec and
+ * attach; values.c: option values parsed strictly; create.c: create and run, a config from
+ * the command line; state.c: logs, events, ps and inspect. */
+#ifndef CTR_RUN_H
+#define CTR_RUN_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <ctr/ctr.h>
+
+struct cli {
+	ctr_runtime_t *rt;
+};
+
+/* A failure whose message is already on stderr; the command exits 125. */
+#define REPORTED INT_MIN
+
+/* main.c */
+int fail(const char *what);
+int usage(FILE *f);
+int start_failed(const char *what, int runtime_printed);
+
+/* values.c: each returns 0, or prints a message naming the option and returns REPORTED. */
+int bad_value(const char *opt, const char *val, const char *why);
+int parse_int(const char *opt, const char *s, long long min, long long max, long long *out);
+int parse_size(const char *opt, const char *s, uint64_t *out);
+int parse_secs(const char *opt, const char *s, double *out);
+int parse_since(const char *opt, const char *s, long long *out_ns);
+
+/* The commands: argv[0] is the command's name; each returns the exit status. */
+int cmd_create(struct cli *cli, int argc, char **argv);
+int cmd_run(struct cli *cli, int argc, char **argv);
+int cmd_logs(struct cli *cli, int argc, char **argv);
+int cmd_events(struct cli *cli, int argc, char **argv);
+int cmd_ps(struct cli *cli, int argc, char **argv);
+int cmd_inspect(struct cli *cli, int argc, char **argv);
+
+#endif
