@@ -13,7 +13,8 @@ case $what in
 create)
 	new=
 	for d in "$@"; do
-		while [ ! -d "$dest$d" ]; do # d and its parents up to the first one that exists
+		# d and its parents up to the first one that exists (or /: a DESTDIR not made yet)
+		while [ "$d" != / ] && [ "$d" != . ] && [ ! -d "$dest$d" ]; do
 			new="$new$d
 "
 			d=$(dirname "$d")

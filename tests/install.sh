@@ -47,6 +47,12 @@ done
 	{ echo "install: missing the Lua module" >&2; fail=1; }
 make -s uninstall DESTDIR="$dest" PREFIX=/opt/ctr LIBDIR=/opt/ctr/lib64 INCLUDEDIR=/opt/ctr/inc >/dev/null
 [ ! -e "$dest/opt" ] || { echo "install: uninstall left $(find "$dest/opt" | sed "s|^$dest||" | tr '\n' ' ')" >&2; fail=1; }
+# A DESTDIR that does not exist yet is made (install used to climb past / forever).
+if ! timeout 120 make -s install DESTDIR="$dest/new" PREFIX=/opt/ctr >/dev/null ||
+	[ ! -e "$dest/new/opt/ctr/bin/ctr-run" ]; then
+	echo "install: into a DESTDIR that did not exist failed" >&2
+	fail=1
+fi
 # A real install (no DESTDIR) tells the dynamic loader about the prefix: as root, in a
 # private mount namespace where the loader's files can change (tests/install-real.sh).
 if [ "$(id -u)" = 0 ]; then
