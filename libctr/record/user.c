@@ -126,7 +126,7 @@ static int open_in_root(int root_fd, const char *rel)
 }
 
 /* The fields of a line of passwd or group (name:x:id:...); NULL-padded. */
-static size_t fields(char *line, char **f, size_t max)
+static size_t line_fields(char *line, char **f, size_t max)
 {
 	size_t n = 0;
 
@@ -181,7 +181,7 @@ static int read_passwd(struct lookup *l, int root_fd)
 
 	while (fp && !found && getline(&line, &cap, fp) > 0) {
 		unsigned uid, gid;
-		if (fields(line, f, 4) < 4 || !field_id(f[2], &uid) || !field_id(f[3], &gid))
+		if (line_fields(line, f, 4) < 4 || !field_id(f[2], &uid) || !field_id(f[3], &gid))
 			continue;
 		if (l->sp.ukind == NAME ? strlen(f[0]) == l->sp.user_len &&
 					      !strncmp(f[0], l->sp.user, l->sp.user_len)
@@ -229,7 +229,7 @@ static int read_group(struct lookup *l, int root_fd)
 
 	while (fp && r == 0 && getline(&line, &cap, fp) > 0) {
 		unsigned gid;
-		if (fields(line, f, 4) < 3 || !field_id(f[2], &gid))
+		if (line_fields(line, f, 4) < 3 || !field_id(f[2], &gid))
 			continue;
 		if (l->sp.group && strlen(f[0]) == l->sp.group_len &&
 		    !strncmp(f[0], l->sp.group, l->sp.group_len)) {
