@@ -125,18 +125,21 @@ static int open_in_root(int root_fd, const char *rel)
 	return fd;
 }
 
-/* The fields of a line of passwd or group (name:x:id:...); NULL-padded. */
+/* The first max fields of a line of passwd or group (name:x:id:...), split in place; the
+ * slots past the line's last field are NULL. Their count. */
 static size_t line_fields(char *line, char **f, size_t max)
 {
 	size_t n = 0;
+	char *p = line;
 
 	line[strcspn(line, "\n")] = '\0';
-	for (char *p = line; n < max; n++) {
+	for (; p && n < max; n++) {
 		f[n] = p;
-		if (!(p = strchr(p, ':')))
-			return n + 1;
-		*p++ = '\0';
+		if ((p = strchr(p, ':')))
+			*p++ = '\0';
 	}
+	for (size_t i = n; i < max; i++)
+		f[i] = NULL;
 	return n;
 }
 
