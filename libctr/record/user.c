@@ -125,18 +125,21 @@ static int open_in_root(int root_fd, const char *rel)
 	return fd;
 }
 
-/* The fields of a line of passwd or group (name:x:id:...); NULL-padded. */
-static size_t fields(char *line, char **f, size_t max)
+/* The first max fields of a line of passwd or group (name:x:id:...), split in place; the
+ * slots past the line's last field are NULL. Their count. */
+static size_t line_fields(char *line, char **f, size_t max)
 {
 	size_t n = 0;
+	char *p = line;
 
 	line[strcspn(line, "\n")] = '\0';
-	for (char *p = line; n < max; n++) {
+	for (; p && n < max; n++) {
 		f[n] = p;
-		if (!(p = strchr(p, ':')))
-			return n + 1;
-		*p++ = '\0';
+		if ((p = strchr(p, ':')))
+			*p++ = '\0';
 	}
+	for (size_t i = n; i < max; i++)
+		f[i] = NULL;
 	return n;
 }
 
@@ -181,7 +184,7 @@ static int read_passwd(struct lookup *l, int root_fd)
 
 	while (fp && !found && getline(&line, &cap, fp) > 0) {
 		unsigned uid, gid;
-		if (fields(line, f, 4) < 4 || !field_id(f[2], &uid) || !field_id(f[3], &gid))
+		if (line_fields(line, f, 4) < 4 || !field_id(f[2], &uid) || !field_id(f[3], &gid))
 			continue;
 		if (l->sp.ukind == NAME ? strlen(f[0]) == l->sp.user_len &&
 					      !strncmp(f[0], l->sp.user, l->sp.user_len)
@@ -229,7 +232,7 @@ static int read_group(struct lookup *l, int root_fd)
 
 	while (fp && r == 0 && getline(&line, &cap, fp) > 0) {
 		unsigned gid;
-		if (fields(line, f, 4) < 3 || !field_id(f[2], &gid))
+		if (line_fields(line, f, 4) < 3 || !field_id(f[2], &gid))
 			continue;
 		if (l->sp.group && strlen(f[0]) == l->sp.group_len &&
 		    !strncmp(f[0], l->sp.group, l->sp.group_len)) {

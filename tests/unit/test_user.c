@@ -38,7 +38,7 @@ static void make_root(void)
 			  "broken:x:notanumber:1::/:\n"
 			  "app:x:1000:1000::/:/bin/sh\n"
 			  "svc:x:2000:2000::/:/bin/sh\n");
-	put("etc/group", "root:x:0:\nstaff:x:50:svc,app\nwheel:x:10:root,application\n"
+	put("etc/group", "short:x:7\nroot:x:0:\nstaff:x:50:svc,app\nwheel:x:10:root,application\n"
 			 "app:x:1000:\ndocker:x:999:app\n");
 }
 
