@@ -40,9 +40,16 @@ typedef struct ctr_exec_opts {
 	const char *const *argv;  /**< NULL-terminated; argv[0] is looked up in the container's PATH */
 	const char *const *env;	  /**< "K=V" added to (and overriding) the container's env; may be NULL */
 	const char *cwd;	  /**< absolute; NULL: the container's working directory */
-	const char *user;	  /**< "USER[:GROUP]" as in ctr_config_set_user(), looked up in the running container's files; NULL: the container's user */
-	int terminal;		  /**< run on a new pty; stdin_fd/stdout_fd are copied to/from it; the end of stdin_fd's input reaches the process as the terminal's EOF character (^D, in canonical mode), so its read() returns 0 */
-	int privileged;		  /**< with every capability and without NoNewPrivileges (the container's seccomp filter stays) */
+	/** "USER[:GROUP]" as in ctr_config_set_user(), names looked up in the running
+	 *  container's /etc/passwd and /etc/group; NULL: the container's user */
+	const char *user;
+	/** run on a new pty; stdin_fd/stdout_fd are copied to/from it; the end of stdin_fd's
+	 *  input reaches the process as the terminal's EOF character (^D, in canonical mode),
+	 *  so its read() returns 0 */
+	int terminal;
+	/** with every capability and without NoNewPrivileges (the container's seccomp filter
+	 *  stays) */
+	int privileged;
 	int stdin_fd;		  /**< -1: /dev/null */
 	int stdout_fd;		  /**< -1: /dev/null */
 	int stderr_fd;		  /**< -1: /dev/null; ignored with terminal (the pty merges it) */
