@@ -122,6 +122,7 @@ START_TEST(test_options_structs_refuse_a_byte_past_their_last_field)
 	}
 	free(buf);
 	ctr_container_free(c);
+	ctr_runtime_close(rt);
 }
 END_TEST
 
@@ -143,6 +144,7 @@ START_TEST(test_options_structs_that_end_at_their_last_field_are_accepted)
 		      opts_types[k].name, end, r, ctr_last_error());
 	free(buf);
 	ctr_container_free(c);
+	ctr_runtime_close(rt);
 }
 END_TEST
 
@@ -185,6 +187,7 @@ START_TEST(test_unknown_flags_are_refused)
 	TU_FAILS(ctr_restore(c, &ro), CTR_E_INVAL);
 	TU_SAYS("unknown flags");
 	ctr_container_free(c);
+	ctr_runtime_close(rt);
 }
 END_TEST
 

@@ -1,11 +1,14 @@
 /* record/user.c: "USER[:GROUP]" resolved in a root filesystem's /etc/passwd and /etc/group,
  * never outside that root, never blocked by what the root holds. */
+#include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "tests.h"
@@ -114,7 +117,13 @@ START_TEST(test_links_never_leave_the_root)
 	snprintf(path, sizeof(path), "%s/etc/passwd", root);
 	unlink(path);
 	ck_assert_int_eq(symlink("/etc/users", path), 0);
-	ck_assert_str_eq(resolve("app"), "7:7:50,999");
+	/* Without openat2 (valgrind does not know it) no link is followed: an error. */
+	struct open_how how = { .flags = O_RDONLY };
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
+	int no_openat2 = fd < 0 && errno == ENOSYS;
+	ck_assert_str_eq(resolve("app"), no_openat2 ? "IO" : "7:7:50,999");
+	if (fd >= 0)
+		close(fd);
 	unlink(path);
 	ck_assert_int_eq(symlink("../../../../../../../../etc/passwd", path), 0);
 	/* In the root this is the link itself: a loop, never the host's file (which has
