@@ -1,10 +1,12 @@
 /* ctr_inspect: a container's records, paths and exec sessions as one JSON document. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "container.h"
 #include "error.h"
 #include "exec_record.h"
+#include "proc.h"
 #include "runtime.h"
 #include "store.h"
 #include "sync.h"
@@ -63,6 +65,69 @@ static int times_as_text(json_object *o)
 	return 0;
 }
 
+/* Has a running session's process ended without a call on the session since (its exit file
+ * is there, or its monitor is gone)? */
+static int session_ended(ctr_container_t *c, json_object *rec)
+{
+	char path[4096];
+
+	if (strcmp(ctri_exec_str(rec, "state"), "running"))
+		return 0;
+	ctri_exec_file(c, ctri_exec_str(rec, "id"), "", path, sizeof(path));
+	return access(path, F_OK) == 0 ||
+	       !ctri_proc_alive((pid_t)ctri_exec_int(rec, "mon_pid"),
+				(unsigned long long)ctri_exec_int(rec, "mon_start"));
+}
+
+/* c's sessions (*out, a new array), the exits of those that ended recorded first, under the
+ * lock, as any call on a session would: inspect never shows a finished one running. */
+static int load_sessions(ctr_container_t *c, json_object **out)
+{
+	struct ctri_st st;
+	json_object *arr = NULL, *rec;
+	int r, fd, stale = 0;
+
+	if ((r = ctri_exec_sessions(c, "inspect", &arr)) < 0)
+		return r;
+	for (size_t i = 0; i < json_object_array_length(arr); i++)
+		stale |= session_ended(c, json_object_array_get_idx(arr, i));
+	if (!stale) {
+		*out = arr;
+		return 0;
+	}
+	json_object_put(arr);
+	if ((r = ctri_begin(c, "inspect", &fd, &st, 0)) < 0)
+		return r;
+	if ((r = ctri_exec_sessions(c, "inspect", &arr)) < 0) {
+		ctri_end(fd);
+		return r;
+	}
+	for (size_t i = 0; i < json_object_array_length(arr) && r == 0; i++)
+		if (session_ended(c, (rec = json_object_array_get_idx(arr, i))))
+			r = ctri_exec_sync(c, "inspect", rec); /* rec is the array's: updated */
+	ctri_end(fd);
+	if (r < 0)
+		json_object_put(arr);
+	else
+		*out = arr;
+	return r;
+}
+
+/* The names inspect gives a session's monitor: those of the container's state. */
+static int session_names(json_object *rec)
+{
+	static const char *const renamed[][2] = { { "mon_pid", "monitor_pid" },
+						  { "mon_start", "monitor_start" } };
+	json_object *v;
+
+	for (size_t i = 0; i < sizeof(renamed) / sizeof(renamed[0]); i++)
+		if (json_object_object_get_ex(rec, renamed[i][0], &v) &&
+		    (json_object_object_add(rec, renamed[i][1], json_object_get(v)) ||
+		     (json_object_object_del(rec, renamed[i][0]), 0)))
+			return -1;
+	return 0;
+}
+
 CTR_API int ctr_inspect(ctr_container_t *c, char **out_json)
 {
 	json_object *cfg = NULL, *state = NULL, *out = NULL, *v;
@@ -97,12 +162,13 @@ CTR_API int ctr_inspect(ctr_container_t *c, char **out_json)
 		json_object_object_add(out, "dependencies", json_object_get(v));
 	json_object_object_add(out, "paths", inspect_paths(c));
 	json_object *sessions = NULL;
-	if ((r = ctri_exec_sessions(c, "inspect", &sessions)) < 0)
+	if ((r = load_sessions(c, &sessions)) < 0)
 		goto out;
 	json_object_object_add(out, "exec_sessions", sessions);
 	int bad = times_as_text(out) || times_as_text(state);
 	for (size_t i = 0; i < json_object_array_length(sessions); i++)
-		bad = bad || times_as_text(json_object_array_get_idx(sessions, i));
+		bad = bad || times_as_text(json_object_array_get_idx(sessions, i)) ||
+		      session_names(json_object_array_get_idx(sessions, i));
 	const char *text = bad ? NULL
 			       : json_object_to_json_string_ext(
 				     out, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -198,6 +198,41 @@ START_TEST(test_exec_of_a_missing_command_is_a_runtime_error)
 }
 END_TEST
 
+/* A session that ended while nobody looked shows "exited" with its code in ctr_inspect(),
+ * which records the exit (before: "running" until the next call on the session). */
+START_TEST(test_inspect_records_the_exit_of_a_session_nobody_waited_for)
+{
+	ctr_container_t *c = running();
+	const char *const argv[] = { "sh", "-c", "exit 5", NULL };
+	ctr_exec_opts_t o = exec_opts(argv);
+	char *id = NULL, *text = NULL, want[64];
+
+	TU_OK(ctr_exec_create(c, &o, &id));
+	TU_OK(ctr_exec_start(c, id));
+	snprintf(want, sizeof(want), "\"id\":\"%s\",", id);
+	for (int waited = 0;; waited += 50) {
+		TU_OK(ctr_inspect(c, &text));
+		const char *s = strstr(text, want);
+		ck_assert_msg(s, "no session %s in %s", id, text);
+		if (strstr(s, "\"state\":\"exited\""))
+			break;
+		ck_assert_msg(waited < TU_GUARD_MS, "the session still shows running: %s", text);
+		ctr_free(text);
+		usleep(50 * 1000);
+	}
+	const char *s = strstr(text, want);
+	ck_assert_msg(strstr(s, "\"exit_code\":5"), "%s", text);
+	ck_assert_msg(strstr(s, "\"monitor_pid\":") && !strstr(text, "mon_pid"), "%s", text);
+	ctr_free(text);
+	int code = -1;
+	TU_OK(ctr_exec_wait(c, id, 0, &code)); /* the record says so too */
+	ck_assert_int_eq(code, 5);
+	ctr_free(id);
+	TU_OK(ctr_remove(c, CTR_FORCE));
+	ctr_container_free(c);
+}
+END_TEST
+
 START_TEST(test_listing_the_sessions_of_a_removed_container_says_so)
 {
 	ctr_container_t *c = tu_sh(tu_host_rt, "true");
@@ -222,6 +257,7 @@ Suite *suite_exec(void)
 	tcase_add_test(tc, test_exec_of_a_missing_command_is_a_runtime_error);
 	tcase_add_test(tc, test_exec_is_refused_unless_the_container_runs);
 	tcase_add_test(tc, test_listing_the_sessions_of_a_removed_container_says_so);
+	tcase_add_test(tc, test_inspect_records_the_exit_of_a_session_nobody_waited_for);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sessions");

@@ -303,7 +303,7 @@ static void sessions(ctr_container_t *c)
 	TU_OK(ctr_exec_create(c, &plain, &id));
 	TU_OK(ctr_exec_start(c, id));
 	tu_take_file("exec-ready");
-	pid_t mon = (pid_t)member(c, "exec_sessions", 2, "mon_pid");
+	pid_t mon = (pid_t)member(c, "exec_sessions", 2, "monitor_pid");
 	pid_t pid = (pid_t)member(c, "exec_sessions", 2, "pid");
 	/* The monitor held still while its process goes: it cannot record the exit. */
 	ck_assert_int_eq(kill(mon, SIGSTOP), 0);
