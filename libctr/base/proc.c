@@ -249,7 +249,7 @@ static int watch_open(pid_t pid)
 	struct watch *w = NULL;
 	pthread_attr_t at;
 	pthread_t t;
-	sigset_t all;
+	sigset_t all, old;
 	unsigned long long start;
 	int p[2] = { -1, -1 }, r;
 
@@ -270,12 +270,18 @@ static int watch_open(pid_t pid)
 		return -1;
 	}
 	*w = (struct watch){ .pid = pid, .start = start, .fd = p[1] };
-	sigfillset(&all); /* the embedding program's signals go to its own threads */
+	/* The embedding program's signals go to its own threads: the watcher inherits a mask
+	 * of all, set around its creation (pthread_attr_setsigmask_np would allocate, and a
+	 * fork by another thread before the attr is destroyed leaves the child that memory
+	 * with no reference to it: a leak valgrind reports in the child). */
+	sigfillset(&all);
 	if ((r = pthread_attr_init(&at)) == 0) {
 		if ((r = pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED)) == 0 &&
 		    (r = pthread_attr_setstacksize(&at, WATCH_STACK_SIZE)) == 0 &&
-		    (r = pthread_attr_setsigmask_np(&at, &all)) == 0)
+		    (r = pthread_sigmask(SIG_SETMASK, &all, &old)) == 0) {
 			r = pthread_create(&t, &at, watch_run, w);
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+		}
 		pthread_attr_destroy(&at);
 	}
 	if (r != 0) {
