@@ -838,5 +838,6 @@ CTR_API int ctr_events_fd(ctr_runtime_t *rt);
 
 #include "io.h" /* exec sessions, attach, logs */
 #include "fs.h" /* layers, mounts, export, artifacts, checkpoint and restore */
+#include "image.h" /* images: import, pull, list, inspect, tag, remove; containers from them */
 
 #endif /* CTR_CTR_H */

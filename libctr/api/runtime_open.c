@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "json.h"
+#include "image_work.h"
 #include "pending.h"
 #include "reboot.h"
 #include "runtime.h"
@@ -229,6 +230,7 @@ static int runtime_setup(ctr_runtime_t *rt, const ctr_runtime_opts_t *opts, cons
 	if (r < 0 || (r = detect_reboot(rt)) < 0)
 		return r;
 	ctri_pending_sweep(rt); /* what killed creators and removers left */
+	ctri_image_sweep(rt);	/* and killed importers */
 	return 0;
 }
 

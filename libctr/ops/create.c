@@ -11,6 +11,7 @@
 #include "depend.h"
 #include "error.h"
 #include "events.h"
+#include "image_work.h"
 #include "overlay.h"
 #include "pending.h"
 #include "runtime.h"
@@ -59,7 +60,7 @@ static int generate_name(ctr_runtime_t *rt, const char *id, char *name, size_t l
 }
 
 static json_object *config_record(const char *id, const char *name, long long created,
-				  json_object *config, json_object *dep_ids)
+				  json_object *config, json_object *dep_ids, json_object *image)
 {
 	json_object *rec = json_object_new_object();
 
@@ -70,6 +71,8 @@ static json_object *config_record(const char *id, const char *name, long long cr
 	json_object_object_add(rec, "created", json_object_new_int64(created));
 	json_object_object_add(rec, "config", json_object_get(config));
 	json_object_object_add(rec, "dependency_ids", json_object_get(dep_ids));
+	if (image)
+		json_object_object_add(rec, "image", json_object_get(image));
 	return rec;
 }
 
@@ -122,7 +125,7 @@ static int stale_name(ctr_runtime_t *rt, const char *key)
 /* Write the records of a new container in one transaction: name index (unique), id
  * index, config and state. */
 static int store_new(ctr_runtime_t *rt, const char *id, const char *given_name, char *name,
-		     size_t name_len, json_object *config, json_object *dep_ids)
+		     size_t name_len, json_object *config, json_object *dep_ids, json_object *image)
 {
 	char key[CTRI_KEY_MAX];
 	long long now = ctri_now_ns();
@@ -143,7 +146,7 @@ static int store_new(ctr_runtime_t *rt, const char *id, const char *given_name, 
 		r = ctri_cerr(name, "create", r, "the name is already in use");
 		goto fail;
 	}
-	rec = config_record(id, name, now, config, dep_ids);
+	rec = config_record(id, name, now, config, dep_ids, image);
 	state = json_object_new_object();
 	if (!rec || !state) {
 		r = ctri_err(CTR_E_NOMEM, "cannot create %s: out of memory", name);
@@ -180,8 +183,9 @@ fail:
 CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container_t **out)
 {
 	char id[CTRI_ID_LEN + 1], name[256], *bundle = NULL;
-	json_object *config = NULL, *dep_ids = NULL, *layers = NULL;
-	int r, lock = -1, marked = 0;
+	json_object *config = NULL, *dep_ids = NULL, *layers = NULL, *image = NULL;
+	ctr_config_t *from_image = NULL;
+	int r, lock = -1, marked = 0, image_lock = -1;
 
 	CTRI_CHECK_ARG("ctr_create", rt);
 	CTRI_CHECK_ARG("ctr_create", cfg);
@@ -189,8 +193,17 @@ CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container
 	const char *given = ctri_config_name(cfg);
 	if ((r = ctri_config_check(cfg)) < 0)
 		return r; /* its message already says "container NAME: cannot create: " */
-	if ((r = ctri_config_to_object(cfg, &config)) < 0)
-		return ctri_cwrap(given, "create", r);
+	/* An image's container: a layered config made from it, the image held (shared lock)
+	 * until the container's record names it. */
+	if (ctri_config_image(cfg)) {
+		if ((r = ctri_image_config(rt, cfg, &from_image, &image, &image_lock)) < 0)
+			return r;
+		cfg = from_image;
+	}
+	if ((r = ctri_config_to_object(cfg, &config)) < 0) {
+		r = ctri_cwrap(given, "create", r);
+		goto out;
+	}
 	if ((r = resolve_dependencies(rt, cfg, given, &dep_ids)) < 0)
 		goto out;
 	if ((r = ctri_random_hex(id, CTRI_ID_LEN / 2)) < 0) {
@@ -224,7 +237,7 @@ CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container
 		goto undo;
 	}
 	CTRI_CRASHPOINT("create.spec-written");
-	r = store_new(rt, id, given, name, sizeof(name), config, dep_ids);
+	r = store_new(rt, id, given, name, sizeof(name), config, dep_ids, image);
 	if (r < 0)
 		goto undo;
 	CTRI_CRASHPOINT("create.committed");
@@ -243,5 +256,8 @@ out:
 	free(bundle);
 	json_object_put(config);
 	json_object_put(dep_ids);
+	json_object_put(image);
+	ctr_config_free(from_image);
+	ctri_image_unlock(image_lock);
 	return r;
 }

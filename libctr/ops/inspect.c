@@ -160,6 +160,8 @@ CTR_API int ctr_inspect(ctr_container_t *c, char **out_json)
 		json_object_object_add(out, "labels", json_object_new_object());
 	if (json_object_object_get_ex(cfg, "dependency_ids", &v))
 		json_object_object_add(out, "dependencies", json_object_get(v));
+	if (json_object_object_get_ex(cfg, "image", &v)) /* {"id", "ref"} */
+		json_object_object_add(out, "image", json_object_get(v));
 	json_object_object_add(out, "paths", inspect_paths(c));
 	json_object *sessions = NULL;
 	if ((r = load_sessions(c, &sessions)) < 0)

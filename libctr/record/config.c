@@ -18,37 +18,37 @@
 
 #define SECCOMP_FILE_MAX (1024 * 1024) /* a profile file; runc's default is 30 KiB */
 
-static int nomem(const char *op)
+int ctri_cfg_nomem(const char *op)
 {
 	return ctri_err(CTR_E_NOMEM, "%s: out of memory", op);
 }
 
 /* Replace *slot by a copy of s. */
-static int replace_str(const char *op, char **slot, const char *s)
+int ctri_cfg_replace_str(const char *op, char **slot, const char *s)
 {
 	char *copy = strdup(s);
 
 	if (!copy)
-		return nomem(op);
+		return ctri_cfg_nomem(op);
 	free(*slot);
 	*slot = copy;
 	return 0;
 }
 
 /* Replace *slot by a copy of v (NULL: no vector). */
-static int replace_strv(const char *op, char ***slot, const char *const *v)
+int ctri_cfg_replace_strv(const char *op, char ***slot, const char *const *v)
 {
 	char **copy = NULL;
 
 	if (v && !(copy = ctri_strv_dup(v)))
-		return nomem(op);
+		return ctri_cfg_nomem(op);
 	ctri_strv_free(*slot);
 	*slot = copy;
 	return 0;
 }
 
 /* Append a copy of s to the vector *v (which may be NULL). Returns 0 or -ENOMEM. */
-static int strv_push(char ***v, const char *s)
+int ctri_cfg_strv_push(char ***v, const char *s)
 {
 	size_t n = ctri_strv_len((const char *const *)*v);
 	char *copy = strdup(s);
@@ -89,7 +89,7 @@ CTR_API int ctr_config_new(ctr_config_t **out)
 	CTRI_CHECK_ARG("ctr_config_new", out);
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg)
-		return nomem("ctr_config_new");
+		return ctri_cfg_nomem("ctr_config_new");
 	cfg->stop_signal = 15; /* SIGTERM */
 	cfg->stop_timeout = 10;
 	cfg->deps = ctri_strv_dup(NULL);
@@ -98,7 +98,7 @@ CTR_API int ctr_config_new(ctr_config_t **out)
 	cfg->annotations = json_object_new_object();
 	if (!cfg->deps || !cfg->layers || !cfg->labels || !cfg->annotations) {
 		ctr_config_free(cfg);
-		return nomem("ctr_config_new");
+		return ctri_cfg_nomem("ctr_config_new");
 	}
 	*out = cfg;
 	return 0;
@@ -126,6 +126,8 @@ CTR_API void ctr_config_free(ctr_config_t *cfg)
 	ctri_strv_free(cfg->caps);
 	ctri_strv_free(cfg->deps);
 	ctri_strv_free(cfg->layers);
+	free(cfg->image);
+	ctri_strv_free(cfg->entrypoint);
 	json_object_put(cfg->seccomp);
 	for (size_t i = 0; i < cfg->n_mounts; i++)
 		mount_clear(&cfg->mounts[i]);
@@ -149,7 +151,7 @@ CTR_API int ctr_config_set_name(ctr_config_t *cfg, const char *name)
 		    CTR_E_INVAL,
 		    "%s: invalid name \"%s\": must match [a-zA-Z0-9][a-zA-Z0-9_.-]{0,252}", op,
 		    name);
-	return replace_str(op, &cfg->name, name);
+	return ctri_cfg_replace_str(op, &cfg->name, name);
 }
 
 CTR_API int ctr_config_set_rootfs(ctr_config_t *cfg, const char *path)
@@ -160,7 +162,7 @@ CTR_API int ctr_config_set_rootfs(ctr_config_t *cfg, const char *path)
 	CTRI_CHECK_ARG(op, path);
 	if (is_abs_path(op, "rootfs", path) < 0)
 		return CTR_E_INVAL;
-	return replace_str(op, &cfg->rootfs, path);
+	return ctri_cfg_replace_str(op, &cfg->rootfs, path);
 }
 
 /* A layer path as overlay options can hold it: absolute, no ':' or ','. */
@@ -193,7 +195,7 @@ CTR_API int ctr_config_add_layer(ctr_config_t *cfg, const char *dir)
 		return ctri_err(CTR_E_INVAL, "%s: layer %s is already added", op, dir);
 	if (ctri_strv_len((const char *const *)cfg->layers) >= CTRI_LAYERS_MAX)
 		return ctri_err(CTR_E_INVAL, "%s: more than %d layers", op, CTRI_LAYERS_MAX);
-	return strv_push(&cfg->layers, dir) < 0 ? nomem(op) : 0;
+	return ctri_cfg_strv_push(&cfg->layers, dir) < 0 ? ctri_cfg_nomem(op) : 0;
 }
 
 CTR_API int ctr_config_set_args(ctr_config_t *cfg, const char *const *argv)
@@ -207,7 +209,7 @@ CTR_API int ctr_config_set_args(ctr_config_t *cfg, const char *const *argv)
 				op);
 	if (!argv[0][0])
 		return ctri_err(CTR_E_INVAL, "%s: argv[0] is an empty string", op);
-	return replace_strv(op, &cfg->args, argv);
+	return ctri_cfg_replace_strv(op, &cfg->args, argv);
 }
 
 CTR_API int ctr_config_set_env(ctr_config_t *cfg, const char *const *envp)
@@ -223,7 +225,7 @@ CTR_API int ctr_config_set_env(ctr_config_t *cfg, const char *const *envp)
 					"%s: envp[%zu] \"%s\" is not of the form KEY=value", op, i,
 					envp[i]);
 	}
-	return replace_strv(op, &cfg->env, envp);
+	return ctri_cfg_replace_strv(op, &cfg->env, envp);
 }
 
 CTR_API int ctr_config_set_terminal(ctr_config_t *cfg, int on)
@@ -260,6 +262,7 @@ CTR_API int ctr_config_set_stop_signal(ctr_config_t *cfg, int sig)
 				"ctr_config_set_stop_signal: invalid signal %d: must be 1..64",
 				sig);
 	cfg->stop_signal = sig;
+	cfg->stop_signal_set = 1;
 	return 0;
 }
 
@@ -297,7 +300,7 @@ CTR_API int ctr_config_add_dependency(ctr_config_t *cfg, const char *name_or_id)
 		return ctri_err(CTR_E_INVAL, "%s: name_or_id is empty", op);
 	if (strv_contains(cfg->deps, name_or_id))
 		return 0;
-	return strv_push(&cfg->deps, name_or_id) < 0 ? nomem(op) : 0;
+	return ctri_cfg_strv_push(&cfg->deps, name_or_id) < 0 ? ctri_cfg_nomem(op) : 0;
 }
 
 CTR_API int ctr_config_set_cwd(ctr_config_t *cfg, const char *path)
@@ -308,7 +311,7 @@ CTR_API int ctr_config_set_cwd(ctr_config_t *cfg, const char *path)
 	CTRI_CHECK_ARG(op, path);
 	if (is_abs_path(op, "cwd", path) < 0)
 		return CTR_E_INVAL;
-	return replace_str(op, &cfg->cwd, path);
+	return ctri_cfg_replace_str(op, &cfg->cwd, path);
 }
 
 CTR_API int ctr_config_set_user(ctr_config_t *cfg, const char *user)
@@ -324,7 +327,7 @@ CTR_API int ctr_config_set_user(ctr_config_t *cfg, const char *user)
 	}
 	if ((r = ctri_user_check(NULL, "set user", user)) < 0)
 		return r;
-	return replace_str(op, &cfg->user, user);
+	return ctri_cfg_replace_str(op, &cfg->user, user);
 }
 
 static int is_hostname(const char *s)
@@ -353,7 +356,7 @@ CTR_API int ctr_config_set_hostname(ctr_config_t *cfg, const char *hostname)
 				"%s: invalid hostname \"%s\": 1..63 characters of [a-zA-Z0-9.-], "
 				"not starting with '-' or '.'",
 				op, hostname);
-	return replace_str(op, &cfg->hostname, hostname);
+	return ctri_cfg_replace_str(op, &cfg->hostname, hostname);
 }
 
 /* ---- security -------------------------------------------------------------------------- */
@@ -392,17 +395,17 @@ CTR_API int ctr_config_set_capabilities(ctr_config_t *cfg, const char *const *ca
 
 	CTRI_CHECK_ARG(op, cfg);
 	if (!caps)
-		return replace_strv(op, &cfg->caps, NULL);
+		return ctri_cfg_replace_strv(op, &cfg->caps, NULL);
 	if (!(set = ctri_strv_dup(NULL)))
-		return nomem(op);
+		return ctri_cfg_nomem(op);
 	for (size_t i = 0; caps[i]; i++) {
 		if (cap_normalise(caps[i], name, sizeof(name)) < 0) {
 			ctri_strv_free(set);
 			return ctri_err(CTR_E_INVAL, "%s: unknown capability %s", op, caps[i]);
 		}
-		if (!strv_contains(set, name) && strv_push(&set, name) < 0) {
+		if (!strv_contains(set, name) && ctri_cfg_strv_push(&set, name) < 0) {
 			ctri_strv_free(set);
-			return nomem(op);
+			return ctri_cfg_nomem(op);
 		}
 	}
 	ctri_strv_free(cfg->caps);
@@ -421,7 +424,7 @@ int ctri_json_parse_object(const char *op, const char *what, const char *text, s
 		return ctri_err(CTR_E_INVAL, "%s: %s is too large", op, what);
 	tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH);
 	if (!tok)
-		return nomem(op);
+		return ctri_cfg_nomem(op);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	obj = json_tokener_parse_ex(tok, text, (int)len + 1); /* the NUL ends the text */
 	e = json_tokener_get_error(tok);
@@ -454,7 +457,7 @@ static int load_seccomp(const char *op, const char *path, json_object **out)
 				"%s: cannot read seccomp profile %s: not a regular file", op, path);
 	r = ctri_read_file(path, SECCOMP_FILE_MAX, &text, &len);
 	if (r == -ENOMEM)
-		return nomem(op);
+		return ctri_cfg_nomem(op);
 	if (r < 0)
 		return ctri_err(CTR_E_INVAL, "%s: cannot read seccomp profile %s: %s", op, path,
 				strerror(-r));
@@ -562,7 +565,7 @@ static int split_options(const char *op, const char *options, char ***out)
 			break;
 		}
 		item = strndup(p, n);
-		r = item ? strv_push(&v, item) : -ENOMEM;
+		r = item ? ctri_cfg_strv_push(&v, item) : -ENOMEM;
 		free(item);
 		if (p[n] == '\0')
 			break;
@@ -571,7 +574,7 @@ static int split_options(const char *op, const char *options, char ***out)
 	if (r < 0) {
 		ctri_strv_free(v);
 		if (r == -ENOMEM)
-			return nomem(op);
+			return ctri_cfg_nomem(op);
 		return ctri_err(CTR_E_INVAL, "%s: options \"%s\" have an empty component", op,
 				options);
 	}
@@ -615,7 +618,7 @@ int ctri_config_mount_add(const char *op, ctr_config_t *cfg, const char *source,
 	if (mounts)
 		cfg->mounts = mounts;
 	if (!mounts || !m.options || !m.source || !m.destination || !m.type) {
-		r = nomem(op);
+		r = ctri_cfg_nomem(op);
 		goto out;
 	}
 	cfg->mounts[cfg->n_mounts++] = m;
@@ -653,7 +656,7 @@ static int map_set(const char *op, json_object *map, const char *key, const char
 	v = json_object_new_string(value);
 	if (!v || json_object_object_add(map, key, v) < 0) {
 		json_object_put(v);
-		return nomem(op);
+		return ctri_cfg_nomem(op);
 	}
 	return 0;
 }
@@ -721,13 +724,22 @@ int ctri_config_check(const ctr_config_t *cfg)
 
 	if (!cfg)
 		return ctri_cerr(NULL, "create", CTR_E_INVAL, "argument cfg is NULL");
+	if (cfg->image && (cfg->rootfs || cfg->layers[0]))
+		return ctri_cerr(cfg->name, "create", CTR_E_INVAL,
+				 "both an image and a %s are set: a container has one or the other",
+				 cfg->rootfs ? "rootfs" : "layer");
+	if (cfg->entrypoint && !cfg->image)
+		return ctri_cerr(cfg->name, "create", CTR_E_INVAL,
+				 "an entrypoint is set but no image: set args instead");
+	if (cfg->image)
+		return 0; /* the rest once the image is applied (ctri_config_apply_image) */
 	if (cfg->rootfs && cfg->layers[0])
 		return ctri_cerr(
 		    cfg->name, "create", CTR_E_INVAL,
 		    "both a rootfs and layers are set: a container has one or the other");
 	if (!cfg->rootfs && !cfg->layers[0])
 		return ctri_cerr(cfg->name, "create", CTR_E_INVAL,
-				 "rootfs is not set (nor layers)");
+				 "rootfs is not set (nor layers, nor an image)");
 	if (cfg->rootfs && (r = check_dir(cfg->name, "rootfs", cfg->rootfs)) < 0)
 		return r;
 	for (size_t i = 0; cfg->layers[i]; i++)

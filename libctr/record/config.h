@@ -14,8 +14,22 @@ const char *ctri_config_name(const ctr_config_t *cfg);   /* NULL when unset */
 const char *ctri_config_rootfs(const ctr_config_t *cfg); /* NULL when unset */
 const char *const *ctri_config_dependencies(const ctr_config_t *cfg); /* NULL-terminated */
 
+/* The image reference of ctr_config_set_image, or NULL. */
+const char *ctri_config_image(const ctr_config_t *cfg);
+
+/* Apply an image record (image_record.h: "layers" as diff id hexes, "config" with the
+ * process defaults) to cfg, whose image it is: the layers (dirs in layers_dir) and each
+ * process default the config does not set; the image reference is cleared, so cfg is
+ * then a layered config, checked with ctri_config_check. CTR_E_INVAL naming the image
+ * for no command, too many layers or an unknown stop signal. */
+int ctri_config_apply_image(ctr_config_t *cfg, json_object *image, const char *layers_dir);
+
+/* A signal by number ("10") or name ("SIGUSR1", "USR1", "RTMIN+3"): 1..64, or -1. */
+int ctri_signal_parse(const char *s);
+
 /* Check that a config is complete enough to create a container: either a rootfs or
- * layers (not both), each an existing directory (CTR_E_INVAL with the path), args set.
+ * layers (not both), each an existing directory (CTR_E_INVAL with the path), args set;
+ * or an image (no rootfs, no layers; the rest is checked when it is applied).
  * Messages read "container NAME: cannot create: ...". */
 int ctri_config_check(const ctr_config_t *cfg);
 

@@ -28,11 +28,14 @@ struct ctr_config {
 	char **caps; /* NULL: the default capability set */
 	char **deps; /* never NULL */
 	char **layers; /* never NULL; the lowest first */
+	char *image;	    /* a reference to resolve at ctr_create (config_image.c), or NULL */
+	char **entrypoint;  /* with an image: replaces the image's; NULL: not set */
 	int terminal;
 	int open_stdin;
 	uint64_t log_size_max; /* 0: no limit */
 	int readonly_rootfs;
 	int stop_signal;
+	int stop_signal_set; /* set by ctr_config_set_stop_signal, not the default */
 	unsigned stop_timeout;
 	ctr_restart_t restart;
 	unsigned max_retries;
@@ -48,6 +51,14 @@ struct ctr_config {
 	json_object *annotations;   /* object of strings, never NULL */
 	json_object *spec_override; /* an object or NULL */
 };
+
+/* Helpers of the setters: CTR_E_NOMEM with "OP: out of memory"; replace *slot by a copy
+ * of s or of the vector v (NULL: no vector), changing nothing on failure; append a copy of
+ * s to the vector *v (which may be NULL), 0 or -ENOMEM. */
+int ctri_cfg_nomem(const char *op);
+int ctri_cfg_replace_str(const char *op, char **slot, const char *s);
+int ctri_cfg_replace_strv(const char *op, char ***slot, const char *const *v);
+int ctri_cfg_strv_push(char ***v, const char *s);
 
 /* Add a mount after checking it like ctr_config_add_mount(); options (a vector, or NULL
  * for the type's default) is taken over even on failure. op prefixes messages. */

@@ -18,11 +18,6 @@
 static const char *const restart_names[] = { "no", "always", "on-failure", "unless-stopped" };
 static const char *const network_names[] = { "none", "host" };
 
-static int nomem(const char *op)
-{
-	return ctri_err(CTR_E_NOMEM, "%s: out of memory", op);
-}
-
 /* ---- JSON form: out ---------------------------------------------------------------------- */
 
 static json_object *str_array(char *const *v)
@@ -68,13 +63,18 @@ static int fill(json_object *o, const ctr_config_t *cfg)
 	r |= cfg->name ? ctri_json_add(o, "name", json_object_new_string(cfg->name)) : 0;
 	r |= cfg->rootfs ? ctri_json_add(o, "rootfs", json_object_new_string(cfg->rootfs)) : 0;
 	r |= cfg->layers[0] ? ctri_json_add(o, "layers", str_array(cfg->layers)) : 0;
+	r |= cfg->image ? ctri_json_add(o, "image", json_object_new_string(cfg->image)) : 0;
+	r |= cfg->entrypoint ? ctri_json_add(o, "entrypoint", str_array(cfg->entrypoint)) : 0;
 	r |= cfg->args ? ctri_json_add(o, "args", str_array(cfg->args)) : 0;
 	r |= cfg->env ? ctri_json_add(o, "env", str_array(cfg->env)) : 0;
 	r |= ctri_json_add(o, "terminal", json_object_new_boolean(cfg->terminal));
 	r |= cfg->open_stdin ? ctri_json_add(o, "stdin", json_object_new_boolean(1)) : 0;
 	r |= cfg->log_size_max ? ctri_json_add(o, "log_size_max", num((int64_t)cfg->log_size_max))
 			       : 0;
-	r |= ctri_json_add(o, "stop_signal", num(cfg->stop_signal));
+	/* An image's own stop signal applies unless one was set (config_image.c). */
+	r |= !cfg->image || cfg->stop_signal_set
+		 ? ctri_json_add(o, "stop_signal", num(cfg->stop_signal))
+		 : 0;
 	r |= ctri_json_add(o, "stop_timeout", num(cfg->stop_timeout));
 	r |=
 	    ctri_json_add(o, "restart_policy", json_object_new_string(restart_names[cfg->restart]));
@@ -113,7 +113,7 @@ int ctri_config_to_object(const ctr_config_t *cfg, json_object **out)
 	o = json_object_new_object();
 	if (!o || fill(o, cfg) < 0) {
 		json_object_put(o);
-		return nomem("ctri_config_to_object");
+		return ctri_cfg_nomem("ctri_config_to_object");
 	}
 	*out = o;
 	return 0;
@@ -135,7 +135,7 @@ CTR_API int ctr_config_to_json(const ctr_config_t *cfg, char **out)
 	dup = text ? strdup(text) : NULL;
 	json_object_put(obj);
 	if (!dup)
-		return nomem("ctr_config_to_json");
+		return ctri_cfg_nomem("ctr_config_to_json");
 	*out = dup;
 	return 0;
 }
@@ -195,6 +195,7 @@ static int word(json_object *v, const char *const *names, size_t n, int *out)
 	}
 STRING_FIELD(f_name, ctr_config_set_name)
 STRING_FIELD(f_rootfs, ctr_config_set_rootfs)
+STRING_FIELD(f_image, ctr_config_set_image)
 STRING_FIELD(f_cwd, ctr_config_set_cwd)
 STRING_FIELD(f_hostname, ctr_config_set_hostname)
 
@@ -209,6 +210,7 @@ STRING_FIELD(f_hostname, ctr_config_set_hostname)
 		return r;                                                                          \
 	}
 STRINGS_FIELD(f_args, ctr_config_set_args)
+STRINGS_FIELD(f_entrypoint, ctr_config_set_entrypoint)
 STRINGS_FIELD(f_env, ctr_config_set_env)
 STRINGS_FIELD(f_capabilities, ctr_config_set_capabilities)
 
@@ -443,6 +445,8 @@ static const struct field {
 	{ "name", json_type_string, f_name },
 	{ "rootfs", json_type_string, f_rootfs },
 	{ "layers", json_type_array, f_layers },
+	{ "image", json_type_string, f_image },
+	{ "entrypoint", json_type_array, f_entrypoint },
 	{ "args", json_type_array, f_args },
 	{ "env", json_type_array, f_env },
 	{ "terminal", json_type_boolean, f_terminal },

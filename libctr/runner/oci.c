@@ -312,14 +312,15 @@ out:
 	return r;
 }
 
-int ctri_cmd_output(ctr_container_t *c, const char *op, const char *const *argv, char **output)
+int ctri_cmd_run(const char *name, const char *op, unsigned timeout_ms, const char *const *argv,
+		 char **output)
 {
 	int p[2], r, status = 0;
 	struct buf ob = { 0 }, none = { 0 };
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
-		return ctri_cerr(c->name, op, CTR_E_IO, "pipe: %m");
+		return ctri_cerr(name, op, CTR_E_IO, "pipe: %m");
 	struct ctri_spawn sp = { .argv = argv, .fd_in = -1, .fd_out = p[1], .fd_err = p[1],
 				 .new_pgroup = 1 };
 	r = ctri_spawn(&sp, &pid);
@@ -327,9 +328,9 @@ int ctri_cmd_output(ctr_container_t *c, const char *op, const char *const *argv,
 	if (r < 0) {
 		close(p[0]);
 		errno = -r;
-		return ctri_cerr(c->name, op, CTR_E_NOTSUP, "cannot execute %s: %m", argv[0]);
+		return ctri_cerr(name, op, CTR_E_NOTSUP, "cannot execute %s: %m", argv[0]);
 	}
-	long long deadline = ctri_mono_ms() + c->rt->timeout_ms;
+	long long deadline = ctri_mono_ms() + timeout_ms;
 	r = collect(pid, p[0], -1, &ob, &none, deadline);
 	int e = ctri_reap_by(pid, &status, deadline);
 	if (e == -ETIMEDOUT)
@@ -338,13 +339,18 @@ int ctri_cmd_output(ctr_container_t *c, const char *op, const char *const *argv,
 		status = 0;
 	if (r == CTR_E_TIMEOUT) {
 		free(ob.p);
-		return ctri_cerr(c->name, op, CTR_E_TIMEOUT, "%s did not finish in %u ms (killed)",
-				 argv[0], c->rt->timeout_ms);
+		return ctri_cerr(name, op, CTR_E_TIMEOUT, "%s did not finish in %u ms (killed)",
+				 argv[0], timeout_ms);
 	}
 	*output = ob.p ? ob.p : strdup("");
 	if (!*output)
-		return ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
+		return ctri_cerr(name, op, CTR_E_NOMEM, "out of memory");
 	return status;
+}
+
+int ctri_cmd_output(ctr_container_t *c, const char *op, const char *const *argv, char **output)
+{
+	return ctri_cmd_run(c->name, op, c->rt->timeout_ms, argv, output);
 }
 
 /* The runtime's state directory of c: runc and crun keep a container's state in ROOT/ID. */

@@ -29,6 +29,10 @@ void ctri_oci_clean(const char *in, size_t len, char *out, size_t cap);
  * stdout and stderr together in *output (malloc'd). Returns its exit status (>= 0, 128+S
  * for signal S); CTR_E_NOTSUP when it cannot be executed; CTR_E_TIMEOUT. */
 int ctri_cmd_output(ctr_container_t *c, const char *op, const char *const *argv, char **output);
+/* The same for no container: messages "container NAME: cannot OP: ..." (name may be NULL),
+ * killed after timeout_ms. */
+int ctri_cmd_run(const char *name, const char *op, unsigned timeout_ms, const char *const *argv,
+		 char **output);
 
 /* 1 if the runtime has state for c (its directory under --root exists). */
 int ctri_oci_exists(ctr_container_t *c);
