@@ -1,12 +1,10 @@
 /* ctr_inspect: a container's records, paths and exec sessions as one JSON document. */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "container.h"
 #include "error.h"
 #include "exec_record.h"
-#include "proc.h"
 #include "runtime.h"
 #include "store.h"
 #include "sync.h"
@@ -65,20 +63,6 @@ static int times_as_text(json_object *o)
 	return 0;
 }
 
-/* Has a running session's process ended without a call on the session since (its exit file
- * is there, or its monitor is gone)? */
-static int session_ended(ctr_container_t *c, json_object *rec)
-{
-	char path[4096];
-
-	if (strcmp(ctri_exec_str(rec, "state"), "running"))
-		return 0;
-	ctri_exec_file(c, ctri_exec_str(rec, "id"), "", path, sizeof(path));
-	return access(path, F_OK) == 0 ||
-	       !ctri_proc_alive((pid_t)ctri_exec_int(rec, "mon_pid"),
-				(unsigned long long)ctri_exec_int(rec, "mon_start"));
-}
-
 /* c's sessions (*out, a new array), the exits of those that ended recorded first, under the
  * lock, as any call on a session would: inspect never shows a finished one running. */
 static int load_sessions(ctr_container_t *c, json_object **out)
@@ -90,7 +74,7 @@ static int load_sessions(ctr_container_t *c, json_object **out)
 	if ((r = ctri_exec_sessions(c, "inspect", &arr)) < 0)
 		return r;
 	for (size_t i = 0; i < json_object_array_length(arr); i++)
-		stale |= session_ended(c, json_object_array_get_idx(arr, i));
+		stale |= ctri_exec_needs_sync(c, json_object_array_get_idx(arr, i));
 	if (!stale) {
 		*out = arr;
 		return 0;
@@ -103,7 +87,7 @@ static int load_sessions(ctr_container_t *c, json_object **out)
 		return r;
 	}
 	for (size_t i = 0; i < json_object_array_length(arr) && r == 0; i++)
-		if (session_ended(c, (rec = json_object_array_get_idx(arr, i))))
+		if (ctri_exec_needs_sync(c, (rec = json_object_array_get_idx(arr, i))))
 			r = ctri_exec_sync(c, "inspect", rec); /* rec is the array's: updated */
 	ctri_end(fd);
 	if (r < 0)

@@ -167,8 +167,19 @@ int ctri_exec_save(ctr_container_t *c, const char *op, json_object *rec, int dur
 	return r < 0 ? ctri_cwrap(c->name, op, r) : 0;
 }
 
-/* A running session whose exit file is there (or whose monitor is gone) becomes "exited",
- * durably; then the exit file goes. */
+int ctri_exec_needs_sync(ctr_container_t *c, json_object *rec)
+{
+	char path[4096];
+
+	if (strcmp(ctri_exec_str(rec, "state"), "running"))
+		return 0;
+	ctri_exec_file(c, ctri_exec_str(rec, "id"), "", path, sizeof(path));
+	return access(path, F_OK) == 0 ||
+	       !ctri_proc_alive((pid_t)ctri_exec_int(rec, "mon_pid"),
+				(unsigned long long)ctri_exec_int(rec, "mon_start"));
+}
+
+/* A session ctri_exec_needs_sync names becomes "exited", durably; then the exit file goes. */
 int ctri_exec_sync(ctr_container_t *c, const char *op, json_object *rec)
 {
 	const char *eid = ctri_exec_str(rec, "id");
@@ -176,21 +187,17 @@ int ctri_exec_sync(ctr_container_t *c, const char *op, json_object *rec)
 	char path[4096];
 	int lost = 0;
 
-	if (strcmp(ctri_exec_str(rec, "state"), "running"))
+	if (!ctri_exec_needs_sync(c, rec))
 		return 0;
 	ctri_exec_file(c, eid, "", path, sizeof(path));
+	/* Read after the check: a monitor found gone may have written the file just before it
+	 * exited. Still missing: it is gone without writing one (with the lock held, nothing
+	 * else removes the file). */
 	int r = ctri_exit_read_path(c, op, path, &e);
 	if (r == CTR_E_NOENT) {
-		if (ctri_proc_alive((pid_t)ctri_exec_int(rec, "mon_pid"),
-				    (unsigned long long)ctri_exec_int(rec, "mon_start")))
-			return 0;
-		/* Gone: it may have written the file just before it exited. */
-		r = ctri_exit_read_path(c, op, path, &e);
-		if (r == CTR_E_NOENT) {
-			e = (struct ctrp_exit){ .exit_code = -1, .time = ctri_now_ns() };
-			lost = 1;
-			r = 0;
-		}
+		e = (struct ctrp_exit){ .exit_code = -1, .time = ctri_now_ns() };
+		lost = 1;
+		r = 0;
 	}
 	if (r < 0)
 		return r;

@@ -25,8 +25,14 @@ int ctri_exec_change(ctr_container_t *c, const char *op, const char *eid, json_o
 int ctri_exec_load(ctr_container_t *c, const char *op, const char *eid, json_object **rec);
 /* Store rec under its "id", durably or not. */
 int ctri_exec_save(ctr_container_t *c, const char *op, json_object *rec, int durable);
-/* A running session whose exit file is there (or whose monitor is gone) becomes "exited",
- * durably (event exec_died); then the exit file goes. */
+/* 1 if the running session rec has ended without a call on it since (its exit file is
+ * there, or its monitor is gone), so ctri_exec_sync would record its exit; else 0. Reads
+ * no store: callers may ask without the lock (ctr_inspect) and take it only then. */
+int ctri_exec_needs_sync(ctr_container_t *c, json_object *rec);
+/* A session ctri_exec_needs_sync names becomes "exited", durably (event exec_died), with
+ * monitor_lost when its monitor left no exit file; then the exit file goes. 0 for any
+ * other session. CTR_E_IO or CTR_E_MONITOR (an exit file it cannot read or parse),
+ * CTR_E_NOMEM, the store's errors. */
 int ctri_exec_sync(ctr_container_t *c, const char *op, json_object *rec);
 /* The session's record, files and descriptors go. */
 int ctri_exec_remove_locked(ctr_container_t *c, const char *op, const char *eid);

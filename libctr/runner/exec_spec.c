@@ -14,6 +14,7 @@
 #include "exec_spec.h"
 #include "json.h"
 #include "runtime.h"
+#include "spec.h"
 #include "user.h"
 #include "util.h"
 
@@ -351,22 +352,14 @@ static int set_user(ctr_container_t *c, const char *op, json_object *proc, json_
 int ctri_exec_write_process(ctr_container_t *c, const char *op, json_object *rec, pid_t init,
 			    const char *path, struct ctri_exec_args *args)
 {
-	char spec_path[4200], *text = NULL;
+	char bundle[4200];
 	json_object *spec = NULL, *proc;
 	int r;
 
-	ctri_bundle_path(c, "config.json", spec_path, sizeof(spec_path));
-	if ((r = ctri_read_file(spec_path, 16 << 20, &text, NULL)) < 0) {
-		errno = -r;
-		return ctri_cerr(c->name, op, CTR_E_IO, "read %s: %m", spec_path);
-	}
-	spec = json_tokener_parse(text);
-	free(text);
-	if (!spec || !json_object_object_get_ex(spec, "process", &proc) ||
-	    !json_object_is_type(proc, json_type_object)) {
-		json_object_put(spec);
-		return ctri_cerr(c->name, op, CTR_E_STORE, "%s has no process object", spec_path);
-	}
+	ctri_bundle_path(c, "", bundle, sizeof(bundle));
+	if ((r = ctri_spec_load(bundle, &spec)) < 0)
+		return ctri_cwrap(c->name, op, r);
+	json_object_object_get_ex(spec, "process", &proc);
 	if (apply(proc, rec) < 0) {
 		json_object_put(spec);
 		return ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");

@@ -17,6 +17,7 @@
 
 #define OCI_VERSION	 "1.0.2"
 #define HOSTNAME_FROM_ID 12
+#define SPEC_MAX	 (16 << 20) /* the largest config.json ctri_spec_load reads */
 
 /* The default capability set of runc, podman and docker. */
 static const char *const default_caps[] = {
@@ -506,31 +507,79 @@ int ctri_spec_build(const ctr_config_t *cfg, const char *id, json_object **out)
 	return spec_build(cfg, id, NULL, out);
 }
 
+/* BUNDLE_DIR/config.json, whether or not bundle_dir ends in '/'; NULL: out of memory. */
+static char *spec_file(const char *bundle_dir)
+{
+	size_t n = strlen(bundle_dir);
+
+	if (n > 1 && bundle_dir[n - 1] == '/')
+		n--;
+	return ctri_strdupf("%.*s/config.json", (int)n, bundle_dir);
+}
+
+int ctri_spec_load(const char *bundle_dir, json_object **out)
+{
+	json_object *spec, *proc;
+	char *path, *text = NULL;
+	int r;
+
+	CTRI_CHECK_ARG("ctri_spec_load", bundle_dir);
+	CTRI_CHECK_ARG("ctri_spec_load", out);
+	if (!(path = spec_file(bundle_dir)))
+		return ctri_err(CTR_E_NOMEM, "out of memory");
+	if ((r = ctri_read_file(path, SPEC_MAX, &text, NULL)) < 0) {
+		r = ctri_err(CTR_E_IO, "read %s: %s", path, strerror(-r));
+		goto out;
+	}
+	spec = json_tokener_parse(text);
+	free(text);
+	if (!json_object_object_get_ex(spec, "process", &proc) ||
+	    !json_object_is_type(proc, json_type_object)) {
+		json_object_put(spec);
+		r = ctri_err(CTR_E_STORE, "%s has no process object", path);
+		goto out;
+	}
+	*out = spec;
+out:
+	free(path);
+	return r;
+}
+
+int ctri_spec_save(const char *bundle_dir, json_object *spec)
+{
+	const char *text;
+	char *path;
+	int r;
+
+	CTRI_CHECK_ARG("ctri_spec_save", bundle_dir);
+	CTRI_CHECK_ARG("ctri_spec_save", spec);
+	text =
+	    json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						     JSON_C_TO_STRING_NOSLASHESCAPE);
+	path = spec_file(bundle_dir);
+	if (!text || !path) {
+		free(path);
+		return ctri_err(CTR_E_NOMEM, "out of memory");
+	}
+	r = ctri_write_file(path, text, strlen(text), 0600, 0);
+	if (r < 0)
+		r = ctri_err(r == -ENOMEM ? CTR_E_NOMEM : CTR_E_IO, "write %s: %s", path,
+			     strerror(-r));
+	free(path);
+	return r;
+}
+
 int ctri_spec_write(const ctr_config_t *cfg, const char *id, const char *bundle_dir)
 {
 	json_object *spec = NULL;
-	const char *text;
-	char *path = NULL;
 	int r;
 
 	CTRI_CHECK_ARG("ctri_spec_write", bundle_dir);
 	r = spec_build(cfg, id, bundle_dir, &spec);
 	if (r < 0)
 		return r;
-	text =
-	    json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						     JSON_C_TO_STRING_NOSLASHESCAPE);
-	path = ctri_strdupf("%s/config.json", bundle_dir);
-	if (!text || !path) {
-		r = ctri_cerr(ctri_config_name(cfg), "write spec", CTR_E_NOMEM, "out of memory");
-		goto out;
-	}
-	r = ctri_write_file(path, text, strlen(text), 0600, 0);
-	if (r < 0)
-		r = ctri_cerr(ctri_config_name(cfg), "write spec",
-			      r == -ENOMEM ? CTR_E_NOMEM : CTR_E_IO, "%s: %s", path, strerror(-r));
-out:
-	free(path);
+	if ((r = ctri_spec_save(bundle_dir, spec)) < 0)
+		r = ctri_cwrap(ctri_config_name(cfg), "write spec", r);
 	json_object_put(spec);
 	return r;
 }
@@ -538,23 +587,19 @@ out:
 int ctri_spec_set_user(ctr_container_t *c, const char *op, const char *user)
 {
 	json_object *spec = NULL, *proc, *root, *path, *resolved = NULL;
-	char file[4200], *text = NULL, *dir = NULL;
+	char bundle[4200], *dir = NULL;
 	int r;
 
-	ctri_bundle_path(c, "config.json", file, sizeof(file));
-	if ((r = ctri_read_file(file, 16 << 20, &text, NULL)) < 0)
-		return ctri_cerr(c->name, op, CTR_E_IO, "read %s: %s", file, strerror(-r));
-	spec = json_tokener_parse(text);
-	free(text);
-	if (!json_object_object_get_ex(spec, "process", &proc) ||
-	    !json_object_object_get_ex(spec, "root", &root) ||
+	ctri_bundle_path(c, "", bundle, sizeof(bundle));
+	if ((r = ctri_spec_load(bundle, &spec)) < 0)
+		return ctri_cwrap(c->name, op, r);
+	json_object_object_get_ex(spec, "process", &proc);
+	if (!json_object_object_get_ex(spec, "root", &root) ||
 	    !json_object_object_get_ex(root, "path", &path)) {
-		r = ctri_cerr(c->name, op, CTR_E_STORE, "%s has no process or root.path", file);
+		r = ctri_cerr(c->name, op, CTR_E_STORE, "the spec in %s has no root.path", bundle);
 		goto out;
 	}
 	const char *rp = json_object_get_string(path);
-	char bundle[4200];
-	ctri_bundle_path(c, "", bundle, sizeof(bundle));
 	if (!(dir = rp[0] == '/' ? strdup(rp) : ctri_strdupf("%s/%s", bundle, rp))) {
 		r = ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
 		goto out;
@@ -565,13 +610,8 @@ int ctri_spec_set_user(ctr_container_t *c, const char *op, const char *user)
 		r = ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
 		goto out;
 	}
-	text = (char *)json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PRETTY |
-								JSON_C_TO_STRING_SPACED |
-								JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!text)
-		r = ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
-	else if ((r = ctri_write_file(file, text, strlen(text), 0600, 0)) < 0)
-		r = ctri_cerr(c->name, op, CTR_E_IO, "write %s: %s", file, strerror(-r));
+	if ((r = ctri_spec_save(bundle, spec)) < 0)
+		r = ctri_cwrap(c->name, op, r);
 out:
 	free(dir);
 	json_object_put(spec);

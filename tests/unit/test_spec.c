@@ -531,6 +531,36 @@ START_TEST(test_spec_write_into_a_missing_directory_names_the_path)
 }
 END_TEST
 
+START_TEST(test_spec_load_reads_what_spec_write_wrote_and_names_a_bad_file)
+{
+	char *dir = tu_mkdtemp(), *slash = ctri_strdupf("%s/", dir);
+	char *path = ctri_strdupf("%s/config.json", dir);
+	json_object *loaded = NULL;
+
+	ck_assert_int_eq(ctri_spec_write(cfg, ID, dir), 0);
+	ck_assert_msg(ctri_spec_load(slash, &loaded) == 0, "%s", ctr_last_error());
+	build();
+	ck_assert(json_object_equal(loaded, spec));
+	ck_assert_int_eq(ctri_spec_save(dir, loaded), 0);
+	json_object_put(loaded);
+	ck_assert_int_eq(ctri_spec_load(dir, &loaded), 0);
+	ck_assert(json_object_equal(loaded, spec));
+	json_object_put(loaded);
+	ck_assert_int_eq(ctri_write_file(path, "{}", 2, 0600, 0), 0);
+	ck_assert_int_eq(ctri_spec_load(dir, &loaded), CTR_E_STORE);
+	ck_assert_ptr_nonnull(strstr(ctr_last_error(), path));
+	ck_assert_ptr_nonnull(strstr(ctr_last_error(), "has no process object"));
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(ctri_spec_load(dir, &loaded), CTR_E_IO);
+	ck_assert_ptr_nonnull(strstr(ctr_last_error(), path));
+	ck_assert_int_eq(ctri_spec_load(NULL, &loaded), CTR_E_INVAL);
+	tu_rm_rf(dir);
+	free(dir);
+	free(slash);
+	free(path);
+}
+END_TEST
+
 /* ---- seccomp profiles --------------------------------------------------------------------- */
 
 /* The failure was code and its message contains needle. */
@@ -707,6 +737,7 @@ Suite *suite_spec(void)
 	tcase_add_test(tc, test_spec_build_refuses_bad_ids_and_incomplete_configs);
 	tcase_add_test(tc, test_spec_write_creates_a_private_config_json);
 	tcase_add_test(tc, test_spec_write_into_a_missing_directory_names_the_path);
+	tcase_add_test(tc, test_spec_load_reads_what_spec_write_wrote_and_names_a_bad_file);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("seccomp");

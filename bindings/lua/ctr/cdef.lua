@@ -1,4 +1,4 @@
--- FFI declarations of libctr's public headers (include/ctr/ctr.h, io.h, fs.h) and of
+-- FFI declarations of libctr's public headers (include/ctr/ctr.h, events.h, io.h, fs.h) and of
 -- the few libc functions the binding uses. Kept in the headers' order; enums are ints
 -- (the headers fix their width with a *__FORCE_INT sentinel) and the CTR_* macros are
 -- constants in ctr.lua. Loading this twice is harmless: LuaJIT refuses to redefine a
@@ -99,7 +99,7 @@ int ctr_batch(ctr_container_t *c, ctr_batch_fn fn, void *userdata);
 int ctr_pid(ctr_container_t *c, pid_t *out);
 int ctr_exit_code(ctr_container_t *c, int *out);
 
-/* events */
+/* events.h: the event log */
 typedef struct ctr_event {
 	size_t sz;
 	long long time_ns;

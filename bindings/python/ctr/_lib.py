@@ -142,7 +142,7 @@ def locate(environ=None, build_tree=BUILD_TREE, installed=INSTALLED,
     raise LibraryNotFound(tried)
 
 
-# ---- structures (include/ctr/ctr.h, io.h, fs.h) --------------------------------------------
+# ---- structures (include/ctr/ctr.h, events.h, io.h, fs.h) ----------------------------------
 
 class RuntimeOpts(Structure):
     _fields_ = [("sz", c_size_t), ("state_dir", c_char_p), ("run_dir", c_char_p),
