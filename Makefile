@@ -239,7 +239,9 @@ MINI_INIT    := $(if $(SAN_FLAGS),,$(B)/examples/mini-init)
 
 check-integration: $(ITEST_BIN) $(MONITOR) $(CLEANUP) $(MINI_INIT) $(PROBE)
 	@tests/fixtures/mkrootfs.sh $(B)/rootfs
+	@tests/fixtures/mkimages.sh $(B)/images
 	CTR_TEST_ROOTFS=$(CURDIR)/$(B)/rootfs CTR_MONITOR=$(CURDIR)/$(MONITOR) \
+		CTR_TEST_IMAGES=$(CURDIR)/$(B)/images \
 		CTR_TEST_PROBE=$(CURDIR)/$(PROBE) \
 		CTR_CLEANUP=$(CURDIR)/$(CLEANUP) $(if $(MINI_INIT),CTR_MINI_INIT=$(CURDIR)/$(MINI_INIT)) \
 		CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime $(ITEST_BIN)

@@ -7,7 +7,8 @@ PKGS="make gcc pkgconf libtdb-dev libjson-c-dev libseccomp-dev libcap-dev libarc
       libacl1-dev libzstd-dev liblz4-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev libxml2-dev
       procps
       check runc crun criu busybox-static clang libclang-rt-14-dev abigail-tools
-      luajit python3-pytest python3-venv tdb-tools musl-tools valgrind golang-github-containers-common"
+      luajit python3-pytest python3-venv tdb-tools musl-tools valgrind golang-github-containers-common
+      umoci skopeo podman docker-registry jq zstd"
 PKGS="$PKGS $*"
 
 missing=""

@@ -33,87 +33,56 @@ static json_object *member(json_object *o, const char *key)
 	return v;
 }
 
-/* A copy of an array of strings (anything else: an empty array). */
-static json_object *strings_or_empty(json_object *v)
+/* The process defaults of an image config, checked (image_format.h), in the record's
+ * form. */
+static int process_defaults(json_object *config, json_object **out)
 {
-	json_object *a = json_object_new_array();
+	struct ctri_image_process p;
+	json_object *o = json_object_new_object(), *labels = json_object_new_object();
+	int r = o && labels ? ctri_image_config_process(config, &p) : CTR_E_NOMEM;
 
-	for (size_t i = 0; a && json_object_is_type(v, json_type_array) &&
-			   i < json_object_array_length(v);
-	     i++) {
-		json_object *s = json_object_array_get_idx(v, i);
-		if (json_object_is_type(s, json_type_string))
-			json_object_array_add(a, json_object_get(s));
-	}
-	return a;
-}
-
-static json_object *string_or_empty(json_object *v)
-{
-	return json_object_new_string(json_object_is_type(v, json_type_string)
-					  ? json_object_get_string(v)
-					  : "");
-}
-
-/* The process defaults of an OCI/docker image config, in the record's form. */
-static json_object *process_defaults(json_object *config)
-{
-	json_object *c = member(config, "config"), *out = json_object_new_object();
-	json_object *labels = json_object_new_object(), *ports = json_object_new_array();
-	json_object *v;
-
-	if (!out || !labels || !ports) {
-		json_object_put(out);
+	if (r < 0) {
+		json_object_put(o);
 		json_object_put(labels);
-		json_object_put(ports);
-		return NULL;
+		return r == CTR_E_NOMEM ? ctri_err(r, "out of memory") : r;
 	}
-	if ((v = member(c, "Labels")) && json_object_is_type(v, json_type_object)) {
-		json_object_object_foreach(v, k, val)
-		{
-			if (json_object_is_type(val, json_type_string))
-				json_object_object_add(labels, k, json_object_get(val));
-		}
-	}
-	if ((v = member(c, "ExposedPorts")) && json_object_is_type(v, json_type_object)) {
-		json_object_object_foreach(v, k, val)
-		{
-			(void)val;
-			json_object_array_add(ports, json_object_new_string(k));
-		}
-	}
-	json_object_object_add(out, "env", strings_or_empty(member(c, "Env")));
-	json_object_object_add(out, "entrypoint", strings_or_empty(member(c, "Entrypoint")));
-	json_object_object_add(out, "cmd", strings_or_empty(member(c, "Cmd")));
-	json_object_object_add(out, "working_dir", string_or_empty(member(c, "WorkingDir")));
-	json_object_object_add(out, "user", string_or_empty(member(c, "User")));
-	json_object_object_add(out, "stop_signal", string_or_empty(member(c, "StopSignal")));
-	json_object_object_add(out, "labels", labels);
-	json_object_object_add(out, "exposed_ports", ports);
-	return out;
+	for (size_t i = 0; p.labels[i] && p.labels[i + 1]; i += 2)
+		json_object_object_add(labels, p.labels[i], json_object_new_string(p.labels[i + 1]));
+	json_object_object_add(o, "env", ctri_json_strv((const char *const *)p.env));
+	json_object_object_add(o, "entrypoint", ctri_json_strv((const char *const *)p.entrypoint));
+	json_object_object_add(o, "cmd", ctri_json_strv((const char *const *)p.cmd));
+	json_object_object_add(o, "working_dir", json_object_new_string(p.working_dir ? p.working_dir : ""));
+	json_object_object_add(o, "user", json_object_new_string(p.user ? p.user : ""));
+	json_object_object_add(o, "stop_signal", json_object_new_string(p.stop_signal ? p.stop_signal : ""));
+	json_object_object_add(o, "labels", labels);
+	json_object_object_add(o, "exposed_ports",
+			       ctri_json_strv((const char *const *)p.exposed_ports));
+	ctri_image_process_free(&p);
+	*out = o;
+	return 0;
 }
 
-static json_object *image_record(const struct ctri_image *img, const long long *sizes)
+/* An image's record without its size (known once its layers are unpacked). */
+static int image_record(const struct ctri_image *img, json_object **out)
 {
-	json_object *rec = json_object_new_object(), *layers = json_object_new_array();
-	long long size = 0;
+	json_object *rec = json_object_new_object(), *layers = json_object_new_array(),
+		    *proc = NULL;
+	int r = rec && layers ? process_defaults(img->config, &proc) : CTR_E_NOMEM;
 
-	if (!rec || !layers) {
+	if (r < 0) {
 		json_object_put(rec);
 		json_object_put(layers);
-		return NULL;
+		return r == CTR_E_NOMEM ? ctri_err(r, "out of memory") : r;
 	}
-	for (size_t i = 0; i < img->n_layers; i++) {
+	for (size_t i = 0; i < img->n_layers; i++)
 		json_object_array_add(layers, json_object_new_string(img->layers[i].diff_hex));
-		size += sizes[i];
-	}
 	json_object_object_add(rec, "id", json_object_new_string(img->id));
 	json_object_object_add(rec, "names", json_object_new_array());
 	json_object_object_add(rec, "created", json_object_new_int64(img->created_ns));
-	json_object_object_add(rec, "size", json_object_new_int64(size));
 	json_object_object_add(rec, "layers", layers);
-	json_object_object_add(rec, "config", process_defaults(img->config));
-	return rec;
+	json_object_object_add(rec, "config", proc);
+	*out = rec;
+	return 0;
 }
 
 /* ---- import ------------------------------------------------------------------------- */
@@ -125,7 +94,8 @@ struct import {
 	char *layers_dir, *tmp_dir;
 	struct ctri_image_work work;
 	struct ctri_image_set *set;
-	long long **sizes; /* per image, per layer */
+	json_object **recs; /* per image, its record */
+	long long **sizes;  /* per image, per layer */
 	char **created;	   /* the layers this import made, NULL-terminated */
 	size_t n_created;
 };
@@ -220,15 +190,13 @@ static int record_images(struct import *im, const char *name)
 	for (size_t i = 0; r == 0 && i < im->set->n; i++) {
 		const struct ctri_image *img = &im->set->images[i];
 		const char *one[2] = { name, NULL };
-		json_object *rec = image_record(img, im->sizes[i]);
-		if (!rec) {
-			r = import_nomem(im);
-			break;
-		}
-		r = ctri_image_record_put(s, rec,
+		long long size = 0;
+		for (size_t j = 0; j < img->n_layers; j++)
+			size += im->sizes[i][j];
+		json_object_object_add(im->recs[i], "size", json_object_new_int64(size));
+		r = ctri_image_record_put(s, im->recs[i],
 					  name ? one : (const char *const *)img->names,
 					  im->sizes[i]);
-		json_object_put(rec);
 		if (r < 0)
 			r = ctri_cwrap(NULL, im->op, r);
 	}
@@ -246,9 +214,14 @@ static void import_free(struct import *im, int failed)
 	for (size_t i = 0; failed && i < im->n_created; i++)
 		ctri_layer_delete(im->layers_dir, im->tmp_dir, im->created[i]);
 	ctri_strv_free(im->created);
-	for (size_t i = 0; im->sizes && i < im->set->n; i++)
-		free(im->sizes[i]);
+	for (size_t i = 0; im->set && i < im->set->n; i++) {
+		if (im->sizes)
+			free(im->sizes[i]);
+		if (im->recs)
+			json_object_put(im->recs[i]);
+	}
 	free(im->sizes);
+	free(im->recs);
 	ctri_image_set_free(im->set);
 	ctri_image_work_done(&im->work);
 	free(im->layers_dir);
@@ -282,6 +255,15 @@ int ctri_image_import_at(ctr_runtime_t *rt, const char *path, const char *name, 
 			      im.set->n);
 		goto out;
 	}
+	if (!(im.recs = calloc(im.set->n, sizeof(*im.recs)))) {
+		r = import_nomem(&im);
+		goto out;
+	}
+	for (size_t i = 0; i < im.set->n; i++)
+		if ((r = image_record(&im.set->images[i], &im.recs[i])) < 0) {
+			r = ctri_cwrap(NULL, op, r);
+			goto out;
+		}
 	if ((r = unpack_layers(&im)) < 0 || (r = record_images(&im, name)) < 0)
 		goto out;
 	if (out_id && !(*out_id = strdup(im.set->images[0].id)))
