@@ -32,7 +32,8 @@ static void images_build(void)
 		images_temp = 0;
 	} else {
 		const char *tmp = getenv("TMPDIR");
-		snprintf(images, sizeof(images), "%s/ctr-images-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		snprintf(images, sizeof(images), "%s/ctr-images-XXXXXX",
+			 tmp && *tmp ? tmp : "/tmp");
 		if (!mkdtemp(images))
 			abort();
 		images_temp = 1;
@@ -52,12 +53,12 @@ static void images_remove(void)
 		tu_rm_rf(images);
 }
 
-#define NEED_IMAGES()                                                                          \
-	do {                                                                                   \
-		if (images_missing) {                                                          \
-			printf("skipped %s: a tool of mkimages.sh is missing\n", __func__);    \
-			return;                                                                \
-		}                                                                              \
+#define NEED_IMAGES()                                                                              \
+	do {                                                                                       \
+		if (images_missing) {                                                              \
+			printf("skipped %s: a tool of mkimages.sh is missing\n", __func__);        \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 
 /* A writable copy of fixture name (a directory) under the test's base: its path. */
@@ -145,13 +146,15 @@ static void write_index(const char *dir, const char *media_type, int n, const ch
 
 	off += (size_t)snprintf(buf, sizeof(buf), "{\"schemaVersion\":2,\"manifests\":[");
 	for (int i = 0; i < n; i++) {
-		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-					"%s{\"mediaType\":\"%s\",\"digest\":\"sha256:%s\",\"size\":%lld",
-					i ? "," : "", media_type, hex[i], size[i]);
+		off += (size_t)snprintf(
+		    buf + off, sizeof(buf) - off,
+		    "%s{\"mediaType\":\"%s\",\"digest\":\"sha256:%s\",\"size\":%lld", i ? "," : "",
+		    media_type, hex[i], size[i]);
 		if (ref[i])
-			off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-						",\"annotations\":{\"org.opencontainers.image.ref.name\":\"%s\"}",
-						ref[i]);
+			off += (size_t)snprintf(
+			    buf + off, sizeof(buf) - off,
+			    ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"%s\"}",
+			    ref[i]);
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "}");
 	}
 	snprintf(buf + off, sizeof(buf) - off, "]}");
@@ -159,7 +162,7 @@ static void write_index(const char *dir, const char *media_type, int n, const ch
 }
 
 #define OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define OCI_INDEX    "application/vnd.oci.image.index.v1+json"
 
 /* The oci/ fixture's image: its id, for comparisons across formats. */
 static void oci_id(char out[65])
@@ -193,7 +196,8 @@ START_TEST(test_an_oci_layout_gives_its_image_layers_and_config)
 		struct stat st;
 		ck_assert(ctri_is_sha256_hex(im->layers[i].blob_hex));
 		ck_assert(ctri_is_sha256_hex(im->layers[i].diff_hex));
-		ck_assert_str_eq(im->layers[i].media_type, "application/vnd.oci.image.layer.v1.tar+gzip");
+		ck_assert_str_eq(im->layers[i].media_type,
+				 "application/vnd.oci.image.layer.v1.tar+gzip");
 		ck_assert_int_eq(stat(im->layers[i].blob, &st), 0);
 		ck_assert_int_eq(st.st_size, im->layers[i].size);
 		ck_assert(strstr(im->layers[i].blob, im->layers[i].blob_hex));
@@ -474,7 +478,8 @@ START_TEST(test_a_nested_index_gives_the_host_platform_image)
 	/* No entry for this host. */
 	snprintf(buf, sizeof(buf),
 		 "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"%s\",\"digest\":"
-		 "\"sha256:%s\",\"size\":%lld,\"platform\":{\"os\":\"linux\",\"architecture\":\"%s\"}}]}",
+		 "\"sha256:%s\",\"size\":%lld,\"platform\":{\"os\":\"linux\",\"architecture\":\"%"
+		 "s\"}}]}",
 		 OCI_MANIFEST, mhex, msize, other);
 	put_blob(dir, buf, ihex);
 	const long long s2[] = { (long long)strlen(buf) };
@@ -508,8 +513,9 @@ static void rewrite_manifest(const char *dir, void (*edit)(json_object *m))
 static void make_foreign(json_object *m)
 {
 	json_object *l = json_object_array_get_idx(json_object_object_get(m, "layers"), 1);
-	json_object_object_add(l, "mediaType",
-			       json_object_new_string("application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"));
+	json_object_object_add(
+	    l, "mediaType",
+	    json_object_new_string("application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"));
 }
 
 static void drop_layer(json_object *m)
