@@ -226,9 +226,10 @@ check: deps
 
 # The lifecycle, sync and exec suites run containers with the monitor and the fake runtime
 # over tests/fake-runtime/host-runtime (host processes, so no root needed).
+# The image suites' fixtures (tests/fixtures/mkimages.sh) are kept in $(B)/images.
 check-unit: $(UNIT_BIN) $(MONITOR)
 	CTR_MONITOR=$(CURDIR)/$(MONITOR) CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime \
-		$(UNIT_BIN)
+		CTR_TEST_IMAGES=$(CURDIR)/$(B)/images $(UNIT_BIN)
 
 check-monitor: $(MONITOR)
 	@tests/monitor/run.sh $(MONITOR)

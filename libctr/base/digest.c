@@ -94,11 +94,13 @@ int ctri_digest_hex(const char *digest, char out[65])
 		return ctri_err(CTR_E_INVAL, "missing digest");
 	colon = strchr(digest, ':');
 	if (colon && strncmp(digest, "sha256:", 7) && colon - digest <= 32)
-		return ctri_err(CTR_E_INVAL, "unsupported digest algorithm %.*s in %.200s (only sha256)",
+		return ctri_err(CTR_E_INVAL,
+				"unsupported digest algorithm %.*s in %.200s (only sha256)",
 				(int)(colon - digest), digest, digest);
 	if (strncmp(digest, "sha256:", 7) || !ctri_is_sha256_hex(digest + 7))
-		return ctri_err(CTR_E_INVAL, "malformed digest %.200s (expected sha256:<64 lowercase hex digits>)",
-				digest);
+		return ctri_err(
+		    CTR_E_INVAL,
+		    "malformed digest %.200s (expected sha256:<64 lowercase hex digits>)", digest);
 	memcpy(out, digest + 7, 65);
 	return 0;
 }

@@ -37,8 +37,10 @@ static int inner_file(const char *dir, const char *rel, char **out, long long *s
 		const char *slash = strchr(c, '/');
 		size_t n = slash ? (size_t)(slash - c) : strlen(c);
 		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
-			return ctri_err(CTR_E_INVAL, "%s: the path \"%.300s\" leaves the archive or "
-					"is not canonical", dir, rel);
+			return ctri_err(CTR_E_INVAL,
+					"%s: the path \"%.300s\" leaves the archive or "
+					"is not canonical",
+					dir, rel);
 		c = slash ? slash + 1 : NULL;
 	}
 	if (!(path = ctri_strdupf("%s/%s", dir, rel)))
@@ -76,8 +78,7 @@ static int inner_file(const char *dir, const char *rel, char **out, long long *s
 }
 
 /* Read the JSON file rel of dir (what names it). */
-static int read_json(const char *dir, const char *rel, const char *what, char **text,
-		     size_t *len)
+static int read_json(const char *dir, const char *rel, const char *what, char **text, size_t *len)
 {
 	char *path;
 	int r = inner_file(dir, rel, &path, NULL);
@@ -110,8 +111,10 @@ static int read_blob_json(const char *dir, const struct ctri_image_desc *d, json
 	if ((r = read_json(dir, rel, what, &text, &len)) < 0)
 		return r;
 	if ((long long)len != d->size) {
-		r = ctri_err(CTR_E_INVAL, "digest sha256:%s: the blob has %zu bytes, its descriptor "
-			     "says %lld", d->hex, len, d->size);
+		r = ctri_err(CTR_E_INVAL,
+			     "digest sha256:%s: the blob has %zu bytes, its descriptor "
+			     "says %lld",
+			     d->hex, len, d->size);
 		goto out;
 	}
 	ctri_sha256_buf(text, len, got);
@@ -247,9 +250,10 @@ static int oci_image(const char *dir, const struct ctri_image_desc *md, json_obj
 		if ((r = inner_file(dir, rel, &l->blob, &l->size)) < 0)
 			goto out;
 		if (l->size != layers[i].size) {
-			r = ctri_err(CTR_E_INVAL, "digest sha256:%s: the layer blob has %lld bytes, "
-				     "its descriptor says %lld", layers[i].hex, l->size,
-				     layers[i].size);
+			r = ctri_err(CTR_E_INVAL,
+				     "digest sha256:%s: the layer blob has %lld bytes, "
+				     "its descriptor says %lld",
+				     layers[i].hex, l->size, layers[i].size);
 			goto out;
 		}
 		memcpy(l->blob_hex, layers[i].hex, 65);
@@ -277,21 +281,25 @@ static int oci_resolve(const char *dir, const struct ctri_image_desc *d, int dep
 	int r;
 
 	if (mt && !ctri_image_is_manifest_type(mt) && !ctri_image_is_index_type(mt))
-		return ctri_err(CTR_E_INVAL, "sha256:%s: unsupported media type %s (not an image "
-				"manifest or index)", d->hex, mt);
+		return ctri_err(CTR_E_INVAL,
+				"sha256:%s: unsupported media type %s (not an image "
+				"manifest or index)",
+				d->hex, mt);
 	if ((r = read_blob_json(dir, d, &doc)) < 0)
 		return r;
 	/* An untyped descriptor: the document's own mediaType, else its shape. */
 	if (!mt && json_object_object_get_ex(doc, "mediaType", &mt_o) &&
 	    json_object_is_type(mt_o, json_type_string))
 		mt = json_object_get_string(mt_o);
-	if (mt ? ctri_image_is_manifest_type(mt) : !json_object_object_get_ex(doc, "manifests", NULL)) {
+	if (mt ? ctri_image_is_manifest_type(mt)
+	       : !json_object_object_get_ex(doc, "manifests", NULL)) {
 		r = oci_image(dir, d, doc, im);
 		goto out;
 	}
 	snprintf(what, sizeof(what), "index sha256:%s", d->hex);
 	if (depth >= MAX_INDEX_DEPTH) {
-		r = ctri_err(CTR_E_INVAL, "%s: indexes nested deeper than %d", what, MAX_INDEX_DEPTH);
+		r = ctri_err(CTR_E_INVAL, "%s: indexes nested deeper than %d", what,
+			     MAX_INDEX_DEPTH);
 		goto out;
 	}
 	if ((r = ctri_image_index_parse(doc, what, &entries, &n)) < 0)
@@ -325,8 +333,9 @@ static int read_oci(const char *dir, struct ctri_image_set *set)
 	    !json_object_is_type(v, json_type_string) ||
 	    strncmp(json_object_get_string(v), "1.", 2)) {
 		r = ctri_err(CTR_E_INVAL, "%s: unsupported OCI layout version %.40s", dir,
-			     v && json_object_is_type(v, json_type_string) ? json_object_get_string(v)
-									   : "(none)");
+			     v && json_object_is_type(v, json_type_string)
+				 ? json_object_get_string(v)
+				 : "(none)");
 		goto out;
 	}
 	free(text);
@@ -407,8 +416,9 @@ static int docker_image(const char *dir, json_object *e, size_t idx, struct ctri
 	ctri_sha256_buf(text, len, im->id);
 	name_hex(strrchr(cfg, '/') ? strrchr(cfg, '/') + 1 : cfg, named);
 	if (named[0] && strcmp(named, im->id)) {
-		r = ctri_err(CTR_E_INVAL, "digest mismatch: config %.300s (sha256:%s) has sha256:%s",
-			     cfg, named, im->id);
+		r = ctri_err(CTR_E_INVAL,
+			     "digest mismatch: config %.300s (sha256:%s) has sha256:%s", cfg, named,
+			     im->id);
 		goto out;
 	}
 	if ((r = ctri_image_json_parse(what, text, len, json_type_object, &config)) < 0)
@@ -431,8 +441,8 @@ static int docker_image(const char *dir, json_object *e, size_t idx, struct ctri
 	for (size_t i = 0; tags && i < json_object_array_length(tags) && r == 0; i++) {
 		json_object *t = json_object_array_get_idx(tags, i);
 		r = json_object_is_type(t, json_type_string)
-			    ? add_name(im, json_object_get_string(t))
-			    : ctri_err(CTR_E_INVAL, "%s: RepoTags[%zu] is not a string", what, i);
+			? add_name(im, json_object_get_string(t))
+			: ctri_err(CTR_E_INVAL, "%s: RepoTags[%zu] is not a string", what, i);
 	}
 out:
 	free(diff);

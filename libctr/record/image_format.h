@@ -12,21 +12,21 @@
 #define CTRI_IMAGE_JSON_MAX (4u << 20)
 
 struct ctri_image_layer {
-	char *blob;	    /* path of the layer blob: "DIR/<relative path>" (a regular file) */
-	char blob_hex[65];  /* sha256 the manifest gives the blob; "" when none (docker-archive:
-			       the blob is the uncompressed tar, checked against diff_hex) */
-	char diff_hex[65];  /* the config's rootfs.diff_ids[i], hex */
-	long long size;	    /* the blob's size (checked against the descriptor's) */
-	char *media_type;   /* the descriptor's media type; NULL for docker-archive (plain tar) */
+	char *blob;	   /* path of the layer blob: "DIR/<relative path>" (a regular file) */
+	char blob_hex[65]; /* sha256 the manifest gives the blob; "" when none (docker-archive:
+			      the blob is the uncompressed tar, checked against diff_hex) */
+	char diff_hex[65]; /* the config's rootfs.diff_ids[i], hex */
+	long long size;	   /* the blob's size (checked against the descriptor's) */
+	char *media_type;  /* the descriptor's media type; NULL for docker-archive (plain tar) */
 };
 
 struct ctri_image {
-	char id[65];		/* hex sha256 of the config blob, verified */
-	char **names;		/* normalized "NAME:TAG"s, NULL-terminated, never NULL */
+	char id[65];  /* hex sha256 of the config blob, verified */
+	char **names; /* normalized "NAME:TAG"s, NULL-terminated, never NULL */
 	struct ctri_image_layer *layers;
 	size_t n_layers;
-	json_object *config;	/* the config blob, parsed (owned) */
-	long long created_ns;	/* the config's "created" (ns since the epoch), 0 if absent */
+	json_object *config;  /* the config blob, parsed (owned) */
+	long long created_ns; /* the config's "created" (ns since the epoch), 0 if absent */
 };
 
 struct ctri_image_set {
@@ -56,7 +56,7 @@ void ctri_image_set_free(struct ctri_image_set *set);
 /* The process defaults of an image config (its "config" object; absent fields are empty).
  * Vectors are NULL-terminated and never NULL; strings are NULL when absent or empty. */
 struct ctri_image_process {
-	char **env;	      /* "KEY=VALUE" */
+	char **env; /* "KEY=VALUE" */
 	char **entrypoint;
 	char **cmd;
 	char *working_dir;
@@ -79,10 +79,10 @@ struct ctri_image_desc {
 	char *media_type; /* NULL when absent */
 	char hex[65];	  /* the sha256 digest's hex */
 	long long size;
-	char *ref_name;	  /* annotation org.opencontainers.image.ref.name, or NULL */
-	char *os, *arch;  /* platform, or NULL */
+	char *ref_name;	 /* annotation org.opencontainers.image.ref.name, or NULL */
+	char *os, *arch; /* platform, or NULL */
 };
-void ctri_image_desc_clear(struct ctri_image_desc *d); /* its members; d itself stays */
+void ctri_image_desc_clear(struct ctri_image_desc *d);		 /* its members; d itself stays */
 void ctri_image_descs_free(struct ctri_image_desc *d, size_t n); /* an array of n, and d */
 
 /* Parse len bytes of text (at most CTRI_IMAGE_JSON_MAX) as one JSON value of type type
@@ -108,8 +108,8 @@ int ctri_image_manifest_parse(json_object *manifest, const char *what,
  * (0 when absent or not RFC 3339).
  * Returns 0; CTR_E_INVAL naming what (no rootfs, type not "layers", a bad diff id);
  * CTR_E_NOMEM. */
-int ctri_image_config_parse(json_object *config, const char *what, char (**diff_hex)[65],
-			    size_t *n, long long *created_ns);
+int ctri_image_config_parse(json_object *config, const char *what, char (**diff_hex)[65], size_t *n,
+			    long long *created_ns);
 
 /* 1 for the media types of an image index or manifest list, 0 for others. */
 int ctri_image_is_index_type(const char *media_type);

@@ -9,22 +9,21 @@
 #include "image_format.h"
 #include "util.h"
 
-#define MT_OCI "application/vnd.oci.image."
+#define MT_OCI	  "application/vnd.oci.image."
 #define MT_DOCKER "application/vnd.docker."
 
-static const char *const index_types[] = {
-	MT_OCI "index.v1+json", MT_DOCKER "distribution.manifest.list.v2+json", NULL
-};
-static const char *const manifest_types[] = {
-	MT_OCI "manifest.v1+json", MT_DOCKER "distribution.manifest.v2+json", NULL
-};
-static const char *const config_types[] = {
-	MT_OCI "config.v1+json", MT_DOCKER "container.image.v1+json", NULL
-};
-static const char *const layer_types[] = {
-	MT_OCI "layer.v1.tar", MT_OCI "layer.v1.tar+gzip", MT_OCI "layer.v1.tar+zstd",
-	MT_DOCKER "image.rootfs.diff.tar.gzip", MT_DOCKER "image.rootfs.diff.tar", NULL
-};
+static const char *const index_types[] = { MT_OCI "index.v1+json",
+					   MT_DOCKER "distribution.manifest.list.v2+json", NULL };
+static const char *const manifest_types[] = { MT_OCI "manifest.v1+json",
+					      MT_DOCKER "distribution.manifest.v2+json", NULL };
+static const char *const config_types[] = { MT_OCI "config.v1+json",
+					    MT_DOCKER "container.image.v1+json", NULL };
+static const char *const layer_types[] = { MT_OCI "layer.v1.tar",
+					   MT_OCI "layer.v1.tar+gzip",
+					   MT_OCI "layer.v1.tar+zstd",
+					   MT_DOCKER "image.rootfs.diff.tar.gzip",
+					   MT_DOCKER "image.rootfs.diff.tar",
+					   NULL };
 
 static int in_list(const char *s, const char *const *list)
 {
@@ -84,7 +83,8 @@ int ctri_image_json_parse(const char *what, const char *text, size_t len, json_t
 		json_tokener_free(tok);
 		json_object_put(o);
 		return ctri_err(CTR_E_INVAL, "%s: not valid JSON (%s)", what,
-				e == json_tokener_continue ? "truncated" : json_tokener_error_desc(e));
+				e == json_tokener_continue ? "truncated"
+							   : json_tokener_error_desc(e));
 	}
 	json_tokener_free(tok);
 	while (end < len && strchr(" \t\r\n", text[end]))
@@ -270,8 +270,8 @@ int ctri_image_manifest_parse(json_object *manifest, const char *what,
 		r = ctri_err(CTR_E_INVAL, "%s: layers[%zu] sha256:%s: %s media type %s", what, i,
 			     (*layers)[i].hex,
 			     mt && (strstr(mt, "nondistributable") || strstr(mt, "foreign"))
-				     ? "foreign (non-distributable) layers are not supported,"
-				     : "unsupported layer",
+				 ? "foreign (non-distributable) layers are not supported,"
+				 : "unsupported layer",
 			     mt ? mt : "(none)");
 		ctri_image_descs_free(*layers, *n_layers);
 		*layers = NULL;
@@ -284,8 +284,8 @@ fail:
 	return r;
 }
 
-int ctri_image_config_parse(json_object *config, const char *what, char (**diff_hex)[65],
-			    size_t *n, long long *created_ns)
+int ctri_image_config_parse(json_object *config, const char *what, char (**diff_hex)[65], size_t *n,
+			    long long *created_ns)
 {
 	json_object *rootfs, *ids;
 	const char *type, *created;
@@ -351,10 +351,12 @@ static int strv_member(json_object *o, const char *key, int env, char ***out)
 		const char *s = json_object_get_string(v);
 		if (!json_object_is_type(v, json_type_string) ||
 		    strlen(s) != (size_t)json_object_get_string_len(v))
-			return ctri_err(CTR_E_INVAL, "image config: %s[%zu] is not a string", key, i);
+			return ctri_err(CTR_E_INVAL, "image config: %s[%zu] is not a string", key,
+					i);
 		if (env && (!strchr(s, '=') || s[0] == '='))
-			return ctri_err(CTR_E_INVAL, "image config: %s[%zu] \"%.200s\" is not KEY=VALUE",
-					key, i, s);
+			return ctri_err(CTR_E_INVAL,
+					"image config: %s[%zu] \"%.200s\" is not KEY=VALUE", key, i,
+					s);
 		if (!((*out)[i] = strdup(s)))
 			return ctri_err(CTR_E_NOMEM, "out of memory");
 	}

@@ -7,7 +7,7 @@
 #include "util.h"
 
 #define NAME_MAX_LEN 255
-#define TAG_MAX_LEN 128
+#define TAG_MAX_LEN  128
 
 static int lower_alnum(char c)
 {
@@ -28,8 +28,9 @@ static const char *path_component(const char *s, size_t len)
 		return "an empty path component";
 	while (i < len) {
 		if (!lower_alnum(s[i]))
-			return (s[i] >= 'A' && s[i] <= 'Z') ? "the repository name must be lowercase"
-				: "a path component must start and end with [a-z0-9]";
+			return (s[i] >= 'A' && s[i] <= 'Z')
+				   ? "the repository name must be lowercase"
+				   : "a path component must start and end with [a-z0-9]";
 		while (i < len && lower_alnum(s[i]))
 			i++;
 		if (i == len)
@@ -43,11 +44,13 @@ static const char *path_component(const char *s, size_t len)
 			while (i < len && s[i] == '-')
 				i++;
 		else
-			return (s[i] >= 'A' && s[i] <= 'Z') ? "the repository name must be lowercase"
-							    : "a character not allowed in a name";
+			return (s[i] >= 'A' && s[i] <= 'Z')
+				   ? "the repository name must be lowercase"
+				   : "a character not allowed in a name";
 		if (i == len || (i > sep && !lower_alnum(s[i])))
 			return i == len ? "a path component must start and end with [a-z0-9]"
-					: "a separator must be '.', '_', '__' or dashes between [a-z0-9]";
+					: "a separator must be '.', '_', '__' or dashes between "
+					  "[a-z0-9]";
 	}
 	return NULL;
 }

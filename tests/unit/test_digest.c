@@ -62,8 +62,10 @@ START_TEST(test_only_sha256_digests_in_lowercase_hex_are_read)
 	ck_assert_str_eq(out, hex);
 	TU_FAILS(ctri_digest_hex("sha512:abcd", out), CTR_E_INVAL);
 	TU_SAYS("sha512");
-	TU_FAILS(ctri_digest_hex("sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD", out),
-		 CTR_E_INVAL);
+	TU_FAILS(
+	    ctri_digest_hex(
+		"sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD", out),
+	    CTR_E_INVAL);
 	TU_SAYS("malformed digest sha256:BA78");
 	TU_FAILS(ctri_digest_hex("sha256:ba78", out), CTR_E_INVAL);
 	TU_FAILS(ctri_digest_hex(hex, out), CTR_E_INVAL);
