@@ -1,8 +1,10 @@
-/* libFuzzer target: ctri_tar_extract() of the input as an archive into a fresh directory
- * must succeed or fail with a message, and write nothing outside that directory: a
- * sentinel directory beside it stays empty, the directory holding both gains nothing, and
- * the caller's working directory does not move. The directory is removed after each run.
- * Run with -max_len=65536 (tests/fuzz/run.sh does). */
+/* libFuzzer target: ctri_tar_extract() of the input as an archive into a fresh directory,
+ * then ctri_tar_extract_opts() in the image layer mode (devices, whiteouts, both streams
+ * handed to callbacks) into another, must each succeed or fail with a message, and write
+ * nothing outside that directory: a sentinel directory beside it stays empty, the
+ * directory holding both gains nothing, and the caller's working directory does not move.
+ * In the layer mode the callbacks must see the whole file. The directory is removed after
+ * each run. Run with -max_len=65536 (tests/fuzz/run.sh does). */
 #define _XOPEN_SOURCE 700
 #include <dirent.h>
 #include <ftw.h>
@@ -82,18 +84,40 @@ static void setup(void)
 		abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The layer mode's callbacks count what they see. */
+struct seen {
+	size_t raw, tar;
+};
+
+static void seen_raw(void *ud, const void *buf, size_t len)
 {
+	(void)buf;
+	((struct seen *)ud)->raw += len;
+}
+
+static void seen_tar(void *ud, const void *buf, size_t len)
+{
+	(void)buf;
+	((struct seen *)ud)->tar += len;
+}
+
+/* One extraction of the archive into the target, plain or in the layer mode. */
+static void run(int layer, size_t size)
+{
+	struct seen seen = { 0, 0 };
+	struct ctri_tar_extract_opts o = { .flags = CTRI_TAR_DEVICES | CTRI_TAR_WHITEOUTS,
+					   .raw = seen_raw,
+					   .tar = seen_tar,
+					   .ud = &seen };
 	char now[PATH_MAX];
 
-	setup();
-	FILE *f = fopen(archive, "we");
-	if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
-		abort();
 	if (mkdir(run_dir, 0700) < 0 || mkdir(sentinel, 0700) < 0)
 		abort();
 	/* The target is created by the extraction (with its parents). */
-	int r = ctri_tar_extract(archive, target, "fuzz", "import");
+	int r = layer ? ctri_tar_extract_opts(archive, target, &o, "fuzz", "import")
+		      : ctri_tar_extract(archive, target, "fuzz", "import");
+	if (layer && r == 0 && seen.raw != size)
+		abort(); /* a success that did not hash the whole file */
 	if (r < 0 && !ctr_last_error()[0])
 		abort(); /* a failure without a message */
 	if (r > 0)
@@ -107,5 +131,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct stat st;
 	if (lstat(run_dir, &st) == 0)
 		abort(); /* could not clean up: the next run would be confused */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	setup();
+	FILE *f = fopen(archive, "we");
+	if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
+		abort();
+	run(0, size);
+	run(1, size);
 	return 0;
 }

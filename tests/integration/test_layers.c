@@ -10,9 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "itest.h"
+#include "layer_store.h"
+#include "tar.h"
 #include "util.h"
-
 
 /* it_base()/leaf */
 static void base_path(char *buf, size_t len, const char *leaf)
@@ -96,6 +98,46 @@ static void layers_teardown(void)
 			break;
 	}
 	it_teardown();
+}
+
+/* A tree under it_base()/name/ of files (text "name\n"; "" for an empty one, as an OCI
+ * whiteout is) archived as a plain tar and unpacked by the layer store into
+ * it_base()/store/layers; its directory there in dir. */
+static void store_layer(const char *name, const char *const *files, char *dir, size_t len)
+{
+	char tree[PATH_MAX], path[PATH_MAX + 128], tar[PATH_MAX + 8], store[PATH_MAX],
+	    tmp[PATH_MAX], diff[65];
+	char *data = NULL;
+	size_t n;
+	int created = 0;
+
+	base_path(tree, sizeof(tree), name);
+	for (size_t i = 0; files[i]; i++) {
+		snprintf(path, sizeof(path), "%s/%s", tree, files[i]);
+		char *slash = strrchr(path, '/');
+		*slash = '\0';
+		ck_assert_int_eq(ctri_mkdir_p(path, 0755), 0);
+		*slash = '/';
+		const char *base = slash + 1;
+		int whiteout = !strncmp(base, ".wh.", 4);
+		ck_assert_int_eq(ctri_write_file(path, base, whiteout ? 0 : strlen(base), 0644, 0),
+				 0);
+	}
+	snprintf(tar, sizeof(tar), "%s.tar", tree);
+	struct ctri_tar_src src = { .prefix = "", .dir = tree };
+	IT_OK(ctri_tar_write(tar, &src, 1, name, "archive"));
+	ck_assert_int_eq(ctri_read_file(tar, 1 << 24, &data, &n), 0);
+	struct ctri_sha256 h;
+	ctri_sha256_init(&h);
+	ctri_sha256_update(&h, data, n);
+	ctri_sha256_hex(&h, diff);
+	free(data);
+	base_path(store, sizeof(store), "store/layers");
+	base_path(tmp, sizeof(tmp), "store/tmp");
+	ck_assert_int_eq(ctri_mkdir_p(tmp, 0700), 0);
+	IT_OK(ctri_layer_unpack(store, tmp, tar, NULL, diff, &created));
+	ck_assert_int_eq(created, 1);
+	ck_assert_int_lt(snprintf(dir, len, "%.*s/%s", (int)(len - 66), store, diff), (int)len);
 }
 
 /* ---- tests --------------------------------------------------------------------------- */
@@ -239,6 +281,37 @@ START_TEST(test_remove_of_a_running_layered_container_leaves_no_mount_and_no_upp
 }
 END_TEST
 
+START_TEST(test_whiteouts_and_opaque_dirs_of_unpacked_layers_hide_lower_files)
+{
+	static const char *const lower[] = { "a/keep", "a/gone", "opq/lower", NULL };
+	static const char *const upper[] = { "a/.wh.gone", "opq/.wh..wh..opq", "opq/upper", NULL };
+	const char *const args[] = { "/bin/sh", "-c", "ls /a > /shared/a; ls /opq > /shared/opq",
+				     NULL };
+	char l1[PATH_MAX], l2[PATH_MAX], shared[PATH_MAX], out[PATH_MAX];
+	ctr_config_t *cfg = NULL;
+
+	store_layer("lower", lower, l1, sizeof(l1));
+	store_layer("upper", upper, l2, sizeof(l2));
+	base_path(shared, sizeof(shared), "io");
+	IT_OK(ctr_config_new(&cfg));
+	IT_OK(ctr_config_add_layer(cfg, it_rootfs()));
+	IT_OK(ctr_config_add_layer(cfg, l1));
+	IT_OK(ctr_config_add_layer(cfg, l2));
+	IT_OK(ctr_config_set_args(cfg, args));
+	IT_OK(ctr_config_add_mount(cfg, shared, "/shared", NULL, NULL));
+	ctr_container_t *c = it_create(it_rt, cfg);
+	IT_OK(ctr_start(c, 0));
+	ck_assert_int_eq(it_wait(c, IT_GUARD_MS), 0);
+	base_path(out, sizeof(out), "io/a");
+	assert_file(out, "keep\n"); /* a/gone whited out */
+	base_path(out, sizeof(out), "io/opq");
+	assert_file(out, "upper\n"); /* opq/lower hidden by the opaque directory */
+	IT_OK(ctr_cleanup(c));
+	IT_OK(ctr_remove(c, 0));
+	ctr_container_free(c);
+}
+END_TEST
+
 Suite *suite_layers(void)
 {
 	Suite *s = suite_create("layers");
@@ -253,6 +326,7 @@ Suite *suite_layers(void)
 	tcase_add_test(tc, test_a_ctr_mount_outlives_the_run);
 	tcase_add_test(tc,
 		       test_remove_of_a_running_layered_container_leaves_no_mount_and_no_upper_dir);
+	tcase_add_test(tc, test_whiteouts_and_opaque_dirs_of_unpacked_layers_hide_lower_files);
 	suite_add_tcase(s, tc);
 	return s;
 }
