@@ -74,7 +74,8 @@ typedef struct {
 #define CTR_PULL_INSECURE 0x1u
 
 /**
- * Fetch an image with the skopeo binary (found on PATH; spawned like the OCI runtime, and
+ * Fetch an image with the skopeo binary (found on PATH or in /usr/bin and the other
+ * system directories; the environment variable CTR_SKOPEO names another; spawned like the OCI runtime, and
  * killed at opts.timeout_ms) into a temporary OCI layout in the state directory, then
  * import it as ctr_image_import() does. The image's signature policy is skopeo's
  * (/etc/containers/policy.json).

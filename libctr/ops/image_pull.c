@@ -1,11 +1,14 @@
-/* ctr_image_pull: skopeo copies the image into an OCI layout in a work directory of the
+/* ctr_image_pull: skopeo (found on PATH and in the system's directories, or the path in
+ * $CTR_SKOPEO) copies the image into an OCI layout in a work directory of the
  * image store, which is then imported (image.c). skopeo runs like the OCI runtime: spawned
  * without a shell, in a process group of its own, killed at the timeout, its output in our
  * message. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "image_ref.h"
@@ -30,15 +33,21 @@ static int source_name(const char *source, char **out)
 static int run_skopeo(const char *op, const char *source, const char *dest,
 		      const char *auth_file, unsigned flags, unsigned timeout_ms)
 {
-	char *skopeo = ctri_find_program("skopeo"), *output = NULL;
+	const char *given = getenv("CTR_SKOPEO");
+	char *skopeo = given && *given ? strdup(given) : ctri_find_program("skopeo"), *output = NULL;
 	const char *argv[12];
 	size_t n = 0;
 	int r;
 
 	if (!skopeo)
-		return ctri_cerr(NULL, op, CTR_E_RUNTIME,
-				 "skopeo is not installed (not found on PATH; Debian package "
-				 "skopeo)");
+		return ctri_cerr(NULL, op, CTR_E_NOMEM, "out of memory");
+	if (!strchr(skopeo, '/') || access(skopeo, X_OK) < 0) {
+		r = ctri_cerr(NULL, op, CTR_E_RUNTIME,
+			      "skopeo is not installed: %s %s (Debian package skopeo)", skopeo,
+			      strchr(skopeo, '/') ? strerror(errno) : "is not on PATH");
+		free(skopeo);
+		return r;
+	}
 	argv[n++] = skopeo;
 	argv[n++] = "--command-timeout";
 	char limit[32];

@@ -4,6 +4,7 @@
  * without credentials, over TLS against plain HTTP, and with skopeo missing. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -86,7 +88,14 @@ static void registry_start(void)
 	snprintf(path, sizeof(path), "%s/config.yml", reg_dir);
 	write_text(path, text);
 	char *const argv[] = { "docker-registry", "serve", path, NULL };
-	ck_assert_int_eq(posix_spawnp(&reg_pid, "docker-registry", NULL, NULL, argv, environ), 0);
+	char log[PATH_MAX + 8];
+	posix_spawn_file_actions_t fa;
+	snprintf(log, sizeof(log), "%s/log", reg_dir);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	ck_assert_int_eq(posix_spawnp(&reg_pid, "docker-registry", &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
 	for (int i = 0; i < IT_GUARD_MS / 20 && !accepts(reg_port); i++)
 		usleep(20000);
 	ck_assert_msg(accepts(reg_port), "docker-registry did not listen on 127.0.0.1:%d", reg_port);
@@ -135,6 +144,7 @@ START_TEST(test_a_pull_with_credentials_names_the_image_after_its_source)
 	char shared[PATH_MAX];
 	ctr_config_t *cfg = NULL;
 	snprintf(shared, sizeof(shared), "%s/io", it_base());
+	ck_assert_int_eq(chmod(shared, 0777), 0); /* for the image's user */
 	IT_OK(ctr_config_new(&cfg));
 	IT_OK(ctr_config_set_image(cfg, name));
 	IT_OK(ctr_config_set_args(cfg, args));
@@ -184,14 +194,14 @@ END_TEST
 
 START_TEST(test_a_missing_skopeo_is_named)
 {
-	char *saved = strdup(getenv("PATH")), *id = NULL;
+	char *id = NULL;
 
-	setenv("PATH", "/nonexistent", 1);
+	setenv("CTR_SKOPEO", "/nonexistent/skopeo", 1);
 	int r = pull("bb:1", NULL, auth_file, CTR_PULL_INSECURE, &id);
-	setenv("PATH", saved, 1);
-	free(saved);
+	unsetenv("CTR_SKOPEO");
 	IT_FAILS(r, CTR_E_RUNTIME);
-	IT_SAYS("skopeo");
+	IT_SAYS("/nonexistent/skopeo");
+	IT_SAYS("Debian package skopeo");
 	ck_assert_int_eq(img_tmp_entries(), 0);
 }
 END_TEST

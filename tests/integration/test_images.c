@@ -99,6 +99,14 @@ static const char *str_at(json_object *o, const char *path0, const char *path1)
 	return json_object_get_string(v);
 }
 
+/* it_base()/io, writable by the image's user (app, 1234). */
+static const char *shared_dir(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/io", it_base());
+	ck_assert_int_eq(chmod(buf, 0777), 0);
+	return buf;
+}
+
 /* A container from image ref running script through the image's entrypoint (sh -c), with
  * it_base()/io at /shared. */
 static ctr_container_t *from_image(const char *ref, const char *script)
@@ -107,7 +115,7 @@ static ctr_container_t *from_image(const char *ref, const char *script)
 	char shared[PATH_MAX];
 	ctr_config_t *cfg = NULL;
 
-	snprintf(shared, sizeof(shared), "%s/io", it_base());
+	shared_dir(shared, sizeof(shared));
 	IT_OK(ctr_config_new(&cfg));
 	IT_OK(ctr_config_set_image(cfg, ref));
 	if (script)
@@ -221,7 +229,7 @@ START_TEST(test_the_image_cmd_runs_by_default_and_config_env_wins)
 	ctr_container_free(c);
 
 	/* an entrypoint of the config drops the image's cmd; env: the config's entries win */
-	snprintf(shared, sizeof(shared), "%s/io", it_base());
+	shared_dir(shared, sizeof(shared));
 	IT_OK(ctr_config_new(&cfg));
 	IT_OK(ctr_config_set_image(cfg, "bb:latest"));
 	IT_OK(ctr_config_set_entrypoint(cfg, entry));
