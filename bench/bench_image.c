@@ -246,7 +246,8 @@ static void bench_run(const char *rootfs, const char *archive, int n, int podman
 			if (v == V_PODMAN)
 				d = podman_to_running(store);
 			else
-				d = ctr_to_running(rt, v == V_IMAGE ? from_image : from_rootfs, one);
+				d = ctr_to_running(rt, v == V_IMAGE ? from_image : from_rootfs,
+						   one);
 			if (i < 0)
 				continue;
 			double *vt = t + (size_t)v * n * (N_STEPS + 1);
