@@ -2,7 +2,8 @@
 # `make bench`: libctr's costs against runc and podman, printed as one markdown table
 # (min / median / p99, then the ratios of DESIGN §7, all from this one run).
 #   N=30        lifecycles per row (bench_lifecycle), `podman ps` runs (bench_podman), execs
-#               and log runs per row (bench_interact)
+#               and log runs per row (bench_interact), imports and create-to-running rounds
+#               per row (bench_image)
 #   STORE_N=1000  containers for the store rows (bench_store)
 #   MAX_P=64    the largest parallelism of bench_parallel (1, 4, 16, 64 at once)
 #   N_CKPT=10   checkpoint rounds (bench_checkpoint, with the fake runtime's 64 MiB images)
@@ -14,6 +15,8 @@ case $B in /*) ;; *) B=$(pwd)/$B ;; esac
 N=${N:-30}
 STORE_N=${STORE_N:-1000}
 tests/fixtures/mkrootfs.sh "$B/rootfs"
+# The images of bench_image (podman.tar: a docker-archive of busybox), as the tests have them.
+tests/fixtures/mkimages.sh "$B/images"
 tmp=$(mktemp -d /var/tmp/ctr-bench-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 # The lifecycles get a rootfs of their own: podman --rootfs writes /etc/hosts and friends
@@ -42,6 +45,7 @@ for n in 10 100 10000; do
 done
 "$B/bench/bench_lifecycle" "$rootfs" "$N" || status=1
 "$B/bench/bench_podman" "$rootfs" "$N" || status=1
+"$B/bench/bench_image" "$rootfs" "$B/images/podman.tar" "$N" || status=1
 "$B/bench/bench_supervise" "$rootfs" "$N" || status=1
 "$B/bench/bench_interact" "$rootfs" "$N" || status=1
 bench/bindings.sh "$B" "$rootfs" 100000 "${N_BINDINGS:-20}" || status=1
@@ -93,6 +97,12 @@ awk -v cpus="$(nproc)" -v store_n="$STORE_N" '
 		      ">=", 5, "≥ 5×")
 		ratio("libctr `run --detach` lifecycle / `runc run` (medians)", "libctr_run_median",
 		      "runc_median", "<=", 1.15, "≤ 1.15×")
+		ratio("image create-to-running / rootfs create-to-running (medians)",
+		      "image_run_median", "rootfs_run_median", "<=", 1.15, "≤ 1.15×")
+		show("import docker-archive / `podman load` (medians)", "image_import_median",
+		     "podman_load_median")
+		show("image run / `podman run -d` of the image, to running (medians)",
+		     "image_run_median", "podman_image_run_median")
 		ratio("16 in parallel p99 / serial median (" cpus " CPUs)", "parallel_p99",
 		      "libctr_median", "<=", 2, "≤ 2×")
 		show("the floor: `runc run` 16 at once p99 / 1 at once median (bench_parallel)",

@@ -1,0 +1,300 @@
+/* The image costs of `make bench` (issue 18), libctr's and podman's. Prints markdown rows;
+ * results go to $CTR_BENCH_KV for bench/run.sh's ratios.
+ *
+ * Usage: bench_image ROOTFS ARCHIVE [N]   (N rounds per row, default 30)
+ *   ARCHIVE: a docker-archive of one image named IMAGE_REF (tests/fixtures/mkimages.sh's
+ *   podman.tar: busybox in one layer, Cmd ["/bin/sh"]).
+ *
+ * - import: ctr_image_import() of ARCHIVE into a fresh state directory each round (the
+ *   runtime opened, and afterwards closed and deleted, outside the timing: the time is the
+ *   import with its verification and unpacking), against `podman load -i ARCHIVE` into a
+ *   podman store of its own (vfs, so that it unpacks as well), emptied with `podman rmi -a`
+ *   outside the timing. Rounds interleave the two, after one warm-up round that also sets
+ *   podman's store up.
+ * - create-to-running: ctr_create + ctr_start of `sleep 1000` until ctr_state() says
+ *   RUNNING, from the imported image (an overlay of its layers) and from the plain ROOTFS;
+ *   and `podman run -d` of the same image (loaded into podman's store once) until it
+ *   returns, which podman does once the container runs. Each container is stopped with
+ *   SIGKILL and removed outside the timing. Rounds interleave the three, after a warm-up
+ *   round. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ctr/ctr.h>
+
+#include "bench.h"
+
+#define IMAGE_REF "localhost/imported:1"
+
+/* State on disk; run directories on tmpfs, as bench_lifecycle has them. */
+static char base[] = "/var/tmp/ctr-bench-img-XXXXXX";
+static char runbase[] = "/dev/shm/ctr-bench-imgrun-XXXXXX";
+
+static void rm_both(void)
+{
+	rm_rf(base);
+	rm_rf(runbase);
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench_image: %s: %s\n", what, ctr_last_error());
+	rm_both();
+	exit(1);
+}
+
+static void die_cmd(const char *what)
+{
+	fprintf(stderr, "bench_image: %s failed\n", what);
+	rm_both();
+	exit(1);
+}
+
+static ctr_runtime_t *open_runtime(const char *name)
+{
+	char state[128], run[128];
+	ctr_runtime_t *rt;
+
+	snprintf(state, sizeof(state), "%s/%s/state", base, name);
+	snprintf(run, sizeof(run), "%s/%s/run", runbase, name);
+	CTR_OPTS(ctr_runtime_opts_t, o, .state_dir = state, .run_dir = run);
+	if (ctr_runtime_open(&o, &rt) < 0)
+		die("open");
+	return rt;
+}
+
+/* Remove the state and run directories of the runtime NAME (closed). */
+static void rm_runtime(const char *name)
+{
+	char dir[128];
+
+	snprintf(dir, sizeof(dir), "%s/%s", base, name);
+	rm_rf(dir);
+	snprintf(dir, sizeof(dir), "%s/%s", runbase, name);
+	rm_rf(dir);
+}
+
+/* ---- import ------------------------------------------------------------------------- */
+
+/* One import into a fresh state directory: its duration in ms. */
+static double ctr_import_once(const char *archive, int i)
+{
+	char name[32], *id = NULL;
+
+	snprintf(name, sizeof(name), "import-%d", i + 1);
+	ctr_runtime_t *rt = open_runtime(name);
+	double t0 = now_ms();
+	if (ctr_image_import(rt, archive, NULL, &id) < 0)
+		die("ctr_image_import");
+	double t = now_ms() - t0;
+	ctr_free(id);
+	ctr_runtime_close(rt);
+	rm_runtime(name);
+	return t;
+}
+
+/* One `podman load` into store, emptied afterwards: its duration in ms. */
+static double podman_load_once(const char *store, const char *archive)
+{
+	const char *const load[] = { "load", "-q", "-i", archive, NULL };
+	static const char *const rmi[] = { "rmi", "-a", "-f", NULL };
+	char *argv[40];
+
+	double t = timed_cmd(podman_words(argv, store, 0, load));
+	if (t < 0)
+		die_cmd("podman load");
+	if (podman_cmd(store, rmi, NULL, 0) != 0)
+		die_cmd("podman rmi -a");
+	return t;
+}
+
+static void bench_import(const char *archive, int n, int podman)
+{
+	double *lib = calloc((size_t)n, sizeof(double)), *pod = calloc((size_t)n, sizeof(double));
+	char store[128];
+
+	snprintf(store, sizeof(store), "%s/pload", base);
+	for (int i = -1; i < n; i++) {
+		double a = ctr_import_once(archive, i);
+		double b = podman ? podman_load_once(store, archive) : 0;
+		if (i >= 0) {
+			lib[i] = a;
+			pod[i] = b;
+		}
+	}
+	struct stats s = stats_of(lib, (size_t)n);
+	row("ctr_image_import of a docker-archive (busybox, 1 layer), fresh state dir", s, "ms",
+	    "-");
+	kv_stats("image_import", s);
+	if (podman) {
+		s = stats_of(pod, (size_t)n);
+		row("`podman load` of the same docker-archive (vfs store, emptied each round)", s,
+		    "ms", "-");
+		kv_stats("podman_load", s);
+	}
+	free(lib);
+	free(pod);
+}
+
+/* ---- create-to-running ---------------------------------------------------------------- */
+
+enum { S_CREATE, S_START, N_STEPS };
+
+/* ctr_create + ctr_start of cfg until RUNNING: the duration in ms, and of each call in
+ * step. The container is stopped (SIGKILL) and removed afterwards, outside the timing. */
+static double ctr_to_running(ctr_runtime_t *rt, const ctr_config_t *cfg, double *step)
+{
+	ctr_container_t *c = NULL;
+	ctr_state_t st = CTR_STATE_UNKNOWN;
+
+	double t0 = now_ms();
+	if (ctr_create(rt, cfg, &c) < 0)
+		die("ctr_create");
+	double t1 = now_ms();
+	if (ctr_start(c, 0) < 0)
+		die("ctr_start");
+	while (ctr_state(c, &st) == 0 && st != CTR_STATE_RUNNING && st != CTR_STATE_STOPPED &&
+	       st != CTR_STATE_EXITED && now_ms() - t1 < 10000)
+		usleep(100);
+	double t2 = now_ms();
+	if (st != CTR_STATE_RUNNING) {
+		fprintf(stderr, "bench_image: the container is in state %d, not RUNNING: %s\n",
+			(int)st, ctr_last_error());
+		rm_both();
+		exit(1);
+	}
+	if (ctr_stop(c, 0) < 0 || ctr_remove(c, 0) < 0)
+		die("stop/remove");
+	ctr_container_free(c);
+	step[S_CREATE] = t1 - t0;
+	step[S_START] = t2 - t1;
+	return t2 - t0;
+}
+
+/* `podman run -d IMAGE_REF sleep 1000` in store: the duration in ms; the container is
+ * removed afterwards. */
+static double podman_to_running(const char *store)
+{
+	char *argv[40], id[256];
+	int a = podman_argv(argv, store);
+
+	argv[a++] = "-d";
+	argv[a++] = IMAGE_REF;
+	argv[a++] = "/bin/sleep";
+	argv[a++] = "1000";
+	argv[a] = NULL;
+	double t0 = now_ms();
+	if (run_cmd(argv, id, sizeof(id)) != 0)
+		die_cmd("podman run -d");
+	double t = now_ms() - t0;
+	id[strcspn(id, "\n")] = '\0';
+	const char *const rm[] = { "rm", "-f", "--time=0", id, NULL };
+	if (podman_cmd(store, rm, NULL, 0) != 0)
+		die_cmd("podman rm -f");
+	return t;
+}
+
+static ctr_config_t *sleep_config(const char *image, const char *rootfs)
+{
+	const char *const args[] = { "/bin/sleep", "1000", NULL };
+	ctr_config_t *cfg;
+
+	if (ctr_config_new(&cfg) < 0 || ctr_config_set_args(cfg, args) < 0 ||
+	    (image && ctr_config_set_image(cfg, image) < 0) ||
+	    (rootfs && ctr_config_set_rootfs(cfg, rootfs) < 0))
+		die("config");
+	return cfg;
+}
+
+enum { V_IMAGE, V_ROOTFS, V_PODMAN, N_VARIANTS };
+static const struct {
+	const char *label, *key, *target;
+	int breakdown;
+} variants[N_VARIANTS] = {
+	[V_IMAGE] = { "libctr create+start to RUNNING of `sleep 1000`, from the image", "image_run",
+		      "≤ 1.15× from a rootfs", 1 },
+	[V_ROOTFS] = { "libctr create+start to RUNNING of `sleep 1000`, from a plain rootfs",
+		       "rootfs_run", "-", 1 },
+	[V_PODMAN] = { "`podman run -d` of the image, `sleep 1000` (runc, --network none)",
+		       "podman_image_run", "-", 0 },
+};
+static const char *const step_names[N_STEPS] = { "ctr_create", "ctr_start (+ ctr_state)" };
+
+static void bench_run(const char *rootfs, const char *archive, int n, int podman)
+{
+	double *t = calloc((size_t)n * N_VARIANTS * (N_STEPS + 1), sizeof(double));
+	char store[128], name[128];
+	char *id = NULL, *argv[40];
+	const char *const load[] = { "load", "-q", "-i", archive, NULL };
+
+	ctr_runtime_t *rt = open_runtime("run");
+	if (ctr_image_import(rt, archive, NULL, &id) < 0)
+		die("ctr_image_import");
+	ctr_free(id);
+	ctr_config_t *from_image = sleep_config(IMAGE_REF, NULL);
+	ctr_config_t *from_rootfs = sleep_config(NULL, rootfs);
+	snprintf(store, sizeof(store), "%s/prun", base);
+	if (podman && run_cmd(podman_words(argv, store, 0, load), NULL, 0) != 0)
+		die_cmd("podman load");
+
+	for (int i = -1; i < n; i++) {
+		for (int v = 0; v < N_VARIANTS; v++) {
+			double one[N_STEPS] = { 0 }, d;
+			if (v == V_PODMAN && !podman)
+				continue;
+			if (v == V_PODMAN)
+				d = podman_to_running(store);
+			else
+				d = ctr_to_running(rt, v == V_IMAGE ? from_image : from_rootfs,
+						   one);
+			if (i < 0)
+				continue;
+			double *vt = t + (size_t)v * n * (N_STEPS + 1);
+			vt[i] = d;
+			for (int j = 0; j < N_STEPS; j++)
+				vt[(size_t)(j + 1) * n + i] = one[j];
+		}
+	}
+	for (int v = 0; v < N_VARIANTS; v++) {
+		double *vt = t + (size_t)v * n * (N_STEPS + 1);
+		if (v == V_PODMAN && !podman)
+			continue;
+		struct stats s = stats_of(vt, (size_t)n);
+		row(variants[v].label, s, "ms", variants[v].target);
+		kv_stats(variants[v].key, s);
+		for (int j = 0; variants[v].breakdown && j < N_STEPS; j++) {
+			snprintf(name, sizeof(name), "&nbsp;&nbsp;of which %s", step_names[j]);
+			row(name, stats_of(vt + (size_t)(j + 1) * n, (size_t)n), "ms", "-");
+		}
+	}
+	free(t);
+	ctr_config_free(from_image);
+	ctr_config_free(from_rootfs);
+	ctr_runtime_close(rt);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: bench_image ROOTFS ARCHIVE [N]\n");
+		return 2;
+	}
+	const char *rootfs = argv[1], *archive = argv[2];
+	int n = argc > 3 ? atoi(argv[3]) : 30;
+	char *const podman_version[] = { "podman", "--version", NULL };
+
+	if (n < 1 || !mkdtemp(base))
+		return 2;
+	if (!mkdtemp(runbase)) {
+		rm_rf(base);
+		return 2;
+	}
+	int podman = run_cmd(podman_version, NULL, 0) == 0;
+	if (!podman)
+		fprintf(stderr, "bench_image: no podman: its rows are left out\n");
+	bench_import(archive, n, podman);
+	bench_run(rootfs, archive, n, podman);
+	rm_both();
+	return 0;
+}
