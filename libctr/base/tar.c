@@ -632,8 +632,8 @@ static int check_end(struct extractor *x)
 static int open_reader(struct extractor *x)
 {
 	if (x->o)
-		return ctri_tar_stream_open(x->fd, x->o, x->path, x->name, x->op, &x->stream,
-					    &x->ar);
+		return ctri_tar_stream_open(x->fd, x->o->raw, x->o->tar, x->o->ud, x->path, x->name,
+					    x->op, &x->stream, &x->ar);
 	if (!(x->ar = archive_read_new()))
 		return ctri_cerr(x->name, x->op, CTR_E_NOMEM, "out of memory");
 	/* Tar only, not archive_read_support_format_all(): an mtree "archive" names files on

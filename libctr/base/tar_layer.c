@@ -21,7 +21,8 @@
 
 struct ctri_tar_stream {
 	int fd;
-	const struct ctri_tar_extract_opts *o;
+	ctri_tar_feed *feed_raw, *feed_tar;
+	void *ud;
 	struct archive *raw; /* the file, decompressed */
 	struct archive *tar; /* the entries, read from raw */
 	long long tar_len;   /* bytes of the decompressed stream handed to tar so far */
@@ -41,8 +42,8 @@ static la_ssize_t raw_read(struct archive *a, void *arg, const void **out)
 		archive_set_error(a, errno, "read: %s", strerror(errno));
 		return -1;
 	}
-	if (n > 0 && s->o->raw)
-		s->o->raw(s->o->ud, s->buf, (size_t)n);
+	if (n > 0 && s->feed_raw)
+		s->feed_raw(s->ud, s->buf, (size_t)n);
 	*out = s->buf;
 	return n;
 }
@@ -61,8 +62,8 @@ static la_ssize_t tar_read(struct archive *a, void *arg, const void **out)
 		archive_set_error(a, archive_errno(s->raw), "%s", msg ? msg : "cannot decompress");
 		return -1;
 	}
-	if (len > 0 && s->o->tar)
-		s->o->tar(s->o->ud, *out, len);
+	if (len > 0 && s->feed_tar)
+		s->feed_tar(s->ud, *out, len);
 	s->tar_len += (long long)len;
 	return (la_ssize_t)len;
 }
@@ -76,7 +77,7 @@ static int stream_err(struct archive *a, const char *path, const char *name, con
 	return ctri_cerr(name, op, code, "%s: %s", path, msg ? msg : "not an archive");
 }
 
-int ctri_tar_stream_open(int fd, const struct ctri_tar_extract_opts *o, const char *path,
+int ctri_tar_stream_open(int fd, ctri_tar_feed *raw, ctri_tar_feed *tar, void *ud, const char *path,
 			 const char *name, const char *op, struct ctri_tar_stream **out,
 			 struct archive **out_tar)
 {
@@ -87,7 +88,9 @@ int ctri_tar_stream_open(int fd, const struct ctri_tar_extract_opts *o, const ch
 	if (!s || !(s->raw = archive_read_new()) || !(s->tar = archive_read_new()))
 		return ctri_cerr(name, op, CTR_E_NOMEM, "out of memory");
 	s->fd = fd;
-	s->o = o;
+	s->feed_raw = raw;
+	s->feed_tar = tar;
+	s->ud = ud;
 	*out_tar = s->tar;
 	/* The filters are libarchive's built-in ones (no external program). */
 	if (archive_read_support_format_raw(s->raw) != ARCHIVE_OK ||

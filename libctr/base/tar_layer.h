@@ -6,20 +6,22 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-
-#include "tar.h"
+#include <stddef.h>
 
 struct ctri_tar_stream;
 
-/* Open a reader of the archive fd in two stages: one (format "raw", the filters gzip, bzip2,
- * xz, zstd, lz4) decompresses the file, handing what it reads to o->raw; the other (format
- * tar only, no filter) reads the entries from it, handing what it takes to o->tar. *out_tar
- * is the second, owned by the stream; its errors (the first's included) are read with
- * archive_errno() and archive_error_string(). Messages: "cannot OP: PATH: ..." prefixed
- * as ctri_cerr(name, op) does.
+/* What the stream hands over: see struct ctri_tar_extract_opts (tar.h). */
+typedef void ctri_tar_feed(void *ud, const void *buf, size_t len);
+
+/* Open a reader of the archive fd in two stages: one (format "raw", the filters gzip,
+ * bzip2, xz, zstd, lz4) decompresses the file, handing what it reads to raw(ud, ...); the
+ * other (format tar only, no filter) reads the entries from it, handing what it takes to
+ * tar(ud, ...); either may be NULL. *out_tar is the second, owned by the stream; its errors
+ * (the first's included) are read with archive_errno() and archive_error_string().
+ * Messages are prefixed as ctri_cerr(name, op) does, and name path.
  * Returns 0; CTR_E_NOMEM; CTR_E_INVAL (the file is corrupt where the decompressor looks
  * first); CTR_E_IO (the file unreadable). */
-int ctri_tar_stream_open(int fd, const struct ctri_tar_extract_opts *o, const char *path,
+int ctri_tar_stream_open(int fd, ctri_tar_feed *raw, ctri_tar_feed *tar, void *ud, const char *path,
 			 const char *name, const char *op, struct ctri_tar_stream **out,
 			 struct archive **out_tar);
 
