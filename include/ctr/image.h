@@ -60,8 +60,9 @@ CTR_API int ctr_image_import(ctr_runtime_t *rt, const char *path,
 /** Options of ctr_image_pull(); NULL for the defaults. */
 typedef struct {
 	size_t sz; /**< sizeof(ctr_image_pull_opts_t), set by CTR_OPTS() */
-	/** The name to give the image; NULL: named after the source's reference without
-	 *  its transport ("docker://127.0.0.1:5000/bb:1" gives "127.0.0.1:5000/bb:1"). */
+	/** The name to give the image; NULL: a "docker://REF" source names it REF
+	 *  ("docker://127.0.0.1:5000/bb:1" gives "127.0.0.1:5000/bb:1"); other transports
+	 *  (oci:, oci-archive:, docker-archive:, dir:) name nothing. */
 	const char *name;
 	/** A registry credentials file (containers-auth.json(5)) given to skopeo; NULL:
 	 *  skopeo's default. */
