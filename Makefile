@@ -14,7 +14,7 @@ CC           ?= cc
 CLANG        ?= clang
 CFLAGS       ?= -O2 -g
 B            ?= build
-PKGS         := tdb json-c libseccomp libcap libarchive
+PKGS         := tdb json-c libseccomp libcap libarchive nettle
 # pkg-config is asked when a recipe first needs the answer, not when this file is read:
 # `make demo` and `make check` install the packages (deps) after parsing, and a flag taken
 # before that would be a bare -lcheck without check's own dependencies. Each variable
@@ -22,7 +22,7 @@ PKGS         := tdb json-c libseccomp libcap libarchive
 lazy         = $(eval $1 := $$(shell $2))$($1)
 PKG_CFLAGS   = $(call lazy,PKG_CFLAGS,pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS     = $(call lazy,PKG_LIBS,pkg-config --libs $(PKGS) 2>/dev/null || \
-                 echo -ltdb -ljson-c -lseccomp -lcap -larchive)
+                 echo -ltdb -ljson-c -lseccomp -lcap -larchive -lnettle)
 JSONC_LIBS   = $(call lazy,JSONC_LIBS,pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 CHECK_LIBS   = $(call lazy,CHECK_LIBS,pkg-config --libs check 2>/dev/null || echo -lcheck)
 

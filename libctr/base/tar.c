@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "tar.h"
+#include "tar_layer.h"
 #include "error.h"
 #include "util.h"
 
@@ -420,7 +421,9 @@ out:
 struct extractor {
 	const char *path; /* the archive */
 	const char *name, *op;
+	const struct ctri_tar_extract_opts *o; /* or NULL */
 	int fd;
+	struct ctri_tar_stream *stream; /* with o: the two-stage reader, which owns ar */
 	struct archive *ar;   /* reads the archive */
 	struct archive *disk; /* writes the files, relative to the thread's working directory */
 	int top_times;	      /* an entry for the top ("./") had times: */
@@ -449,6 +452,11 @@ static int disk_err(struct extractor *x, struct archive_entry *e)
 
 	if (err == 0 || err == ERRNO_MISC || err == ELOOP)
 		code = CTR_E_INVAL;
+	/* libarchive says "Write failed" and the like: the errno says why */
+	if (code != CTR_E_INVAL && err > 0)
+		return ctri_cerr(x->name, x->op, code, "%s: entry \"%s\": %s: %s", x->path,
+				 archive_entry_pathname(e), msg ? msg : "cannot extract it",
+				 strerror(err));
 	return ctri_cerr(x->name, x->op, code, "%s: entry \"%s\": %s", x->path,
 			 archive_entry_pathname(e), msg ? msg : "cannot extract it");
 }
@@ -479,12 +487,14 @@ static int symlink_inside(const char *name, const char *target)
 
 /* 0 if e is safe to extract, or CTR_E_INVAL naming it: absolute names and ".." are
  * refused, hard links must name a relative path without "..", symbolic links must stay
- * inside, device nodes are refused except the overlay whiteout (a character device 0:0,
- * which opens nothing). FIFOs are allowed: they hold nothing and reach nothing. */
+ * inside, device nodes are refused (without CTRI_TAR_DEVICES) except the overlay whiteout
+ * (a character device 0:0, which opens nothing). FIFOs are allowed: they hold nothing and
+ * reach nothing. */
 static int check_entry(struct extractor *x, struct archive_entry *e)
 {
 	const char *name = archive_entry_pathname(e);
 	const char *hard = archive_entry_hardlink(e);
+	int devices = x->o && (x->o->flags & CTRI_TAR_DEVICES);
 
 	if (!name || !*name)
 		return refuse(x, name ? name : "", "has no name", NULL);
@@ -507,11 +517,11 @@ static int check_entry(struct extractor *x, struct archive_entry *e)
 			   : refuse(x, name, "is a symbolic link out of the directory: \"",
 				    archive_entry_symlink(e) ? archive_entry_symlink(e) : "");
 	case AE_IFCHR:
-		if (archive_entry_rdevmajor(e) == 0 && archive_entry_rdevminor(e) == 0)
+		if (devices || (archive_entry_rdevmajor(e) == 0 && archive_entry_rdevminor(e) == 0))
 			return 0;
 		return refuse(x, name, "is a device node", NULL);
 	case AE_IFBLK:
-		return refuse(x, name, "is a device node", NULL);
+		return devices ? 0 : refuse(x, name, "is a device node", NULL);
 	default:
 		return refuse(x, name, "is of an unknown type", NULL);
 	}
@@ -546,6 +556,46 @@ static int extract_entry(struct extractor *x, struct archive_entry *e)
 	return archive_write_finish_entry(x->disk) == ARCHIVE_OK ? 0 : disk_err(x, e);
 }
 
+/* Under CTRI_TAR_WHITEOUTS, an OCI whiteout made an overlay one (tar_layer.h): ".wh.NAME"
+ * is rewritten into the character device NAME, left to extract as any entry; the opaque
+ * marker sets its directory's attribute, creating the directory through the disk writer
+ * (and its checks) if no entry made it yet. Returns 0 to extract e (as it now is), 1 when
+ * it was dealt with, or an error. */
+static int whiteout(struct extractor *x, struct archive_entry *e)
+{
+	if (!x->o || !(x->o->flags & CTRI_TAR_WHITEOUTS))
+		return 0;
+	char *orig = strdup(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
+	int r = 0;
+	if (!orig)
+		return ctri_cerr(x->name, x->op, CTR_E_NOMEM, "out of memory");
+	enum ctri_whiteout kind = ctri_tar_whiteout(e);
+	if (kind == CTRI_WH_BAD)
+		r = refuse(x, orig, "is a whiteout of no name", NULL);
+	else if (kind != CTRI_WH_NONE && archive_read_data_skip(x->ar) != ARCHIVE_OK)
+		r = read_err(x); /* the whiteout's contents, if any, are not extracted */
+	else if (kind == CTRI_WH_SKIP)
+		r = 1;
+	else if (kind == CTRI_WH_OPAQUE && (r = check_entry(x, e)) == 0) {
+		const char *dir = archive_entry_pathname(e);
+		int k = ctri_tar_set_opaque(dir);
+		if (k == -ENOENT && (r = extract_entry(x, e)) == 0)
+			k = ctri_tar_set_opaque(dir);
+		if (r < 0)
+			;
+		else if (k == -ELOOP || k == -ENOTDIR)
+			r = refuse(x, orig, "is in a symbolic link or a file, not a directory", NULL);
+		else if (k < 0)
+			r = ctri_cerr(x->name, x->op, ctri_errno_code(-k),
+				      "%s: entry \"%s\": set trusted.overlay.opaque on \"%s\": %s",
+				      x->path, orig, dir, strerror(-k));
+		else
+			r = 1;
+	}
+	free(orig);
+	return r;
+}
+
 /* A tar ends with a block of zeros; the reader also takes a clean end of file at an entry's
  * boundary for the end, which is how an archive cut there looks. An uncompressed archive
  * must therefore have that block where the reader stopped. */
@@ -573,19 +623,22 @@ static int extract_archive(struct extractor *x)
 	struct archive_entry *e;
 	int r = 0;
 
-	x->ar = archive_read_new();
-	x->disk = archive_write_disk_new();
-	if (!x->ar || !x->disk)
+	if (!(x->disk = archive_write_disk_new()))
+		return ctri_cerr(x->name, x->op, CTR_E_NOMEM, "out of memory");
+	if (x->o && (r = ctri_tar_stream_open(x->fd, x->o, x->path, x->name, x->op, &x->stream,
+					       &x->ar)) < 0)
+		return r;
+	if (!x->o && !(x->ar = archive_read_new()))
 		return ctri_cerr(x->name, x->op, CTR_E_NOMEM, "out of memory");
 	/* Tar only, not archive_read_support_format_all(): an mtree "archive" names files on
 	 * this machine to take the contents from. The filters are libarchive's built-in ones. */
-	if (archive_read_support_format_tar(x->ar) != ARCHIVE_OK ||
+	if (!x->o && (archive_read_support_format_tar(x->ar) != ARCHIVE_OK ||
 	    archive_read_support_filter_gzip(x->ar) < ARCHIVE_WARN ||
 	    archive_read_support_filter_bzip2(x->ar) < ARCHIVE_WARN ||
 	    archive_read_support_filter_xz(x->ar) < ARCHIVE_WARN ||
 	    archive_read_support_filter_zstd(x->ar) < ARCHIVE_WARN ||
 	    archive_read_support_filter_lz4(x->ar) < ARCHIVE_WARN ||
-	    archive_read_open_fd(x->ar, x->fd, BLOCK) != ARCHIVE_OK)
+	    archive_read_open_fd(x->ar, x->fd, BLOCK) != ARCHIVE_OK))
 		return read_err(x);
 	if (archive_write_disk_set_options(x->disk, EXTRACT_FLAGS) != ARCHIVE_OK)
 		return ctri_cerr(x->name, x->op, CTR_E_IO, "%s", archive_error_string(x->disk));
@@ -597,10 +650,13 @@ static int extract_archive(struct extractor *x)
 		 * another character set): the entry is whole. */
 		if (k < ARCHIVE_WARN)
 			return read_err(x);
-		if ((r = check_entry(x, e)) < 0 || (r = extract_entry(x, e)) < 0)
+		if ((r = whiteout(x, e)) < 0)
+			return r;
+		if (r == 0 && ((r = check_entry(x, e)) < 0 || (r = extract_entry(x, e)) < 0))
 			return r;
 	}
-	if ((r = check_end(x)) < 0)
+	r = x->stream ? ctri_tar_stream_finish(x->stream, x->path, x->name, x->op) : check_end(x);
+	if (r < 0)
 		return r;
 	/* Directories get their modes and times last, when nothing more goes into them. */
 	if (archive_write_close(x->disk) != ARCHIVE_OK)
@@ -619,7 +675,9 @@ static int extract_all(void *arg)
 	struct extractor *x = arg;
 	int r = extract_archive(x);
 
-	if (x->ar)
+	if (x->stream)
+		ctri_tar_stream_free(x->stream);
+	else if (x->ar)
 		archive_read_free(x->ar);
 	if (x->disk)
 		archive_write_free(x->disk);
@@ -628,7 +686,13 @@ static int extract_all(void *arg)
 
 int ctri_tar_extract(const char *path, const char *dir, const char *name, const char *op)
 {
-	struct extractor x = { .path = path, .name = name, .op = op, .fd = -1 };
+	return ctri_tar_extract_opts(path, dir, NULL, name, op);
+}
+
+int ctri_tar_extract_opts(const char *path, const char *dir, const struct ctri_tar_extract_opts *o,
+			  const char *name, const char *op)
+{
+	struct extractor x = { .path = path, .name = name, .op = op, .o = o, .fd = -1 };
 	struct stat st;
 	int dfd = -1, r;
 

@@ -47,4 +47,31 @@ int ctri_tar_write(const char *path, const struct ctri_tar_src *srcs, size_t n,
  * Returns 0; CTR_E_INVAL; CTR_E_IO (path unreadable, a file not writable); CTR_E_NOMEM. */
 int ctri_tar_extract(const char *path, const char *dir, const char *name, const char *op);
 
+#define CTRI_TAR_DEVICES   0x1u /* device nodes are extracted (image layers, as root) */
+#define CTRI_TAR_WHITEOUTS 0x2u /* OCI whiteouts become overlay whiteouts (image layers) */
+
+/* How ctri_tar_extract_opts() extracts. */
+struct ctri_tar_extract_opts {
+	unsigned flags; /* CTRI_TAR_* */
+	/* Each sees every byte once, in order, as it is read; either may be NULL. raw: the
+	 * archive file's bytes (compressed), to its end; tar: the decompressed tar stream, to
+	 * its end (past the end-of-archive blocks: padding too). */
+	void (*raw)(void *ud, const void *buf, size_t len);
+	void (*tar)(void *ud, const void *buf, size_t len);
+	void *ud;
+};
+
+/* ctri_tar_extract() with options (o NULL: the same as ctri_tar_extract). With o, the
+ * archive is read in one pass that hands its bytes to o->raw and the decompressed stream
+ * to o->tar, and a compressed archive must end with its end-of-archive block too.
+ * CTRI_TAR_DEVICES: character and block devices are extracted. CTRI_TAR_WHITEOUTS: an
+ * entry ".wh.NAME" becomes NAME, a character device 0:0 of mode 0 (no file .wh.NAME is
+ * made; a missing parent directory is created); ".wh..wh..opq" gives its directory (made
+ * if no entry made it yet) the extended attribute trusted.overlay.opaque "y"; other
+ * ".wh..wh.*" names (aufs metadata) are left out. A whiteout in a directory reached
+ * through a symbolic link is refused, CTR_E_INVAL naming the entry.
+ * Returns as ctri_tar_extract. */
+int ctri_tar_extract_opts(const char *path, const char *dir, const struct ctri_tar_extract_opts *o,
+			  const char *name, const char *op);
+
 #endif

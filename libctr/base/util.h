@@ -48,4 +48,9 @@ char *ctri_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 long long ctri_now_ns(void);
 void ctri_format_time(long long ns, char *buf, size_t len);
 
+/* RFC 3339 ("2026-11-23T15:36:34.203021498Z", or with an offset; digits past ns are
+ * dropped) at p (before end) to ns since the epoch in *ns. Returns the end of the
+ * timestamp in p, or NULL when p does not start with one. */
+const char *ctri_parse_time(const char *p, const char *end, long long *ns);
+
 #endif

@@ -15,6 +15,7 @@
 #include "logs.h"
 #include "monitor_client.h"
 #include "proc.h"
+#include "util.h"
 #include "runtime.h"
 #include "state.h"
 #include "sync.h"
@@ -88,75 +89,10 @@ struct reader {
 
 /* ---- records ------------------------------------------------------------------------- */
 
-static int digits(const char *p, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static long long days_from_civil(long long y, int m, int d)
-{
-	y -= m <= 2;
-	long long era = (y >= 0 ? y : y - 399) / 400;
-	long long yoe = y - era * 400;
-	long long doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* RFC 3339 ("2026-11-23T15:36:34.203021498Z", or with an offset) to ns since the epoch.
- * Returns the end of the timestamp in p, or NULL. */
-static const char *parse_time(const char *p, const char *end, long long *ns)
-{
-	if (end - p < 20)
-		return NULL;
-	int y = digits(p, 4), mo = digits(p + 5, 2), d = digits(p + 8, 2);
-	int h = digits(p + 11, 2), mi = digits(p + 14, 2), s = digits(p + 17, 2);
-	if (y < 0 || p[4] != '-' || mo < 1 || mo > 12 || p[7] != '-' || d < 1 || d > 31 ||
-	    (p[10] != 'T' && p[10] != 't') || h < 0 || h > 23 || p[13] != ':' || mi < 0 ||
-	    mi > 59 || p[16] != ':' || s < 0 || s > 60)
-		return NULL;
-	p += 19;
-	long long frac = 0, scale = 1000000000LL, off = 0;
-	if (p < end && *p == '.') {
-		const char *q = ++p;
-		for (; p < end && *p >= '0' && *p <= '9'; p++)
-			if (scale > 1) {
-				scale /= 10;
-				frac += (*p - '0') * scale;
-			}
-		if (p == q)
-			return NULL;
-	}
-	if (p < end && (*p == 'Z' || *p == 'z')) {
-		p++;
-	} else if (end - p >= 6 && (*p == '+' || *p == '-') && p[3] == ':') {
-		int oh = digits(p + 1, 2), om = digits(p + 4, 2);
-		if (oh < 0 || oh > 23 || om < 0 || om > 59)
-			return NULL;
-		off = (*p == '-' ? -1 : 1) * (oh * 3600LL + om * 60LL);
-		p += 6;
-	} else {
-		return NULL;
-	}
-	long long secs = days_from_civil(y, mo, d) * 86400 + h * 3600LL + mi * 60LL + s - off;
-	if (secs < -9223372035LL || secs > 9223372035LL) /* ns would not fit */
-		return NULL;
-	*ns = secs * 1000000000LL + frac;
-	return p;
-}
-
 /* "TIME STREAM TAG TEXT" (line without its LF, which is at end). 0, or -1: not a record. */
 static int parse_record(char *line, char *end, struct rec *out)
 {
-	const char *p = parse_time(line, end, &out->time_ns);
+	const char *p = ctri_parse_time(line, end, &out->time_ns);
 
 	if (!p || (size_t)(p - line) >= TS_MAX || end - p < 9 || *p != ' ')
 		return -1;

@@ -24,7 +24,7 @@ mkdir -p "$out/obj"
 incs=$(sed -n 's|^\([a-z]\)|-Ilibctr/\1|p' libctr/LAYERS | tr '\n' ' ')
 cflags="-g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude $incs $(pkg-config --cflags json-c)"
 san="address,undefined -fno-sanitize-recover=all"
-libs="$(pkg-config --libs tdb json-c libseccomp libcap libarchive) -pthread"
+libs="$(pkg-config --libs tdb json-c libseccomp libcap libarchive nettle) -pthread"
 
 # The library, instrumented once for all targets.
 rm -f "$out"/obj/*.o

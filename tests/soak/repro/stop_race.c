@@ -1,6 +1,6 @@
 /*
  * Found by tests/soak (see tests/soak/repro/README). Not built by make. From the top:
- *   L="$(pkg-config --libs tdb json-c libseccomp libcap libarchive) -pthread"
+ *   L="$(pkg-config --libs tdb json-c libseccomp libcap libarchive nettle) -pthread"
  *   cc -D_GNU_SOURCE -Iinclude -o /tmp/stop_race tests/soak/repro/stop_race.c build/libctr.a $L
  *   CTR_TEST_ROOTFS=$PWD/build/rootfs CTR_MONITOR=$PWD/build/ctr-monitor /tmp/stop_race 40
  * State and run directories: /tmp/soakrepro/s and /tmp/soakrepro/r.
