@@ -147,6 +147,10 @@ static int add_rows(struct json_object *img, struct image_row **rows, size_t *n,
 		return CTR_E_NOMEM;
 	*rows = r;
 	human_duration(ago, sizeof(ago), created);
+	if (created)
+		strcat(ago, " ago");
+	else
+		ago[0] = '\0';
 	human_size(size, sizeof(size),
 		   json_object_object_get_ex(img, "size", &v) ? json_object_get_double(v) : 0);
 	for (i = 0; i < count; i++, (*n)++) {
@@ -157,8 +161,7 @@ static int add_rows(struct json_object *img, struct image_row **rows, size_t *n,
 			snprintf(r[*n].line, sizeof(r[*n].line), "%.12s", json_str(img, "id", ""));
 		else
 			snprintf(r[*n].line, sizeof(r[*n].line), "%-12.12s  %-20s  %s",
-				 json_str(img, "id", ""), created ? strcat(ago, " ago") : "",
-				 size);
+				 json_str(img, "id", ""), ago, size);
 	}
 	return 0;
 }
