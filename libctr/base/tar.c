@@ -424,7 +424,7 @@ struct extractor {
 	const struct ctri_tar_extract_opts *o; /* or NULL */
 	int fd;
 	struct ctri_tar_stream *stream; /* with o: the two-stage reader, which owns ar */
-	struct archive *ar;   /* reads the archive */
+	struct archive *ar;		/* reads the archive */
 	struct archive *disk; /* writes the files, relative to the thread's working directory */
 	int top_times;	      /* an entry for the top ("./") had times: */
 	struct timespec top[2];
@@ -527,7 +527,8 @@ static int check_entry(struct extractor *x, struct archive_entry *e)
 	}
 }
 
-static int extract_entry(struct extractor *x, struct archive_entry *e)
+/* Write e, and its data unless with_data is 0 (then the data is skipped). */
+static int extract_entry(struct extractor *x, struct archive_entry *e, int with_data)
 {
 	const void *buf;
 	size_t len;
@@ -548,9 +549,12 @@ static int extract_entry(struct extractor *x, struct archive_entry *e)
 		x->top[1].tv_nsec =
 		    archive_entry_mtime_is_set(e) ? archive_entry_mtime_nsec(e) : UTIME_OMIT;
 	}
-	while ((r = archive_read_data_block(x->ar, &buf, &len, &off)) == ARCHIVE_OK)
-		if (archive_write_data_block(x->disk, buf, len, off) != ARCHIVE_OK)
-			return disk_err(x, e);
+	if (!with_data)
+		r = archive_read_data_skip(x->ar) == ARCHIVE_OK ? ARCHIVE_EOF : ARCHIVE_FATAL;
+	else
+		while ((r = archive_read_data_block(x->ar, &buf, &len, &off)) == ARCHIVE_OK)
+			if (archive_write_data_block(x->disk, buf, len, off) != ARCHIVE_OK)
+				return disk_err(x, e);
 	if (r != ARCHIVE_EOF)
 		return read_err(x);
 	return archive_write_finish_entry(x->disk) == ARCHIVE_OK ? 0 : disk_err(x, e);
@@ -559,32 +563,38 @@ static int extract_entry(struct extractor *x, struct archive_entry *e)
 /* Under CTRI_TAR_WHITEOUTS, an OCI whiteout made an overlay one (tar_layer.h): ".wh.NAME"
  * is rewritten into the character device NAME, left to extract as any entry; the opaque
  * marker sets its directory's attribute, creating the directory through the disk writer
- * (and its checks) if no entry made it yet. Returns 0 to extract e (as it now is), 1 when
- * it was dealt with, or an error. */
+ * (and its checks) if no entry made it yet. Returns 0 to extract e, 2 to extract it (as
+ * it now is) without its data, 1 when it was dealt with, or an error. */
 static int whiteout(struct extractor *x, struct archive_entry *e)
 {
 	if (!x->o || !(x->o->flags & CTRI_TAR_WHITEOUTS))
 		return 0;
-	char *orig = strdup(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
-	int r = 0;
+	int r = check_entry(x, e); /* as it is in the archive, for the message */
+	if (r < 0)
+		return r;
+	char *orig = strdup(archive_entry_pathname(e));
 	if (!orig)
 		return ctri_cerr(x->name, x->op, CTR_E_NOMEM, "out of memory");
 	enum ctri_whiteout kind = ctri_tar_whiteout(e);
+	/* The contents of a whiteout, if any, are not extracted. */
 	if (kind == CTRI_WH_BAD)
 		r = refuse(x, orig, "is a whiteout of no name", NULL);
-	else if (kind != CTRI_WH_NONE && archive_read_data_skip(x->ar) != ARCHIVE_OK)
-		r = read_err(x); /* the whiteout's contents, if any, are not extracted */
+	else if (kind == CTRI_WH_FILE)
+		r = 2;
 	else if (kind == CTRI_WH_SKIP)
-		r = 1;
+		r = archive_read_data_skip(x->ar) == ARCHIVE_OK ? 1 : read_err(x);
 	else if (kind == CTRI_WH_OPAQUE && (r = check_entry(x, e)) == 0) {
 		const char *dir = archive_entry_pathname(e);
 		int k = ctri_tar_set_opaque(dir);
-		if (k == -ENOENT && (r = extract_entry(x, e)) == 0)
+		if (k == -ENOENT && (r = extract_entry(x, e, 0)) == 0)
 			k = ctri_tar_set_opaque(dir);
+		else if (k != -ENOENT && archive_read_data_skip(x->ar) != ARCHIVE_OK)
+			r = read_err(x);
 		if (r < 0)
 			;
 		else if (k == -ELOOP || k == -ENOTDIR)
-			r = refuse(x, orig, "is in a symbolic link or a file, not a directory", NULL);
+			r = refuse(x, orig, "is in a symbolic link or a file, not a directory",
+				   NULL);
 		else if (k < 0)
 			r = ctri_cerr(x->name, x->op, ctri_errno_code(-k),
 				      "%s: entry \"%s\": set trusted.overlay.opaque on \"%s\": %s",
@@ -617,6 +627,28 @@ static int check_end(struct extractor *x)
 	return 0;
 }
 
+/* The archive's reader, x->ar: with options, the two-stage reader (tar_layer.h); else tar
+ * through libarchive's built-in filters, read from the file. */
+static int open_reader(struct extractor *x)
+{
+	if (x->o)
+		return ctri_tar_stream_open(x->fd, x->o, x->path, x->name, x->op, &x->stream,
+					    &x->ar);
+	if (!(x->ar = archive_read_new()))
+		return ctri_cerr(x->name, x->op, CTR_E_NOMEM, "out of memory");
+	/* Tar only, not archive_read_support_format_all(): an mtree "archive" names files on
+	 * this machine to take the contents from. The filters are libarchive's built-in ones. */
+	if (archive_read_support_format_tar(x->ar) != ARCHIVE_OK ||
+	    archive_read_support_filter_gzip(x->ar) < ARCHIVE_WARN ||
+	    archive_read_support_filter_bzip2(x->ar) < ARCHIVE_WARN ||
+	    archive_read_support_filter_xz(x->ar) < ARCHIVE_WARN ||
+	    archive_read_support_filter_zstd(x->ar) < ARCHIVE_WARN ||
+	    archive_read_support_filter_lz4(x->ar) < ARCHIVE_WARN ||
+	    archive_read_open_fd(x->ar, x->fd, BLOCK) != ARCHIVE_OK)
+		return read_err(x);
+	return 0;
+}
+
 /* The whole archive, with the working directory in the target. */
 static int extract_archive(struct extractor *x)
 {
@@ -625,21 +657,8 @@ static int extract_archive(struct extractor *x)
 
 	if (!(x->disk = archive_write_disk_new()))
 		return ctri_cerr(x->name, x->op, CTR_E_NOMEM, "out of memory");
-	if (x->o && (r = ctri_tar_stream_open(x->fd, x->o, x->path, x->name, x->op, &x->stream,
-					       &x->ar)) < 0)
+	if ((r = open_reader(x)) < 0)
 		return r;
-	if (!x->o && !(x->ar = archive_read_new()))
-		return ctri_cerr(x->name, x->op, CTR_E_NOMEM, "out of memory");
-	/* Tar only, not archive_read_support_format_all(): an mtree "archive" names files on
-	 * this machine to take the contents from. The filters are libarchive's built-in ones. */
-	if (!x->o && (archive_read_support_format_tar(x->ar) != ARCHIVE_OK ||
-	    archive_read_support_filter_gzip(x->ar) < ARCHIVE_WARN ||
-	    archive_read_support_filter_bzip2(x->ar) < ARCHIVE_WARN ||
-	    archive_read_support_filter_xz(x->ar) < ARCHIVE_WARN ||
-	    archive_read_support_filter_zstd(x->ar) < ARCHIVE_WARN ||
-	    archive_read_support_filter_lz4(x->ar) < ARCHIVE_WARN ||
-	    archive_read_open_fd(x->ar, x->fd, BLOCK) != ARCHIVE_OK))
-		return read_err(x);
 	if (archive_write_disk_set_options(x->disk, EXTRACT_FLAGS) != ARCHIVE_OK)
 		return ctri_cerr(x->name, x->op, CTR_E_IO, "%s", archive_error_string(x->disk));
 	for (;;) {
@@ -650,9 +669,11 @@ static int extract_archive(struct extractor *x)
 		 * another character set): the entry is whole. */
 		if (k < ARCHIVE_WARN)
 			return read_err(x);
-		if ((r = whiteout(x, e)) < 0)
-			return r;
-		if (r == 0 && ((r = check_entry(x, e)) < 0 || (r = extract_entry(x, e)) < 0))
+		int how = whiteout(x, e);
+		if (how < 0)
+			return how;
+		if (how != 1 &&
+		    ((r = check_entry(x, e)) < 0 || (r = extract_entry(x, e, how == 0)) < 0))
 			return r;
 	}
 	r = x->stream ? ctri_tar_stream_finish(x->stream, x->path, x->name, x->op) : check_end(x);

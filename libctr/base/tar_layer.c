@@ -143,9 +143,9 @@ void ctri_tar_stream_free(struct ctri_tar_stream *s)
 
 /* ---- whiteouts ----------------------------------------------------------------------- */
 
-#define WH     ".wh."
+#define WH	".wh."
 #define WH_META ".wh..wh."
-#define WH_OPQ ".wh..wh..opq"
+#define WH_OPQ	".wh..wh..opq"
 
 /* e as a plain entry of type and mode at name: no link, no data, no extended attributes or
  * ACLs. */

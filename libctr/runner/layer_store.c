@@ -68,8 +68,8 @@ static int check_digest(const char *op, const char *want, struct ctri_sha256 *h)
 	if (!strcmp(got, want))
 		return 0;
 	return ctri_cerr(NULL, op, CTR_E_INVAL,
-			 "layer sha256:%s: content does not match its digest (got sha256:%s)",
-			 want, got);
+			 "layer sha256:%s: content does not match its digest (got sha256:%s)", want,
+			 got);
 }
 
 /* Extract the blob into part (made already) and check both digests. */
@@ -153,8 +153,7 @@ int ctri_layer_unpack(const char *layers_dir, const char *tmp_dir, const char *b
 		goto out_part;
 	}
 	if ((r = rename_noreplace(part, final)) < 0) {
-		r = ctri_cerr(NULL, op, CTR_E_IO, "rename %s to %s: %s", part, final,
-			      strerror(-r));
+		r = ctri_cerr(NULL, op, CTR_E_IO, "rename %s to %s: %s", part, final, strerror(-r));
 		goto out_part;
 	}
 	if (r == 1) { /* another unpack won */
