@@ -291,17 +291,20 @@ abi-baseline: lib
 
 # The bindings' suites, over real runc, with the library and monitor of this build tree.
 BINDINGS_ENV = CTR_LIBRARY=$(CURDIR)/$(SHLIB) CTR_TEST_ROOTFS=$(CURDIR)/$(B)/rootfs \
+	CTR_TEST_IMAGES=$(CURDIR)/$(B)/images \
 	CTR_MONITOR=$(CURDIR)/$(MONITOR) CTR_CLEANUP=$(CURDIR)/$(CLEANUP) \
 	CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime
 
 check-bindings: lib $(MONITOR) $(CLEANUP)
 	@tests/fixtures/mkrootfs.sh $(B)/rootfs
+	@tests/fixtures/mkimages.sh $(B)/images
 	$(BINDINGS_ENV) timeout 600 /usr/bin/python3 -m pytest -q -p no:cacheprovider bindings/python/tests
 	$(BINDINGS_ENV) timeout 600 luajit bindings/lua/tests/run.lua
 
 check-examples: $(EXAMPLES) $(MONITOR) $(CLEANUP)
 	@tests/fixtures/mkrootfs.sh $(B)/rootfs
-	@tests/examples/run.sh $(B)
+	@tests/fixtures/mkimages.sh $(B)/images
+	@CTR_TEST_IMAGES=$(CURDIR)/$(B)/images tests/examples/run.sh $(B)
 
 # LeakSanitizer reads tests/asan/lsan.supp (one entry, for a leak inside libarchive).
 check-asan:

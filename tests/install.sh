@@ -10,7 +10,7 @@ trap 'rm -rf "$dest"' EXIT
 make -s install DESTDIR="$dest" PREFIX=/opt/ctr LIBDIR=/opt/ctr/lib64 INCLUDEDIR=/opt/ctr/inc >/dev/null
 fail=0
 for f in lib64/libctr.so.1.0.0 lib64/libctr.so.1 lib64/libctr.so lib64/libctr.a inc/ctr/ctr.h inc/ctr/events.h \
-	inc/ctr/io.h inc/ctr/fs.h lib64/pkgconfig/libctr.pc libexec/libctr/ctr-monitor libexec/libctr/ctr-cleanup bin/ctr-run \
+	inc/ctr/io.h inc/ctr/fs.h inc/ctr/image.h lib64/pkgconfig/libctr.pc libexec/libctr/ctr-monitor libexec/libctr/ctr-cleanup bin/ctr-run \
 	libexec/libctr/examples/hello libexec/libctr/examples/ctr-watch libexec/libctr/examples/mini-init; do
 	[ -e "$dest/opt/ctr/$f" ] || { echo "install: missing /opt/ctr/$f" >&2; fail=1; }
 done

@@ -47,6 +47,11 @@ so that an entry's own time takes it in; `until` is a Lua keyword: write ["until
 File descriptors are plain integers; those the binding hands out (c:wait_fd(),
 s:wait_fd(), rt:events_fd()) belong to the caller: close them with ctr.close_fd(fd).
 
+IMAGES (libctr 1.1). rt:import_image(path, { name = "bb:1" }) and rt:pull("docker://...",
+{ name, insecure, auth_file, timeout }) return an image object img (img.id, img:names(),
+img:inspect() -> JSON text, img:tag(name), img:untag(name), img:remove()), as rt:image(ref)
+and rt:images() do; rt:create{ image = "bb:1", entrypoint = {...}, args = {...} } runs one.
+
 CALLBACKS. batch(fn), logs{fn=} and events{fn=} call Lua from C; an error raised in fn
 stops the C function cleanly (the container's lock is released) and is raised again
 once it has returned.
@@ -61,6 +66,8 @@ local new_error, check, type_error, want = K.new_error, K.check, K.type_error, K
 local str, opt_str, int, opt_int, ll, flag = K.str, K.opt_str, K.int, K.opt_int, K.ll, K.flag
 local opts_table, set, with_callback = K.opts_table, K.set, K.with_callback
 
+local image = require "ctr.image"
+
 local ctr = {
 	lib = C,                      -- the library's FFI namespace (ctr.lib.ctr_version())
 	library_path = K.library_path, -- where it was loaded from
@@ -72,6 +79,7 @@ local ctr = {
 	config_json = config.json,    -- ctr.config_json{...}: the JSON form of a config
 	Container = Container,
 	ExecSession = require("ctr.exec").Session,
+	Image = image.Image,
 }
 
 ---------------------------------------------------------------------------------------
@@ -143,6 +151,10 @@ local function rtp(self, op)
 	end
 	return p
 end
+
+-- rt:import_image(path, {name}), rt:pull(source, {...}), rt:images(), rt:image(ref),
+-- rt:remove_image(ref): ctr/image.lua.
+image.install(Runtime, rtp)
 
 local runtime_known = set("state_dir", "run_dir", "oci_runtime", "monitor_path", "nosync",
 	"runtime_timeout", "flags")

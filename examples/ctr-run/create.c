@@ -1,11 +1,15 @@
 /* ctr-run create and run: a ctr_config_t from podman's create options (ctr_config_new(),
- * a setter for each option, ctr_create()), then for run the container's whole life. */
+ * a setter for each option, ctr_create()), then for run the container's whole life. The
+ * container's root is a directory (ctr_config_set_rootfs()) or an image
+ * (ctr_config_set_image()). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+
+#include <json-c/json.h>
 
 #include "ctr-run.h"
 
@@ -37,9 +41,32 @@ static void strv_free(struct strv *sv)
 
 /* What create's options give beside the config: run's -d, and the lists set at the end. */
 struct create_args {
-	struct strv env, cap_add, cap_drop;
+	struct strv env, cap_add, cap_drop, entrypoint;
 	int caps_given, detach, interactive;
 };
+
+/* --entrypoint CMD, or a JSON array of strings as podman takes it ('["/bin/sh","-c"]'). */
+static int parse_entrypoint(struct strv *ep, const char *arg)
+{
+	struct json_object *a = arg[0] == '[' ? json_tokener_parse(arg) : NULL;
+	size_t n = a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+	int r = 0;
+
+	strv_free(ep); /* the last --entrypoint wins */
+	*ep = (struct strv){ 0 };
+	if (arg[0] != '[')
+		return strv_add(ep, arg, strlen(arg));
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(a, i);
+		r = json_object_is_type(v, json_type_string)
+			? strv_add(ep, json_object_get_string(v), json_object_get_string_len(v))
+			: bad_value("--entrypoint", arg, "not a JSON array of strings");
+	}
+	if (r == 0 && n == 0)
+		r = bad_value("--entrypoint", arg, "not a command or a non-empty JSON array");
+	json_object_put(a);
+	return r;
+}
 
 /* --env-file: one K=V a line; blank lines and lines starting with '#' are skipped, and a
  * bare K takes K's value from our environment (as podman does). */
@@ -180,8 +207,8 @@ static int set_caps(ctr_config_t *cfg, struct create_args *a)
 	return r;
 }
 
-/* Parse create's options into cfg and a; returns the index of ROOTFS in argv, -1 for a
- * usage error, or REPORTED. */
+/* Parse create's options into cfg and a; returns the index of ROOTFS or IMAGE in argv, -1
+ * for a usage error, or REPORTED. */
 static int parse_create(ctr_config_t *cfg, int argc, char **argv, struct create_args *a)
 {
 	static const struct option opts[] = {
@@ -207,6 +234,7 @@ static int parse_create(ctr_config_t *cfg, int argc, char **argv, struct create_
 		{ "stop-timeout", required_argument, 0, 'T' },
 		{ "log-size-max", required_argument, 0, 'L' },
 		{ "volume", required_argument, 0, 'v' },
+		{ "entrypoint", required_argument, 0, 'P' },
 		{ 0, 0, 0, 0 },
 	};
 	uint64_t bytes;
@@ -276,6 +304,9 @@ static int parse_create(ctr_config_t *cfg, int argc, char **argv, struct create_
 		case 'v':
 			r = add_volume(cfg, optarg);
 			break;
+		case 'P':
+			r = parse_entrypoint(&a->entrypoint, optarg);
+			break;
 		default: return -1;
 		}
 	}
@@ -287,7 +318,51 @@ static int parse_create(ctr_config_t *cfg, int argc, char **argv, struct create_
 		fprintf(stderr, "ctr-run: bad option: %s\n", ctr_last_error());
 	if (r < 0)
 		return REPORTED;
-	return argc - optind >= 2 ? optind : -1;
+	return argc - optind >= 1 ? optind : -1;
+}
+
+/* Whether the argument after the options is a root filesystem directory (a path: it
+ * starts with '/' or '.') rather than an image reference (NAME[:TAG] or an id). */
+static int is_rootfs(const char *arg)
+{
+	return arg[0] == '/' || arg[0] == '.';
+}
+
+/* The container's root and process from ROOTFS CMD [ARG...] or IMAGE [CMD [ARG...]]: a
+ * rootfs needs the command; an image's entrypoint and cmd are the defaults, which
+ * --entrypoint and CMD replace. Returns 0 or REPORTED (the message printed). */
+static int set_root(ctr_config_t *cfg, struct create_args *a, char **rest)
+{
+	const char *const *args = (const char *const *)rest + 1;
+
+	if (is_rootfs(rest[0])) {
+		if (a->entrypoint.n)
+			return bad_value("--entrypoint", a->entrypoint.v[0],
+					 "needs an image, not a rootfs directory");
+		if (!args[0])
+			return usage(stderr), REPORTED;
+		if (ctr_config_set_rootfs(cfg, rest[0]) < 0 || ctr_config_set_args(cfg, args) < 0)
+			return fail("create"), REPORTED;
+		return 0;
+	}
+	if (ctr_config_set_image(cfg, rest[0]) < 0 ||
+	    (a->entrypoint.n &&
+	     ctr_config_set_entrypoint(cfg, (const char *const *)a->entrypoint.v) < 0) ||
+	    (args[0] && ctr_config_set_args(cfg, args) < 0))
+		return fail("create"), REPORTED;
+	return 0;
+}
+
+/* ctr_create() failed with err: its message, and a hint when no image is named root but a
+ * directory is. Returns 125. */
+static int create_failed(const char *root, int err)
+{
+	struct stat st;
+
+	fail("create");
+	if (err == CTR_E_NOENT && !is_rootfs(root) && stat(root, &st) == 0 && S_ISDIR(st.st_mode))
+		fprintf(stderr, "ctr-run: a rootfs directory is given as a path: ./%s\n", root);
+	return 125;
 }
 
 /* Build a config from create's arguments and create the container: ctr_config_new(), the
@@ -296,22 +371,19 @@ static int create_from_args(struct cli *cli, int argc, char **argv, struct creat
 			    ctr_container_t **out)
 {
 	ctr_config_t *cfg = NULL;
-	int i, rc = 125;
+	int i, r, rc = 125;
 
 	if (ctr_config_new(&cfg) < 0)
 		return fail("create");
 	if ((i = parse_create(cfg, argc, argv, a)) == -1)
 		rc = usage(stderr);
-	else if (i >= 0 && (ctr_config_set_rootfs(cfg, argv[i]) < 0 ||
-			    ctr_config_set_args(cfg, (const char *const *)argv + i + 1) < 0 ||
-			    ctr_create(cli->rt, cfg, out) < 0))
-		rc = fail("create");
-	else if (i >= 0)
-		rc = 0;
+	else if (i >= 0 && set_root(cfg, a, argv + i) == 0)
+		rc = (r = ctr_create(cli->rt, cfg, out)) < 0 ? create_failed(argv[i], r) : 0;
 	ctr_config_free(cfg);
 	strv_free(&a->env);
 	strv_free(&a->cap_add);
 	strv_free(&a->cap_drop);
+	strv_free(&a->entrypoint);
 	return rc;
 }
 
@@ -329,7 +401,7 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 
 /* ---- run: the whole life of a container ----------------------------------------------- */
 
-/* run [create's options] ROOTFS CMD...: attached to its output (and with -i its input)
+/* run [create's options] ROOTFS CMD... | IMAGE [CMD...]: attached to its output (and with -i its input)
  * from before its start, then removed; with -d started and left running. */
 int cmd_run(struct cli *cli, int argc, char **argv)
 {

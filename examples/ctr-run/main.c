@@ -4,8 +4,8 @@
  *
  * Each command is one function, cmd_<name>, so these files double as a tour of the API:
  * create, init, start, stop, kill, wait, cleanup, logs, rm, run, ps, inspect, pause,
- * unpause, exec, attach, checkpoint, restore, export and events (ctr-run.h says which file
- * has which). Every libctr call that fails leaves a message naming the container and the cause in
+ * unpause, exec, attach, checkpoint, restore, export, events, and for images pull, load,
+ * images, rmi, tag and image inspect (ctr-run.h says which file has which). Every libctr call that fails leaves a message naming the container and the cause in
  * ctr_last_error(); fail() prints it. Exit status, as podman's: 0; 125 for a bad option
  * value or when libctr refused; `run`, `attach` and `exec` exit with the container's (the
  * process's) code, 127 when the command was not found and 126 when it could not be run. */
@@ -32,9 +32,10 @@ int usage(FILE *f)
 	    "         [--hostname H] [-v SRC:DST[:ro]]... [--read-only] [-m SIZE]\n"
 	    "         [--pids-limit N] [--network none|host] [--label K=V]... [-t] [-i]\n"
 	    "         [--restart POLICY[:N]] [--cap-add CAP]... [--cap-drop CAP|ALL]...\n"
-	    "         [--stop-timeout SECS] [--log-size-max SIZE] ROOTFS CMD [ARG...]\n"
+	    "         [--stop-timeout SECS] [--log-size-max SIZE] [--entrypoint CMD]\n"
+	    "         ROOTFS CMD [ARG...] | IMAGE [CMD [ARG...]]\n"
 	    "                           print the new id (-t: a terminal; -i: keep stdin open)\n"
-	    "  run [-d] [create's options] ROOTFS CMD [ARG...]\n"
+	    "  run [-d] [create's options] ROOTFS CMD [ARG...] | IMAGE [CMD [ARG...]]\n"
 	    "                           create, start attached, remove; exit with the\n"
 	    "                           container's code (-d: start, print the id, leave it)\n"
 	    "  init NAME...             create in the OCI runtime (state created)\n"
@@ -59,7 +60,19 @@ int usage(FILE *f)
 	    "  rm [-f] NAME...          remove containers (-f: stop running ones first)\n"
 	    "  ps [--json]              list containers\n"
 	    "  inspect NAME             print the container as JSON\n"
-	    "NAME is a name, an id or a unique id prefix. SIZE is bytes or N[kmgt].\n");
+	    "  pull [--insecure] [--authfile F] [--name N] [--timeout SECS] SOURCE\n"
+	    "                           fetch an image with skopeo (docker://HOST/NAME:TAG,\n"
+	    "                           oci:DIR:TAG, ...) and print its id\n"
+	    "  load [-n NAME] FILE|DIR  import an OCI layout, oci-archive or docker-archive;\n"
+	    "                           print the image's id\n"
+	    "  images [-q]              list images (-q: their ids)\n"
+	    "  rmi REF...               remove images, or one name of an image\n"
+	    "  tag REF NAME...          give an image more names\n"
+	    "  image inspect REF...     print the image as JSON (also image ls, rm, pull, ...)\n"
+	    "NAME is a name, an id or a unique id prefix. SIZE is bytes or N[kmgt]. ROOTFS is a\n"
+	    "directory path starting with / or .; anything else is an IMAGE. An image REF is\n"
+	    "NAME[:TAG] (TAG latest by default), an id or a unique id prefix (12+ hex digits).\n"
+	    "--entrypoint (a command, or a JSON array) replaces the image's; CMD its cmd.\n");
 	return f == stderr ? 125 : 0;
 }
 
@@ -422,7 +435,9 @@ static const struct {
 	{ "rm", cmd_rm },	  { "ps", cmd_ps },	  { "inspect", cmd_inspect },
 	{ "pause", cmd_pause },	  { "unpause", cmd_pause }, { "exec", cmd_exec },
 	{ "attach", cmd_attach }, { "checkpoint", cmd_checkpoint }, { "restore", cmd_restore },
-	{ "export", cmd_export }, { "events", cmd_events },
+	{ "export", cmd_export }, { "events", cmd_events }, { "pull", cmd_pull },
+	{ "load", cmd_load },	  { "images", cmd_images }, { "rmi", cmd_rmi },
+	{ "tag", cmd_tag },	  { "image", cmd_image },
 };
 
 int main(int argc, char **argv)

@@ -113,13 +113,16 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 
 /* ---- ps and inspect ------------------------------------------------------------------- */
 
-/* A time of ctr_inspect()'s JSON, ns since the epoch: a number of ns or an RFC 3339 UTC
- * string; 0 when absent. */
-static long long json_time_ns(struct json_object *o, const char *key)
+/* A time of an inspect JSON (ctr_inspect(), ctr_image_inspect()), ns since the epoch: a
+ * number of ns or an RFC 3339 string (a fraction, then Z or an offset +HH:MM); 0 when absent. */
+long long json_time_ns(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 	struct tm tm = { 0 };
 	const char *s, *rest;
+	char *end;
+	long long ns;
+	long hh, mm;
 
 	if (!json_object_object_get_ex(o, key, &v))
 		return 0;
@@ -128,11 +131,18 @@ static long long json_time_ns(struct json_object *o, const char *key)
 	s = json_object_get_string(v);
 	if (!(rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)))
 		return 0;
-	return (long long)timegm(&tm) * 1000000000LL + (long long)(strtod(rest, NULL) * 1e9);
+	ns = (long long)timegm(&tm) * 1000000000LL;
+	if (*rest == '.') {
+		ns += (long long)(strtod(rest, &end) * 1e9);
+		rest = end;
+	}
+	if ((*rest == '+' || *rest == '-') && sscanf(rest + 1, "%2ld:%2ld", &hh, &mm) == 2)
+		ns -= (*rest == '-' ? -1 : 1) * (hh * 3600 + mm * 60) * 1000000000LL;
+	return ns;
 }
 
 /* How long ago, as podman says it (go-units' HumanDuration): "5 seconds", "About a minute". */
-static void human_duration(char *buf, size_t size, long long since_ns)
+void human_duration(char *buf, size_t size, long long since_ns)
 {
 	struct timespec now;
 	long long secs, hours;

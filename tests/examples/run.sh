@@ -1,10 +1,13 @@
 #!/bin/sh
-# Every example program once, on the busybox rootfs, with its output checked.
+# Every example program once, on the busybox rootfs, with its output checked; ctr-run's
+# image commands on the images of tests/fixtures/mkimages.sh (CTR_TEST_IMAGES, default
+# BUILD_DIR/images; skipped, saying so, when they are missing).
 # Usage: tests/examples/run.sh BUILD_DIR   (root: the examples run real containers)
 set -u
 B=${1:?usage: tests/examples/run.sh BUILD_DIR}
 case $B in /*) ;; *) B=$(pwd)/$B ;; esac
 rootfs=$B/rootfs
+images=${CTR_TEST_IMAGES:-$B/images}
 tmp=$(mktemp -d /tmp/ctr-examples-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 CTR_MONITOR=${CTR_MONITOR:-$B/ctr-monitor}
@@ -168,6 +171,63 @@ remove" sh -c "'$run' run '$rootfs' true >/dev/null; '$run' events --json |
 expect "ctr-run export writes a tar of the rootfs" "bin/busybox" sh -c "
 	'$run' create --name exp '$rootfs' true >/dev/null && '$run' export exp '$tmp/x.tar' &&
 	tar -tf '$tmp/x.tar' | grep -x 'bin/busybox'; '$run' rm exp >/dev/null"
+
+# ---- images ----------------------------------------------------------------------------
+if [ ! -f "$images/.done-v1" ]; then
+	echo "skip ctr-run's image commands: no images in $images (tests/fixtures/mkimages.sh $images)"
+else
+# The sed -E script that masks the ids, times and sizes of the images table.
+mask='s/[0-9a-f]{12}  /ID            /; s/(Less than a second|[0-9]+ [a-z]+|About an? [a-z]+) ago/X ago/; s/[0-9.]+ [kMGT]?B$/SIZE/'
+expect "ctr-run load prints the id; images lists each name once, an image's names alike" \
+	"64 64 same
+NAME IMAGE ID CREATED SIZE
+bb:1.0 ID X ago SIZE
+localhost/bb:1.0 ID X ago SIZE
+localhost/imported:1 ID X ago SIZE
+2" sh -c "
+	a=\$('$run' load -n bb:1.0 '$images/oci') && b=\$('$run' load '$images/multi') &&
+	echo \${#a} \${#b} \$([ \"\$a\" = \"\$b\" ] && echo same)
+	'$run' images | sed -E '$mask' | tr -s ' '; '$run' images -q | wc -l"
+expect "ctr-run run IMAGE runs its entrypoint and cmd, as its user, in its directory, with its env and whiteouts" \
+	"hello from bar
+uid=1234(app) gid=2345(app) /data c" sh -c "
+	'$run' run bb:1.0; '$run' run localhost/bb:1.0 'echo \$(id) \$(pwd) \$(ls /data/opq)'"
+expect "ctr-run --entrypoint replaces the entrypoint and drops the cmd; CMD replaces the cmd; -e -u -w win" \
+	"a b
+
+over 0 /
+x" sh -c "
+	'$run' run --entrypoint /bin/echo bb:1.0 a b; '$run' run --entrypoint /bin/echo bb:1.0
+	'$run' run -e FOO=over -u root -w / bb:1.0 'echo \$FOO \$(id -u) \$(pwd)'
+	'$run' run --entrypoint '[\"/bin/sh\",\"-c\",\"echo \$0\"]' bb:1.0 x"
+expect "ctr-run image inspect shows the image's config" \
+	'"stop_signal":"SIGUSR1"
+"exposed_ports":["8080/tcp"]' sh -c "
+	'$run' image inspect bb:1.0 | grep -o '\"stop_signal\":\"[A-Z0-9]*\"\|\"exposed_ports\":[^]]*]'"
+expect "ctr-run tag adds names; rmi of one name untags it, of the last deletes the image" \
+	"Untagged: extra:latest
+Untagged: localhost/imported:1
+Untagged: two:v2
+Deleted: ID
+none" sh -c "
+	'$run' load '$images/podman.tar' >/dev/null && '$run' tag localhost/imported:1 extra two:v2 &&
+	'$run' rmi extra && '$run' rmi localhost/imported:1 two:v2 | sed -E 's/[0-9a-f]{64}/ID/'
+	'$run' image inspect localhost/imported:1 2>/dev/null || echo none"
+bad "ctr-run rmi refuses an image a container was created from, naming it" "fromimg" sh -c "
+	'$run' create --name fromimg bb:1.0 >/dev/null &&
+	'$run' rmi \$('$run' image inspect bb:1.0 | grep -o '[0-9a-f]\{64\}' | head -1)
+	st=\$?; '$run' rm fromimg >/dev/null; exit \$st"
+expect "ctr-run pull fetches with skopeo (an oci: source here) and prints the id" "same
+pulled:1" sh -c "
+	id=\$('$run' pull --name pulled:1 'oci:$images/oci:1.0') &&
+	[ \"\$id\" = \"\$('$run' image inspect bb:1.0 | grep -o '[0-9a-f]\\{64\\}' | head -1)\" ] && echo same
+	'$run' images | grep -o '^pulled:1'"
+bad "ctr-run run of an unknown image fails naming it" "no such image: nosuch:1" "$run" run nosuch:1
+bad "ctr-run --entrypoint with a rootfs directory is refused" "\"/bin/echo\" for \"--entrypoint\"" \
+	"$run" run --entrypoint /bin/echo "$rootfs" true
+bad "ctr-run load of a file that is no image fails naming it" "$tmp/env" "$run" load "$tmp/env"
+bad "ctr-run pull reports skopeo's failure" "skopeo" "$run" pull --timeout 20 "oci:$tmp/none:1"
+fi
 
 [ $fail = 0 ] && echo "examples: every example ran as expected"
 exit $fail

@@ -37,7 +37,18 @@ static int drop_line(const ctr_log_line_t *ln, void *ud)
 }
 
 /* Each call that takes an options struct, given a buffer in its place. */
-enum call { RUNTIME_OPEN, EVENTS, LOGS, ATTACH, EXEC, CHECKPOINT, RESTORE, N_CALLS };
+enum call {
+	RUNTIME_OPEN,
+	EVENTS,
+	LOGS,
+	ATTACH,
+	EXEC,
+	CHECKPOINT,
+	RESTORE,
+	IMAGE_IMPORT,
+	IMAGE_PULL,
+	N_CALLS
+};
 
 static int call_with(enum call k, ctr_runtime_t *rt, ctr_container_t *c, const void *opts)
 {
@@ -69,6 +80,12 @@ static int call_with(enum call k, ctr_runtime_t *rt, ctr_container_t *c, const v
 	case RESTORE:
 		r = ctr_restore(c, opts);
 		break;
+	case IMAGE_IMPORT: /* fails after the options: no such path */
+		r = ctr_image_import(rt, "/nonexistent/image", opts, NULL);
+		break;
+	case IMAGE_PULL: /* skopeo fails (or is missing) after the options */
+		r = ctr_image_pull(rt, "oci:/nonexistent/image:1", opts, NULL);
+		break;
 	case N_CALLS:
 		break;
 	}
@@ -93,6 +110,10 @@ static const struct {
 			 END_OF(ctr_checkpoint_opts_t, name) },
 	[RESTORE] = { "ctr_restore_opts_t", sizeof(ctr_restore_opts_t),
 		      END_OF(ctr_restore_opts_t, name) },
+	[IMAGE_IMPORT] = { "ctr_image_import_opts_t", sizeof(ctr_image_import_opts_t),
+			   END_OF(ctr_image_import_opts_t, flags) },
+	[IMAGE_PULL] = { "ctr_image_pull_opts_t", sizeof(ctr_image_pull_opts_t),
+			 END_OF(ctr_image_pull_opts_t, timeout_ms) },
 };
 
 /* A non-zero byte anywhere from the end of the last field to sz (the tail padding of the
@@ -179,12 +200,20 @@ START_TEST(test_unknown_flags_are_refused)
 	ctr_container_t *c = configured(rt);
 	CTR_OPTS(ctr_events_opts_t, eo, .flags = 0x2);
 	CTR_OPTS(ctr_restore_opts_t, ro, .flags = 0x8); /* was IGNORE_STATIC_IP: no networks yet */
+	CTR_OPTS(ctr_image_import_opts_t, io, .flags = 0x1);
+	CTR_OPTS(ctr_image_pull_opts_t, po, .flags = 0x2);
 
 	TU_FAILS(ctr_unmount(c, 0x1), CTR_E_INVAL);
 	TU_SAYS("unknown flags");
 	TU_FAILS(ctr_events(rt, &eo, drop_event, NULL), CTR_E_INVAL);
 	TU_SAYS("unknown flags");
 	TU_FAILS(ctr_restore(c, &ro), CTR_E_INVAL);
+	TU_SAYS("unknown flags");
+	TU_FAILS(ctr_image_import(rt, "/nonexistent/image", &io, NULL), CTR_E_INVAL);
+	TU_SAYS("unknown flags");
+	TU_FAILS(ctr_image_pull(rt, "oci:/nonexistent/image:1", &po, NULL), CTR_E_INVAL);
+	TU_SAYS("unknown flags");
+	TU_FAILS(ctr_image_remove(rt, "nosuch", 0x1), CTR_E_INVAL);
 	TU_SAYS("unknown flags");
 	ctr_container_free(c);
 	ctr_runtime_close(rt);

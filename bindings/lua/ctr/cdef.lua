@@ -1,4 +1,4 @@
--- FFI declarations of libctr's public headers (include/ctr/ctr.h, events.h, io.h, fs.h) and of
+-- FFI declarations of libctr's public headers (include/ctr/ctr.h, events.h, io.h, fs.h, image.h) and of
 -- the few libc functions the binding uses. Kept in the headers' order; enums are ints
 -- (the headers fix their width with a *__FORCE_INT sentinel) and the CTR_* macros are
 -- constants in ctr.lua. Loading this twice is harmless: LuaJIT refuses to redefine a
@@ -209,6 +209,33 @@ int ctr_import(ctr_runtime_t *rt, const char *archive, const char *name,
 	       const ctr_restore_opts_t *opts, ctr_container_t **out);
 ]]
 
+-- image.h (LIBCTR_1.1): declared on its own, so a library without these symbols still
+-- loads (calling one then fails, naming the symbol).
+M.image = [[
+typedef struct ctr_image_import_opts {
+	size_t sz;
+	const char *name;
+	unsigned flags;
+} ctr_image_import_opts_t;
+int ctr_image_import(ctr_runtime_t *rt, const char *path, const ctr_image_import_opts_t *opts,
+		     char **out_id);
+typedef struct ctr_image_pull_opts {
+	size_t sz;
+	const char *name;
+	const char *auth_file;
+	unsigned flags;
+	unsigned timeout_ms;
+} ctr_image_pull_opts_t;
+int ctr_image_pull(ctr_runtime_t *rt, const char *source, const ctr_image_pull_opts_t *opts,
+		   char **out_id);
+int ctr_image_list(ctr_runtime_t *rt, char ***out_ids, size_t *out_count);
+int ctr_image_inspect(ctr_runtime_t *rt, const char *ref, char **out_json);
+int ctr_image_tag(ctr_runtime_t *rt, const char *ref, const char *name);
+int ctr_image_remove(ctr_runtime_t *rt, const char *ref, unsigned flags);
+int ctr_config_set_image(ctr_config_t *cfg, const char *ref);
+int ctr_config_set_entrypoint(ctr_config_t *cfg, const char *const *argv);
+]]
+
 -- libc, each piece on its own so that a declaration another module made first wins.
 M.libc = {
 	"typedef int32_t pid_t;",
@@ -239,6 +266,9 @@ M.libc = {
 pcall(ffi.cdef, M.libc[1])
 if not pcall(ffi.typeof, "ctr_runtime_opts_t") then
 	ffi.cdef(M.ctr)
+end
+if not pcall(ffi.typeof, "ctr_image_import_opts_t") then
+	ffi.cdef(M.image)
 end
 for i = 2, #M.libc do
 	pcall(ffi.cdef, M.libc[i])

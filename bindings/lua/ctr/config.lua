@@ -45,6 +45,10 @@ local config_keys = {
 		end
 		return 0
 	end },
+	{ "image", function(cfg, v) return C.ctr_config_set_image(cfg, str(v, W, "image")) end },
+	{ "entrypoint", function(cfg, v)
+		return C.ctr_config_set_entrypoint(cfg, (strv(v, W, "entrypoint")))
+	end },
 	{ "args", function(cfg, v) return C.ctr_config_set_args(cfg, (strv(v, W, "args"))) end },
 	{ "env", function(cfg, v)
 		want(v, "table", W, "env")

@@ -31,6 +31,8 @@ env_or("CTR_MONITOR", REPO .. "/build/ctr-monitor")
 env_or("CTR_CLEANUP", REPO .. "/build/ctr-cleanup")
 local ROOTFS = env_or("CTR_TEST_ROOTFS", REPO .. "/build/rootfs")
 local FAKE_RUNTIME = env_or("CTR_FAKE_RUNTIME", REPO .. "/tests/fake-runtime/fake-runtime")
+-- tests/fixtures/mkimages.sh's images.
+local IMAGES = env_or("CTR_TEST_IMAGES", REPO .. "/build/images")
 
 local function exists(path)
 	local f = io.open(path)
@@ -52,6 +54,8 @@ end
 local ROOTFS_MISSING = not exists(ROOTFS .. "/bin/sh")
 	and "no busybox rootfs at " .. ROOTFS .. " (tests/fixtures/mkrootfs.sh build/rootfs)"
 local NOT_ROOT = sh("id -u"):match("^0") == nil and "not root"
+local IMAGES_MISSING = not exists(IMAGES .. "/.done-v1")
+	and "no test images at " .. IMAGES .. " (tests/fixtures/mkimages.sh build/images)"
 
 ---------------------------------------------------------------------------------------
 -- Assertions: each raises a string naming what differed.
@@ -239,6 +243,7 @@ local function run(pattern)
 		if not pattern or t.name:match(pattern) then
 			n = n + 1
 			local skip = (t.needs.rootfs and (NOT_ROOT or ROOTFS_MISSING))
+				or (t.needs.images and (NOT_ROOT or IMAGES_MISSING))
 				or (t.needs.cc and sh("command -v cc") == "" and "no C compiler")
 			if skip then
 				skipped = skipped + 1
@@ -274,6 +279,7 @@ end
 
 local H = {
 	ctr = ctr, ffi = ffi, C = C, REPO = REPO, ROOTFS = ROOTFS, FAKE_RUNTIME = FAKE_RUNTIME,
+	IMAGES = IMAGES,
 	exists = exists, sh = sh, fail = fail, eq = eq, has = has, raises = raises, now = now,
 	GUARD = GUARD,
 	readable = readable, pipe = pipe, write_all = write_all, read_all = read_all,

@@ -45,6 +45,8 @@ local structs = {
 	ctr_logs_opts_t = { "sz", "flags", "since_ns", "until_ns", "tail" },
 	ctr_checkpoint_opts_t = { "sz", "flags", "target_file", "name" },
 	ctr_restore_opts_t = { "sz", "flags", "import_file", "name" },
+	ctr_image_import_opts_t = { "sz", "name", "flags" },
+	ctr_image_pull_opts_t = { "sz", "name", "auth_file", "flags", "timeout_ms" },
 }
 
 test("cdef_struct_layouts_match_the_headers", { cc = true }, function(w)

@@ -10,6 +10,10 @@
 3
 [b'hi']
 
+Images (libctr 1.1) are in ``rt.images``: ``img = rt.images.import_("/srv/bb-oci")``,
+``rt.pull("docker://127.0.0.1:5000/bb:1", insecure=True)``, then
+``rt.create(image=img.id, args=["echo", "hi"])``.
+
 The names mirror the C API (include/ctr/ctr.h is the manual): ``ctr_start(c, 0)`` is
 ``c.start()``, ``ctr_wait(c, ms, &code)`` is ``code = c.wait(seconds)``. Times are seconds
 as floats everywhere, as in :mod:`subprocess` and :mod:`threading`: every timeout (None:
@@ -32,12 +36,13 @@ from ._errors import (E_BUSY, E_DEPEND, E_EXISTS, E_INTERNAL, E_INVAL, E_IO, E_M
 from ._util import PollFd, cstr as _cstr
 from .config import SETTINGS, Config, Mount, Network, RestartPolicy
 from .container import Container, State
+from .image import Image, Images
 from .io import STDERR, STDIN, STDOUT, ExecResult, LogEntry
 from .session import ExecSession
 from .runtime import Event, Runtime
 
 __all__ = [
-    "Runtime", "Container", "Config", "State", "RestartPolicy", "Network", "Mount",
+    "Runtime", "Container", "Config", "Image", "Images", "State", "RestartPolicy", "Network", "Mount",
     "Event", "LogEntry", "ExecResult", "ExecSession", "PollFd", "STDIN", "STDOUT", "STDERR",
     "SETTINGS",
     "Error", "InvalidArgument", "NotFound", "Exists", "Timeout", "NotSupported", "IOFailed",

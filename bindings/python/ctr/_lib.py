@@ -142,7 +142,7 @@ def locate(environ=None, build_tree=BUILD_TREE, installed=INSTALLED,
     raise LibraryNotFound(tried)
 
 
-# ---- structures (include/ctr/ctr.h, events.h, io.h, fs.h) ----------------------------------
+# ---- structures (include/ctr/ctr.h, events.h, io.h, fs.h, image.h) -------------------------
 
 class RuntimeOpts(Structure):
     _fields_ = [("sz", c_size_t), ("state_dir", c_char_p), ("run_dir", c_char_p),
@@ -192,6 +192,15 @@ class CheckpointOpts(Structure):
 class RestoreOpts(Structure):
     _fields_ = [("sz", c_size_t), ("flags", c_uint), ("import_file", c_char_p),
                 ("name", c_char_p)]
+
+
+class ImageImportOpts(Structure):
+    _fields_ = [("sz", c_size_t), ("name", c_char_p), ("flags", c_uint)]
+
+
+class ImagePullOpts(Structure):
+    _fields_ = [("sz", c_size_t), ("name", c_char_p), ("auth_file", c_char_p),
+                ("flags", c_uint), ("timeout_ms", c_uint)]
 
 
 def opts(struct_type, **fields):
@@ -311,13 +320,45 @@ PROTOTYPES = {
     "ctr_checkpoint": (c_int, [_c, _P(CheckpointOpts)]),
     "ctr_restore": (c_int, [_c, _P(RestoreOpts)]),
     "ctr_import": (c_int, [_rt, c_char_p, c_char_p, _P(RestoreOpts), _P(_c)]),
+    # images (LIBCTR_1.1)
+    "ctr_image_import": (c_int, [_rt, c_char_p, _P(ImageImportOpts), _P(c_void_p)]),
+    "ctr_image_pull": (c_int, [_rt, c_char_p, _P(ImagePullOpts), _P(c_void_p)]),
+    "ctr_image_list": (c_int, [_rt, _P(_strv), _P(c_size_t)]),
+    "ctr_image_inspect": (c_int, [_rt, c_char_p, _P(c_void_p)]),
+    "ctr_image_tag": (c_int, [_rt, c_char_p, c_char_p]),
+    "ctr_image_remove": (c_int, [_rt, c_char_p, c_uint]),
+    "ctr_config_set_image": (c_int, [_cfg, c_char_p]),
+    "ctr_config_set_entrypoint": (c_int, [_cfg, _strv]),
 }
+
+#: Functions of a later version node than LIBCTR_1.0, with that node: a 1.0 library lacks
+#: them, and the binding still loads it (calling one raises NotSupported, saying so).
+LATER = {name: "LIBCTR_1.1" for name in (
+    "ctr_image_import", "ctr_image_pull", "ctr_image_list", "ctr_image_inspect",
+    "ctr_image_tag", "ctr_image_remove", "ctr_config_set_image", "ctr_config_set_entrypoint")}
+
+
+def _missing(name):
+    """A stand-in for a function the loaded library does not have (see LATER)."""
+    def call(*_args):
+        from ._errors import NotSupported  # _errors imports this module
+        raise NotSupported("%s: the library at %s has no %s (it is older than %s)"
+                           % (name, path, name, LATER[name]))
+    call.argtypes, call.restype, call.__name__ = [], c_int, name
+    return call
 
 
 def declare(lib):
-    """Set restype and argtypes of every function the binding uses."""
+    """Set restype and argtypes of every function the binding uses; one of LATER that the
+    library lacks becomes a stand-in raising NotSupported."""
     for name, (restype, argtypes) in PROTOTYPES.items():
-        fn = getattr(lib, name)
+        try:
+            fn = getattr(lib, name)
+        except AttributeError:
+            if name not in LATER:
+                raise
+            setattr(lib, name, _missing(name))
+            continue
         fn.restype = restype
         fn.argtypes = argtypes
     return lib

@@ -86,7 +86,11 @@ class Config(Handle):
     a TypeError; each is checked by the library, which raises InvalidArgument naming it):
 
     ``name`` str; ``rootfs`` path; ``layers`` list of paths (lowest first, instead of
-    rootfs); ``args`` list of str; ``env`` dict or list of "K=V"; ``terminal`` bool;
+    rootfs); ``image`` an image reference ("NAME[:TAG]", an id or a unique id prefix;
+    instead of rootfs and layers: the root is an overlay of its layers, and its config
+    gives the defaults of args, env, cwd, user, stop signal and labels); ``entrypoint``
+    list of str (with ``image``: replaces the image's entrypoint, and its cmd is then not
+    used); ``args`` list of str (with ``image``: replaces the image's cmd); ``env`` dict or list of "K=V"; ``terminal`` bool;
     ``stdin`` bool (keep stdin open for attach); ``log_size_max`` bytes; ``stop_signal``
     int; ``stop_timeout`` seconds (float, rounded up to whole seconds as the library keeps
     them; None: the default, 10); ``restart_policy`` "no", "always", "on-failure",
@@ -185,6 +189,8 @@ _SETTERS = {
     "rootfs": _one(lib.ctr_config_set_rootfs, lambda v: cstr("rootfs", v, path=True)),
     "layers": lambda v: [(lib.ctr_config_add_layer, (cstr("layers[%d]" % i, d, path=True),))
                          for i, d in enumerate(_list("layers", v))],
+    "image": _one(lib.ctr_config_set_image, lambda v: cstr("image", v)),
+    "entrypoint": _one(lib.ctr_config_set_entrypoint, lambda v: strv("entrypoint", v)),
     "args": _one(lib.ctr_config_set_args, lambda v: strv("args", v)),
     "env": _one(lib.ctr_config_set_env, lambda v: strv("env", env_list("env", v))),
     "terminal": _one(lib.ctr_config_set_terminal, lambda v: flag("terminal", v)),

@@ -14,6 +14,7 @@ from ._util import UINT_MAX, Handle, PollFd, cstr, epoch_ns, flag, timeout_ms
 from .config import Config
 from .container import Container
 from .fs import restore_flags
+from .image import Images
 
 RUNTIME_NOSYNC = 0x1
 
@@ -74,6 +75,20 @@ class Runtime(Handle):
         """True if the machine was rebooted since the directories were last used (seen
         when this context was opened; its containers were reset then)."""
         return bool(self._call(lib.ctr_runtime_rebooted))
+
+    # ---- images ---------------------------------------------------------------------------
+
+    @property
+    def images(self):
+        """The runtime's images, an :class:`Images`: ``rt.images.import_(path)``,
+        ``pull(source)``, ``list()``, ``get(ref)``, ``ref in rt.images``."""
+        return Images(self)
+
+    def pull(self, source, name=None, insecure=False, auth_file=None, timeout=None):
+        """Fetch an image with skopeo and import it: ``rt.images.pull()`` (which see).
+        Returns the :class:`Image`."""
+        return self.images.pull(source, name=name, insecure=insecure, auth_file=auth_file,
+                                timeout=timeout)
 
     # ---- containers -----------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 tests, each test with its own state and run directories under /tmp.
 
 The environment is the C integration tests' (Makefile, check-integration): CTR_TEST_ROOTFS,
-CTR_MONITOR, CTR_CLEANUP, CTR_FAKE_RUNTIME; each defaults to its place in the build tree.
+CTR_TEST_IMAGES (tests/fixtures/mkimages.sh), CTR_MONITOR, CTR_CLEANUP, CTR_FAKE_RUNTIME;
+each defaults to its place in the build tree.
 Tests that run containers are skipped, with the reason, without root, runc or the rootfs
 (tests/fixtures/mkrootfs.sh build/rootfs makes it).
 """
@@ -32,6 +33,7 @@ def _default(var, rel):
 
 
 ROOTFS = _default("CTR_TEST_ROOTFS", "build/rootfs")
+IMAGES = _default("CTR_TEST_IMAGES", "build/images")
 MONITOR = _default("CTR_MONITOR", "build/ctr-monitor")
 CLEANUP = _default("CTR_CLEANUP", "build/ctr-cleanup")
 FAKE_RUNTIME = _default("CTR_FAKE_RUNTIME", "tests/fake-runtime/fake-runtime")
@@ -131,6 +133,15 @@ def rt(base):
     """A Runtime over base's directories (nosync)."""
     with ctr.Runtime(state_dir=base + "/s", run_dir=base + "/r", nosync=True) as r:
         yield r
+
+
+@pytest.fixture
+def images():
+    """The directory of tests/fixtures/mkimages.sh's images (skips the test without it)."""
+    if not IMAGES or not os.path.exists(os.path.join(IMAGES, ".done-v1")):
+        pytest.skip("no test images at %s: run tests/fixtures/mkimages.sh build/images or "
+                    "set CTR_TEST_IMAGES" % (IMAGES or os.path.join(REPO, "build/images")))
+    return IMAGES
 
 
 @pytest.fixture

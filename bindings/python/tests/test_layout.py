@@ -23,6 +23,7 @@ STRUCTS = {
     "ctr_attach_opts_t": _lib.AttachOpts, "ctr_log_line_t": _lib.LogLine,
     "ctr_logs_opts_t": _lib.LogsOpts, "ctr_checkpoint_opts_t": _lib.CheckpointOpts,
     "ctr_restore_opts_t": _lib.RestoreOpts,
+    "ctr_image_import_opts_t": _lib.ImageImportOpts, "ctr_image_pull_opts_t": _lib.ImagePullOpts,
 }
 
 #: ctypes' codes of the integer types.
