@@ -1,6 +1,6 @@
 # libctr build. `make help` lists the targets.
 
-VERSION      := 1.0.0
+VERSION      := 1.1.0
 SOVERSION    := 1
 
 PREFIX       ?= /usr/local
@@ -321,9 +321,11 @@ check-fuzz:
 # docs/design.md).
 VG_ENV = CTR_TEST_ROOTFS=$(CURDIR)/$(B)/rootfs CTR_MONITOR=$(CURDIR)/$(MONITOR) \
 	 CTR_CLEANUP=$(CURDIR)/$(CLEANUP) $(if $(MINI_INIT),CTR_MINI_INIT=$(CURDIR)/$(MINI_INIT)) \
-	 CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime CTR_TEST_PROBE=$(CURDIR)/$(PROBE)
+	 CTR_FAKE_RUNTIME=$(CURDIR)/tests/fake-runtime/fake-runtime CTR_TEST_PROBE=$(CURDIR)/$(PROBE) \
+	 CTR_TEST_IMAGES=$(CURDIR)/$(B)/images
 check-valgrind: $(UNIT_BIN) $(ITEST_BIN) $(MONITOR) $(VG_MONITOR) $(CLEANUP) $(MINI_INIT) $(PROBE)
 	@tests/fixtures/mkrootfs.sh $(B)/rootfs
+	@tests/fixtures/mkimages.sh $(B)/images
 	@$(VG_ENV) tests/valgrind/run.sh unit $(UNIT_BIN) integration $(ITEST_BIN)
 	@$(VG_ENV) VG_MONITOR=$(CURDIR)/$(VG_MONITOR) tests/valgrind/run.sh \
 		monitors $(ITEST_BIN) monitor-suite tests/monitor/run.sh

@@ -30,7 +30,7 @@ run_hello() { # $1: what the case is
 	# shellcheck disable=SC2086
 	cc -o "$dest/hello" "$dest/hello.c" $flags
 	out=$(env -u LD_LIBRARY_PATH "$dest/hello" 2>&1) || true
-	[ "$out" = 1.0.0 ] || bad "$1: a program built with pkg-config printed '$out'"
+	[ "$out" = 1.1.0 ] || bad "$1: a program built with pkg-config printed '$out'"
 	env -u LD_LIBRARY_PATH ldd "$dest/hello" | grep -q "libctr.so.1 => $prefix/lib/libctr.so.1 " ||
 		bad "$1: the program does not load $prefix/lib/libctr.so.1: $(ldd "$dest/hello" | grep libctr)"
 }

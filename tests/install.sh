@@ -9,12 +9,12 @@ dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
 make -s install DESTDIR="$dest" PREFIX=/opt/ctr LIBDIR=/opt/ctr/lib64 INCLUDEDIR=/opt/ctr/inc >/dev/null
 fail=0
-for f in lib64/libctr.so.1.0.0 lib64/libctr.so.1 lib64/libctr.so lib64/libctr.a inc/ctr/ctr.h inc/ctr/events.h \
+for f in lib64/libctr.so.1.1.0 lib64/libctr.so.1 lib64/libctr.so lib64/libctr.a inc/ctr/ctr.h inc/ctr/events.h \
 	inc/ctr/io.h inc/ctr/fs.h inc/ctr/image.h lib64/pkgconfig/libctr.pc libexec/libctr/ctr-monitor libexec/libctr/ctr-cleanup bin/ctr-run \
 	libexec/libctr/examples/hello libexec/libctr/examples/ctr-watch libexec/libctr/examples/mini-init; do
 	[ -e "$dest/opt/ctr/$f" ] || { echo "install: missing /opt/ctr/$f" >&2; fail=1; }
 done
-[ "$(readlink "$dest/opt/ctr/lib64/libctr.so.1")" = libctr.so.1.0.0 ] || { echo "install: bad soname link" >&2; fail=1; }
+[ "$(readlink "$dest/opt/ctr/lib64/libctr.so.1")" = libctr.so.1.1.0 ] || { echo "install: bad soname link" >&2; fail=1; }
 cat > "$dest/hello.c" <<'C'
 #include <stdio.h>
 #include <ctr/ctr.h>
@@ -25,7 +25,7 @@ flags=$(PKG_CONFIG_SYSROOT_DIR="$dest" PKG_CONFIG_PATH="$pc" pkg-config --cflags
 # shellcheck disable=SC2086
 cc -o "$dest/hello" "$dest/hello.c" $flags
 out=$(LD_LIBRARY_PATH="$dest/opt/ctr/lib64" "$dest/hello")
-[ "$out" = 1.0.0 ] || { echo "install: program built with pkg-config printed '$out'" >&2; fail=1; }
+[ "$out" = 1.1.0 ] || { echo "install: program built with pkg-config printed '$out'" >&2; fail=1; }
 # Statically, with the private libraries pkg-config --static names.
 sflags=$(PKG_CONFIG_SYSROOT_DIR="$dest" PKG_CONFIG_PATH="$pc" pkg-config --static --cflags --libs libctr)
 # shellcheck disable=SC2086
@@ -33,7 +33,7 @@ sflags=$(echo $sflags | sed 's/-lctr/-l:libctr.a/')
 # shellcheck disable=SC2086
 cc -o "$dest/hello-static" "$dest/hello.c" $sflags
 out=$("$dest/hello-static")
-[ "$out" = 1.0.0 ] || { echo "install: program built with pkg-config --static printed '$out'" >&2; fail=1; }
+[ "$out" = 1.1.0 ] || { echo "install: program built with pkg-config --static printed '$out'" >&2; fail=1; }
 if ldd "$dest/hello-static" | grep -q libctr; then
 	echo "install: the --static build still loads libctr.so" >&2
 	fail=1

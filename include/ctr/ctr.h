@@ -35,7 +35,7 @@ extern "C" {
 
 /** Version of this header. Compare with ctr_version_number() at run time. */
 #define CTR_VERSION_MAJOR 1
-#define CTR_VERSION_MINOR 0
+#define CTR_VERSION_MINOR 1
 #define CTR_VERSION_PATCH 0
 #define CTR_VERSION_NUMBER (CTR_VERSION_MAJOR * 1000000 + CTR_VERSION_MINOR * 1000 + CTR_VERSION_PATCH)
 
@@ -75,7 +75,8 @@ CTR_API int ctr_version_number(void);
  * (ctr_wait_fd), "pause", "exec" (exec sessions), "attach" (attach, resize, multiplexed
  * stream), "logs" (ctr_logs, log rotation), "layers" (overlay mounts), "export",
  * "artifacts", "checkpoint" (checkpoint, restore, import; CRIU must also work on the
- * machine: ctr_checkpoint() says CTR_E_NOTSUP when it does not).
+ * machine: ctr_checkpoint() says CTR_E_NOTSUP when it does not), "images" (ctr/image.h,
+ * from 1.1; pulls also need skopeo).
  *
  * @param name feature name
  * @return 1 if supported, 0 if not (or unknown), CTR_E_INVAL if name is NULL.

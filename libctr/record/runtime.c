@@ -7,9 +7,12 @@
 #include "runtime.h"
 
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 CTR_API const char *ctr_version(void)
 {
-	return "1.0.0";
+	return STR(CTR_VERSION_MAJOR) "." STR(CTR_VERSION_MINOR) "." STR(CTR_VERSION_PATCH);
 }
 
 CTR_API int ctr_version_number(void)
@@ -23,7 +26,7 @@ CTR_API int ctr_has_feature(const char *name)
 						"config-json", "lifecycle", "wait-fd",
 						"pause",     "exec",	     "attach",
 						"logs",      "layers",	     "export",
-						"artifacts", "checkpoint" };
+						"artifacts", "checkpoint",   "images" };
 
 	CTRI_CHECK_ARG("ctr_has_feature", name);
 	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++)

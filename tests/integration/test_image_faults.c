@@ -141,6 +141,25 @@ START_TEST(test_hostile_entries_are_refused_and_nothing_lands_outside)
 }
 END_TEST
 
+START_TEST(test_an_archive_with_an_entry_outside_is_refused_naming_it)
+{
+	char path[PATH_MAX], file[PATH_MAX];
+
+	snprintf(file, sizeof(file), "%s/io/x", it_base());
+	ck_assert_int_eq(ctri_write_file(file, "x\n", 2, 0644, 0), 0);
+	snprintf(path, sizeof(path), "%s/evil.tar", it_base());
+	const char *const argv[] = { "tar", "-cf", path, "-P", "--transform", "s,^.*/x$,../outside,",
+				     file, NULL };
+	ck_assert_int_eq(it_run(argv, NULL), 0);
+	IT_FAILS(ctr_image_import(it_rt, path, NULL, NULL), CTR_E_INVAL);
+	IT_SAYS("../outside");
+	IT_SAYS(path);
+	snprintf(file, sizeof(file), "%s/state/images/outside", it_base());
+	ck_assert_int_eq(access(file, F_OK), -1);
+	assert_nothing_left();
+}
+END_TEST
+
 START_TEST(test_a_full_disk_fails_with_io_and_leaves_the_store_unchanged)
 {
 	char mnt[PATH_MAX], state[PATH_MAX + 32], run[PATH_MAX + 8];
@@ -247,6 +266,7 @@ Suite *suite_image_faults(void)
 	tcase_add_test(tc, test_a_layer_not_matching_its_digest_is_refused_and_undone);
 	tcase_add_test(tc, test_an_unknown_format_names_the_path);
 	tcase_add_test(tc, test_hostile_entries_are_refused_and_nothing_lands_outside);
+	tcase_add_test(tc, test_an_archive_with_an_entry_outside_is_refused_naming_it);
 	tcase_add_test(tc, test_a_full_disk_fails_with_io_and_leaves_the_store_unchanged);
 	tcase_add_test(tc, test_a_killed_importer_leaves_nothing_once_swept);
 	suite_add_tcase(s, tc);

@@ -210,10 +210,10 @@ START_TEST(test_last_error_is_empty_not_null_in_a_thread_that_never_failed)
 }
 END_TEST
 
-START_TEST(test_version_is_1_0_0_as_string_and_number)
+START_TEST(test_version_is_1_1_0_as_string_and_number)
 {
-	ck_assert_str_eq(ctr_version(), "1.0.0");
-	ck_assert_int_eq(ctr_version_number(), 1000000);
+	ck_assert_str_eq(ctr_version(), "1.1.0");
+	ck_assert_int_eq(ctr_version_number(), 1001000);
 	ck_assert_int_eq(ctr_version_number(), CTR_VERSION_NUMBER);
 	ck_assert_int_eq(CTR_VERSION_NUMBER, CTR_VERSION_MAJOR * 1000000 +
 						 CTR_VERSION_MINOR * 1000 + CTR_VERSION_PATCH);
@@ -238,6 +238,7 @@ START_TEST(test_has_feature_knows_the_documented_features)
 	ck_assert_int_eq(ctr_has_feature("export"), 1);
 	ck_assert_int_eq(ctr_has_feature("artifacts"), 1);
 	ck_assert_int_eq(ctr_has_feature("checkpoint"), 1);
+	ck_assert_int_eq(ctr_has_feature("images"), 1);
 }
 END_TEST
 
@@ -362,7 +363,7 @@ Suite *suite_error(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("version");
-	tcase_add_test(tc, test_version_is_1_0_0_as_string_and_number);
+	tcase_add_test(tc, test_version_is_1_1_0_as_string_and_number);
 	tcase_add_test(tc, test_has_feature_knows_the_documented_features);
 	tcase_add_test(tc, test_has_feature_answers_0_for_unknown_names);
 	tcase_add_test(tc, test_has_feature_of_null_is_inval);

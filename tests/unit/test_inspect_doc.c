@@ -3,7 +3,8 @@
  * record with every flag) are inspected, and every member of the objects the page
  * describes must be in the table of its object's section, with the type the table gives;
  * then every member a table names must have been seen. So the page neither misses a member
- * nor names one the library does not write. Run from the top directory (make check-unit). */
+ * nor names one the library does not write. The same for an image's document and a
+ * container made from an image. Run from the top directory (make check-unit). */
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
@@ -276,6 +277,42 @@ static ctr_container_t *every_config_member(ctr_container_t *dep)
 	return c;
 }
 
+/* An image's document (ctr_image_inspect) and a container made from it: the oci fixture of
+ * tests/fixtures/mkimages.sh ($CTR_TEST_IMAGES, made here if need be). */
+static void image_documents(void)
+{
+	const char *dir = getenv("CTR_TEST_IMAGES");
+	const char *const args[] = { "true", NULL };
+	char *cmd, *path, *text = NULL, *id = NULL;
+	ctr_config_t *cfg = NULL;
+	ctr_container_t *c = NULL;
+
+	ck_assert_msg(dir && *dir, "CTR_TEST_IMAGES is not set (make check-unit sets it)");
+	cmd = ctri_strdupf("tests/fixtures/mkimages.sh '%s' >&2", dir);
+	path = ctri_strdupf("%s/oci", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	CTR_OPTS(ctr_image_import_opts_t, o, .name = "doc:1");
+	TU_OK(ctr_image_import(tu_host_rt, path, &o, &id));
+	TU_OK(ctr_image_inspect(tu_host_rt, id, &text));
+	json_object *doc_image = json_tokener_parse(text);
+	ck_assert_msg(doc_image, "not JSON: %s", text);
+	check_object(doc_image, "image", "ctr_image_inspect");
+	json_object_put(doc_image);
+	TU_OK(ctr_config_new(&cfg));
+	TU_OK(ctr_config_set_image(cfg, "doc:1"));
+	TU_OK(ctr_config_set_args(cfg, args));
+	TU_OK(ctr_create(tu_host_rt, cfg, &c));
+	check(c, "from an image");
+	TU_OK(ctr_remove(c, 0));
+	TU_OK(ctr_image_remove(tu_host_rt, id, 0));
+	ctr_container_free(c);
+	ctr_config_free(cfg);
+	ctr_free(text);
+	ctr_free(id);
+	free(cmd);
+	free(path);
+}
+
 /* Sessions in every state: created with every option, exited, and one whose monitor died
  * without recording the exit. */
 static void sessions(ctr_container_t *c)
@@ -353,6 +390,7 @@ START_TEST(test_inspect_doc_names_every_member_and_only_those)
 	ck_assert_int_eq(tu_wait(c), 137);
 	check(c, "stopped");
 	every_state_member(every);
+	image_documents();
 	assert_all_seen();
 	doc_free();
 	TU_OK(ctr_remove(every, 0));

@@ -4,8 +4,8 @@ local REPO, ROOTFS, ctr, eq, fail, ffi, has, raises, sh, test =
 -- config_json's round trip, which creates one and so needs the rootfs).
 
 test("library_loads_and_reports_version_and_features", function()
-	eq(ctr.version(), "1.0.0", "version")
-	eq(ctr.version_number(), 1000000, "version_number")
+	eq(ctr.version(), "1.1.0", "version")
+	eq(ctr.version_number(), 1001000, "version_number")
 	eq(ctr.has_feature("checkpoint"), true, "checkpoint feature")
 	eq(ctr.has_feature("no-such-feature"), false, "unknown feature")
 	eq(ctr.strerror(ctr.E.STATE), "operation not allowed in the container's state", "strerror")
@@ -111,9 +111,9 @@ test("library_not_found_lists_every_place_tried", function(w)
 	has(out, REPO .. "/build/libctr.so.1", "fallback library_path")
 	-- CTR_LIBRARY wins when it loads.
 	out = sh(string.format(
-		"CTR_LIBRARY=%s/build/libctr.so.1.0.0 luajit -e 'package.path=\"%s/lua/?.lua;\"..package.path; print(require(\"ctr\").library_path)'",
+		"CTR_LIBRARY=%s/build/libctr.so.1.1.0 luajit -e 'package.path=\"%s/lua/?.lua;\"..package.path; print(require(\"ctr\").library_path)'",
 		REPO, w.base))
-	has(out, REPO .. "/build/libctr.so.1.0.0", "CTR_LIBRARY library_path")
+	has(out, REPO .. "/build/libctr.so.1.1.0", "CTR_LIBRARY library_path")
 end)
 
 test("runtime_options_are_type_checked_before_any_c_call", function(w)

@@ -57,7 +57,7 @@ __all__ = [
 
 
 def version():
-    """The library's version string, e.g. "1.0.0" (ctr_version)."""
+    """The library's version string, e.g. "1.1.0" (ctr_version)."""
     return _clib.ctr_version().decode()
 
 
