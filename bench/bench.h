@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctr/ctr.h"
+
 #include "../tests/fixtures/procwalk.h"
 
 static inline double now_ms(void)
@@ -260,6 +262,41 @@ static inline int rm_rf(const char *dir)
 	for (int i = 0; i < 500 && procwalk_count_with(dir, NULL, NULL, 0); i++)
 		usleep(10000);
 	return run_cmd(argv, NULL, 0);
+}
+
+/* A bench program's temporary directories: state on disk (bench_base), run directories on
+ * tmpfs (bench_runbase; libctr's and runc's, as /run is on a standard system, so that the
+ * monitor's fsync of the exit file and runc's state writes are charged to neither side).
+ * bench_dirs_make() makes both from the program's name; bench_die() reports a libctr
+ * failure, removes both and exits 1. */
+static char bench_base[64], bench_runbase[64];
+static const char *bench_prog = "bench";
+
+static inline void bench_dirs_remove(void)
+{
+	rm_rf(bench_base);
+	rm_rf(bench_runbase);
+}
+
+static inline int bench_dirs_make(const char *prog, const char *tag)
+{
+	bench_prog = prog;
+	snprintf(bench_base, sizeof(bench_base), "/var/tmp/ctr-bench-%s-XXXXXX", tag);
+	snprintf(bench_runbase, sizeof(bench_runbase), "/dev/shm/ctr-bench-%srun-XXXXXX", tag);
+	if (!mkdtemp(bench_base))
+		return -1;
+	if (!mkdtemp(bench_runbase)) {
+		rm_rf(bench_base);
+		return -1;
+	}
+	return 0;
+}
+
+static inline void bench_die(const char *what)
+{
+	fprintf(stderr, "%s: %s: %s\n", bench_prog, what, ctr_last_error());
+	bench_dirs_remove();
+	exit(1);
 }
 
 #endif

@@ -27,27 +27,11 @@
 
 #define IMAGE_REF "localhost/imported:1"
 
-/* State on disk; run directories on tmpfs, as bench_lifecycle has them. */
-static char base[] = "/var/tmp/ctr-bench-img-XXXXXX";
-static char runbase[] = "/dev/shm/ctr-bench-imgrun-XXXXXX";
-
-static void rm_both(void)
-{
-	rm_rf(base);
-	rm_rf(runbase);
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_image: %s: %s\n", what, ctr_last_error());
-	rm_both();
-	exit(1);
-}
 
 static void die_cmd(const char *what)
 {
 	fprintf(stderr, "bench_image: %s failed\n", what);
-	rm_both();
+	bench_dirs_remove();
 	exit(1);
 }
 
@@ -56,11 +40,11 @@ static ctr_runtime_t *open_runtime(const char *name)
 	char state[128], run[128];
 	ctr_runtime_t *rt;
 
-	snprintf(state, sizeof(state), "%s/%s/state", base, name);
-	snprintf(run, sizeof(run), "%s/%s/run", runbase, name);
+	snprintf(state, sizeof(state), "%s/%s/state", bench_base, name);
+	snprintf(run, sizeof(run), "%s/%s/run", bench_runbase, name);
 	CTR_OPTS(ctr_runtime_opts_t, o, .state_dir = state, .run_dir = run);
 	if (ctr_runtime_open(&o, &rt) < 0)
-		die("open");
+		bench_die("open");
 	return rt;
 }
 
@@ -69,9 +53,9 @@ static void rm_runtime(const char *name)
 {
 	char dir[128];
 
-	snprintf(dir, sizeof(dir), "%s/%s", base, name);
+	snprintf(dir, sizeof(dir), "%s/%s", bench_base, name);
 	rm_rf(dir);
-	snprintf(dir, sizeof(dir), "%s/%s", runbase, name);
+	snprintf(dir, sizeof(dir), "%s/%s", bench_runbase, name);
 	rm_rf(dir);
 }
 
@@ -86,7 +70,7 @@ static double ctr_import_once(const char *archive, int i)
 	ctr_runtime_t *rt = open_runtime(name);
 	double t0 = now_ms();
 	if (ctr_image_import(rt, archive, NULL, &id) < 0)
-		die("ctr_image_import");
+		bench_die("ctr_image_import");
 	double t = now_ms() - t0;
 	ctr_free(id);
 	ctr_runtime_close(rt);
@@ -114,7 +98,7 @@ static void bench_import(const char *archive, int n, int podman)
 	double *lib = calloc((size_t)n, sizeof(double)), *pod = calloc((size_t)n, sizeof(double));
 	char store[128];
 
-	snprintf(store, sizeof(store), "%s/pload", base);
+	snprintf(store, sizeof(store), "%s/pload", bench_base);
 	for (int i = -1; i < n; i++) {
 		double a = ctr_import_once(archive, i);
 		double b = podman ? podman_load_once(store, archive) : 0;
@@ -150,10 +134,10 @@ static double ctr_to_running(ctr_runtime_t *rt, const ctr_config_t *cfg, double 
 
 	double t0 = now_ms();
 	if (ctr_create(rt, cfg, &c) < 0)
-		die("ctr_create");
+		bench_die("ctr_create");
 	double t1 = now_ms();
 	if (ctr_start(c, 0) < 0)
-		die("ctr_start");
+		bench_die("ctr_start");
 	while (ctr_state(c, &st) == 0 && st != CTR_STATE_RUNNING && st != CTR_STATE_STOPPED &&
 	       st != CTR_STATE_EXITED && now_ms() - t1 < 10000)
 		usleep(100);
@@ -161,11 +145,11 @@ static double ctr_to_running(ctr_runtime_t *rt, const ctr_config_t *cfg, double 
 	if (st != CTR_STATE_RUNNING) {
 		fprintf(stderr, "bench_image: the container is in state %d, not RUNNING: %s\n",
 			(int)st, ctr_last_error());
-		rm_both();
+		bench_dirs_remove();
 		exit(1);
 	}
 	if (ctr_stop(c, 0) < 0 || ctr_remove(c, 0) < 0)
-		die("stop/remove");
+		bench_die("stop/remove");
 	ctr_container_free(c);
 	step[S_CREATE] = t1 - t0;
 	step[S_START] = t2 - t1;
@@ -203,7 +187,7 @@ static ctr_config_t *sleep_config(const char *image, const char *rootfs)
 	if (ctr_config_new(&cfg) < 0 || ctr_config_set_args(cfg, args) < 0 ||
 	    (image && ctr_config_set_image(cfg, image) < 0) ||
 	    (rootfs && ctr_config_set_rootfs(cfg, rootfs) < 0))
-		die("config");
+		bench_die("config");
 	return cfg;
 }
 
@@ -230,11 +214,11 @@ static void bench_run(const char *rootfs, const char *archive, int n, int podman
 
 	ctr_runtime_t *rt = open_runtime("run");
 	if (ctr_image_import(rt, archive, NULL, &id) < 0)
-		die("ctr_image_import");
+		bench_die("ctr_image_import");
 	ctr_free(id);
 	ctr_config_t *from_image = sleep_config(IMAGE_REF, NULL);
 	ctr_config_t *from_rootfs = sleep_config(NULL, rootfs);
-	snprintf(store, sizeof(store), "%s/prun", base);
+	snprintf(store, sizeof(store), "%s/prun", bench_base);
 	if (podman && run_cmd(podman_words(argv, store, 0, load), NULL, 0) != 0)
 		die_cmd("podman load");
 
@@ -284,17 +268,13 @@ int main(int argc, char **argv)
 	int n = argc > 3 ? atoi(argv[3]) : 30;
 	char *const podman_version[] = { "podman", "--version", NULL };
 
-	if (n < 1 || !mkdtemp(base))
+	if (n < 1 || bench_dirs_make("bench_image", "img") < 0)
 		return 2;
-	if (!mkdtemp(runbase)) {
-		rm_rf(base);
-		return 2;
-	}
 	int podman = run_cmd(podman_version, NULL, 0) == 0;
 	if (!podman)
 		fprintf(stderr, "bench_image: no podman: its rows are left out\n");
 	bench_import(archive, n, podman);
 	bench_run(rootfs, archive, n, podman);
-	rm_both();
+	bench_dirs_remove();
 	return 0;
 }

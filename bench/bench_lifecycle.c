@@ -31,35 +31,17 @@
 #define PAR_ROUNDS 3
 #define MEM_N 10
 
-/* State on disk; run directories (libctr's and runc's --root) on tmpfs, as /run is on a
- * standard system (here /run is on the root disk, where the monitor's fsync of the exit
- * file and runc's state writes would be charged to both sides). */
-static char base[] = "/var/tmp/ctr-bench-life-XXXXXX";
-static char runbase[] = "/dev/shm/ctr-bench-run-XXXXXX";
-
-static void rm_both(void)
-{
-	rm_rf(base);
-	rm_rf(runbase);
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_lifecycle: %s: %s\n", what, ctr_last_error());
-	rm_both();
-	exit(1);
-}
 
 static ctr_runtime_t *open_runtime(const char *name, unsigned flags)
 {
 	char state[128], run[128];
 	ctr_runtime_t *rt;
 
-	snprintf(state, sizeof(state), "%s/%s/state", base, name);
-	snprintf(run, sizeof(run), "%s/%s/run", runbase, name);
+	snprintf(state, sizeof(state), "%s/%s/state", bench_base, name);
+	snprintf(run, sizeof(run), "%s/%s/run", bench_runbase, name);
 	CTR_OPTS(ctr_runtime_opts_t, o, .state_dir = state, .run_dir = run, .flags = flags);
 	if (ctr_runtime_open(&o, &rt) < 0)
-		die("open");
+		bench_die("open");
 	return rt;
 }
 
@@ -69,7 +51,7 @@ static void bundle_of(ctr_container_t *c, char *buf, size_t size)
 	char *json = NULL;
 
 	if (ctr_inspect(c, &json) < 0)
-		die("inspect");
+		bench_die("inspect");
 	if (json_str(json, "bundle", buf, size) < 0) {
 		fprintf(stderr, "bench_lifecycle: no paths.bundle in inspect: %s\n", json);
 		exit(1);
@@ -83,7 +65,7 @@ static ctr_config_t *config(const char *rootfs, const char *const *args)
 
 	if (ctr_config_new(&cfg) < 0 || ctr_config_set_rootfs(cfg, rootfs) < 0 ||
 	    ctr_config_set_args(cfg, args) < 0)
-		die("config");
+		bench_die("config");
 	return cfg;
 }
 
@@ -137,7 +119,7 @@ static double lifecycle(ctr_runtime_t *rt, const ctr_config_t *cfg, int with_ini
 
 	if (t < 0) {
 		fprintf(stderr, "bench_lifecycle: %s\n", err);
-		rm_both();
+		bench_dirs_remove();
 		exit(1);
 	}
 	return t;
@@ -152,7 +134,7 @@ static double run_or_die(char *const *argv)
 	double t = timed_cmd(argv);
 
 	if (t < 0) {
-		rm_both();
+		bench_dirs_remove();
 		exit(1);
 	}
 	return t;
@@ -163,7 +145,7 @@ static double runc_run(const char *bundle, int i)
 	char root[128], id[64];
 	char *argv[] = { "runc", "--root", root, "run", "--bundle", (char *)bundle, id, NULL };
 
-	snprintf(root, sizeof(root), "%s/runc", runbase);
+	snprintf(root, sizeof(root), "%s/runc", bench_runbase);
 	snprintf(id, sizeof(id), "bench-runc-%d", i + 1);
 	return run_or_die(argv);
 }
@@ -175,7 +157,7 @@ static double runc_3_calls(const char *bundle, int i)
 	char *start[] = { "runc", "--root", root, "start", id, NULL };
 	char *del[] = { "runc", "--root", root, "delete", "--force", id, NULL };
 
-	snprintf(root, sizeof(root), "%s/runc", runbase);
+	snprintf(root, sizeof(root), "%s/runc", bench_runbase);
 	snprintf(id, sizeof(id), "bench-runc3-%d", i + 1);
 	return run_or_die(create) + run_or_die(start) + run_or_die(del);
 }
@@ -185,7 +167,7 @@ static double podman_run(const char *rootfs)
 	char store[128];
 	char *argv[40];
 
-	snprintf(store, sizeof(store), "%s/podman", base);
+	snprintf(store, sizeof(store), "%s/podman", bench_base);
 	int a = podman_argv(argv, store);
 	argv[a++] = "--rm";
 	argv[a++] = "--rootfs";
@@ -308,7 +290,7 @@ static void parallel(ctr_runtime_t *rt, const ctr_config_t *cfg, double serial_m
 	for (int i = 0; i < PAR_THREADS; i++) {
 		p[i] = (struct par){ .rt = rt, .cfg = cfg, .go = &go };
 		if (pthread_create(&th[i], NULL, par_thread, &p[i]) != 0)
-			die("pthread_create");
+			bench_die("pthread_create");
 	}
 	for (int i = 0; i < PAR_THREADS; i++) {
 		pthread_join(th[i], NULL);
@@ -366,12 +348,12 @@ static void wait_fd_once(ctr_runtime_t *rt, const ctr_config_t *cfg, const char 
 		exit(1);
 	}
 	if (ctr_create(rt, cfg, &c) < 0 || ctr_init(c, 0) < 0)
-		die("wait_fd: create/init");
+		bench_die("wait_fd: create/init");
 	int fd = ctr_wait_fd(c);
 	if (fd < 0)
-		die("ctr_wait_fd");
+		bench_die("ctr_wait_fd");
 	if (ctr_start(c, 0) < 0)
-		die("wait_fd: start");
+		bench_die("wait_fd: start");
 	while (!t_wait) {
 		struct pollfd pfd[2] = { { .fd = ino, .events = POLLIN },
 					 { .fd = fd, .events = POLLIN } };
@@ -398,7 +380,7 @@ static void wait_fd_once(ctr_runtime_t *rt, const ctr_config_t *cfg, const char 
 		exit(1);
 	}
 	if (ctr_wait(c, 0, &code) < 0 || ctr_remove(c, 0) < 0)
-		die("wait_fd: wait/remove");
+		bench_die("wait_fd: wait/remove");
 	close(fd);
 	close(ino);
 	ctr_container_free(c);
@@ -413,7 +395,7 @@ static void exits_dir(ctr_runtime_t *rt, const ctr_config_t *cfg, char *buf, siz
 	char *json = NULL, *slash;
 
 	if (ctr_create(rt, cfg, &c) < 0 || ctr_inspect(c, &json) < 0)
-		die("exits_dir: create/inspect");
+		bench_die("exits_dir: create/inspect");
 	if (json_str(json, "exit_file", buf, size) < 0 || !(slash = strrchr(buf, '/'))) {
 		fprintf(stderr, "bench_lifecycle: no paths.exit_file in inspect: %s\n", json);
 		exit(1);
@@ -421,7 +403,7 @@ static void exits_dir(ctr_runtime_t *rt, const ctr_config_t *cfg, char *buf, siz
 	*slash = '\0';
 	ctr_free(json);
 	if (ctr_remove(c, 0) < 0)
-		die("exits_dir: remove");
+		bench_die("exits_dir: remove");
 	ctr_container_free(c);
 }
 
@@ -502,11 +484,11 @@ static void monitor_memory(ctr_runtime_t *rt, const char *rootfs)
 
 	for (int i = 0; i < MEM_N; i++)
 		if (ctr_create(rt, cfg, &c[i]) < 0 || (i == 0 && ctr_start(c[i], 0) < 0))
-			die("memory: create/start");
+			bench_die("memory: create/start");
 	r = monitors_mem(c, 1, &rss1, &pss1);
 	for (int i = 1; i < MEM_N; i++)
 		if (ctr_start(c[i], 0) < 0)
-			die("memory: start");
+			bench_die("memory: start");
 	if (r == 0)
 		r = monitors_mem(c, MEM_N, &rss, &pss);
 	if (r == 0) {
@@ -522,7 +504,7 @@ static void monitor_memory(ctr_runtime_t *rt, const char *rootfs)
 	}
 	for (int i = 0; i < MEM_N; i++) {
 		if (ctr_stop(c[i], 0) < 0 || ctr_remove(c[i], 0) < 0)
-			die("memory: stop/remove");
+			bench_die("memory: stop/remove");
 		ctr_container_free(c[i]);
 	}
 	ctr_config_free(cfg);
@@ -540,12 +522,8 @@ int main(int argc, char **argv)
 	int n = argc > 2 ? atoi(argv[2]) : 30;
 	const char *const args[] = { "/bin/true", NULL };
 
-	if (n < 1 || !mkdtemp(base))
+	if (n < 1 || bench_dirs_make("bench_lifecycle", "life") < 0)
 		return 2;
-	if (!mkdtemp(runbase)) {
-		rm_rf(base);
-		return 2;
-	}
 	ctr_runtime_t *durable = open_runtime("durable", 0);
 	ctr_runtime_t *nosync = open_runtime("nosync", CTR_RUNTIME_NOSYNC);
 	ctr_config_t *cfg = config(rootfs, args);
@@ -556,14 +534,14 @@ int main(int argc, char **argv)
 	ctr_container_t *bundle_owner;
 
 	if (ctr_create(durable, cfg, &bundle_owner) < 0)
-		die("create");
+		bench_die("create");
 	bundle_of(bundle_owner, x.bundle, sizeof(x.bundle));
 	x.podman = run_cmd(podman_version, NULL, 0) == 0;
 	if (!x.podman)
 		fprintf(stderr, "bench_lifecycle: no podman: its row is left out\n");
 	double median = serial(&x, n);
 	if (ctr_remove(bundle_owner, 0) < 0)
-		die("remove");
+		bench_die("remove");
 	ctr_container_free(bundle_owner);
 	parallel(durable, cfg, median);
 	wait_fd_latency(durable, rootfs, n);
@@ -572,6 +550,6 @@ int main(int argc, char **argv)
 	ctr_config_free(cfg);
 	ctr_runtime_close(nosync);
 	ctr_runtime_close(durable);
-	rm_both();
+	bench_dirs_remove();
 	return 0;
 }

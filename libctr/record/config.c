@@ -198,17 +198,25 @@ CTR_API int ctr_config_add_layer(ctr_config_t *cfg, const char *dir)
 	return ctri_cfg_strv_push(&cfg->layers, dir) < 0 ? ctri_cfg_nomem(op) : 0;
 }
 
-CTR_API int ctr_config_set_args(ctr_config_t *cfg, const char *const *argv)
+int ctri_cfg_check_argv(const char *op, const char *const *argv)
 {
-	static const char op[] = "ctr_config_set_args";
-
-	CTRI_CHECK_ARG(op, cfg);
 	CTRI_CHECK_ARG(op, argv);
 	if (!argv[0])
 		return ctri_err(CTR_E_INVAL, "%s: argv is empty: at least the command is needed",
 				op);
 	if (!argv[0][0])
 		return ctri_err(CTR_E_INVAL, "%s: argv[0] is an empty string", op);
+	return 0;
+}
+
+CTR_API int ctr_config_set_args(ctr_config_t *cfg, const char *const *argv)
+{
+	static const char op[] = "ctr_config_set_args";
+	int r;
+
+	CTRI_CHECK_ARG(op, cfg);
+	if ((r = ctri_cfg_check_argv(op, argv)) < 0)
+		return r;
 	return ctri_cfg_replace_strv(op, &cfg->args, argv);
 }
 

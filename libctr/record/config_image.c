@@ -31,13 +31,11 @@ CTR_API int ctr_config_set_entrypoint(ctr_config_t *cfg, const char *const *argv
 {
 	static const char op[] = "ctr_config_set_entrypoint";
 
+	int r;
+
 	CTRI_CHECK_ARG(op, cfg);
-	CTRI_CHECK_ARG(op, argv);
-	if (!argv[0])
-		return ctri_err(CTR_E_INVAL, "%s: argv is empty: at least the command is needed",
-				op);
-	if (!argv[0][0])
-		return ctri_err(CTR_E_INVAL, "%s: argv[0] is an empty string", op);
+	if ((r = ctri_cfg_check_argv(op, argv)) < 0)
+		return r;
 	return ctri_cfg_replace_strv(op, &cfg->entrypoint, argv);
 }
 

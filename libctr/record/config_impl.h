@@ -59,6 +59,9 @@ int ctri_cfg_nomem(const char *op);
 int ctri_cfg_replace_str(const char *op, char **slot, const char *s);
 int ctri_cfg_replace_strv(const char *op, char ***slot, const char *const *v);
 int ctri_cfg_strv_push(char ***v, const char *s);
+/* A command vector as ctr_config_set_args() takes it (not NULL, argv[0] set and not
+ * empty): 0, or CTR_E_INVAL "OP: ...". */
+int ctri_cfg_check_argv(const char *op, const char *const *argv);
 
 /* Add a mount after checking it like ctr_config_add_mount(); options (a vector, or NULL
  * for the type's default) is taken over even on failure. op prefixes messages. */
