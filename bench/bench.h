@@ -299,4 +299,79 @@ static inline void bench_die(const char *what)
 	exit(1);
 }
 
+/* Variants measured in interleaved rounds: n rounds (after one warm-up round), each
+ * running every variant once in turn, so that all of them see the same machine and their
+ * ratios stay meaningful on a busy host. run(ctx, v, round, steps) returns variant v's
+ * time in ms and fills its steps' times (its breakdown); variants whose skip is set are
+ * not run. The times: for variant v, bench_times(t, n, n_steps, v, 0) holds its n times
+ * and bench_times(t, n, n_steps, v, 1 + j) step j's. */
+struct bench_variant {
+	const char *label, *key, *target;
+	int breakdown; /* print a row per step */
+	int skip;      /* not measured (a tool missing) */
+};
+
+static inline double *bench_times(double *t, int n, int n_steps, int v, int row_)
+{
+	return t + ((size_t)v * (size_t)(n_steps + 1) + (size_t)row_) * (size_t)n;
+}
+
+static inline double *bench_rounds(int n, const struct bench_variant *variants, int n_variants,
+				   int n_steps, double (*run)(void *, int, int, double *),
+				   void *ctx)
+{
+	double *t = calloc((size_t)n * (size_t)n_variants * (size_t)(n_steps + 1), sizeof(double));
+	double *one = calloc((size_t)n_steps + 1, sizeof(double));
+
+	if (!t || !one) {
+		fprintf(stderr, "%s: out of memory\n", bench_prog);
+		exit(1);
+	}
+	for (int i = -1; i < n; i++) {
+		for (int v = 0; v < n_variants; v++) {
+			if (variants[v].skip)
+				continue;
+			memset(one, 0, ((size_t)n_steps + 1) * sizeof(double));
+			double d = run(ctx, v, i, one);
+			if (i < 0)
+				continue;
+			bench_times(t, n, n_steps, v, 0)[i] = d;
+			for (int j = 0; j < n_steps; j++)
+				bench_times(t, n, n_steps, v, 1 + j)[i] = one[j];
+		}
+	}
+	free(one);
+	return t;
+}
+
+/* The rows of bench_rounds' times: one per measured variant (its key's stats go to the
+ * KV file) and, for those with a breakdown, one per step whose bit is not in
+ * skip_steps(v) (NULL: none skipped). Returns the median of variant `main_v`. */
+static inline double bench_rounds_rows(double *t, int n, const struct bench_variant *variants,
+				       int n_variants, int n_steps,
+				       const char *const *step_names,
+				       unsigned (*skip_steps)(int v), int main_v)
+{
+	char name[128];
+	double median = 0;
+
+	for (int v = 0; v < n_variants; v++) {
+		if (variants[v].skip)
+			continue;
+		struct stats s = stats_of(bench_times(t, n, n_steps, v, 0), (size_t)n);
+		row(variants[v].label, s, "ms", variants[v].target);
+		kv_stats(variants[v].key, s);
+		if (v == main_v)
+			median = s.median;
+		for (int j = 0; variants[v].breakdown && j < n_steps; j++) {
+			if (skip_steps && (skip_steps(v) & (1u << j)))
+				continue;
+			snprintf(name, sizeof(name), "&nbsp;&nbsp;of which %s", step_names[j]);
+			row(name, stats_of(bench_times(t, n, n_steps, v, 1 + j), (size_t)n), "ms",
+			    "-");
+		}
+	}
+	return median;
+}
+
 #endif

@@ -192,70 +192,53 @@ static ctr_config_t *sleep_config(const char *image, const char *rootfs)
 }
 
 enum { V_IMAGE, V_ROOTFS, V_PODMAN, N_VARIANTS };
-static const struct {
-	const char *label, *key, *target;
-	int breakdown;
-} variants[N_VARIANTS] = {
+static struct bench_variant variants[N_VARIANTS] = {
 	[V_IMAGE] = { "libctr create+start to RUNNING of `sleep 1000`, from the image", "image_run",
-		      "≤ 1.15× from a rootfs", 1 },
+		      "≤ 1.15× from a rootfs", 1, 0 },
 	[V_ROOTFS] = { "libctr create+start to RUNNING of `sleep 1000`, from a plain rootfs",
-		       "rootfs_run", "-", 1 },
+		       "rootfs_run", "-", 1, 0 },
 	[V_PODMAN] = { "`podman run -d` of the image, `sleep 1000` (runc, --network none)",
-		       "podman_image_run", "-", 0 },
+		       "podman_image_run", "-", 0, 0 },
 };
 static const char *const step_names[N_STEPS] = { "ctr_create", "ctr_start (+ ctr_state)" };
 
+struct run_ctx {
+	ctr_runtime_t *rt;
+	ctr_config_t *from_image, *from_rootfs;
+	char store[128];
+};
+
+static double run_variant(void *ctx, int v, int i, double *step)
+{
+	struct run_ctx *x = ctx;
+
+	(void)i;
+	if (v == V_PODMAN)
+		return podman_to_running(x->store);
+	return ctr_to_running(x->rt, v == V_IMAGE ? x->from_image : x->from_rootfs, step);
+}
+
 static void bench_run(const char *rootfs, const char *archive, int n, int podman)
 {
-	double *t = calloc((size_t)n * N_VARIANTS * (N_STEPS + 1), sizeof(double));
-	char store[128], name[128];
+	struct run_ctx x = { .rt = open_runtime("run") };
 	char *id = NULL, *argv[40];
 	const char *const load[] = { "load", "-q", "-i", archive, NULL };
 
-	ctr_runtime_t *rt = open_runtime("run");
-	if (ctr_image_import(rt, archive, NULL, &id) < 0)
+	if (ctr_image_import(x.rt, archive, NULL, &id) < 0)
 		bench_die("ctr_image_import");
 	ctr_free(id);
-	ctr_config_t *from_image = sleep_config(IMAGE_REF, NULL);
-	ctr_config_t *from_rootfs = sleep_config(NULL, rootfs);
-	snprintf(store, sizeof(store), "%s/prun", bench_base);
-	if (podman && run_cmd(podman_words(argv, store, 0, load), NULL, 0) != 0)
+	x.from_image = sleep_config(IMAGE_REF, NULL);
+	x.from_rootfs = sleep_config(NULL, rootfs);
+	snprintf(x.store, sizeof(x.store), "%s/prun", bench_base);
+	if (podman && run_cmd(podman_words(argv, x.store, 0, load), NULL, 0) != 0)
 		die_cmd("podman load");
-
-	for (int i = -1; i < n; i++) {
-		for (int v = 0; v < N_VARIANTS; v++) {
-			double one[N_STEPS] = { 0 }, d;
-			if (v == V_PODMAN && !podman)
-				continue;
-			if (v == V_PODMAN)
-				d = podman_to_running(store);
-			else
-				d = ctr_to_running(rt, v == V_IMAGE ? from_image : from_rootfs,
-						   one);
-			if (i < 0)
-				continue;
-			double *vt = t + (size_t)v * n * (N_STEPS + 1);
-			vt[i] = d;
-			for (int j = 0; j < N_STEPS; j++)
-				vt[(size_t)(j + 1) * n + i] = one[j];
-		}
-	}
-	for (int v = 0; v < N_VARIANTS; v++) {
-		double *vt = t + (size_t)v * n * (N_STEPS + 1);
-		if (v == V_PODMAN && !podman)
-			continue;
-		struct stats s = stats_of(vt, (size_t)n);
-		row(variants[v].label, s, "ms", variants[v].target);
-		kv_stats(variants[v].key, s);
-		for (int j = 0; variants[v].breakdown && j < N_STEPS; j++) {
-			snprintf(name, sizeof(name), "&nbsp;&nbsp;of which %s", step_names[j]);
-			row(name, stats_of(vt + (size_t)(j + 1) * n, (size_t)n), "ms", "-");
-		}
-	}
+	variants[V_PODMAN].skip = !podman;
+	double *t = bench_rounds(n, variants, N_VARIANTS, N_STEPS, run_variant, &x);
+	bench_rounds_rows(t, n, variants, N_VARIANTS, N_STEPS, step_names, NULL, V_IMAGE);
 	free(t);
-	ctr_config_free(from_image);
-	ctr_config_free(from_rootfs);
-	ctr_runtime_close(rt);
+	ctr_config_free(x.from_image);
+	ctr_config_free(x.from_rootfs);
+	ctr_runtime_close(x.rt);
 }
 
 int main(int argc, char **argv)

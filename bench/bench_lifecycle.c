@@ -178,19 +178,17 @@ static double podman_run(const char *rootfs)
 }
 
 enum { V_LIBCTR, V_NOSYNC, V_RUN, V_RUNC, V_RUNC3, V_PODMAN, N_VARIANTS };
-static const struct {
-	const char *label, *key, *target;
-	int breakdown;
-} variants[N_VARIANTS] = {
+static struct bench_variant variants[N_VARIANTS] = {
 	[V_LIBCTR] = { "libctr create+init+start+wait+remove of /bin/true", "libctr",
-		       "≤ 1.15× `runc run`; podman ≥ 5×", 1 },
+		       "≤ 1.15× `runc run`; podman ≥ 5×", 1, 0 },
 	[V_NOSYNC] = { "libctr create+init+start+wait+remove, CTR_RUNTIME_NOSYNC",
-		       "libctr_nosync", "-", 0 },
+		       "libctr_nosync", "-", 0, 0 },
 	[V_RUN] = { "libctr create+start+wait+remove (start = `runc run --detach`)", "libctr_run",
-		    "-", 1 },
-	[V_RUNC] = { "`runc run` of /bin/true (same config.json)", "runc", "-", 0 },
-	[V_RUNC3] = { "`runc create` + `start` + `delete --force` (3 calls)", "runc3", "-", 0 },
-	[V_PODMAN] = { "`podman run --rm` of /bin/true (runc, --network none)", "podman", "-", 0 },
+		    "-", 1, 0 },
+	[V_RUNC] = { "`runc run` of /bin/true (same config.json)", "runc", "-", 0, 0 },
+	[V_RUNC3] = { "`runc create` + `start` + `delete --force` (3 calls)", "runc3", "-", 0, 0 },
+	[V_PODMAN] = { "`podman run --rm` of /bin/true (runc, --network none)", "podman", "-", 0,
+		       0 },
 };
 
 struct serial_ctx {
@@ -198,11 +196,12 @@ struct serial_ctx {
 	const ctr_config_t *cfg;
 	const char *rootfs;
 	char bundle[PATH_MAX];
-	int podman; /* podman is installed */
 };
 
-static double run_variant(struct serial_ctx *x, int v, int i, double *step)
+static double run_variant(void *ctx, int v, int i, double *step)
 {
+	struct serial_ctx *x = ctx;
+
 	switch (v) {
 	case V_LIBCTR: return lifecycle(x->durable, x->cfg, 1, step);
 	case V_NOSYNC: return lifecycle(x->nosync, x->cfg, 1, step);
@@ -213,46 +212,21 @@ static double run_variant(struct serial_ctx *x, int v, int i, double *step)
 	}
 }
 
-/* n rounds, each running every variant once in turn (after one warm-up round), so that
- * all of them see the same machine: their ratios stay meaningful on a busy host. Prints a
- * row per variant and, for the libctr ones, a row per call (where the time goes). Returns
- * the median of the main libctr lifecycle. */
+/* `runc run --detach` has no init step of its own. */
+static unsigned skipped_steps(int v)
+{
+	return v == V_RUN ? 1u << S_INIT : 0;
+}
+
+/* The lifecycles in interleaved rounds (bench_rounds), a row per variant and, for the
+ * libctr ones, a row per call (where the time goes). Returns the median of the main libctr
+ * lifecycle. */
 static double serial(struct serial_ctx *x, int n)
 {
-	double *t = calloc((size_t)n * N_VARIANTS * (N_STEPS + 1), sizeof(double));
-	char name[128];
-	double median = 0;
+	double *t = bench_rounds(n, variants, N_VARIANTS, N_STEPS, run_variant, x);
+	double median = bench_rounds_rows(t, n, variants, N_VARIANTS, N_STEPS, step_names,
+					  skipped_steps, V_LIBCTR);
 
-	for (int i = -1; i < n; i++) {
-		for (int v = 0; v < N_VARIANTS; v++) {
-			double one[N_STEPS] = { 0 };
-			if (v == V_PODMAN && !x->podman)
-				continue;
-			double d = run_variant(x, v, i, one);
-			if (i < 0)
-				continue;
-			double *vt = t + (size_t)v * n * (N_STEPS + 1);
-			vt[i] = d;
-			for (int j = 0; j < N_STEPS; j++)
-				vt[(size_t)(j + 1) * n + i] = one[j];
-		}
-	}
-	for (int v = 0; v < N_VARIANTS; v++) {
-		double *vt = t + (size_t)v * n * (N_STEPS + 1);
-		if (v == V_PODMAN && !x->podman)
-			continue;
-		struct stats s = stats_of(vt, (size_t)n);
-		row(variants[v].label, s, "ms", variants[v].target);
-		kv_stats(variants[v].key, s);
-		if (v == V_LIBCTR)
-			median = s.median;
-		for (int j = 0; variants[v].breakdown && j < N_STEPS; j++) {
-			if (j == S_INIT && v == V_RUN)
-				continue;
-			snprintf(name, sizeof(name), "&nbsp;&nbsp;of which %s", step_names[j]);
-			row(name, stats_of(vt + (size_t)(j + 1) * n, (size_t)n), "ms", "-");
-		}
-	}
 	free(t);
 	return median;
 }
@@ -536,8 +510,8 @@ int main(int argc, char **argv)
 	if (ctr_create(durable, cfg, &bundle_owner) < 0)
 		bench_die("create");
 	bundle_of(bundle_owner, x.bundle, sizeof(x.bundle));
-	x.podman = run_cmd(podman_version, NULL, 0) == 0;
-	if (!x.podman)
+	variants[V_PODMAN].skip = run_cmd(podman_version, NULL, 0) != 0;
+	if (variants[V_PODMAN].skip)
 		fprintf(stderr, "bench_lifecycle: no podman: its row is left out\n");
 	double median = serial(&x, n);
 	if (ctr_remove(bundle_owner, 0) < 0)
