@@ -301,7 +301,9 @@ static inline void bench_die(const char *what)
 
 /* Variants measured in interleaved rounds: n rounds (after one warm-up round), each
  * running every variant once in turn, so that all of them see the same machine and their
- * ratios stay meaningful on a busy host. run(ctx, v, round, steps) returns variant v's
+ * ratios stay meaningful on a busy host. Each round starts one variant further on, so
+ * that no variant always follows the same one (podman's cleanup goes on in the background
+ * after its command returns, and would otherwise always slow the variant after it). run(ctx, v, round, steps) returns variant v's
  * time in ms and fills its steps' times (its breakdown); variants whose skip is set are
  * not run. The times: for variant v, bench_times(t, n, n_steps, v, 0) holds its n times
  * and bench_times(t, n, n_steps, v, 1 + j) step j's. */
@@ -328,7 +330,8 @@ static inline double *bench_rounds(int n, const struct bench_variant *variants, 
 		exit(1);
 	}
 	for (int i = -1; i < n; i++) {
-		for (int v = 0; v < n_variants; v++) {
+		for (int k = 0; k < n_variants; k++) {
+			int v = (k + (i < 0 ? 0 : i)) % n_variants;
 			if (variants[v].skip)
 				continue;
 			memset(one, 0, ((size_t)n_steps + 1) * sizeof(double));

@@ -206,6 +206,24 @@ START_TEST(test_a_missing_skopeo_is_named)
 }
 END_TEST
 
+/* A skopeo that hangs is killed at the timeout; nothing is left. */
+START_TEST(test_a_hanging_skopeo_is_killed_at_the_timeout)
+{
+	char script[PATH_MAX], *id = NULL;
+
+	snprintf(script, sizeof(script), "%s/skopeo", it_base());
+	ck_assert_int_eq(ctri_write_file(script, "#!/bin/sh\nexec sleep 60\n", 25, 0755, 0), 0);
+	setenv("CTR_SKOPEO", script, 1);
+	CTR_OPTS(ctr_image_pull_opts_t, o, .timeout_ms = 300);
+	int r = ctr_image_pull(it_rt, "docker://127.0.0.1:1/none:1", &o, &id);
+	unsetenv("CTR_SKOPEO");
+	IT_FAILS(r, CTR_E_TIMEOUT);
+	IT_SAYS("killed");
+	ck_assert_ptr_null(id);
+	ck_assert_int_eq(img_tmp_entries(), 0);
+}
+END_TEST
+
 Suite *suite_image_pull(void)
 {
 	Suite *s = suite_create("image_pull");
@@ -218,6 +236,7 @@ Suite *suite_image_pull(void)
 	tcase_add_test(tc, test_a_pull_takes_the_given_name);
 	tcase_add_test(tc, test_failed_pulls_say_why_and_leave_nothing);
 	tcase_add_test(tc, test_a_missing_skopeo_is_named);
+	tcase_add_test(tc, test_a_hanging_skopeo_is_killed_at_the_timeout);
 	suite_add_tcase(s, tc);
 	return s;
 }
