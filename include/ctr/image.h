@@ -137,7 +137,10 @@ CTR_API int ctr_image_remove(ctr_runtime_t *rt, const char *ref, unsigned flags)
  * ctr_config_set_user() says), stop signal and labels, each unless the config sets it.
  * ctr_create() resolves ref (CTR_E_NOENT when no image matches); ctr_inspect() then shows
  * "image": {"id", "ref"}. Exclusive with ctr_config_set_rootfs() and
- * ctr_config_add_layer(). In the JSON form: "image": "REF".
+ * ctr_config_add_layer(). In the JSON form: "image": "REF". The config ctr_create() stores
+ * is the layered one, with "image_id": the image's id; a config that has one (such as a
+ * checkpoint archive's, read by ctr_import()) holds that image too, and its ctr_create()
+ * fails with CTR_E_NOENT when the image is not in the store.
  * @return 0; CTR_E_INVAL (cfg or ref NULL, ref neither a valid reference nor an id
  *   prefix); CTR_E_NOMEM.
  */

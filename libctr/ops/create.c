@@ -195,10 +195,10 @@ CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container
 		return r; /* its message already says "container NAME: cannot create: " */
 	/* An image's container: a layered config made from it, the image held (shared lock)
 	 * until the container's record names it. */
-	if (ctri_config_image(cfg)) {
+	if (ctri_config_image(cfg) || ctri_config_image_id(cfg)) {
 		if ((r = ctri_image_config(rt, cfg, &from_image, &image, &image_lock)) < 0)
 			return r;
-		cfg = from_image;
+		cfg = from_image ? from_image : cfg;
 	}
 	if ((r = ctri_config_to_object(cfg, &config)) < 0) {
 		r = ctri_cwrap(given, "create", r);

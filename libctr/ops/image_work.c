@@ -188,6 +188,7 @@ int ctri_image_config(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_config_t *
 		      json_object **out_image, int *lock_fd)
 {
 	const char *name = ctri_config_name(cfg), *ref = ctri_config_image(cfg);
+	const char *held = ctri_config_image_id(cfg);
 	char id[CTRI_IMAGE_ID_LEN + 1], *layers = ctri_layers_dir(rt);
 	json_object *rec = NULL, *info = json_object_new_object();
 	ctr_config_t *copy = NULL;
@@ -199,15 +200,20 @@ int ctri_image_config(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_config_t *
 	}
 	if ((r = fd = ctri_image_lock(rt, LOCK_SH, "create")) < 0)
 		goto fail;
-	if ((r = ctri_image_lookup(rt->store, ref, id, NULL, &rec)) < 0) {
+	if ((r = ctri_image_lookup(rt->store, ref ? ref : held, id, NULL, &rec)) < 0) {
+		if (!ref && r == CTR_E_NOENT)
+			r = ctri_err(r, "its layers are those of image %.12s, which is not in this "
+					"store (import it first)",
+				     held);
 		r = ctri_cwrap(name, "create", r);
 		goto fail;
 	}
-	if ((r = copy_config(cfg, &copy)) < 0 ||
-	    (r = ctri_config_apply_image(copy, rec, layers)) < 0)
+	/* A config made from an image already (a checkpoint archive's): it only holds it. */
+	if (ref && ((r = copy_config(cfg, &copy)) < 0 ||
+		    (r = ctri_config_apply_image(copy, rec, layers)) < 0))
 		goto fail;
 	json_object_object_add(info, "id", json_object_new_string(id));
-	json_object_object_add(info, "ref", json_object_new_string(ref));
+	json_object_object_add(info, "ref", json_object_new_string(ref ? ref : id));
 	json_object_put(rec);
 	free(layers);
 	*out = copy;

@@ -38,8 +38,10 @@ void ctri_image_sweep(ctr_runtime_t *rt);
 
 /* ctr_create of a config with an image: take the shared image lock (*lock_fd, released by
  * the caller after its commit), resolve the image and apply it to a copy of cfg (*out, a
- * layered config; ctr_config_free it). *out_image: {"id", "ref"} for the container's
- * record. CTR_E_NOENT for an unknown image. */
+ * layered config; ctr_config_free it). For a layered config with an image_id (made from
+ * an image before: a checkpoint archive's), check that the image is there and hold it
+ * the same way (*out NULL). *out_image: {"id", "ref"} for the container's record.
+ * CTR_E_NOENT for an unknown image. */
 int ctri_image_config(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_config_t **out,
 		      json_object **out_image, int *lock_fd);
 

@@ -128,6 +128,7 @@ CTR_API void ctr_config_free(ctr_config_t *cfg)
 	ctri_strv_free(cfg->layers);
 	free(cfg->image);
 	ctri_strv_free(cfg->entrypoint);
+	free(cfg->image_id);
 	json_object_put(cfg->seccomp);
 	for (size_t i = 0; i < cfg->n_mounts; i++)
 		mount_clear(&cfg->mounts[i]);
@@ -736,6 +737,9 @@ int ctri_config_check(const ctr_config_t *cfg)
 		return ctri_cerr(cfg->name, "create", CTR_E_INVAL,
 				 "both an image and a %s are set: a container has one or the other",
 				 cfg->rootfs ? "rootfs" : "layer");
+	if (cfg->image_id && (cfg->image || !cfg->layers[0]))
+		return ctri_cerr(cfg->name, "create", CTR_E_INVAL,
+				 "an image_id goes with the layers of that image only");
 	if (cfg->entrypoint && !cfg->image)
 		return ctri_cerr(cfg->name, "create", CTR_E_INVAL,
 				 "an entrypoint is set but no image: set args instead");

@@ -17,6 +17,13 @@ const char *const *ctri_config_dependencies(const ctr_config_t *cfg); /* NULL-te
 /* The image reference of ctr_config_set_image, or NULL. */
 const char *ctri_config_image(const ctr_config_t *cfg);
 
+/* The id of the image a layered config was made from ("image_id" in the JSON form: set
+ * when an image is applied, kept by the config of a checkpoint archive), or NULL. A
+ * container with one holds that image (ctr_image_remove is refused) as one made from the
+ * image does. CTR_E_INVAL unless id is 64 lowercase hex digits. */
+const char *ctri_config_image_id(const ctr_config_t *cfg);
+int ctri_config_set_image_id(ctr_config_t *cfg, const char *id);
+
 /* Apply an image record (image_record.h: "layers" as diff id hexes, "config" with the
  * process defaults) to cfg, whose image it is: the layers (dirs in layers_dir) and each
  * process default the config does not set; the image reference is cleared, so cfg is

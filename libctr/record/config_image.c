@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "config_impl.h"
+#include "digest.h"
 #include "error.h"
 #include "image_ref.h"
 #include "util.h"
@@ -42,6 +43,23 @@ CTR_API int ctr_config_set_entrypoint(ctr_config_t *cfg, const char *const *argv
 const char *ctri_config_image(const ctr_config_t *cfg)
 {
 	return cfg->image;
+}
+
+const char *ctri_config_image_id(const ctr_config_t *cfg)
+{
+	return cfg->image_id;
+}
+
+int ctri_config_set_image_id(ctr_config_t *cfg, const char *id)
+{
+	static const char op[] = "config image_id";
+
+	CTRI_CHECK_ARG(op, cfg);
+	CTRI_CHECK_ARG(op, id);
+	if (!ctri_is_sha256_hex(id))
+		return ctri_err(CTR_E_INVAL, "%s: \"%s\" is not an image id (64 hex digits)", op,
+				id);
+	return ctri_cfg_replace_str(op, &cfg->image_id, id);
 }
 
 int ctri_signal_parse(const char *s)
@@ -239,6 +257,9 @@ int ctri_config_apply_image(ctr_config_t *cfg, json_object *image, const char *l
 	    (r = make_args(cfg, icfg, ref)) < 0 ||
 	    (member(icfg, "env") && (r = merge_env(cfg, member(icfg, "env"))) < 0) ||
 	    (r = apply_scalars(cfg, icfg, ref)) < 0)
+		return r;
+	const char *id = json_object_get_string(member(image, "id"));
+	if ((r = ctri_config_set_image_id(cfg, id ? id : "")) < 0)
 		return r;
 	ctri_strv_free(cfg->entrypoint);
 	cfg->entrypoint = NULL;

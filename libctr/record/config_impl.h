@@ -30,6 +30,7 @@ struct ctr_config {
 	char **layers; /* never NULL; the lowest first */
 	char *image;	    /* a reference to resolve at ctr_create (config_image.c), or NULL */
 	char **entrypoint;  /* with an image: replaces the image's; NULL: not set */
+	char *image_id;	    /* the image the layers come from (config_image.c), or NULL */
 	int terminal;
 	int open_stdin;
 	uint64_t log_size_max; /* 0: no limit */

@@ -65,6 +65,7 @@ static int fill(json_object *o, const ctr_config_t *cfg)
 	r |= cfg->layers[0] ? ctri_json_add(o, "layers", str_array(cfg->layers)) : 0;
 	r |= cfg->image ? ctri_json_add(o, "image", json_object_new_string(cfg->image)) : 0;
 	r |= cfg->entrypoint ? ctri_json_add(o, "entrypoint", str_array(cfg->entrypoint)) : 0;
+	r |= cfg->image_id ? ctri_json_add(o, "image_id", json_object_new_string(cfg->image_id)) : 0;
 	r |= cfg->args ? ctri_json_add(o, "args", str_array(cfg->args)) : 0;
 	r |= cfg->env ? ctri_json_add(o, "env", str_array(cfg->env)) : 0;
 	r |= ctri_json_add(o, "terminal", json_object_new_boolean(cfg->terminal));
@@ -196,6 +197,7 @@ static int word(json_object *v, const char *const *names, size_t n, int *out)
 STRING_FIELD(f_name, ctr_config_set_name)
 STRING_FIELD(f_rootfs, ctr_config_set_rootfs)
 STRING_FIELD(f_image, ctr_config_set_image)
+STRING_FIELD(f_image_id, ctri_config_set_image_id)
 STRING_FIELD(f_cwd, ctr_config_set_cwd)
 STRING_FIELD(f_hostname, ctr_config_set_hostname)
 
@@ -447,6 +449,7 @@ static const struct field {
 	{ "layers", json_type_array, f_layers },
 	{ "image", json_type_string, f_image },
 	{ "entrypoint", json_type_array, f_entrypoint },
+	{ "image_id", json_type_string, f_image_id },
 	{ "args", json_type_array, f_args },
 	{ "env", json_type_array, f_env },
 	{ "terminal", json_type_boolean, f_terminal },

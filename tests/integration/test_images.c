@@ -352,7 +352,23 @@ START_TEST(test_removal_rules_busy_names_and_tags)
 	IT_OK(ctr_remove(c, CTR_FORCE));
 	IT_FAILS(ctr_image_remove(it_rt, id, 0), CTR_E_BUSY);
 	IT_SAYS(ctr_name(c2));
+	/* a container made from c2's stored config (as ctr_import makes one from a checkpoint
+	 * archive) holds the image too */
+	char *text = NULL;
+	IT_OK(ctr_inspect(c2, &text));
+	json_object *o = json_tokener_parse(text), *stored = NULL;
+	ck_assert(json_object_object_get_ex(o, "config", &stored));
+	json_object_object_add(stored, "name", json_object_new_string("from-stored"));
+	ctr_config_t *cfg = NULL;
+	IT_OK(ctr_config_from_json(json_object_to_json_string(stored), &cfg));
+	json_object_put(o);
+	ctr_free(text);
+	ctr_container_t *c3 = it_create(it_rt, cfg);
 	IT_OK(ctr_remove(c2, CTR_FORCE));
+	IT_FAILS(ctr_image_remove(it_rt, id, 0), CTR_E_BUSY);
+	IT_SAYS("from-stored");
+	IT_OK(ctr_remove(c3, CTR_FORCE));
+	ctr_container_free(c3);
 	IT_OK(ctr_image_remove(it_rt, id, 0));
 	ck_assert_int_eq(img_layer_dirs(), 0);
 	IT_FAILS(ctr_image_remove(it_rt, id, 0), CTR_E_NOENT);

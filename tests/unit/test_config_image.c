@@ -12,6 +12,8 @@
 #include "testutil.h"
 #include "util.h"
 
+#define ID "0000000000000000000000000000000000000000000000000000000000000000"
+
 static ctr_config_t *cfg;
 static char *layers; /* holds the layer directories a and b of record() */
 
@@ -104,6 +106,7 @@ START_TEST(test_the_image_supplies_every_default)
 	ck_assert_str_eq(str(o, "user"), "app");
 	ck_assert_int_eq(json_object_get_int(json_object_object_get(o, "stop_signal")), SIGUSR1);
 	ck_assert_ptr_null(json_object_object_get(o, "image")); /* a layered config now */
+	ck_assert_str_eq(str(o, "image_id"), ID);          /* that remembers its image */
 	ck_assert_str_eq(str(json_object_object_get(o, "labels"), "a"), "image");
 	json_object_put(o);
 }
@@ -240,6 +243,14 @@ START_TEST(test_an_image_excludes_a_rootfs_and_layers_and_an_entrypoint_needs_on
 	ck_assert_int_eq(ctr_config_set_rootfs(cfg, "/"), 0);
 	ck_assert_int_eq(ctri_config_check(cfg), CTR_E_INVAL);
 	ck_assert_ptr_nonnull(strstr(ctr_last_error(), "entrypoint"));
+	/* an image_id goes with layers only, and must be an id */
+	teardown();
+	setup();
+	ck_assert_int_eq(ctri_config_set_image_id(cfg, "abc"), CTR_E_INVAL);
+	ck_assert_int_eq(ctri_config_set_image_id(cfg, ID), 0);
+	ck_assert_int_eq(ctr_config_set_rootfs(cfg, "/"), 0);
+	ck_assert_int_eq(ctri_config_check(cfg), CTR_E_INVAL);
+	ck_assert_ptr_nonnull(strstr(ctr_last_error(), "image_id"));
 }
 END_TEST
 
