@@ -116,6 +116,8 @@ static int read_source(struct import *im, const struct stat *st)
 		if (!(src = ctri_strdupf("%s/src", im->work.dir)))
 			return import_nomem(im);
 		r = ctri_tar_extract(im->path, src, NULL, im->op);
+		/* A refused entry keeps its message (it names the entry); any other refusal
+		 * means the file is no tar of a known compression: no image archive. */
 		if (r == CTR_E_INVAL && !strstr(ctr_last_error(), "entry"))
 			r = ctri_cerr(NULL, im->op, CTR_E_INVAL,
 				      "not an OCI layout, oci-archive or docker-archive: %s",
