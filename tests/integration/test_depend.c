@@ -219,13 +219,21 @@ static int find_reason(const ctr_event_t *ev, void *ud)
 	return 0;
 }
 
-/* The "cleanup" events of c that say why the policy did not restart it, with text. */
+/* The "cleanup" events of c that say why the policy did not restart it, with text. The
+ * cleanup writes its event after the state EXITED, under the same lock, so a reader that
+ * saw the state may look before the event is there: wait for it (a guard, not a timing). */
 static int skipped_because(ctr_container_t *c, const char *text)
 {
 	struct reason w = { text, 0 };
 	CTR_OPTS(ctr_events_opts_t, o, .container = ctr_id(c), .type = "cleanup");
+	double t0 = it_now();
 
-	IT_OK(ctr_events(it_rt, &o, find_reason, &w));
+	do {
+		w.found = 0;
+		IT_OK(ctr_events(it_rt, &o, find_reason, &w));
+		if (!w.found)
+			it_sleep_ms(20);
+	} while (!w.found && it_now() - t0 < IT_GUARD_MS / 1000.0);
 	return w.found;
 }
 
