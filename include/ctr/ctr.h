@@ -774,5 +774,6 @@ CTR_API int ctr_exit_code(ctr_container_t *c, int *out);
 #include "io.h" /* exec sessions, attach, logs */
 #include "fs.h" /* layers, mounts, export, artifacts, checkpoint and restore */
 #include "image.h" /* images: import, pull, list, inspect, tag, remove; containers from them */
+#include "net.h" /* networks: bridges, containers joined to them, published ports */
 
 #endif /* CTR_CTR_H */
