@@ -114,7 +114,7 @@ void nt_addr(ctr_container_t *c, const char *network, nt_addr_t *out)
 	obj = json_tokener_parse(text);
 	ck_assert_msg(obj != NULL, "ctr_inspect gave bad JSON: %s", text);
 	ck_assert_msg(json_object_object_get_ex(obj, "networks", &nets) &&
-			      json_object_object_get_ex(nets, network, &n),
+			  json_object_object_get_ex(nets, network, &n),
 		      "no \"networks\": {\"%s\": ...} in the inspection of %s: %s", network,
 		      ctr_name(c), text);
 	memset(out, 0, sizeof(*out));
@@ -123,9 +123,9 @@ void nt_addr(ctr_container_t *c, const char *network, nt_addr_t *out)
 	snprintf(out->gateway, sizeof(out->gateway), "%s",
 		 nt_str(n, "gateway") ? nt_str(n, "gateway") : "");
 	out->prefix_length = json_object_object_get_ex(n, "prefix_length", &v) &&
-					     json_object_is_type(v, json_type_int)
-				     ? json_object_get_int(v)
-				     : -1;
+				     json_object_is_type(v, json_type_int)
+				 ? json_object_get_int(v)
+				 : -1;
 	json_object_put(obj);
 	ctr_free(text);
 }

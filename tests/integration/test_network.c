@@ -33,8 +33,7 @@ static int conflist_exists(const char *name)
 }
 
 /* The network's members as the header documents them; the conflist is valid JSON. */
-static void assert_network(const char *name, const char *subnet, const char *gateway,
-			   int internal)
+static void assert_network(const char *name, const char *subnet, const char *gateway, int internal)
 {
 	json_object *net = nt_network_json(name), *v;
 	char want[PATH_MAX];
@@ -49,13 +48,13 @@ static void assert_network(const char *name, const char *subnet, const char *gat
 		ck_assert_msg(json_object_is_type(v, json_type_null), "gateway %s, expected null",
 			      json_object_to_json_string(v));
 	ck_assert_msg(json_object_object_get_ex(net, "internal", &v) &&
-			      json_object_is_type(v, json_type_boolean),
+			  json_object_is_type(v, json_type_boolean),
 		      "no boolean \"internal\"");
 	ck_assert_int_eq(json_object_get_boolean(v), internal);
 	const char *br = nt_str(net, "bridge");
 	ck_assert_msg(br && !strncmp(br, "ctr", 3) && strlen(br) <= 15, "bridge \"%s\"", br);
 	ck_assert_msg(json_object_object_get_ex(net, "created", &v) &&
-			      json_object_get_int64(v) > 1000000000LL * 1000000000LL,
+			  json_object_get_int64(v) > 1000000000LL * 1000000000LL,
 		      "\"created\" is not a time in ns");
 	snprintf(want, sizeof(want), "%s/state/networks/%s.conflist", it_base(), name);
 	ck_assert_str_eq(nt_str(net, "conflist"), want);
@@ -63,12 +62,12 @@ static void assert_network(const char *name, const char *subnet, const char *gat
 	ck_assert_msg(conf != NULL, "%s is not JSON", want);
 	json_object_put(conf);
 	ck_assert_msg(json_object_object_get_ex(net, "containers", &v) &&
-			      json_object_is_type(v, json_type_object) &&
-			      json_object_object_length(v) == 0,
+			  json_object_is_type(v, json_type_object) &&
+			  json_object_object_length(v) == 0,
 		      "\"containers\" is not {}");
 	ck_assert_msg(json_object_object_get_ex(net, "configured", &v) &&
-			      json_object_is_type(v, json_type_array) &&
-			      json_object_array_length(v) == 0,
+			  json_object_is_type(v, json_type_array) &&
+			  json_object_array_length(v) == 0,
 		      "\"configured\" is not []");
 	json_object_put(net);
 }
@@ -146,8 +145,7 @@ START_TEST(test_remove_deletes_the_bridge_and_the_leases)
 	IT_FAILS(ctr_network_remove(it_rt, "brnet", 0), CTR_E_BUSY);
 	IT_OK(ctr_remove(c, 0));
 	IT_OK(ctr_network_remove(it_rt, "brnet", 0));
-	ck_assert_msg(!nt_link_exists(bridge), "bridge %s left after the network's remove",
-		      bridge);
+	ck_assert_msg(!nt_link_exists(bridge), "bridge %s left after the network's remove", bridge);
 	snprintf(leases, sizeof(leases), "%s/run/net/leases/brnet", it_base());
 	ck_assert_msg(access(leases, F_OK) != 0, "%s left", leases);
 	ck_assert(!conflist_exists("brnet"));
@@ -158,8 +156,7 @@ END_TEST
 /* ---- bad input ------------------------------------------------------------------------------ */
 
 /* ctr_network_create(name, subnet, gateway, flags) fails with code. */
-static int create_with(const char *name, const char *subnet, const char *gateway,
-		       unsigned flags)
+static int create_with(const char *name, const char *subnet, const char *gateway, unsigned flags)
 {
 	CTR_OPTS(ctr_network_opts_t, o, .subnet = subnet, .gateway = gateway, .flags = flags);
 
@@ -169,10 +166,20 @@ static int create_with(const char *name, const char *subnet, const char *gateway
 START_TEST(test_bad_subnets_and_gateways_are_refused)
 {
 	static const char *const subnets[] = {
-		"",	       "10.89.110.0",	 "10.89.110.0/",    "10.89.110.0/33",
-		"10.89.110.0/7", "10.89.110.0/31", "10.89.300.0/24", "10.89.110/24",
-		"abc/24",      "10.89.110.0/2x", "10.89.110.1/24", /* host bits */
-		"10.89.110.128/24", " 10.89.110.0/24", "10.89.110.0/24 ",
+		"",
+		"10.89.110.0",
+		"10.89.110.0/",
+		"10.89.110.0/33",
+		"10.89.110.0/7",
+		"10.89.110.0/31",
+		"10.89.300.0/24",
+		"10.89.110/24",
+		"abc/24",
+		"10.89.110.0/2x",
+		"10.89.110.1/24", /* host bits */
+		"10.89.110.128/24",
+		" 10.89.110.0/24",
+		"10.89.110.0/24 ",
 	};
 	static const char *const gateways[] = { "10.89.111.1",	 "10.89.110.0", "10.89.110.255",
 						"10.89.110.256", "gateway",	"",
@@ -204,8 +211,8 @@ END_TEST
 
 START_TEST(test_overlaps_duplicates_and_bad_names_are_refused)
 {
-	static const char *const names[] = { "",	 "-net", ".net",  "_net", "a b",
-					     "a/b", "net:1", "ünï", "a\nb" };
+	static const char *const names[] = { "",    "-net",  ".net", "_net", "a b",
+					     "a/b", "net:1", "ünï",  "a\nb" };
 	char long_name[80], list[256];
 
 	nt_network("ov-a", "10.89.105.0/24", NULL, 0);
@@ -257,8 +264,8 @@ END_TEST
 START_TEST(test_config_networks_and_ports_refuse_bad_input)
 {
 	ctr_config_t *cfg = it_config("true");
-	static const char *const ips[] = { "10.89.1",	 "10.89.1.300", "abc",	      "",
-					   "10.89.1.1/24", " 10.89.1.1",	"::1" };
+	static const char *const ips[] = { "10.89.1",	   "10.89.1.300", "abc", "",
+					   "10.89.1.1/24", " 10.89.1.1",  "::1" };
 	char name[16];
 
 	IT_FAILS(ctr_config_add_network(NULL, "n", NULL), CTR_E_INVAL);
