@@ -94,11 +94,53 @@ static void unmount_below(const char *dir)
 		fclose(f);
 }
 
+/* The networks of dir (a failed network test's): a bridge and its firewall rules outlive
+ * the directories, and the bridge's route would refuse the subnet to the next run. Their
+ * containers and networks are removed through the library, then any bridge a test listed
+ * in dir/bridges (one name a line) that is still there is deleted. */
+static void sweep_networks(const char *dir)
+{
+	char path[PATH_MAX], run[PATH_MAX], name[64], **names = NULL;
+	ctr_container_t **list = NULL;
+	ctr_runtime_t *rt = NULL;
+	size_t nets = 0, n = 0;
+
+	snprintf(path, sizeof(path), "%s/state", dir);
+	snprintf(run, sizeof(run), "%s/run", dir);
+	CTR_OPTS(ctr_runtime_opts_t, o, .state_dir = path, .run_dir = run,
+		 .flags = CTR_RUNTIME_NOSYNC);
+	if (ctr_runtime_open(&o, &rt) == 0) {
+		if (ctr_network_list(rt, &names, &nets) == 0 && nets > 0 &&
+		    ctr_list(rt, &list, &n) == 0) {
+			for (size_t i = 0; i < n; i++)
+				ctr_remove(list[i], CTR_FORCE);
+			ctr_list_free(list, n);
+		}
+		for (size_t i = 0; names && names[i]; i++)
+			ctr_network_remove(rt, names[i], 0);
+		ctr_strv_free(names);
+		ctr_runtime_close(rt);
+	}
+	snprintf(path, sizeof(path), "%s/bridges", dir);
+	FILE *f = fopen(path, "re");
+	while (f && fscanf(f, "%63s", name) == 1) {
+		const char *const argv[] = { "ip", "link", "del", name, NULL };
+		snprintf(path, sizeof(path), "/sys/class/net/%s", name);
+		if (access(path, F_OK) == 0)
+			it_run(argv, NULL);
+	}
+	if (f)
+		fclose(f);
+}
+
 static void sweep(const char *dir)
 {
 	char root[PATH_MAX];
 	struct dirent *e;
 
+	snprintf(root, sizeof(root), "%s/state/networks", dir);
+	if (access(root, F_OK) == 0)
+		sweep_networks(dir);
 	kill_procs_with(dir);
 	snprintf(root, sizeof(root), "%s/run/runtime", dir);
 	DIR *d = opendir(root);

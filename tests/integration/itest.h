@@ -17,7 +17,8 @@
 /* ---- the run ---------------------------------------------------------------------------------
  * it_init() once in main() before the suites: checks the environment and fills in defaults
  * for CTR_MONITOR and CTR_FAKE_RUNTIME. A failing test exits without its teardown, so
- * it_sweep_all() after the suites kills and removes what any test of this run left behind. */
+ * it_sweep_all() after the suites kills and removes what any test of this run left behind
+ * (for a store with networks, through the library first: bridges outlive directories). */
 int it_init(void);
 void it_sweep_all(void);
 

@@ -17,7 +17,7 @@
 
 /* ---- the fixture ---------------------------------------------------------------------------- */
 
-/* Remove every container and network of it_rt; no assertion (it runs at exit too). */
+/* Remove every container and network of it_rt. */
 static void remove_all(void)
 {
 	ctr_container_t **list = NULL;
@@ -38,18 +38,8 @@ static void remove_all(void)
 	}
 }
 
-/* A failed test exits without its teardown (Check's fork mode): its networks go here. */
-static void remove_all_at_exit(void)
-{
-	remove_all();
-}
-
 void nt_setup(void)
 {
-	static int registered;
-
-	if (!registered++)
-		atexit(remove_all_at_exit);
 	unsetenv("CTR_CNI_PATH");
 	it_setup();
 }
@@ -70,6 +60,14 @@ void nt_network(const char *name, const char *subnet, const char *gateway, unsig
 
 	ck_assert_msg(r == 0, "ctr_network_create(%s, %s): %s", name, subnet ? subnet : "NULL",
 		      it_err(r));
+	/* for it_cleanup() after a failed test (its sweep deletes the bridges listed) */
+	char bridge[64], path[PATH_MAX];
+	nt_bridge(name, bridge, sizeof(bridge));
+	snprintf(path, sizeof(path), "%s/bridges", it_base());
+	FILE *f = fopen(path, "a");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%s\n", bridge);
+	fclose(f);
 }
 
 json_object *nt_network_json(const char *name)

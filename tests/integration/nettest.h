@@ -10,10 +10,11 @@
 
 #include "ctr/ctr.h"
 
-/* The fixture of the network suites: it_setup(), and at teardown (and at the exit of a
- * failed test, which skips its teardown) every container of it_rt is removed with
- * CTR_FORCE and every network of it_rt removed, so no bridge or firewall rule outlives a
- * test; CTR_CNI_PATH is unset. */
+/* The fixture of the network suites: it_setup(), and at teardown every container of it_rt
+ * is removed with CTR_FORCE and every network of it_rt removed, so no bridge or firewall
+ * rule outlives a test; CTR_CNI_PATH is unset. A failed test exits without its teardown:
+ * it_sweep_all() then removes its containers and networks (and the bridges nt_network()
+ * listed in it_base()/bridges). */
 void nt_setup(void);
 void nt_teardown(void);
 
