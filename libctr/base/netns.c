@@ -34,8 +34,11 @@ struct netns_fail {
 };
 
 static const char *const netns_steps[] = {
-	"unshare(CLONE_NEWNET)", "socket for lo", "read the flags of lo (SIOCGIFFLAGS)",
-	"bring lo up (SIOCSIFFLAGS)", "bind mount /proc/self/ns/net",
+	"unshare(CLONE_NEWNET)",
+	"socket for lo",
+	"read the flags of lo (SIOCGIFFLAGS)",
+	"bring lo up (SIOCSIFFLAGS)",
+	"bind mount /proc/self/ns/net",
 };
 
 /* The forked child of ctri_netns_make: async-signal-safe calls only. Never returns. */

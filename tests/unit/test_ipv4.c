@@ -8,7 +8,8 @@
 #include "tests.h"
 #include "testutil.h"
 
-#define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+#define IP(a, b, c, d)                                                                             \
+	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 
 static struct ctri_cidr cidr(const char *s)
 {
@@ -40,11 +41,29 @@ END_TEST
 START_TEST(test_anything_but_a_strict_dotted_quad_is_refused)
 {
 	static const char *const bad[] = {
-		"",	       "10",	       "10.89.0",	"10.89.0.1.2", "010.89.0.1",
-		"10.89.0.01",  "10.89.00.1",   "256.0.0.1",	"10.89.0.256", "1000.0.0.1",
-		" 10.89.0.1",  "10.89.0.1 ",   "10.89.0.1\n",	"10..0.1",     "10.89.0.",
-		".10.89.0.1",  "+10.89.0.1",   "10.89.-0.1",	"a.b.c.d",     "0x0a.89.0.1",
-		"10.89.0.1/24", "10.89.0.0001", "4294967295",
+		"",
+		"10",
+		"10.89.0",
+		"10.89.0.1.2",
+		"010.89.0.1",
+		"10.89.0.01",
+		"10.89.00.1",
+		"256.0.0.1",
+		"10.89.0.256",
+		"1000.0.0.1",
+		" 10.89.0.1",
+		"10.89.0.1 ",
+		"10.89.0.1\n",
+		"10..0.1",
+		"10.89.0.",
+		".10.89.0.1",
+		"+10.89.0.1",
+		"10.89.-0.1",
+		"a.b.c.d",
+		"0x0a.89.0.1",
+		"10.89.0.1/24",
+		"10.89.0.0001",
+		"4294967295",
 	};
 	uint32_t a = 7;
 
@@ -83,9 +102,9 @@ END_TEST
 START_TEST(test_a_subnet_with_bad_syntax_is_einval_and_host_bits_edom)
 {
 	static const char *const bad[] = {
-		"10.89.0.0",	"10.89.0.0/",  "10.89.0.0/33", "10.89.0.0/016", "10.89.0.0/ 8",
-		"10.89.0.0/-1", "10.89.0.0/8 ", "/24",	       "10.89.0/24",	"10.89.0.0//24",
-		"10.89.0.0/24/", "10.89.0.0/a", "10.89.0.0/100", "010.89.0.0/16",
+		"10.89.0.0",	 "10.89.0.0/",	 "10.89.0.0/33",  "10.89.0.0/016", "10.89.0.0/ 8",
+		"10.89.0.0/-1",	 "10.89.0.0/8 ", "/24",		  "10.89.0/24",	   "10.89.0.0//24",
+		"10.89.0.0/24/", "10.89.0.0/a",	 "10.89.0.0/100", "010.89.0.0/16",
 	};
 	struct ctri_cidr c = { 0, 0 };
 
@@ -166,8 +185,8 @@ START_TEST(test_the_first_free_subnet_skips_used_ranges_in_address_order)
 	TU_SAYS("10.89.0.0/16");
 
 	/* The whole address space a host at a time: used halves are jumped over, not walked. */
-	struct ctri_cidr all = cidr("0.0.0.0/0"), halves[] = { cidr("0.0.0.0/1"),
-							       cidr("128.0.0.0/2") };
+	struct ctri_cidr all = cidr("0.0.0.0/0"),
+			 halves[] = { cidr("0.0.0.0/1"), cidr("128.0.0.0/2") };
 	TU_OK(ctri_cidr_first_free(&all, 32, halves, 2, &out));
 	ck_assert_str_eq(ctri_cidr_str(&out, buf), "192.0.0.0/32");
 }
