@@ -60,7 +60,7 @@ static void netns_child(const char *path, struct ifreq *ifr, int fd)
 	if (ioctl(s, SIOCSIFFLAGS, ifr) < 0)
 		goto fail;
 	f.step = 4;
-	if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0)
+	if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
 		goto fail;
 	_exit(0);
 fail:
