@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
+#include <sys/capability.h>
 
 #include "netns.h"
 #include "tests.h"
@@ -110,6 +111,39 @@ START_TEST(test_a_namespace_is_not_made_over_an_existing_file_or_in_a_missing_di
 	TU_FAILS(ctri_netns_make(NULL), CTR_E_INVAL);
 	free(path);
 	free(deep);
+}
+END_TEST
+
+/* Without CAP_SYS_ADMIN (dropped in a child of the test) the child's first step fails:
+ * CTR_E_RUNTIME naming the step and the reason, and no file is left. */
+START_TEST(test_a_failed_step_is_a_runtime_error_and_leaves_no_file)
+{
+	char *path = tu_path("ns");
+	int status = -1;
+	pid_t pid;
+
+	TU_NEEDS_ROOT("drop a capability");
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		cap_value_t admin = CAP_SYS_ADMIN;
+		cap_t caps = cap_get_proc();
+
+		if (!caps || cap_set_flag(caps, CAP_EFFECTIVE, 1, &admin, CAP_CLEAR) < 0 ||
+		    cap_set_proc(caps) < 0)
+			_exit(10);
+		cap_free(caps);
+		if (ctri_netns_make(path) != CTR_E_RUNTIME)
+			_exit(11);
+		if (!strstr(ctr_last_error(), "unshare(CLONE_NEWNET)") ||
+		    !strstr(ctr_last_error(), strerror(EPERM)) || !strstr(ctr_last_error(), path))
+			_exit(12);
+		_exit(access(path, F_OK) == 0 ? 13 : 0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	free(path);
 }
 END_TEST
 
@@ -250,6 +284,7 @@ Suite *suite_netns(void)
 	tcase_add_test(tc, test_a_made_namespace_is_held_with_lo_up_and_released);
 	tcase_add_test(
 	    tc, test_a_namespace_is_not_made_over_an_existing_file_or_in_a_missing_directory);
+	tcase_add_test(tc, test_a_failed_step_is_a_runtime_error_and_leaves_no_file);
 	tcase_add_test(tc, test_a_namespace_is_made_while_the_caller_ignores_sigchld);
 	tcase_add_test(tc, test_a_plain_file_is_not_held_and_release_removes_it);
 	tcase_add_test(tc, test_a_bridge_is_deleted_by_name_and_a_missing_one_is_fine);
