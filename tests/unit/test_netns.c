@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -171,6 +172,18 @@ START_TEST(test_a_plain_file_is_not_held_and_release_removes_it)
 	ck_assert_int_eq(ctri_netns_held(path), 0);
 	ck_assert_int_eq(ctri_netns_held(tu_base()), 0);
 	if (geteuid() == 0) { /* umount2 needs the privilege even for a non-mount */
+		TU_OK(ctri_netns_release(path));
+		ck_assert_int_eq(access(path, F_OK), -1);
+	}
+	free(path);
+
+	/* Another kind of namespace is not a network namespace; release still detaches it. */
+	path = tu_path("uts");
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fclose(f);
+	if (geteuid() == 0) {
+		ck_assert_int_eq(mount("/proc/self/ns/uts", path, "none", MS_BIND, NULL), 0);
+		ck_assert_int_eq(ctri_netns_held(path), 0);
 		TU_OK(ctri_netns_release(path));
 		ck_assert_int_eq(access(path, F_OK), -1);
 	}
