@@ -192,7 +192,7 @@ CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container
 	CTRI_CHECK_ARG("ctr_create", cfg);
 	CTRI_CHECK_ARG("ctr_create", out);
 	const char *given = ctri_config_name(cfg);
-	if ((r = ctri_config_check(cfg)) < 0)
+	if ((r = ctri_config_check(cfg)) < 0 || (r = ctri_config_net_check(cfg)) < 0)
 		return r; /* its message already says "container NAME: cannot create: " */
 	/* An image's container: a layered config made from it, the image held (shared lock)
 	 * until the container's record names it. */

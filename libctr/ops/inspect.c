@@ -5,7 +5,7 @@
 #include "container.h"
 #include "error.h"
 #include "exec_record.h"
-#include "net_run.h"
+#include "net_files.h"
 #include "runtime.h"
 #include "store.h"
 #include "sync.h"

@@ -8,7 +8,6 @@
 #include "error.h"
 #include "json.h"
 #include "net_files.h"
-#include "net_run.h"
 #include "runtime.h"
 #include "spec.h"
 #include "util.h"

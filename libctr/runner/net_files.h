@@ -19,4 +19,12 @@ int ctri_net_state_load(const char *path, json_object **out);
 int ctri_net_files(ctr_container_t *c, const char *op, const char *dir, const char *ns,
 		   json_object *st);
 
+/* Add "networks": {NAME: {"ip", "mac", "gateway", "prefix_length"}} (null members while
+ * no run has joined) and "ports" (the config's) to an inspect document out. */
+int ctri_net_inspect(ctr_container_t *c, json_object *config, json_object *out);
+
+/* Add to out {ID: {"ip", "mac"}} for each container of this run directory whose run has
+ * joined network name. */
+int ctri_net_joined(ctr_runtime_t *rt, const char *name, json_object *out);
+
 #endif

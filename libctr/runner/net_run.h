@@ -26,12 +26,4 @@ int ctri_net_setup(ctr_container_t *c, const char *op);
  * returned and everything is kept for the next try. */
 int ctri_net_teardown(ctr_container_t *c, const char *op, int force);
 
-/* Add "networks": {NAME: {"ip", "mac", "gateway", "prefix_length"}} (null members while
- * no run has joined) and "ports" (the config's) to an inspect document out. */
-int ctri_net_inspect(ctr_container_t *c, json_object *config, json_object *out);
-
-/* Add to out {ID: {"ip", "mac"}} for each container of this run directory whose run has
- * joined network name. */
-int ctri_net_joined(ctr_runtime_t *rt, const char *name, json_object *out);
-
 #endif

@@ -15,7 +15,7 @@
 #include "error.h"
 #include "ipv4.h"
 #include "json.h"
-#include "net_run.h"
+#include "net_files.h"
 #include "netns.h"
 #include "network.h"
 #include "network_ops.h"
