@@ -12,6 +12,7 @@
 
 #include "itest.h"
 #include "nettest.h"
+#include "util.h"
 
 /* ---- the end of a run ----------------------------------------------------------------------- */
 
@@ -60,12 +61,19 @@ START_TEST(test_a_caller_killed_in_a_start_leaves_nothing_once_recovered)
 
 		/* The next caller finds what the dead one left: half of the cases are
 		 * removed at once, the others run (again) and end normally. */
+		ctr_state_t s = CTR_STATE_UNKNOWN;
+		int rs = ctr_state(c, &s);
+		ck_assert_msg(rs == 0, "killed after %ld ms (status %d): state: %s", delays_ms[i],
+			      st, it_err(rs));
 		if (i % 2) {
-			IT_OK(ctr_remove(c, CTR_FORCE));
+			int r = ctr_remove(c, CTR_FORCE);
+			ck_assert_msg(r == 0,
+				      "killed after %ld ms (status %d, then %s): remove: %s",
+				      delays_ms[i], st, ctr_state_name(s), it_err(r));
 		} else {
-			ctr_state_t s = it_state(c);
-			if (s != CTR_STATE_RUNNING)
-				IT_OK(ctr_start(c, 0));
+			int r = s == CTR_STATE_RUNNING ? 0 : ctr_start(c, 0);
+			ck_assert_msg(r == 0, "killed after %ld ms (status %d, then %s): start: %s",
+				      delays_ms[i], st, ctr_state_name(s), it_err(r));
 			it_take_file("ready", IT_GUARD_MS);
 			nt_addr_t a;
 			nt_addr(c, "kill", &a);
@@ -301,6 +309,24 @@ START_TEST(test_a_missing_plugin_is_named)
 }
 END_TEST
 
+/* A plugin that is found but cannot be run (its interpreter is missing). */
+START_TEST(test_a_plugin_that_cannot_run_is_named)
+{
+	const char *dir = nt_fake_dir("cni");
+	char path[8192];
+
+	snprintf(path, sizeof(path), "%s/bridge", dir);
+	ck_assert_int_eq(ctri_write_file(path, "#!/nonexistent/sh\n", 18, 0755, 0), 0);
+	fakes_first(dir);
+	nt_network("fexec", "10.89.139.0/24", NULL, 0);
+	ctr_container_t *c =
+	    it_create(it_rt, nt_config("touch /shared/ready; " IT_LOOP, "fexec", NULL));
+	assert_run_refused(c, "fexec", CTR_E_RUNTIME, 0, "bridge");
+	assert_runs_after(c, "fexec");
+	ctr_container_free(c);
+}
+END_TEST
+
 START_TEST(test_a_failing_portmap_undoes_the_bridge)
 {
 	const char *dir = nt_fake_dir("cni");
@@ -343,6 +369,7 @@ Suite *suite_network_faults(void)
 	tcase_add_test(tc, test_a_failing_bridge_plugin_fails_the_start);
 	tcase_add_test(tc, test_a_hanging_plugin_is_killed_at_the_runtime_timeout);
 	tcase_add_test(tc, test_a_missing_plugin_is_named);
+	tcase_add_test(tc, test_a_plugin_that_cannot_run_is_named);
 	tcase_add_test(tc, test_a_failing_portmap_undoes_the_bridge);
 	suite_add_tcase(s, tc);
 	return s;
