@@ -322,6 +322,15 @@ int nt_rules_with(const char *text)
 	return n;
 }
 
+char *nt_rules(void)
+{
+	static const char *const argv[] = { "iptables-save", NULL };
+	char *out = NULL;
+
+	ck_assert_msg(it_run(argv, &out) == 0, "iptables-save failed: %s", out ? out : "");
+	return out;
+}
+
 int nt_link_exists(const char *name)
 {
 	char path[PATH_MAX];

@@ -59,6 +59,8 @@ int nt_brif_count(const char *bridge);
 int nt_veth_count(void);
 /* Lines of `iptables-save` (all tables) that mention text. */
 int nt_rules_with(const char *text);
+/* The output of `iptables-save` (malloc'd). */
+char *nt_rules(void);
 /* Whether /sys/class/net/NAME exists. */
 int nt_link_exists(const char *name);
 
