@@ -282,8 +282,11 @@ int ctri_net_joined(ctr_runtime_t *rt, const char *name, json_object *out)
 			json_object *n = json_object_array_get_idx(nets, i);
 			if (!strcmp(ctri_json_str(n, "name") ?: "", name) && entry_addr(n, &a)) {
 				json_object *o = addr_object(&a);
+				const char *cname = ctri_json_str(st, "name");
 				json_object_object_del(o, "gateway");
 				json_object_object_del(o, "prefix_length");
+				if (o) /* null for a run recorded without its name */
+					json_object_object_add(o, "name", str_or_null(cname));
 				r |= ctri_json_add(out, e->d_name, o);
 			}
 		}

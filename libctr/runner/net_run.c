@@ -114,7 +114,8 @@ static int ports_take(ctr_container_t *c, const char *op, const char *state, jso
 		goto out;
 	}
 	json_object *st = json_object_new_object();
-	if (!st || ctri_json_add(st, "ports", ports ? ctri_json_copy(ports)
+	if (!st || ctri_json_add(st, "name", json_object_new_string(c->name)) < 0 ||
+	    ctri_json_add(st, "ports", ports ? ctri_json_copy(ports)
 						    : json_object_new_array()) < 0 ||
 	    ctri_json_add(st, "networks", json_object_new_array()) < 0) {
 		json_object_put(st);
