@@ -73,9 +73,12 @@ end)
 test("a_container_on_a_network_serves_a_published_port", { rootfs = true }, function(w)
 	local rt = w:runtime()
 	rt:create_network("luaweb", { subnet = SUBNET })
-	local c = w:create(rt, "mkdir -p /tmp/www && echo hello from httpd >/tmp/www/index.html"
-		.. " && exec httpd -f -p 80 -h /tmp/www", { networks = { { "luaweb", "10.89.221.7" } },
+	local c = w:create(rt, "exec httpd -f -p 80 -h /shared",
+		{ networks = { { "luaweb", "10.89.221.7" } },
 		ports = { "127.0.0.1:" .. HOST_PORT .. ":80/tcp" } })
+	local f = assert(io.open(w.base .. "/io/index.html", "w"))
+	f:write("hello from httpd\n")
+	f:close()
 	c:start()
 	local body, why = fetch("http://127.0.0.1:" .. HOST_PORT .. "/", GUARD)
 	eq(body, "hello from httpd\n", "the page (" .. tostring(why) .. ")")

@@ -100,8 +100,9 @@ def fetch(url, timeout=GUARD):
 
 def test_a_container_on_a_network_serves_a_published_port(rt, base):
     rt.networks.create("pyweb", subnet=SUBNET)
-    c = sh(rt, base, "mkdir -p /tmp/www && echo hello from httpd >/tmp/www/index.html && "
-           "exec httpd -f -p 80 -h /tmp/www", networks=[("pyweb", "10.89.211.7")],
+    with open(base + "/io/index.html", "w") as f:
+        f.write("hello from httpd\n")
+    c = sh(rt, base, "exec httpd -f -p 80 -h /shared", networks=[("pyweb", "10.89.211.7")],
            ports=["127.0.0.1:%d:80/tcp" % HOST_PORT])
     try:
         c.start()
