@@ -60,3 +60,28 @@ json_object *ctri_json_mount(const char *source, const char *destination, const 
 	}
 	return o;
 }
+
+const char *ctri_json_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
+long long ctri_json_int(json_object *o, const char *key, long long def)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int)
+		       ? (long long)json_object_get_int64(v)
+		       : def;
+}
+
+int ctri_json_bool(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}

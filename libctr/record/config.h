@@ -34,6 +34,12 @@ int ctri_config_apply_image(ctr_config_t *cfg, json_object *image, const char *l
 /* A signal by number ("10") or name ("SIGUSR1", "USR1", "RTMIN+3"): 1..64, or -1. */
 int ctri_signal_parse(const char *s);
 
+/* Networks (config_net.c). A config with networks or ports cannot have the host's
+ * network: CTR_E_INVAL "container NAME: cannot create: ...". */
+int ctri_config_net_check(const ctr_config_t *cfg);
+/* 1 if the published ports p and q (their JSON form) take the same host port. */
+int ctri_ports_clash(json_object *p, json_object *q);
+
 /* Check that a config is complete enough to create a container: either a rootfs or
  * layers (not both), each an existing directory (CTR_E_INVAL with the path), args set;
  * or an image (no rootfs, no layers; the rest is checked when it is applied).

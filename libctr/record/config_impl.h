@@ -51,6 +51,8 @@ struct ctr_config {
 	json_object *labels;	    /* object of strings, never NULL */
 	json_object *annotations;   /* object of strings, never NULL */
 	json_object *spec_override; /* an object or NULL */
+	json_object *networks;	    /* [{"name", "ip"?}] (config_net.c), or NULL */
+	json_object *ports;	    /* [{"host_ip"?, "host_port", "container_port", "protocol"}] */
 };
 
 /* Helpers of the setters: CTR_E_NOMEM with "OP: out of memory"; replace *slot by a copy
@@ -78,5 +80,12 @@ void ctri_config_seccomp_replace(ctr_config_t *cfg, enum ctri_seccomp_mode mode,
  * read "OP: WHAT is not valid JSON: ..." or "OP: WHAT is not a JSON object". */
 int ctri_json_parse_object(const char *op, const char *what, const char *text, size_t len,
 			   json_object **out);
+
+/* config_net.c: the readers of "networks" and "ports" in the JSON form, their writer into
+ * o, and freeing them. */
+int ctri_config_read_networks(ctr_config_t *cfg, json_object *v);
+int ctri_config_read_ports(ctr_config_t *cfg, json_object *v);
+int ctri_config_net_fill(json_object *o, const ctr_config_t *cfg);
+void ctri_config_net_free(ctr_config_t *cfg);
 
 #endif

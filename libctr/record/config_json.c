@@ -102,6 +102,7 @@ static int fill(json_object *o, const ctr_config_t *cfg)
 	r |= cfg->spec_override
 		 ? ctri_json_add(o, "spec_override", ctri_json_copy(cfg->spec_override))
 		 : 0;
+	r |= ctri_config_net_fill(o, cfg);
 	return r;
 }
 
@@ -470,6 +471,8 @@ static const struct field {
 	{ "readonly_rootfs", json_type_boolean, f_readonly_rootfs },
 	{ "mounts", json_type_array, f_mounts },
 	{ "network", json_type_string, f_network },
+	{ "networks", json_type_array, ctri_config_read_networks },
+	{ "ports", json_type_array, ctri_config_read_ports },
 	{ "labels", json_type_object, f_labels },
 	{ "annotations", json_type_object, f_annotations },
 	{ "spec_override", json_type_object, f_spec_override },

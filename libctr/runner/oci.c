@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "cgroup.h"
 #include "error.h"
 #include "oci.h"
+#include "monitor_proto.h"
 #include "proc.h"
 #include "runtime.h"
 
@@ -312,40 +314,96 @@ out:
 	return r;
 }
 
+/* A descriptor to read input from: a sealed-size memfd (a pipe would block a writer of more
+ * than its buffer before the child reads), or -1 for none. Sets the message on failure. */
+static int input_fd(const char *name, const char *op, const char *input, size_t len)
+{
+	int fd;
+
+	if (!input)
+		return -1;
+	if ((fd = memfd_create("ctr-input", MFD_CLOEXEC)) < 0)
+		return ctri_cerr(name, op, CTR_E_IO, "memfd_create: %m");
+	if (ctrp_write_all(fd, input, len) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		return ctri_cerr(name, op, CTR_E_IO, "write a program's input: %m");
+	}
+	return fd;
+}
+
+int ctri_cmd_exec(const char *name, const char *op, const struct ctri_cmd *cmd, char **out,
+		  char **err)
+{
+	int p[2] = { -1, -1 }, e[2] = { -1, -1 }, in = -1, r, status = 0;
+	struct buf ob = { 0 }, eb = { 0 };
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0 || (err && pipe2(e, O_CLOEXEC) < 0)) {
+		r = ctri_cerr(name, op, CTR_E_IO, "pipe: %m");
+		goto out;
+	}
+	if (cmd->input && (r = in = input_fd(name, op, cmd->input, cmd->input_len)) < 0)
+		goto out;
+	struct ctri_spawn sp = { .argv = cmd->argv, .fd_in = in, .fd_out = p[1],
+				 .fd_err = err ? e[1] : p[1], .new_pgroup = 1,
+				 .envp = cmd->envp };
+	r = ctri_spawn(&sp, &pid);
+	close(p[1]);
+	if (e[1] >= 0)
+		close(e[1]);
+	p[1] = e[1] = -1;
+	if (r < 0) {
+		errno = -r;
+		r = ctri_cerr(name, op, CTR_E_NOTSUP, "cannot execute %s: %m", cmd->argv[0]);
+		goto out;
+	}
+	long long deadline = ctri_mono_ms() + cmd->timeout_ms;
+	r = collect(pid, p[0], e[0], &ob, &eb, deadline);
+	p[0] = e[0] = -1; /* closed by collect */
+	int w = ctri_reap_by(pid, &status, deadline);
+	if (w == -ETIMEDOUT)
+		r = CTR_E_TIMEOUT;
+	else if (w < 0)
+		status = 0;
+	if (r == CTR_E_TIMEOUT) {
+		r = ctri_cerr(name, op, CTR_E_TIMEOUT, "%s did not finish in %u ms (killed)",
+			      cmd->argv[0], cmd->timeout_ms);
+		goto out;
+	}
+	*out = ob.p ? ob.p : strdup("");
+	ob.p = NULL;
+	if (err) {
+		*err = eb.p ? eb.p : strdup("");
+		eb.p = NULL;
+	}
+	if (!*out || (err && !*err)) {
+		free(*out);
+		if (err)
+			free(*err);
+		r = ctri_cerr(name, op, CTR_E_NOMEM, "out of memory");
+		goto out;
+	}
+	r = status;
+out:
+	for (int i = 0; i < 2; i++) {
+		if (p[i] >= 0)
+			close(p[i]);
+		if (e[i] >= 0)
+			close(e[i]);
+	}
+	if (in >= 0)
+		close(in);
+	free(ob.p);
+	free(eb.p);
+	return r;
+}
+
 int ctri_cmd_run(const char *name, const char *op, unsigned timeout_ms, const char *const *argv,
 		 char **output)
 {
-	int p[2], r, status = 0;
-	struct buf ob = { 0 }, none = { 0 };
-	pid_t pid;
+	struct ctri_cmd cmd = { .argv = argv, .timeout_ms = timeout_ms };
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return ctri_cerr(name, op, CTR_E_IO, "pipe: %m");
-	struct ctri_spawn sp = { .argv = argv, .fd_in = -1, .fd_out = p[1], .fd_err = p[1],
-				 .new_pgroup = 1 };
-	r = ctri_spawn(&sp, &pid);
-	close(p[1]);
-	if (r < 0) {
-		close(p[0]);
-		errno = -r;
-		return ctri_cerr(name, op, CTR_E_NOTSUP, "cannot execute %s: %m", argv[0]);
-	}
-	long long deadline = ctri_mono_ms() + timeout_ms;
-	r = collect(pid, p[0], -1, &ob, &none, deadline);
-	int e = ctri_reap_by(pid, &status, deadline);
-	if (e == -ETIMEDOUT)
-		r = CTR_E_TIMEOUT;
-	else if (e < 0)
-		status = 0;
-	if (r == CTR_E_TIMEOUT) {
-		free(ob.p);
-		return ctri_cerr(name, op, CTR_E_TIMEOUT, "%s did not finish in %u ms (killed)",
-				 argv[0], timeout_ms);
-	}
-	*output = ob.p ? ob.p : strdup("");
-	if (!*output)
-		return ctri_cerr(name, op, CTR_E_NOMEM, "out of memory");
-	return status;
+	return ctri_cmd_exec(name, op, &cmd, output, NULL);
 }
 
 int ctri_cmd_output(ctr_container_t *c, const char *op, const char *const *argv, char **output)

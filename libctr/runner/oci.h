@@ -34,6 +34,21 @@ int ctri_cmd_output(ctr_container_t *c, const char *op, const char *const *argv,
 int ctri_cmd_run(const char *name, const char *op, unsigned timeout_ms, const char *const *argv,
 		 char **output);
 
+/* A program to run with no container (ctri_cmd_exec). */
+struct ctri_cmd {
+	const char *const *argv; /* argv[0] a path or a name on PATH */
+	char *const *envp;	 /* NULL: the caller's environment */
+	const char *input;	 /* its stdin (input_len bytes); NULL: /dev/null */
+	size_t input_len;
+	unsigned timeout_ms; /* its process group is killed then */
+};
+/* Run cmd: its stdout in *out, its stderr in *err (both malloc'd), or with err NULL both
+ * together in *out. Returns its exit status (>= 0, 128+S for signal S); CTR_E_NOTSUP when
+ * it cannot be executed; CTR_E_TIMEOUT; CTR_E_IO; CTR_E_NOMEM. Messages "container NAME:
+ * cannot OP: ..." (name may be NULL). */
+int ctri_cmd_exec(const char *name, const char *op, const struct ctri_cmd *cmd, char **out,
+		  char **err);
+
 /* 1 if the runtime has state for c (its directory under --root exists). */
 int ctri_oci_exists(ctr_container_t *c);
 
