@@ -166,8 +166,9 @@ int ctri_host_routes_from(const char *path, struct ctri_cidr **out, size_t *n)
 		if ((next = strchr(line, '\n')))
 			*next = '\0';
 		if (parse_route(line, &r) < 0) {
-			e = ctri_err(CTR_E_IO, "read routes from %s: line %zu is not a route: '%.80s'",
-				     path, lineno + 1, line);
+			e = ctri_err(CTR_E_IO,
+				     "read routes from %s: line %zu is not a route: '%.80s'", path,
+				     lineno + 1, line);
 			goto fail;
 		}
 		if (r.len == 0)
@@ -175,7 +176,8 @@ int ctri_host_routes_from(const char *path, struct ctri_cidr **out, size_t *n)
 		if (count % 16 == 0) {
 			struct ctri_cidr *bigger = realloc(v, (count + 16) * sizeof(*v));
 			if (!bigger) {
-				e = ctri_err(CTR_E_NOMEM, "read routes from %s: out of memory", path);
+				e = ctri_err(CTR_E_NOMEM, "read routes from %s: out of memory",
+					     path);
 				goto fail;
 			}
 			v = bigger;
@@ -223,8 +225,9 @@ int ctri_cidr_first_free(const struct ctri_cidr *pool, unsigned len, const struc
 			if (!ctri_cidr_overlap(&cand, &used[i]))
 				continue;
 			/* Skip past the used subnet when it is the larger one. */
-			uint64_t u_end = (uint64_t)(used[i].addr & ctri_cidr_mask(used[i].len)) +
-					 ((uint64_t)1 << (32 - (used[i].len > 32 ? 32 : used[i].len)));
+			uint64_t u_end =
+			    (uint64_t)(used[i].addr & ctri_cidr_mask(used[i].len)) +
+			    ((uint64_t)1 << (32 - (used[i].len > 32 ? 32 : used[i].len)));
 			if (u_end > next)
 				next = u_end;
 			break;

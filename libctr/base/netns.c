@@ -34,8 +34,11 @@ struct netns_fail {
 };
 
 static const char *const netns_steps[] = {
-	"unshare(CLONE_NEWNET)", "socket for lo", "read the flags of lo (SIOCGIFFLAGS)",
-	"bring lo up (SIOCSIFFLAGS)", "bind mount /proc/self/ns/net",
+	"unshare(CLONE_NEWNET)",
+	"socket for lo",
+	"read the flags of lo (SIOCGIFFLAGS)",
+	"bring lo up (SIOCSIFFLAGS)",
+	"bind mount /proc/self/ns/net",
 };
 
 /* The forked child of ctri_netns_make: async-signal-safe calls only. Never returns. */
@@ -57,7 +60,7 @@ static void netns_child(const char *path, struct ifreq *ifr, int fd)
 	if (ioctl(s, SIOCSIFFLAGS, ifr) < 0)
 		goto fail;
 	f.step = 4;
-	if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0)
+	if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
 		goto fail;
 	_exit(0);
 fail:

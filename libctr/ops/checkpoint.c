@@ -17,6 +17,7 @@
 #include "json.h"
 #include "lifecycle.h"
 #include "monitor_client.h"
+#include "net_run.h"
 #include "overlay.h"
 #include "oci.h"
 #include "op.h"
@@ -248,7 +249,8 @@ static int end_run(ctr_container_t *c, const char *op, struct ctri_st *st, int m
 	ctri_st_no_process(st);
 	st->checkpointed = 1;
 	st->stopped_by_user = 1; /* no restart policy brings it back */
-	if ((r = ctri_oci_release(c, op, 1)) == 0 && (r = ctri_exec_purge(c, op)) == 0)
+	if ((r = ctri_oci_release(c, op, 1)) == 0 && (r = ctri_exec_purge(c, op)) == 0 &&
+	    (r = ctri_net_teardown(c, op, 0)) == 0)
 		r = ctri_rootfs_release(c, op, 0);
 	return r;
 }

@@ -11,6 +11,7 @@
 #include "exec_record.h"
 #include "lifecycle.h"
 #include "monitor_client.h"
+#include "net_run.h"
 #include "oci.h"
 #include "op.h"
 #include "overlay.h"
@@ -29,7 +30,8 @@ static int cleanup_stopped(ctr_container_t *c, const char *op, struct ctri_st *s
 	if ((r = ctri_st_save(c, op, st, 0)) < 0)
 		return r;
 	CTRI_CRASHPOINT("cleanup.owner-saved");
-	if ((r = ctri_oci_release(c, op, 1)) == 0 && (r = ctri_exec_purge(c, op)) == 0)
+	if ((r = ctri_oci_release(c, op, 1)) == 0 && (r = ctri_exec_purge(c, op)) == 0 &&
+	    (r = ctri_net_teardown(c, op, 0)) == 0)
 		r = ctri_rootfs_release(c, op, 0); /* the run's hold */
 	CTRI_CRASHPOINT("cleanup.released");
 	st->has_owner = 0;

@@ -12,6 +12,7 @@
 #include "error.h"
 #include "events.h"
 #include "image_work.h"
+#include "network_ops.h"
 #include "overlay.h"
 #include "pending.h"
 #include "runtime.h"
@@ -185,13 +186,13 @@ CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container
 	char id[CTRI_ID_LEN + 1], name[256], *bundle = NULL;
 	json_object *config = NULL, *dep_ids = NULL, *layers = NULL, *image = NULL;
 	ctr_config_t *from_image = NULL;
-	int r, lock = -1, marked = 0, image_lock = -1;
+	int r, lock = -1, marked = 0, image_lock = -1, net_lock = -1;
 
 	CTRI_CHECK_ARG("ctr_create", rt);
 	CTRI_CHECK_ARG("ctr_create", cfg);
 	CTRI_CHECK_ARG("ctr_create", out);
 	const char *given = ctri_config_name(cfg);
-	if ((r = ctri_config_check(cfg)) < 0)
+	if ((r = ctri_config_check(cfg)) < 0 || (r = ctri_config_net_check(cfg)) < 0)
 		return r; /* its message already says "container NAME: cannot create: " */
 	/* An image's container: a layered config made from it, the image held (shared lock)
 	 * until the container's record names it. */
@@ -204,7 +205,9 @@ CTR_API int ctr_create(ctr_runtime_t *rt, const ctr_config_t *cfg, ctr_container
 		r = ctri_cwrap(given, "create", r);
 		goto out;
 	}
-	if ((r = resolve_dependencies(rt, cfg, given, &dep_ids)) < 0)
+	/* Its networks exist (the default one is made) and stay until its record is written. */
+	if ((r = ctri_network_join(rt, config, given, &net_lock)) < 0 ||
+	    (r = resolve_dependencies(rt, cfg, given, &dep_ids)) < 0)
 		goto out;
 	if ((r = ctri_random_hex(id, CTRI_ID_LEN / 2)) < 0) {
 		r = ctri_cerr(given, "create", CTR_E_IO, "getrandom: %s", strerror(-r));
@@ -259,5 +262,6 @@ out:
 	json_object_put(image);
 	ctr_config_free(from_image);
 	ctri_image_unlock(image_lock);
+	ctri_network_unlock(net_lock);
 	return r;
 }

@@ -5,6 +5,7 @@
 #include "container.h"
 #include "error.h"
 #include "exec_record.h"
+#include "net_files.h"
 #include "runtime.h"
 #include "store.h"
 #include "sync.h"
@@ -147,6 +148,8 @@ CTR_API int ctr_inspect(ctr_container_t *c, char **out_json)
 	if (json_object_object_get_ex(cfg, "image", &v)) /* {"id", "ref"} */
 		json_object_object_add(out, "image", json_object_get(v));
 	json_object_object_add(out, "paths", inspect_paths(c));
+	if ((r = ctri_net_inspect(c, config, out)) < 0)
+		goto out;
 	json_object *sessions = NULL;
 	if ((r = load_sessions(c, &sessions)) < 0)
 		goto out;

@@ -17,6 +17,7 @@
 #include "monitor_client.h"
 #include "oci.h"
 #include "op.h"
+#include "net_run.h"
 #include "overlay.h"
 #include "proc.h"
 #include "restart.h"
@@ -33,6 +34,7 @@
 struct stop_cfg {
 	int terminal, open_stdin, signal, timeout_s;
 	int restarts; /* a restart policy other than "no" */
+	int networked; /* joins networks (net_run.h) */
 	unsigned long long log_size_max;
 	char user[CTRI_USER_MAX]; /* "": nothing to look up (user.h) */
 };
@@ -56,6 +58,7 @@ static int read_cfg(ctr_container_t *c, const char *op, struct stop_cfg *out)
 	out->timeout_s = json_object_object_get_ex(cfg, "stop_timeout", &v)
 				 ? json_object_get_int(v)
 				 : 10;
+	out->networked = json_object_object_get_ex(cfg, "networks", &v);
 	out->restarts = json_object_object_get_ex(cfg, "restart_policy", &v) &&
 			strcmp(json_object_get_string(v), "no") != 0;
 	unsigned uid, gid;
@@ -180,6 +183,18 @@ int ctri_dep_start(ctr_container_t *c, const char *op)
 
 /* ---- init and start ------------------------------------------------------------------- */
 
+/* What a run that did not start holds goes (its network, the overlay's hold), and the
+ * message stays the cause's. */
+static void undo_run(ctr_container_t *c, const char *op, int r)
+{
+	char why[1024];
+
+	snprintf(why, sizeof(why), "%s", ctr_last_error());
+	ctri_net_teardown(c, op, 1);
+	ctri_rootfs_release(c, op, 0);
+	ctri_err(r, "%s", why);
+}
+
 int ctri_create_in_runtime(ctr_container_t *c, enum ctri_op what, int lock_fd, struct ctri_st *st,
 			   int run, int user, const struct ctri_restore_src *rs)
 {
@@ -226,8 +241,9 @@ int ctri_create_in_runtime(ctr_container_t *c, enum ctri_op what, int lock_fd, s
 	long long started_at = ctri_now_ns();
 	if ((r = ctri_rootfs_acquire(c, op)) == 0 &&
 	    ((cfg.user[0] && (r = ctri_spec_set_user(c, op, cfg.user)) < 0) ||
+	     (cfg.networked && (r = ctri_net_setup(c, op)) < 0) ||
 	     (r = ctri_monitor_start(c, op, &mo, lock_fd, &m)) < 0))
-		ctri_rootfs_release(c, op, 0);
+		undo_run(c, op, r);
 	st->has_owner = 0;
 	if (r < 0)
 		return ctri_st_save_then(c, op, st, r);

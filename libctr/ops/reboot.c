@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "net_run.h"
 #include "oci.h"
 #include "proc.h"
 #include "reboot.h"
@@ -84,6 +85,10 @@ static int reset_one(ctr_container_t *c)
 	 * with what else it made (a cgroup that outlived the boot); if it cannot, the
 	 * directory is removed below all the same. */
 	(void)ctri_oci_delete(c, OP, 1);
+	/* Its run's network: after a real reboot only files are left (the plugins' DELs
+	 * find nothing else); in a faked one (a state dir carried over, the tests) the
+	 * interfaces, leases and rules too. */
+	(void)ctri_net_teardown(c, OP, 1);
 	if (st.state == CTR_STATE_REMOVING)
 		return ctri_remove_records(c, 1); /* its remover died with the boot: finish it */
 	if (st.has_owner || st.pid || st.mon_pid ||

@@ -136,7 +136,8 @@ CTR_API void ctr_config_free(ctr_config_t *cfg)
 	json_object_put(cfg->labels);
 	json_object_put(cfg->annotations);
 	json_object_put(cfg->spec_override);
-	ctri_config_net_free(cfg);
+	json_object_put(cfg->networks);
+	json_object_put(cfg->ports);
 	free(cfg);
 }
 
@@ -744,8 +745,6 @@ int ctri_config_check(const ctr_config_t *cfg)
 	if (cfg->entrypoint && !cfg->image)
 		return ctri_cerr(cfg->name, "create", CTR_E_INVAL,
 				 "an entrypoint is set but no image: set args instead");
-	if ((r = ctri_config_net_check(cfg)) < 0)
-		return r;
 	if (cfg->image)
 		return 0; /* the rest once the image is applied (ctri_config_apply_image) */
 	if (cfg->rootfs && cfg->layers[0])

@@ -81,11 +81,10 @@ void ctri_config_seccomp_replace(ctr_config_t *cfg, enum ctri_seccomp_mode mode,
 int ctri_json_parse_object(const char *op, const char *what, const char *text, size_t len,
 			   json_object **out);
 
-/* config_net.c: the readers of "networks" and "ports" in the JSON form, their writer into
- * o, and freeing them. */
+/* config_net.c: the readers of "networks" and "ports" in the JSON form, and their writer
+ * into o. */
 int ctri_config_read_networks(ctr_config_t *cfg, json_object *v);
 int ctri_config_read_ports(ctr_config_t *cfg, json_object *v);
 int ctri_config_net_fill(json_object *o, const ctr_config_t *cfg);
-void ctri_config_net_free(ctr_config_t *cfg);
 
 #endif

@@ -167,9 +167,3 @@ int ctri_config_net_check(const ctr_config_t *cfg)
 				 cfg->networks ? "networks" : "published ports");
 	return 0;
 }
-
-void ctri_config_net_free(ctr_config_t *cfg)
-{
-	json_object_put(cfg->networks);
-	json_object_put(cfg->ports);
-}

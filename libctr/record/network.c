@@ -1,4 +1,5 @@
 /* Networks as data (network.h): records, subnets, bridge names, conflists. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -26,7 +26,7 @@ CTR_API int ctr_has_feature(const char *name)
 						"config-json", "lifecycle", "wait-fd",
 						"pause",     "exec",	     "attach",
 						"logs",      "layers",	     "export",
-						"artifacts", "checkpoint",   "images" };
+						"artifacts", "checkpoint",   "images", "networks" };
 
 	CTRI_CHECK_ARG("ctr_has_feature", name);
 	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++)

@@ -6,6 +6,7 @@
 #include "crashpoint.h"
 #include "depend.h"
 #include "error.h"
+#include "net_run.h"
 #include "overlay.h"
 #include "pending.h"
 #include "remove.h"
@@ -65,7 +66,9 @@ int ctri_remove_records(ctr_container_t *c, int force)
 
 	if (r < 0)
 		return ctri_cwrap(c->name, "remove", r);
-	r = ctri_rootfs_release(c, "remove", 1);
+	/* So does its run's network, if a crash or a monitor's death left one. */
+	if ((r = ctri_net_teardown(c, "remove", 1)) == 0)
+		r = ctri_rootfs_release(c, "remove", 1);
 	CTRI_CRASHPOINT("remove.unmounted");
 	if (r < 0 || (r = delete_records(c, force)) < 0) {
 		ctri_pending_clear(c->rt, c->id);

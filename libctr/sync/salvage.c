@@ -13,6 +13,7 @@
 #include "error.h"
 #include "events.h"
 #include "monitor_client.h"
+#include "net_run.h"
 #include "overlay.h"
 #include "oci.h"
 #include "pending.h"
@@ -235,7 +236,8 @@ int ctri_remove_damaged(ctr_container_t *c)
 		r = ctri_cerr(c->name, "remove", CTR_E_REMOVED, "the container was removed");
 	if (r < 0)
 		goto out;
-	if ((r = end_run(c)) < 0 || (r = ctri_rootfs_release(c, "remove", 1)) < 0)
+	if ((r = end_run(c)) < 0 || (r = ctri_net_teardown(c, "remove", 1)) < 0 ||
+	    (r = ctri_rootfs_release(c, "remove", 1)) < 0)
 		goto out;
 	/* The sessions' processes died with the container: their monitors write their exit
 	 * files and go. */

@@ -12,6 +12,7 @@
 #include "events.h"
 #include "exec_record.h"
 #include "monitor_client.h"
+#include "net_run.h"
 #include "overlay.h"
 #include "remove.h"
 #include "oci.h"
@@ -181,7 +182,10 @@ static int recover_start(ctr_container_t *c, const char *op, struct ctri_st *st)
 		st->state = st->owner.from;
 		ctri_st_no_process(st);
 		/* No run: its hold goes (a STOPPED run keeps it until cleanup). */
-		return ctri_st_active(st->state) ? 0 : ctri_rootfs_release_run(c, op);
+		if (ctri_st_active(st->state))
+			return 0;
+		int r2 = ctri_net_teardown(c, op, 0);
+		return r2 < 0 ? r2 : ctri_rootfs_release_run(c, op);
 	}
 	if (st->pid != pid || !st->mon_pid) { /* the answer was not recorded: find the monitor */
 		st->pid = pid;
@@ -238,6 +242,7 @@ static int recover(ctr_container_t *c, const char *op, struct ctri_st *st)
 		break;
 	case CTRI_OP_CLEANUP: /* what cleanup_stopped does */
 		if ((r = ctri_oci_release(c, op, 1)) == 0 && (r = ctri_exec_purge(c, op)) == 0 &&
+		    (r = ctri_net_teardown(c, op, 0)) == 0 &&
 		    (r = ctri_rootfs_release_run(c, op)) == 0 && st->state == CTR_STATE_STOPPED)
 			st->state = CTR_STATE_EXITED;
 		break;

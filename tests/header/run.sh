@@ -1,6 +1,6 @@
 #!/bin/sh
 # The public header compiles alone as strict C99 and as C++, with what it includes
-# (events.h, io.h, fs.h, image.h) reachable through it and nowhere else.
+# (events.h, io.h, fs.h, image.h, net.h) reachable through it and nowhere else.
 # Usage: tests/header/run.sh [CC] [CXX]
 set -eu
 cc=${1:-cc}
@@ -28,7 +28,7 @@ $cc -std=c99 -pedantic -Wall -Wextra -Werror -Iinclude -c "$tmp/t.c" -o "$tmp/c.
 $cc -std=c11 -pedantic -Wall -Wextra -Werror -Iinclude -c "$tmp/t.c" -o "$tmp/c11.o" || fail=1
 $cxx -std=c++11 -pedantic -Wall -Wextra -Werror -Iinclude -c "$tmp/t.cc" -o "$tmp/cc.o" || fail=1
 # A part on its own is refused, naming ctr.h.
-for h in events.h io.h fs.h image.h; do
+for h in events.h io.h fs.h image.h net.h; do
 	printf '#include <ctr/%s>\n' "$h" > "$tmp/part.c"
 	if $cc -std=c99 -Iinclude -c "$tmp/part.c" -o "$tmp/part.o" 2> "$tmp/part.err" ||
 		! grep -q 'ctr/ctr.h' "$tmp/part.err"; then
@@ -37,7 +37,7 @@ for h in events.h io.h fs.h image.h; do
 	fi
 done
 if [ $fail = 0 ]; then
-	echo "header: ctr/ctr.h (with events.h, io.h, fs.h, image.h) compiles as C99, C11 and C++11: ok"
+	echo "header: ctr/ctr.h (with events.h, io.h, fs.h, image.h, net.h) compiles as C99, C11 and C++11: ok"
 else
 	echo "header: FAILED" >&2
 	exit 1
