@@ -252,7 +252,7 @@ int ctri_net_inspect(ctr_container_t *c, json_object *config, json_object *out)
 	for (size_t i = 0; o && i < json_object_array_length(nets); i++) {
 		const char *name = ctri_json_str(json_object_array_get_idx(nets, i), "name");
 		struct addr a = { .prefix = 0 };
-		for (size_t j = 0; j < json_object_array_length(done); j++) {
+		for (size_t j = 0; done && j < json_object_array_length(done); j++) {
 			json_object *e = json_object_array_get_idx(done, j);
 			if (!strcmp(ctri_json_str(e, "name") ?: "", name) && entry_addr(e, &a))
 				break;
@@ -277,8 +277,9 @@ int ctri_net_joined(ctr_runtime_t *rt, const char *name, json_object *out)
 		struct addr a;
 		if (!ctri_is_id(e->d_name) || !(st = run_state(rt, e->d_name)))
 			continue;
-		json_object_object_get_ex(st, "networks", &nets);
-		for (size_t i = 0; i < json_object_array_length(nets); i++) {
+		if (!json_object_object_get_ex(st, "networks", &nets))
+			nets = NULL;
+		for (size_t i = 0; nets && i < json_object_array_length(nets); i++) {
 			json_object *n = json_object_array_get_idx(nets, i);
 			if (!strcmp(ctri_json_str(n, "name") ?: "", name) && entry_addr(n, &a)) {
 				json_object *o = addr_object(&a);
