@@ -210,14 +210,14 @@ gone" sh -c "
 	'$run' run -d --name web --network exweb:ip=10.89.231.7 -p 127.0.0.1:18231:80/tcp \
 		-v '$tmp/www:/www:ro' '$rootfs' httpd -f -p 80 -h /www >/dev/null &&
 	for i in \$(seq 200); do
-		out=\$(http_proxy= busybox wget -q -T 2 -O - http://127.0.0.1:18231/ 2>/dev/null) && break
+		out=\$(http_proxy= timeout 5 busybox wget -q -O - http://127.0.0.1:18231/ 2>/dev/null) && break
 		sleep 0.1
 	done; echo \"\$out\"
 	'$run' inspect web | grep -o '\"networks\":{\"exweb\":{\"ip\":\"[0-9.]*\"' | grep -o '\"ip\":.*'
 	'$run' inspect web | grep -o '\"ports\":\[[^]]*\]' | tail -1
 	'$run' network rm exweb 2>/dev/null; echo busy \$?
 	'$run' rm -f web >/dev/null
-	http_proxy= busybox wget -q -T 2 -O - http://127.0.0.1:18231/ 2>/dev/null || echo gone
+	http_proxy= timeout 5 busybox wget -q -O - http://127.0.0.1:18231/ 2>/dev/null || echo gone
 	'$run' network rm exweb >/dev/null"
 
 # ---- images ----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ local SUBNET, HOST_PORT = "10.89.221.0/24", 18221
 local function fetch(url, timeout)
 	local t0 = now()
 	while true do
-		local out, code = sh("http_proxy= busybox wget -q -T 2 -O - " .. url)
+		local out, code = sh("http_proxy= timeout 5 busybox wget -q -O - " .. url)
 		if code == 0 then
 			return out
 		end
