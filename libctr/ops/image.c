@@ -150,7 +150,9 @@ static int note_created(struct import *im, const char *hex)
 	return 0;
 }
 
-/* Unpack the layers no image has yet, and learn every layer's size. */
+/* Unpack the layers no image has yet, and learn every layer's size: a recorded layer's
+ * from its record (its directory is not walked, its blob not read), a new one's from its
+ * directory. */
 static int unpack_layers(struct import *im)
 {
 	int r;
@@ -163,20 +165,21 @@ static int unpack_layers(struct import *im)
 			return import_nomem(im);
 		for (size_t j = 0; j < img->n_layers; j++) {
 			const struct ctri_image_layer *l = &img->layers[j];
-			int created = 0;
-			if ((r = ctri_layer_recorded(im->rt->store, l->diff_hex)) < 0)
+			long long *size = &im->sizes[i][j];
+			int created = 0, known;
+			known = ctri_layer_recorded_size(im->rt->store, l->diff_hex, size);
+			if (known < 0)
+				return ctri_cwrap(NULL, im->op, known);
+			/* A recorded layer's directory is there: nothing is read, unless it went
+			 * missing (then it is unpacked again). */
+			r = ctri_layer_unpack(im->layers_dir, im->work.dir, l->blob, l->blob_hex,
+					      l->diff_hex, &created);
+			if (r < 0)
 				return ctri_cwrap(NULL, im->op, r);
-			if (!r || ctri_layer_size(im->layers_dir, l->diff_hex, &im->sizes[i][j]) < 0) {
-				r = ctri_layer_unpack(im->layers_dir, im->work.dir, l->blob,
-						      l->blob_hex, l->diff_hex, &created);
-				if (r < 0)
-					return ctri_cwrap(NULL, im->op, r);
-				if (created && (r = note_created(im, l->diff_hex)) < 0)
-					return r;
-				if ((r = ctri_layer_size(im->layers_dir, l->diff_hex,
-							 &im->sizes[i][j])) < 0)
-					return ctri_cwrap(NULL, im->op, r);
-			}
+			if (created && (r = note_created(im, l->diff_hex)) < 0)
+				return r;
+			if (!known && (r = ctri_layer_size(im->layers_dir, l->diff_hex, size)) < 0)
+				return ctri_cwrap(NULL, im->op, r);
 		}
 	}
 	return 0;

@@ -271,16 +271,21 @@ START_TEST(test_every_archive_format_imports)
 }
 END_TEST
 
-START_TEST(test_importing_an_image_again_unpacks_nothing)
+START_TEST(test_importing_an_image_again_unpacks_and_measures_nothing)
 {
-	char *a = img_import(it_rt, "oci", NULL), *b, path[PATH_MAX];
+	char *a = img_import(it_rt, "oci", NULL), *b, path[PATH_MAX], big[PATH_MAX + 16];
 	json_object *o = img_inspect(it_rt, a);
+	long long size = json_object_get_int64(json_object_object_get(o, "size"));
+	static char data[1 << 20];
 	struct stat before, after;
 
 	snprintf(path, sizeof(path), "%s/state/layers/%s", it_base(),
 		 json_object_get_string(
 		     json_object_array_get_idx(json_object_object_get(o, "layers"), 0)));
 	ck_assert_int_eq(stat(path, &before), 0);
+	/* a layer that grew on disk: the sizes come from the layer records, not a walk */
+	snprintf(big, sizeof(big), "%s/extra", path);
+	IT_OK(ctri_write_file(big, data, sizeof(data), 0600, 0));
 	b = img_import(it_rt, "oci-zstd", "again:2");
 	ck_assert_str_eq(a, b);
 	ck_assert_int_eq(stat(path, &after), 0);
@@ -289,6 +294,31 @@ START_TEST(test_importing_an_image_again_unpacks_nothing)
 	json_object_put(o);
 	o = img_inspect(it_rt, "again:2");
 	ck_assert_str_eq(str_at(o, "id", NULL), a);
+	ck_assert_int_eq(json_object_get_int64(json_object_object_get(o, "size")), size);
+	json_object_put(o);
+	ck_assert_int_eq(unlink(big), 0);
+	free(a);
+	free(b);
+}
+END_TEST
+
+START_TEST(test_a_recorded_layer_whose_directory_went_missing_is_unpacked_again)
+{
+	char *a = img_import(it_rt, "oci", NULL), *b, path[PATH_MAX];
+	json_object *o = img_inspect(it_rt, a);
+	long long size = json_object_get_int64(json_object_object_get(o, "size"));
+
+	snprintf(path, sizeof(path), "%s/state/layers/%s", it_base(),
+		 json_object_get_string(
+		     json_object_array_get_idx(json_object_object_get(o, "layers"), 1)));
+	json_object_put(o);
+	IT_OK(ctri_rm_rf(path));
+	b = img_import(it_rt, "oci", NULL);
+	ck_assert_str_eq(a, b);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	ck_assert_int_eq(img_layer_dirs(), 3);
+	o = img_inspect(it_rt, a);
+	ck_assert_int_eq(json_object_get_int64(json_object_object_get(o, "size")), size);
 	json_object_put(o);
 	free(a);
 	free(b);
@@ -415,7 +445,8 @@ Suite *suite_images(void)
 	tcase_add_test(tc, test_a_container_sees_the_image_env_cwd_user_whiteout_and_opaque_dir);
 	tcase_add_test(tc, test_the_image_cmd_runs_by_default_and_config_env_wins);
 	tcase_add_test(tc, test_every_archive_format_imports);
-	tcase_add_test(tc, test_importing_an_image_again_unpacks_nothing);
+	tcase_add_test(tc, test_importing_an_image_again_unpacks_and_measures_nothing);
+	tcase_add_test(tc, test_a_recorded_layer_whose_directory_went_missing_is_unpacked_again);
 	tcase_add_test(tc, test_a_multi_image_archive_gives_each_image_its_names);
 	tcase_add_test(tc, test_layers_are_shared_and_removed_with_the_last_image);
 	tcase_add_test(tc, test_removal_rules_busy_names_and_tags);
