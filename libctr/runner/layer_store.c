@@ -188,6 +188,11 @@ int ctri_layer_delete(const char *layers_dir, const char *tmp_dir, const char *d
 		r = ctri_cerr(NULL, op, CTR_E_NOMEM, "out of memory");
 		goto out;
 	}
+	if ((r = ctri_mkdir_p(tmp_dir, 0700)) < 0) {
+		r = ctri_cerr(NULL, op, ctri_errno_code(-r), "create %s: %s", tmp_dir,
+			      strerror(-r));
+		goto out;
+	}
 	/* A unique name, made as a directory so that the rename replaces it (empty). */
 	if (!mkdtemp(gone)) {
 		r = ctri_cerr(NULL, op, CTR_E_IO, "create %s: %m", gone);

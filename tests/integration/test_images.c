@@ -361,6 +361,48 @@ START_TEST(test_layers_are_shared_and_removed_with_the_last_image)
 }
 END_TEST
 
+/* Whether it_base()/state/rel exists. */
+static int in_state(const char *rel)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/state/%s", it_base(), rel);
+	return access(path, F_OK) == 0;
+}
+
+START_TEST(test_only_imports_make_the_work_and_layer_directories)
+{
+	ctr_config_t *cfg = NULL;
+	ctr_container_t *c = NULL;
+
+	/* a fresh state directory: the image lock is all a tag or a create makes */
+	IT_FAILS(ctr_image_tag(it_rt, "nothing", "x"), CTR_E_NOENT);
+	IT_OK(ctr_config_new(&cfg));
+	IT_OK(ctr_config_set_image(cfg, "nothing:here"));
+	IT_FAILS(ctr_create(it_rt, cfg, &c), CTR_E_NOENT);
+	ctr_config_free(cfg);
+	ck_assert(in_state("images/lock"));
+	ck_assert(!in_state("images/tmp"));
+	ck_assert(!in_state("layers"));
+	char *id = img_import(it_rt, "oci", "bb");
+	ck_assert(in_state("images/tmp") && in_state("layers"));
+	/* a container from the image writes no work directory */
+	ck_assert_int_eq(img_tmp_entries(), 0);
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s/state/images/tmp", it_base());
+	ck_assert_int_eq(rmdir(tmp), 0);
+	c = from_image("bb", NULL);
+	ck_assert(!in_state("images/tmp"));
+	IT_OK(ctr_remove(c, CTR_FORCE));
+	ctr_container_free(c);
+	/* a removal deleting layers makes what it renames them into */
+	IT_OK(ctr_image_remove(it_rt, id, 0));
+	ck_assert_int_eq(img_layer_dirs(), 0);
+	ck_assert_int_eq(img_tmp_entries(), 0);
+	free(id);
+}
+END_TEST
+
 START_TEST(test_removal_rules_busy_names_and_tags)
 {
 	char *id = img_import(it_rt, "oci", "bb");
@@ -449,6 +491,7 @@ Suite *suite_images(void)
 	tcase_add_test(tc, test_a_recorded_layer_whose_directory_went_missing_is_unpacked_again);
 	tcase_add_test(tc, test_a_multi_image_archive_gives_each_image_its_names);
 	tcase_add_test(tc, test_layers_are_shared_and_removed_with_the_last_image);
+	tcase_add_test(tc, test_only_imports_make_the_work_and_layer_directories);
 	tcase_add_test(tc, test_removal_rules_busy_names_and_tags);
 	tcase_add_test(tc, test_bad_references_and_unknown_images);
 	suite_add_tcase(s, tc);
