@@ -110,15 +110,15 @@ static int import_nomem(struct import *im)
 static int read_source(struct import *im, const struct stat *st)
 {
 	char *src = NULL;
-	int r;
+	int r, refused = 0;
 
 	if (!S_ISDIR(st->st_mode)) {
 		if (!(src = ctri_strdupf("%s/src", im->work.dir)))
 			return import_nomem(im);
-		r = ctri_tar_extract(im->path, src, NULL, im->op);
+		r = ctri_tar_extract_opts(im->path, src, NULL, NULL, im->op, &refused);
 		/* A refused entry keeps its message (it names the entry); any other refusal
 		 * means the file is no tar of a known compression: no image archive. */
-		if (r == CTR_E_INVAL && !strstr(ctr_last_error(), "entry"))
+		if (r == CTR_E_INVAL && !refused)
 			r = ctri_cerr(NULL, im->op, CTR_E_INVAL,
 				      "not an OCI layout, oci-archive or docker-archive: %s",
 				      im->path);

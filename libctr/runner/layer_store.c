@@ -85,7 +85,7 @@ static int extract_verified(const char *op, const char *part, const char *blob_p
 
 	ctri_sha256_init(&d.blob);
 	ctri_sha256_init(&d.diff);
-	if ((r = ctri_tar_extract_opts(blob_path, part, &o, NULL, op)) < 0)
+	if ((r = ctri_tar_extract_opts(blob_path, part, &o, NULL, op, NULL)) < 0)
 		return r;
 	if (*blob_hex && (r = check_digest(op, blob_hex, &d.blob)) < 0)
 		return r;
