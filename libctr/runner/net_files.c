@@ -226,8 +226,7 @@ static json_object *addr_object(const struct addr *a)
 	return o;
 }
 
-/* The state of c's run network, or NULL. */
-static json_object *run_state(ctr_runtime_t *rt, const char *id)
+json_object *ctri_net_run_state(ctr_runtime_t *rt, const char *id)
 {
 	char *path = ctri_strdupf("%s/net/%s/state", rt->run_dir, id);
 	json_object *st = NULL;
@@ -245,7 +244,7 @@ int ctri_net_inspect(ctr_container_t *c, json_object *config, json_object *out)
 
 	if (!json_object_object_get_ex(config, "networks", &nets))
 		return 0;
-	if ((st = run_state(c->rt, c->id)))
+	if ((st = ctri_net_run_state(c->rt, c->id)))
 		json_object_object_get_ex(st, "networks", &done);
 	o = json_object_new_object();
 	r |= ctri_json_add(out, "networks", o);
@@ -275,7 +274,7 @@ int ctri_net_joined(ctr_runtime_t *rt, const char *name, json_object *out)
 	for (struct dirent *e; d && (e = readdir(d)) && r == 0;) {
 		json_object *st, *nets;
 		struct addr a;
-		if (!ctri_is_id(e->d_name) || !(st = run_state(rt, e->d_name)))
+		if (!ctri_is_id(e->d_name) || !(st = ctri_net_run_state(rt, e->d_name)))
 			continue;
 		if (!json_object_object_get_ex(st, "networks", &nets))
 			nets = NULL;
