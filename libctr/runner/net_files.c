@@ -258,9 +258,15 @@ int ctri_net_inspect(ctr_container_t *c, json_object *config, json_object *out)
 		}
 		r |= ctri_json_add(o, name, addr_object(&a));
 	}
-	r |= ctri_json_add(out, "ports", json_object_object_get_ex(config, "ports", &ports)
-						 ? ctri_json_copy(ports)
-						 : json_object_new_array());
+	/* The config's, each with its host address ("0.0.0.0": all of them). */
+	json_object *pub = json_object_object_get_ex(config, "ports", &ports) ? ctri_json_copy(ports)
+									     : json_object_new_array();
+	for (size_t i = 0; pub && i < json_object_array_length(pub); i++) {
+		json_object *p = json_object_array_get_idx(pub, i);
+		if (!ctri_json_str(p, "host_ip"))
+			r |= ctri_json_add(p, "host_ip", json_object_new_string("0.0.0.0"));
+	}
+	r |= ctri_json_add(out, "ports", pub);
 	json_object_put(st);
 	return r ? ctri_cerr(c->name, "inspect", CTR_E_NOMEM, "out of memory") : 0;
 }
