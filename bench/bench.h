@@ -204,20 +204,21 @@ static inline int json_str(const char *json, const char *key, char *buf, size_t 
 
 /* podman's global options for a store of its own (STORE/root, runroot, tmp) and, at the end,
  * PODMAN_RUN_WORDS words that start a `run` like libctr's containers: runc (podman's
- * default here is crun), no network (libctr's default; no netavark or slirp), the vfs
+ * default here is crun), no network (libctr's default; no netavark or slirp; with
+ * podman_argv_network(), the network named, e.g. "podman", its default one), the vfs
  * storage driver (overlay bind-mounts its directory onto itself), cgroupfs, no event log.
  * The limits: root here may lack CAP_SYS_RESOURCE, and podman asks for RLIMIT_NPROC and
  * NOFILE above the hard limits it runs with, which runc then fails to set; these match
  * libctr's spec. Returns the number of words put in argv. */
 #define PODMAN_RUN_WORDS 7
-static inline int podman_argv(char **argv, const char *store)
+static inline int podman_argv_network(char **argv, const char *store, const char *network)
 {
-	static char root[160], runroot[160], tmpdir[160];
+	static char root[160], runroot[160], tmpdir[160], net[64];
 	static char *const words[] = {
 		"podman", "--root", root, "--runroot", runroot, "--tmpdir", tmpdir,
 		"--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
 		"--events-backend", "none", "--runtime", "runc",
-		"run", "--network", "none", "--ulimit", "nofile=1024:1024",
+		"run", "--network", net, "--ulimit", "nofile=1024:1024",
 		"--ulimit", "nproc=4096:4096",
 	};
 	int n = 0;
@@ -225,9 +226,15 @@ static inline int podman_argv(char **argv, const char *store)
 	snprintf(root, sizeof(root), "%s/root", store);
 	snprintf(runroot, sizeof(runroot), "%s/runroot", store);
 	snprintf(tmpdir, sizeof(tmpdir), "%s/tmp", store);
+	snprintf(net, sizeof(net), "%s", network);
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		argv[n++] = words[i];
 	return n;
+}
+
+static inline int podman_argv(char **argv, const char *store)
+{
+	return podman_argv_network(argv, store, "none");
 }
 
 /* argv (room for 40): podman's global options for STORE, with the run words of podman_argv()
@@ -299,6 +306,84 @@ static inline void bench_die(const char *what)
 	exit(1);
 }
 
+/* A runtime whose state directory is bench_base/NAME/state and run directory
+ * bench_runbase/NAME/run; bench_die() when it cannot be opened. */
+static inline ctr_runtime_t *bench_runtime_open(const char *name, unsigned flags)
+{
+	char state[128], run[128];
+	ctr_runtime_t *rt;
+
+	snprintf(state, sizeof(state), "%s/%s/state", bench_base, name);
+	snprintf(run, sizeof(run), "%s/%s/run", bench_runbase, name);
+	CTR_OPTS(ctr_runtime_opts_t, o, .state_dir = state, .run_dir = run, .flags = flags);
+	if (ctr_runtime_open(&o, &rt) < 0)
+		bench_die("open");
+	return rt;
+}
+
+/* A lifecycle of /bin/true and the like: its calls, each timed (bench_lifecycle_try()). */
+enum { LC_CREATE, LC_INIT, LC_START, LC_WAIT, LC_CLEANUP, LC_REMOVE, LC_STEPS };
+static const char *const lc_step_names[LC_STEPS] = { "ctr_create", "ctr_init", "ctr_start",
+						     "ctr_wait", "ctr_cleanup", "ctr_remove" };
+#define LC_WITH_INIT 0x1u    /* ctr_init before ctr_start (two runtime calls, not one) */
+#define LC_WITH_CLEANUP 0x2u /* ctr_cleanup after ctr_wait (else ctr_remove does it) */
+
+/* One lifecycle of cfg's container: ctr_create, [ctr_init,] ctr_start, ctr_wait,
+ * [ctr_cleanup,] ctr_remove (flags: LC_WITH_*). Returns its duration in ms and, when step is
+ * not NULL, fills step[LC_*] with each call's (0 for a call not made). On failure, or an
+ * exit code other than 0: -1, with the message in err (the container is removed with
+ * CTR_FORCE). */
+static inline double bench_lifecycle_try(ctr_runtime_t *rt, const ctr_config_t *cfg,
+					 unsigned flags, double *step, char *err, size_t errsz)
+{
+	ctr_container_t *c = NULL;
+	int code = -2, r = 0, i;
+	double t[LC_STEPS + 1];
+
+	t[LC_CREATE] = now_ms();
+	for (i = 0; i < LC_STEPS && r == 0; i++) {
+		t[i] = now_ms();
+		switch (i) {
+		case LC_CREATE: r = ctr_create(rt, cfg, &c); break;
+		case LC_INIT: r = flags & LC_WITH_INIT ? ctr_init(c, 0) : 0; break;
+		case LC_START: r = ctr_start(c, 0); break;
+		case LC_WAIT: r = ctr_wait(c, -1, &code); break;
+		case LC_CLEANUP: r = flags & LC_WITH_CLEANUP ? ctr_cleanup(c) : 0; break;
+		default: r = ctr_remove(c, 0); break;
+		}
+	}
+	t[LC_STEPS] = now_ms();
+	if (r < 0) {
+		snprintf(err, errsz, "%s: %s", lc_step_names[i - 1], ctr_last_error());
+		if (c)
+			ctr_remove(c, CTR_FORCE);
+	} else if (code != 0) {
+		snprintf(err, errsz, "the container exited with %d", code);
+		r = -1;
+	}
+	ctr_container_free(c);
+	if (r < 0)
+		return -1;
+	for (i = 0; step && i < LC_STEPS; i++)
+		step[i] = t[i + 1] - t[i];
+	return t[LC_STEPS] - t[LC_CREATE];
+}
+
+/* bench_lifecycle_try(), the program ended (its directories removed) when it fails. */
+static inline double bench_lifecycle_once(ctr_runtime_t *rt, const ctr_config_t *cfg,
+					  unsigned flags, double *step)
+{
+	char err[1024];
+	double t = bench_lifecycle_try(rt, cfg, flags, step, err, sizeof(err));
+
+	if (t < 0) {
+		fprintf(stderr, "%s: %s\n", bench_prog, err);
+		bench_dirs_remove();
+		exit(1);
+	}
+	return t;
+}
+
 /* Variants measured in interleaved rounds: n rounds (after one warm-up round), each
  * running every variant once in turn, so that all of them see the same machine and their
  * ratios stay meaningful on a busy host. Each round starts one variant further on, so
@@ -311,6 +396,8 @@ struct bench_variant {
 	const char *label, *key, *target;
 	int breakdown; /* print a row per step */
 	int skip;      /* not measured (a tool missing) */
+	/* its steps' names, when not the shared ones; a NULL name: no row for that step */
+	const char *const *steps;
 };
 
 static inline double *bench_times(double *t, int n, int n_steps, int v, int row_)
@@ -348,8 +435,9 @@ static inline double *bench_rounds(int n, const struct bench_variant *variants, 
 }
 
 /* The rows of bench_rounds' times: one per measured variant (its key's stats go to the
- * KV file) and, for those with a breakdown, one per step whose bit is not in
- * skip_steps(v) (NULL: none skipped). Returns the median of variant `main_v`. */
+ * KV file) and, for those with a breakdown, one per step that has a name (the variant's
+ * steps, else step_names) and whose bit is not in skip_steps(v) (NULL: none skipped).
+ * Returns the median of variant `main_v`. */
 static inline double bench_rounds_rows(double *t, int n, const struct bench_variant *variants,
 				       int n_variants, int n_steps,
 				       const char *const *step_names,
@@ -367,9 +455,10 @@ static inline double bench_rounds_rows(double *t, int n, const struct bench_vari
 		if (v == main_v)
 			median = s.median;
 		for (int j = 0; variants[v].breakdown && j < n_steps; j++) {
-			if (skip_steps && (skip_steps(v) & (1u << j)))
+			const char *step = variants[v].steps ? variants[v].steps[j] : step_names[j];
+			if (!step || (skip_steps && (skip_steps(v) & (1u << j))))
 				continue;
-			snprintf(name, sizeof(name), "&nbsp;&nbsp;of which %s", step_names[j]);
+			snprintf(name, sizeof(name), "&nbsp;&nbsp;of which %s", step);
 			row(name, stats_of(bench_times(t, n, n_steps, v, 1 + j), (size_t)n), "ms",
 			    "-");
 		}

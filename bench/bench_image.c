@@ -35,19 +35,6 @@ static void die_cmd(const char *what)
 	exit(1);
 }
 
-static ctr_runtime_t *open_runtime(const char *name)
-{
-	char state[128], run[128];
-	ctr_runtime_t *rt;
-
-	snprintf(state, sizeof(state), "%s/%s/state", bench_base, name);
-	snprintf(run, sizeof(run), "%s/%s/run", bench_runbase, name);
-	CTR_OPTS(ctr_runtime_opts_t, o, .state_dir = state, .run_dir = run);
-	if (ctr_runtime_open(&o, &rt) < 0)
-		bench_die("open");
-	return rt;
-}
-
 /* Remove the state and run directories of the runtime NAME (closed). */
 static void rm_runtime(const char *name)
 {
@@ -67,7 +54,7 @@ static double ctr_import_once(const char *archive, int i)
 	char name[32], *id = NULL;
 
 	snprintf(name, sizeof(name), "import-%d", i + 1);
-	ctr_runtime_t *rt = open_runtime(name);
+	ctr_runtime_t *rt = bench_runtime_open(name, 0);
 	double t0 = now_ms();
 	if (ctr_image_import(rt, archive, NULL, &id) < 0)
 		bench_die("ctr_image_import");
@@ -220,7 +207,7 @@ static double run_variant(void *ctx, int v, int i, double *step)
 
 static void bench_run(const char *rootfs, const char *archive, int n, int podman)
 {
-	struct run_ctx x = { .rt = open_runtime("run") };
+	struct run_ctx x = { .rt = bench_runtime_open("run", 0) };
 	char *id = NULL, *argv[40];
 	const char *const load[] = { "load", "-q", "-i", archive, NULL };
 

@@ -32,19 +32,6 @@
 #define MEM_N 10
 
 
-static ctr_runtime_t *open_runtime(const char *name, unsigned flags)
-{
-	char state[128], run[128];
-	ctr_runtime_t *rt;
-
-	snprintf(state, sizeof(state), "%s/%s/state", bench_base, name);
-	snprintf(run, sizeof(run), "%s/%s/run", bench_runbase, name);
-	CTR_OPTS(ctr_runtime_opts_t, o, .state_dir = state, .run_dir = run, .flags = flags);
-	if (ctr_runtime_open(&o, &rt) < 0)
-		bench_die("open");
-	return rt;
-}
-
 /* The bundle directory of a created container, from inspect's "paths"."bundle". */
 static void bundle_of(ctr_container_t *c, char *buf, size_t size)
 {
@@ -69,60 +56,10 @@ static ctr_config_t *config(const char *rootfs, const char *const *args)
 	return cfg;
 }
 
-enum { S_CREATE, S_INIT, S_START, S_WAIT, S_REMOVE, N_STEPS };
-static const char *const step_names[N_STEPS] = { "ctr_create", "ctr_init", "ctr_start",
-						 "ctr_wait", "ctr_remove" };
-
-/* One lifecycle of cfg's container: its duration in ms and, when step is not NULL, the
- * duration of each call. with_init: call ctr_init before ctr_start (two runtime calls)
- * rather than letting start do both (one call). On failure: -1, with the message in err
- * (the container is removed with CTR_FORCE). */
-static double try_lifecycle(ctr_runtime_t *rt, const ctr_config_t *cfg, int with_init,
-			    double *step, char *err, size_t errsz)
-{
-	ctr_container_t *c = NULL;
-	int code = -2, r = 0, i;
-	double t[N_STEPS + 1];
-
-	t[S_CREATE] = now_ms();
-	for (i = 0; i < N_STEPS && r == 0; i++) {
-		t[i] = now_ms();
-		switch (i) {
-		case S_CREATE: r = ctr_create(rt, cfg, &c); break;
-		case S_INIT: r = with_init ? ctr_init(c, 0) : 0; break;
-		case S_START: r = ctr_start(c, 0); break;
-		case S_WAIT: r = ctr_wait(c, -1, &code); break;
-		default: r = ctr_remove(c, 0); break;
-		}
-	}
-	t[N_STEPS] = now_ms();
-	if (r < 0) {
-		snprintf(err, errsz, "%s: %s", step_names[i - 1], ctr_last_error());
-		if (c)
-			ctr_remove(c, CTR_FORCE);
-	} else if (code != 0) {
-		snprintf(err, errsz, "/bin/true exited with %d", code);
-		r = -1;
-	}
-	ctr_container_free(c);
-	if (r < 0)
-		return -1;
-	for (i = 0; step && i < N_STEPS; i++)
-		step[i] = t[i + 1] - t[i];
-	return t[N_STEPS] - t[S_CREATE];
-}
-
+/* The lifecycles' flags: with ctr_init or not (ctr_remove does the cleanup). */
 static double lifecycle(ctr_runtime_t *rt, const ctr_config_t *cfg, int with_init, double *step)
 {
-	char err[1024];
-	double t = try_lifecycle(rt, cfg, with_init, step, err, sizeof(err));
-
-	if (t < 0) {
-		fprintf(stderr, "bench_lifecycle: %s\n", err);
-		bench_dirs_remove();
-		exit(1);
-	}
-	return t;
+	return bench_lifecycle_once(rt, cfg, with_init ? LC_WITH_INIT : 0, step);
 }
 
 /* The yardsticks, one run each: `runc run` of the bundle ctr_create() wrote (the very
@@ -212,10 +149,10 @@ static double run_variant(void *ctx, int v, int i, double *step)
 	}
 }
 
-/* `runc run --detach` has no init step of its own. */
+/* `runc run --detach` has no init step of its own; ctr_remove does the cleanup. */
 static unsigned skipped_steps(int v)
 {
-	return v == V_RUN ? 1u << S_INIT : 0;
+	return (v == V_RUN ? 1u << LC_INIT : 0) | 1u << LC_CLEANUP;
 }
 
 /* The lifecycles in interleaved rounds (bench_rounds), a row per variant and, for the
@@ -223,8 +160,8 @@ static unsigned skipped_steps(int v)
  * lifecycle. */
 static double serial(struct serial_ctx *x, int n)
 {
-	double *t = bench_rounds(n, variants, N_VARIANTS, N_STEPS, run_variant, x);
-	double median = bench_rounds_rows(t, n, variants, N_VARIANTS, N_STEPS, step_names,
+	double *t = bench_rounds(n, variants, N_VARIANTS, LC_STEPS, run_variant, x);
+	double median = bench_rounds_rows(t, n, variants, N_VARIANTS, LC_STEPS, lc_step_names,
 					  skipped_steps, V_LIBCTR);
 
 	free(t);
@@ -245,7 +182,8 @@ static void *par_thread(void *arg)
 
 	pthread_barrier_wait(p->go);
 	for (int i = 0; i < PAR_ROUNDS; i++)
-		p->t[i] = try_lifecycle(p->rt, p->cfg, 1, NULL, p->err[i], sizeof(p->err[i]));
+		p->t[i] = bench_lifecycle_try(p->rt, p->cfg, LC_WITH_INIT, NULL, p->err[i],
+					      sizeof(p->err[i]));
 	return NULL;
 }
 
@@ -498,8 +436,8 @@ int main(int argc, char **argv)
 
 	if (n < 1 || bench_dirs_make("bench_lifecycle", "life") < 0)
 		return 2;
-	ctr_runtime_t *durable = open_runtime("durable", 0);
-	ctr_runtime_t *nosync = open_runtime("nosync", CTR_RUNTIME_NOSYNC);
+	ctr_runtime_t *durable = bench_runtime_open("durable", 0);
+	ctr_runtime_t *nosync = bench_runtime_open("nosync", CTR_RUNTIME_NOSYNC);
 	ctr_config_t *cfg = config(rootfs, args);
 	struct serial_ctx x = {
 		.durable = durable, .nosync = nosync, .cfg = cfg, .rootfs = rootfs

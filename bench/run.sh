@@ -3,7 +3,7 @@
 # (min / median / p99, then the ratios of DESIGN §7, all from this one run).
 #   N=30        lifecycles per row (bench_lifecycle), `podman ps` runs (bench_podman), execs
 #               and log runs per row (bench_interact), imports and create-to-running rounds
-#               per row (bench_image)
+#               per row (bench_image), rounds of bench_network (networks, published ports)
 #   STORE_N=1000  containers for the store rows (bench_store)
 #   MAX_P=64    the largest parallelism of bench_parallel (1, 4, 16, 64 at once)
 #   N_CKPT=10   checkpoint rounds (bench_checkpoint, with the fake runtime's 64 MiB images)
@@ -46,6 +46,7 @@ done
 "$B/bench/bench_lifecycle" "$rootfs" "$N" || status=1
 "$B/bench/bench_podman" "$rootfs" "$N" || status=1
 "$B/bench/bench_image" "$rootfs" "$B/images/podman.tar" "$N" || status=1
+"$B/bench/bench_network" "$rootfs" "$N" || status=1
 "$B/bench/bench_supervise" "$rootfs" "$N" || status=1
 "$B/bench/bench_interact" "$rootfs" "$N" || status=1
 bench/bindings.sh "$B" "$rootfs" 100000 "${N_BINDINGS:-20}" || status=1
@@ -103,6 +104,14 @@ awk -v cpus="$(nproc)" -v store_n="$STORE_N" '
 		     "podman_load_median")
 		show("image run / `podman run -d` of the image, to running (medians)",
 		     "image_run_median", "podman_image_run_median")
+		ratio("(lifecycle with a network and a port − without) / CNI plugins by hand (medians)",
+		      "net_extra_median", "net_hand_median", "<=", 1.2, "≤ 1.2×")
+		show("ctr_start: what a network and a port add / bridge + portmap ADD by hand",
+		     "net_setup_extra_median", "net_hand_add_median")
+		show("ctr_cleanup + ctr_remove: what they add / portmap + bridge DEL by hand",
+		     "net_teardown_extra_median", "net_hand_del_median")
+		ratio("`podman run -p` + `podman rm` / libctr lifecycle with a network and a port",
+		      "podman_net_median", "net_port_median", ">=", 3, "≥ 3×")
 		ratio("16 in parallel p99 / serial median (" cpus " CPUs)", "parallel_p99",
 		      "libctr_median", "<=", 2, "≤ 2×")
 		show("the floor: `runc run` 16 at once p99 / 1 at once median (bench_parallel)",

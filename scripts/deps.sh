@@ -8,7 +8,7 @@ PKGS="make gcc pkgconf libtdb-dev libjson-c-dev libseccomp-dev libcap-dev libarc
       procps
       check runc crun criu busybox-static clang libclang-rt-14-dev abigail-tools
       luajit python3-pytest python3-venv tdb-tools musl-tools valgrind golang-github-containers-common
-      umoci skopeo podman docker-registry jq zstd"
+      umoci skopeo podman docker-registry jq zstd containernetworking-plugins iptables iproute2"
 PKGS="$PKGS $*"
 
 missing=""

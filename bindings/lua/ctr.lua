@@ -52,6 +52,14 @@ IMAGES (libctr 1.1). rt:import_image(path, { name = "bb:1" }) and rt:pull("docke
 img:inspect() -> JSON text, img:tag(name), img:untag(name), img:remove()), as rt:image(ref)
 and rt:images() do; rt:create{ image = "bb:1", entrypoint = {...}, args = {...} } runs one.
 
+NETWORKS (libctr 1.1). rt:create_network(name, { subnet = "10.89.7.0/24", gateway,
+internal }) makes a bridge network and returns its JSON document, as rt:network_inspect(name)
+does; rt:networks() lists the names, rt:remove_network(name) removes one. A container joins
+networks and publishes ports with rt:create{ ..., networks = { "net1", { "net2",
+"10.89.7.5" } }, ports = { "127.0.0.1:8080:80/tcp", { host_port = 8081, container_port = 81 } } }
+(with ports and no networks it joins ctr.DEFAULT_NETWORK, "ctr"); network = "none" or "host"
+stays the namespace's mode.
+
 CALLBACKS. batch(fn), logs{fn=} and events{fn=} call Lua from C; an error raised in fn
 stops the C function cleanly (the container's lock is released) and is raised again
 once it has returned.
@@ -67,6 +75,7 @@ local str, opt_str, int, opt_int, ll, flag = K.str, K.opt_str, K.int, K.opt_int,
 local opts_table, set, with_callback = K.opts_table, K.set, K.with_callback
 
 local image = require "ctr.image"
+local net = require "ctr.net"
 
 local ctr = {
 	lib = C,                      -- the library's FFI namespace (ctr.lib.ctr_version())
@@ -80,6 +89,7 @@ local ctr = {
 	Container = Container,
 	ExecSession = require("ctr.exec").Session,
 	Image = image.Image,
+	DEFAULT_NETWORK = net.DEFAULT, -- the network of a container with ports and no network
 }
 
 ---------------------------------------------------------------------------------------
@@ -155,6 +165,9 @@ end
 -- rt:import_image(path, {name}), rt:pull(source, {...}), rt:images(), rt:image(ref),
 -- rt:remove_image(ref): ctr/image.lua.
 image.install(Runtime, rtp)
+-- rt:create_network(name, {...}), rt:networks(), rt:network_inspect(name),
+-- rt:remove_network(name): ctr/net.lua.
+net.install(Runtime, rtp)
 
 local runtime_known = set("state_dir", "run_dir", "oci_runtime", "monitor_path", "nosync",
 	"runtime_timeout", "flags")

@@ -220,10 +220,12 @@ static int parse_create(ctr_config_t *cfg, int argc, char **argv, struct create_
 		{ "cwd", required_argument, 0, 'w' },
 		{ "hostname", required_argument, 0, 'h' },
 		{ "memory", required_argument, 0, 'm' },
-		{ "pids-limit", required_argument, 0, 'p' },
-		{ "pids", required_argument, 0, 'p' },
+		{ "pids-limit", required_argument, 0, 'q' },
+		{ "pids", required_argument, 0, 'q' },
 		{ "read-only", no_argument, 0, 'r' },
 		{ "network", required_argument, 0, 'N' },
+		{ "net", required_argument, 0, 'N' },
+		{ "publish", required_argument, 0, 'p' },
 		{ "label", required_argument, 0, 'l' },
 		{ "tty", no_argument, 0, 't' },
 		{ "interactive", no_argument, 0, 'i' },
@@ -243,7 +245,7 @@ static int parse_create(ctr_config_t *cfg, int argc, char **argv, struct create_
 	int o, r = 0;
 
 	optind = 1;
-	while (r == 0 && (o = getopt_long(argc, argv, "+n:e:u:w:m:rl:tidv:", opts, NULL)) != -1) {
+	while (r == 0 && (o = getopt_long(argc, argv, "+n:e:u:w:m:rl:tidv:p:", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n': r = ctr_config_set_name(cfg, optarg); break;
 		case 'e':
@@ -261,17 +263,13 @@ static int parse_create(ctr_config_t *cfg, int argc, char **argv, struct create_
 			if ((r = parse_size("--memory", optarg, &bytes)) == 0)
 				r = ctr_config_set_memory_limit(cfg, bytes);
 			break;
-		case 'p': /* -1, as podman has it, or 0: no limit */
+		case 'q': /* -1, as podman has it, or 0: no limit */
 			if ((r = parse_int("--pids-limit", optarg, -1, INT64_MAX, &n)) == 0)
 				r = ctr_config_set_pids_limit(cfg, n < 0 ? 0 : n);
 			break;
 		case 'r': r = ctr_config_set_readonly_rootfs(cfg, 1); break;
-		case 'N':
-			r = !strcmp(optarg, "host") ? ctr_config_set_network(cfg, CTR_NETWORK_HOST)
-			    : !strcmp(optarg, "none")
-				? ctr_config_set_network(cfg, CTR_NETWORK_NONE)
-				: bad_value("--network", optarg, "not none or host");
-			break;
+		case 'N': r = add_network(cfg, optarg); break;
+		case 'p': r = add_port(cfg, optarg); break;
 		case 'l':
 			r = (eq = strchr(optarg, '=')) == NULL
 				? bad_value("--label", optarg, "not KEY=VALUE")

@@ -1,7 +1,8 @@
 /* ctr-run: what its files share. main.c: the command table, the lifecycle verbs, exec and
  * attach; values.c: option values parsed strictly; create.c: create and run, a config from
  * the command line (a rootfs or an image); state.c: logs, events, ps and inspect; image.c:
- * pull, load, images, rmi, tag and image inspect. */
+ * pull, load, images, rmi, tag and image inspect; net.c: network create, ls, inspect and rm,
+ * and create's --network and -p. */
 #ifndef CTR_RUN_H
 #define CTR_RUN_H
 
@@ -32,6 +33,12 @@ int parse_size(const char *opt, const char *s, uint64_t *out);
 int parse_secs(const char *opt, const char *s, double *out);
 int parse_since(const char *opt, const char *s, long long *out_ns);
 
+/* net.c: create's --network none|host|NAME[:ip=A.B.C.D] and -p/--publish
+ * [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|/udp], into cfg; 0, or REPORTED after a message
+ * naming the option, or CTR_E_NOMEM. */
+int add_network(ctr_config_t *cfg, const char *arg);
+int add_port(ctr_config_t *cfg, const char *arg);
+
 /* state.c: a time of an inspect JSON (a number of ns or an RFC 3339 string) in ns since
  * the epoch, 0 when absent; how long ago that was, as podman says it ("5 seconds"). */
 long long json_time_ns(struct json_object *o, const char *key);
@@ -50,5 +57,6 @@ int cmd_images(struct cli *cli, int argc, char **argv);
 int cmd_rmi(struct cli *cli, int argc, char **argv);
 int cmd_tag(struct cli *cli, int argc, char **argv);
 int cmd_image(struct cli *cli, int argc, char **argv);
+int cmd_network(struct cli *cli, int argc, char **argv);
 
 #endif

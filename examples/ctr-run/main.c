@@ -4,9 +4,10 @@
  *
  * Each command is one function, cmd_<name>, so these files double as a tour of the API:
  * create, init, start, stop, kill, wait, cleanup, logs, rm, run, ps, inspect, pause,
- * unpause, exec, attach, checkpoint, restore, export, events, and for images pull, load,
- * images, rmi, tag and image inspect (ctr-run.h says which file has which). Every libctr call that fails leaves a message naming the container and the cause in
- * ctr_last_error(); fail() prints it. Exit status, as podman's: 0; 125 for a bad option
+ * unpause, exec, attach, checkpoint, restore, export, events, for images pull, load,
+ * images, rmi, tag and image inspect, and network create, ls, inspect and rm (ctr-run.h
+ * says which file has which). Every libctr call that fails leaves a message naming the
+ * container and the cause in ctr_last_error(); fail() prints it. Exit status, as podman's: 0; 125 for a bad option
  * value or when libctr refused; `run`, `attach` and `exec` exit with the container's (the
  * process's) code, 127 when the command was not found and 126 when it could not be run. */
 #include <getopt.h>
@@ -30,7 +31,8 @@ int usage(FILE *f)
 	    "usage: ctr-run [--state-dir DIR] [--run-dir DIR] [--runtime PATH] COMMAND [ARGS]\n"
 	    "  create [--name N] [-e K=V]... [--env-file F] [-u USER[:GROUP]] [-w DIR]\n"
 	    "         [--hostname H] [-v SRC:DST[:ro]]... [--read-only] [-m SIZE]\n"
-	    "         [--pids-limit N] [--network none|host] [--label K=V]... [-t] [-i]\n"
+	    "         [--pids-limit N] [--network none|host|NET[:ip=A.B.C.D]]... [-t] [-i]\n"
+	    "         [-p [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|/udp]]... [--label K=V]...\n"
 	    "         [--restart POLICY[:N]] [--cap-add CAP]... [--cap-drop CAP|ALL]...\n"
 	    "         [--stop-timeout SECS] [--log-size-max SIZE] [--entrypoint CMD]\n"
 	    "         ROOTFS CMD [ARG...] | IMAGE [CMD [ARG...]]\n"
@@ -69,10 +71,15 @@ int usage(FILE *f)
 	    "  rmi REF...               remove images, or one name of an image\n"
 	    "  tag REF NAME...          give an image more names\n"
 	    "  image inspect REF...     print the image as JSON (also image ls, rm, pull, ...)\n"
+	    "  network create [--subnet A.B.C.D/N] [--gateway IP] [--internal] NET\n"
+	    "                           a bridge network (default: a free /24 of 10.89.0.0/16)\n"
+	    "  network ls [-q] | network inspect NET... | network rm NET...\n"
 	    "NAME is a name, an id or a unique id prefix. SIZE is bytes or N[kmgt]. ROOTFS is a\n"
 	    "directory path starting with / or .; anything else is an IMAGE. An image REF is\n"
 	    "NAME[:TAG] (TAG latest by default), an id or a unique id prefix (12+ hex digits).\n"
-	    "--entrypoint (a command, or a JSON array) replaces the image's; CMD its cmd.\n");
+	    "--entrypoint (a command, or a JSON array) replaces the image's; CMD its cmd.\n"
+	    "--network NET joins a network (repeatable: eth0, eth1, ...); -p publishes a port on\n"
+	    "the host (without --network, on the network \"" CTR_NETWORK_DEFAULT "\", made when needed).\n");
 	return f == stderr ? 125 : 0;
 }
 
@@ -437,7 +444,7 @@ static const struct {
 	{ "attach", cmd_attach }, { "checkpoint", cmd_checkpoint }, { "restore", cmd_restore },
 	{ "export", cmd_export }, { "events", cmd_events }, { "pull", cmd_pull },
 	{ "load", cmd_load },	  { "images", cmd_images }, { "rmi", cmd_rmi },
-	{ "tag", cmd_tag },	  { "image", cmd_image },
+	{ "tag", cmd_tag },	  { "image", cmd_image }, { "network", cmd_network },
 };
 
 int main(int argc, char **argv)

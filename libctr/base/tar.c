@@ -428,6 +428,7 @@ struct extractor {
 	struct archive *disk; /* writes the files, relative to the thread's working directory */
 	int top_times;	      /* an entry for the top ("./") had times: */
 	struct timespec top[2];
+	int refused; /* the failure is an entry refused (out_refused) */
 };
 
 /* The reader failed: the archive is truncated or corrupt, unless the file could not be
@@ -450,8 +451,10 @@ static int disk_err(struct extractor *x, struct archive_entry *e)
 	int err = archive_errno(x->disk), code = err == ENOMEM ? CTR_E_NOMEM : CTR_E_IO;
 	const char *msg = archive_error_string(x->disk);
 
-	if (err == 0 || err == ERRNO_MISC || err == ELOOP)
+	if (err == 0 || err == ERRNO_MISC || err == ELOOP) {
 		code = CTR_E_INVAL;
+		x->refused = 1;
+	}
 	/* libarchive says "Write failed" and the like: the errno says why */
 	if (code != CTR_E_INVAL && err > 0)
 		return ctri_cerr(x->name, x->op, code, "%s: entry \"%s\": %s: %s", x->path,
@@ -463,6 +466,7 @@ static int disk_err(struct extractor *x, struct archive_entry *e)
 
 static int refuse(struct extractor *x, const char *entry, const char *why, const char *target)
 {
+	x->refused = 1;
 	return ctri_cerr(x->name, x->op, CTR_E_INVAL, "%s: entry \"%s\" %s%s%s", x->path, entry,
 			 why, target ? target : "", target ? "\"" : "");
 }
@@ -707,11 +711,11 @@ static int extract_all(void *arg)
 
 int ctri_tar_extract(const char *path, const char *dir, const char *name, const char *op)
 {
-	return ctri_tar_extract_opts(path, dir, NULL, name, op);
+	return ctri_tar_extract_opts(path, dir, NULL, name, op, NULL);
 }
 
 int ctri_tar_extract_opts(const char *path, const char *dir, const struct ctri_tar_extract_opts *o,
-			  const char *name, const char *op)
+			  const char *name, const char *op, int *out_refused)
 {
 	struct extractor x = { .path = path, .name = name, .op = op, .o = o, .fd = -1 };
 	struct stat st;
@@ -741,5 +745,7 @@ out:
 		close(dfd);
 	if (x.fd >= 0)
 		close(x.fd);
+	if (out_refused)
+		*out_refused = r == CTR_E_INVAL && x.refused;
 	return r;
 }

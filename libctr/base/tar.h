@@ -70,8 +70,12 @@ struct ctri_tar_extract_opts {
  * if no entry made it yet) the extended attribute trusted.overlay.opaque "y"; other
  * ".wh..wh.*" names (aufs metadata) are left out. A whiteout in a directory reached
  * through a symbolic link is refused, CTR_E_INVAL naming the entry.
+ * out_refused (may be NULL) tells the two kinds of CTR_E_INVAL apart: 1 when an entry of
+ * the archive was refused (one of the refusals above, or the disk writer's own refusal of
+ * it; the message names the entry), 0 for any other result (a file that is no tar of a
+ * known compression, a corrupt or truncated one, success).
  * Returns as ctri_tar_extract. */
 int ctri_tar_extract_opts(const char *path, const char *dir, const struct ctri_tar_extract_opts *o,
-			  const char *name, const char *op);
+			  const char *name, const char *op, int *out_refused);
 
 #endif

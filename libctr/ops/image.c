@@ -110,15 +110,15 @@ static int import_nomem(struct import *im)
 static int read_source(struct import *im, const struct stat *st)
 {
 	char *src = NULL;
-	int r;
+	int r, refused = 0;
 
 	if (!S_ISDIR(st->st_mode)) {
 		if (!(src = ctri_strdupf("%s/src", im->work.dir)))
 			return import_nomem(im);
-		r = ctri_tar_extract(im->path, src, NULL, im->op);
+		r = ctri_tar_extract_opts(im->path, src, NULL, NULL, im->op, &refused);
 		/* A refused entry keeps its message (it names the entry); any other refusal
 		 * means the file is no tar of a known compression: no image archive. */
-		if (r == CTR_E_INVAL && !strstr(ctr_last_error(), "entry"))
+		if (r == CTR_E_INVAL && !refused)
 			r = ctri_cerr(NULL, im->op, CTR_E_INVAL,
 				      "not an OCI layout, oci-archive or docker-archive: %s",
 				      im->path);
@@ -150,7 +150,9 @@ static int note_created(struct import *im, const char *hex)
 	return 0;
 }
 
-/* Unpack the layers no image has yet, and learn every layer's size. */
+/* Unpack the layers no image has yet, and learn every layer's size: a recorded layer's
+ * from its record (its directory is not walked, its blob not read), a new one's from its
+ * directory. */
 static int unpack_layers(struct import *im)
 {
 	int r;
@@ -163,20 +165,21 @@ static int unpack_layers(struct import *im)
 			return import_nomem(im);
 		for (size_t j = 0; j < img->n_layers; j++) {
 			const struct ctri_image_layer *l = &img->layers[j];
-			int created = 0;
-			if ((r = ctri_layer_recorded(im->rt->store, l->diff_hex)) < 0)
+			long long *size = &im->sizes[i][j];
+			int created = 0, known;
+			known = ctri_layer_recorded_size(im->rt->store, l->diff_hex, size);
+			if (known < 0)
+				return ctri_cwrap(NULL, im->op, known);
+			/* A recorded layer's directory is there: nothing is read, unless it went
+			 * missing (then it is unpacked again). */
+			r = ctri_layer_unpack(im->layers_dir, im->work.dir, l->blob, l->blob_hex,
+					      l->diff_hex, &created);
+			if (r < 0)
 				return ctri_cwrap(NULL, im->op, r);
-			if (!r || ctri_layer_size(im->layers_dir, l->diff_hex, &im->sizes[i][j]) < 0) {
-				r = ctri_layer_unpack(im->layers_dir, im->work.dir, l->blob,
-						      l->blob_hex, l->diff_hex, &created);
-				if (r < 0)
-					return ctri_cwrap(NULL, im->op, r);
-				if (created && (r = note_created(im, l->diff_hex)) < 0)
-					return r;
-				if ((r = ctri_layer_size(im->layers_dir, l->diff_hex,
-							 &im->sizes[i][j])) < 0)
-					return ctri_cwrap(NULL, im->op, r);
-			}
+			if (created && (r = note_created(im, l->diff_hex)) < 0)
+				return r;
+			if (!known && (r = ctri_layer_size(im->layers_dir, l->diff_hex, size)) < 0)
+				return ctri_cwrap(NULL, im->op, r);
 		}
 	}
 	return 0;

@@ -28,23 +28,34 @@ char *ctri_image_tmp_dir(ctr_runtime_t *rt)
 	return ctri_strdupf("%s/images/tmp", rt->state_dir);
 }
 
+/* STATE/images/lock, opened (create: made with STATE/images when missing, the first image
+ * operation of a state directory; work directories and layers are made where they are
+ * written). Without create, CTR_E_NOENT (no message) when there is none. */
 static int open_lock(ctr_runtime_t *rt, const char *op, int create)
 {
-	char *path = ctri_strdupf("%s/images/lock", rt->state_dir);
-	char *tmp = ctri_image_tmp_dir(rt), *layers = ctri_layers_dir(rt);
-	int fd = -1;
+	char *dir = ctri_strdupf("%s/images", rt->state_dir);
+	char *path = dir ? ctri_strdupf("%s/lock", dir) : NULL;
+	int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), fd, r;
 
-	if (!path || !tmp || !layers) {
+	if (!path) {
 		fd = ctri_cerr(NULL, op, CTR_E_NOMEM, "out of memory");
-	} else if (create && (ctri_mkdir_p(tmp, 0700) < 0 || ctri_mkdir_p(layers, 0700) < 0)) {
-		fd = ctri_cerr(NULL, op, CTR_E_IO, "cannot make %s or %s: %m", tmp, layers);
-	} else if ((fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600)) < 0) {
-		fd = errno == ENOENT && !create ? CTR_E_NOENT
-						: ctri_cerr(NULL, op, CTR_E_IO, "open %s: %m", path);
+		goto out;
 	}
+	fd = open(path, flags, 0600);
+	if (fd < 0 && errno == ENOENT && create) {
+		if ((r = ctri_mkdir_p(dir, 0700)) < 0) {
+			fd = ctri_cerr(NULL, op, CTR_E_IO, "cannot make %s: %s", dir, strerror(-r));
+			goto out;
+		}
+		fd = open(path, flags, 0600);
+	}
+	if (fd < 0)
+		fd = errno == ENOENT && !create
+			 ? CTR_E_NOENT
+			 : ctri_cerr(NULL, op, CTR_E_IO, "open %s: %m", path);
+out:
+	free(dir);
 	free(path);
-	free(tmp);
-	free(layers);
 	return fd;
 }
 
@@ -84,10 +95,14 @@ int ctri_image_work_new(ctr_runtime_t *rt, struct ctri_image_work *w, const char
 	}
 	w->dir = ctri_strdupf("%s/%s", tmp, hex);
 	w->lock_path = ctri_strdupf("%s/%s.lock", tmp, hex);
+	if (!w->dir || !w->lock_path)
+		r = ctri_cerr(NULL, op, CTR_E_NOMEM, "out of memory");
+	else if ((r = ctri_mkdir_p(tmp, 0700)) < 0)
+		r = ctri_cerr(NULL, op, CTR_E_IO, "cannot make %s: %s", tmp, strerror(-r));
 	free(tmp);
-	if (!w->dir || !w->lock_path) {
+	if (r < 0) {
 		ctri_image_work_done(w);
-		return ctri_cerr(NULL, op, CTR_E_NOMEM, "out of memory");
+		return r;
 	}
 	/* The lock first: a directory without one is a dead importer's. */
 	w->lock_fd = open(w->lock_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

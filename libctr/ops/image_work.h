@@ -9,8 +9,9 @@
 
 /* STATE/images/lock, flock()ed: exclusive by an import's unpacking and commit, an image
  * removal, a sweep; shared by ctr_create of an image container from its lookup to its
- * commit and by the making of a work directory. Creates STATE/images/tmp and STATE/layers
- * (0700) when missing. how: LOCK_EX or LOCK_SH. Returns the descriptor or an error. */
+ * commit and by the making of a work directory. Creates STATE/images (0700) and the lock
+ * file when missing, nothing else (work directories and layers are made where they are
+ * written). how: LOCK_EX or LOCK_SH. Returns the descriptor or an error. */
 int ctri_image_lock(ctr_runtime_t *rt, int how, const char *op);
 void ctri_image_unlock(int fd);
 
@@ -20,7 +21,8 @@ char *ctri_image_tmp_dir(ctr_runtime_t *rt);
 
 /* A private work directory STATE/images/tmp/<random>/, held through the flock of
  * <random>.lock beside it for as long as it exists: the sweep takes any work directory
- * whose lock is free. Made under the image lock (either mode). */
+ * whose lock is free. Made under the image lock (either mode); STATE/images/tmp is created
+ * (0700) when missing. */
 struct ctri_image_work {
 	char *dir;
 	char *lock_path;

@@ -315,6 +315,22 @@ int ctri_layer_recorded(struct ctri_store *s, const char *hex)
 	return ctri_store_exists(s, k);
 }
 
+int ctri_layer_recorded_size(struct ctri_store *s, const char *hex, long long *out)
+{
+	char k[KEY_MAX];
+	json_object *rec = NULL, *v;
+	int r;
+
+	key(k, CTRI_KEY_LAYER, hex);
+	if ((r = ctri_store_get(s, k, &rec)) < 0)
+		return r == CTR_E_NOENT ? 0 : r;
+	r = json_object_object_get_ex(rec, "size", &v) && json_object_is_type(v, json_type_int);
+	if (r)
+		*out = json_object_get_int64(v);
+	json_object_put(rec);
+	return r;
+}
+
 struct ids_ctx {
 	char **v;
 	size_t n, cap;

@@ -48,6 +48,12 @@ int ctri_image_record_delete(struct ctri_store *s, const char *id, char ***out_u
 /* Whether a layer record exists for the diff id hex: 1, 0, or a negative error. */
 int ctri_layer_recorded(struct ctri_store *s, const char *hex);
 
+/* The disk usage the layer record for hex keeps (its "size", set when the layer was
+ * first recorded), so that an import reusing the layer need not walk its directory.
+ * Returns 1 (*out the size); 0 when there is no record, or a record of no size (one
+ * written before sizes were kept: the caller measures the layer); or the store's error. */
+int ctri_layer_recorded_size(struct ctri_store *s, const char *hex, long long *out);
+
 /* The ids of all images (NULL-terminated, ctri_strv_free) and their number. */
 int ctri_image_ids(struct ctri_store *s, char ***out, size_t *out_count);
 

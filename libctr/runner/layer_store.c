@@ -85,7 +85,7 @@ static int extract_verified(const char *op, const char *part, const char *blob_p
 
 	ctri_sha256_init(&d.blob);
 	ctri_sha256_init(&d.diff);
-	if ((r = ctri_tar_extract_opts(blob_path, part, &o, NULL, op)) < 0)
+	if ((r = ctri_tar_extract_opts(blob_path, part, &o, NULL, op, NULL)) < 0)
 		return r;
 	if (*blob_hex && (r = check_digest(op, blob_hex, &d.blob)) < 0)
 		return r;
@@ -186,6 +186,11 @@ int ctri_layer_delete(const char *layers_dir, const char *tmp_dir, const char *d
 	if (!(final = ctri_strdupf("%s/%s", layers_dir, diff_hex)) ||
 	    !(gone = ctri_strdupf("%s/%s.delete.XXXXXX", tmp_dir, diff_hex))) {
 		r = ctri_cerr(NULL, op, CTR_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = ctri_mkdir_p(tmp_dir, 0700)) < 0) {
+		r = ctri_cerr(NULL, op, ctri_errno_code(-r), "create %s: %s", tmp_dir,
+			      strerror(-r));
 		goto out;
 	}
 	/* A unique name, made as a directory so that the rename replaces it (empty). */

@@ -27,7 +27,8 @@ int ctri_layer_unpack(const char *layers_dir, const char *tmp_dir, const char *b
 		      const char *blob_hex, const char *diff_hex, int *out_created);
 
 /* Remove layers_dir/<diff_hex>: renamed into tmp_dir first (so a crash never leaves a half
- * layer under its final name), layers_dir fsynced, then removed.
+ * layer under its final name; tmp_dir is created 0700 if missing), layers_dir fsynced,
+ * then removed.
  * Returns 0 (also when it is missing); CTR_E_INVAL (diff_hex not a digest); CTR_E_IO. */
 int ctri_layer_delete(const char *layers_dir, const char *tmp_dir, const char *diff_hex);
 

@@ -226,8 +226,7 @@ static json_object *addr_object(const struct addr *a)
 	return o;
 }
 
-/* The state of c's run network, or NULL. */
-static json_object *run_state(ctr_runtime_t *rt, const char *id)
+json_object *ctri_net_run_state(ctr_runtime_t *rt, const char *id)
 {
 	char *path = ctri_strdupf("%s/net/%s/state", rt->run_dir, id);
 	json_object *st = NULL;
@@ -245,23 +244,29 @@ int ctri_net_inspect(ctr_container_t *c, json_object *config, json_object *out)
 
 	if (!json_object_object_get_ex(config, "networks", &nets))
 		return 0;
-	if ((st = run_state(c->rt, c->id)))
+	if ((st = ctri_net_run_state(c->rt, c->id)))
 		json_object_object_get_ex(st, "networks", &done);
 	o = json_object_new_object();
 	r |= ctri_json_add(out, "networks", o);
 	for (size_t i = 0; o && i < json_object_array_length(nets); i++) {
 		const char *name = ctri_json_str(json_object_array_get_idx(nets, i), "name");
 		struct addr a = { .prefix = 0 };
-		for (size_t j = 0; j < json_object_array_length(done); j++) {
+		for (size_t j = 0; done && j < json_object_array_length(done); j++) {
 			json_object *e = json_object_array_get_idx(done, j);
 			if (!strcmp(ctri_json_str(e, "name") ?: "", name) && entry_addr(e, &a))
 				break;
 		}
 		r |= ctri_json_add(o, name, addr_object(&a));
 	}
-	r |= ctri_json_add(out, "ports", json_object_object_get_ex(config, "ports", &ports)
-						 ? ctri_json_copy(ports)
-						 : json_object_new_array());
+	/* The config's, each with its host address ("0.0.0.0": all of them). */
+	json_object *pub = json_object_object_get_ex(config, "ports", &ports) ? ctri_json_copy(ports)
+									     : json_object_new_array();
+	for (size_t i = 0; pub && i < json_object_array_length(pub); i++) {
+		json_object *p = json_object_array_get_idx(pub, i);
+		if (!ctri_json_str(p, "host_ip"))
+			r |= ctri_json_add(p, "host_ip", json_object_new_string("0.0.0.0"));
+	}
+	r |= ctri_json_add(out, "ports", pub);
 	json_object_put(st);
 	return r ? ctri_cerr(c->name, "inspect", CTR_E_NOMEM, "out of memory") : 0;
 }
@@ -275,10 +280,11 @@ int ctri_net_joined(ctr_runtime_t *rt, const char *name, json_object *out)
 	for (struct dirent *e; d && (e = readdir(d)) && r == 0;) {
 		json_object *st, *nets;
 		struct addr a;
-		if (!ctri_is_id(e->d_name) || !(st = run_state(rt, e->d_name)))
+		if (!ctri_is_id(e->d_name) || !(st = ctri_net_run_state(rt, e->d_name)))
 			continue;
-		json_object_object_get_ex(st, "networks", &nets);
-		for (size_t i = 0; i < json_object_array_length(nets); i++) {
+		if (!json_object_object_get_ex(st, "networks", &nets))
+			nets = NULL;
+		for (size_t i = 0; nets && i < json_object_array_length(nets); i++) {
 			json_object *n = json_object_array_get_idx(nets, i);
 			if (!strcmp(ctri_json_str(n, "name") ?: "", name) && entry_addr(n, &a)) {
 				json_object *o = addr_object(&a);

@@ -12,6 +12,10 @@
  * when it is not an object. */
 int ctri_net_state_load(const char *path, json_object **out);
 
+/* The state of container id's run network in rt's run directory, or NULL (none, or not
+ * readable). */
+json_object *ctri_net_run_state(ctr_runtime_t *rt, const char *id);
+
 /* With the ADDs done (st, the state): write DIR/hosts (localhost, the hostname with the
  * first network's address) and DIR/resolv.conf (the host's, without loopback name
  * servers, which the container cannot reach), and point c's spec at the namespace ns and

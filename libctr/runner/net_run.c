@@ -38,21 +38,17 @@ static int state_save(ctr_container_t *c, const char *op, const char *path, json
 /* ---- published ports -------------------------------------------------------------------------- */
 
 struct clash {
-	const char *self;
-	json_object *ports;
-	char other[CTRI_ID_LEN + 1];
-	char what[64];
+	json_object *ports; /* ours */
+	char what[64];	    /* the one taken: "PORT/PROTO" */
 };
 
 /* Whether the container dir's recorded ports take one of ours. */
 static int clash_with(ctr_runtime_t *rt, const char *id, struct clash *k)
 {
-	char *path = ctri_strdupf("%s/net/%s/state", rt->run_dir, id);
-	json_object *st = NULL, *theirs;
+	json_object *st = ctri_net_run_state(rt, id), *theirs;
 	int hit = 0;
 
-	if (path && ctri_net_state_load(path, &st) == 0 &&
-	    json_object_object_get_ex(st, "ports", &theirs)) {
+	if (json_object_object_get_ex(st, "ports", &theirs)) {
 		for (size_t i = 0; !hit && i < json_object_array_length(theirs); i++) {
 			json_object *t = json_object_array_get_idx(theirs, i);
 			for (size_t j = 0; !hit && j < json_object_array_length(k->ports); j++) {
@@ -65,7 +61,6 @@ static int clash_with(ctr_runtime_t *rt, const char *id, struct clash *k)
 			}
 		}
 	}
-	free(path);
 	json_object_put(st);
 	return hit;
 }
@@ -74,7 +69,7 @@ static int clash_with(ctr_runtime_t *rt, const char *id, struct clash *k)
  * a host socket holds one. Called under RUN/net/ports.lock. */
 static int ports_free(ctr_container_t *c, const char *op, json_object *ports)
 {
-	struct clash k = { .self = c->id, .ports = ports };
+	struct clash k = { .ports = ports };
 	char *dir = ctri_strdupf("%s/net", c->rt->run_dir);
 	int r = 0;
 

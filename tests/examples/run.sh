@@ -1,5 +1,6 @@
 #!/bin/sh
-# Every example program once, on the busybox rootfs, with its output checked; ctr-run's
+# Every example program once, on the busybox rootfs, with its output checked (ctr-run's
+# networks too: a busybox httpd behind a published port on 127.0.0.1); ctr-run's
 # image commands on the images of tests/fixtures/mkimages.sh (CTR_TEST_IMAGES, default
 # BUILD_DIR/images; skipped, saying so, when they are missing).
 # Usage: tests/examples/run.sh BUILD_DIR   (root: the examples run real containers)
@@ -171,6 +172,53 @@ remove" sh -c "'$run' run '$rootfs' true >/dev/null; '$run' events --json |
 expect "ctr-run export writes a tar of the rootfs" "bin/busybox" sh -c "
 	'$run' create --name exp '$rootfs' true >/dev/null && '$run' export exp '$tmp/x.tar' &&
 	tar -tf '$tmp/x.tar' | grep -x 'bin/busybox'; '$run' rm exp >/dev/null"
+
+# ---- networks (subnets 10.89.231.0/24 and .232, host port 18231 on 127.0.0.1) -----------
+bad "ctr-run -p with a port out of range is refused" "\"70000:80\" for \"--publish\"" "$run" create -p 70000:80 "$rootfs" true
+bad "ctr-run -p with a bad protocol is refused" "\"8080:80/sctp\" for \"--publish\"" "$run" create -p 8080:80/sctp "$rootfs" true
+bad "ctr-run -p without a container port is refused" "\"8080\" for \"--publish\"" "$run" run -p 8080 "$rootfs" true
+bad "ctr-run -p with a bad host address is refused" "\"1.2.3:8080:80\" for \"--publish\"" "$run" create -p 1.2.3:8080:80 "$rootfs" true
+bad "ctr-run -p twice on one host port is refused" "\"127.0.0.1:8080:81\" for \"--publish\"" "$run" create -p 8080:80 -p 127.0.0.1:8080:81 "$rootfs" true
+bad "ctr-run --network with an option other than ip= is refused" "\"net:mac=x\" for \"--network\"" "$run" create --network net:mac=x "$rootfs" true
+bad "ctr-run --network with a bad address is refused" "\"net:ip=10.89.1\" for \"--network\"" "$run" create --network net:ip=10.89.1 "$rootfs" true
+bad "ctr-run run on an unknown network fails naming it" "nosuchnet" "$run" run --network nosuchnet "$rootfs" true
+bad "ctr-run --network host with a network of its own is refused" "host" "$run" run --network host -p 8080:80 "$rootfs" true
+bad "ctr-run network rm of an unknown network fails naming it" "nosuchnet" "$run" network rm nosuchnet
+bad "ctr-run network create of a bad subnet is refused" "10.89.231.1/24" "$run" network create --subnet 10.89.231.1/24 badnet
+expect "ctr-run network create, ls, inspect and rm" "exnet
+NAME SUBNET GATEWAY BRIDGE CONTAINERS
+exint 10.89.232.0/24 - BRIDGE 0
+exnet 10.89.231.0/24 10.89.231.1 BRIDGE 0
+exint
+exnet
+\"subnet\":\"10.89.231.0/24\",\"gateway\":\"10.89.231.1\"
+exint
+exnet" sh -c "
+	'$run' network create --subnet 10.89.231.0/24 exnet &&
+	'$run' network create --subnet 10.89.232.0/24 --internal exint >/dev/null &&
+	'$run' network ls | sed -E 's/ctr[0-9a-f]{10}/BRIDGE/' | tr -s ' '; '$run' network ls -q
+	'$run' network inspect exnet | grep -o '\"subnet\":\"[^\"]*\",\"gateway\":\"[^\"]*\"'
+	'$run' network rm exint exnet"
+mkdir "$tmp/www" && echo hello from httpd >"$tmp/www/index.html"
+expect "ctr-run run --network NET:ip=A -p 127.0.0.1:PORT:80 publishes a container's httpd on the host" \
+	"hello from httpd
+\"ip\":\"10.89.231.7\"
+\"ports\":[{\"host_ip\":\"127.0.0.1\",\"host_port\":18231,\"container_port\":80,\"protocol\":\"tcp\"}]
+busy 125
+gone" sh -c "
+	'$run' network create --subnet 10.89.231.0/24 exweb >/dev/null &&
+	'$run' run -d --name web --network exweb:ip=10.89.231.7 -p 127.0.0.1:18231:80/tcp \
+		-v '$tmp/www:/www:ro' '$rootfs' httpd -f -p 80 -h /www >/dev/null &&
+	for i in \$(seq 200); do
+		out=\$(http_proxy= timeout 5 busybox wget -q -O - http://127.0.0.1:18231/ 2>/dev/null) && break
+		sleep 0.1
+	done; echo \"\$out\"
+	'$run' inspect web | grep -o '\"networks\":{\"exweb\":{\"ip\":\"[0-9.]*\"' | grep -o '\"ip\":.*'
+	'$run' inspect web | grep -o '\"ports\":\[[^]]*\]' | tail -1
+	'$run' network rm exweb 2>/dev/null; echo busy \$?
+	'$run' rm -f web >/dev/null
+	http_proxy= timeout 5 busybox wget -q -O - http://127.0.0.1:18231/ 2>/dev/null || echo gone
+	'$run' network rm exweb >/dev/null"
 
 # ---- images ----------------------------------------------------------------------------
 if [ ! -f "$images/.done-v1" ]; then

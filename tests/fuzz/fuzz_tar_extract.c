@@ -114,7 +114,7 @@ static void run(int layer, size_t size)
 	if (mkdir(run_dir, 0700) < 0 || mkdir(sentinel, 0700) < 0)
 		abort();
 	/* The target is created by the extraction (with its parents). */
-	int r = layer ? ctri_tar_extract_opts(archive, target, &o, "fuzz", "import")
+	int r = layer ? ctri_tar_extract_opts(archive, target, &o, "fuzz", "import", NULL)
 		      : ctri_tar_extract(archive, target, "fuzz", "import");
 	if (layer && r == 0 && seen.raw != size)
 		abort(); /* a success that did not hash the whole file */

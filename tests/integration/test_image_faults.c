@@ -109,6 +109,12 @@ START_TEST(test_an_unknown_format_names_the_path)
 	ck_assert_int_eq(ctri_write_file(path, "hello\n", 6, 0644, 0), 0);
 	IT_FAILS(ctr_image_import(it_rt, path, NULL, NULL), CTR_E_INVAL);
 	IT_SAYS(path);
+	IT_SAYS("not an OCI layout, oci-archive or docker-archive");
+	/* told apart from a refused entry by the extractor, not by the words of the message */
+	snprintf(path, sizeof(path), "%s/entry.tar", it_base());
+	ck_assert_int_eq(ctri_write_file(path, "hello\n", 6, 0644, 0), 0);
+	IT_FAILS(ctr_image_import(it_rt, path, NULL, NULL), CTR_E_INVAL);
+	IT_SAYS("not an OCI layout, oci-archive or docker-archive");
 	snprintf(path, sizeof(path), "%s/io", it_base()); /* a directory, not a layout */
 	IT_FAILS(ctr_image_import(it_rt, path, NULL, NULL), CTR_E_INVAL);
 	IT_SAYS(path);

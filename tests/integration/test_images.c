@@ -271,16 +271,21 @@ START_TEST(test_every_archive_format_imports)
 }
 END_TEST
 
-START_TEST(test_importing_an_image_again_unpacks_nothing)
+START_TEST(test_importing_an_image_again_unpacks_and_measures_nothing)
 {
-	char *a = img_import(it_rt, "oci", NULL), *b, path[PATH_MAX];
+	char *a = img_import(it_rt, "oci", NULL), *b, path[PATH_MAX], big[PATH_MAX + 16];
 	json_object *o = img_inspect(it_rt, a);
+	long long size = json_object_get_int64(json_object_object_get(o, "size"));
+	static char data[1 << 20];
 	struct stat before, after;
 
 	snprintf(path, sizeof(path), "%s/state/layers/%s", it_base(),
 		 json_object_get_string(
 		     json_object_array_get_idx(json_object_object_get(o, "layers"), 0)));
 	ck_assert_int_eq(stat(path, &before), 0);
+	/* a layer that grew on disk: the sizes come from the layer records, not a walk */
+	snprintf(big, sizeof(big), "%s/extra", path);
+	IT_OK(ctri_write_file(big, data, sizeof(data), 0600, 0));
 	b = img_import(it_rt, "oci-zstd", "again:2");
 	ck_assert_str_eq(a, b);
 	ck_assert_int_eq(stat(path, &after), 0);
@@ -289,6 +294,31 @@ START_TEST(test_importing_an_image_again_unpacks_nothing)
 	json_object_put(o);
 	o = img_inspect(it_rt, "again:2");
 	ck_assert_str_eq(str_at(o, "id", NULL), a);
+	ck_assert_int_eq(json_object_get_int64(json_object_object_get(o, "size")), size);
+	json_object_put(o);
+	ck_assert_int_eq(unlink(big), 0);
+	free(a);
+	free(b);
+}
+END_TEST
+
+START_TEST(test_a_recorded_layer_whose_directory_went_missing_is_unpacked_again)
+{
+	char *a = img_import(it_rt, "oci", NULL), *b, path[PATH_MAX];
+	json_object *o = img_inspect(it_rt, a);
+	long long size = json_object_get_int64(json_object_object_get(o, "size"));
+
+	snprintf(path, sizeof(path), "%s/state/layers/%s", it_base(),
+		 json_object_get_string(
+		     json_object_array_get_idx(json_object_object_get(o, "layers"), 1)));
+	json_object_put(o);
+	IT_OK(ctri_rm_rf(path));
+	b = img_import(it_rt, "oci", NULL);
+	ck_assert_str_eq(a, b);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	ck_assert_int_eq(img_layer_dirs(), 3);
+	o = img_inspect(it_rt, a);
+	ck_assert_int_eq(json_object_get_int64(json_object_object_get(o, "size")), size);
 	json_object_put(o);
 	free(a);
 	free(b);
@@ -327,6 +357,48 @@ START_TEST(test_layers_are_shared_and_removed_with_the_last_image)
 	IT_OK(ctr_image_remove(it_rt, "localhost/other:2", 0));
 	ck_assert_int_eq(img_layer_dirs(), 0);
 	ck_assert_int_eq(img_count(it_rt), 0);
+	free(id);
+}
+END_TEST
+
+/* Whether it_base()/state/rel exists. */
+static int in_state(const char *rel)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/state/%s", it_base(), rel);
+	return access(path, F_OK) == 0;
+}
+
+START_TEST(test_only_imports_make_the_work_and_layer_directories)
+{
+	ctr_config_t *cfg = NULL;
+	ctr_container_t *c = NULL;
+
+	/* a fresh state directory: the image lock is all a tag or a create makes */
+	IT_FAILS(ctr_image_tag(it_rt, "nothing", "x"), CTR_E_NOENT);
+	IT_OK(ctr_config_new(&cfg));
+	IT_OK(ctr_config_set_image(cfg, "nothing:here"));
+	IT_FAILS(ctr_create(it_rt, cfg, &c), CTR_E_NOENT);
+	ctr_config_free(cfg);
+	ck_assert(in_state("images/lock"));
+	ck_assert(!in_state("images/tmp"));
+	ck_assert(!in_state("layers"));
+	char *id = img_import(it_rt, "oci", "bb");
+	ck_assert(in_state("images/tmp") && in_state("layers"));
+	/* a container from the image writes no work directory */
+	ck_assert_int_eq(img_tmp_entries(), 0);
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s/state/images/tmp", it_base());
+	ck_assert_int_eq(rmdir(tmp), 0);
+	c = from_image("bb", NULL);
+	ck_assert(!in_state("images/tmp"));
+	IT_OK(ctr_remove(c, CTR_FORCE));
+	ctr_container_free(c);
+	/* a removal deleting layers makes what it renames them into */
+	IT_OK(ctr_image_remove(it_rt, id, 0));
+	ck_assert_int_eq(img_layer_dirs(), 0);
+	ck_assert_int_eq(img_tmp_entries(), 0);
 	free(id);
 }
 END_TEST
@@ -415,9 +487,11 @@ Suite *suite_images(void)
 	tcase_add_test(tc, test_a_container_sees_the_image_env_cwd_user_whiteout_and_opaque_dir);
 	tcase_add_test(tc, test_the_image_cmd_runs_by_default_and_config_env_wins);
 	tcase_add_test(tc, test_every_archive_format_imports);
-	tcase_add_test(tc, test_importing_an_image_again_unpacks_nothing);
+	tcase_add_test(tc, test_importing_an_image_again_unpacks_and_measures_nothing);
+	tcase_add_test(tc, test_a_recorded_layer_whose_directory_went_missing_is_unpacked_again);
 	tcase_add_test(tc, test_a_multi_image_archive_gives_each_image_its_names);
 	tcase_add_test(tc, test_layers_are_shared_and_removed_with_the_last_image);
+	tcase_add_test(tc, test_only_imports_make_the_work_and_layer_directories);
 	tcase_add_test(tc, test_removal_rules_busy_names_and_tags);
 	tcase_add_test(tc, test_bad_references_and_unknown_images);
 	suite_add_tcase(s, tc);

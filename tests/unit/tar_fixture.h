@@ -1,5 +1,6 @@
-/* Files and crafted archives for the tar suites (test_tar.c, test_tar_layer.c): paths under
- * the test's base directory, kept for the teardown (archive_teardown) to free. */
+/* Files and crafted archives for the tar suites (test_tar.c, test_tar_layer.c) and the
+ * layer store's (test_layer_store.c): paths under the test's base directory, kept for the
+ * teardown (archive_teardown) to free. */
 #ifndef CTR_TAR_FIXTURE_H
 #define CTR_TAR_FIXTURE_H
 

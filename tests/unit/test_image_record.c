@@ -1,5 +1,6 @@
 /* Image records in a real store, without layers on disk: lookups by name, id and prefix;
- * names moving between images; layer reference counts across shared layers; removal. */
+ * names moving between images; layer reference counts and sizes across shared layers;
+ * removal. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,34 @@ START_TEST(test_names_move_between_images_and_untag_keeps_the_others)
 }
 END_TEST
 
+START_TEST(test_a_layer_record_keeps_the_size_it_was_first_recorded_with)
+{
+	long long size = -1;
+
+	ck_assert_int_eq(ctri_layer_recorded_size(s, "a", &size), 0); /* no record */
+	ck_assert_int_eq(size, -1);
+	put(ID1, "a,b", NULL);
+	ck_assert_int_eq(ctri_layer_recorded_size(s, "b", &size), 1);
+	ck_assert_int_eq(size, 20);
+	put(ID2, "c,b", NULL); /* b is recorded already: its size stays */
+	ck_assert_int_eq(ctri_layer_recorded_size(s, "b", &size), 1);
+	ck_assert_int_eq(size, 20);
+
+	/* a record of no size, as written before sizes were kept: read, size unknown */
+	json_object *old = json_tokener_parse("{\"refs\":1}");
+	ck_assert_int_eq(ctri_store_put(s, CTRI_KEY_LAYER "d", old, 0), 0);
+	json_object_put(old);
+	size = -1;
+	ck_assert_int_eq(ctri_layer_recorded_size(s, "d", &size), 0);
+	ck_assert_int_eq(size, -1);
+	ck_assert_int_eq(ctri_layer_recorded(s, "d"), 1);
+	put(ID3, "d", NULL); /* the next image to record it gives it its size */
+	ck_assert_int_eq(ctri_layer_recorded_size(s, "d", &size), 1);
+	ck_assert_int_eq(size, 10);
+	ck_assert_int_eq(refs("d"), 2);
+}
+END_TEST
+
 Suite *suite_image_record(void)
 {
 	Suite *s_ = suite_create("image_record");
@@ -173,6 +202,7 @@ Suite *suite_image_record(void)
 	tcase_add_test(tc, test_lookup_by_name_id_and_prefix);
 	tcase_add_test(tc, test_shared_layers_are_counted_and_freed_with_the_last_image);
 	tcase_add_test(tc, test_names_move_between_images_and_untag_keeps_the_others);
+	tcase_add_test(tc, test_a_layer_record_keeps_the_size_it_was_first_recorded_with);
 	suite_add_tcase(s_, tc);
 	return s_;
 }

@@ -4,7 +4,7 @@
  * describes must be in the table of its object's section, with the type the table gives;
  * then every member a table names must have been seen. So the page neither misses a member
  * nor names one the library does not write. The same for an image's document and a
- * container made from an image. Run from the top directory (make check-unit). */
+ * container made from an image, and for a network's document and a container on it. Run from the top directory (make check-unit). */
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
@@ -313,6 +313,57 @@ static void image_documents(void)
 	free(path);
 }
 
+/* The document of network name (ctr_network_inspect) against the page's (`network`). */
+static void network_document(const char *name, const char *what)
+{
+	char *text = NULL;
+
+	TU_OK(ctr_network_inspect(tu_host_rt, name, &text));
+	json_object *o = json_tokener_parse(text);
+	ck_assert_msg(o, "%s: not JSON: %s", what, text);
+	check_object(o, "network", what);
+	json_object_put(o);
+	ctr_free(text);
+}
+
+/* A network's document and a container on it with a published port (the config's
+ * networks and ports; the top level's networks and ports): configured, when the run's
+ * members are null, then, as root, running (the CNI plugins give it its address, the
+ * fake runtime runs its process on the host), when the network lists it. */
+static void network_documents(void)
+{
+	CTR_OPTS(ctr_network_opts_t, no, .subnet = "10.89.235.0/24");
+	ctr_config_t *cfg = NULL;
+	ctr_container_t *c = NULL;
+	char *json = ctri_strdupf(
+	    "{\"name\":\"doc-net\",\"rootfs\":\"%s\",\"args\":[\"/bin/sh\",\"-c\","
+	    "\"touch ready; " TU_LOOP "\",\"%s\"],\"cwd\":\"%s\","
+	    "\"networks\":[{\"name\":\"docnet\",\"ip\":\"10.89.235.7\"}],"
+	    "\"ports\":[{\"host_ip\":\"127.0.0.1\",\"host_port\":18235,"
+	    "\"container_port\":80,\"protocol\":\"tcp\"}]}",
+	    tu_rootfs(), tu_base(), tu_base());
+
+	ck_assert_ptr_nonnull(json);
+	TU_OK(ctr_network_create(tu_host_rt, "docnet", &no));
+	network_document("docnet", "a network alone");
+	TU_OK(ctr_config_from_json(json, &cfg));
+	TU_OK(ctr_create(tu_host_rt, cfg, &c));
+	check(c, "configured on a network");
+	if (geteuid() == 0) {
+		TU_OK(ctr_start(c, 0));
+		tu_take_file("ready");
+		check(c, "running on a network");
+		network_document("docnet", "a network with a container running on it");
+		TU_OK(ctr_kill(c, SIGKILL));
+		ck_assert_int_eq(tu_wait(c), 137);
+	}
+	TU_OK(ctr_remove(c, CTR_FORCE));
+	TU_OK(ctr_network_remove(tu_host_rt, "docnet", 0));
+	ctr_container_free(c);
+	ctr_config_free(cfg);
+	free(json);
+}
+
 /* Sessions in every state: created with every option, exited, and one whose monitor died
  * without recording the exit. */
 static void sessions(ctr_container_t *c)
@@ -391,6 +442,7 @@ START_TEST(test_inspect_doc_names_every_member_and_only_those)
 	check(c, "stopped");
 	every_state_member(every);
 	image_documents();
+	network_documents();
 	assert_all_seen();
 	doc_free();
 	TU_OK(ctr_remove(every, 0));

@@ -20,48 +20,10 @@
 
 #include "digest.h"
 #include "layer_store.h"
+#include "tar_fixture.h"
 #include "tests.h"
 #include "testutil.h"
 #include "util.h"
-
-#define OK(call)                                                                                   \
-	do {                                                                                       \
-		int ok_r_ = (call);                                                                \
-		ck_assert_msg(ok_r_ == 0, "%s: %d %s", #call, ok_r_, ctr_last_error());            \
-	} while (0)
-
-/* ---- paths: base/<rel>, kept until the teardown --------------------------------------- */
-
-static char *kept[256];
-static size_t n_kept;
-
-static char *at(const char *rel)
-{
-	ck_assert_uint_lt(n_kept, sizeof(kept) / sizeof(kept[0]));
-	return kept[n_kept++] = tu_path(rel);
-}
-
-static void store_teardown(void)
-{
-	while (n_kept > 0)
-		free(kept[--n_kept]);
-}
-
-static struct stat lstat_of(const char *rel)
-{
-	struct stat st;
-	char *p = at(rel);
-
-	ck_assert_msg(lstat(p, &st) == 0, "lstat %s: %s", p, strerror(errno));
-	return st;
-}
-
-static int exists(const char *rel)
-{
-	struct stat st;
-
-	return lstat(at(rel), &st) == 0;
-}
 
 /* The number of names in a directory besides . and .. (-1: it does not exist). */
 static int count_in(const char *rel)
@@ -75,18 +37,6 @@ static int count_in(const char *rel)
 		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
 	closedir(d);
 	return n;
-}
-
-static char *text_of(const char *rel)
-{
-	static char buf[4096];
-	char *s = NULL, *p = at(rel);
-	size_t len;
-
-	ck_assert_msg(ctri_read_file(p, sizeof(buf) - 1, &s, &len) == 0, "read %s", p);
-	snprintf(buf, sizeof(buf), "%s", s);
-	free(s);
-	return buf;
 }
 
 /* ---- layers made here ------------------------------------------------------------------ */
@@ -603,7 +553,7 @@ Suite *suite_layer_store(void)
 	Suite *s = suite_create("layer_store");
 	TCase *tc = tcase_create("layer_store");
 
-	tu_add_fixtures(tc, store_teardown);
+	tu_add_fixtures(tc, archive_teardown);
 	tcase_add_test(tc, test_a_plain_gzip_or_zstd_layer_unpacks_once_under_its_diff_id);
 	tcase_add_test(tc, test_oci_whiteouts_become_overlay_whiteouts_and_opaque_directories);
 	tcase_add_test(tc, test_links_devices_xattrs_modes_and_owners_are_kept);

@@ -47,7 +47,7 @@ static int extract_with(const char *rel, const char *to, unsigned flags, struct 
 					   .tar = s ? seen_tar : NULL,
 					   .ud = s };
 
-	return ctri_tar_extract_opts(at(rel), at(to), &o, "box", "import");
+	return ctri_tar_extract_opts(at(rel), at(to), &o, "box", "import", NULL);
 }
 
 START_TEST(test_options_hand_over_the_whole_file_and_the_whole_tar_stream)

@@ -1,4 +1,5 @@
--- FFI declarations of libctr's public headers (include/ctr/ctr.h, events.h, io.h, fs.h, image.h) and of
+-- FFI declarations of libctr's public headers (include/ctr/ctr.h, events.h, io.h, fs.h, image.h,
+-- net.h) and of
 -- the few libc functions the binding uses. Kept in the headers' order; enums are ints
 -- (the headers fix their width with a *__FORCE_INT sentinel) and the CTR_* macros are
 -- constants in ctr.lua. Loading this twice is harmless: LuaJIT refuses to redefine a
@@ -236,6 +237,23 @@ int ctr_config_set_image(ctr_config_t *cfg, const char *ref);
 int ctr_config_set_entrypoint(ctr_config_t *cfg, const char *const *argv);
 ]]
 
+-- net.h (LIBCTR_1.1), likewise on its own.
+M.net = [[
+typedef struct ctr_network_opts {
+	size_t sz;
+	const char *subnet;
+	const char *gateway;
+	unsigned flags;
+} ctr_network_opts_t;
+int ctr_network_create(ctr_runtime_t *rt, const char *name, const ctr_network_opts_t *opts);
+int ctr_network_remove(ctr_runtime_t *rt, const char *name, unsigned flags);
+int ctr_network_list(ctr_runtime_t *rt, char ***out_names, size_t *count);
+int ctr_network_inspect(ctr_runtime_t *rt, const char *name, char **out_json);
+int ctr_config_add_network(ctr_config_t *cfg, const char *name, const char *ip);
+int ctr_config_add_port(ctr_config_t *cfg, const char *host_ip, unsigned host_port,
+			unsigned container_port, const char *protocol);
+]]
+
 -- libc, each piece on its own so that a declaration another module made first wins.
 M.libc = {
 	"typedef int32_t pid_t;",
@@ -269,6 +287,9 @@ if not pcall(ffi.typeof, "ctr_runtime_opts_t") then
 end
 if not pcall(ffi.typeof, "ctr_image_import_opts_t") then
 	ffi.cdef(M.image)
+end
+if not pcall(ffi.typeof, "ctr_network_opts_t") then
+	ffi.cdef(M.net)
 end
 for i = 2, #M.libc do
 	pcall(ffi.cdef, M.libc[i])

@@ -11,6 +11,8 @@ local opts_table, set, strv, take_strv, take_string = K.opts_table, K.set, K.str
 	K.take_strv, K.take_string
 local signal, with_callback, flags_of = K.signal, K.with_callback, K.flags_of
 
+local net = require "ctr.net"
+
 local M = {}
 
 -- Configuration: a table of the setters' names -> ctr_config_t.
@@ -127,6 +129,8 @@ local config_keys = {
 		if type(n) ~= "number" then type_error("create: network must be none or host") end
 		return C.ctr_config_set_network(cfg, n)
 	end },
+	{ "networks", function(cfg, v) return net.add_networks(cfg, v, W) end },
+	{ "ports", function(cfg, v) return net.add_ports(cfg, v, W) end },
 	{ "labels", function(cfg, v)
 		for k, val in each_pair(v, W, "labels") do
 			local r = C.ctr_config_set_label(cfg, k, str(val, W, "labels." .. k))

@@ -168,7 +168,7 @@ function World:create(rt, script, more)
 	return rt:create(o)
 end
 
--- Remove every container (force), then what a failure may have left: runtime state,
+-- Remove every container (force) and network, then what a failure may have left: runtime state,
 -- monitors (by pid, those whose command line names our base), mounts, the directory.
 function World:cleanup()
 	local rt = ctr.runtime { state_dir = self.base .. "/s", run_dir = self.base .. "/r",
@@ -176,6 +176,10 @@ function World:cleanup()
 	for _, c in ipairs(rt:list()) do
 		pcall(c.stop, c, 0)
 		pcall(c.remove, c, { force = true })
+	end
+	local ok, names = pcall(rt.networks, rt) -- and the networks, with their bridges
+	for _, n in ipairs(ok and names or {}) do
+		pcall(rt.remove_network, rt, n)
 	end
 	rt:close()
 	local root = self.base .. "/r/runtime"

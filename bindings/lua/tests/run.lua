@@ -10,8 +10,9 @@
 -- its own state and run directories under /tmp, removed afterwards.
 --
 -- The helpers and the runner are in harness.lua; the tests, in the order they run, in
--- without_containers.lua, containers.lua, container_io.lua, exec.lua and images.lua (on the
--- images of tests/fixtures/mkimages.sh: CTR_TEST_IMAGES, default build/images).
+-- without_containers.lua, containers.lua, container_io.lua, exec.lua, images.lua (on the
+-- images of tests/fixtures/mkimages.sh: CTR_TEST_IMAGES, default build/images) and
+-- networks.lua.
 
 -- The modules next to this file come first on package.path.
 local dir = debug.getinfo(1, "S").source:sub(2):match("^(.*)/[^/]*$") or "."
@@ -23,4 +24,5 @@ require "containers"
 require "container_io"
 require "exec"
 require "images"
+require "networks"
 harness.run(arg and arg[1])

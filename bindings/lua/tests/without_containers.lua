@@ -47,6 +47,7 @@ local structs = {
 	ctr_restore_opts_t = { "sz", "flags", "import_file", "name" },
 	ctr_image_import_opts_t = { "sz", "name", "flags" },
 	ctr_image_pull_opts_t = { "sz", "name", "auth_file", "flags", "timeout_ms" },
+	ctr_network_opts_t = { "sz", "subnet", "gateway", "flags" },
 }
 
 test("cdef_struct_layouts_match_the_headers", { cc = true }, function(w)

@@ -14,6 +14,10 @@ Images (libctr 1.1) are in ``rt.images``: ``img = rt.images.import_("/srv/bb-oci
 ``rt.pull("docker://127.0.0.1:5000/bb:1", insecure=True)``, then
 ``rt.create(image=img.id, args=["echo", "hi"])``.
 
+Networks (libctr 1.1) are in ``rt.networks``: ``rt.networks.create("net1",
+subnet="10.89.7.0/24")``, then ``rt.create(..., networks=["net1"],
+ports=["127.0.0.1:8080:80/tcp"])``; ``rt.networks.inspect("net1")`` is a dict.
+
 The names mirror the C API (include/ctr/ctr.h is the manual): ``ctr_start(c, 0)`` is
 ``c.start()``, ``ctr_wait(c, ms, &code)`` is ``code = c.wait(seconds)``. Times are seconds
 as floats everywhere, as in :mod:`subprocess` and :mod:`threading`: every timeout (None:
@@ -37,12 +41,14 @@ from ._util import PollFd, cstr as _cstr
 from .config import SETTINGS, Config, Mount, Network, RestartPolicy
 from .container import Container, State
 from .image import Image, Images
+from .net import DEFAULT_NETWORK, Networks, Port
 from .io import STDERR, STDIN, STDOUT, ExecResult, LogEntry
 from .session import ExecSession
 from .runtime import Event, Runtime
 
 __all__ = [
-    "Runtime", "Container", "Config", "Image", "Images", "State", "RestartPolicy", "Network", "Mount",
+    "Runtime", "Container", "Config", "Image", "Images", "Networks", "Port", "DEFAULT_NETWORK",
+    "State", "RestartPolicy", "Network", "Mount",
     "Event", "LogEntry", "ExecResult", "ExecSession", "PollFd", "STDIN", "STDOUT", "STDERR",
     "SETTINGS",
     "Error", "InvalidArgument", "NotFound", "Exists", "Timeout", "NotSupported", "IOFailed",

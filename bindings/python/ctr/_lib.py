@@ -142,7 +142,7 @@ def locate(environ=None, build_tree=BUILD_TREE, installed=INSTALLED,
     raise LibraryNotFound(tried)
 
 
-# ---- structures (include/ctr/ctr.h, events.h, io.h, fs.h, image.h) -------------------------
+# ---- structures (include/ctr/ctr.h, events.h, io.h, fs.h, image.h, net.h) -------------------
 
 class RuntimeOpts(Structure):
     _fields_ = [("sz", c_size_t), ("state_dir", c_char_p), ("run_dir", c_char_p),
@@ -201,6 +201,11 @@ class ImageImportOpts(Structure):
 class ImagePullOpts(Structure):
     _fields_ = [("sz", c_size_t), ("name", c_char_p), ("auth_file", c_char_p),
                 ("flags", c_uint), ("timeout_ms", c_uint)]
+
+
+class NetworkOpts(Structure):
+    _fields_ = [("sz", c_size_t), ("subnet", c_char_p), ("gateway", c_char_p),
+                ("flags", c_uint)]
 
 
 def opts(struct_type, **fields):
@@ -329,13 +334,22 @@ PROTOTYPES = {
     "ctr_image_remove": (c_int, [_rt, c_char_p, c_uint]),
     "ctr_config_set_image": (c_int, [_cfg, c_char_p]),
     "ctr_config_set_entrypoint": (c_int, [_cfg, _strv]),
+    # networks (LIBCTR_1.1)
+    "ctr_network_create": (c_int, [_rt, c_char_p, _P(NetworkOpts)]),
+    "ctr_network_remove": (c_int, [_rt, c_char_p, c_uint]),
+    "ctr_network_list": (c_int, [_rt, _P(_strv), _P(c_size_t)]),
+    "ctr_network_inspect": (c_int, [_rt, c_char_p, _P(c_void_p)]),
+    "ctr_config_add_network": (c_int, [_cfg, c_char_p, c_char_p]),
+    "ctr_config_add_port": (c_int, [_cfg, c_char_p, c_uint, c_uint, c_char_p]),
 }
 
 #: Functions of a later version node than LIBCTR_1.0, with that node: a 1.0 library lacks
 #: them, and the binding still loads it (calling one raises NotSupported, saying so).
 LATER = {name: "LIBCTR_1.1" for name in (
     "ctr_image_import", "ctr_image_pull", "ctr_image_list", "ctr_image_inspect",
-    "ctr_image_tag", "ctr_image_remove", "ctr_config_set_image", "ctr_config_set_entrypoint")}
+    "ctr_image_tag", "ctr_image_remove", "ctr_config_set_image", "ctr_config_set_entrypoint",
+    "ctr_network_create", "ctr_network_remove", "ctr_network_list", "ctr_network_inspect",
+    "ctr_config_add_network", "ctr_config_add_port")}
 
 
 def _missing(name):

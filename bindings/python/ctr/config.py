@@ -9,6 +9,7 @@ from . import _errors
 from ._lib import lib
 from ._util import (UINT_MAX, Handle, cstr, env_list, flag, integer, strv, take_string,
                     user_spec, whole_seconds)
+from .net import network_args, port_args
 
 
 class RestartPolicy(str, enum.Enum):
@@ -101,7 +102,13 @@ class Config(Handle):
     root); ``hostname`` str; ``capabilities`` list of names (None: the default set,
     :func:`ctr.default_capabilities`); ``seccomp`` "default", "unconfined" or a profile path
     (None: default); ``memory_limit`` bytes; ``pids_limit`` int; ``readonly_rootfs`` bool;
-    ``mounts`` list of :data:`Mount` / tuples / dicts; ``network`` "none" or "host";
+    ``mounts`` list of :data:`Mount` / tuples / dicts; ``network`` "none" or "host" (the
+    namespace's mode); ``networks`` list of network names or (name, ip) tuples to join
+    (eth0, eth1, ... in order; ip None: the next free address at each run; see
+    :class:`Networks`); ``ports`` list of published ports, each a :data:`Port`, a tuple
+    (host_ip, host_port, container_port[, protocol]) or (host_port, container_port), a
+    dict, or a string "[HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|/udp]" as podman's -p (without
+    ``networks``, the container joins the network "ctr");
     ``labels`` and ``annotations`` dicts (a None value removes the key); ``spec_override``
     JSON text or a dict (RFC 7386 merge patch into the OCI spec; None clears it).
 
@@ -219,6 +226,10 @@ _SETTERS = {
     "mounts": lambda v: [(lib.ctr_config_add_mount, _mount(i, m))
                          for i, m in enumerate(_list("mounts", v))],
     "network": _one(lib.ctr_config_set_network, lambda v: _choice("network", v, _NETWORK)),
+    "networks": lambda v: [(lib.ctr_config_add_network, network_args(i, n))
+                           for i, n in enumerate(_list("networks", v))],
+    "ports": lambda v: [(lib.ctr_config_add_port, port_args(i, p))
+                        for i, p in enumerate(_list("ports", v))],
     "labels": lambda v: [(lib.ctr_config_set_label, kv) for kv in _mapping("labels", v)],
     "annotations": lambda v: [(lib.ctr_config_set_annotation, kv)
                               for kv in _mapping("annotations", v)],

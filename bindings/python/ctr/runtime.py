@@ -15,6 +15,7 @@ from .config import Config
 from .container import Container
 from .fs import restore_flags
 from .image import Images
+from .net import Networks
 
 RUNTIME_NOSYNC = 0x1
 
@@ -89,6 +90,15 @@ class Runtime(Handle):
         Returns the :class:`Image`."""
         return self.images.pull(source, name=name, insecure=insecure, auth_file=auth_file,
                                 timeout=timeout)
+
+    # ---- networks -------------------------------------------------------------------------
+
+    @property
+    def networks(self):
+        """The runtime's networks, a :class:`Networks`: ``rt.networks.create(name,
+        subnet=...)``, ``list()``, ``inspect(name)``, ``remove(name)``, ``name in
+        rt.networks``."""
+        return Networks(self)
 
     # ---- containers -----------------------------------------------------------------------
 

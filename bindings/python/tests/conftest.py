@@ -79,7 +79,7 @@ def _procs_mentioning(needle):
 
 
 def sweep(base):
-    """Remove the containers of base's directories, kill the processes this test started
+    """Remove the containers and networks of base's directories, kill the processes this test started
     there (monitors, runtimes: found by base in their command line), unmount, delete."""
     try:
         with ctr.Runtime(state_dir=base + "/s", run_dir=base + "/r", nosync=True,
@@ -90,6 +90,11 @@ def sweep(base):
                 except ctr.Error:
                     pass
                 c.close()
+            for name in rt.networks.list():  # and their bridges
+                try:
+                    rt.networks.remove(name)
+                except ctr.Error:
+                    pass
     except Exception:
         pass
     for _ in range(20):

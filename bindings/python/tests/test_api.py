@@ -53,7 +53,7 @@ def test_modules_stay_small():
 def test_options_structs_carry_their_size():
     for struct in (_lib.RuntimeOpts, _lib.EventsOpts, _lib.ExecOpts, _lib.AttachOpts,
                    _lib.LogsOpts, _lib.CheckpointOpts, _lib.RestoreOpts, _lib.ImageImportOpts,
-                   _lib.ImagePullOpts):
+                   _lib.ImagePullOpts, _lib.NetworkOpts):
         assert _lib.opts(struct).sz == __import__("ctypes").sizeof(struct)
 
 

@@ -24,6 +24,7 @@ STRUCTS = {
     "ctr_logs_opts_t": _lib.LogsOpts, "ctr_checkpoint_opts_t": _lib.CheckpointOpts,
     "ctr_restore_opts_t": _lib.RestoreOpts,
     "ctr_image_import_opts_t": _lib.ImageImportOpts, "ctr_image_pull_opts_t": _lib.ImagePullOpts,
+    "ctr_network_opts_t": _lib.NetworkOpts,
 }
 
 #: ctypes' codes of the integer types.
