@@ -7,8 +7,9 @@
  * A network is a Linux bridge, an IPv4 subnet and its gateway (the bridge's address),
  * kept as a CNI conflist in STATE/networks/NAME.conflist and a record in the store. The
  * work is done by the CNI plugins of Debian's containernetworking-plugins (bridge,
- * host-local, portmap), found in /usr/lib/cni and the other usual directories or in the
- * colon-separated directories of the environment variable CTR_CNI_PATH; they are spawned
+ * host-local, portmap), looked for first in the colon-separated directories of the
+ * environment variable CTR_CNI_PATH, then in /usr/lib/cni, /usr/libexec/cni and
+ * /opt/cni/bin; they are spawned
  * like the OCI runtime (JSON on stdin, the CNI_* environment, killed at the runtime
  * timeout, their error message in ours).
  *

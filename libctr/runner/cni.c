@@ -87,7 +87,8 @@ static int run(const char *name, const char *op, const char *type, const char *p
 		goto out;
 	}
 	struct ctri_cmd cmd = { .argv = argv, .envp = env, .input = text,
-				.input_len = strlen(text), .timeout_ms = call->timeout_ms };
+				.input_len = strlen(text), .timeout_ms = call->timeout_ms,
+				.pass = &call->hold_fd, .n_pass = call->hold_fd >= 0 };
 	r = ctri_cmd_exec(name, op, &cmd, &out, &err);
 	if (r == CTR_E_TIMEOUT) {
 		r = ctri_cerr(name, op, CTR_E_TIMEOUT, "CNI plugin %s %s did not finish in %u ms "

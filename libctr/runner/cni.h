@@ -17,6 +17,8 @@ struct ctri_cni_call {
 	const char *ifname;	/* CNI_IFNAME */
 	const char *args;	/* CNI_ARGS, or NULL */
 	unsigned timeout_ms;
+	int hold_fd; /* a descriptor (> 9) the plugin inherits as 3, and its children with it;
+		      * -1: none */
 };
 
 /* Run the plugin conf["type"] with conf (a plugin's config: "cniVersion" and "name" of

@@ -68,7 +68,8 @@ static int entry_addr(json_object *net, struct addr *a)
 		snprintf(a->ip, sizeof(a->ip), "%.*s", slash ? (int)(slash - addr) : (int)strlen(addr),
 			 addr);
 		a->prefix = slash ? atoi(slash + 1) : 32;
-		snprintf(a->gateway, sizeof(a->gateway), "%s", gw ? gw : "");
+		snprintf(a->gateway, sizeof(a->gateway), "%s",
+			 gw && !ctri_json_bool(net, "internal") ? gw : "");
 		return 1;
 	}
 	return 0;

@@ -18,6 +18,7 @@
 #include "net_run.h"
 #include "netns.h"
 #include "network.h"
+#include "proc.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -196,15 +197,16 @@ static int network_conflist(ctr_container_t *c, const char *op, const char *name
 	return r;
 }
 
-static void call_for(ctr_container_t *c, json_object *net, const char *netns, const char *cmd,
-		     char *args, size_t len, struct ctri_cni_call *call)
+static void call_for(ctr_container_t *c, json_object *net, const char *netns, int hold,
+		     const char *cmd, char *args, size_t len, struct ctri_cni_call *call)
 {
 	const char *ip = ctri_json_str(net, "fixed_ip");
 
 	snprintf(args, len, "IgnoreUnknown=1;IP=%s", ip ? ip : "");
 	*call = (struct ctri_cni_call){ .command = cmd, .container = c->id, .netns = netns,
 					.ifname = ctri_json_str(net, "ifname"),
-					.args = ip ? args : NULL, .timeout_ms = c->rt->timeout_ms };
+					.args = ip ? args : NULL, .timeout_ms = c->rt->timeout_ms,
+					.hold_fd = hold };
 }
 
 /* One plugin's config as run: the list's entry i, with prevResult when there is one. */
@@ -223,7 +225,7 @@ static json_object *plugin_conf(json_object *net, size_t i, json_object *prev)
 
 /* The ADDs of one network (state's last entry), recorded in the state file as they go. */
 static int add_network(ctr_container_t *c, const char *op, const char *state_path,
-		       json_object *st, json_object *net, const char *netns)
+		       json_object *st, json_object *net, const char *netns, int hold)
 {
 	json_object *plugins, *result = NULL;
 	struct ctri_cni_call call;
@@ -231,7 +233,7 @@ static int add_network(ctr_container_t *c, const char *op, const char *state_pat
 	int r = 0;
 
 	json_object_object_get_ex(net, "plugins", &plugins);
-	call_for(c, net, netns, "ADD", args, sizeof(args), &call);
+	call_for(c, net, netns, hold, "ADD", args, sizeof(args), &call);
 	for (size_t i = 0; r == 0 && i < json_object_array_length(plugins); i++) {
 		json_object_object_add(net, "started", json_object_new_int((int)i + 1));
 		if ((r = state_save(c, op, state_path, st)) < 0)
@@ -253,7 +255,7 @@ static int add_network(ctr_container_t *c, const char *op, const char *state_pat
 
 /* The DELs of one network, last plugin first, each with the last ADD's result. */
 static int del_network(ctr_container_t *c, const char *op, json_object *net, const char *netns,
-		       int force)
+		       int hold, int force)
 {
 	json_object *plugins, *result = NULL;
 	struct ctri_cni_call call;
@@ -262,7 +264,7 @@ static int del_network(ctr_container_t *c, const char *op, json_object *net, con
 
 	json_object_object_get_ex(net, "plugins", &plugins);
 	json_object_object_get_ex(net, "result", &result);
-	call_for(c, net, netns, "DEL", args, sizeof(args), &call);
+	call_for(c, net, netns, hold, "DEL", args, sizeof(args), &call);
 	size_t n = (size_t)ctri_json_int(net, "started", 0);
 	if (n > json_object_array_length(plugins))
 		n = json_object_array_length(plugins);
@@ -294,6 +296,42 @@ static int paths(ctr_container_t *c, const char *op, char **dir, char **state, c
 	return ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
 }
 
+/* The plugins' hold: a flock on DIR/busy, taken for a run's setup or teardown and inherited
+ * by every plugin it runs (and their children), so that the plugins of a caller killed
+ * meanwhile keep it until they end. The next setup or teardown waits for them (up to the
+ * runtime timeout) instead of running a DEL beside a dead caller's ADD. Returns the
+ * descriptor (> 9, for ctri_spawn's pass), or CTR_E_BUSY when it stays taken, CTR_E_IO. */
+static int hold_take(ctr_container_t *c, const char *op, const char *dir)
+{
+	char *path = ctri_strdupf("%s/busy", dir);
+	int fd = path ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1, held = -1;
+	long long deadline = ctri_mono_ms() + c->rt->timeout_ms;
+
+	if (fd < 0) {
+		held = ctri_cerr(c->name, op, CTR_E_IO, "open %s: %m", path ? path : dir);
+		goto out;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			held = ctri_cerr(c->name, op, CTR_E_IO, "lock %s: %m", path);
+			goto out;
+		}
+		if (ctri_mono_ms() >= deadline) {
+			held = ctri_cerr(c->name, op, CTR_E_BUSY, "a CNI plugin of an interrupted "
+								   "operation still runs (%s is locked)", path);
+			goto out;
+		}
+		usleep(10000);
+	}
+	if ((held = fcntl(fd, F_DUPFD_CLOEXEC, 10)) < 0)
+		held = ctri_cerr(c->name, op, CTR_E_IO, "dup: %m");
+out:
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return held;
+}
+
 /* The entry of network i of the config in the state file, before its first ADD. */
 static json_object *net_entry(ctr_container_t *c, const char *op, json_object *joined,
 			      size_t i, json_object *ports, int *r)
@@ -306,10 +344,15 @@ static json_object *net_entry(ctr_container_t *c, const char *op, json_object *j
 		return NULL;
 	snprintf(ifname, sizeof(ifname), "eth%u", (unsigned)(i % 100));
 	plugins = plugins_for(c, conflist, i == 0 ? ports : NULL);
+	/* host-local reports the subnet's first address as the gateway even when no bridge
+	 * holds it: an internal network (a bridge that is no gateway) has none. */
+	json_object *first = plugins ? json_object_array_get_idx(plugins, 0) : NULL;
+	int internal = first && !ctri_json_bool(first, "isGateway");
 	e = json_object_new_object();
 	if (!plugins || !e || ctri_json_add(e, "name", json_object_new_string(name)) < 0 ||
 	    ctri_json_add(e, "ifname", json_object_new_string(ifname)) < 0 ||
 	    (ip && ctri_json_add(e, "fixed_ip", json_object_new_string(ip)) < 0) ||
+	    (internal && ctri_json_add(e, "internal", json_object_new_boolean(1)) < 0) ||
 	    ctri_json_add(e, "plugins", plugins) < 0) {
 		json_object_put(e);
 		e = NULL;
@@ -320,7 +363,7 @@ static json_object *net_entry(ctr_container_t *c, const char *op, json_object *j
 }
 
 static int setup(ctr_container_t *c, const char *op, json_object *nets, json_object *ports,
-		 const char *dir, const char *state, const char *ns)
+		 const char *dir, const char *state, const char *ns, int hold)
 {
 	json_object *st = NULL, *done;
 	int r;
@@ -339,7 +382,7 @@ static int setup(ctr_container_t *c, const char *op, json_object *nets, json_obj
 			r = ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
 		}
 		if (r == 0)
-			r = add_network(c, op, state, st, e, ns);
+			r = add_network(c, op, state, st, e, ns, hold);
 	}
 	if (r == 0)
 		r = ctri_net_files(c, op, dir, ns, st);
@@ -367,12 +410,18 @@ int ctri_net_setup(ctr_container_t *c, const char *op)
 		r = ctri_cerr(c->name, op, CTR_E_IO, "mkdir %s: %m", dir);
 		goto out;
 	}
-	if ((r = setup(c, op, nets, ports, dir, state, ns)) < 0) {
+	int hold = hold_take(c, op, dir);
+	if ((r = hold) < 0 || (r = setup(c, op, nets, ports, dir, state, ns, hold)) < 0) {
 		char why[1024]; /* the cause, not what undoing it says */
 		snprintf(why, sizeof(why), "%s", ctr_last_error());
+		if (hold >= 0)
+			close(hold); /* the teardown takes it again */
+		hold = -1;
 		ctri_net_teardown(c, op, 1);
 		ctri_err(r, "%s", why);
 	}
+	if (hold >= 0)
+		close(hold);
 out:
 	free(dir);
 	free(state);
@@ -397,15 +446,24 @@ int ctri_net_teardown(ctr_container_t *c, const char *op, int force)
 		r = ctri_cwrap(c->name, op, r);
 		goto out;
 	}
+	/* A dead caller's plugins may still run: they end (or time out) first. */
+	int hold = hold_take(c, op, dir);
+	if (hold < 0 && !force) {
+		r = hold;
+		goto out;
+	}
 	r = 0;
 	const char *held = ctri_netns_held(ns) ? ns : NULL;
 	if (json_object_object_get_ex(st, "networks", &nets)) {
 		for (size_t i = json_object_array_length(nets); i-- > 0 && (r == 0 || force);) {
-			int e = del_network(c, op, json_object_array_get_idx(nets, i), held, force);
+			int e = del_network(c, op, json_object_array_get_idx(nets, i), held,
+					    hold < 0 ? -1 : hold, force);
 			if (r == 0)
 				r = e;
 		}
 	}
+	if (hold >= 0)
+		close(hold);
 	if (r < 0 && !force)
 		goto out; /* kept for the next try */
 	r = 0;

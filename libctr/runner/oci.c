@@ -346,7 +346,7 @@ int ctri_cmd_exec(const char *name, const char *op, const struct ctri_cmd *cmd, 
 		goto out;
 	struct ctri_spawn sp = { .argv = cmd->argv, .fd_in = in, .fd_out = p[1],
 				 .fd_err = err ? e[1] : p[1], .new_pgroup = 1,
-				 .envp = cmd->envp };
+				 .envp = cmd->envp, .pass = cmd->pass, .n_pass = cmd->n_pass };
 	r = ctri_spawn(&sp, &pid);
 	close(p[1]);
 	if (e[1] >= 0)

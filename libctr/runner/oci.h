@@ -41,6 +41,8 @@ struct ctri_cmd {
 	const char *input;	 /* its stdin (input_len bytes); NULL: /dev/null */
 	size_t input_len;
 	unsigned timeout_ms; /* its process group is killed then */
+	const int *pass;     /* descriptors (each > 9) it gets as 3, 4, ... */
+	size_t n_pass;
 };
 /* Run cmd: its stdout in *out, its stderr in *err (both malloc'd), or with err NULL both
  * together in *out. Returns its exit status (>= 0, 128+S for signal S); CTR_E_NOTSUP when

@@ -184,8 +184,10 @@ static int recover_start(ctr_container_t *c, const char *op, struct ctri_st *st)
 		/* No run: its hold goes (a STOPPED run keeps it until cleanup). */
 		if (ctri_st_active(st->state))
 			return 0;
-		int r2 = ctri_net_teardown(c, op, 0);
-		return r2 < 0 ? r2 : ctri_rootfs_release_run(c, op);
+		/* Its network too; a DEL that fails keeps it for the next start or cleanup,
+		 * which report it: a reader is not the one to fail for it. */
+		(void)ctri_net_teardown(c, op, 0);
+		return ctri_rootfs_release_run(c, op);
 	}
 	if (st->pid != pid || !st->mon_pid) { /* the answer was not recorded: find the monitor */
 		st->pid = pid;
@@ -241,8 +243,10 @@ static int recover(ctr_container_t *c, const char *op, struct ctri_st *st)
 			(void)ctri_oci_kill(c, op, SIGKILL);
 		break;
 	case CTRI_OP_CLEANUP: /* what cleanup_stopped does */
+		/* A network whose DEL fails stays, and so does STOPPED: the next ctr_cleanup
+		 * tries again and reports it. */
 		if ((r = ctri_oci_release(c, op, 1)) == 0 && (r = ctri_exec_purge(c, op)) == 0 &&
-		    (r = ctri_net_teardown(c, op, 0)) == 0 &&
+		    ctri_net_teardown(c, op, 0) == 0 &&
 		    (r = ctri_rootfs_release_run(c, op)) == 0 && st->state == CTR_STATE_STOPPED)
 			st->state = CTR_STATE_EXITED;
 		break;
