@@ -312,7 +312,7 @@ static int run_without_plugins(void *arg)
 	ctr_container_t *c = NULL;
 	int bad = 0;
 
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
 		return 2;
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (access(dirs[i], F_OK) == 0 && mount("tmpfs", dirs[i], "tmpfs", 0, NULL) < 0)
