@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include "container.h"
 #include "error.h"
 #include "image_format.h"
 #include "image_record.h"
@@ -373,24 +374,16 @@ struct user_find {
 };
 
 /* A container whose record names the image (config/ID: {"name", "image": {"id"}}). */
-static int find_user(const char *key, const char *val, size_t len, void *ud)
+static int find_user(const char *cid, json_object *rec, void *ud)
 {
 	struct user_find *f = ud;
-	json_object *rec, *image, *id;
-	int found = 0;
+	json_object *image;
 
-	(void)key;
-	if (!memmem(val, len, f->id, CTRI_IMAGE_ID_LEN) || !(rec = json_tokener_parse(val)))
+	if (!json_object_object_get_ex(rec, "image", &image) ||
+	    strcmp(ctri_json_str(image, "id") ?: "", f->id) != 0)
 		return 0;
-	if (json_object_object_get_ex(rec, "image", &image) &&
-	    json_object_object_get_ex(image, "id", &id) &&
-	    !strcmp(json_object_get_string(id), f->id)) {
-		snprintf(f->name, sizeof(f->name), "%s",
-			 json_object_get_string(member(rec, "name")));
-		found = 1;
-	}
-	json_object_put(rec);
-	return found;
+	snprintf(f->name, sizeof(f->name), "%s", ctri_json_str(rec, "name") ?: cid);
+	return 1;
 }
 
 static int remove_locked(ctr_runtime_t *rt, const char *ref)
@@ -416,7 +409,7 @@ static int remove_locked(ctr_runtime_t *rt, const char *ref)
 		return r;
 	}
 	free(name);
-	if ((r = ctri_store_each(rt->store, "config/", find_user, &f)) < 0)
+	if ((r = ctri_config_each(rt, id, find_user, &f)) < 0)
 		return r;
 	if (r > 0)
 		return ctri_err(CTR_E_BUSY,

@@ -109,33 +109,33 @@ CTR_API int ctr_network_create(ctr_runtime_t *rt, const char *name, const ctr_ne
 	return r;
 }
 
-/* A container whose config joins the network (config/ID: {"name", "config": {"networks"}}). */
+/* 1 if the container record rec's config joins network. */
+static int joins(json_object *rec, const char *network)
+{
+	json_object *cfg, *nets;
+
+	if (!json_object_object_get_ex(rec, "config", &cfg) ||
+	    !json_object_object_get_ex(cfg, "networks", &nets))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(nets); i++)
+		if (!strcmp(ctri_json_str(json_object_array_get_idx(nets, i), "name") ?: "", network))
+			return 1;
+	return 0;
+}
+
 struct user_find {
 	const char *network;
 	char name[256];
 };
 
-static int find_user(const char *key, const char *val, size_t len, void *ud)
+static int find_user(const char *id, json_object *rec, void *ud)
 {
 	struct user_find *f = ud;
-	json_object *rec, *cfg, *nets;
-	int found = 0;
 
-	(void)key;
-	if (!memmem(val, len, f->network, strlen(f->network)) || !(rec = json_tokener_parse(val)))
+	if (!joins(rec, f->network))
 		return 0;
-	if (json_object_object_get_ex(rec, "config", &cfg) &&
-	    json_object_object_get_ex(cfg, "networks", &nets)) {
-		for (size_t i = 0; !found && i < json_object_array_length(nets); i++) {
-			const char *n = ctri_json_str(json_object_array_get_idx(nets, i), "name");
-			if (n && !strcmp(n, f->network)) {
-				snprintf(f->name, sizeof(f->name), "%s", ctri_json_str(rec, "name") ?: key);
-				found = 1;
-			}
-		}
-	}
-	json_object_put(rec);
-	return found;
+	snprintf(f->name, sizeof(f->name), "%s", ctri_json_str(rec, "name") ?: id);
+	return 1;
 }
 
 static int remove_locked(ctr_runtime_t *rt, const char *name)
@@ -147,7 +147,7 @@ static int remove_locked(ctr_runtime_t *rt, const char *name)
 
 	if ((r = ctri_network_get(rt, name, &rec)) < 0)
 		return r;
-	if ((r = ctri_store_each(rt->store, "config/", find_user, &f)) < 0)
+	if ((r = ctri_config_each(rt, name, find_user, &f)) < 0)
 		goto out;
 	if (r > 0) {
 		r = ctri_err(CTR_E_BUSY, "cannot remove network %s: container %s is configured "
@@ -201,15 +201,14 @@ CTR_API int ctr_network_list(ctr_runtime_t *rt, char ***out_names, size_t *count
 	return ctri_network_names(rt, out_names, count);
 }
 
-/* The ids of containers configured with the network, as an array. */
-static int configured(const char *key, const char *val, size_t len, void *ud)
+/* The ids of containers configured with the network (arr[1]) into the array arr[0]. */
+static int configured(const char *id, json_object *rec, void *ud)
 {
 	json_object **arr = ud;
-	struct user_find f = { .network = json_object_get_string(arr[1]) };
 
-	if (find_user(key, val, len, &f))
-		return ctri_json_push(arr[0], json_object_new_string(key)) < 0;
-	return 0;
+	if (!joins(rec, json_object_get_string(arr[1])))
+		return 0;
+	return ctri_json_push(arr[0], json_object_new_string(id)) < 0;
 }
 
 CTR_API int ctr_network_inspect(ctr_runtime_t *rt, const char *name, char **out_json)
@@ -233,7 +232,7 @@ CTR_API int ctr_network_inspect(ctr_runtime_t *rt, const char *name, char **out_
 		goto out;
 	}
 	if ((r = ctri_net_joined(rt, name, joined)) < 0 ||
-	    (r = ctri_store_each(rt->store, "config/", configured, conf)) < 0)
+	    (r = ctri_config_each(rt, name, configured, conf)) < 0)
 		goto out;
 	if (r > 0 || ctri_json_add(rec, "containers", joined) < 0 ||
 	    ctri_json_add(rec, "configured", conf[0]) < 0) {

@@ -423,3 +423,30 @@ int ctri_state_read(ctr_container_t *c, const char *op, json_object **rec, ctr_s
 	*out = s;
 	return 0;
 }
+
+struct config_scan {
+	const char *needle;
+	ctri_config_fn fn;
+	void *ud;
+};
+
+static int config_one(const char *key, const char *val, size_t len, void *ud)
+{
+	struct config_scan *s = ud;
+	json_object *rec;
+	int r;
+
+	if ((s->needle && !memmem(val, len, s->needle, strlen(s->needle))) ||
+	    !(rec = json_tokener_parse(val)))
+		return 0;
+	r = s->fn(key, rec, s->ud);
+	json_object_put(rec);
+	return r;
+}
+
+int ctri_config_each(ctr_runtime_t *rt, const char *needle, ctri_config_fn fn, void *ud)
+{
+	struct config_scan s = { needle, fn, ud };
+
+	return ctri_store_each(rt->store, CTRI_KEY_CONFIG, config_one, &s);
+}

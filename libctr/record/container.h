@@ -61,6 +61,13 @@ ctr_state_t ctri_state_parse(const char *name);
 /* The config c was created from, in its JSON form (ctr_config_to_json). */
 int ctri_container_config(ctr_container_t *c, const char *op, json_object **out);
 
+/* Call fn(id, rec, ud) for each container's config record (config/ID: {"name", "config",
+ * "image"...}), parsed, whose text holds needle (a cheap filter; NULL: every record);
+ * records that do not parse are skipped. fn returns non-zero to stop; that is returned.
+ * fn must not call the store. CTR_E_STORE. */
+typedef int (*ctri_config_fn)(const char *id, json_object *rec, void *ud);
+int ctri_config_each(ctr_runtime_t *rt, const char *needle, ctri_config_fn fn, void *ud);
+
 /* The ids c depends on (a new JSON array). */
 int ctri_container_deps(ctr_container_t *c, const char *op, json_object **out);
 

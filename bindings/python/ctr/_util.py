@@ -382,3 +382,25 @@ def sliced_wait(call, ms):
         rc = call(left)
         if rc != _errors.E_TIMEOUT or (deadline is not None and time.monotonic() >= deadline):
             return rc
+
+
+class Collection:
+    """What a runtime's collection of named things (images, networks) shares: `in`,
+    iteration and len over list(), and its repr. A subclass sets self._rt and defines
+    list() and _probe(key), which raises NotFound for a key that names nothing."""
+
+    def __contains__(self, key):
+        try:
+            self._probe(key)
+            return True
+        except _errors.NotFound:
+            return False
+
+    def __iter__(self):
+        return iter(self.list())
+
+    def __len__(self):
+        return len(self.list())
+
+    def __repr__(self):
+        return "<ctr.%s of %r>" % (type(self).__name__, self._rt)

@@ -11,7 +11,7 @@ import json
 
 from . import _errors
 from ._lib import ImageImportOpts, ImagePullOpts, lib, opts
-from ._util import UINT_MAX, cstr, flag, take_string, take_strv, timeout_ms
+from ._util import UINT_MAX, Collection, cstr, flag, take_string, take_strv, timeout_ms
 
 PULL_INSECURE = 0x1
 
@@ -82,7 +82,7 @@ class Image:
         return "<ctr.Image %s>" % self.short_id
 
 
-class Images:
+class Images(Collection):
     """The images of a runtime: ``rt.images`` (create a container from one with
     ``rt.create(image=ref, ...)``). ``ref in rt.images`` asks whether an image matches;
     iterating gives every :class:`Image`.
@@ -165,18 +165,8 @@ class Images:
         no other image uses. Raises NotFound, Busy (a container uses the image)."""
         self._rt._call(lib.ctr_image_remove, cstr("ref", ref), 0)
 
-    def __contains__(self, ref):
-        try:
-            self._inspect(ref)
-            return True
-        except _errors.NotFound:
-            return False
-
-    def __iter__(self):
-        return iter(self.list())
+    def _probe(self, ref):
+        self._inspect(ref)
 
     def __len__(self):
         return len(self.ids())
-
-    def __repr__(self):
-        return "<ctr.Images of %r>" % (self._rt,)

@@ -14,7 +14,7 @@ import json
 
 from . import _errors
 from ._lib import NetworkOpts, lib, opts
-from ._util import UINT_MAX, cstr, flag, integer, take_string, take_strv
+from ._util import UINT_MAX, Collection, cstr, flag, integer, take_string, take_strv
 
 NET_INTERNAL = 0x1
 
@@ -91,7 +91,7 @@ def network_args(i, n):
                     % (name, type(n).__name__))
 
 
-class Networks:
+class Networks(Collection):
     """The networks of a runtime: ``rt.networks``. ``name in rt.networks`` asks whether
     one exists; iterating gives their names, sorted.
     """
@@ -142,18 +142,5 @@ class Networks:
         names one)."""
         self._rt._call(lib.ctr_network_remove, cstr("name", name), 0)
 
-    def __contains__(self, name):
-        try:
-            self.inspect(name)
-            return True
-        except _errors.NotFound:
-            return False
-
-    def __iter__(self):
-        return iter(self.list())
-
-    def __len__(self):
-        return len(self.list())
-
-    def __repr__(self):
-        return "<ctr.Networks of %r>" % (self._rt,)
+    def _probe(self, name):
+        self.inspect(name)
