@@ -128,11 +128,10 @@ static int read_source(struct import *im, const struct stat *st)
 			return r;
 		}
 	}
-	r = ctri_image_read(src ? src : im->path, &im->set);
-	if (r == CTR_E_INVAL && strstr(ctr_last_error(), "not an OCI layout"))
+	if (!ctri_image_dir_known(src ? src : im->path))
 		r = ctri_cerr(NULL, im->op, CTR_E_INVAL,
 			      "not an OCI layout, oci-archive or docker-archive: %s", im->path);
-	else if (r < 0)
+	else if ((r = ctri_image_read(src ? src : im->path, &im->set)) < 0)
 		r = ctri_cwrap(NULL, im->op, r);
 	free(src);
 	return r;

@@ -491,6 +491,11 @@ static int has_file(const char *dir, const char *name)
 	return yes;
 }
 
+int ctri_image_dir_known(const char *dir)
+{
+	return has_file(dir, "oci-layout") || has_file(dir, "manifest.json");
+}
+
 int ctri_image_read(const char *dir, struct ctri_image_set **out)
 {
 	struct ctri_image_set *set;

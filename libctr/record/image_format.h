@@ -51,6 +51,10 @@ struct ctri_image_set {
  * unsupported content (media types, foreign layers, no image for the platform, bad
  * RepoTags, a path with ".."); CTR_E_IO (dir unreadable); CTR_E_NOMEM. */
 int ctri_image_read(const char *dir, struct ctri_image_set **out);
+
+/* 1 if dir looks like an image ctri_image_read knows (an "oci-layout" or a
+ * "manifest.json" file), else 0. */
+int ctri_image_dir_known(const char *dir);
 void ctri_image_set_free(struct ctri_image_set *set);
 
 /* The process defaults of an image config (its "config" object; absent fields are empty).
