@@ -570,6 +570,8 @@ static void build_full_config(void)
 	ck_assert_int_eq(ctr_config_add_mount(cfg, "/srv/data", "/data", NULL, "rbind,ro"), 0);
 	ck_assert_int_eq(ctr_config_add_mount(cfg, "tmpfs", "/run", "tmpfs", NULL), 0);
 	ck_assert_int_eq(ctr_config_set_network(cfg, CTR_NETWORK_HOST), 0);
+	ck_assert_int_eq(ctr_config_add_network(cfg, "front", "10.89.7.9"), 0);
+	ck_assert_int_eq(ctr_config_add_port(cfg, "127.0.0.1", 8080, 80, "udp"), 0);
 	ck_assert_int_eq(ctr_config_set_label(cfg, "tier", "web"), 0);
 	ck_assert_int_eq(ctr_config_set_annotation(cfg, "org.example/a", "b"), 0);
 	ck_assert_int_eq(ctr_config_set_spec_override(cfg, "{\"linux\":{\"sysctl\":{\"a\":\"1\"}},"
@@ -708,6 +710,10 @@ static const struct {
     {"{\"restart_policy\":\"always\",\"restart_max_retries\":1}", "key \"restart_max_retries\""},
     {"{\"restart_max_retries\":1}", "max_retries 1 is only allowed"},
     {"{\"network\":\"bridge\"}", "key \"network\": unknown value \"bridge\""},
+    {"{\"networks\":[{\"name\":\"n\",\"ip\":\"10.89.1\"}]}", "is not an IPv4 address"},
+    {"{\"networks\":[\"n\"]}", "key \"networks\": networks[0] is not an object"},
+    {"{\"ports\":[{\"host_port\":\"80\",\"container_port\":80}]}", "needs integers"},
+    {"{\"ports\":[{\"host_port\":70000,\"container_port\":80}]}", "out of range 1..65535"},
     {"{\"mounts\":[{\"source\":\"/a\",\"destination\":\"/../b\"}]}", "mount 0: destination"},
     {"{\"labels\":{\"\":\"v\"}}", "key \"labels\": ctr_config_set_label: key is empty"},
     {"{\"seccomp\":\"/nonexistent/profile.json\"}",
