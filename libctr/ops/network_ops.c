@@ -293,13 +293,9 @@ int ctri_network_join(ctr_runtime_t *rt, json_object *config, const char *cname,
 		if (!has_ports)
 			return 0;
 		/* Ports and no network: the default one. */
-		json_object *j = json_object_new_object();
-		nets = json_object_new_array();
-		if (!j || !nets || ctri_json_add(j, "name", json_object_new_string(CTR_NETWORK_DEFAULT)) ||
-		    ctri_json_push(nets, j) < 0 || ctri_json_add(config, "networks", nets) < 0) {
-			json_object_put(j);
+		nets = json_tokener_parse("[{\"name\":\"" CTR_NETWORK_DEFAULT "\"}]");
+		if (ctri_json_add(config, "networks", nets) < 0)
 			return ctri_cerr(cname, "create", CTR_E_NOMEM, "out of memory");
-		}
 	}
 	for (size_t i = 0; i < json_object_array_length(nets); i++) {
 		const char *name = ctri_json_str(json_object_array_get_idx(nets, i), "name");

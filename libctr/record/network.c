@@ -244,62 +244,25 @@ out:
 
 /* ---- the conflist ------------------------------------------------------------------------ */
 
-static json_object *ipam(json_object *rec)
-{
-	json_object *range = json_object_new_object(), *ranges = json_object_new_array();
-	json_object *set = json_object_new_array(), *o = json_object_new_object();
-	const char *gw = ctri_json_str(rec, "gateway");
-	int r = !range || !ranges || !set || !o;
-
-	r |= ctri_json_add(range, "subnet", json_object_new_string(ctri_json_str(rec, "subnet")));
-	r |= gw ? ctri_json_add(range, "gateway", json_object_new_string(gw)) : 0;
-	r |= ctri_json_push(set, range);
-	r |= ctri_json_push(ranges, set);
-	r |= ctri_json_add(o, "type", json_object_new_string("host-local"));
-	r |= ctri_json_add(o, "ranges", ranges);
-	if (gw) { /* a route out */
-		json_object *routes = json_object_new_array(), *def = json_object_new_object();
-		r |= ctri_json_add(def, "dst", json_object_new_string("0.0.0.0/0"));
-		r |= ctri_json_push(routes, def);
-		r |= ctri_json_add(o, "routes", routes);
-	}
-	if (r) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
-
 json_object *ctri_network_conflist(json_object *rec)
 {
-	int internal = ctri_json_bool(rec, "internal"), r;
-	json_object *list = json_object_new_object(), *plugins = json_object_new_array();
-	json_object *bridge = json_object_new_object();
+	/* Every string in it is ours or checked: a name of [a-zA-Z0-9_.-], addresses we
+	 * printed, the bridge's hex name. */
+	const char *gw = ctri_json_str(rec, "gateway"), *routed = gw ? "true" : "false";
+	char text[1024];
 
-	r = !list || !plugins || !bridge;
-	r |= ctri_json_add(list, "cniVersion", json_object_new_string(CTRI_CNI_VERSION));
-	r |= ctri_json_add(list, "name", json_object_new_string(ctri_json_str(rec, "name")));
-	r |= ctri_json_add(bridge, "type", json_object_new_string("bridge"));
-	r |= ctri_json_add(bridge, "bridge", json_object_new_string(ctri_json_str(rec, "bridge")));
-	r |= ctri_json_add(bridge, "isGateway", json_object_new_boolean(!internal));
-	r |= ctri_json_add(bridge, "ipMasq", json_object_new_boolean(!internal));
-	r |= ctri_json_add(bridge, "hairpinMode", json_object_new_boolean(1));
-	r |= ctri_json_add(bridge, "ipam", ipam(rec));
-	r |= ctri_json_push(plugins, bridge);
-	if (!internal) {
-		json_object *pm = json_object_new_object(), *caps = json_object_new_object();
-		r |= ctri_json_add(caps, "portMappings", json_object_new_boolean(1));
-		r |= ctri_json_add(pm, "type", json_object_new_string("portmap"));
-		r |= ctri_json_add(pm, "capabilities", caps);
-		r |= ctri_json_add(pm, "snat", json_object_new_boolean(1));
-		r |= ctri_json_push(plugins, pm);
-	}
-	r |= ctri_json_add(list, "plugins", plugins);
-	if (r) {
-		json_object_put(list);
-		return NULL;
-	}
-	return list;
+	snprintf(text, sizeof(text),
+		 "{\"cniVersion\":\"%s\",\"name\":\"%s\",\"plugins\":["
+		 "{\"type\":\"bridge\",\"bridge\":\"%s\",\"isGateway\":%s,\"ipMasq\":%s,"
+		 "\"hairpinMode\":true,\"ipam\":{\"type\":\"host-local\","
+		 "\"ranges\":[[{\"subnet\":\"%s\"%s%s%s}]]%s}}%s]}",
+		 CTRI_CNI_VERSION, ctri_json_str(rec, "name"), ctri_json_str(rec, "bridge"), routed, routed,
+		 ctri_json_str(rec, "subnet"), gw ? ",\"gateway\":\"" : "", gw ? gw : "",
+		 gw ? "\"" : "", gw ? ",\"routes\":[{\"dst\":\"0.0.0.0/0\"}]" : "",
+		 gw ? ",{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true},"
+		      "\"snat\":true}"
+		    : "");
+	return json_tokener_parse(text);
 }
 
 char *ctri_network_conflist_path(ctr_runtime_t *rt, const char *name)

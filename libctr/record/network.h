@@ -32,8 +32,8 @@ int ctri_network_names(ctr_runtime_t *rt, char ***out, size_t *count);
 int ctri_network_plan(ctr_runtime_t *rt, const char *name, const ctr_network_opts_t *opts,
 		      json_object **out);
 
-/* The conflist of a network record: bridge with host-local, and portmap unless internal.
- * NULL: out of memory. */
+/* The conflist of a network record: bridge with host-local, and portmap unless internal
+ * (a network without a gateway). NULL: out of memory. */
 json_object *ctri_network_conflist(json_object *rec);
 
 /* STATE/networks/NAME.conflist, or NULL (no memory). */

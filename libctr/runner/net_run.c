@@ -130,6 +130,37 @@ out:
 
 /* ---- ADD and DEL -------------------------------------------------------------------------------- */
 
+/* portmap's runtimeConfig: {"portMappings": [{"hostPort", "containerPort", "protocol",
+ * "hostIP"?}]} from the config's ports. NULL: out of memory. */
+static json_object *port_mappings(json_object *ports)
+{
+	json_object *maps = json_object_new_array(), *rc = json_object_new_object();
+	int r = !maps || !rc;
+
+	for (size_t j = 0; !r && j < json_object_array_length(ports); j++) {
+		json_object *q = json_object_array_get_idx(ports, j), *m = json_object_new_object();
+		const char *hip = ctri_json_str(q, "host_ip");
+		if (!m || ctri_json_add(m, "hostPort", json_object_new_int((int)ctri_json_int(
+								q, "host_port", 0))) < 0 ||
+		    ctri_json_add(m, "containerPort", json_object_new_int((int)ctri_json_int(
+								   q, "container_port", 0))) < 0 ||
+		    ctri_json_add(m, "protocol", json_object_new_string(ctri_json_str(q, "protocol"))) < 0 ||
+		    (hip && ctri_json_add(m, "hostIP", json_object_new_string(hip)) < 0)) {
+			json_object_put(m);
+			r = 1;
+		} else {
+			r = ctri_json_push(maps, m) < 0;
+		}
+	}
+	if (r || ctri_json_add(rc, "portMappings", maps) < 0) {
+		if (r)
+			json_object_put(maps);
+		json_object_put(rc);
+		return NULL;
+	}
+	return rc;
+}
+
 /* The plugins of a network as this run uses them: portmap only with ports (on the first
  * network), the leases in this run directory, each with the list's version and name. */
 static json_object *plugins_for(ctr_container_t *c, json_object *conflist, json_object *ports)
@@ -152,24 +183,8 @@ static json_object *plugins_for(ctr_container_t *c, json_object *conflist, json_
 		}
 		if (json_object_object_get_ex(p, "ipam", &ipam))
 			r |= ctri_json_add(ipam, "dataDir", json_object_new_string(leases));
-		if (!strcmp(type, "portmap")) {
-			json_object *rc = json_object_new_object(), *maps = json_object_new_array();
-			for (size_t j = 0; rc && maps && j < json_object_array_length(ports); j++) {
-				json_object *q = json_object_array_get_idx(ports, j);
-				json_object *m = json_object_new_object();
-				const char *hip = ctri_json_str(q, "host_ip");
-				r |= ctri_json_add(m, "hostPort", json_object_new_int(
-							 (int)ctri_json_int(q, "host_port", 0)));
-				r |= ctri_json_add(m, "containerPort", json_object_new_int(
-							 (int)ctri_json_int(q, "container_port", 0)));
-				r |= ctri_json_add(m, "protocol", json_object_new_string(
-							 ctri_json_str(q, "protocol")));
-				r |= hip ? ctri_json_add(m, "hostIP", json_object_new_string(hip)) : 0;
-				r |= ctri_json_push(maps, m);
-			}
-			r |= ctri_json_add(rc, "portMappings", maps);
-			r |= ctri_json_add(p, "runtimeConfig", rc);
-		}
+		if (!strcmp(type, "portmap"))
+			r |= ctri_json_add(p, "runtimeConfig", port_mappings(ports));
 		r |= ctri_json_add(p, "cniVersion", json_object_new_string(CTRI_CNI_VERSION));
 		r |= ctri_json_add(p, "name", json_object_new_string(ctri_json_str(conflist, "name")));
 		r |= ctri_json_push(out, p);
