@@ -85,3 +85,8 @@ int ctri_json_bool(json_object *o, const char *key)
 
 	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
 }
+
+size_t ctri_json_len(json_object *a)
+{
+	return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}

@@ -14,6 +14,9 @@ json_object *ctri_json_copy(json_object *src);	   /* deep copy */
 /* Members of o (NULL o is fine): a string member or NULL; an integer member or def; a
  * boolean member or 0. */
 const char *ctri_json_str(json_object *o, const char *key);
+/* The length of a (NULL or not an array: 0): json-c asserts on those, and a file or a
+ * record that is damaged must not abort the caller. */
+size_t ctri_json_len(json_object *a);
 long long ctri_json_int(json_object *o, const char *key, long long def);
 int ctri_json_bool(json_object *o, const char *key);
 

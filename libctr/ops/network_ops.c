@@ -117,7 +117,7 @@ static int joins(json_object *rec, const char *network)
 	if (!json_object_object_get_ex(rec, "config", &cfg) ||
 	    !json_object_object_get_ex(cfg, "networks", &nets))
 		return 0;
-	for (size_t i = 0; i < json_object_array_length(nets); i++)
+	for (size_t i = 0; i < ctri_json_len(nets); i++)
 		if (!strcmp(ctri_json_str(json_object_array_get_idx(nets, i), "name") ?: "", network))
 			return 1;
 	return 0;
@@ -288,7 +288,7 @@ int ctri_network_join(ctr_runtime_t *rt, json_object *config, const char *cname,
 
 	*lock = -1;
 	int has_ports = json_object_object_get_ex(config, "ports", &ports) &&
-			json_object_array_length(ports) > 0;
+			ctri_json_len(ports) > 0;
 	if (!json_object_object_get_ex(config, "networks", &nets)) {
 		if (!has_ports)
 			return 0;
@@ -297,7 +297,7 @@ int ctri_network_join(ctr_runtime_t *rt, json_object *config, const char *cname,
 		if (ctri_json_add(config, "networks", nets) < 0)
 			return ctri_cerr(cname, "create", CTR_E_NOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < json_object_array_length(nets); i++) {
+	for (size_t i = 0; i < ctri_json_len(nets); i++) {
 		const char *name = ctri_json_str(json_object_array_get_idx(nets, i), "name");
 		if (strcmp(name, CTR_NETWORK_DEFAULT) != 0)
 			continue;
@@ -307,7 +307,7 @@ int ctri_network_join(ctr_runtime_t *rt, json_object *config, const char *cname,
 	}
 	if ((r = *lock = ctri_network_lock(rt, LOCK_SH, "create")) < 0)
 		return ctri_cwrap(cname, "create", r);
-	for (size_t i = 0; r >= 0 && i < json_object_array_length(nets); i++)
+	for (size_t i = 0; r >= 0 && i < ctri_json_len(nets); i++)
 		r = check_join(rt, cname, json_object_array_get_idx(nets, i), i == 0, has_ports);
 	if (r < 0) {
 		ctri_network_unlock(*lock);

@@ -63,7 +63,7 @@ static int hosts_meet(const char *a, const char *b)
 int ctri_ports_clash(json_object *p, json_object *q)
 {
 	return ctri_json_int(p, "host_port", 0) == ctri_json_int(q, "host_port", 0) &&
-	       !strcmp(ctri_json_str(p, "protocol"), ctri_json_str(q, "protocol")) &&
+	       !strcmp(ctri_json_str(p, "protocol") ?: "", ctri_json_str(q, "protocol") ?: "") &&
 	       hosts_meet(ctri_json_str(p, "host_ip"), ctri_json_str(q, "host_ip"));
 }
 

@@ -50,7 +50,7 @@ static int entry_addr(json_object *net, struct addr *a)
 	    !json_object_is_type(ips, json_type_array))
 		return 0;
 	if (json_object_object_get_ex(res, "interfaces", &ifs)) {
-		for (size_t i = 0; i < json_object_array_length(ifs); i++) {
+		for (size_t i = 0; i < ctri_json_len(ifs); i++) {
 			json_object *f = json_object_array_get_idx(ifs, i);
 			const char *n = ctri_json_str(f, "name"), *mac = ctri_json_str(f, "mac");
 			if (n && ifname && !strcmp(n, ifname) && ctri_json_str(f, "sandbox")) {
@@ -59,7 +59,7 @@ static int entry_addr(json_object *net, struct addr *a)
 			}
 		}
 	}
-	for (size_t i = 0; i < json_object_array_length(ips); i++) {
+	for (size_t i = 0; i < ctri_json_len(ips); i++) {
 		json_object *ip = json_object_array_get_idx(ips, i);
 		const char *addr = ctri_json_str(ip, "address"), *gw = ctri_json_str(ip, "gateway");
 		if (!addr || (k >= 0 && ctri_json_int(ip, "interface", k) != k) || strchr(addr, ':'))
@@ -85,7 +85,7 @@ static int hosts_write(ctr_container_t *c, const char *op, const char *path, con
 				    "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
 	struct addr a;
 
-	for (size_t i = 0; i < json_object_array_length(nets) && n < sizeof(text); i++) {
+	for (size_t i = 0; i < ctri_json_len(nets) && n < sizeof(text); i++) {
 		if (!entry_addr(json_object_array_get_idx(nets, i), &a))
 			continue;
 		int same = !strcmp(hostname, c->name);
@@ -107,7 +107,7 @@ static int resolv_write(ctr_container_t *c, const char *op, const char *path)
 
 	if (r < 0 && r != -ENOENT)
 		return ctri_cerr(c->name, op, CTR_E_IO, "read /etc/resolv.conf: %s", strerror(-r));
-	if (!(out = malloc(len + 1))) {
+	if (!(out = malloc(len + 2))) { /* a last line without its newline gets one */
 		free(host);
 		return ctri_cerr(c->name, op, CTR_E_NOMEM, "out of memory");
 	}
@@ -131,7 +131,7 @@ static int resolv_write(ctr_container_t *c, const char *op, const char *path)
 
 static int has_mount(json_object *mounts, const char *dest)
 {
-	for (size_t i = 0; i < json_object_array_length(mounts); i++)
+	for (size_t i = 0; i < ctri_json_len(mounts); i++)
 		if (!strcmp(ctri_json_str(json_object_array_get_idx(mounts, i), "destination") ?: "",
 			    dest))
 			return 1;
@@ -150,7 +150,7 @@ static int spec_join(json_object *spec, const char *ns, const char *dir)
 	    !json_object_object_get_ex(linux_, "namespaces", &nss) ||
 	    !json_object_object_get_ex(spec, "mounts", &mounts))
 		return -EINVAL;
-	for (size_t i = 0; i < json_object_array_length(nss); i++) {
+	for (size_t i = 0; i < ctri_json_len(nss); i++) {
 		json_object *e = json_object_array_get_idx(nss, i);
 		if (!strcmp(ctri_json_str(e, "type") ?: "", "network")) {
 			r |= ctri_json_add(e, "path", json_object_new_string(ns));
@@ -249,10 +249,10 @@ int ctri_net_inspect(ctr_container_t *c, json_object *config, json_object *out)
 		json_object_object_get_ex(st, "networks", &done);
 	o = json_object_new_object();
 	r |= ctri_json_add(out, "networks", o);
-	for (size_t i = 0; o && i < json_object_array_length(nets); i++) {
+	for (size_t i = 0; o && i < ctri_json_len(nets); i++) {
 		const char *name = ctri_json_str(json_object_array_get_idx(nets, i), "name");
 		struct addr a = { .prefix = 0 };
-		for (size_t j = 0; done && j < json_object_array_length(done); j++) {
+		for (size_t j = 0; done && j < ctri_json_len(done); j++) {
 			json_object *e = json_object_array_get_idx(done, j);
 			if (!strcmp(ctri_json_str(e, "name") ?: "", name) && entry_addr(e, &a))
 				break;
@@ -262,7 +262,7 @@ int ctri_net_inspect(ctr_container_t *c, json_object *config, json_object *out)
 	/* The config's, each with its host address ("0.0.0.0": all of them). */
 	json_object *pub = json_object_object_get_ex(config, "ports", &ports) ? ctri_json_copy(ports)
 									     : json_object_new_array();
-	for (size_t i = 0; pub && i < json_object_array_length(pub); i++) {
+	for (size_t i = 0; pub && i < ctri_json_len(pub); i++) {
 		json_object *p = json_object_array_get_idx(pub, i);
 		if (!ctri_json_str(p, "host_ip"))
 			r |= ctri_json_add(p, "host_ip", json_object_new_string("0.0.0.0"));
@@ -285,7 +285,7 @@ int ctri_net_joined(ctr_runtime_t *rt, const char *name, json_object *out)
 			continue;
 		if (!json_object_object_get_ex(st, "networks", &nets))
 			nets = NULL;
-		for (size_t i = 0; nets && i < json_object_array_length(nets); i++) {
+		for (size_t i = 0; nets && i < ctri_json_len(nets); i++) {
 			json_object *n = json_object_array_get_idx(nets, i);
 			if (!strcmp(ctri_json_str(n, "name") ?: "", name) && entry_addr(n, &a)) {
 				json_object *o = addr_object(&a);

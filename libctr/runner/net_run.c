@@ -50,9 +50,9 @@ static int clash_with(ctr_runtime_t *rt, const char *id, struct clash *k)
 	int hit = 0;
 
 	if (json_object_object_get_ex(st, "ports", &theirs)) {
-		for (size_t i = 0; !hit && i < json_object_array_length(theirs); i++) {
+		for (size_t i = 0; !hit && i < ctri_json_len(theirs); i++) {
 			json_object *t = json_object_array_get_idx(theirs, i);
-			for (size_t j = 0; !hit && j < json_object_array_length(k->ports); j++) {
+			for (size_t j = 0; !hit && j < ctri_json_len(k->ports); j++) {
 				json_object *m = json_object_array_get_idx(k->ports, j);
 				if (!ctri_ports_clash(t, m))
 					continue;
@@ -88,11 +88,11 @@ static int ports_free(ctr_container_t *c, const char *op, json_object *ports)
 	if (d)
 		closedir(d);
 	free(dir);
-	for (size_t i = 0; r == 0 && i < json_object_array_length(ports); i++) {
+	for (size_t i = 0; r == 0 && i < ctri_json_len(ports); i++) {
 		json_object *p = json_object_array_get_idx(ports, i);
 		if ((r = ctri_port_probe(ctri_json_str(p, "host_ip"),
 					 (unsigned)ctri_json_int(p, "host_port", 0),
-					 !strcmp(ctri_json_str(p, "protocol"), "udp"))) < 0)
+					 !strcmp(ctri_json_str(p, "protocol") ?: "", "udp"))) < 0)
 			r = ctri_cwrap(c->name, op, r);
 	}
 	return r;
@@ -137,7 +137,7 @@ static json_object *port_mappings(json_object *ports)
 	json_object *maps = json_object_new_array(), *rc = json_object_new_object();
 	int r = !maps || !rc;
 
-	for (size_t j = 0; !r && j < json_object_array_length(ports); j++) {
+	for (size_t j = 0; !r && j < ctri_json_len(ports); j++) {
 		json_object *q = json_object_array_get_idx(ports, j), *m = json_object_new_object();
 		const char *hip = ctri_json_str(q, "host_ip");
 		if (!m || ctri_json_add(m, "hostPort", json_object_new_int((int)ctri_json_int(
@@ -169,7 +169,7 @@ static json_object *plugins_for(ctr_container_t *c, json_object *conflist, json_
 	char *leases = ctri_strdupf("%s/net/leases", c->rt->run_dir);
 	int r = !out || !leases || !json_object_object_get_ex(conflist, "plugins", &all);
 
-	for (size_t i = 0; !r && i < json_object_array_length(all); i++) {
+	for (size_t i = 0; !r && i < ctri_json_len(all); i++) {
 		json_object *p = ctri_json_copy(json_object_array_get_idx(all, i)), *ipam;
 		const char *type = ctri_json_str(p, "type");
 		if (!p || !type) {
@@ -249,7 +249,7 @@ static int add_network(ctr_container_t *c, const char *op, const char *state_pat
 
 	json_object_object_get_ex(net, "plugins", &plugins);
 	call_for(c, net, netns, hold, "ADD", args, sizeof(args), &call);
-	for (size_t i = 0; r == 0 && i < json_object_array_length(plugins); i++) {
+	for (size_t i = 0; r == 0 && i < ctri_json_len(plugins); i++) {
 		json_object_object_add(net, "started", json_object_new_int((int)i + 1));
 		if ((r = state_save(c, op, state_path, st)) < 0)
 			break;
@@ -281,8 +281,8 @@ static int del_network(ctr_container_t *c, const char *op, json_object *net, con
 	json_object_object_get_ex(net, "result", &result);
 	call_for(c, net, netns, hold, "DEL", args, sizeof(args), &call);
 	size_t n = (size_t)ctri_json_int(net, "started", 0);
-	if (n > json_object_array_length(plugins))
-		n = json_object_array_length(plugins);
+	if (n > ctri_json_len(plugins))
+		n = ctri_json_len(plugins);
 	while (n-- > 0) {
 		json_object *conf = plugin_conf(net, n, result);
 		int e = conf ? ctri_cni_exec(c->name, op, conf, &call, NULL)
@@ -390,7 +390,7 @@ static int setup(ctr_container_t *c, const char *op, json_object *nets, json_obj
 		goto out;
 	}
 	json_object_object_get_ex(st, "networks", &done);
-	for (size_t i = 0; r == 0 && i < json_object_array_length(nets); i++) {
+	for (size_t i = 0; r == 0 && i < ctri_json_len(nets); i++) {
 		json_object *e = net_entry(c, op, json_object_array_get_idx(nets, i), i, ports, &r);
 		if (e && json_object_array_add(done, e) < 0) {
 			json_object_put(e);
@@ -470,7 +470,7 @@ int ctri_net_teardown(ctr_container_t *c, const char *op, int force)
 	r = 0;
 	const char *held = ctri_netns_held(ns) ? ns : NULL;
 	if (json_object_object_get_ex(st, "networks", &nets)) {
-		for (size_t i = json_object_array_length(nets); i-- > 0 && (r == 0 || force);) {
+		for (size_t i = ctri_json_len(nets); i-- > 0 && (r == 0 || force);) {
 			int e = del_network(c, op, json_object_array_get_idx(nets, i), held,
 					    hold < 0 ? -1 : hold, force);
 			if (r == 0)
