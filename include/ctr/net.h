@@ -90,7 +90,7 @@ CTR_API int ctr_network_list(ctr_runtime_t *rt, char ***out_names, size_t *count
 /**
  * A network as JSON (docs/inspect.md): {"name", "subnet" ("A.B.C.D/N"), "gateway" (null
  * when internal), "bridge", "internal", "created" (ns), "conflist" (its path),
- * "containers": {ID: {"ip", "mac"}}} — the containers whose run has joined it
+ * "containers": {ID: {"name", "ip", "mac"}}} — the containers whose run has joined it
  * now — and "configured": [ID, ...], every container configured with it, running or
  * not (those ctr_network_remove() refuses for).
  * @param[out] out_json release with ctr_free()
